@@ -1,0 +1,80 @@
+//! Logging: `tracing` to a daily-rolling file in the data directory and,
+//! for errors, to stderr (front ends explain failures to the user
+//! themselves). `RUST_LOG` overrides the configured level for both.
+
+use std::io::IsTerminal;
+
+use tracing_subscriber::filter::{EnvFilter, LevelFilter};
+use tracing_subscriber::prelude::*;
+
+use crate::config::Settings;
+
+/// What goes to stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stderr {
+    /// Nothing (the terminal belongs to a full-screen ticker).
+    Off,
+    /// Errors, or what `RUST_LOG` asks for.
+    Errors,
+}
+
+/// Keeps the file writer flushing; drop it last.
+pub struct LogGuard {
+    _file: Option<tracing_appender::non_blocking::WorkerGuard>,
+}
+
+fn filter(level: &str) -> EnvFilter {
+    EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        EnvFilter::new(format!("warn,coinlytics={level},coinlytics_engine={level}"))
+    })
+}
+
+/// Installs the global subscriber. Safe to call once per process; a log
+/// directory that cannot be created leaves stderr logging only.
+pub fn init(settings: &Settings, stderr: Stderr) -> LogGuard {
+    let log_dir = settings.log_dir();
+    let file = std::fs::create_dir_all(&log_dir)
+        .ok()
+        .and_then(|()| {
+            tracing_appender::rolling::Builder::new()
+                .rotation(tracing_appender::rolling::Rotation::DAILY)
+                .filename_prefix("coinlytics")
+                .filename_suffix("log")
+                .max_log_files(14)
+                .build(&log_dir)
+                .ok()
+        })
+        .map(tracing_appender::non_blocking);
+    let (file_layer, guard) = match file {
+        Some((writer, guard)) => (
+            Some(
+                tracing_subscriber::fmt::layer()
+                    .with_ansi(false)
+                    .with_writer(writer)
+                    .with_filter(filter(&settings.log_level)),
+            ),
+            Some(guard),
+        ),
+        None => (None, None),
+    };
+    let stderr_layer = (stderr == Stderr::Errors).then(|| {
+        let f = if std::env::var_os("RUST_LOG").is_some() {
+            filter(&settings.log_level)
+        } else {
+            EnvFilter::default().add_directive(LevelFilter::ERROR.into())
+        };
+        tracing_subscriber::fmt::layer()
+            .with_writer(std::io::stderr)
+            .with_ansi(std::io::stderr().is_terminal())
+            .with_target(false)
+            .with_filter(f)
+    });
+    let _ = tracing_subscriber::registry()
+        .with(file_layer)
+        .with(stderr_layer)
+        .try_init();
+    if guard.is_none() {
+        tracing::warn!(dir = %log_dir.display(), "cannot write log files; logging to stderr only");
+    }
+    LogGuard { _file: guard }
+}

@@ -1,0 +1,231 @@
+//! The market service: the one way prices enter the engine. A refresh goes
+//! provider → store (one transaction) → broadcast channel, through a TTL
+//! cache that coalesces callers, so the refresher, the UI and the tray asking
+//! at once cost one API call. When a refresh fails, the last stored quotes
+//! are still there to show, marked stale.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use tokio::sync::broadcast;
+use tracing::{Instrument, field};
+
+use crate::cache::Coalescer;
+use crate::error::{Error, Result};
+use crate::model::{Coin, Quote, QuoteRequest, Selection};
+use crate::provider::PriceProvider;
+use crate::store::{Store, StoreError, queries};
+
+/// How many events a slow subscriber may fall behind before it skips ahead.
+const CHANNEL_CAPACITY: usize = 64;
+/// The coin list is refetched at most this often when a coin is not found.
+const COIN_LIST_MAX_AGE: Duration = Duration::from_secs(3600);
+const COIN_LIST_FETCHED_AT: &str = "coin_list_fetched_at";
+
+/// The quotes one successful refresh fetched.
+#[derive(Debug, Clone, Serialize)]
+pub struct Snapshot {
+    pub source: &'static str,
+    pub currency: String,
+    pub quotes: Vec<Quote>,
+    pub fetched_at: DateTime<Utc>,
+}
+
+/// What subscribers of the market hear.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum MarketEvent {
+    /// Fresh quotes, already stored.
+    Updated(Arc<Snapshot>),
+    /// A refresh failed; stored quotes are now stale.
+    Failed {
+        source: &'static str,
+        kind: &'static str,
+        message: String,
+        at: DateTime<Utc>,
+    },
+}
+
+/// Quotes to show: fresh, or the last stored ones with why they are stale.
+#[derive(Debug)]
+pub struct QuotesView {
+    pub quotes: Vec<Quote>,
+    /// Set when the refresh failed and `quotes` come from the store.
+    pub failure: Option<Error>,
+}
+
+impl QuotesView {
+    pub fn is_stale(&self) -> bool {
+        self.failure.is_some()
+    }
+}
+
+pub struct Market<P> {
+    provider: Arc<P>,
+    store: Arc<Store>,
+    events: broadcast::Sender<MarketEvent>,
+    cache: Coalescer<QuoteRequest, Arc<Snapshot>>,
+}
+
+impl<P: PriceProvider> Market<P> {
+    /// `ttl` is how long a fetched snapshot answers identical requests.
+    pub fn new(provider: Arc<P>, store: Arc<Store>, ttl: Duration) -> Self {
+        Market {
+            provider,
+            store,
+            events: broadcast::channel(CHANNEL_CAPACITY).0,
+            cache: Coalescer::new(ttl),
+        }
+    }
+
+    pub fn provider(&self) -> &P {
+        &self.provider
+    }
+
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+
+    /// Every update and failure from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<MarketEvent> {
+        self.events.subscribe()
+    }
+
+    /// Fetches, stores and publishes the quotes `req` asks for, unless a
+    /// snapshot younger than the TTL already answers it. On failure the
+    /// error is logged, written to the event log and published.
+    pub async fn refresh(&self, req: &QuoteRequest) -> Result<Arc<Snapshot>> {
+        let span = tracing::info_span!(
+            "refresh",
+            source = self.provider.name(),
+            currency = %req.currency,
+            coins = field::Empty,
+            http_status = field::Empty,
+            duration_ms = field::Empty,
+        );
+        let started = Instant::now();
+        let result = self
+            .cache
+            .get_or_try_fetch(req, || self.fetch_and_store(req))
+            .instrument(span.clone())
+            .await;
+        span.record("duration_ms", started.elapsed().as_millis() as u64);
+        let _enter = span.enter();
+        match &result {
+            Ok(snap) => {
+                span.record("coins", snap.quotes.len());
+                tracing::info!("refreshed");
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "refresh failed");
+                let now = Utc::now();
+                let _ = self.store.write(|tx| {
+                    queries::events::append(
+                        tx,
+                        now.timestamp_millis(),
+                        "warn",
+                        e.kind(),
+                        &e.to_string(),
+                    )
+                });
+                let _ = self.events.send(MarketEvent::Failed {
+                    source: self.provider.name(),
+                    kind: e.kind(),
+                    message: e.to_string(),
+                    at: now,
+                });
+            }
+        }
+        result
+    }
+
+    async fn fetch_and_store(&self, req: &QuoteRequest) -> Result<Arc<Snapshot>> {
+        let quotes = self.provider.markets(req).await?;
+        self.store.record_refresh(&quotes)?;
+        let snap = Arc::new(Snapshot {
+            source: self.provider.name(),
+            currency: req.currency.clone(),
+            quotes,
+            fetched_at: Utc::now(),
+        });
+        // No subscribers is fine: the CLI refreshes without any.
+        let _ = self.events.send(MarketEvent::Updated(snap.clone()));
+        Ok(snap)
+    }
+
+    /// The last stored quotes for `req`, in the order it asks for.
+    pub fn stored(&self, req: &QuoteRequest) -> Result<Vec<Quote>, StoreError> {
+        self.store.read(|c| match &req.selection {
+            Selection::Coins(ids) => queries::quotes::latest_for_ids(c, &req.currency, ids),
+            Selection::Top(n) => queries::quotes::latest_top(c, &req.currency, *n),
+        })
+    }
+
+    /// Fresh quotes if the provider answers, else the stored ones with the
+    /// failure. Errs only if the failure leaves nothing at all to show.
+    pub async fn quotes(&self, req: &QuoteRequest) -> Result<QuotesView> {
+        match self.refresh(req).await {
+            Ok(snap) => {
+                let mut quotes = snap.quotes.clone();
+                if let Selection::Coins(ids) = &req.selection {
+                    quotes.sort_by_key(|q| ids.iter().position(|id| *id == q.coin_id));
+                }
+                Ok(QuotesView {
+                    quotes,
+                    failure: None,
+                })
+            }
+            Err(e) => {
+                let quotes = self.stored(req)?;
+                if quotes.is_empty() {
+                    return Err(e);
+                }
+                Ok(QuotesView {
+                    quotes,
+                    failure: Some(e),
+                })
+            }
+        }
+    }
+
+    /// Fetches the provider's coin list into the store; returns its size.
+    pub async fn sync_coin_list(&self) -> Result<usize> {
+        let coins = self.provider.coin_list().await?;
+        self.store.record_coin_list(&coins)?;
+        let now = Utc::now().timestamp_millis();
+        self.store
+            .write(|tx| queries::state::set(tx, COIN_LIST_FETCHED_AT, &now.to_string(), now))?;
+        tracing::info!(coins = coins.len(), "coin list synced");
+        Ok(coins.len())
+    }
+
+    /// The coin a user means by `id_or_symbol`: an id, else the best-ranked
+    /// coin with that symbol. Fetches the coin list first if the coin is
+    /// unknown and the list is missing or older than an hour.
+    pub async fn resolve_coin(&self, id_or_symbol: &str) -> Result<Coin> {
+        if let Some(c) = self.store.read(|c| queries::coins::find(c, id_or_symbol))? {
+            return Ok(c);
+        }
+        let fetched_at = self
+            .store
+            .read(|c| queries::state::get(c, COIN_LIST_FETCHED_AT))?
+            .and_then(|v| v.parse::<i64>().ok());
+        let fresh = fetched_at.is_some_and(|t| {
+            Utc::now().timestamp_millis() - t < COIN_LIST_MAX_AGE.as_millis() as i64
+        });
+        if !fresh {
+            self.sync_coin_list().await?;
+            if let Some(c) = self.store.read(|c| queries::coins::find(c, id_or_symbol))? {
+                return Ok(c);
+            }
+        }
+        Err(Error::UnknownCoin(id_or_symbol.to_string()))
+    }
+
+    /// Drops cached snapshots so the next refresh asks the provider.
+    pub fn invalidate(&self) {
+        self.cache.clear();
+    }
+}

@@ -1,0 +1,96 @@
+//! Domain types shared by providers, the store and every front end.
+//!
+//! Money (prices, market caps, volumes) is [`Decimal`], never `f64`, so sums
+//! and comparisons are exact. Percentages and sparklines are display data and
+//! stay `f64`.
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// A coin as listed by a provider (for search and symbols).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Coin {
+    /// The provider's stable id, e.g. `bitcoin`.
+    pub id: String,
+    /// Lower-case ticker symbol, e.g. `btc`.
+    pub symbol: String,
+    pub name: String,
+}
+
+/// The market data of one coin in one currency at one moment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Quote {
+    pub coin_id: String,
+    pub symbol: String,
+    pub name: String,
+    pub image: Option<String>,
+    pub currency: String,
+    pub price: Decimal,
+    pub market_cap: Option<Decimal>,
+    pub volume_24h: Option<Decimal>,
+    pub change_1h_pct: Option<f64>,
+    pub change_24h_pct: Option<f64>,
+    pub change_7d_pct: Option<f64>,
+    pub market_cap_rank: Option<u32>,
+    /// Hourly prices over the last 7 days, oldest first; may be empty.
+    pub sparkline_7d: Vec<f64>,
+    /// When the provider last updated this quote.
+    pub updated_at: DateTime<Utc>,
+    /// When Coinlytics fetched it.
+    pub fetched_at: DateTime<Utc>,
+}
+
+/// One row of price history; `(coin_id, currency, ts)` identifies it, so
+/// storing the same point twice changes nothing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryPoint {
+    pub coin_id: String,
+    pub currency: String,
+    /// Unix seconds.
+    pub ts: i64,
+    pub price: Decimal,
+    pub volume: Option<Decimal>,
+    pub market_cap: Option<Decimal>,
+}
+
+impl From<&Quote> for HistoryPoint {
+    fn from(q: &Quote) -> Self {
+        HistoryPoint {
+            coin_id: q.coin_id.clone(),
+            currency: q.currency.clone(),
+            ts: q.updated_at.timestamp(),
+            price: q.price,
+            volume: q.volume_24h,
+            market_cap: q.market_cap,
+        }
+    }
+}
+
+/// The price of one coin from `/simple/price`-style endpoints.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SimplePrice {
+    pub coin_id: String,
+    pub currency: String,
+    pub price: Decimal,
+    pub market_cap: Option<Decimal>,
+    pub volume_24h: Option<Decimal>,
+    pub change_24h_pct: Option<f64>,
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+/// Which coins a refresh asks for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Selection {
+    /// These coin ids, in this order.
+    Coins(Vec<String>),
+    /// The top `n` coins by market cap.
+    Top(u32),
+}
+
+/// What one refresh asks a provider for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct QuoteRequest {
+    pub selection: Selection,
+    pub currency: String,
+}

@@ -1,0 +1,309 @@
+//! CoinGecko's public API v3: `/coins/markets`, `/simple/price`,
+//! `/coins/list` and `/simple/supported_vs_currencies`.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, TimeZone, Utc};
+use reqwest::header::HeaderMap;
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+use super::http::{HttpClient, HttpOptions};
+use super::{Failure, PriceProvider, ProviderError, decimal};
+use crate::config::ApiPlan;
+use crate::model::{Coin, Quote, QuoteRequest, Selection, SimplePrice};
+
+/// The most coins `/coins/markets` returns per page.
+pub const MAX_PER_PAGE: usize = 250;
+
+const NAME: &str = "CoinGecko";
+
+/// The CoinGecko provider. Cheap to share behind an `Arc`.
+pub struct CoinGecko {
+    http: HttpClient,
+}
+
+impl CoinGecko {
+    /// A client for the API at `base_url`; `api_key` is sent in the header
+    /// its plan requires.
+    pub fn new(
+        base_url: &str,
+        api_key: Option<(ApiPlan, &str)>,
+        opts: HttpOptions,
+    ) -> Result<CoinGecko, ProviderError> {
+        let mut headers = HeaderMap::new();
+        let header = match api_key {
+            Some((ApiPlan::Demo, key)) => HttpClient::header("x-cg-demo-api-key", key),
+            Some((ApiPlan::Pro, key)) => HttpClient::header("x-cg-pro-api-key", key),
+            _ => None,
+        };
+        if let Some((name, value)) = header {
+            headers.insert(name, value);
+        }
+        Ok(CoinGecko {
+            http: HttpClient::new(NAME, base_url, headers, opts)?,
+        })
+    }
+
+    pub fn base_url(&self) -> &str {
+        self.http.base_url()
+    }
+
+    async fn markets_page(
+        &self,
+        currency: &str,
+        ids: Option<&[String]>,
+        per_page: usize,
+        page: usize,
+    ) -> Result<Vec<Quote>, ProviderError> {
+        const ENDPOINT: &str = "/coins/markets";
+        let mut query = vec![
+            ("vs_currency", currency.to_string()),
+            ("order", "market_cap_desc".to_string()),
+            ("per_page", per_page.to_string()),
+            ("page", page.to_string()),
+            ("sparkline", "true".to_string()),
+            ("price_change_percentage", "1h,24h,7d".to_string()),
+        ];
+        if let Some(ids) = ids {
+            query.push(("ids", ids.join(",")));
+        }
+        let rows: Vec<MarketWire> = self.http.get_json(ENDPOINT, &query).await?;
+        parse_markets(rows, currency, Utc::now())
+    }
+}
+
+/// Decodes a `/coins/markets` body; public for the parse benchmark.
+pub fn parse_markets_body(body: &[u8], currency: &str) -> Result<Vec<Quote>, ProviderError> {
+    let rows: Vec<MarketWire> = serde_json::from_slice(body).map_err(|e| ProviderError {
+        provider: NAME,
+        endpoint: "/coins/markets".into(),
+        failure: Failure::Malformed(e.to_string()),
+    })?;
+    parse_markets(rows, currency, Utc::now())
+}
+
+fn parse_markets(
+    rows: Vec<MarketWire>,
+    currency: &str,
+    fetched_at: DateTime<Utc>,
+) -> Result<Vec<Quote>, ProviderError> {
+    Ok(rows
+        .into_iter()
+        // A coin with no price (delisted, no trades) has nothing to show.
+        .filter_map(|w| {
+            let price = w.current_price?;
+            Some(Quote {
+                coin_id: w.id,
+                symbol: w.symbol.to_ascii_lowercase(),
+                name: w.name,
+                image: w.image,
+                currency: currency.to_string(),
+                price,
+                market_cap: w.market_cap,
+                volume_24h: w.total_volume,
+                change_1h_pct: w.price_change_percentage_1h_in_currency,
+                change_24h_pct: w
+                    .price_change_percentage_24h_in_currency
+                    .or(w.price_change_percentage_24h),
+                change_7d_pct: w.price_change_percentage_7d_in_currency,
+                market_cap_rank: w.market_cap_rank,
+                sparkline_7d: w
+                    .sparkline_in_7d
+                    .map(|s| s.price.into_iter().flatten().collect())
+                    .unwrap_or_default(),
+                updated_at: w.last_updated.unwrap_or(fetched_at),
+                fetched_at,
+            })
+        })
+        .collect())
+}
+
+impl PriceProvider for CoinGecko {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    async fn markets(&self, req: &QuoteRequest) -> Result<Vec<Quote>, ProviderError> {
+        let mut out = Vec::new();
+        match &req.selection {
+            Selection::Coins(ids) => {
+                for chunk in ids.chunks(MAX_PER_PAGE) {
+                    let page = self
+                        .markets_page(&req.currency, Some(chunk), chunk.len(), 1)
+                        .await?;
+                    out.extend(page);
+                }
+            }
+            Selection::Top(n) => {
+                let n = *n as usize;
+                let per_page = n.clamp(1, MAX_PER_PAGE);
+                for page in 1..=n.div_ceil(per_page) {
+                    let rows = self
+                        .markets_page(&req.currency, None, per_page, page)
+                        .await?;
+                    let last = rows.len() < per_page;
+                    out.extend(rows);
+                    if last {
+                        break;
+                    }
+                }
+                out.truncate(n);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn simple_prices(
+        &self,
+        ids: &[String],
+        currencies: &[String],
+    ) -> Result<Vec<SimplePrice>, ProviderError> {
+        const ENDPOINT: &str = "/simple/price";
+        let query = [
+            ("ids", ids.join(",")),
+            ("vs_currencies", currencies.join(",")),
+            ("include_market_cap", "true".to_string()),
+            ("include_24hr_vol", "true".to_string()),
+            ("include_24hr_change", "true".to_string()),
+            ("include_last_updated_at", "true".to_string()),
+        ];
+        let body: HashMap<String, HashMap<String, serde_json::Value>> =
+            self.http.get_json(ENDPOINT, &query).await?;
+        let malformed = |what: String| ProviderError {
+            provider: NAME,
+            endpoint: ENDPOINT.into(),
+            failure: Failure::Malformed(what),
+        };
+        let mut out = Vec::new();
+        for id in ids {
+            let Some(fields) = body.get(id) else { continue };
+            let dec = |key: &str| -> Result<Option<Decimal>, ProviderError> {
+                match fields.get(key) {
+                    None | Some(serde_json::Value::Null) => Ok(None),
+                    Some(v) => v
+                        .as_f64()
+                        .and_then(decimal::from_f64)
+                        .map(Some)
+                        .ok_or_else(|| malformed(format!("{id}.{key} is not a number: {v}"))),
+                }
+            };
+            let updated_at = fields
+                .get("last_updated_at")
+                .and_then(serde_json::Value::as_i64)
+                .and_then(|t| Utc.timestamp_opt(t, 0).single());
+            for cur in currencies {
+                let Some(price) = dec(cur)? else { continue };
+                out.push(SimplePrice {
+                    coin_id: id.clone(),
+                    currency: cur.clone(),
+                    price,
+                    market_cap: dec(&format!("{cur}_market_cap"))?,
+                    volume_24h: dec(&format!("{cur}_24h_vol"))?,
+                    change_24h_pct: fields
+                        .get(&format!("{cur}_24h_change"))
+                        .and_then(|v| v.as_f64()),
+                    updated_at,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    async fn coin_list(&self) -> Result<Vec<Coin>, ProviderError> {
+        let coins: Vec<Coin> = self.http.get_json("/coins/list", &[]).await?;
+        Ok(coins
+            .into_iter()
+            .map(|c| Coin {
+                symbol: c.symbol.to_ascii_lowercase(),
+                ..c
+            })
+            .collect())
+    }
+
+    async fn supported_currencies(&self) -> Result<Vec<String>, ProviderError> {
+        self.http
+            .get_json("/simple/supported_vs_currencies", &[])
+            .await
+    }
+}
+
+/// One element of `/coins/markets`, as CoinGecko sends it. Fields we do not
+/// use are ignored; types are strict, so a string where a number belongs is
+/// a [`Failure::Malformed`], not a silent zero.
+#[derive(Deserialize)]
+struct MarketWire {
+    id: String,
+    symbol: String,
+    name: String,
+    #[serde(default)]
+    image: Option<String>,
+    #[serde(default, deserialize_with = "decimal::opt")]
+    current_price: Option<Decimal>,
+    #[serde(default, deserialize_with = "decimal::opt")]
+    market_cap: Option<Decimal>,
+    #[serde(default)]
+    market_cap_rank: Option<u32>,
+    #[serde(default, deserialize_with = "decimal::opt")]
+    total_volume: Option<Decimal>,
+    #[serde(default)]
+    price_change_percentage_24h: Option<f64>,
+    #[serde(default)]
+    price_change_percentage_1h_in_currency: Option<f64>,
+    #[serde(default)]
+    price_change_percentage_24h_in_currency: Option<f64>,
+    #[serde(default)]
+    price_change_percentage_7d_in_currency: Option<f64>,
+    #[serde(default)]
+    sparkline_in_7d: Option<SparklineWire>,
+    #[serde(default)]
+    last_updated: Option<DateTime<Utc>>,
+}
+
+#[derive(Deserialize)]
+struct SparklineWire {
+    #[serde(default)]
+    price: Vec<Option<f64>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ONE: &str = r#"[{"id":"bitcoin","symbol":"BTC","name":"Bitcoin","image":"https://x/b.png",
+        "current_price":67187.33,"market_cap":1317802988326,"market_cap_rank":1,
+        "fully_diluted_valuation":1409870000000,"total_volume":31260929299,
+        "price_change_percentage_24h":3.64,"roi":null,"last_updated":"2024-04-07T16:49:31.736Z",
+        "sparkline_in_7d":{"price":[66000.1,null,67187.33]},
+        "price_change_percentage_1h_in_currency":0.12,
+        "price_change_percentage_24h_in_currency":3.64,
+        "price_change_percentage_7d_in_currency":-1.5},
+        {"id":"dead","symbol":"dead","name":"Dead","current_price":null,"total_volume":null}]"#;
+
+    #[test]
+    fn markets_body_parses_to_exact_quotes_and_skips_priceless_coins() {
+        let q = parse_markets_body(ONE.as_bytes(), "usd").expect("valid body");
+        assert_eq!(q.len(), 1);
+        assert_eq!(q[0].symbol, "btc");
+        assert_eq!(q[0].price.to_string(), "67187.33");
+        assert_eq!(q[0].market_cap, Some(Decimal::from(1_317_802_988_326_u64)));
+        assert_eq!(q[0].sparkline_7d, vec![66000.1, 67187.33]);
+        assert_eq!(q[0].change_7d_pct, Some(-1.5));
+        assert_eq!(q[0].updated_at.timestamp(), 1_712_508_571);
+    }
+
+    #[test]
+    fn wrong_types_are_malformed_and_name_the_endpoint() {
+        let err = parse_markets_body(
+            br#"[{"id":"x","symbol":"x","name":"X","current_price":"abc"}]"#,
+            "usd",
+        )
+        .expect_err("a string is not a price");
+        assert_eq!(err.kind(), "provider_malformed");
+        assert!(
+            err.to_string()
+                .starts_with("CoinGecko /coins/markets: malformed answer"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,238 @@
+//! The HTTP side every provider shares: timeouts, gzip, a User-Agent, a
+//! client-side rate limit (governor), and retries with jittered exponential
+//! back-off (backon) that honour a 429's `Retry-After`.
+
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use backon::{ExponentialBuilder, Retryable};
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
+use serde::de::DeserializeOwned;
+
+use super::{Failure, ProviderError};
+
+/// How a provider's HTTP client behaves.
+#[derive(Debug, Clone)]
+pub struct HttpOptions {
+    pub timeout: Duration,
+    pub requests_per_minute: u32,
+    /// Retries after the first attempt, for transient failures only.
+    pub max_retries: usize,
+    /// First back-off delay; later ones double, with jitter.
+    pub min_backoff: Duration,
+    /// No single back-off (nor an honoured `Retry-After`) is longer than this.
+    pub max_backoff: Duration,
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        HttpOptions {
+            timeout: Duration::from_secs(10),
+            requests_per_minute: 30,
+            max_retries: 3,
+            min_backoff: Duration::from_millis(250),
+            max_backoff: Duration::from_secs(30),
+        }
+    }
+}
+
+pub(super) struct HttpClient {
+    provider: &'static str,
+    base_url: String,
+    client: reqwest::Client,
+    limiter: Arc<DefaultDirectRateLimiter>,
+    opts: HttpOptions,
+}
+
+impl HttpClient {
+    /// `headers` are sent with every request (e.g. an API key); they are
+    /// never logged.
+    pub(super) fn new(
+        provider: &'static str,
+        base_url: &str,
+        headers: HeaderMap,
+        opts: HttpOptions,
+    ) -> Result<HttpClient, ProviderError> {
+        let client = reqwest::Client::builder()
+            .user_agent(concat!("coinlytics/", env!("CARGO_PKG_VERSION")))
+            .default_headers(headers)
+            .gzip(true)
+            .timeout(opts.timeout)
+            .connect_timeout(opts.timeout.min(Duration::from_secs(5)))
+            .build()
+            .map_err(|e| ProviderError {
+                provider,
+                endpoint: "(client)".into(),
+                failure: Failure::Unreachable(e.to_string()),
+            })?;
+        let per_minute = NonZeroU32::new(opts.requests_per_minute).unwrap_or(NonZeroU32::MIN);
+        Ok(HttpClient {
+            provider,
+            base_url: base_url.trim_end_matches('/').to_string(),
+            client,
+            limiter: Arc::new(RateLimiter::direct(Quota::per_minute(per_minute))),
+            opts,
+        })
+    }
+
+    pub(super) fn header(name: &'static str, value: &str) -> Option<(HeaderName, HeaderValue)> {
+        let mut v = HeaderValue::from_str(value).ok()?;
+        v.set_sensitive(true);
+        Some((HeaderName::from_static(name), v))
+    }
+
+    /// GETs `endpoint` and decodes its JSON body as `T`, retrying transient
+    /// failures. The error names the endpoint and the last failure.
+    pub(super) async fn get_json<T: DeserializeOwned>(
+        &self,
+        endpoint: &str,
+        query: &[(&str, String)],
+    ) -> Result<T, ProviderError> {
+        let body = self.get_with_retries(endpoint, query).await?;
+        serde_json::from_slice(&body)
+            .map_err(|e| self.error(endpoint, Failure::Malformed(e.to_string())))
+    }
+
+    async fn get_with_retries(
+        &self,
+        endpoint: &str,
+        query: &[(&str, String)],
+    ) -> Result<Vec<u8>, ProviderError> {
+        let backoff = ExponentialBuilder::default()
+            .with_min_delay(self.opts.min_backoff)
+            .with_max_delay(self.opts.max_backoff)
+            .with_max_times(self.opts.max_retries)
+            .with_jitter();
+        let max_wait = self.opts.max_backoff;
+        (|| self.get_once(endpoint, query))
+            .retry(backoff)
+            .sleep(tokio::time::sleep)
+            .when(ProviderError::is_transient)
+            // A server's Retry-After replaces our own delay; one longer than
+            // we are willing to wait ends the retries now, so the caller can
+            // show stored prices instead of hanging.
+            .adjust(move |e, delay| match &e.failure {
+                Failure::RateLimited {
+                    retry_after: Some(wait),
+                } if delay.is_some() => (*wait <= max_wait).then_some(*wait),
+                _ => delay,
+            })
+            .notify(|e, delay| {
+                tracing::info!(error = %e, retry_in_ms = delay.as_millis() as u64, "retrying");
+            })
+            .await
+    }
+
+    async fn get_once(
+        &self,
+        endpoint: &str,
+        query: &[(&str, String)],
+    ) -> Result<Vec<u8>, ProviderError> {
+        self.limiter.until_ready().await;
+        let url = format!("{}{}", self.base_url, endpoint);
+        let started = Instant::now();
+        let resp = self
+            .client
+            .get(&url)
+            .query(query)
+            .send()
+            .await
+            .map_err(|e| self.error(endpoint, self.transport_failure(&e)))?;
+        let status = resp.status();
+        tracing::Span::current().record("http_status", status.as_u16());
+        tracing::debug!(
+            endpoint,
+            status = status.as_u16(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "http response"
+        );
+        if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+            let retry_after = retry_after(resp.headers());
+            return Err(self.error(endpoint, Failure::RateLimited { retry_after }));
+        }
+        let body = resp
+            .bytes()
+            .await
+            .map_err(|e| self.error(endpoint, self.transport_failure(&e)))?;
+        if !status.is_success() {
+            let message = error_message(&body, status);
+            return Err(self.error(
+                endpoint,
+                Failure::Status {
+                    status: status.as_u16(),
+                    message,
+                },
+            ));
+        }
+        Ok(body.to_vec())
+    }
+
+    fn transport_failure(&self, e: &reqwest::Error) -> Failure {
+        if e.is_timeout() {
+            Failure::Timeout(self.opts.timeout.as_secs().max(1))
+        } else if e.is_decode() || e.is_body() {
+            Failure::Malformed(format!("body could not be read: {}", root_cause(e)))
+        } else {
+            Failure::Unreachable(root_cause(e))
+        }
+    }
+
+    fn error(&self, endpoint: &str, failure: Failure) -> ProviderError {
+        ProviderError {
+            provider: self.provider,
+            endpoint: endpoint.to_string(),
+            failure,
+        }
+    }
+
+    pub(super) fn base_url(&self) -> &str {
+        &self.base_url
+    }
+}
+
+/// The innermost cause of a transport error, e.g. "Connection refused
+/// (os error 111)"; reqwest's own message only says "error sending request".
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cur = e;
+    while let Some(next) = cur.source() {
+        cur = next;
+    }
+    cur.to_string()
+}
+
+/// `Retry-After` as delay-seconds or an HTTP date.
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let v = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = chrono::DateTime::parse_from_rfc2822(v).ok()?;
+    let secs = (when.timestamp() - chrono::Utc::now().timestamp()).max(0);
+    Some(Duration::from_secs(secs as u64))
+}
+
+/// The human part of an error body: CoinGecko's `status.error_message` or
+/// `error`, else the status's reason; never more than a line.
+fn error_message(body: &[u8], status: reqwest::StatusCode) -> String {
+    let from_json = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| {
+            v.pointer("/status/error_message")
+                .or_else(|| v.get("error"))
+                .and_then(|m| m.as_str().map(str::to_owned))
+        });
+    let msg = from_json.unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_string());
+    let mut line: String = msg
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .take(200)
+        .collect();
+    if status == reqwest::StatusCode::UNAUTHORIZED || status == reqwest::StatusCode::FORBIDDEN {
+        line.push_str(" (check the API key: `coinlytics api-key set`)");
+    }
+    line
+}

@@ -1,0 +1,95 @@
+//! Price providers: where quotes come from. CoinGecko is the default; more
+//! (exchanges) join behind the same [`PriceProvider`] trait.
+
+mod coingecko;
+mod decimal;
+mod http;
+
+use std::future::Future;
+use std::time::Duration;
+
+pub use coingecko::{CoinGecko, MAX_PER_PAGE, parse_markets_body};
+pub use http::HttpOptions;
+
+use crate::model::{Coin, Quote, QuoteRequest, SimplePrice};
+
+/// A source of market data. Implementations must turn every transport or
+/// format problem into a [`ProviderError`]; they never panic on bad input.
+pub trait PriceProvider: Send + Sync + 'static {
+    /// Human name used in messages, e.g. "CoinGecko".
+    fn name(&self) -> &'static str;
+
+    /// Market data (price, caps, changes, sparkline) for the request, in
+    /// market-cap order; one HTTP request per 250 coins.
+    fn markets(
+        &self,
+        req: &QuoteRequest,
+    ) -> impl Future<Output = Result<Vec<Quote>, ProviderError>> + Send;
+
+    /// Plain prices of `ids` in each of `currencies`.
+    fn simple_prices(
+        &self,
+        ids: &[String],
+        currencies: &[String],
+    ) -> impl Future<Output = Result<Vec<SimplePrice>, ProviderError>> + Send;
+
+    /// Every coin the provider knows (ids, symbols, names) for search.
+    fn coin_list(&self) -> impl Future<Output = Result<Vec<Coin>, ProviderError>> + Send;
+
+    /// Currency codes prices can be quoted in.
+    fn supported_currencies(
+        &self,
+    ) -> impl Future<Output = Result<Vec<String>, ProviderError>> + Send;
+}
+
+/// A failed call to a provider: which provider, which endpoint, and why.
+#[derive(Debug, thiserror::Error)]
+#[error("{provider} {endpoint}: {failure}")]
+pub struct ProviderError {
+    pub provider: &'static str,
+    pub endpoint: String,
+    pub failure: Failure,
+}
+
+/// Why a provider call failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Failure {
+    #[error("cannot connect: {0}")]
+    Unreachable(String),
+    #[error("no answer within {0} s")]
+    Timeout(u64),
+    #[error("rate limited (HTTP 429){}", retry_hint(.retry_after))]
+    RateLimited { retry_after: Option<Duration> },
+    #[error("HTTP {status}: {message}")]
+    Status { status: u16, message: String },
+    #[error("malformed answer: {0}")]
+    Malformed(String),
+}
+
+fn retry_hint(retry_after: &Option<Duration>) -> String {
+    match retry_after {
+        Some(d) => format!(", asked to wait {} s", d.as_secs()),
+        None => String::new(),
+    }
+}
+
+impl ProviderError {
+    pub fn kind(&self) -> &'static str {
+        match self.failure {
+            Failure::Unreachable(_) => "provider_unreachable",
+            Failure::Timeout(_) => "provider_timeout",
+            Failure::RateLimited { .. } => "provider_rate_limited",
+            Failure::Status { .. } => "provider_http",
+            Failure::Malformed(_) => "provider_malformed",
+        }
+    }
+
+    /// Whether trying the same call again soon may succeed.
+    pub fn is_transient(&self) -> bool {
+        match &self.failure {
+            Failure::Unreachable(_) | Failure::RateLimited { .. } => true,
+            Failure::Status { status, .. } => *status >= 500,
+            Failure::Timeout(_) | Failure::Malformed(_) => false,
+        }
+    }
+}

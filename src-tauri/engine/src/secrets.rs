@@ -1,0 +1,125 @@
+//! Secrets in the OS keyring (Secret Service on Linux). A secret is read
+//! into a [`Secret`], whose `Debug` and `Display` never show the value, so it
+//! cannot reach a log by accident. Nothing here writes a secret anywhere else.
+
+use std::fmt;
+
+/// The keyring service all Coinlytics secrets are filed under; tests set
+/// `COINLYTICS_KEYRING_SERVICE` to keep theirs apart.
+fn service() -> String {
+    std::env::var("COINLYTICS_KEYRING_SERVICE").unwrap_or_else(|_| "coinlytics".to_string())
+}
+
+/// The secrets Coinlytics keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretName {
+    CoinGeckoApiKey,
+}
+
+impl SecretName {
+    fn account(self) -> &'static str {
+        match self {
+            SecretName::CoinGeckoApiKey => "coingecko-api-key",
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            SecretName::CoinGeckoApiKey => "the CoinGecko API key",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    #[error("the OS keyring is not available, so {what} cannot be used: {reason}")]
+    Unavailable { what: &'static str, reason: String },
+    #[error("the OS keyring is locked; unlock it to use {what}")]
+    Locked { what: &'static str },
+    #[error("{what} in the OS keyring is unreadable: {reason}")]
+    Bad { what: &'static str, reason: String },
+}
+
+/// A secret value. Its formatting is always redacted.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+fn entry(name: SecretName) -> Result<keyring::Entry, SecretError> {
+    keyring::Entry::new(&service(), name.account()).map_err(|e| map_err(name, e))
+}
+
+fn map_err(name: SecretName, e: keyring::Error) -> SecretError {
+    let what = name.describe();
+    match e {
+        keyring::Error::NoStorageAccess(err) => {
+            let reason = err.to_string();
+            if reason.to_ascii_lowercase().contains("lock") {
+                SecretError::Locked { what }
+            } else {
+                SecretError::Unavailable { what, reason }
+            }
+        }
+        keyring::Error::PlatformFailure(err) => SecretError::Unavailable {
+            what,
+            reason: err.to_string(),
+        },
+        other => SecretError::Bad {
+            what,
+            reason: other.to_string(),
+        },
+    }
+}
+
+/// The stored secret, or `None` if none is stored.
+pub fn get(name: SecretName) -> Result<Option<Secret>, SecretError> {
+    match entry(name)?.get_password() {
+        Ok(v) => Ok(Some(Secret(v))),
+        Err(keyring::Error::NoEntry) => Ok(None),
+        Err(e) => Err(map_err(name, e)),
+    }
+}
+
+pub fn set(name: SecretName, value: &str) -> Result<(), SecretError> {
+    entry(name)?
+        .set_password(value)
+        .map_err(|e| map_err(name, e))
+}
+
+/// Removes the secret; false if there was none.
+pub fn delete(name: SecretName) -> Result<bool, SecretError> {
+    match entry(name)?.delete_credential() {
+        Ok(()) => Ok(true),
+        Err(keyring::Error::NoEntry) => Ok(false),
+        Err(e) => Err(map_err(name, e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Secret;
+
+    #[test]
+    fn secrets_never_format_their_value() {
+        let s = Secret("hunter2".into());
+        assert!(!format!("{s:?} {s}").contains("hunter2"));
+        assert_eq!(s.expose(), "hunter2");
+    }
+}

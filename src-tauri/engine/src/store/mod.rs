@@ -1,0 +1,163 @@
+//! The local SQLite database: coins, watchlist, latest quotes, price
+//! history, engine state and an event log.
+//!
+//! One connection behind a mutex: every operation is short, and SQLite
+//! serialises writers anyway. WAL lets other processes (a second CLI run,
+//! the window) read while one writes; `busy_timeout` makes a writer wait for
+//! a lock instead of failing at once.
+
+mod migrate;
+pub mod queries;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use rusqlite::{Connection, ErrorCode, Transaction};
+
+use crate::model::{Coin, HistoryPoint, Quote};
+
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open database {path}: {message}")]
+    Open { path: PathBuf, message: String },
+    #[error(
+        "database {path} is damaged or not a Coinlytics database; it was left untouched (move it away to start afresh)"
+    )]
+    Corrupt { path: PathBuf },
+    #[error(
+        "database {path} is locked by another process (waited {} s); try again when it finishes",
+        BUSY_TIMEOUT.as_secs()
+    )]
+    Locked { path: PathBuf },
+    #[error("database {path} could not be upgraded: {message}")]
+    Migrate { path: PathBuf, message: String },
+    #[error("database {path}: {message}")]
+    Sql { path: PathBuf, message: String },
+}
+
+/// The database of one data directory.
+pub struct Store {
+    conn: Mutex<Connection>,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and brings its
+    /// schema up to date. An existing file that is not a database is
+    /// reported, never overwritten.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let open_err = |message: String| StoreError::Open {
+            path: path.to_path_buf(),
+            message,
+        };
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| open_err(e.to_string()))?;
+        }
+        let mut conn = Connection::open(path).map_err(|e| classify(path, e))?;
+        conn.busy_timeout(BUSY_TIMEOUT)
+            .map_err(|e| classify(path, e))?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = NORMAL;
+             PRAGMA foreign_keys = ON;",
+        )
+        .map_err(|e| classify(path, e))?;
+        migrate::migrations()
+            .to_latest(&mut conn)
+            .map_err(|e| match e {
+                rusqlite_migration::Error::RusqliteError { err, .. } => classify(path, err),
+                other => StoreError::Migrate {
+                    path: path.to_path_buf(),
+                    message: other.to_string(),
+                },
+            })?;
+        Ok(Store {
+            conn: Mutex::new(conn),
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave SQLite half-written
+        // (transactions roll back on drop), so a poisoned lock is still usable.
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs `f` on the connection, mapping SQLite errors to [`StoreError`].
+    pub fn read<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+    ) -> Result<T, StoreError> {
+        f(&self.conn()).map_err(|e| classify(&self.path, e))
+    }
+
+    /// Runs `f` in one transaction: all of its writes land, or none do.
+    pub fn write<T>(
+        &self,
+        f: impl FnOnce(&Transaction) -> rusqlite::Result<T>,
+    ) -> Result<T, StoreError> {
+        let mut conn = self.conn();
+        let run = || -> rusqlite::Result<T> {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let out = f(&tx)?;
+            tx.commit()?;
+            Ok(out)
+        };
+        run().map_err(|e| classify(&self.path, e))
+    }
+
+    /// Stores the result of one refresh — coins, latest quotes and a history
+    /// point per quote — in a single transaction.
+    pub fn record_refresh(&self, quotes: &[Quote]) -> Result<(), StoreError> {
+        self.write(|tx| {
+            queries::coins::upsert_from_quotes(tx, quotes)?;
+            queries::quotes::upsert(tx, quotes)?;
+            let points: Vec<HistoryPoint> = quotes.iter().map(HistoryPoint::from).collect();
+            queries::history::insert(tx, &points)?;
+            Ok(())
+        })
+    }
+
+    /// Replaces nothing, adds or renames coins from a provider's coin list.
+    pub fn record_coin_list(&self, coins: &[Coin]) -> Result<(), StoreError> {
+        self.write(|tx| queries::coins::upsert(tx, coins))
+    }
+}
+
+/// Turns SQLite's error codes into the errors a user can act on.
+fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
+    let path = path.to_path_buf();
+    match e.sqlite_error_code() {
+        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => StoreError::Corrupt { path },
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Locked { path },
+        Some(ErrorCode::CannotOpen | ErrorCode::PermissionDenied | ErrorCode::ReadOnly) => {
+            StoreError::Open {
+                path,
+                message: e.to_string(),
+            }
+        }
+        _ => StoreError::Sql {
+            path,
+            message: e.to_string(),
+        },
+    }
+}
+
+/// Unix milliseconds, the store's time unit for instants.
+pub(crate) fn to_millis(t: chrono::DateTime<chrono::Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+pub(crate) fn from_millis(ms: i64) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,113 @@
+//! `quotes`: the latest quote of each coin in each currency.
+
+use rusqlite::{Connection, Row, params};
+
+use super::{decimal_col, opt_decimal_col};
+use crate::model::Quote;
+use crate::store::{from_millis, to_millis};
+
+pub fn upsert(conn: &Connection, quotes: &[Quote]) -> rusqlite::Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT OR REPLACE INTO quotes (coin_id, currency, price, market_cap, volume_24h,
+             change_1h_pct, change_24h_pct, change_7d_pct, market_cap_rank, sparkline_7d,
+             updated_at, fetched_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    )?;
+    for q in quotes {
+        stmt.execute(params![
+            q.coin_id,
+            q.currency,
+            q.price.to_string(),
+            q.market_cap.map(|v| v.to_string()),
+            q.volume_24h.map(|v| v.to_string()),
+            q.change_1h_pct,
+            q.change_24h_pct,
+            q.change_7d_pct,
+            q.market_cap_rank,
+            encode_sparkline(&q.sparkline_7d),
+            to_millis(q.updated_at),
+            to_millis(q.fetched_at),
+        ])?;
+    }
+    Ok(())
+}
+
+const SELECT: &str = "SELECT q.coin_id, c.symbol, c.name, c.image, q.currency, q.price,
+        q.market_cap, q.volume_24h, q.change_1h_pct, q.change_24h_pct, q.change_7d_pct,
+        q.market_cap_rank, q.sparkline_7d, q.updated_at, q.fetched_at
+    FROM quotes q JOIN coins c ON c.id = q.coin_id";
+
+fn row_to_quote(r: &Row) -> rusqlite::Result<Quote> {
+    let spark: Option<Vec<u8>> = r.get(12)?;
+    Ok(Quote {
+        coin_id: r.get(0)?,
+        symbol: r.get(1)?,
+        name: r.get(2)?,
+        image: r.get(3)?,
+        currency: r.get(4)?,
+        price: decimal_col(r, 5)?,
+        market_cap: opt_decimal_col(r, 6)?,
+        volume_24h: opt_decimal_col(r, 7)?,
+        change_1h_pct: r.get(8)?,
+        change_24h_pct: r.get(9)?,
+        change_7d_pct: r.get(10)?,
+        market_cap_rank: r.get(11)?,
+        sparkline_7d: spark.map(|b| decode_sparkline(&b)).unwrap_or_default(),
+        updated_at: from_millis(r.get(13)?),
+        fetched_at: from_millis(r.get(14)?),
+    })
+}
+
+/// The stored quotes of the watchlist's coins in `currency`, in watchlist order.
+pub fn latest_for_watchlist(conn: &Connection, currency: &str) -> rusqlite::Result<Vec<Quote>> {
+    let sql = format!(
+        "{SELECT} JOIN watchlist w ON w.coin_id = q.coin_id WHERE q.currency = ?1 ORDER BY w.position"
+    );
+    conn.prepare_cached(&sql)?
+        .query_map([currency], row_to_quote)?
+        .collect()
+}
+
+/// The `n` best-ranked stored quotes in `currency`.
+pub fn latest_top(conn: &Connection, currency: &str, n: u32) -> rusqlite::Result<Vec<Quote>> {
+    let sql = format!(
+        "{SELECT} WHERE q.currency = ?1 ORDER BY q.market_cap_rank IS NULL, q.market_cap_rank LIMIT ?2"
+    );
+    conn.prepare_cached(&sql)?
+        .query_map(params![currency, n], row_to_quote)?
+        .collect()
+}
+
+/// The stored quotes of `ids` in `currency`, in the order of `ids`; ids with
+/// no stored quote are left out.
+pub fn latest_for_ids(
+    conn: &Connection,
+    currency: &str,
+    ids: &[String],
+) -> rusqlite::Result<Vec<Quote>> {
+    let sql = format!("{SELECT} WHERE q.currency = ?1 AND q.coin_id = ?2");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(q) = stmt.query_map(params![currency, id], row_to_quote)?.next() {
+            out.push(q?);
+        }
+    }
+    Ok(out)
+}
+
+fn encode_sparkline(points: &[f64]) -> Option<Vec<u8>> {
+    (!points.is_empty()).then(|| {
+        points
+            .iter()
+            .flat_map(|p| (*p as f32).to_le_bytes())
+            .collect()
+    })
+}
+
+fn decode_sparkline(bytes: &[u8]) -> Vec<f64> {
+    bytes
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]) as f64)
+        .collect()
+}

@@ -1,0 +1,166 @@
+use std::str::FromStr;
+
+use chrono::{TimeZone, Utc};
+use rust_decimal::Decimal;
+
+use super::*;
+use crate::model::{Coin, HistoryPoint, Quote};
+
+fn quote(id: &str, rank: u32, price: &str) -> Quote {
+    let t = Utc
+        .timestamp_opt(1_700_000_000 + rank as i64, 0)
+        .single()
+        .expect("valid time");
+    Quote {
+        coin_id: id.into(),
+        symbol: id[..3].into(),
+        name: id.to_uppercase(),
+        image: Some(format!("https://img/{id}.png")),
+        currency: "usd".into(),
+        price: Decimal::from_str(price).expect("decimal"),
+        market_cap: Some(Decimal::from(1_000_000_000_000_u64 / rank as u64)),
+        volume_24h: None,
+        change_1h_pct: Some(0.5),
+        change_24h_pct: Some(-1.25),
+        change_7d_pct: None,
+        market_cap_rank: Some(rank),
+        sparkline_7d: vec![1.5, 2.25, 3.0],
+        updated_at: t,
+        fetched_at: t,
+    }
+}
+
+fn open() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(&dir.path().join("db.sqlite3")).expect("open store");
+    (dir, store)
+}
+
+#[test]
+fn refresh_round_trips_exact_money_and_sparkline() {
+    let (_d, store) = open();
+    let q = vec![
+        quote("bitcoin", 1, "67187.33"),
+        quote("shiba-inu", 12, "0.00002231"),
+    ];
+    store.record_refresh(&q).expect("stored");
+    let back = store
+        .read(|c| queries::quotes::latest_top(c, "usd", 10))
+        .expect("read");
+    assert_eq!(back, q);
+    assert_eq!(back[1].price.to_string(), "0.00002231");
+}
+
+#[test]
+fn recording_the_same_refresh_twice_is_idempotent() {
+    let (_d, store) = open();
+    let q = vec![quote("bitcoin", 1, "1"), quote("ethereum", 2, "2")];
+    store.record_refresh(&q).expect("first");
+    store.record_refresh(&q).expect("second");
+    assert_eq!(store.read(queries::history::count).expect("count"), 2);
+    assert_eq!(store.read(queries::coins::count).expect("count"), 2);
+}
+
+#[test]
+fn history_insert_reports_only_new_points() {
+    let (_d, store) = open();
+    let p = |ts| HistoryPoint {
+        coin_id: "bitcoin".into(),
+        currency: "usd".into(),
+        ts,
+        price: Decimal::from(ts),
+        volume: None,
+        market_cap: None,
+    };
+    let added = store
+        .write(|tx| queries::history::insert(tx, &[p(1), p(2)]))
+        .expect("insert");
+    let again = store
+        .write(|tx| queries::history::insert(tx, &[p(2), p(3)]))
+        .expect("insert");
+    assert_eq!((added, again), (2, 1));
+    let range = store
+        .read(|c| queries::history::range(c, "bitcoin", "usd", 2, 3))
+        .expect("range");
+    assert_eq!(range.iter().map(|p| p.ts).collect::<Vec<_>>(), vec![2, 3]);
+}
+
+#[test]
+fn watchlist_keeps_order_and_rejects_unknown_coins() {
+    let (_d, store) = open();
+    let coins: Vec<Coin> = ["bitcoin", "ethereum", "solana"]
+        .iter()
+        .map(|id| Coin {
+            id: id.to_string(),
+            symbol: id[..3].into(),
+            name: id.to_string(),
+        })
+        .collect();
+    store.record_coin_list(&coins).expect("coins");
+    for id in ["solana", "bitcoin", "ethereum"] {
+        assert!(
+            store
+                .write(|tx| queries::watchlist::add(tx, id, 0))
+                .expect("add")
+        );
+    }
+    assert!(
+        !store
+            .write(|tx| queries::watchlist::add(tx, "bitcoin", 0))
+            .expect("dup")
+    );
+    assert!(
+        store
+            .write(|tx| queries::watchlist::add(tx, "nope", 0))
+            .is_err(),
+        "foreign key"
+    );
+    store
+        .write(|tx| {
+            queries::watchlist::reorder(tx, &["ethereum".into(), "solana".into(), "bitcoin".into()])
+        })
+        .expect("reorder");
+    assert!(
+        store
+            .write(|tx| queries::watchlist::remove(tx, "solana"))
+            .expect("rm")
+    );
+    let ids: Vec<String> = store
+        .read(queries::watchlist::list)
+        .expect("list")
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(ids, vec!["ethereum", "bitcoin"]);
+}
+
+#[test]
+fn a_file_that_is_not_a_database_is_reported_and_left_untouched() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("db.sqlite3");
+    let junk = b"this is not sqlite, it is someone's precious notes".repeat(100);
+    std::fs::write(&path, &junk).expect("write junk");
+    let err = Store::open(&path).err().expect("must not open");
+    assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
+    assert!(err.to_string().contains("left untouched"));
+    assert_eq!(std::fs::read(&path).expect("still there"), junk);
+}
+
+#[test]
+fn a_writer_blocked_by_another_connection_reports_locked() {
+    let (dir, store) = open();
+    let other =
+        rusqlite::Connection::open(dir.path().join("db.sqlite3")).expect("second connection");
+    other
+        .execute_batch("BEGIN IMMEDIATE")
+        .expect("hold the write lock");
+    // Shorten the wait so the test is quick; the message is what matters.
+    store
+        .conn()
+        .busy_timeout(std::time::Duration::from_millis(50))
+        .expect("timeout");
+    let err = store
+        .write(|tx| queries::state::set(tx, "k", "v", 0))
+        .expect_err("locked");
+    assert!(matches!(err, StoreError::Locked { .. }), "{err}");
+}

@@ -1,0 +1,71 @@
+//! `coinlytics prices`: print quotes once, as a table or JSON.
+
+use chrono::Utc;
+use coinlytics_engine::Engine;
+use coinlytics_engine::model::Quote;
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use serde_json::{Value, json};
+
+use super::table::Table;
+use super::{CmdResult, fail, format, request_for};
+
+pub async fn run(engine: &Engine, json: bool, coins: Vec<String>, top: Option<u32>) -> CmdResult {
+    let req = request_for(engine, &coins, top).await?;
+    let view = engine
+        .market
+        .quotes(&req)
+        .await
+        .map_err(|e| fail(format!("{e}; and no stored prices to show"), 1))?;
+    if view.quotes.is_empty() {
+        return Err(fail("no prices to show for those coins", 1));
+    }
+    if let Some(e) = &view.failure {
+        let oldest = view
+            .quotes
+            .iter()
+            .map(|q| q.fetched_at)
+            .min()
+            .unwrap_or_else(Utc::now);
+        eprintln!("coinlytics: offline: {e}");
+        eprintln!(
+            "coinlytics: showing the last stored prices, marked stale (fetched {} ago)",
+            format::age((Utc::now() - oldest).num_seconds())
+        );
+    }
+    let stale = view.is_stale();
+    if json {
+        let rows: Vec<Value> = view.quotes.iter().map(|q| to_json(q, stale)).collect();
+        println!("{}", Value::Array(rows));
+    } else {
+        for line in Table::new(&view.quotes, stale).lines() {
+            println!("{line}");
+        }
+    }
+    Ok(())
+}
+
+/// A decimal as a JSON number (scripts compare numbers, not strings).
+fn number(d: Option<Decimal>) -> Value {
+    d.and_then(|d| d.to_f64()).map_or(Value::Null, |f| json!(f))
+}
+
+fn to_json(q: &Quote, stale: bool) -> Value {
+    json!({
+        "id": q.coin_id,
+        "symbol": q.symbol,
+        "name": q.name,
+        "price": number(Some(q.price)),
+        "currency": q.currency,
+        "market_cap": number(q.market_cap),
+        "volume_24h": number(q.volume_24h),
+        "change_1h_pct": q.change_1h_pct,
+        "change_24h_pct": q.change_24h_pct,
+        "change_7d_pct": q.change_7d_pct,
+        "market_cap_rank": q.market_cap_rank,
+        "updated_at": q.updated_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "fetched_at": q.fetched_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "stale": stale,
+        "age_secs": (Utc::now() - q.fetched_at).num_seconds().max(0),
+    })
+}

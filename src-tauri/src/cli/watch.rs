@@ -1,0 +1,342 @@
+//! `coinlytics watch`: a live ticker. On a terminal it redraws in place on
+//! the alternate screen and restores the terminal however it ends (q,
+//! Ctrl-C, SIGTERM, a panic); piped, it prints a table per update.
+
+use std::io::{IsTerminal, Write};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use chrono::{DateTime, Local, Utc};
+use coinlytics_engine::market::MarketEvent;
+use coinlytics_engine::model::{Quote, QuoteRequest, Selection};
+use coinlytics_engine::{Engine, refresher};
+use crossterm::event::{self, Event, KeyCode, KeyEvent, KeyModifiers};
+use crossterm::style::{Attribute, Color, Print, ResetColor, SetAttribute, SetForegroundColor};
+use crossterm::terminal::{self, ClearType};
+use crossterm::{cursor, execute, queue};
+use tokio::sync::{broadcast, mpsc};
+
+use super::table::{Table, Trend};
+use super::{CmdResult, fail, format, request_for};
+
+/// What the ticker shows.
+struct State {
+    req: QuoteRequest,
+    quotes: Vec<Quote>,
+    updated: Option<DateTime<Utc>>,
+    failure: Option<String>,
+    refresh_secs: u64,
+}
+
+impl State {
+    fn apply(&mut self, event: MarketEvent, engine: &Engine) {
+        match event {
+            MarketEvent::Updated(snap) if snap.currency == self.req.currency => {
+                let mut quotes = snap.quotes.clone();
+                if let Selection::Coins(ids) = &self.req.selection {
+                    quotes.retain(|q| ids.contains(&q.coin_id));
+                    quotes.sort_by_key(|q| ids.iter().position(|id| *id == q.coin_id));
+                }
+                self.quotes = quotes;
+                self.updated = Some(snap.fetched_at);
+                self.failure = None;
+            }
+            MarketEvent::Updated(_) => {}
+            MarketEvent::Failed { message, .. } => {
+                self.failure = Some(message);
+                if let Ok(stored) = engine.market.stored(&self.req) {
+                    self.quotes = stored;
+                }
+            }
+        }
+    }
+
+    fn status_line(&self) -> String {
+        let when = match self.updated {
+            Some(t) => format!(
+                "updated {} ({} ago)",
+                t.with_timezone(&Local).format("%H:%M:%S"),
+                format::age((Utc::now() - t).num_seconds())
+            ),
+            None => "waiting for the first update".into(),
+        };
+        format!(
+            "Coinlytics · {} coins in {} · {when} · every {}s",
+            self.quotes.len(),
+            self.req.currency.to_ascii_uppercase(),
+            self.refresh_secs
+        )
+    }
+}
+
+pub async fn run(engine: Arc<Engine>, coins: Vec<String>, top: Option<u32>) -> CmdResult {
+    let follow_watchlist = coins.is_empty() && top.is_none();
+    let req = request_for(&engine, &coins, top).await?;
+    let events = engine.market.subscribe();
+    let fixed = req.clone();
+    // With no --coins/--top the ticker follows the watchlist as it changes.
+    let refresher = refresher::spawn(
+        engine.clone(),
+        engine.settings.refresh_interval(),
+        move |e| {
+            if follow_watchlist {
+                e.default_request()
+            } else {
+                Ok(fixed.clone())
+            }
+        },
+    );
+    let state = State {
+        quotes: engine.market.stored(&req).unwrap_or_default(),
+        req,
+        updated: None,
+        failure: None,
+        refresh_secs: engine.settings.refresh_secs,
+    };
+    let result = if std::io::stdout().is_terminal() {
+        live(engine, events, state).await
+    } else {
+        piped(engine, events, state).await
+    };
+    refresher.stop().await;
+    result
+}
+
+/// Piped output: one table per update, until the channel closes or a signal.
+async fn piped(
+    engine: Arc<Engine>,
+    mut events: broadcast::Receiver<MarketEvent>,
+    mut state: State,
+) -> CmdResult {
+    loop {
+        tokio::select! {
+            ev = events.recv() => match ev {
+                Ok(ev) => state.apply(ev, &engine),
+                Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(broadcast::error::RecvError::Closed) => return Ok(()),
+            },
+            _ = shutdown_signal() => return Ok(()),
+        }
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{}", state.status_line());
+        if let Some(f) = &state.failure {
+            let _ = writeln!(out, "OFFLINE: {f} — showing stored prices (stale)");
+        }
+        for line in Table::new(&state.quotes, state.failure.is_some()).lines() {
+            let _ = writeln!(out, "{line}");
+        }
+        let _ = writeln!(out);
+        if out.flush().is_err() {
+            return Ok(()); // the reader went away (e.g. `| head`)
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let term = signal(SignalKind::terminate());
+        match term {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+enum Key {
+    Quit,
+    Refresh,
+}
+
+/// The terminal in ticker mode; dropping it restores the terminal.
+struct Screen;
+
+impl Screen {
+    fn enter() -> std::io::Result<Screen> {
+        terminal::enable_raw_mode()?;
+        execute!(
+            std::io::stdout(),
+            terminal::EnterAlternateScreen,
+            cursor::Hide
+        )?;
+        // A panic must not leave the user's terminal in raw mode.
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            restore();
+            previous(info);
+        }));
+        Ok(Screen)
+    }
+}
+
+fn restore() {
+    let _ = execute!(
+        std::io::stdout(),
+        cursor::Show,
+        terminal::LeaveAlternateScreen
+    );
+    let _ = terminal::disable_raw_mode();
+}
+
+impl Drop for Screen {
+    fn drop(&mut self) {
+        restore();
+    }
+}
+
+/// Reads keys on a blocking thread; stops when `stop` is set.
+fn spawn_key_reader(stop: Arc<AtomicBool>) -> mpsc::Receiver<Key> {
+    let (tx, rx) = mpsc::channel(4);
+    std::thread::spawn(move || {
+        while !stop.load(Ordering::Relaxed) {
+            if !event::poll(Duration::from_millis(200)).unwrap_or(false) {
+                continue;
+            }
+            let key = match event::read() {
+                Ok(Event::Key(KeyEvent {
+                    code, modifiers, ..
+                })) => match code {
+                    KeyCode::Char('c') if modifiers.contains(KeyModifiers::CONTROL) => {
+                        Some(Key::Quit)
+                    }
+                    KeyCode::Char('q') | KeyCode::Char('Q') | KeyCode::Esc => Some(Key::Quit),
+                    KeyCode::Char('r') | KeyCode::Char('R') => Some(Key::Refresh),
+                    _ => None,
+                },
+                Ok(_) => None,
+                Err(_) => Some(Key::Quit),
+            };
+            if let Some(k) = key
+                && tx.blocking_send(k).is_err()
+            {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+async fn live(
+    engine: Arc<Engine>,
+    mut events: broadcast::Receiver<MarketEvent>,
+    mut state: State,
+) -> CmdResult {
+    let screen =
+        Screen::enter().map_err(|e| fail(format!("cannot set up the terminal: {e}"), 1))?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut keys = spawn_key_reader(stop.clone());
+    let mut clock = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        draw(&state).map_err(|e| fail(format!("cannot draw: {e}"), 1))?;
+        tokio::select! {
+            ev = events.recv() => match ev {
+                Ok(ev) => state.apply(ev, &engine),
+                Err(broadcast::error::RecvError::Lagged(_)) => {}
+                Err(broadcast::error::RecvError::Closed) => break,
+            },
+            key = keys.recv() => match key {
+                Some(Key::Refresh) => {
+                    engine.market.invalidate();
+                    let e = engine.clone();
+                    let req = state.req.clone();
+                    tokio::spawn(async move { let _ = e.market.refresh(&req).await; });
+                }
+                Some(Key::Quit) | None => break,
+            },
+            _ = clock.tick() => {}
+            _ = shutdown_signal() => break,
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    drop(screen);
+    Ok(())
+}
+
+fn draw(state: &State) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    let (_, height) = terminal::size().unwrap_or((80, 24));
+    let table = Table::new(&state.quotes, state.failure.is_some());
+    queue!(
+        out,
+        cursor::MoveTo(0, 0),
+        SetAttribute(Attribute::Bold),
+        Print(state.status_line())
+    )?;
+    queue!(
+        out,
+        SetAttribute(Attribute::Reset),
+        Print("   q quit · r refresh"),
+        terminal::Clear(ClearType::UntilNewLine)
+    )?;
+    let mut row = 1u16;
+    if let Some(f) = &state.failure {
+        queue!(
+            out,
+            cursor::MoveTo(0, row),
+            SetForegroundColor(Color::Yellow)
+        )?;
+        queue!(
+            out,
+            Print(format!("OFFLINE — {f}. Showing stored prices (stale).")),
+            ResetColor
+        )?;
+        queue!(out, terminal::Clear(ClearType::UntilNewLine))?;
+        row += 1;
+    }
+    row += 1;
+    queue!(
+        out,
+        cursor::MoveTo(0, row),
+        terminal::Clear(ClearType::CurrentLine)
+    )?;
+    queue!(
+        out,
+        SetAttribute(Attribute::Bold),
+        Print(table.header_line()),
+        SetAttribute(Attribute::Reset)
+    )?;
+    for cells in &table.rows {
+        row += 1;
+        if row + 1 >= height {
+            break;
+        }
+        queue!(
+            out,
+            cursor::MoveTo(0, row),
+            terminal::Clear(ClearType::CurrentLine)
+        )?;
+        for (i, cell) in cells.iter().enumerate() {
+            if i > 0 {
+                queue!(out, Print("  "))?;
+            }
+            let color = match cell.trend {
+                Trend::Up => Some(Color::Green),
+                Trend::Down => Some(Color::Red),
+                Trend::Flat => None,
+            };
+            if let Some(c) = color {
+                queue!(out, SetForegroundColor(c))?;
+            }
+            queue!(out, Print(table.pad(i, &cell.text)), ResetColor)?;
+        }
+    }
+    queue!(
+        out,
+        cursor::MoveTo(0, row + 1),
+        terminal::Clear(ClearType::FromCursorDown)
+    )?;
+    out.flush()
+}

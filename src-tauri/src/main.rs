@@ -1,0 +1,17 @@
+//! `coinlytics`: one binary, one entry point. With no subcommand it opens the
+//! desktop window; every subcommand runs the same engine headless.
+
+mod cli;
+mod gui;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let args = cli::Args::parse();
+    match args.command {
+        None => gui::run(&args.globals),
+        Some(command) => cli::run(&args.globals, command),
+    }
+}

@@ -1,0 +1,129 @@
+use std::time::Duration;
+
+use super::*;
+
+async fn get(fake: &FakeCoinGecko, path_and_query: &str) -> reqwest::Response {
+    reqwest::get(format!("{}{path_and_query}", fake.base_url()))
+        .await
+        .expect("request")
+}
+
+#[tokio::test]
+async fn markets_paginate_filter_and_count() {
+    let fake = FakeCoinGecko::start().await;
+    let page1: Vec<serde_json::Value> =
+        get(&fake, "/coins/markets?vs_currency=usd&per_page=250&page=1")
+            .await
+            .json()
+            .await
+            .expect("json");
+    let page2: Vec<serde_json::Value> =
+        get(&fake, "/coins/markets?vs_currency=usd&per_page=250&page=2")
+            .await
+            .json()
+            .await
+            .expect("json");
+    assert_eq!((page1.len(), page2.len()), (250, 50));
+    assert_eq!(page1[0]["id"], "bitcoin");
+    assert_eq!(page1[0]["market_cap_rank"], 1);
+    assert!(page1[0]["market_cap"].is_u64());
+    let some: Vec<serde_json::Value> = get(
+        &fake,
+        "/coins/markets?vs_currency=eur&ids=ethereum,nope,bitcoin&sparkline=true",
+    )
+    .await
+    .json()
+    .await
+    .expect("json");
+    assert_eq!(some.len(), 2);
+    assert_eq!(
+        some[0]["sparkline_in_7d"]["price"].as_array().map(Vec::len),
+        Some(168)
+    );
+    assert_eq!(fake.requests("/coins/markets"), 3);
+    assert_eq!(
+        get(&fake, "/coins/markets?vs_currency=xyz").await.status(),
+        400
+    );
+}
+
+#[tokio::test]
+async fn faults_are_served_in_order_then_normal_answers_resume() {
+    let fake = FakeCoinGecko::start().await;
+    fake.push_fault(Fault::TooManyRequests {
+        retry_after_secs: 7,
+    });
+    fake.push_fault(Fault::Truncated);
+    fake.push_fault(Fault::Status(503));
+    let r = get(&fake, "/ping").await;
+    assert_eq!(r.status(), 429);
+    assert_eq!(r.headers()["retry-after"], "7");
+    let body = get(&fake, "/coins/list").await.text().await.expect("text");
+    assert!(
+        serde_json::from_str::<serde_json::Value>(&body).is_err(),
+        "truncated"
+    );
+    assert_eq!(get(&fake, "/ping").await.status(), 503);
+    assert_eq!(get(&fake, "/ping").await.status(), 200);
+}
+
+#[tokio::test]
+async fn control_routes_steer_a_separate_process() {
+    let fake = FakeCoinGecko::start().await;
+    let base = format!("http://{}", fake.addr());
+    let c = reqwest::Client::new();
+    let post = |path: &str, body: serde_json::Value| {
+        c.post(format!("{base}/__control{path}")).json(&body).send()
+    };
+    assert_eq!(
+        post(
+            "/price",
+            serde_json::json!({"id": "bitcoin", "usd": 70000.5})
+        )
+        .await
+        .expect("price")
+        .status(),
+        204
+    );
+    assert_eq!(fake.usd_price("bitcoin"), Some(70000.5));
+    post("/fault", serde_json::json!({"kind": "status", "code": 502}))
+        .await
+        .expect("fault");
+    assert_eq!(get(&fake, "/ping").await.status(), 502);
+    post("/down", serde_json::json!({})).await.expect("down");
+    assert_eq!(get(&fake, "/ping").await.status(), 503);
+    post("/up", serde_json::json!({})).await.expect("up");
+    let counts: serde_json::Value = c
+        .get(format!("{base}/__control/requests"))
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(counts["/ping"], 2);
+}
+
+#[tokio::test]
+async fn shutdown_refuses_further_connections() {
+    let fake = FakeCoinGecko::start().await;
+    let url = fake.base_url();
+    fake.shutdown().await;
+    let err = reqwest::Client::builder()
+        .timeout(Duration::from_secs(2))
+        .build()
+        .expect("client")
+        .get(format!("{url}/ping"))
+        .send()
+        .await
+        .expect_err("closed");
+    assert!(err.is_connect(), "{err}");
+}
+
+#[test]
+fn the_benchmark_body_is_a_full_markets_page() {
+    let v: Vec<serde_json::Value> = serde_json::from_slice(&markets_body(250)).expect("json");
+    assert_eq!(v.len(), 250);
+    assert!(v[0].get("sparkline_in_7d").is_some());
+    assert!(v[0].get("price_change_percentage_7d_in_currency").is_some());
+}

@@ -1,0 +1,114 @@
+//! Shared helpers of the cross-crate tests: running the real `coinlytics`
+//! binary against a private data directory and config file.
+
+#![allow(dead_code)] // each test file uses its own subset
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+/// The `coinlytics` binary, built (or confirmed up to date) once per test
+/// process so a test never runs a stale binary.
+pub fn coinlytics_bin() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .args([
+                "build",
+                "--quiet",
+                "-p",
+                "coinlytics",
+                "--bin",
+                "coinlytics",
+            ])
+            .status()
+            .expect("run cargo build");
+        assert!(status.success(), "building the coinlytics binary failed");
+        let exe = std::env::current_exe().expect("test executable path");
+        // target/<profile>/deps/<test> → target/<profile>/coinlytics
+        let dir = exe.parent().and_then(Path::parent).expect("target dir");
+        let bin = dir.join(format!("coinlytics{}", std::env::consts::EXE_SUFFIX));
+        assert!(bin.exists(), "no binary at {}", bin.display());
+        bin
+    })
+}
+
+/// A user of the app: their own data dir and config file, pointed at `url`.
+pub struct User {
+    pub dir: tempfile::TempDir,
+    pub url: String,
+}
+
+impl User {
+    pub fn new(url: &str) -> User {
+        User {
+            dir: tempfile::tempdir().expect("temp dir"),
+            url: url.to_string(),
+        }
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    pub fn config_file(&self) -> PathBuf {
+        self.dir.path().join("config.toml")
+    }
+
+    /// A `coinlytics` command with this user's environment and nothing
+    /// inherited that could point it elsewhere.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(coinlytics_bin());
+        c.args(args)
+            .env("COINLYTICS_DATA_DIR", self.data_dir())
+            .env("COINLYTICS_CONFIG", self.config_file())
+            .env("COINLYTICS_COINGECKO_URL", &self.url)
+            .env("COINLYTICS_HTTP_TIMEOUT_SECS", "2")
+            .env("COINLYTICS_REQUESTS_PER_MINUTE", "600")
+            .env("COINLYTICS_KEYRING_SERVICE", "coinlytics-test")
+            .env_remove("RUST_LOG")
+            .env_remove("COINLYTICS_CURRENCY");
+        c
+    }
+
+    /// Runs `coinlytics args…` to completion (off the async runtime's threads).
+    pub async fn run(&self, args: &[&str]) -> Run {
+        let mut cmd = self.command(args);
+        let out = tokio::task::spawn_blocking(move || cmd.output().expect("run coinlytics"))
+            .await
+            .expect("join");
+        Run::from(out)
+    }
+}
+
+/// What one run of the binary did.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(o: Output) -> Run {
+        Run {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+}
+
+impl Run {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {self:?}"))
+    }
+
+    #[track_caller]
+    pub fn ok(self) -> Run {
+        assert_eq!(self.code, 0, "expected success: {self:?}");
+        self
+    }
+}
