@@ -268,3 +268,35 @@ async fn piped_watch_prints_a_table_per_update() {
         "{lines:?}"
     );
 }
+
+#[tokio::test]
+async fn each_refresh_is_logged_to_a_daily_file_with_its_figures() {
+    let fake = FakeCoinGecko::start().await;
+    let user = User::new(&fake.base_url());
+    user.run(&["prices", "--coins", "bitcoin,ethereum"])
+        .await
+        .ok();
+    let logs: Vec<_> = std::fs::read_dir(user.data_dir().join("logs"))
+        .expect("log dir")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert_eq!(logs.len(), 1, "{logs:?}");
+    let name = logs[0]
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default()
+        .to_string();
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    assert_eq!(name, format!("coinlytics.{today}.log"));
+    let text = std::fs::read_to_string(&logs[0]).expect("log");
+    let line = text
+        .lines()
+        .find(|l| l.contains("refreshed"))
+        .unwrap_or_else(|| panic!("no refresh logged:\n{text}"));
+    assert!(
+        line.contains("refresh{source=\"CoinGecko\" currency=usd http_status=200 duration_ms="),
+        "{line}"
+    );
+    assert!(line.contains("coins=2"), "{line}");
+}

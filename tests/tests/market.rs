@@ -311,3 +311,66 @@ async fn a_null_volume_is_kept_as_none_not_zero() {
         "the fake has one coin with a null volume"
     );
 }
+
+async fn next_update(
+    events: &mut tokio::sync::broadcast::Receiver<MarketEvent>,
+) -> Arc<coinlytics_engine::market::Snapshot> {
+    match tokio::time::timeout(Duration::from_secs(5), events.recv()).await {
+        Ok(Ok(MarketEvent::Updated(snap))) => snap,
+        other => panic!("expected an update, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn the_refresher_ticks_follows_watchlist_edits_and_stops() {
+    use coinlytics_engine::config::{Overrides, Settings};
+    use coinlytics_engine::{Engine, refresher};
+
+    let fake = FakeCoinGecko::start().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let settings = Settings::load(&Overrides {
+        config_file: Some(dir.path().join("config.toml")),
+        values: vec![
+            ("data_dir", dir.path().join("data").display().to_string()),
+            ("coingecko_url", fake.base_url()),
+            ("requests_per_minute", "600".into()),
+        ],
+    })
+    .expect("settings");
+    let engine = Arc::new(Engine::open(settings).expect("engine"));
+    let mut events = engine.market.subscribe();
+    let handle = refresher::spawn(
+        engine.clone(),
+        Duration::from_millis(300),
+        Engine::default_request,
+    );
+
+    let first = next_update(&mut events).await;
+    assert_eq!(
+        first.quotes.len(),
+        coinlytics_engine::DEFAULT_TOP as usize,
+        "empty watchlist: top coins"
+    );
+
+    engine.watchlist_add("dogecoin").await.expect("add");
+    let mut snap = next_update(&mut events).await;
+    if snap.quotes.len() != 1 {
+        snap = next_update(&mut events).await; // a tick already in flight when we added
+    }
+    assert_eq!(
+        snap.quotes
+            .iter()
+            .map(|q| q.coin_id.as_str())
+            .collect::<Vec<_>>(),
+        ["dogecoin"]
+    );
+
+    handle.stop().await;
+    let served = fake.requests("/coins/markets");
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert_eq!(
+        fake.requests("/coins/markets"),
+        served,
+        "no refresh after stop"
+    );
+}

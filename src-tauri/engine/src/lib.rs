@@ -31,8 +31,10 @@ use store::{Store, queries};
 
 /// How many coins to show when the watchlist is empty.
 pub const DEFAULT_TOP: u32 = 20;
-/// How long a fetched snapshot answers identical requests.
-const CACHE_TTL: Duration = Duration::from_secs(10);
+/// The longest a fetched snapshot answers identical requests; never more
+/// than half the refresh interval, or the refresher would be answered from
+/// the cache.
+const MAX_CACHE_TTL: Duration = Duration::from_secs(10);
 
 /// An open data directory with its provider: what every front end holds.
 pub struct Engine {
@@ -76,7 +78,8 @@ impl Engine {
             key.as_ref().map(|(plan, k)| (*plan, k.expose())),
             opts,
         )?;
-        let market = Arc::new(Market::new(Arc::new(provider), store.clone(), CACHE_TTL));
+        let ttl = MAX_CACHE_TTL.min(settings.refresh_interval() / 2);
+        let market = Arc::new(Market::new(Arc::new(provider), store.clone(), ttl));
         Ok(Engine {
             settings,
             store,

@@ -5,6 +5,7 @@
 //! are still there to show, marked stale.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -106,9 +107,13 @@ impl<P: PriceProvider> Market<P> {
             duration_ms = field::Empty,
         );
         let started = Instant::now();
+        let fetched = AtomicBool::new(false);
         let result = self
             .cache
-            .get_or_try_fetch(req, || self.fetch_and_store(req))
+            .get_or_try_fetch(req, || {
+                fetched.store(true, Ordering::Relaxed);
+                self.fetch_and_store(req)
+            })
             .instrument(span.clone())
             .await;
         span.record("duration_ms", started.elapsed().as_millis() as u64);
@@ -116,7 +121,11 @@ impl<P: PriceProvider> Market<P> {
         match &result {
             Ok(snap) => {
                 span.record("coins", snap.quotes.len());
-                tracing::info!("refreshed");
+                if fetched.load(Ordering::Relaxed) {
+                    tracing::info!("refreshed");
+                } else {
+                    tracing::debug!("answered from the cache");
+                }
             }
             Err(e) => {
                 tracing::warn!(error = %e, "refresh failed");

@@ -68,7 +68,11 @@ impl User {
             .env("COINLYTICS_REQUESTS_PER_MINUTE", "600")
             .env("COINLYTICS_KEYRING_SERVICE", "coinlytics-test")
             .env_remove("RUST_LOG")
-            .env_remove("COINLYTICS_CURRENCY");
+            .env_remove("COINLYTICS_CURRENCY")
+            .env_remove("COINLYTICS_COINGECKO_API_PLAN")
+            // Headless commands must not need a display.
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY");
         c
     }
 

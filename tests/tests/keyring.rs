@@ -1,0 +1,234 @@
+//! The CoinGecko API key in a real Secret Service (gnome-keyring on a
+//! private D-Bus session bus): stored, sent in the right header, and found
+//! nowhere on disk or in any log.
+
+mod common;
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use coinlytics_tests::{FakeCoinGecko, FakeOptions};
+use common::User;
+
+const KEY: &str = "CG-demo-Zq7xK2pW9vLm4Rt8";
+
+/// A private session bus with an unlocked gnome-keyring on it.
+struct KeyringSession {
+    home: tempfile::TempDir,
+    bus: Child,
+    keyring: Child,
+    address: String,
+}
+
+impl KeyringSession {
+    fn start() -> KeyringSession {
+        let home = tempfile::tempdir().expect("temp home");
+        let run = home.path().join("run");
+        std::fs::create_dir_all(&run).expect("runtime dir");
+        let mut bus = Command::new("dbus-daemon")
+            .args(["--session", "--nofork", "--print-address=1"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("dbus-daemon (apt package dbus) must be installed");
+        let mut address = String::new();
+        {
+            use std::io::BufRead;
+            let out = bus.stdout.as_mut().expect("stdout");
+            std::io::BufReader::new(out)
+                .read_line(&mut address)
+                .expect("bus address");
+        }
+        let address = address.trim().to_string();
+        let mut keyring = Command::new("gnome-keyring-daemon")
+            .args(["--foreground", "--unlock", "--components=secrets"])
+            .envs(session_env(home.path(), &address))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("gnome-keyring-daemon (apt package gnome-keyring) must be installed");
+        let mut stdin = keyring.stdin.take().expect("stdin");
+        stdin
+            .write_all(b"test-keyring-password")
+            .expect("unlock password");
+        drop(stdin);
+        // Wait until the Secret Service name is on the bus.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let owned = Command::new("dbus-send")
+                .args([
+                    "--session",
+                    "--print-reply",
+                    "--dest=org.freedesktop.DBus",
+                    "/org/freedesktop/DBus",
+                    "org.freedesktop.DBus.NameHasOwner",
+                    "string:org.freedesktop.secrets",
+                ])
+                .env("DBUS_SESSION_BUS_ADDRESS", &address)
+                .output()
+                .expect("dbus-send");
+            if String::from_utf8_lossy(&owned.stdout).contains("boolean true") {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the keyring never appeared on the bus"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        KeyringSession {
+            home,
+            bus,
+            keyring,
+            address,
+        }
+    }
+
+    fn env(&self) -> Vec<(String, String)> {
+        session_env(self.home.path(), &self.address)
+    }
+}
+
+fn session_env(home: &Path, address: &str) -> Vec<(String, String)> {
+    vec![
+        ("HOME".into(), home.display().to_string()),
+        (
+            "XDG_DATA_HOME".into(),
+            home.join("data").display().to_string(),
+        ),
+        (
+            "XDG_RUNTIME_DIR".into(),
+            home.join("run").display().to_string(),
+        ),
+        ("DBUS_SESSION_BUS_ADDRESS".into(), address.to_string()),
+    ]
+}
+
+impl Drop for KeyringSession {
+    fn drop(&mut self) {
+        let _ = self.keyring.kill();
+        let _ = self.keyring.wait();
+        let _ = self.bus.kill();
+        let _ = self.bus.wait();
+    }
+}
+
+/// Every file under `dir` whose bytes contain `needle`.
+fn files_containing(dir: &Path, needle: &[u8]) -> Vec<String> {
+    let mut hits = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return hits;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            hits.extend(files_containing(&p, needle));
+        } else if let Ok(bytes) = std::fs::read(&p)
+            && bytes.windows(needle.len()).any(|w| w == needle)
+        {
+            hits.push(p.display().to_string());
+        }
+    }
+    hits
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_key_lives_in_the_keyring_is_sent_and_leaks_nowhere() {
+    let session = KeyringSession::start();
+    let fake = FakeCoinGecko::start_with(FakeOptions {
+        api_key: Some(KEY.into()),
+        ..FakeOptions::default()
+    })
+    .await;
+    let user = User::new(&fake.base_url());
+    let run = |args: &[&str], stdin: Option<&str>, extra: &[(&str, &str)]| {
+        let mut cmd = user.command(args);
+        cmd.envs(session.env()).envs(extra.iter().copied());
+        cmd.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("spawn");
+        if let Some(s) = stdin {
+            child
+                .stdin
+                .take()
+                .expect("stdin")
+                .write_all(s.as_bytes())
+                .expect("write");
+        }
+        drop(child.stdin.take());
+        common::Run::from(child.wait_with_output().expect("wait"))
+    };
+
+    // Without the key the fake refuses, and the user is told why.
+    let refused = run(&["prices", "--coins", "bitcoin"], None, &[]);
+    assert_ne!(refused.code, 0);
+    assert!(
+        refused.stderr.contains("HTTP 401") && refused.stderr.contains("api-key set"),
+        "{refused:?}"
+    );
+
+    let set = run(
+        &["api-key", "set", "--plan", "demo"],
+        Some(&format!("{KEY}\n")),
+        &[],
+    )
+    .ok();
+    assert!(set.stdout.contains("stored"), "{set:?}");
+    let status = run(&["api-key", "status"], None, &[]).ok();
+    assert!(
+        status.stdout.contains("an API key is stored (plan: demo)"),
+        "{status:?}"
+    );
+    assert!(!status.stdout.contains(KEY));
+
+    // Verbose logging everywhere, to give a leak every chance.
+    let prices = run(
+        &["prices", "--json", "--coins", "bitcoin"],
+        None,
+        &[("RUST_LOG", "trace")],
+    )
+    .ok();
+    assert_eq!(prices.json()[0]["id"], "bitcoin");
+    assert_eq!(
+        fake.last_header("/coins/markets", "x-cg-demo-api-key")
+            .as_deref(),
+        Some(KEY)
+    );
+    assert!(!prices.stderr.contains(KEY), "the key reached stderr");
+
+    let leaks = files_containing(user.dir.path(), KEY.as_bytes());
+    assert!(leaks.is_empty(), "the key was written to {leaks:?}");
+    assert!(
+        std::fs::read_to_string(user.config_file())
+            .expect("config")
+            .contains("coingecko_api_plan = \"demo\"")
+    );
+
+    let cleared = run(&["api-key", "clear"], None, &[]).ok();
+    assert!(
+        cleared.stdout.contains("removed the API key"),
+        "{cleared:?}"
+    );
+    let status = run(&["api-key", "status"], None, &[]).ok();
+    assert!(status.stdout.contains("no API key is stored"), "{status:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_keyring_a_configured_key_degrades_to_keyless_with_a_warning() {
+    let fake = FakeCoinGecko::start().await;
+    let user = User::new(&fake.base_url());
+    let out = user
+        .command(&["prices", "--json", "--coins", "bitcoin"])
+        .env("COINLYTICS_COINGECKO_API_PLAN", "demo")
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/coinlytics-test-bus",
+        )
+        .output()
+        .expect("run");
+    let run = common::Run::from(out).ok();
+    assert!(run.stderr.contains("keyring is not available"), "{run:?}");
+    assert!(run.stderr.contains("using the keyless API"), "{run:?}");
+    assert_eq!(run.json()[0]["stale"], false);
+}
