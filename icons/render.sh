@@ -1,15 +1,28 @@
 #!/usr/bin/env bash
-# Renders the app and tray icons from icon.svg and tray.svg into every file
-# Tauri needs (8-bit RGBA PNGs and a multi-size ICO). Needs librsvg2-bin and
-# imagemagick; `bash .ci/setup` installs both.
+# Renders the app and tray icons from the SVGs into every file Tauri needs:
+# 8-bit RGBA PNGs and a multi-size ICO. Safe to re-run; it overwrites its outputs.
+#   icon.svg       -> 32x32.png 64x64.png 128x128.png 128x128@2x.png icon.png, ICO 32-256
+#   icon-small.svg -> the ICO's 16 and 24 px images (simplified for tiny sizes)
+#   tray.svg       -> tray.png (64x64)
+# Needs the apt packages librsvg2-bin (rsvg-convert) and imagemagick (convert).
 set -euo pipefail
 cd "$(dirname "$0")"
-convert=/usr/bin/convert # /usr/local/bin/convert may be a stand-in
-for tool in rsvg-convert "$convert"; do
-  command -v "$tool" >/dev/null || { echo "missing $tool (apt: librsvg2-bin imagemagick)" >&2; exit 1; }
-done
 
-png() { rsvg-convert -w "$2" -h "$2" "$1" | "$convert" - "PNG32:$3"; }
+rsvg=rsvg-convert
+convert=/usr/bin/convert # /usr/local/bin/convert may be a stand-in, so use the real one
+
+missing=()
+command -v "$rsvg" >/dev/null 2>&1 || missing+=("rsvg-convert (apt package librsvg2-bin)")
+[[ -x $convert ]] || missing+=("$convert (apt package imagemagick)")
+if ((${#missing[@]})); then
+  printf 'render.sh: missing %s\n' "${missing[@]}" >&2
+  echo "install them with: apt-get install -y librsvg2-bin imagemagick" >&2
+  exit 1
+fi
+
+# png SVG SIZE OUT: render at SIZE x SIZE and force 8-bit RGBA (PNG colour type 6),
+# which Tauri requires.
+png() { "$rsvg" -w "$2" -h "$2" "$1" | "$convert" - -depth 8 -define png:exclude-chunks=date,time "PNG32:$3"; }
 
 png icon.svg 32 32x32.png
 png icon.svg 64 64x64.png
@@ -20,7 +33,15 @@ png tray.svg 64 tray.png
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-for s in 16 24 32 48 64 256; do png icon.svg "$s" "$tmp/$s.png"; done
-"$convert" "$tmp"/16.png "$tmp"/24.png "$tmp"/32.png "$tmp"/48.png "$tmp"/64.png "$tmp"/256.png icon.ico
+for s in 16 24; do png icon-small.svg "$s" "$tmp/$s.png"; done
+for s in 32 48 64 256; do png icon.svg "$s" "$tmp/$s.png"; done
+"$convert" "$tmp"/{16,24,32,48,64,256}.png icon.ico
+
+# Check every PNG's colour type: byte 25 of the file, 6 = RGBA.
+for f in 32x32.png 64x64.png 128x128.png 128x128@2x.png icon.png tray.png; do
+  ct=$(od -An -tu1 -j25 -N1 "$f" | tr -d ' ')
+  [[ $ct == 6 ]] || { echo "render.sh: $f has PNG colour type $ct, not 6 (RGBA)" >&2; exit 1; }
+done
+
 cp icon.svg ../ui/icon.svg
-echo "rendered: $(ls ./*.png icon.ico | tr '\n' ' ')"
+echo "rendered: 32x32.png 64x64.png 128x128.png 128x128@2x.png icon.png tray.png icon.ico"
