@@ -1,3 +1,22 @@
+/// The commands the window may call; each must also be granted in
+/// capabilities/default.json (`allow-<command>`), so nothing is callable by
+/// accident.
+const COMMANDS: &[&str] = &[
+    "dashboard",
+    "refresh",
+    "search_coins",
+    "watchlist_add",
+    "watchlist_remove",
+    "watchlist_reorder",
+    "currencies",
+    "set_currency",
+    "markets",
+];
+
 fn main() {
-    tauri_build::build()
+    let attrs = tauri_build::Attributes::new()
+        .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
+    if let Err(e) = tauri_build::try_build(attrs) {
+        panic!("tauri-build failed: {e:#}");
+    }
 }

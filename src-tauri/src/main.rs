@@ -2,6 +2,7 @@
 //! desktop window; every subcommand runs the same engine headless.
 
 mod cli;
+mod format;
 mod gui;
 
 use std::process::ExitCode;

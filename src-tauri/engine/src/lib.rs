@@ -17,7 +17,7 @@ pub mod refresher;
 pub mod secrets;
 pub mod store;
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 pub use error::{Error, Result};
@@ -38,7 +38,7 @@ const MAX_CACHE_TTL: Duration = Duration::from_secs(10);
 
 /// An open data directory with its provider: what every front end holds.
 pub struct Engine {
-    pub settings: Settings,
+    settings: RwLock<Settings>,
     pub store: Arc<Store>,
     pub market: Arc<Market<CoinGecko>>,
     /// Set when a configured API key could not be read from the keyring;
@@ -81,11 +81,26 @@ impl Engine {
         let ttl = MAX_CACHE_TTL.min(settings.refresh_interval() / 2);
         let market = Arc::new(Market::new(Arc::new(provider), store.clone(), ttl));
         Ok(Engine {
-            settings,
+            settings: RwLock::new(settings),
             store,
             market,
             key_warning,
         })
+    }
+
+    /// A copy of the current settings.
+    pub fn settings(&self) -> Settings {
+        self.settings
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Validates and saves one setting; later refreshes use it.
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<()> {
+        let mut s = self.settings.write().unwrap_or_else(|p| p.into_inner());
+        s.set_and_save(key, value)?;
+        Ok(())
     }
 
     /// What a refresh shows by default: the watchlist, or the top coins
@@ -99,8 +114,24 @@ impl Engine {
         };
         Ok(QuoteRequest {
             selection,
-            currency: self.settings.currency.clone(),
+            currency: self.settings().currency,
         })
+    }
+
+    /// Puts the watchlist in the order of `ids`.
+    pub fn watchlist_reorder(&self, ids: &[String]) -> Result<()> {
+        self.store
+            .write(|tx| queries::watchlist::reorder(tx, ids))?;
+        self.market.invalidate();
+        Ok(())
+    }
+
+    /// Coins whose id, symbol or name starts with `query` (case-insensitive),
+    /// best-ranked first; exact symbol matches lead.
+    pub fn search_coins(&self, query: &str, limit: u32) -> Result<Vec<Coin>> {
+        Ok(self
+            .store
+            .read(|c| queries::coins::search(c, query, limit))?)
     }
 
     pub fn watchlist(&self) -> Result<Vec<Coin>> {

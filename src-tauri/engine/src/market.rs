@@ -24,10 +24,17 @@ const CHANNEL_CAPACITY: usize = 64;
 /// The coin list is refetched at most this often when a coin is not found.
 const COIN_LIST_MAX_AGE: Duration = Duration::from_secs(3600);
 const COIN_LIST_FETCHED_AT: &str = "coin_list_fetched_at";
+const SUPPORTED_CURRENCIES: &str = "supported_currencies";
+/// What to offer before the provider has ever been reached.
+const FALLBACK_CURRENCIES: &[&str] = &[
+    "usd", "eur", "gbp", "jpy", "chf", "cad", "aud", "btc", "eth",
+];
 
 /// The quotes one successful refresh fetched.
 #[derive(Debug, Clone, Serialize)]
 pub struct Snapshot {
+    /// What was asked for; subscribers tell the watchlist from other views by it.
+    pub request: QuoteRequest,
     pub source: &'static str,
     pub currency: String,
     pub quotes: Vec<Quote>,
@@ -154,6 +161,7 @@ impl<P: PriceProvider> Market<P> {
         let quotes = self.provider.markets(req).await?;
         self.store.record_refresh(&quotes)?;
         let snap = Arc::new(Snapshot {
+            request: req.clone(),
             source: self.provider.name(),
             currency: req.currency.clone(),
             quotes,
@@ -217,20 +225,51 @@ impl<P: PriceProvider> Market<P> {
         if let Some(c) = self.store.read(|c| queries::coins::find(c, id_or_symbol))? {
             return Ok(c);
         }
+        if self.ensure_coin_list(COIN_LIST_MAX_AGE).await?
+            && let Some(c) = self.store.read(|c| queries::coins::find(c, id_or_symbol))?
+        {
+            return Ok(c);
+        }
+        Err(Error::UnknownCoin(id_or_symbol.to_string()))
+    }
+
+    /// Fetches the coin list if it was never fetched or is older than
+    /// `max_age`; returns whether it fetched.
+    pub async fn ensure_coin_list(&self, max_age: Duration) -> Result<bool> {
         let fetched_at = self
             .store
             .read(|c| queries::state::get(c, COIN_LIST_FETCHED_AT))?
             .and_then(|v| v.parse::<i64>().ok());
-        let fresh = fetched_at.is_some_and(|t| {
-            Utc::now().timestamp_millis() - t < COIN_LIST_MAX_AGE.as_millis() as i64
-        });
-        if !fresh {
-            self.sync_coin_list().await?;
-            if let Some(c) = self.store.read(|c| queries::coins::find(c, id_or_symbol))? {
-                return Ok(c);
-            }
+        let fresh = fetched_at
+            .is_some_and(|t| Utc::now().timestamp_millis() - t < max_age.as_millis() as i64);
+        if fresh {
+            return Ok(false);
         }
-        Err(Error::UnknownCoin(id_or_symbol.to_string()))
+        self.sync_coin_list().await?;
+        Ok(true)
+    }
+
+    /// The currencies quotes can be asked in: fetched from the provider and
+    /// stored, so they are known offline too; a short built-in list before
+    /// the provider has ever answered.
+    pub async fn supported_currencies(&self) -> Vec<String> {
+        match self.provider.supported_currencies().await {
+            Ok(list) if !list.is_empty() => {
+                let now = Utc::now().timestamp_millis();
+                let json = serde_json::to_string(&list).unwrap_or_default();
+                let _ = self
+                    .store
+                    .write(|tx| queries::state::set(tx, SUPPORTED_CURRENCIES, &json, now));
+                list
+            }
+            _ => self
+                .store
+                .read(|c| queries::state::get(c, SUPPORTED_CURRENCIES))
+                .ok()
+                .flatten()
+                .and_then(|j| serde_json::from_str(&j).ok())
+                .unwrap_or_else(|| FALLBACK_CURRENCIES.iter().map(|c| c.to_string()).collect()),
+        }
     }
 
     /// Drops cached snapshots so the next refresh asks the provider.

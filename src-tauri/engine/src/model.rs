@@ -80,7 +80,8 @@ pub struct SimplePrice {
 }
 
 /// Which coins a refresh asks for.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Selection {
     /// These coin ids, in this order.
     Coins(Vec<String>),
@@ -89,7 +90,7 @@ pub enum Selection {
 }
 
 /// What one refresh asks a provider for.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct QuoteRequest {
     pub selection: Selection,
     pub currency: String,

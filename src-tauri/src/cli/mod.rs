@@ -3,7 +3,7 @@
 
 mod apikey;
 mod config;
-mod format;
+
 mod prices;
 mod table;
 mod watch;
@@ -172,7 +172,7 @@ pub async fn request_for(
     coins: &[String],
     top: Option<u32>,
 ) -> Result<QuoteRequest, Exit> {
-    let currency = engine.settings.currency.clone();
+    let currency = engine.settings().currency;
     if let Some(n) = top {
         if n == 0 || n > 1000 {
             return Err(fail(format!("--top must be from 1 to 1000, not {n}"), 2));

@@ -8,7 +8,8 @@ use rust_decimal::prelude::ToPrimitive;
 use serde_json::{Value, json};
 
 use super::table::Table;
-use super::{CmdResult, fail, format, request_for};
+use super::{CmdResult, fail, request_for};
+use crate::format;
 
 pub async fn run(engine: &Engine, json: bool, coins: Vec<String>, top: Option<u32>) -> CmdResult {
     let req = request_for(engine, &coins, top).await?;

@@ -18,7 +18,8 @@ use crossterm::{cursor, execute, queue};
 use tokio::sync::{broadcast, mpsc};
 
 use super::table::{Table, Trend};
-use super::{CmdResult, fail, format, request_for};
+use super::{CmdResult, fail, request_for};
+use crate::format;
 
 /// What the ticker shows.
 struct State {
@@ -78,7 +79,7 @@ pub async fn run(engine: Arc<Engine>, coins: Vec<String>, top: Option<u32>) -> C
     // With no --coins/--top the ticker follows the watchlist as it changes.
     let refresher = refresher::spawn(
         engine.clone(),
-        engine.settings.refresh_interval(),
+        engine.settings().refresh_interval(),
         move |e| {
             if follow_watchlist {
                 e.default_request()
@@ -92,7 +93,7 @@ pub async fn run(engine: Arc<Engine>, coins: Vec<String>, top: Option<u32>) -> C
         req,
         updated: None,
         failure: None,
-        refresh_secs: engine.settings.refresh_secs,
+        refresh_secs: engine.settings().refresh_secs,
     };
     let result = if std::io::stdout().is_terminal() {
         live(engine, events, state).await

@@ -1,10 +1,25 @@
-//! The desktop window. The dashboard and tray build on the engine in later
-//! steps; this module only opens the window and refuses clearly where there
-//! is no display.
+//! The desktop window and the tray. Thin: every command calls the engine;
+//! engine events are forwarded to the window and the tray as they come.
+
+mod commands;
+mod state;
+mod tray;
 
 use std::process::ExitCode;
+use std::sync::Arc;
+
+use coinlytics_engine::Engine;
+use coinlytics_engine::config::Settings;
+use coinlytics_engine::logging::{self, Stderr};
+use coinlytics_engine::market::MarketEvent;
+use tauri::{Emitter, Manager, WindowEvent};
 
 use crate::cli::Globals;
+use state::AppState;
+
+/// The event the window listens to for market updates and failures.
+pub const MARKET_EVENT: &str = "market";
+const COIN_LIST_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
 
 /// Whether a graphical session is reachable; GTK would abort without one.
 fn has_display() -> bool {
@@ -16,7 +31,7 @@ fn has_display() -> bool {
         .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
 }
 
-pub fn run(_globals: &Globals) -> ExitCode {
+pub fn run(globals: &Globals) -> ExitCode {
     if !has_display() {
         eprintln!(
             "coinlytics: no display (DISPLAY and WAYLAND_DISPLAY are unset), so the window cannot open.\n\
@@ -25,11 +40,104 @@ pub fn run(_globals: &Globals) -> ExitCode {
         );
         return ExitCode::from(2);
     }
-    match tauri::Builder::default().run(tauri::generate_context!()) {
-        Ok(()) => ExitCode::SUCCESS,
+    let settings = match Settings::load(&globals.overrides()) {
+        Ok(s) => s,
         Err(e) => {
-            eprintln!("coinlytics: the window failed: {e}");
+            eprintln!("coinlytics: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let _logs = logging::init(&settings, Stderr::Errors);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("coinlytics: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    tauri::async_runtime::set(runtime.handle().clone());
+    // The engine spawns its tasks with tokio::spawn, from Tauri's main thread too.
+    let _runtime_context = runtime.enter();
+    // A store that cannot open (damaged, locked) is shown in the window, not
+    // only on a stderr the user may never see.
+    let engine = Engine::open(settings).map(Arc::new).map_err(|e| {
+        tracing::error!(error = %e, "engine failed to open");
+        e.to_string()
+    });
+    let app = tauri::Builder::default()
+        .manage(AppState::new(engine.clone()))
+        .invoke_handler(tauri::generate_handler![
+            commands::dashboard,
+            commands::refresh,
+            commands::search_coins,
+            commands::watchlist_add,
+            commands::watchlist_remove,
+            commands::watchlist_reorder,
+            commands::currencies,
+            commands::set_currency,
+            commands::markets,
+        ])
+        .setup(move |app| {
+            if let Ok(engine) = &engine {
+                forward_market_events(app.handle().clone(), engine.clone());
+                app.state::<AppState>().resume(engine.clone());
+                // Search runs over the stored coin list; keep it a day fresh.
+                let engine = engine.clone();
+                tauri::async_runtime::spawn(async move {
+                    if let Err(e) = engine.market.ensure_coin_list(COIN_LIST_MAX_AGE).await {
+                        tracing::warn!(error = %e, "cannot refresh the coin list");
+                    }
+                });
+            }
+            tray::create(app.handle())?;
+            Ok(())
+        })
+        .on_window_event(|window, event| {
+            // Closing the window keeps the app in the tray; Quit is in its menu.
+            if let WindowEvent::CloseRequested { api, .. } = event {
+                api.prevent_close();
+                let _ = window.hide();
+            }
+        })
+        .build(tauri::generate_context!());
+    match app {
+        Ok(app) => {
+            app.run(|_, _| {});
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("coinlytics: the window failed to start: {e}");
             ExitCode::from(1)
         }
     }
+}
+
+/// Sends every market event to the window and the tray, in order.
+fn forward_market_events(app: tauri::AppHandle, engine: Arc<Engine>) {
+    let mut events = engine.market.subscribe();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            match events.recv().await {
+                Ok(event) => {
+                    if let MarketEvent::Updated(snap) = &event {
+                        tray::on_update(&app, snap);
+                    }
+                    if let MarketEvent::Failed { message, .. } = &event {
+                        tray::on_failure(&app, message);
+                    }
+                    if let Err(e) = app.emit(MARKET_EVENT, &event) {
+                        tracing::warn!(error = %e, "cannot forward a market event to the window");
+                    }
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                    tracing::debug!(skipped = n, "window fell behind the market");
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+            }
+        }
+    });
 }

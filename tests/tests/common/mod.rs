@@ -13,15 +13,10 @@ pub fn coinlytics_bin() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        // The same invocation as .ci/test, so features resolve the same way
+        // and this is a no-op there (`-p coinlytics` alone would rebuild GTK).
         let status = Command::new(cargo)
-            .args([
-                "build",
-                "--quiet",
-                "-p",
-                "coinlytics",
-                "--bin",
-                "coinlytics",
-            ])
+            .args(["build", "--quiet", "--workspace", "--all-targets"])
             .status()
             .expect("run cargo build");
         assert!(status.success(), "building the coinlytics binary failed");

@@ -54,3 +54,34 @@ pub fn find(conn: &Connection, id_or_symbol: &str) -> rusqlite::Result<Option<Co
     })
     .optional()
 }
+
+/// Coins whose id, symbol or name starts with `query`, case-insensitively:
+/// exact symbol matches first, then by market-cap rank (unranked last).
+pub fn search(conn: &Connection, query: &str, limit: u32) -> rusqlite::Result<Vec<Coin>> {
+    let q = query.trim().to_ascii_lowercase();
+    if q.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Escape LIKE's wildcards so a user's "%" or "_" matches literally.
+    let pattern = format!(
+        "{}%",
+        q.replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, symbol, name FROM coins
+         WHERE symbol LIKE ?1 ESCAPE '\\' OR id LIKE ?1 ESCAPE '\\' OR name LIKE ?1 ESCAPE '\\'
+            OR name LIKE '% ' || ?1 ESCAPE '\\'
+         ORDER BY symbol = ?2 DESC, market_cap_rank IS NULL, market_cap_rank, length(name)
+         LIMIT ?3",
+    )?;
+    stmt.query_map(rusqlite::params![pattern, q, limit], |r| {
+        Ok(Coin {
+            id: r.get(0)?,
+            symbol: r.get(1)?,
+            name: r.get(2)?,
+        })
+    })?
+    .collect()
+}

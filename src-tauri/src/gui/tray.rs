@@ -1,0 +1,202 @@
+//! The tray: an icon whose label is a live ticker ("BTC $67,187.33 ▲3.6%"),
+//! cycling through the first watched coins, and a menu listing every
+//! watched coin with its price and change, plus Open, Pause and Quit.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use coinlytics_engine::market::Snapshot;
+use coinlytics_engine::model::Quote;
+use tauri::image::Image;
+use tauri::menu::{CheckMenuItem, Menu, MenuEvent, MenuItem, PredefinedMenuItem};
+use tauri::tray::TrayIconBuilder;
+use tauri::{AppHandle, Manager};
+
+use super::state::AppState;
+use crate::format;
+
+const TRAY_ID: &str = "main";
+/// How many coins the label cycles through.
+const TICKER_COINS: usize = 3;
+const CYCLE: Duration = Duration::from_secs(4);
+
+/// What the tray shows; kept so the label can cycle between updates.
+#[derive(Default)]
+struct Ticker {
+    labels: Vec<String>,
+    next: usize,
+    offline: bool,
+}
+
+static TICKER: Mutex<Ticker> = Mutex::new(Ticker {
+    labels: Vec::new(),
+    next: 0,
+    offline: false,
+});
+
+fn ticker() -> std::sync::MutexGuard<'static, Ticker> {
+    TICKER.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// "BTC $67,187.33 ▲3.6%"
+pub fn label(q: &Quote) -> String {
+    let change = match q.change_24h_pct {
+        Some(p) if p >= 0.0 => format!(" ▲{p:.1}%"),
+        Some(p) => format!(" ▼{:.1}%", p.abs()),
+        None => String::new(),
+    };
+    format!(
+        "{} {}{change}",
+        q.symbol.to_ascii_uppercase(),
+        format::price(q.price, &q.currency)
+    )
+}
+
+fn build_menu(app: &AppHandle, quotes: &[Quote], paused: bool) -> tauri::Result<Menu<tauri::Wry>> {
+    let menu = Menu::new(app)?;
+    for q in quotes {
+        let item = MenuItem::with_id(
+            app,
+            format!("coin:{}", q.coin_id),
+            label(q),
+            true,
+            None::<&str>,
+        )?;
+        menu.append(&item)?;
+    }
+    if !quotes.is_empty() {
+        menu.append(&PredefinedMenuItem::separator(app)?)?;
+    }
+    menu.append(&MenuItem::with_id(
+        app,
+        "open",
+        "Open dashboard",
+        true,
+        None::<&str>,
+    )?)?;
+    menu.append(&CheckMenuItem::with_id(
+        app,
+        "pause",
+        "Pause updates",
+        true,
+        paused,
+        None::<&str>,
+    )?)?;
+    menu.append(&PredefinedMenuItem::separator(app)?)?;
+    menu.append(&MenuItem::with_id(
+        app,
+        "quit",
+        "Quit Coinlytics",
+        true,
+        None::<&str>,
+    )?)?;
+    Ok(menu)
+}
+
+pub fn create(app: &AppHandle) -> tauri::Result<()> {
+    let icon = Image::from_bytes(include_bytes!("../../../icons/tray.png"))?;
+    TrayIconBuilder::with_id(TRAY_ID)
+        .icon(icon)
+        .title("Coinlytics")
+        .tooltip("Coinlytics")
+        .menu(&build_menu(app, &[], false)?)
+        .on_menu_event(on_menu_event)
+        .build(app)?;
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let mut tick = tokio::time::interval(CYCLE);
+        loop {
+            tick.tick().await;
+            show_next_label(&app);
+        }
+    });
+    Ok(())
+}
+
+fn show_next_label(app: &AppHandle) {
+    let title = {
+        let mut t = ticker();
+        if t.labels.is_empty() {
+            return;
+        }
+        let i = t.next % t.labels.len();
+        t.next = i + 1;
+        let suffix = if t.offline { " (offline)" } else { "" };
+        format!("{}{suffix}", t.labels[i])
+    };
+    if let Some(tray) = app.tray_by_id(TRAY_ID) {
+        let _ = tray.set_title(Some(&title));
+    }
+}
+
+/// New quotes of the watchlist (or of the top coins while it is empty).
+pub fn on_update(app: &AppHandle, snap: &Snapshot) {
+    let Some(state) = app.try_state::<AppState>() else {
+        return;
+    };
+    let Ok(engine) = state.engine() else { return };
+    if engine.default_request().ok().as_ref() != Some(&snap.request) {
+        return; // e.g. the Markets view's top 250
+    }
+    {
+        let mut t = ticker();
+        t.labels = snap.quotes.iter().take(TICKER_COINS).map(label).collect();
+        t.next = 0;
+        t.offline = false;
+    }
+    {
+        let mut status = state.status.lock().unwrap_or_else(|p| p.into_inner());
+        status.updated_at = Some(snap.fetched_at);
+        status.failure = None;
+    }
+    let tooltip: Vec<String> = snap.quotes.iter().map(label).collect();
+    if let Some(tray) = app.tray_by_id(TRAY_ID) {
+        let _ = tray.set_tooltip(Some(tooltip.join("\n")));
+        match build_menu(app, &snap.quotes, state.is_paused()) {
+            Ok(menu) => {
+                let _ = tray.set_menu(Some(menu));
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot rebuild the tray menu"),
+        }
+    }
+    show_next_label(app);
+}
+
+pub fn on_failure(app: &AppHandle, message: &str) {
+    ticker().offline = true;
+    if let Some(state) = app.try_state::<AppState>() {
+        state
+            .status
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .failure = Some(message.to_string());
+    }
+    show_next_label(app);
+}
+
+fn show_dashboard(app: &AppHandle) {
+    if let Some(w) = app.get_webview_window("main") {
+        let _ = w.show();
+        let _ = w.unminimize();
+        let _ = w.set_focus();
+    }
+}
+
+fn on_menu_event(app: &AppHandle, event: MenuEvent) {
+    match event.id().as_ref() {
+        "open" => show_dashboard(app),
+        "quit" => app.exit(0),
+        "pause" => {
+            let state = app.state::<AppState>();
+            if state.is_paused() {
+                if let Ok(engine) = state.engine() {
+                    state.resume(engine);
+                }
+            } else {
+                state.pause();
+            }
+        }
+        id if id.starts_with("coin:") => show_dashboard(app),
+        _ => {}
+    }
+}

@@ -1,0 +1,379 @@
+//! The real app window, driven through WebDriver (tauri-driver +
+//! WebKitWebDriver) under the X display `.ci/test` provides, against the
+//! fake CoinGecko server. Screenshots land in tests/artifacts/ (git-ignored).
+
+mod common;
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use coinlytics_tests::FakeCoinGecko;
+use common::User;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+/// tauri-driver for one user: the app it launches inherits this environment.
+struct Driver {
+    child: Child,
+    port: u16,
+}
+
+impl Driver {
+    fn start(user: &User, extra_env: &[(&str, &str)]) -> Driver {
+        assert!(
+            std::env::var_os("DISPLAY").is_some(),
+            "the window tests need DISPLAY (run them through .ci/test)"
+        );
+        let port = free_port();
+        let native = free_port();
+        let template = user.command(&[]);
+        let mut cmd = Command::new(tauri_driver());
+        cmd.args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &native.to_string(),
+        ]);
+        for (k, v) in template.get_envs() {
+            match v {
+                Some(v) => cmd.env(k, v),
+                None => cmd.env_remove(k),
+            };
+        }
+        // The window needs the display the test run has.
+        if let Some(d) = std::env::var_os("DISPLAY") {
+            cmd.env("DISPLAY", d);
+        }
+        cmd.envs(extra_env.iter().copied())
+            .env("COINLYTICS_REFRESH_SECS", "5");
+        let child = cmd
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start tauri-driver");
+        Driver { child, port }
+    }
+
+    async fn session(&self) -> Client {
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "tauri:options".into(),
+            json!({ "application": common::coinlytics_bin() }),
+        );
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            match ClientBuilder::native()
+                .capabilities(caps.clone())
+                .connect(&format!("http://127.0.0.1:{}", self.port))
+                .await
+            {
+                Ok(c) => return c,
+                Err(e) if Instant::now() < deadline => {
+                    tracing_free_sleep(200, &e.to_string()).await;
+                }
+                Err(e) => panic!("no WebDriver session: {e}"),
+            }
+        }
+    }
+}
+
+async fn tracing_free_sleep(ms: u64, _why: &str) {
+    tokio::time::sleep(Duration::from_millis(ms)).await;
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn tauri_driver() -> PathBuf {
+    let cargo_bin = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .map(|p| p.join("bin").join("tauri-driver"));
+    match cargo_bin {
+        Some(p) if p.exists() => p,
+        _ => PathBuf::from("tauri-driver"),
+    }
+}
+
+/// Runs `script` (a function body) in the page until it returns a truthy
+/// value; returns that value.
+async fn wait_js(c: &Client, what: &str, script: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let v = c.execute(script, vec![]).await.unwrap_or(Value::Null);
+        let truthy = match &v {
+            Value::Null => false,
+            Value::Bool(b) => *b,
+            Value::String(s) => !s.is_empty(),
+            Value::Array(a) => !a.is_empty(),
+            _ => true,
+        };
+        if truthy {
+            return v;
+        }
+        if Instant::now() > deadline {
+            let body = c
+                .execute("return document.body.innerText", vec![])
+                .await
+                .unwrap_or(Value::Null);
+            panic!("timed out waiting for {what}; page text:\n{body}");
+        }
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+}
+
+async fn row_ids(c: &Client) -> Vec<String> {
+    let v = c
+        .execute("return [...document.querySelectorAll('#watchlist-table tbody tr')].map(r => r.dataset.id)", vec![])
+        .await
+        .expect("rows");
+    serde_json::from_value(v).expect("ids")
+}
+
+async fn price_text(c: &Client, id: &str) -> String {
+    let script = format!(
+        "const c = document.querySelector('#watchlist-table tr[data-id=\"{id}\"] .price'); return c ? c.textContent : null"
+    );
+    c.execute(&script, vec![])
+        .await
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+async fn add_by_search(c: &Client, query: &str, id: &str) {
+    let search = c.find(Locator::Id("search")).await.expect("search box");
+    search.click().await.expect("focus search");
+    search.send_keys(query).await.expect("type");
+    wait_js(
+        c,
+        "search results",
+        "return document.querySelectorAll('#search-results li[role=option]').length > 0",
+    )
+    .await;
+    search.send_keys("\u{E007}").await.expect("Enter");
+    wait_js(
+        c,
+        &format!("a priced row for {id}"),
+        &format!("const c = document.querySelector('#watchlist-table tr[data-id=\"{id}\"] .price'); return c && c.textContent !== '—'"),
+    )
+    .await;
+}
+
+async fn screenshot(c: &Client, name: &str) {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("artifacts");
+    std::fs::create_dir_all(&dir).expect("artifacts dir");
+    let png = c.screenshot().await.expect("screenshot");
+    std::fs::write(dir.join(name), png).expect("save screenshot");
+}
+
+fn money(usd: f64) -> String {
+    // The window formats for the en-US locale under LANG=C (see ui/js/format.js).
+    let cents = (usd * 100.0).round() as i64;
+    let (whole, frac) = (cents / 100, cents % 100);
+    let mut s = whole.to_string();
+    let mut i = s.len() as i64 - 3;
+    while i > 0 {
+        s.insert(i as usize, ',');
+        i -= 3;
+    }
+    format!("{s}.{frac:02}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_as_a_user_sees_it() {
+    let fake = FakeCoinGecko::start().await;
+    let user = User::new(&fake.base_url());
+
+    let driver = Driver::start(&user, &[]);
+    let c = driver.session().await;
+    wait_js(
+        &c,
+        "the dashboard",
+        "return document.body.dataset.ready === 'true'",
+    )
+    .await;
+    wait_js(
+        &c,
+        "the empty watchlist hint",
+        "return !document.getElementById('watchlist-empty').hidden",
+    )
+    .await;
+
+    // Add coins by searching, and see the fake server's prices.
+    add_by_search(&c, "sol", "solana").await;
+    add_by_search(&c, "btc", "bitcoin").await;
+    add_by_search(&c, "ethereum", "ethereum").await;
+    assert_eq!(row_ids(&c).await, ["solana", "bitcoin", "ethereum"]);
+    let usd = fake.usd_price("bitcoin").expect("btc");
+    assert_eq!(price_text(&c, "bitcoin").await, format!("${}", money(usd)));
+    c.execute("window.__sameDocument = true", vec![])
+        .await
+        .expect("marker");
+
+    // A price moves on the server: the cell updates and flashes, no reload.
+    fake.set_price("bitcoin", 71_234.56);
+    wait_js(
+        &c,
+        "the moved price",
+        "const c = document.querySelector('#watchlist-table tr[data-id=\"bitcoin\"] .price'); return c && c.textContent === '$71,234.56' && c.classList.contains('flash-up')",
+    )
+    .await;
+    assert_eq!(
+        c.execute("return window.__sameDocument === true", vec![])
+            .await
+            .expect("marker"),
+        json!(true),
+        "no reload"
+    );
+    screenshot(&c, "dashboard-light.png").await;
+
+    // Reorder with the keyboard: bitcoin to the top.
+    let btc = c
+        .find(Locator::Css("#watchlist-table tr[data-id=\"bitcoin\"]"))
+        .await
+        .expect("btc row");
+    btc.send_keys("\u{E00A}\u{E013}\u{E000}")
+        .await
+        .expect("Alt+Up");
+    wait_js(
+        &c,
+        "bitcoin first",
+        "return document.querySelector('#watchlist-table tbody tr').dataset.id === 'bitcoin'",
+    )
+    .await;
+
+    // Switch to EUR: converted prices.
+    let select = c
+        .find(Locator::Id("currency"))
+        .await
+        .expect("currency select");
+    wait_js(
+        &c,
+        "the currency list",
+        "return document.querySelectorAll('#currency option').length > 5",
+    )
+    .await;
+    select.select_by_value("eur").await.expect("choose eur");
+    let eur = format!("€{}", money(71_234.56 * 0.92));
+    wait_js(
+        &c,
+        "prices in EUR",
+        &format!("const c = document.querySelector('#watchlist-table tr[data-id=\"bitcoin\"] .price'); return c && c.textContent === '{eur}'"),
+    )
+    .await;
+
+    // Quit and relaunch: watchlist, order and currency are still there.
+    c.close().await.expect("close session");
+    drop(driver);
+    let driver = Driver::start(&user, &[("GTK_THEME", "Adwaita:dark")]);
+    let c = driver.session().await;
+    wait_js(
+        &c,
+        "the dashboard again",
+        "return document.body.dataset.ready === 'true'",
+    )
+    .await;
+    assert_eq!(row_ids(&c).await, ["bitcoin", "solana", "ethereum"]);
+    wait_js(
+        &c,
+        "EUR kept",
+        "return document.getElementById('currency').value === 'eur'",
+    )
+    .await;
+    assert!(price_text(&c, "bitcoin").await.starts_with('€'));
+    screenshot(&c, "dashboard-dark.png").await;
+
+    // The server goes down: the stale banner says so, the prices stay.
+    fake.set_down(true);
+    let banner = wait_js(
+        &c,
+        "the offline banner",
+        "const b = document.getElementById('banner'); return !b.hidden && b.innerText",
+    )
+    .await;
+    let banner = banner.as_str().unwrap_or_default().to_string();
+    assert!(
+        banner.contains("Offline") && banner.contains("HTTP 503") && banner.contains("stale"),
+        "{banner}"
+    );
+    assert!(
+        price_text(&c, "bitcoin").await.starts_with('€'),
+        "stored prices still shown"
+    );
+    screenshot(&c, "dashboard-offline.png").await;
+
+    // Retry once the server is back: the banner goes away.
+    fake.set_down(false);
+    c.find(Locator::Id("retry"))
+        .await
+        .expect("retry")
+        .click()
+        .await
+        .expect("click retry");
+    wait_js(
+        &c,
+        "the banner to clear",
+        "return document.getElementById('banner').hidden",
+    )
+    .await;
+    c.close().await.expect("close");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn markets_lists_the_top_250_with_one_click_add() {
+    let fake = FakeCoinGecko::start().await;
+    let user = User::new(&fake.base_url());
+    let driver = Driver::start(&user, &[]);
+    let c = driver.session().await;
+    wait_js(
+        &c,
+        "the dashboard",
+        "return document.body.dataset.ready === 'true'",
+    )
+    .await;
+    c.find(Locator::Id("tab-markets"))
+        .await
+        .expect("tab")
+        .click()
+        .await
+        .expect("click");
+    let n = wait_js(&c, "250 rows", "const n = document.querySelectorAll('#markets-table tbody tr').length; return n >= 250 && n").await;
+    assert_eq!(n, json!(250));
+    c.find(Locator::Css(
+        "#markets-table tr[data-id=\"cardano\"] .row-action",
+    ))
+    .await
+    .expect("add button")
+    .click()
+    .await
+    .expect("click add");
+    wait_js(&c, "the button to say Added", "return document.querySelector('#markets-table tr[data-id=\"cardano\"] .row-action').textContent === 'Added'").await;
+    screenshot(&c, "markets-light.png").await;
+    c.find(Locator::Id("tab-watchlist"))
+        .await
+        .expect("tab")
+        .click()
+        .await
+        .expect("click");
+    wait_js(
+        &c,
+        "cardano in the watchlist",
+        "return !!document.querySelector('#watchlist-table tr[data-id=\"cardano\"]')",
+    )
+    .await;
+    c.close().await.expect("close");
+}

@@ -1,0 +1,61 @@
+// Numbers for people: the user's locale, currency symbols, enough digits.
+/** The user's locale if Intl knows it (a "C" or POSIX locale is not one), else en-US. */
+export const locale = (() => {
+  for (const tag of [navigator.language, ...(navigator.languages ?? [])]) {
+    try {
+      if (tag && Intl.getCanonicalLocales(tag).length) return tag;
+    } catch {
+      // not a BCP 47 tag; try the next
+    }
+  }
+  return "en-US";
+})();
+const cache = new Map();
+
+function formatter(key, make) {
+  if (!cache.has(key)) cache.set(key, make());
+  return cache.get(key);
+}
+
+/** Intl options naming `currency`, or null when Intl cannot (codes that are not 3 letters, e.g. "sats"). */
+function currencyStyle(currency) {
+  return /^[a-z]{3}$/i.test(currency) ? { style: "currency", currency: currency.toUpperCase() } : null;
+}
+
+/** A price: cents at 1 and above, four significant digits below (0.00002231). */
+export function price(value, currency) {
+  const n = Number(value);
+  if (!Number.isFinite(n)) return "—";
+  const small = Math.abs(n) < 1 && n !== 0;
+  const digits = small ? { maximumSignificantDigits: 4, minimumSignificantDigits: 4 } : { minimumFractionDigits: 2, maximumFractionDigits: 2 };
+  const style = currencyStyle(currency);
+  const f = formatter(`p:${currency}:${small}`, () => new Intl.NumberFormat(locale, { ...(style ?? {}), ...digits }));
+  return style ? f.format(n) : `${f.format(n)} ${currency.toUpperCase()}`;
+}
+
+/** Large amounts: $1.32T, $31.3B. */
+export function compact(value, currency) {
+  if (value === null || value === undefined) return "—";
+  const n = Number(value);
+  if (!Number.isFinite(n)) return "—";
+  const style = currencyStyle(currency);
+  const f = formatter(`c:${currency}`, () => new Intl.NumberFormat(locale, { ...(style ?? {}), notation: "compact", maximumFractionDigits: 2 }));
+  return style ? f.format(n) : `${f.format(n)} ${currency.toUpperCase()}`;
+}
+
+/** +1.23 % / −0.50 %; null as a dash. */
+export function percent(value) {
+  if (value === null || value === undefined) return "—";
+  const f = formatter("pct", () => new Intl.NumberFormat(locale, { style: "percent", minimumFractionDigits: 2, maximumFractionDigits: 2, signDisplay: "exceptZero" }));
+  return f.format(value / 100);
+}
+
+export function time(iso) {
+  const f = formatter("time", () => new Intl.DateTimeFormat(locale, { timeStyle: "medium" }));
+  return f.format(new Date(iso));
+}
+
+export function trendClass(value) {
+  if (value === null || value === undefined || value === 0) return "flat";
+  return value > 0 ? "up" : "down";
+}

@@ -1,0 +1,208 @@
+// The dashboard: the watchlist and Markets views, live from market events.
+import { api, describe } from "./api.js";
+import * as fmt from "./format.js";
+import { QuoteTable } from "./table.js";
+import { setupSearch } from "./search.js";
+
+const $ = (id) => document.getElementById(id);
+
+const state = {
+  currency: "usd",
+  watchlist: [], // coins, in the user's order
+  quotes: new Map(), // coin id → latest quote in the current currency
+  markets: [],
+  updatedAt: null,
+  failure: null,
+  view: "watchlist",
+};
+
+let watchTable;
+let marketTable;
+
+function showError(message) {
+  $("error").textContent = message;
+  clearTimeout(showError.timer);
+  showError.timer = setTimeout(() => ($("error").textContent = ""), 8000);
+}
+
+function watchlistRows() {
+  return state.watchlist.map(
+    (c) => state.quotes.get(c.id) ?? { coin_id: c.id, symbol: c.symbol, name: c.name, currency: state.currency, has_quote: false, sparkline_7d: [] },
+  );
+}
+
+function renderWatchlist() {
+  watchTable.update(watchlistRows());
+  $("watchlist-empty").hidden = state.watchlist.length > 0;
+  $("watchlist-table").hidden = state.watchlist.length === 0;
+}
+
+function renderMarkets() {
+  marketTable.update(state.markets);
+}
+
+function renderStatus() {
+  const banner = $("banner");
+  if (state.failure) {
+    const when = state.updatedAt ? ` Showing prices from ${fmt.time(state.updatedAt)}, marked stale.` : "";
+    $("banner-text").textContent = `Offline — ${state.failure}.${when}`;
+    banner.hidden = false;
+    document.body.classList.add("stale");
+  } else {
+    banner.hidden = true;
+    document.body.classList.remove("stale");
+  }
+  $("updated").textContent = state.updatedAt ? `Updated ${fmt.time(state.updatedAt)}` : "Waiting for prices…";
+}
+
+async function addCoin(id) {
+  try {
+    const coin = await api.watchlistAdd(id);
+    if (!state.watchlist.some((c) => c.id === coin.id)) state.watchlist.push(coin);
+    renderWatchlist();
+    if (state.view === "markets") renderMarkets();
+  } catch (e) {
+    showError(describe(e));
+  }
+}
+
+async function removeCoin(q) {
+  try {
+    await api.watchlistRemove(q.coin_id);
+    state.watchlist = state.watchlist.filter((c) => c.id !== q.coin_id);
+    renderWatchlist();
+  } catch (e) {
+    showError(describe(e));
+  }
+}
+
+function onMarket(ev) {
+  if (ev.type === "updated") {
+    if (ev.currency !== state.currency) return;
+    if (ev.request.selection.coins) {
+      for (const q of ev.quotes) state.quotes.set(q.coin_id, q);
+      state.updatedAt = ev.fetched_at;
+      state.failure = null;
+      renderWatchlist();
+    } else if (ev.request.selection.top) {
+      state.markets = ev.quotes;
+      if (state.view === "markets") renderMarkets();
+      if (state.watchlist.length === 0) {
+        state.updatedAt = ev.fetched_at;
+        state.failure = null;
+      }
+    }
+  } else if (ev.type === "failed") {
+    state.failure = ev.message;
+  }
+  renderStatus();
+}
+
+async function showView(view) {
+  state.view = view;
+  for (const tab of document.querySelectorAll("[role=tab]")) tab.setAttribute("aria-selected", String(tab.dataset.view === view));
+  $("view-watchlist").hidden = view !== "watchlist";
+  $("view-markets").hidden = view !== "markets";
+  if (view === "markets") {
+    renderMarkets();
+    try {
+      const m = await api.markets();
+      state.markets = m.quotes;
+      if (m.failure) state.failure = m.failure;
+      renderMarkets();
+      renderStatus();
+    } catch (e) {
+      showError(describe(e));
+    }
+  }
+}
+
+async function loadCurrencies() {
+  const select = $("currency");
+  let codes = [state.currency];
+  try {
+    codes = await api.currencies();
+  } catch (e) {
+    showError(describe(e));
+  }
+  let names;
+  try {
+    names = new Intl.DisplayNames([fmt.locale], { type: "currency" });
+  } catch {
+    names = null;
+  }
+  select.replaceChildren(
+    ...[...new Set([state.currency, ...codes])].sort().map((code) => {
+      const o = document.createElement("option");
+      o.value = code;
+      let name = "";
+      try {
+        name = code.length === 3 && names ? names.of(code.toUpperCase()) : "";
+      } catch {
+        name = "";
+      }
+      o.textContent = name && name.toUpperCase() !== code.toUpperCase() ? `${code.toUpperCase()} — ${name}` : code.toUpperCase();
+      return o;
+    }),
+  );
+  select.value = state.currency;
+}
+
+async function start() {
+  watchTable = new QuoteTable($("watchlist-table"), {
+    kind: "watchlist",
+    action: (q) => ({ label: "Remove", run: () => removeCoin(q) }),
+    onReorder: (ids) => api.watchlistReorder(ids).catch((e) => showError(describe(e))),
+  });
+  marketTable = new QuoteTable($("markets-table"), {
+    kind: "markets",
+    action: (q) =>
+      state.watchlist.some((c) => c.id === q.coin_id)
+        ? { label: "Added", run: () => {}, disabled: true }
+        : { label: "Add", run: () => addCoin(q.coin_id) },
+  });
+  for (const tab of document.querySelectorAll("[role=tab]")) tab.addEventListener("click", () => showView(tab.dataset.view));
+  $("go-markets").addEventListener("click", (e) => {
+    e.preventDefault();
+    showView("markets");
+  });
+  $("retry").addEventListener("click", () => api.refresh().catch((e) => showError(describe(e))));
+  $("currency").addEventListener("change", async (e) => {
+    const code = e.target.value;
+    try {
+      await api.setCurrency(code);
+      state.currency = code;
+      state.quotes.clear();
+      state.markets = [];
+      renderWatchlist();
+      if (state.view === "markets") showView("markets");
+    } catch (err) {
+      e.target.value = state.currency;
+      showError(describe(err));
+    }
+  });
+  setupSearch({ input: $("search"), list: $("search-results"), onPick: (c) => addCoin(c.id), onError: showError });
+
+  await api.onMarket(onMarket);
+  try {
+    const d = await api.dashboard();
+    state.currency = d.currency;
+    state.watchlist = d.watchlist;
+    for (const q of d.quotes) state.quotes.set(q.coin_id, q);
+    state.updatedAt = d.updated_at;
+    state.failure = d.failure;
+  } catch (e) {
+    state.failure = describe(e);
+  }
+  renderWatchlist();
+  renderStatus();
+  document.body.dataset.ready = "true";
+  performance.mark("dashboard-ready");
+  loadCurrencies();
+}
+
+// Nothing fails silently: an uncaught error is shown in the status bar.
+window.addEventListener("error", (e) => showError(e.message));
+window.addEventListener("unhandledrejection", (e) => showError(describe(e.reason)));
+
+start();
