@@ -11,6 +11,9 @@ const COMMANDS: &[&str] = &[
     "currencies",
     "set_currency",
     "markets",
+    "preferences",
+    "set_preference",
+    "ui_ready",
 ];
 
 fn main() {

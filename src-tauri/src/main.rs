@@ -12,7 +12,7 @@ use clap::Parser;
 fn main() -> ExitCode {
     let args = cli::Args::parse();
     match args.command {
-        None => gui::run(&args.globals),
+        None => gui::run(&args.globals, args.hidden),
         Some(command) => cli::run(&args.globals, command),
     }
 }

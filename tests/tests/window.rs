@@ -64,10 +64,15 @@ impl Driver {
     }
 
     async fn session(&self) -> Client {
+        self.session_with_args(&[]).await
+    }
+
+    /// A WebDriver session on the app started with `args`.
+    async fn session_with_args(&self, args: &[&str]) -> Client {
         let mut caps = serde_json::Map::new();
         caps.insert(
             "tauri:options".into(),
-            json!({ "application": common::coinlytics_bin() }),
+            json!({ "application": common::coinlytics_bin(), "args": args }),
         );
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
@@ -174,6 +179,13 @@ async fn add_by_search(c: &Client, query: &str, id: &str) {
 }
 
 async fn screenshot(c: &Client, name: &str) {
+    // Two animation frames: what the page last changed is painted.
+    c.execute_async(
+        "const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)))",
+        vec![],
+    )
+    .await
+    .expect("wait for a paint");
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("artifacts");
     std::fs::create_dir_all(&dir).expect("artifacts dir");
     let png = c.screenshot().await.expect("screenshot");
@@ -373,6 +385,175 @@ async fn markets_lists_the_top_250_with_one_click_add() {
         &c,
         "cardano in the watchlist",
         "return !!document.querySelector('#watchlist-table tr[data-id=\"cardano\"]')",
+    )
+    .await;
+    c.close().await.expect("close");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_launch_shows_the_first_window_instead_of_starting_again() {
+    let fake = FakeCoinGecko::start().await;
+    let user = User::new(&fake.base_url());
+    let driver = Driver::start(&user, &[]);
+    // As at login: in the tray, the window hidden.
+    let c = driver.session_with_args(&["--hidden"]).await;
+    wait_js(
+        &c,
+        "the dashboard",
+        "return document.body.dataset.ready === 'true'",
+    )
+    .await;
+    wait_js(
+        &c,
+        "a hidden window",
+        "return document.visibilityState === 'hidden'",
+    )
+    .await;
+
+    // The user starts Coinlytics again on the same data.
+    let mut second = user.command(&[]);
+    second.env("DISPLAY", std::env::var_os("DISPLAY").expect("DISPLAY"));
+    let mut second = second
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("run a second instance");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let status = loop {
+        if let Some(status) = second.try_wait().expect("wait") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = second.kill();
+            panic!("the second launch kept running instead of handing over to the first");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(status.success(), "the second launch failed: {status}");
+    wait_js(
+        &c,
+        "the first window shown",
+        "return document.visibilityState === 'visible'",
+    )
+    .await;
+    c.close().await.expect("close");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settings_switch_start_at_login_and_close_to_tray() {
+    let fake = FakeCoinGecko::start().await;
+    let user = User::new(&fake.base_url());
+    let home = tempfile::tempdir().expect("home");
+    let home_str = home.path().to_str().expect("utf-8 path");
+    let driver = Driver::start(&user, &[("HOME", home_str)]);
+    let c = driver.session().await;
+    wait_js(
+        &c,
+        "the dashboard",
+        "return document.body.dataset.ready === 'true'",
+    )
+    .await;
+
+    c.find(Locator::Id("open-settings"))
+        .await
+        .expect("settings button")
+        .click()
+        .await
+        .expect("open");
+    wait_js(
+        &c,
+        "the settings dialog",
+        "return document.getElementById('settings').open",
+    )
+    .await;
+    let checked = |id: &str| format!("return document.getElementById('{id}').checked");
+    assert_eq!(
+        c.execute(&checked("pref-autostart"), vec![])
+            .await
+            .expect("js"),
+        json!(false),
+        "off by default"
+    );
+    assert_eq!(
+        c.execute(&checked("pref-close-to-tray"), vec![])
+            .await
+            .expect("js"),
+        json!(true),
+        "on by default"
+    );
+    screenshot(&c, "settings-light.png").await;
+
+    // Start at login: an XDG autostart entry that starts the app hidden.
+    let autostart_dir = home.path().join(".config").join("autostart");
+    let entries = |dir: &std::path::Path| -> Vec<PathBuf> {
+        std::fs::read_dir(dir)
+            .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default()
+    };
+    c.find(Locator::Id("pref-autostart"))
+        .await
+        .expect("checkbox")
+        .click()
+        .await
+        .expect("click");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while entries(&autostart_dir).is_empty() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let desktop = entries(&autostart_dir);
+    assert_eq!(
+        desktop.len(),
+        1,
+        "one autostart entry in {}",
+        autostart_dir.display()
+    );
+    let text = std::fs::read_to_string(&desktop[0]).expect("read the entry");
+    assert!(
+        text.contains("--hidden") && text.contains("coinlytics"),
+        "{text}"
+    );
+
+    // Close to tray off: saved in the config file.
+    c.find(Locator::Id("pref-close-to-tray"))
+        .await
+        .expect("checkbox")
+        .click()
+        .await
+        .expect("click");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !std::fs::read_to_string(user.config_file())
+        .unwrap_or_default()
+        .contains("close_to_tray = false")
+    {
+        assert!(
+            Instant::now() < deadline,
+            "close_to_tray = false never reached the config file"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // Start at login off again: the entry is gone.
+    c.find(Locator::Id("pref-autostart"))
+        .await
+        .expect("checkbox")
+        .click()
+        .await
+        .expect("click");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !entries(&autostart_dir).is_empty() {
+        assert!(Instant::now() < deadline, "the autostart entry stayed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    c.find(Locator::Id("settings-done"))
+        .await
+        .expect("done")
+        .click()
+        .await
+        .expect("click");
+    wait_js(
+        &c,
+        "the dialog closed",
+        "return !document.getElementById('settings').open",
     )
     .await;
     c.close().await.expect("close");

@@ -12,6 +12,11 @@ export const api = {
   currencies: () => invoke("currencies"),
   setCurrency: (code) => invoke("set_currency", { code }),
   markets: () => invoke("markets"),
+  preferences: () => invoke("preferences"),
+  /** key: "close_to_tray" | "autostart" */
+  setPreference: (key, value) => invoke("set_preference", { key, value }),
+  /** Logs the first painted dashboard (the start-up benchmark's mark). */
+  uiReady: () => invoke("ui_ready"),
   /** Calls `handler` with each market event: {type: "updated", ...snapshot} or {type: "failed", ...}. */
   onMarket: (handler) => listen("market", (e) => handler(e.payload)),
 };

@@ -3,6 +3,7 @@ import { api, describe } from "./api.js";
 import * as fmt from "./format.js";
 import { QuoteTable } from "./table.js";
 import { setupSearch } from "./search.js";
+import { setupSettings } from "./settings.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -182,6 +183,7 @@ async function start() {
     }
   });
   setupSearch({ input: $("search"), list: $("search-results"), onPick: (c) => addCoin(c.id), onError: showError });
+  setupSettings({ button: $("open-settings"), dialog: $("settings"), error: $("settings-error") });
 
   await api.onMarket(onMarket);
   try {
@@ -198,6 +200,8 @@ async function start() {
   renderStatus();
   document.body.dataset.ready = "true";
   performance.mark("dashboard-ready");
+  // After the frame that shows the dashboard has been painted.
+  requestAnimationFrame(() => setTimeout(() => api.uiReady().catch(() => {}), 0));
   loadCurrencies();
 }
 

@@ -1,7 +1,7 @@
 // A 7-day sparkline as a small inline SVG: no chart library needed for a line.
 const NS = "http://www.w3.org/2000/svg";
 
-export function sparkline(points, width = 120, height = 32) {
+export function sparkline(points, width = 100, height = 30) {
   const svg = document.createElementNS(NS, "svg");
   svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
   svg.setAttribute("width", width);

@@ -89,6 +89,8 @@ pub struct Settings {
     pub http_timeout_secs: u64,
     /// Client-side rate limit towards each provider.
     pub requests_per_minute: u32,
+    /// Closing the window keeps the app running in the tray.
+    pub close_to_tray: bool,
     /// The config file these settings were read from (and `set` writes to).
     #[serde(skip)]
     pub config_file: PathBuf,
@@ -100,6 +102,7 @@ pub const MIN_REFRESH_SECS: u64 = 5;
 enum Kind {
     Text,
     Integer,
+    Bool,
 }
 
 struct Key {
@@ -167,6 +170,13 @@ const KEYS: &[Key] = &[
         allowed: "a whole number from 1 to 10000",
         help: "client-side rate limit towards a provider",
     },
+    Key {
+        name: "close_to_tray",
+        env: "COINLYTICS_CLOSE_TO_TRAY",
+        kind: Kind::Bool,
+        allowed: "true or false",
+        help: "closing the window keeps Coinlytics running in the tray",
+    },
 ];
 
 /// Settings given on the command line; they win over everything else.
@@ -189,6 +199,7 @@ impl Settings {
             log_level: "info".into(),
             http_timeout_secs: 10,
             requests_per_minute: 30,
+            close_to_tray: true,
             config_file,
         })
     }
@@ -279,6 +290,13 @@ impl Settings {
             "requests_per_minute" => {
                 self.requests_per_minute = parse_in(v, 1..=10_000).ok_or_else(invalid)?
             }
+            "close_to_tray" => {
+                self.close_to_tray = match v.to_ascii_lowercase().as_str() {
+                    "true" => true,
+                    "false" => false,
+                    _ => return Err(invalid()),
+                }
+            }
             _ => unreachable!("every key in KEYS is handled"),
         }
         Ok(())
@@ -296,6 +314,7 @@ impl Settings {
             "log_level" => self.log_level.clone(),
             "http_timeout_secs" => self.http_timeout_secs.to_string(),
             "requests_per_minute" => self.requests_per_minute.to_string(),
+            "close_to_tray" => self.close_to_tray.to_string(),
             _ => unreachable!("every key in KEYS is handled"),
         })
     }
@@ -397,9 +416,12 @@ impl ConfigFile {
     }
 
     fn set(&mut self, key: &Key, value: &str) {
-        let v = match (key.kind, value.parse::<i64>()) {
-            (Kind::Integer, Ok(n)) => toml::Value::Integer(n),
-            _ => toml::Value::String(value.to_string()),
+        let v = match key.kind {
+            Kind::Integer => value
+                .parse::<i64>()
+                .map_or_else(|_| toml::Value::String(value.into()), toml::Value::Integer),
+            Kind::Bool => toml::Value::Boolean(value == "true"),
+            Kind::Text => toml::Value::String(value.to_string()),
         };
         self.table.insert(key.name.to_string(), v);
     }
@@ -505,11 +527,15 @@ mod tests {
         let mut s = Settings::load_with_env(&overrides, |_| None).expect("defaults");
         s.set_and_save("currency", "EUR").expect("valid");
         s.set_and_save("refresh_secs", "15").expect("valid");
+        s.set_and_save("close_to_tray", "FALSE").expect("valid");
         let text = std::fs::read_to_string(&path).expect("file written");
         assert!(text.contains("currency = \"eur\""), "{text}");
         assert!(text.contains("refresh_secs = 15"), "{text}");
+        assert!(text.contains("close_to_tray = false"), "{text}");
         let again = Settings::load_with_env(&overrides, |_| None).expect("reload");
         assert_eq!((again.currency.as_str(), again.refresh_secs), ("eur", 15));
+        assert!(!again.close_to_tray);
+        assert!(s.set_and_save("close_to_tray", "maybe").is_err());
         assert!(s.set_and_save("refresh_secs", "1").is_err());
         assert!(
             std::fs::read_to_string(&path)

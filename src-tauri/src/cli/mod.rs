@@ -29,6 +29,9 @@ use coinlytics_engine::model::{QuoteRequest, Selection};
 pub struct Args {
     #[command(flatten)]
     pub globals: Globals,
+    /// Start in the tray with the window hidden (how Coinlytics starts at login)
+    #[arg(long)]
+    pub hidden: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }

@@ -7,7 +7,8 @@ use chrono::{DateTime, Utc};
 use coinlytics_engine::Engine;
 use coinlytics_engine::model::{Coin, Quote, QuoteRequest, Selection};
 use serde::Serialize;
-use tauri::State;
+use tauri::{AppHandle, State};
+use tauri_plugin_autostart::ManagerExt;
 
 use super::state::{AppState, IpcError};
 
@@ -163,4 +164,63 @@ pub async fn markets(state: State<'_, AppState>) -> Result<Markets, IpcError> {
         failure: view.failure.map(|e| e.to_string()),
         quotes: view.quotes,
     })
+}
+
+/// The preferences the window's settings dialog shows.
+#[derive(Serialize)]
+pub struct Preferences {
+    close_to_tray: bool,
+    autostart: bool,
+}
+
+/// A preference the window may change; anything else fails to deserialize.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Preference {
+    CloseToTray,
+    Autostart,
+}
+
+fn autostart_error(e: tauri_plugin_autostart::Error) -> IpcError {
+    IpcError {
+        kind: "autostart",
+        message: format!("cannot change start at login: {e}"),
+    }
+}
+
+#[tauri::command]
+pub fn preferences(app: AppHandle, state: State<'_, AppState>) -> Result<Preferences, IpcError> {
+    Ok(Preferences {
+        close_to_tray: state.engine()?.settings().close_to_tray,
+        autostart: app.autolaunch().is_enabled().map_err(autostart_error)?,
+    })
+}
+
+#[tauri::command]
+pub fn set_preference(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    key: Preference,
+    value: bool,
+) -> Result<(), IpcError> {
+    match key {
+        Preference::CloseToTray => state
+            .engine()?
+            .set_setting("close_to_tray", &value.to_string())?,
+        Preference::Autostart if value => app.autolaunch().enable().map_err(autostart_error)?,
+        Preference::Autostart => app.autolaunch().disable().map_err(autostart_error)?,
+    }
+    Ok(())
+}
+
+/// The dashboard's first paint: logged with the time since start-up, the
+/// mark the start-up benchmark (tests/bench/app-figures.py) reads.
+#[tauri::command]
+pub fn ui_ready() {
+    let since_start_ms = super::STARTED.get().map(|t| t.elapsed().as_millis() as u64);
+    tracing::info!(
+        since_start_ms,
+        unix_ms = Utc::now().timestamp_millis(),
+        "dashboard ready"
+    );
 }

@@ -20,6 +20,8 @@ use state::AppState;
 /// The event the window listens to for market updates and failures.
 pub const MARKET_EVENT: &str = "market";
 const COIN_LIST_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+/// When `run` began, for the start-up figure `ui_ready` logs.
+pub static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
 
 /// Whether a graphical session is reachable; GTK would abort without one.
 fn has_display() -> bool {
@@ -31,7 +33,24 @@ fn has_display() -> bool {
         .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
 }
 
-pub fn run(globals: &Globals) -> ExitCode {
+/// The single-instance name on the session bus: one running app per data
+/// directory, so a second launch on the same data focuses the first, while
+/// separate data directories (other profiles, tests) run side by side.
+fn instance_id(settings: &Settings) -> String {
+    let dir = std::path::absolute(&settings.data_dir).unwrap_or_else(|_| settings.data_dir.clone());
+    // FNV-1a: stable across builds and Rust versions, unlike std's hasher.
+    let hash = dir
+        .as_os_str()
+        .as_encoded_bytes()
+        .iter()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+        });
+    format!("app.coinlytics.desktop.d{hash:016x}")
+}
+
+pub fn run(globals: &Globals, hidden: bool) -> ExitCode {
+    let _ = STARTED.set(std::time::Instant::now());
     if !has_display() {
         eprintln!(
             "coinlytics: no display (DISPLAY and WAYLAND_DISPLAY are unset), so the window cannot open.\n\
@@ -64,11 +83,26 @@ pub fn run(globals: &Globals) -> ExitCode {
     let _runtime_context = runtime.enter();
     // A store that cannot open (damaged, locked) is shown in the window, not
     // only on a stderr the user may never see.
-    let engine = Engine::open(settings).map(Arc::new).map_err(|e| {
+    let engine = Engine::open(settings.clone()).map(Arc::new).map_err(|e| {
         tracing::error!(error = %e, "engine failed to open");
         e.to_string()
     });
     let app = tauri::Builder::default()
+        // First, so a second instance exits before it builds anything.
+        .plugin(
+            tauri_plugin_single_instance::Builder::new()
+                .dbus_id(instance_id(&settings))
+                .callback(|app, _args, _cwd| {
+                    tracing::info!("a second launch asked for the dashboard");
+                    tray::show_dashboard(app);
+                })
+                .build(),
+        )
+        .plugin(
+            tauri_plugin_autostart::Builder::new()
+                .arg("--hidden")
+                .build(),
+        )
         .manage(AppState::new(engine.clone()))
         .invoke_handler(tauri::generate_handler![
             commands::dashboard,
@@ -80,6 +114,9 @@ pub fn run(globals: &Globals) -> ExitCode {
             commands::currencies,
             commands::set_currency,
             commands::markets,
+            commands::preferences,
+            commands::set_preference,
+            commands::ui_ready,
         ])
         .setup(move |app| {
             if let Ok(engine) = &engine {
@@ -94,13 +131,20 @@ pub fn run(globals: &Globals) -> ExitCode {
                 });
             }
             tray::create(app.handle())?;
+            if !hidden {
+                tray::show_dashboard(app.handle());
+            }
             Ok(())
         })
         .on_window_event(|window, event| {
-            // Closing the window keeps the app in the tray; Quit is in its menu.
+            // Closing the window keeps the app in the tray (unless the user
+            // turned that off); Quit is in the tray menu.
             if let WindowEvent::CloseRequested { api, .. } = event {
-                api.prevent_close();
-                let _ = window.hide();
+                let state = window.state::<AppState>();
+                if state.engine().is_ok_and(|e| e.settings().close_to_tray) {
+                    api.prevent_close();
+                    let _ = window.hide();
+                }
             }
         })
         .build(tauri::generate_context!());

@@ -174,7 +174,7 @@ pub fn on_failure(app: &AppHandle, message: &str) {
     show_next_label(app);
 }
 
-fn show_dashboard(app: &AppHandle) {
+pub fn show_dashboard(app: &AppHandle) {
     if let Some(w) = app.get_webview_window("main") {
         let _ = w.show();
         let _ = w.unminimize();
