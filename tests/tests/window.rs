@@ -10,7 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use coinlytics_tests::FakeCoinGecko;
-use common::User;
+use common::{User, money};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 
@@ -190,19 +190,6 @@ async fn screenshot(c: &Client, name: &str) {
     std::fs::create_dir_all(&dir).expect("artifacts dir");
     let png = c.screenshot().await.expect("screenshot");
     std::fs::write(dir.join(name), png).expect("save screenshot");
-}
-
-fn money(usd: f64) -> String {
-    // The window formats for the en-US locale under LANG=C (see ui/js/format.js).
-    let cents = (usd * 100.0).round() as i64;
-    let (whole, frac) = (cents / 100, cents % 100);
-    let mut s = whole.to_string();
-    let mut i = s.len() as i64 - 3;
-    while i > 0 {
-        s.insert(i as usize, ',');
-        i -= 3;
-    }
-    format!("{s}.{frac:02}")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -10,7 +10,7 @@ use coinlytics_engine::model::Quote;
 use tauri::image::Image;
 use tauri::menu::{CheckMenuItem, Menu, MenuEvent, MenuItem, PredefinedMenuItem};
 use tauri::tray::TrayIconBuilder;
-use tauri::{AppHandle, Manager};
+use tauri::{AppHandle, Manager, Wry};
 
 use super::state::AppState;
 use crate::format;
@@ -21,17 +21,20 @@ const TICKER_COINS: usize = 3;
 const CYCLE: Duration = Duration::from_secs(4);
 
 /// What the tray shows; kept so the label can cycle between updates.
-#[derive(Default)]
 struct Ticker {
     labels: Vec<String>,
     next: usize,
     offline: bool,
+    /// The menu's coin items, so a price update changes their text in
+    /// place: replacing the menu would close it under a user reading it.
+    coin_items: Vec<(String, MenuItem<Wry>)>,
 }
 
 static TICKER: Mutex<Ticker> = Mutex::new(Ticker {
     labels: Vec::new(),
     next: 0,
     offline: false,
+    coin_items: Vec::new(),
 });
 
 fn ticker() -> std::sync::MutexGuard<'static, Ticker> {
@@ -52,8 +55,16 @@ pub fn label(q: &Quote) -> String {
     )
 }
 
-fn build_menu(app: &AppHandle, quotes: &[Quote], paused: bool) -> tauri::Result<Menu<tauri::Wry>> {
+type CoinItems = Vec<(String, MenuItem<Wry>)>;
+
+/// The tray menu and its coin items.
+fn build_menu(
+    app: &AppHandle,
+    quotes: &[Quote],
+    paused: bool,
+) -> tauri::Result<(Menu<Wry>, CoinItems)> {
     let menu = Menu::new(app)?;
+    let mut items = Vec::with_capacity(quotes.len());
     for q in quotes {
         let item = MenuItem::with_id(
             app,
@@ -63,6 +74,7 @@ fn build_menu(app: &AppHandle, quotes: &[Quote], paused: bool) -> tauri::Result<
             None::<&str>,
         )?;
         menu.append(&item)?;
+        items.push((q.coin_id.clone(), item));
     }
     if !quotes.is_empty() {
         menu.append(&PredefinedMenuItem::separator(app)?)?;
@@ -90,7 +102,7 @@ fn build_menu(app: &AppHandle, quotes: &[Quote], paused: bool) -> tauri::Result<
         true,
         None::<&str>,
     )?)?;
-    Ok(menu)
+    Ok((menu, items))
 }
 
 pub fn create(app: &AppHandle) -> tauri::Result<()> {
@@ -99,7 +111,7 @@ pub fn create(app: &AppHandle) -> tauri::Result<()> {
         .icon(icon)
         .title("Coinlytics")
         .tooltip("Coinlytics")
-        .menu(&build_menu(app, &[], false)?)
+        .menu(&build_menu(app, &[], false)?.0)
         .on_menu_event(on_menu_event)
         .build(app)?;
     let app = app.clone();
@@ -152,11 +164,24 @@ pub fn on_update(app: &AppHandle, snap: &Snapshot) {
     let tooltip: Vec<String> = snap.quotes.iter().map(label).collect();
     if let Some(tray) = app.tray_by_id(TRAY_ID) {
         let _ = tray.set_tooltip(Some(tooltip.join("\n")));
-        match build_menu(app, &snap.quotes, state.is_paused()) {
-            Ok(menu) => {
-                let _ = tray.set_menu(Some(menu));
+        let items = ticker().coin_items.clone();
+        let same_coins = items.len() == snap.quotes.len()
+            && items
+                .iter()
+                .zip(&snap.quotes)
+                .all(|((id, _), q)| *id == q.coin_id);
+        if same_coins {
+            for ((_, item), q) in items.iter().zip(&snap.quotes) {
+                let _ = item.set_text(label(q));
             }
-            Err(e) => tracing::warn!(error = %e, "cannot rebuild the tray menu"),
+        } else {
+            match build_menu(app, &snap.quotes, state.is_paused()) {
+                Ok((menu, items)) => {
+                    let _ = tray.set_menu(Some(menu));
+                    ticker().coin_items = items;
+                }
+                Err(e) => tracing::warn!(error = %e, "cannot rebuild the tray menu"),
+            }
         }
     }
     show_next_label(app);

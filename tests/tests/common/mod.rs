@@ -111,3 +111,16 @@ impl Run {
         self
     }
 }
+
+/// An amount as the window and tray show it in en-US: "71,234.56".
+pub fn money(amount: f64) -> String {
+    let cents = (amount * 100.0).round() as i64;
+    let (whole, frac) = (cents / 100, cents % 100);
+    let mut s = whole.to_string();
+    let mut i = s.len() as i64 - 3;
+    while i > 0 {
+        s.insert(i as usize, ',');
+        i -= 3;
+    }
+    format!("{s}.{frac:02}")
+}

@@ -1,0 +1,294 @@
+//! The tray as the desktop sees it: over D-Bus. The test owns the session
+//! bus's `org.kde.StatusNotifierWatcher` (what a panel runs), so the app's
+//! AppIndicator registers its StatusNotifierItem with it; the test then
+//! reads the item's label (the live ticker) and its menu through
+//! `com.canonical.dbusmenu`, and clicks Quit the way a panel would.
+//!
+//! One test in its own binary: only one process can own the watcher name.
+
+mod common;
+
+use std::collections::HashMap;
+use std::process::{Child, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use coinlytics_tests::FakeCoinGecko;
+use common::{User, money};
+use zbus::zvariant::{OwnedValue, Value};
+
+/// What registered with our watcher: (sender's unique name, service).
+type Items = Arc<Mutex<Vec<(String, String)>>>;
+
+struct Watcher {
+    items: Items,
+}
+
+#[zbus::interface(name = "org.kde.StatusNotifierWatcher")]
+impl Watcher {
+    fn register_status_notifier_item(
+        &self,
+        service: &str,
+        #[zbus(header)] header: zbus::message::Header<'_>,
+    ) {
+        let sender = header.sender().map(|s| s.to_string()).unwrap_or_default();
+        self.items
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((sender, service.to_string()));
+    }
+
+    fn register_status_notifier_host(&self, _service: &str) {}
+
+    #[zbus(property)]
+    fn registered_status_notifier_items(&self) -> Vec<String> {
+        let items = self.items.lock().unwrap_or_else(|p| p.into_inner());
+        items.iter().map(|(_, s)| s.clone()).collect()
+    }
+
+    #[zbus(property)]
+    fn is_status_notifier_host_registered(&self) -> bool {
+        true
+    }
+
+    #[zbus(property)]
+    fn protocol_version(&self) -> i32 {
+        0
+    }
+}
+
+/// The app's tray item: its bus name and object path.
+struct Item {
+    conn: zbus::Connection,
+    dest: String,
+    path: String,
+}
+
+impl Item {
+    async fn property(&self, name: &str) -> OwnedValue {
+        // Uncached on purpose: AppIndicator announces changes with its own
+        // signals, not PropertiesChanged.
+        let reply = self
+            .conn
+            .call_method(
+                Some(self.dest.as_str()),
+                self.path.as_str(),
+                Some("org.freedesktop.DBus.Properties"),
+                "Get",
+                &("org.kde.StatusNotifierItem", name),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("read {name}: {e}"));
+        reply.body().deserialize::<OwnedValue>().expect("a variant")
+    }
+
+    async fn label(&self) -> String {
+        String::try_from(self.property("XAyatanaLabel").await).expect("a string label")
+    }
+
+    async fn menu_path(&self) -> String {
+        let v = self.property("Menu").await;
+        zbus::zvariant::OwnedObjectPath::try_from(v)
+            .expect("an object path")
+            .to_string()
+    }
+
+    /// The menu's items as (id, label, toggle-state), top level only.
+    async fn menu(&self) -> Vec<(i32, String, Option<i32>)> {
+        let reply = self
+            .conn
+            .call_method(
+                Some(self.dest.as_str()),
+                self.menu_path().await.as_str(),
+                Some("com.canonical.dbusmenu"),
+                "GetLayout",
+                &(0_i32, -1_i32, Vec::<String>::new()),
+            )
+            .await
+            .expect("GetLayout");
+        type Layout = (i32, HashMap<String, OwnedValue>, Vec<OwnedValue>);
+        let (_revision, (_root, _props, children)): (u32, Layout) =
+            reply.body().deserialize().expect("a dbusmenu layout");
+        children
+            .into_iter()
+            .filter_map(|child| {
+                let Value::Structure(s) = &*child else {
+                    return None;
+                };
+                let fields = s.fields();
+                let id = i32::try_from(&fields[0]).ok()?;
+                let Value::Dict(props) = &fields[1] else {
+                    return None;
+                };
+                let text = |key: &str| -> Option<String> {
+                    let v: Value<'_> = props.get(&key).ok().flatten()?;
+                    String::try_from(v).ok()
+                };
+                if text("type").as_deref() == Some("separator") {
+                    return None;
+                }
+                let toggle = props
+                    .get::<&str, Value<'_>>(&"toggle-state")
+                    .ok()
+                    .flatten()
+                    .and_then(|v| i32::try_from(v).ok());
+                Some((id, text("label").unwrap_or_default(), toggle))
+            })
+            .collect()
+    }
+
+    async fn click(&self, id: i32) {
+        self.conn
+            .call_method(
+                Some(self.dest.as_str()),
+                self.menu_path().await.as_str(),
+                Some("com.canonical.dbusmenu"),
+                "Event",
+                &(id, "clicked", Value::from(0_i32), 0_u32),
+            )
+            .await
+            .expect("click a menu item");
+    }
+}
+
+async fn wait_for<T>(what: &str, mut probe: impl AsyncFnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(v) = probe().await {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+struct App(Child);
+
+impl Drop for App {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Ticker text: "BTC $71,234.56 ▲1.2%" (the change may be absent).
+fn is_ticker(label: &str, symbol: &str) -> bool {
+    let rest = label
+        .strip_prefix(&format!("{symbol} $"))
+        .unwrap_or_default();
+    !rest.is_empty() && rest.starts_with(|c: char| c.is_ascii_digit())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tray_shows_a_live_ticker_and_a_menu_of_the_watchlist() {
+    assert!(
+        std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
+        "run through .ci/test"
+    );
+    let items: Items = Arc::default();
+    let conn = zbus::connection::Builder::session()
+        .expect("session bus")
+        .name("org.kde.StatusNotifierWatcher")
+        .expect("name")
+        .serve_at(
+            "/StatusNotifierWatcher",
+            Watcher {
+                items: items.clone(),
+            },
+        )
+        .expect("serve")
+        .build()
+        .await
+        .expect("own org.kde.StatusNotifierWatcher");
+
+    let fake = FakeCoinGecko::start().await;
+    let user = User::new(&fake.base_url());
+    user.run(&["watchlist", "add", "bitcoin", "ethereum"])
+        .await
+        .ok();
+    let mut cmd = user.command(&[]);
+    cmd.env("DISPLAY", std::env::var_os("DISPLAY").expect("DISPLAY"))
+        .env("COINLYTICS_REFRESH_SECS", "5")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let mut app = App(cmd.spawn().expect("start the app"));
+
+    let (sender, service) = wait_for("the tray item to register", async || {
+        items
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .first()
+            .cloned()
+    })
+    .await;
+    let (dest, path) = if service.starts_with('/') {
+        (sender, service)
+    } else {
+        (service, "/StatusNotifierItem".to_string())
+    };
+    let item = Item { conn, dest, path };
+
+    // The label cycles through the watched coins with price and change.
+    let btc = wait_for("a BTC ticker label", async || {
+        let l = item.label().await;
+        is_ticker(&l, "BTC").then_some(l)
+    })
+    .await;
+    let usd = fake.usd_price("bitcoin").expect("btc price");
+    assert!(
+        btc.starts_with(&format!("BTC ${}", money(usd))),
+        "{btc} vs {usd}"
+    );
+    wait_for("an ETH ticker label", async || {
+        is_ticker(&item.label().await, "ETH").then_some(())
+    })
+    .await;
+
+    // The menu: each watched coin with its price, then the commands.
+    let menu = wait_for("coins in the menu", async || {
+        let m = item.menu().await;
+        (m.len() >= 5).then_some(m)
+    })
+    .await;
+    let labels: Vec<&str> = menu.iter().map(|(_, l, _)| l.as_str()).collect();
+    assert!(
+        is_ticker(labels[0], "BTC") && is_ticker(labels[1], "ETH"),
+        "{labels:?}"
+    );
+    for want in ["Open dashboard", "Pause updates", "Quit Coinlytics"] {
+        assert!(
+            labels.iter().any(|l| l.replace('_', "") == want),
+            "{want} in {labels:?}"
+        );
+    }
+
+    // A price moves: the menu follows without anyone opening the window.
+    fake.set_price("bitcoin", 12_345.67);
+    wait_for("the new BTC price in the menu", async || {
+        item.menu()
+            .await
+            .iter()
+            .any(|(_, l, _)| l.starts_with("BTC $12,345.67"))
+            .then_some(())
+    })
+    .await;
+
+    // The provider goes down: the ticker says so.
+    fake.set_down(true);
+    wait_for("an offline label", async || {
+        item.label().await.ends_with("(offline)").then_some(())
+    })
+    .await;
+
+    // Quit from the menu ends the app.
+    let quit = item
+        .menu()
+        .await
+        .iter()
+        .find(|(_, l, _)| l.replace('_', "") == "Quit Coinlytics")
+        .map(|(id, _, _)| *id)
+        .expect("a Quit item");
+    item.click(quit).await;
+    let status = wait_for("the app to quit", async || app.0.try_wait().expect("wait")).await;
+    assert!(status.success(), "quit with {status}");
+}
