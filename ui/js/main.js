@@ -185,9 +185,10 @@ async function start() {
   setupSearch({ input: $("search"), list: $("search-results"), onPick: (c) => addCoin(c.id), onError: showError });
   setupSettings({ button: $("open-settings"), dialog: $("settings"), error: $("settings-error") });
 
-  await api.onMarket(onMarket);
+  const [, dashboard] = await Promise.allSettled([api.onMarket(onMarket), api.dashboard()]);
   try {
-    const d = await api.dashboard();
+    if (dashboard.status === "rejected") throw dashboard.reason;
+    const d = dashboard.value;
     state.currency = d.currency;
     state.watchlist = d.watchlist;
     for (const q of d.quotes) state.quotes.set(q.coin_id, q);

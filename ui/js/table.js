@@ -16,7 +16,7 @@ export class QuoteTable {
     this.opts = opts;
     this.quotes = [];
     this.sort = null; // {key, dir}
-    this.previous = new Map(); // id → price, for flashes
+    this.rows = new Map(); // coin id → its row and cells
     for (const th of table.tHead.rows[0].cells) {
       const key = th.dataset.sort;
       if (!key) continue;
@@ -56,60 +56,109 @@ export class QuoteTable {
     });
   }
 
-  /** Replaces the rows; prices that moved since the last call flash. */
+  /** Shows `quotes`; prices that moved since they were last shown flash. */
   update(quotes) {
     this.quotes = quotes;
     this.render();
   }
 
+  /**
+   * Rows are kept per coin and updated in place: a refresh rewrites only
+   * the cells whose text changed and moves only rows out of place, so an
+   * idle dashboard costs next to nothing to repaint and each coin's icon is
+   * requested once.
+   */
   render() {
-    const rows = this.ordered().map((q) => this.row(q));
-    this.body.replaceChildren(...rows);
-    this.previous = new Map(this.quotes.map((q) => [q.coin_id, Number(q.price)]));
+    const wanted = this.ordered().map((q) => this.rowFor(q));
+    const keep = new Set(wanted);
+    for (const [id, r] of this.rows) {
+      if (!keep.has(r.tr)) {
+        r.tr.remove();
+        this.rows.delete(id);
+      }
+    }
+    let cursor = this.body.firstElementChild;
+    for (const tr of wanted) {
+      if (tr === cursor) cursor = cursor.nextElementSibling;
+      else this.body.insertBefore(tr, cursor);
+    }
   }
 
-  row(q) {
+  rowFor(q) {
+    let r = this.rows.get(q.coin_id);
+    if (!r) {
+      r = this.createRow(q);
+      this.rows.set(q.coin_id, r);
+    }
+    this.fill(r, q);
+    return r.tr;
+  }
+
+  createRow(q) {
     const tr = document.createElement("tr");
     tr.dataset.id = q.coin_id;
-    const cur = q.currency;
-    const cell = (text, cls = "num") => {
+    const cell = (cls = "num") => {
       const td = document.createElement("td");
       td.className = cls;
-      td.textContent = text;
       tr.appendChild(td);
       return td;
     };
+    const r = { tr };
     if (this.opts.kind === "watchlist") {
-      const handle = cell("⋮⋮", "drag");
+      const handle = cell("drag");
+      handle.textContent = "⋮⋮";
       handle.title = "Drag, or Alt+↑/↓, to reorder";
-      tr.draggable = !this.sort;
       tr.tabIndex = 0;
     } else {
-      cell(q.market_cap_rank ?? "—", "num rank");
+      r.rank = cell("num rank");
     }
-    const coin = document.createElement("div");
-    coin.className = "coin";
-    coin.append(avatar(q), Object.assign(document.createElement("span"), { className: "name", textContent: q.name }),
-      Object.assign(document.createElement("span"), { className: "sym", textContent: q.symbol.toUpperCase() }));
-    cell("", "left").appendChild(coin);
-    const price = cell(q.has_quote === false ? "—" : fmt.price(q.price, cur), "num price");
-    const before = this.previous.get(q.coin_id);
-    const now = Number(q.price);
-    if (before !== undefined && now !== before) price.classList.add(now > before ? "flash-up" : "flash-down");
-    for (const k of ["change_1h_pct", "change_24h_pct", "change_7d_pct"]) cell(fmt.percent(q[k]), `num ${fmt.trendClass(q[k])}`);
-    cell(fmt.compact(q.market_cap, cur));
-    cell(fmt.compact(q.volume_24h, cur));
-    cell("", "spark-col").appendChild(sparkline(q.sparkline_7d));
-    const act = this.opts.action(q);
-    const button = document.createElement("button");
-    button.type = "button";
-    button.className = "row-action";
-    button.textContent = act.label;
-    button.disabled = !!act.disabled;
-    button.setAttribute("aria-label", `${act.label} ${q.name}`);
-    button.addEventListener("click", act.run);
-    cell("", "actions").appendChild(button);
-    return tr;
+    r.name = Object.assign(document.createElement("span"), { className: "name" });
+    r.sym = Object.assign(document.createElement("span"), { className: "sym" });
+    const coin = Object.assign(document.createElement("div"), { className: "coin" });
+    coin.append(avatar(q), r.name, r.sym);
+    cell("left").appendChild(coin);
+    r.price = cell("num price");
+    r.changes = ["change_1h_pct", "change_24h_pct", "change_7d_pct"].map((key) => ({ key, td: cell() }));
+    r.cap = cell();
+    r.vol = cell();
+    r.spark = cell("spark-col");
+    r.button = Object.assign(document.createElement("button"), { type: "button", className: "row-action" });
+    r.button.addEventListener("click", () => r.act.run());
+    cell("actions").appendChild(r.button);
+    return r;
+  }
+
+  fill(r, q) {
+    const cur = q.currency;
+    r.tr.draggable = this.opts.kind === "watchlist" && !this.sort;
+    if (r.rank) setText(r.rank, String(q.market_cap_rank ?? "—"));
+    setText(r.name, q.name);
+    setText(r.sym, q.symbol.toUpperCase());
+    const priced = q.has_quote !== false;
+    if (setText(r.price, priced ? fmt.price(q.price, cur) : "—") && priced && r.shown?.currency === cur) {
+      const up = Number(q.price) > r.shown.price;
+      r.price.classList.remove("flash-up", "flash-down");
+      void r.price.offsetWidth; // restart the animation
+      r.price.classList.add(up ? "flash-up" : "flash-down");
+    }
+    r.shown = priced ? { currency: cur, price: Number(q.price) } : null;
+    for (const { key, td } of r.changes) {
+      setText(td, fmt.percent(q[key]));
+      const cls = `num ${fmt.trendClass(q[key])}`;
+      if (td.className !== cls) td.className = cls;
+    }
+    setText(r.cap, fmt.compact(q.market_cap, cur));
+    setText(r.vol, fmt.compact(q.volume_24h, cur));
+    const points = q.sparkline_7d ?? [];
+    const sparkKey = `${points.length}:${points[0]}:${points[points.length - 1]}`;
+    if (r.sparkKey !== sparkKey) {
+      r.sparkKey = sparkKey;
+      r.spark.replaceChildren(sparkline(points));
+    }
+    r.act = this.opts.action(q);
+    setText(r.button, r.act.label);
+    r.button.disabled = !!r.act.disabled;
+    r.button.setAttribute("aria-label", `${r.act.label} ${q.name}`);
   }
 
   ids() {
@@ -154,6 +203,13 @@ export class QuoteTable {
     this.quotes = ids.map((id) => byId.get(id)).filter(Boolean);
     this.opts.onReorder(ids);
   }
+}
+
+/** Sets `el`'s text if it differs; returns whether it did. */
+function setText(el, text) {
+  if (el.textContent === text) return false;
+  el.textContent = text;
+  return true;
 }
 
 /** A letter badge; swapped for the coin's image if it loads (offline it won't). */

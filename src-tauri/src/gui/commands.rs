@@ -50,8 +50,10 @@ pub struct Dashboard {
 }
 
 /// Everything the dashboard shows on opening, from the store (no network).
+/// Async so it runs on the runtime, not on the main thread the window
+/// needs for its first paint.
 #[tauri::command]
-pub fn dashboard(state: State<'_, AppState>) -> Result<Dashboard, IpcError> {
+pub async fn dashboard(state: State<'_, AppState>) -> Result<Dashboard, IpcError> {
     let engine = state.engine()?;
     let settings = engine.settings();
     let watchlist = engine.watchlist()?;

@@ -27,7 +27,7 @@ struct Ticker {
     offline: bool,
     /// The menu's coin items, so a price update changes their text in
     /// place: replacing the menu would close it under a user reading it.
-    coin_items: Vec<(String, MenuItem<Wry>)>,
+    coin_items: CoinItems,
 }
 
 static TICKER: Mutex<Ticker> = Mutex::new(Ticker {
@@ -55,7 +55,8 @@ pub fn label(q: &Quote) -> String {
     )
 }
 
-type CoinItems = Vec<(String, MenuItem<Wry>)>;
+/// Each coin's id, menu item and the text it shows.
+type CoinItems = Vec<(String, MenuItem<Wry>, String)>;
 
 /// The tray menu and its coin items.
 fn build_menu(
@@ -74,7 +75,7 @@ fn build_menu(
             None::<&str>,
         )?;
         menu.append(&item)?;
-        items.push((q.coin_id.clone(), item));
+        items.push((q.coin_id.clone(), item, label(q)));
     }
     if !quotes.is_empty() {
         menu.append(&PredefinedMenuItem::separator(app)?)?;
@@ -164,16 +165,22 @@ pub fn on_update(app: &AppHandle, snap: &Snapshot) {
     let tooltip: Vec<String> = snap.quotes.iter().map(label).collect();
     if let Some(tray) = app.tray_by_id(TRAY_ID) {
         let _ = tray.set_tooltip(Some(tooltip.join("\n")));
-        let items = ticker().coin_items.clone();
+        let mut items = ticker().coin_items.clone();
         let same_coins = items.len() == snap.quotes.len()
             && items
                 .iter()
                 .zip(&snap.quotes)
-                .all(|((id, _), q)| *id == q.coin_id);
+                .all(|((id, ..), q)| *id == q.coin_id);
         if same_coins {
-            for ((_, item), q) in items.iter().zip(&snap.quotes) {
-                let _ = item.set_text(label(q));
+            // Each change is a GTK call on the main thread and a D-Bus
+            // signal to the panel: only the labels that changed.
+            for ((_, item, shown), q) in items.iter_mut().zip(&snap.quotes) {
+                let text = label(q);
+                if *shown != text && item.set_text(&text).is_ok() {
+                    *shown = text;
+                }
             }
+            ticker().coin_items = items;
         } else {
             match build_menu(app, &snap.quotes, state.is_paused()) {
                 Ok((menu, items)) => {
