@@ -63,10 +63,6 @@ impl Driver {
         Driver { child, port }
     }
 
-    async fn session(&self) -> Client {
-        self.session_with_args(&[]).await
-    }
-
     /// A WebDriver session on the app started with `args`.
     async fn session_with_args(&self, args: &[&str]) -> Client {
         let mut caps = serde_json::Map::new();
@@ -178,6 +174,30 @@ async fn add_by_search(c: &Client, query: &str, id: &str) {
     .await;
 }
 
+/// Clicks the element `css` finds.
+async fn click(c: &Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no {css}: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("cannot click {css}: {e}"));
+}
+
+/// The app on `user`'s data (started with `args`, the driver given `env`),
+/// its dashboard loaded.
+async fn open_dashboard(user: &User, env: &[(&str, &str)], args: &[&str]) -> (Driver, Client) {
+    let driver = Driver::start(user, env);
+    let c = driver.session_with_args(args).await;
+    wait_js(
+        &c,
+        "the dashboard",
+        "return document.body.dataset.ready === 'true'",
+    )
+    .await;
+    (driver, c)
+}
+
 async fn screenshot(c: &Client, name: &str) {
     // Two animation frames: what the page last changed is painted.
     c.execute_async(
@@ -197,14 +217,7 @@ async fn the_dashboard_as_a_user_sees_it() {
     let fake = FakeCoinGecko::start().await;
     let user = User::new(&fake.base_url());
 
-    let driver = Driver::start(&user, &[]);
-    let c = driver.session().await;
-    wait_js(
-        &c,
-        "the dashboard",
-        "return document.body.dataset.ready === 'true'",
-    )
-    .await;
+    let (driver, c) = open_dashboard(&user, &[], &[]).await;
     wait_js(
         &c,
         "the empty watchlist hint",
@@ -278,14 +291,7 @@ async fn the_dashboard_as_a_user_sees_it() {
     // Quit and relaunch: watchlist, order and currency are still there.
     c.close().await.expect("close session");
     drop(driver);
-    let driver = Driver::start(&user, &[("GTK_THEME", "Adwaita:dark")]);
-    let c = driver.session().await;
-    wait_js(
-        &c,
-        "the dashboard again",
-        "return document.body.dataset.ready === 'true'",
-    )
-    .await;
+    let (_driver, c) = open_dashboard(&user, &[("GTK_THEME", "Adwaita:dark")], &[]).await;
     assert_eq!(row_ids(&c).await, ["bitcoin", "solana", "ethereum"]);
     wait_js(
         &c,
@@ -317,12 +323,7 @@ async fn the_dashboard_as_a_user_sees_it() {
 
     // Retry once the server is back: the banner goes away.
     fake.set_down(false);
-    c.find(Locator::Id("retry"))
-        .await
-        .expect("retry")
-        .click()
-        .await
-        .expect("click retry");
+    click(&c, "#retry").await;
     wait_js(
         &c,
         "the banner to clear",
@@ -336,38 +337,14 @@ async fn the_dashboard_as_a_user_sees_it() {
 async fn markets_lists_the_top_250_with_one_click_add() {
     let fake = FakeCoinGecko::start().await;
     let user = User::new(&fake.base_url());
-    let driver = Driver::start(&user, &[]);
-    let c = driver.session().await;
-    wait_js(
-        &c,
-        "the dashboard",
-        "return document.body.dataset.ready === 'true'",
-    )
-    .await;
-    c.find(Locator::Id("tab-markets"))
-        .await
-        .expect("tab")
-        .click()
-        .await
-        .expect("click");
+    let (_driver, c) = open_dashboard(&user, &[], &[]).await;
+    click(&c, "#tab-markets").await;
     let n = wait_js(&c, "250 rows", "const n = document.querySelectorAll('#markets-table tbody tr').length; return n >= 250 && n").await;
     assert_eq!(n, json!(250));
-    c.find(Locator::Css(
-        "#markets-table tr[data-id=\"cardano\"] .row-action",
-    ))
-    .await
-    .expect("add button")
-    .click()
-    .await
-    .expect("click add");
+    click(&c, "#markets-table tr[data-id=\"cardano\"] .row-action").await;
     wait_js(&c, "the button to say Added", "return document.querySelector('#markets-table tr[data-id=\"cardano\"] .row-action').textContent === 'Added'").await;
     screenshot(&c, "markets-light.png").await;
-    c.find(Locator::Id("tab-watchlist"))
-        .await
-        .expect("tab")
-        .click()
-        .await
-        .expect("click");
+    click(&c, "#tab-watchlist").await;
     wait_js(
         &c,
         "cardano in the watchlist",
@@ -381,15 +358,7 @@ async fn markets_lists_the_top_250_with_one_click_add() {
 async fn a_second_launch_shows_the_first_window_instead_of_starting_again() {
     let fake = FakeCoinGecko::start().await;
     let user = User::new(&fake.base_url());
-    let driver = Driver::start(&user, &[]);
-    // As at login: in the tray, the window hidden.
-    let c = driver.session_with_args(&["--hidden"]).await;
-    wait_js(
-        &c,
-        "the dashboard",
-        "return document.body.dataset.ready === 'true'",
-    )
-    .await;
+    let (_driver, c) = open_dashboard(&user, &[], &["--hidden"]).await;
     wait_js(
         &c,
         "a hidden window",
@@ -432,21 +401,9 @@ async fn settings_switch_start_at_login_and_close_to_tray() {
     let user = User::new(&fake.base_url());
     let home = tempfile::tempdir().expect("home");
     let home_str = home.path().to_str().expect("utf-8 path");
-    let driver = Driver::start(&user, &[("HOME", home_str)]);
-    let c = driver.session().await;
-    wait_js(
-        &c,
-        "the dashboard",
-        "return document.body.dataset.ready === 'true'",
-    )
-    .await;
+    let (_driver, c) = open_dashboard(&user, &[("HOME", home_str)], &[]).await;
 
-    c.find(Locator::Id("open-settings"))
-        .await
-        .expect("settings button")
-        .click()
-        .await
-        .expect("open");
+    click(&c, "#open-settings").await;
     wait_js(
         &c,
         "the settings dialog",
@@ -477,12 +434,7 @@ async fn settings_switch_start_at_login_and_close_to_tray() {
             .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
             .unwrap_or_default()
     };
-    c.find(Locator::Id("pref-autostart"))
-        .await
-        .expect("checkbox")
-        .click()
-        .await
-        .expect("click");
+    click(&c, "#pref-autostart").await;
     let deadline = Instant::now() + Duration::from_secs(10);
     while entries(&autostart_dir).is_empty() && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -501,12 +453,7 @@ async fn settings_switch_start_at_login_and_close_to_tray() {
     );
 
     // Close to tray off: saved in the config file.
-    c.find(Locator::Id("pref-close-to-tray"))
-        .await
-        .expect("checkbox")
-        .click()
-        .await
-        .expect("click");
+    click(&c, "#pref-close-to-tray").await;
     let deadline = Instant::now() + Duration::from_secs(10);
     while !std::fs::read_to_string(user.config_file())
         .unwrap_or_default()
@@ -520,23 +467,13 @@ async fn settings_switch_start_at_login_and_close_to_tray() {
     }
 
     // Start at login off again: the entry is gone.
-    c.find(Locator::Id("pref-autostart"))
-        .await
-        .expect("checkbox")
-        .click()
-        .await
-        .expect("click");
+    click(&c, "#pref-autostart").await;
     let deadline = Instant::now() + Duration::from_secs(10);
     while !entries(&autostart_dir).is_empty() {
         assert!(Instant::now() < deadline, "the autostart entry stayed");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    c.find(Locator::Id("settings-done"))
-        .await
-        .expect("done")
-        .click()
-        .await
-        .expect("click");
+    click(&c, "#settings-done").await;
     wait_js(
         &c,
         "the dialog closed",

@@ -34,6 +34,15 @@ pub fn upsert_from_quotes(conn: &Connection, quotes: &[Quote]) -> rusqlite::Resu
     Ok(())
 }
 
+/// A row of `SELECT id, symbol, name …`.
+pub(crate) fn coin_row(r: &rusqlite::Row) -> rusqlite::Result<Coin> {
+    Ok(Coin {
+        id: r.get(0)?,
+        symbol: r.get(1)?,
+        name: r.get(2)?,
+    })
+}
+
 pub fn count(conn: &Connection) -> rusqlite::Result<i64> {
     conn.query_row("SELECT count(*) FROM coins", [], |r| r.get(0))
 }
@@ -45,13 +54,7 @@ pub fn find(conn: &Connection, id_or_symbol: &str) -> rusqlite::Result<Option<Co
         "SELECT id, symbol, name FROM coins WHERE id = ?1 OR symbol = ?1
          ORDER BY id = ?1 DESC, market_cap_rank IS NULL, market_cap_rank LIMIT 1",
     )?
-    .query_row([key], |r| {
-        Ok(Coin {
-            id: r.get(0)?,
-            symbol: r.get(1)?,
-            name: r.get(2)?,
-        })
-    })
+    .query_row([key], coin_row)
     .optional()
 }
 
@@ -76,12 +79,6 @@ pub fn search(conn: &Connection, query: &str, limit: u32) -> rusqlite::Result<Ve
          ORDER BY symbol = ?2 DESC, market_cap_rank IS NULL, market_cap_rank, length(name)
          LIMIT ?3",
     )?;
-    stmt.query_map(rusqlite::params![pattern, q, limit], |r| {
-        Ok(Coin {
-            id: r.get(0)?,
-            symbol: r.get(1)?,
-            name: r.get(2)?,
-        })
-    })?
-    .collect()
+    stmt.query_map(rusqlite::params![pattern, q, limit], coin_row)?
+        .collect()
 }

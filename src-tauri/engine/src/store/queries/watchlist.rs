@@ -34,12 +34,5 @@ pub fn list(conn: &Connection) -> rusqlite::Result<Vec<Coin>> {
         "SELECT c.id, c.symbol, c.name FROM watchlist w JOIN coins c ON c.id = w.coin_id
          ORDER BY w.position",
     )?;
-    stmt.query_map([], |r| {
-        Ok(Coin {
-            id: r.get(0)?,
-            symbol: r.get(1)?,
-            name: r.get(2)?,
-        })
-    })?
-    .collect()
+    stmt.query_map([], super::coins::coin_row)?.collect()
 }
