@@ -78,17 +78,13 @@ impl Driver {
                 .await
             {
                 Ok(c) => return c,
-                Err(e) if Instant::now() < deadline => {
-                    tracing_free_sleep(200, &e.to_string()).await;
+                Err(_) if Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(200)).await;
                 }
                 Err(e) => panic!("no WebDriver session: {e}"),
             }
         }
     }
-}
-
-async fn tracing_free_sleep(ms: u64, _why: &str) {
-    tokio::time::sleep(Duration::from_millis(ms)).await;
 }
 
 impl Drop for Driver {

@@ -35,7 +35,7 @@ impl IpcError {
 }
 
 /// The last refresh outcome, for a window that opens between events.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default)]
 pub struct Status {
     pub updated_at: Option<DateTime<Utc>>,
     pub failure: Option<String>,

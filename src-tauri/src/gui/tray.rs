@@ -42,7 +42,7 @@ fn ticker() -> std::sync::MutexGuard<'static, Ticker> {
 }
 
 /// "BTC $67,187.33 ▲3.6%"
-pub fn label(q: &Quote) -> String {
+fn label(q: &Quote) -> String {
     let change = match q.change_24h_pct {
         Some(p) if p >= 0.0 => format!(" ▲{p:.1}%"),
         Some(p) => format!(" ▼{:.1}%", p.abs()),
