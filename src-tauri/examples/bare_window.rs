@@ -15,6 +15,10 @@ fn main() {
     }
     let result = tauri::Builder::default()
         .manage(started)
+        .setup(move |_| {
+            eprintln!("setup since_start_ms={}", started.elapsed().as_millis());
+            Ok(())
+        })
         .invoke_handler(tauri::generate_handler![ui_ready])
         .run(context);
     if let Err(e) = result {
@@ -23,14 +27,16 @@ fn main() {
     }
 }
 
-/// The same mark the app logs when its dashboard is first painted.
+/// The same mark the app logs when its dashboard is first painted, with the
+/// page's own marks as the page sent them.
 #[tauri::command]
-fn ui_ready(started: tauri::State<'_, Instant>) {
+fn ui_ready(started: tauri::State<'_, Instant>, marks: Option<serde_json::Value>) {
     let unix_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis());
     eprintln!(
-        "dashboard ready since_start_ms={} unix_ms={unix_ms}",
-        started.elapsed().as_millis()
+        "dashboard ready since_start_ms={} unix_ms={unix_ms} marks={}",
+        started.elapsed().as_millis(),
+        marks.unwrap_or_default()
     );
 }

@@ -15,8 +15,8 @@ export const api = {
   preferences: () => invoke("preferences"),
   /** key: "close_to_tray" | "autostart" */
   setPreference: (key, value) => invoke("set_preference", { key, value }),
-  /** Logs the first painted dashboard (the start-up benchmark's mark). */
-  uiReady: () => invoke("ui_ready"),
+  /** Logs the first painted dashboard (the start-up benchmark's mark) and the page's own marks. */
+  uiReady: (marks) => invoke("ui_ready", { marks }),
   /** Calls `handler` with each market event: {type: "updated", ...snapshot} or {type: "failed", ...}. */
   onMarket: (handler) => listen("market", (e) => handler(e.payload)),
 };

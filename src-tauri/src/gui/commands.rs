@@ -6,7 +6,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use coinlytics_engine::Engine;
 use coinlytics_engine::model::{Coin, Quote, QuoteRequest, Selection};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, State};
 use tauri_plugin_autostart::ManagerExt;
 
@@ -215,14 +215,34 @@ pub fn set_preference(
     Ok(())
 }
 
+/// When the page reached each step of its start, in ms since its
+/// navigation began (`performance.now()`), and when navigation began.
+#[derive(Debug, Deserialize)]
+pub struct UiMarks {
+    navigation_unix_ms: i64,
+    script_ms: u32,
+    data_ms: u32,
+    painted_ms: u32,
+}
+
 /// The dashboard's first paint: logged with the time since start-up, the
-/// mark the start-up benchmark (tests/bench/app-figures.py) reads.
+/// mark the start-up benchmark (tests/bench/app-figures.py) reads, and
+/// where the page's share of that time went.
 #[tauri::command]
-pub fn ui_ready() {
-    let since_start_ms = super::STARTED.get().map(|t| t.elapsed().as_millis() as u64);
+pub fn ui_ready(marks: Option<UiMarks>) {
+    let since_start_ms = super::since_start_ms();
+    let now = Utc::now().timestamp_millis();
+    let navigation_ms = marks.as_ref().zip(since_start_ms).map(|(m, since)| {
+        // Process start in unix ms, then navigation start relative to it.
+        (m.navigation_unix_ms - (now - since as i64)).max(0)
+    });
     tracing::info!(
         since_start_ms,
-        unix_ms = Utc::now().timestamp_millis(),
+        unix_ms = now,
+        navigation_ms,
+        script_ms = marks.as_ref().map(|m| m.script_ms),
+        data_ms = marks.as_ref().map(|m| m.data_ms),
+        painted_ms = marks.as_ref().map(|m| m.painted_ms),
         "dashboard ready"
     );
 }

@@ -23,6 +23,11 @@ const COIN_LIST_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(24
 /// When `run` began, for the start-up figure `ui_ready` logs.
 pub static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
 
+/// Milliseconds since `run` began, for start-up marks in the log.
+pub fn since_start_ms() -> Option<u64> {
+    STARTED.get().map(|t| t.elapsed().as_millis() as u64)
+}
+
 /// Whether a graphical session is reachable; GTK would abort without one.
 fn has_display() -> bool {
     if !cfg!(target_os = "linux") {
@@ -49,8 +54,23 @@ fn instance_id(settings: &Settings) -> String {
     format!("app.coinlytics.desktop.d{hash:016x}")
 }
 
+/// A table of prices needs no GPU layers, and WebKitGTK's compositing mode
+/// costs a scrolling page about 90 MiB (GL contexts, llvmpipe where there is
+/// no GPU, tile buffers): BENCHMARKS.md. A user who sets the variable, even
+/// to 0, keeps their choice.
+#[allow(unsafe_code)]
+fn paint_without_gpu_compositing() {
+    const VAR: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
+    if cfg!(target_os = "linux") && std::env::var_os(VAR).is_none() {
+        // SAFETY: called first thing in `run`, while the process has one
+        // thread: nothing reads the environment concurrently.
+        unsafe { std::env::set_var(VAR, "1") };
+    }
+}
+
 pub fn run(globals: &Globals, hidden: bool) -> ExitCode {
     let _ = STARTED.set(std::time::Instant::now());
+    paint_without_gpu_compositing();
     if !has_display() {
         eprintln!(
             "coinlytics: no display (DISPLAY and WAYLAND_DISPLAY are unset), so the window cannot open.\n\
@@ -87,6 +107,7 @@ pub fn run(globals: &Globals, hidden: bool) -> ExitCode {
         tracing::error!(error = %e, "engine failed to open");
         e.to_string()
     });
+    tracing::debug!(since_start_ms = since_start_ms(), "engine open");
     let app = tauri::Builder::default()
         // First, so a second instance exits before it builds anything.
         .plugin(
@@ -119,6 +140,7 @@ pub fn run(globals: &Globals, hidden: bool) -> ExitCode {
             commands::ui_ready,
         ])
         .setup(move |app| {
+            tracing::debug!(since_start_ms = since_start_ms(), "setup");
             if let Ok(engine) = &engine {
                 forward_market_events(app.handle().clone(), engine.clone());
                 app.state::<AppState>().resume(engine.clone());
@@ -131,6 +153,7 @@ pub fn run(globals: &Globals, hidden: bool) -> ExitCode {
                 });
             }
             tray::create(app.handle())?;
+            tracing::debug!(since_start_ms = since_start_ms(), "tray created");
             if !hidden {
                 tray::show_dashboard(app.handle());
             }

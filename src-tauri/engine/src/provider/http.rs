@@ -3,7 +3,7 @@
 //! back-off (backon) that honour a 429's `Retry-After`.
 
 use std::num::NonZeroU32;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use backon::{ExponentialBuilder, Retryable};
@@ -41,7 +41,10 @@ impl Default for HttpOptions {
 pub(super) struct HttpClient {
     provider: &'static str,
     base_url: String,
-    client: reqwest::Client,
+    /// Built on first use: loading the system's TLS roots takes about 35 ms,
+    /// which the window's start-up and offline CLI commands need not pay.
+    client: OnceLock<reqwest::Client>,
+    headers: HeaderMap,
     limiter: Arc<DefaultDirectRateLimiter>,
     opts: HttpOptions,
 }
@@ -55,26 +58,30 @@ impl HttpClient {
         headers: HeaderMap,
         opts: HttpOptions,
     ) -> Result<HttpClient, ProviderError> {
-        let client = reqwest::Client::builder()
-            .user_agent(concat!("coinlytics/", env!("CARGO_PKG_VERSION")))
-            .default_headers(headers)
-            .gzip(true)
-            .timeout(opts.timeout)
-            .connect_timeout(opts.timeout.min(Duration::from_secs(5)))
-            .build()
-            .map_err(|e| ProviderError {
-                provider,
-                endpoint: "(client)".into(),
-                failure: Failure::Unreachable(e.to_string()),
-            })?;
         let per_minute = NonZeroU32::new(opts.requests_per_minute).unwrap_or(NonZeroU32::MIN);
         Ok(HttpClient {
             provider,
             base_url: base_url.trim_end_matches('/').to_string(),
-            client,
+            client: OnceLock::new(),
+            headers,
             limiter: Arc::new(RateLimiter::direct(Quota::per_minute(per_minute))),
             opts,
         })
+    }
+
+    fn client(&self, endpoint: &str) -> Result<&reqwest::Client, ProviderError> {
+        if let Some(c) = self.client.get() {
+            return Ok(c);
+        }
+        let built = reqwest::Client::builder()
+            .user_agent(concat!("coinlytics/", env!("CARGO_PKG_VERSION")))
+            .default_headers(self.headers.clone())
+            .gzip(true)
+            .timeout(self.opts.timeout)
+            .connect_timeout(self.opts.timeout.min(Duration::from_secs(5)))
+            .build()
+            .map_err(|e| self.error(endpoint, Failure::Unreachable(e.to_string())))?;
+        Ok(self.client.get_or_init(|| built))
     }
 
     pub(super) fn header(name: &'static str, value: &str) -> Option<(HeaderName, HeaderValue)> {
@@ -134,7 +141,7 @@ impl HttpClient {
         let url = format!("{}{}", self.base_url, endpoint);
         let started = Instant::now();
         let resp = self
-            .client
+            .client(endpoint)?
             .get(&url)
             .query(query)
             .send()
