@@ -3,7 +3,7 @@
 # 8-bit RGBA PNGs and a multi-size ICO. Safe to re-run; it overwrites its outputs.
 #   icon.svg       -> 32x32.png 64x64.png 128x128.png 128x128@2x.png icon.png, ICO 32-256
 #   icon-small.svg -> the ICO's 16 and 24 px images (simplified for tiny sizes)
-#   tray.svg       -> tray.png (64x64)
+#   tray.svg       -> tray.png (64x64); tray-alert.svg -> tray-alert.png
 # Needs the apt packages librsvg2-bin (rsvg-convert) and imagemagick (convert).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -30,6 +30,7 @@ png icon.svg 128 128x128.png
 png icon.svg 256 128x128@2x.png
 png icon.svg 512 icon.png
 png tray.svg 64 tray.png
+png tray-alert.svg 64 tray-alert.png
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -38,10 +39,10 @@ for s in 32 48 64 256; do png icon.svg "$s" "$tmp/$s.png"; done
 "$convert" "$tmp"/{16,24,32,48,64,256}.png icon.ico
 
 # Check every PNG's colour type: byte 25 of the file, 6 = RGBA.
-for f in 32x32.png 64x64.png 128x128.png 128x128@2x.png icon.png tray.png; do
+for f in 32x32.png 64x64.png 128x128.png 128x128@2x.png icon.png tray.png tray-alert.png; do
   ct=$(od -An -tu1 -j25 -N1 "$f" | tr -d ' ')
   [[ $ct == 6 ]] || { echo "render.sh: $f has PNG colour type $ct, not 6 (RGBA)" >&2; exit 1; }
 done
 
 cp icon.svg ../ui/icon.svg
-echo "rendered: 32x32.png 64x64.png 128x128.png 128x128@2x.png icon.png tray.png icon.ico"
+echo "rendered: 32x32.png 64x64.png 128x128.png 128x128@2x.png icon.png tray.png tray-alert.png icon.ico"

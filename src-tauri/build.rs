@@ -14,6 +14,16 @@ const COMMANDS: &[&str] = &[
     "preferences",
     "set_preference",
     "ui_ready",
+    "alerts",
+    "alert_save",
+    "alert_remove",
+    "alert_set_enabled",
+    "alerts_acknowledge",
+    "email_settings",
+    "email_save",
+    "email_set_password",
+    "email_clear_password",
+    "email_test",
 ];
 
 fn main() {

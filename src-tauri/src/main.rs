@@ -1,8 +1,8 @@
 //! `coinlytics`: one binary, one entry point. With no subcommand it opens the
 //! desktop window; every subcommand runs the same engine headless.
 
+mod alerting;
 mod cli;
-mod format;
 mod gui;
 
 use std::process::ExitCode;

@@ -6,112 +6,12 @@ mod common;
 
 use std::io::Write;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
 
-use coinlytics_tests::{FakeCoinGecko, FakeOptions};
+use coinlytics_tests::{FakeCoinGecko, FakeOptions, PrivateBus};
 use common::User;
 
 const KEY: &str = "CG-demo-Zq7xK2pW9vLm4Rt8";
-
-/// A private session bus with an unlocked gnome-keyring on it.
-struct KeyringSession {
-    home: tempfile::TempDir,
-    bus: Child,
-    keyring: Child,
-    address: String,
-}
-
-impl KeyringSession {
-    fn start() -> KeyringSession {
-        let home = tempfile::tempdir().expect("temp home");
-        let run = home.path().join("run");
-        std::fs::create_dir_all(&run).expect("runtime dir");
-        let mut bus = Command::new("dbus-daemon")
-            .args(["--session", "--nofork", "--print-address=1"])
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("dbus-daemon (apt package dbus) must be installed");
-        let mut address = String::new();
-        {
-            use std::io::BufRead;
-            let out = bus.stdout.as_mut().expect("stdout");
-            std::io::BufReader::new(out)
-                .read_line(&mut address)
-                .expect("bus address");
-        }
-        let address = address.trim().to_string();
-        let mut keyring = Command::new("gnome-keyring-daemon")
-            .args(["--foreground", "--unlock", "--components=secrets"])
-            .envs(session_env(home.path(), &address))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("gnome-keyring-daemon (apt package gnome-keyring) must be installed");
-        let mut stdin = keyring.stdin.take().expect("stdin");
-        stdin
-            .write_all(b"test-keyring-password")
-            .expect("unlock password");
-        drop(stdin);
-        // Wait until the Secret Service name is on the bus.
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        loop {
-            let owned = Command::new("dbus-send")
-                .args([
-                    "--session",
-                    "--print-reply",
-                    "--dest=org.freedesktop.DBus",
-                    "/org/freedesktop/DBus",
-                    "org.freedesktop.DBus.NameHasOwner",
-                    "string:org.freedesktop.secrets",
-                ])
-                .env("DBUS_SESSION_BUS_ADDRESS", &address)
-                .output()
-                .expect("dbus-send");
-            if String::from_utf8_lossy(&owned.stdout).contains("boolean true") {
-                break;
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "the keyring never appeared on the bus"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-        KeyringSession {
-            home,
-            bus,
-            keyring,
-            address,
-        }
-    }
-
-    fn env(&self) -> Vec<(String, String)> {
-        session_env(self.home.path(), &self.address)
-    }
-}
-
-fn session_env(home: &Path, address: &str) -> Vec<(String, String)> {
-    vec![
-        ("HOME".into(), home.display().to_string()),
-        (
-            "XDG_DATA_HOME".into(),
-            home.join("data").display().to_string(),
-        ),
-        (
-            "XDG_RUNTIME_DIR".into(),
-            home.join("run").display().to_string(),
-        ),
-        ("DBUS_SESSION_BUS_ADDRESS".into(), address.to_string()),
-    ]
-}
-
-impl Drop for KeyringSession {
-    fn drop(&mut self) {
-        let _ = self.keyring.kill();
-        let _ = self.keyring.wait();
-        let _ = self.bus.kill();
-        let _ = self.bus.wait();
-    }
-}
 
 /// Every file under `dir` whose bytes contain `needle`.
 fn files_containing(dir: &Path, needle: &[u8]) -> Vec<String> {
@@ -134,7 +34,10 @@ fn files_containing(dir: &Path, needle: &[u8]) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_api_key_lives_in_the_keyring_is_sent_and_leaks_nowhere() {
-    let session = KeyringSession::start();
+    // Dropped in reverse: the keyring, then its bus, then its files.
+    let home = tempfile::tempdir().expect("temp home");
+    let bus = PrivateBus::start();
+    let keyring = bus.start_keyring(home.path());
     let fake = FakeCoinGecko::start_with(FakeOptions {
         api_key: Some(KEY.into()),
         ..FakeOptions::default()
@@ -143,7 +46,7 @@ async fn the_api_key_lives_in_the_keyring_is_sent_and_leaks_nowhere() {
     let user = User::new(&fake.base_url());
     let run = |args: &[&str], stdin: Option<&str>, extra: &[(&str, &str)]| {
         let mut cmd = user.command(args);
-        cmd.envs(session.env()).envs(extra.iter().copied());
+        cmd.envs(keyring.env()).envs(extra.iter().copied());
         cmd.stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());

@@ -339,11 +339,9 @@ async fn the_refresher_ticks_follows_watchlist_edits_and_stops() {
     .expect("settings");
     let engine = Arc::new(Engine::open(settings).expect("engine"));
     let mut events = engine.market.subscribe();
-    let handle = refresher::spawn(
-        engine.clone(),
-        Duration::from_millis(300),
-        Engine::default_request,
-    );
+    let handle = refresher::spawn(engine.clone(), Duration::from_millis(300), |e: &Engine| {
+        e.default_request().map(|r| vec![r])
+    });
 
     let first = next_update(&mut events).await;
     assert_eq!(

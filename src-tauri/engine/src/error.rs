@@ -4,6 +4,9 @@
 
 use serde::Serialize;
 
+pub use crate::alerts::email::EmailError;
+pub use crate::alerts::lock::LockError;
+pub use crate::alerts::rule::RuleError;
 pub use crate::config::ConfigError;
 pub use crate::provider::ProviderError;
 pub use crate::secrets::SecretError;
@@ -23,6 +26,14 @@ pub enum Error {
     Secret(#[from] SecretError),
     #[error("unknown coin '{0}': no coin with that id or symbol in the coin list")]
     UnknownCoin(String),
+    #[error("invalid alert: {0}")]
+    Rule(#[from] RuleError),
+    #[error("no alert #{0}")]
+    NoSuchRule(i64),
+    #[error(transparent)]
+    Email(#[from] EmailError),
+    #[error(transparent)]
+    Lock(#[from] LockError),
 }
 
 impl Error {
@@ -34,6 +45,10 @@ impl Error {
             Error::Store(_) => "store",
             Error::Secret(_) => "secret",
             Error::UnknownCoin(_) => "unknown_coin",
+            Error::Rule(_) => "invalid_alert",
+            Error::NoSuchRule(_) => "not_found",
+            Error::Email(_) => "email",
+            Error::Lock(_) => "monitor_lock",
         }
     }
 }

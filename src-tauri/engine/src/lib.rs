@@ -6,9 +6,11 @@
 //! This crate never depends on tauri or any GUI library, so every headless
 //! mode and every test runs without a display.
 
+pub mod alerts;
 pub mod cache;
 pub mod config;
 pub mod error;
+pub mod format;
 pub mod logging;
 pub mod market;
 pub mod model;

@@ -16,6 +16,8 @@ pub enum Stderr {
     Off,
     /// Errors, or what `RUST_LOG` asks for.
     Errors,
+    /// Warnings and errors, or what `RUST_LOG` asks for.
+    Warnings,
 }
 
 /// Keeps the file writer flushing; drop it last.
@@ -57,11 +59,16 @@ pub fn init(settings: &Settings, stderr: Stderr) -> LogGuard {
         ),
         None => (None, None),
     };
-    let stderr_layer = (stderr == Stderr::Errors).then(|| {
+    let stderr_layer = (stderr != Stderr::Off).then(|| {
+        let least = if stderr == Stderr::Warnings {
+            LevelFilter::WARN
+        } else {
+            LevelFilter::ERROR
+        };
         let f = if std::env::var_os("RUST_LOG").is_some() {
             filter(&settings.log_level)
         } else {
-            EnvFilter::default().add_directive(LevelFilter::ERROR.into())
+            EnvFilter::default().add_directive(least.into())
         };
         tracing_subscriber::fmt::layer()
             .with_writer(std::io::stderr)

@@ -25,13 +25,13 @@ impl RefresherHandle {
     }
 }
 
-/// Spawns the refresher on the current tokio runtime; `request` says what
-/// to refresh each time (e.g. [`Engine::default_request`]). The first
+/// Spawns the refresher on the current tokio runtime; `requests` says what
+/// to refresh each time (e.g. [`Engine::refresh_requests`]). The first
 /// refresh happens at once.
 pub fn spawn(
     engine: Arc<Engine>,
     interval: Duration,
-    request: impl Fn(&Engine) -> crate::Result<QuoteRequest> + Send + 'static,
+    requests: impl Fn(&Engine) -> crate::Result<Vec<QuoteRequest>> + Send + 'static,
 ) -> RefresherHandle {
     let (stop, mut stopped) = watch::channel(false);
     let task = tokio::spawn(async move {
@@ -42,10 +42,12 @@ pub fn spawn(
                 _ = ticks.tick() => {}
                 _ = stopped.changed() => break,
             }
-            match request(&engine) {
+            match requests(&engine) {
                 // Failures are logged and published by the market itself.
-                Ok(req) => {
-                    let _ = engine.market.refresh(&req).await;
+                Ok(reqs) => {
+                    for req in reqs {
+                        let _ = engine.market.refresh(&req).await;
+                    }
                 }
                 Err(e) => tracing::error!(error = %e, "cannot read the watchlist"),
             }

@@ -14,18 +14,21 @@ fn service() -> String {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SecretName {
     CoinGeckoApiKey,
+    SmtpPassword,
 }
 
 impl SecretName {
     fn account(self) -> &'static str {
         match self {
             SecretName::CoinGeckoApiKey => "coingecko-api-key",
+            SecretName::SmtpPassword => "smtp-password",
         }
     }
 
     pub fn describe(self) -> &'static str {
         match self {
             SecretName::CoinGeckoApiKey => "the CoinGecko API key",
+            SecretName::SmtpPassword => "the SMTP password",
         }
     }
 }

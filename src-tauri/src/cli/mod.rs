@@ -1,9 +1,11 @@
 //! The headless subcommands. Each builds the engine from the settings, does
 //! its work, and turns an engine error into one clear line on stderr.
 
+mod alerts;
 mod apikey;
 mod config;
-
+mod email;
+mod monitor;
 mod prices;
 mod table;
 mod watch;
@@ -114,6 +116,14 @@ pub enum Command {
     /// Store or remove the CoinGecko API key in the OS keyring
     #[command(subcommand, name = "api-key")]
     ApiKey(apikey::ApiKeyCmd),
+    /// Manage price alerts and read what fired
+    #[command(subcommand)]
+    Alerts(alerts::AlertsCmd),
+    /// Run the alert monitor without a window (notifications and e-mails); Ctrl-C stops
+    Monitor,
+    /// E-mail for alerts: the SMTP password (in the OS keyring) and a test message
+    #[command(subcommand)]
+    Email(email::EmailCmd),
 }
 
 /// A failure already explained to the user; carries the exit code.
@@ -136,6 +146,9 @@ pub fn run(globals: &Globals, command: Command) -> ExitCode {
         // Settings and keyring commands need neither the database nor the network.
         Command::Config(cmd) => config::run(settings, cmd),
         Command::ApiKey(cmd) => apikey::run(settings, cmd),
+        Command::Email(cmd) if !matches!(cmd, email::EmailCmd::Test) => {
+            email::run_offline(&cmd, &settings)
+        }
         other => run_with_engine(settings, other),
     };
     match result {
@@ -147,6 +160,8 @@ pub fn run(globals: &Globals, command: Command) -> ExitCode {
 fn run_with_engine(settings: Settings, command: Command) -> CmdResult {
     let stderr = match command {
         Command::Watch { .. } => Stderr::Off,
+        // A service's log: warnings too (a failed delivery, a lost keyring).
+        Command::Monitor => Stderr::Warnings,
         _ => Stderr::Errors,
     };
     let _logs: LogGuard = logging::init(&settings, stderr);
@@ -164,6 +179,9 @@ fn run_with_engine(settings: Settings, command: Command) -> CmdResult {
             Command::Watch { coins, top } => watch::run(engine, coins, top).await,
             Command::Prices { json, coins, top } => prices::run(&engine, json, coins, top).await,
             Command::Watchlist(cmd) => watchlist::run(&engine, cmd).await,
+            Command::Alerts(cmd) => alerts::run(&engine, cmd).await,
+            Command::Monitor => monitor::run(engine).await,
+            Command::Email(_) => email::test(&engine).await,
             Command::Config(_) | Command::ApiKey(_) => unreachable!("handled without the engine"),
         }
     })

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::table::Table;
 use super::{CmdResult, fail, request_for};
-use crate::format;
+use coinlytics_engine::format;
 
 pub async fn run(engine: &Engine, json: bool, coins: Vec<String>, top: Option<u32>) -> CmdResult {
     let req = request_for(engine, &coins, top).await?;

@@ -4,7 +4,7 @@
 use chrono::Utc;
 use coinlytics_engine::model::Quote;
 
-use crate::format;
+use coinlytics_engine::format;
 
 /// Whether a cell shows a rise, a fall, or neither (for colouring).
 #[derive(Clone, Copy, PartialEq, Eq)]

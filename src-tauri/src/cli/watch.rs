@@ -19,7 +19,7 @@ use tokio::sync::{broadcast, mpsc};
 
 use super::table::{Table, Trend};
 use super::{CmdResult, fail, request_for};
-use crate::format;
+use coinlytics_engine::format;
 
 /// What the ticker shows.
 struct State {
@@ -82,9 +82,9 @@ pub async fn run(engine: Arc<Engine>, coins: Vec<String>, top: Option<u32>) -> C
         engine.settings().refresh_interval(),
         move |e| {
             if follow_watchlist {
-                e.default_request()
+                e.default_request().map(|r| vec![r])
             } else {
-                Ok(fixed.clone())
+                Ok(vec![fixed.clone()])
             }
         },
     );

@@ -16,7 +16,7 @@ use super::state::{AppState, IpcError};
 const MARKETS_TOP: u32 = 250;
 const SEARCH_LIMIT: u32 = 20;
 
-fn valid_coin_id(id: &str) -> Result<&str, IpcError> {
+pub(super) fn valid_coin_id(id: &str) -> Result<&str, IpcError> {
     let ok = !id.is_empty()
         && id.len() <= 100
         && id.bytes().all(|b| {

@@ -1,6 +1,7 @@
 //! The desktop window and the tray. Thin: every command calls the engine;
 //! engine events are forwarded to the window and the tray as they come.
 
+mod alerts;
 mod commands;
 mod state;
 mod tray;
@@ -138,12 +139,23 @@ pub fn run(globals: &Globals, hidden: bool) -> ExitCode {
             commands::preferences,
             commands::set_preference,
             commands::ui_ready,
+            alerts::alerts,
+            alerts::alert_save,
+            alerts::alert_remove,
+            alerts::alert_set_enabled,
+            alerts::alerts_acknowledge,
+            alerts::email_settings,
+            alerts::email_save,
+            alerts::email_set_password,
+            alerts::email_clear_password,
+            alerts::email_test,
         ])
         .setup(move |app| {
             tracing::debug!(since_start_ms = since_start_ms(), "setup");
             if let Ok(engine) = &engine {
                 forward_market_events(app.handle().clone(), engine.clone());
                 app.state::<AppState>().resume(engine.clone());
+                alerts::start(app.handle(), engine.clone());
                 // Search runs over the stored coin list; keep it a day fresh.
                 let engine = engine.clone();
                 tauri::async_runtime::spawn(async move {

@@ -68,7 +68,7 @@ impl AppState {
         let mut r = self.refresher.lock().unwrap_or_else(|p| p.into_inner());
         if r.is_none() {
             let interval = engine.settings().refresh_interval();
-            *r = Some(refresher::spawn(engine, interval, Engine::default_request));
+            *r = Some(refresher::spawn(engine, interval, Engine::refresh_requests));
         }
     }
 

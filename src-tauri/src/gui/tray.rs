@@ -13,18 +13,22 @@ use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Manager, Wry};
 
 use super::state::AppState;
-use crate::format;
+use coinlytics_engine::format;
 
 const TRAY_ID: &str = "main";
 /// How many coins the label cycles through.
 const TICKER_COINS: usize = 3;
 const CYCLE: Duration = Duration::from_secs(4);
+/// Before the label while an alert is unacknowledged.
+pub const ALERT_MARK: &str = "🔔 ";
 
 /// What the tray shows; kept so the label can cycle between updates.
 struct Ticker {
     labels: Vec<String>,
     next: usize,
     offline: bool,
+    /// Alerts fired and not yet seen: the label and icon carry a mark.
+    alerts: i64,
     /// The menu's coin items, so a price update changes their text in
     /// place: replacing the menu would close it under a user reading it.
     coin_items: CoinItems,
@@ -34,6 +38,7 @@ static TICKER: Mutex<Ticker> = Mutex::new(Ticker {
     labels: Vec::new(),
     next: 0,
     offline: false,
+    alerts: 0,
     coin_items: Vec::new(),
 });
 
@@ -129,13 +134,18 @@ pub fn create(app: &AppHandle) -> tauri::Result<()> {
 fn show_next_label(app: &AppHandle) {
     let title = {
         let mut t = ticker();
+        let mark = if t.alerts > 0 { ALERT_MARK } else { "" };
         if t.labels.is_empty() {
-            return;
+            if t.alerts == 0 {
+                return;
+            }
+            format!("{mark}Coinlytics")
+        } else {
+            let i = t.next % t.labels.len();
+            t.next = i + 1;
+            let suffix = if t.offline { " (offline)" } else { "" };
+            format!("{mark}{}{suffix}", t.labels[i])
         }
-        let i = t.next % t.labels.len();
-        t.next = i + 1;
-        let suffix = if t.offline { " (offline)" } else { "" };
-        format!("{}{suffix}", t.labels[i])
     };
     if let Some(tray) = app.tray_by_id(TRAY_ID) {
         let _ = tray.set_title(Some(&title));
@@ -189,6 +199,33 @@ pub fn on_update(app: &AppHandle, snap: &Snapshot) {
                 }
                 Err(e) => tracing::warn!(error = %e, "cannot rebuild the tray menu"),
             }
+        }
+    }
+    show_next_label(app);
+}
+
+/// Marks the tray while `count` fired alerts are unacknowledged: a bell
+/// before the label, a dot on the icon, and a line in the tooltip.
+pub fn set_alert_count(app: &AppHandle, count: i64) {
+    let changed = {
+        let mut t = ticker();
+        let changed = (t.alerts > 0) != (count > 0);
+        t.alerts = count;
+        changed
+    };
+    if let Some(tray) = app.tray_by_id(TRAY_ID) {
+        if changed {
+            let bytes: &[u8] = if count > 0 {
+                include_bytes!("../../../icons/tray-alert.png")
+            } else {
+                include_bytes!("../../../icons/tray.png")
+            };
+            if let Ok(icon) = Image::from_bytes(bytes) {
+                let _ = tray.set_icon(Some(icon));
+            }
+        }
+        if count > 0 {
+            let _ = tray.set_tooltip(Some(format!("Coinlytics: {count} new alert(s)")));
         }
     }
     show_next_label(app);

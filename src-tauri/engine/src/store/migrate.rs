@@ -3,8 +3,9 @@
 
 use rusqlite_migration::{M, Migrations};
 
-const MIGRATIONS: &[M<'static>] = &[M::up(
-    r#"
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(
+        r#"
     CREATE TABLE coins (
         id              TEXT PRIMARY KEY,
         symbol          TEXT NOT NULL,
@@ -65,7 +66,67 @@ const MIGRATIONS: &[M<'static>] = &[M::up(
     );
     CREATE INDEX event_log_by_ts ON event_log(ts);
     "#,
-)];
+    ),
+    M::up(
+        r#"
+    -- Alert rules and the monitor's state of each. AUTOINCREMENT: an id is
+    -- never reused, because firing keys (and e-mail Message-IDs) contain it.
+    CREATE TABLE alert_rules (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        coin_id       TEXT NOT NULL,
+        currency      TEXT NOT NULL,
+        kind          TEXT NOT NULL,     -- above, below, move, move_up, move_down, change_above, change_below
+        level         TEXT NOT NULL,     -- exact decimal: a price, or a percentage
+        window_secs   INTEGER,           -- move rules: the window of the move
+        desktop       INTEGER NOT NULL,
+        email         INTEGER NOT NULL,
+        enabled       INTEGER NOT NULL,
+        note          TEXT NOT NULL,
+        once          INTEGER NOT NULL,  -- fire once, then disable
+        band_pct      TEXT NOT NULL,     -- re-arm only past the level by this much
+        cooldown_secs INTEGER NOT NULL,
+        created_at    INTEGER NOT NULL,  -- unix ms
+        armed         INTEGER NOT NULL,
+        epoch         INTEGER NOT NULL,  -- firings so far; with id, the next firing's key
+        last_fired_at INTEGER            -- unix ms
+    );
+    CREATE INDEX alert_rules_by_coin ON alert_rules(coin_id, currency);
+
+    -- Written, with its deliveries, before anything is dispatched. No
+    -- foreign key to the rule: history outlives a deleted rule.
+    CREATE TABLE alert_firings (
+        key          TEXT PRIMARY KEY,   -- "<rule id>-<epoch>"
+        rule_id      INTEGER NOT NULL,
+        coin_id      TEXT NOT NULL,
+        symbol       TEXT NOT NULL,
+        name         TEXT NOT NULL,
+        currency     TEXT NOT NULL,
+        kind         TEXT NOT NULL,
+        level        TEXT NOT NULL,
+        window_secs  INTEGER,
+        price        TEXT NOT NULL,
+        value        TEXT NOT NULL,      -- what crossed the level: the price or a percentage
+        change_24h_pct REAL,
+        note         TEXT NOT NULL,
+        fired_at     INTEGER NOT NULL,   -- unix ms
+        acknowledged INTEGER NOT NULL DEFAULT 0
+    ) WITHOUT ROWID;
+    CREATE INDEX alert_firings_by_time ON alert_firings(fired_at);
+
+    CREATE TABLE alert_deliveries (
+        firing_key      TEXT NOT NULL REFERENCES alert_firings(key) ON DELETE CASCADE,
+        channel         TEXT NOT NULL,   -- desktop, email
+        status          TEXT NOT NULL,   -- pending, sent, failed
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,  -- unix ms
+        last_error      TEXT,
+        sent_at         INTEGER,
+        PRIMARY KEY (firing_key, channel)
+    ) WITHOUT ROWID;
+    CREATE INDEX alert_deliveries_due ON alert_deliveries(channel, status, next_attempt_at);
+    "#,
+    ),
+];
 
 pub(super) fn migrations() -> Migrations<'static> {
     Migrations::from_slice(MIGRATIONS)

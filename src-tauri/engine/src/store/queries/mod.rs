@@ -1,6 +1,7 @@
 //! One file per table. Functions take a `&Connection` (a `&Transaction`
 //! derefs to one) so callers compose them inside [`super::Store::write`].
 
+pub mod alerts;
 pub mod coins;
 pub mod events;
 pub mod history;

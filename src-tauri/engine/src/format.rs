@@ -1,4 +1,5 @@
-//! How the terminal shows money, percentages and ages.
+//! Money, percentages and ages as text: the terminal, the tray, and alert
+//! notifications and e-mails.
 
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;

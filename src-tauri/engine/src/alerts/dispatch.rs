@@ -1,0 +1,248 @@
+//! Delivers recorded firings: one worker per channel, so a slow or failing
+//! SMTP server never holds up a desktop notification. Each worker takes the
+//! deliveries that are due from SQLite, attempts them, and records the
+//! outcome; a failure is retried with jittered exponential back-off until
+//! the channel's attempts run out. Because the work list is the database,
+//! deliveries left pending by a crash are simply picked up after a restart.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rand::Rng;
+use tokio::sync::{Notify, broadcast, watch};
+use tokio::task::JoinHandle;
+
+use super::email::Mailer;
+use super::notify::Notifier;
+use super::{DeliveryStatus, Firing, now_ms};
+use crate::store::{Store, queries};
+
+/// How a channel retries.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    pub first_delay: Duration,
+    pub max_delay: Duration,
+    pub max_attempts: u32,
+}
+
+impl RetryPolicy {
+    /// Desktop: a notification server that is gone for minutes is not
+    /// coming back for this alert.
+    pub const DESKTOP: RetryPolicy = RetryPolicy {
+        first_delay: Duration::from_secs(2),
+        max_delay: Duration::from_secs(60),
+        max_attempts: 5,
+    };
+    /// E-mail: keep trying for about a day (2 s doubling to 15 min).
+    pub const EMAIL: RetryPolicy = RetryPolicy {
+        first_delay: Duration::from_secs(2),
+        max_delay: Duration::from_secs(15 * 60),
+        max_attempts: 100,
+    };
+
+    /// The delay before attempt `attempt + 1` (`attempt` ≥ 1), ±20 %.
+    fn delay(&self, attempt: u32) -> Duration {
+        let exp = self
+            .first_delay
+            .saturating_mul(1 << attempt.saturating_sub(1).min(20));
+        let d = exp.min(self.max_delay).as_secs_f64();
+        Duration::from_secs_f64(d * rand::rng().random_range(0.8..1.2))
+    }
+}
+
+/// A delivery attempt's outcome, for whoever shows delivery status live.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DeliveryEvent {
+    pub firing_key: String,
+    pub channel: &'static str,
+    pub status: DeliveryStatus,
+    pub error: Option<String>,
+}
+
+/// The running workers; wake them when new firings are recorded.
+pub struct Dispatcher {
+    wake: Arc<Notify>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Dispatcher {
+    pub fn spawn(
+        store: Arc<Store>,
+        notifier: Arc<dyn Notifier>,
+        mailer: Arc<Mailer>,
+        events: broadcast::Sender<DeliveryEvent>,
+        stop: watch::Receiver<bool>,
+    ) -> Dispatcher {
+        let wake = Arc::new(Notify::new());
+        let desktop = Worker {
+            store: store.clone(),
+            channel: "desktop",
+            policy: RetryPolicy::DESKTOP,
+            wake: wake.clone(),
+            events: events.clone(),
+        };
+        let email = Worker {
+            store,
+            channel: "email",
+            policy: RetryPolicy::EMAIL,
+            wake: wake.clone(),
+            events,
+        };
+        let tasks = vec![
+            tokio::spawn(desktop.run(stop.clone(), move |f| {
+                let notifier = notifier.clone();
+                async move {
+                    tokio::task::spawn_blocking(move || notifier.notify(&f))
+                        .await
+                        .map_err(|e| e.to_string())?
+                }
+            })),
+            tokio::spawn(email.run(stop, move |f| {
+                let mailer = mailer.clone();
+                async move { mailer.send_firing(&f).await.map_err(|e| e.to_string()) }
+            })),
+        ];
+        Dispatcher { wake, tasks }
+    }
+
+    /// New firings were recorded: look for due deliveries now.
+    pub fn wake(&self) {
+        self.wake.notify_waiters();
+    }
+
+    pub async fn join(self) {
+        for t in self.tasks {
+            let _ = t.await;
+        }
+    }
+}
+
+struct Worker {
+    store: Arc<Store>,
+    channel: &'static str,
+    policy: RetryPolicy,
+    wake: Arc<Notify>,
+    events: broadcast::Sender<DeliveryEvent>,
+}
+
+/// The longest a worker sleeps without looking at the database: deliveries
+/// recorded by another process's monitor do not wake it.
+const MAX_IDLE: Duration = Duration::from_secs(30);
+
+impl Worker {
+    async fn run<F, Fut>(self, mut stop: watch::Receiver<bool>, deliver: F)
+    where
+        F: Fn(Firing) -> Fut,
+        Fut: Future<Output = Result<(), String>>,
+    {
+        loop {
+            // Registered before looking, so a wake during the look is kept.
+            let woken = self.wake.notified();
+            tokio::pin!(woken);
+            woken.as_mut().enable();
+            self.deliver_due(&deliver).await;
+            let idle = match self
+                .store
+                .read(|c| queries::alerts::next_due(c, self.channel))
+            {
+                Ok(Some(at)) => Duration::from_millis(at.saturating_sub(now_ms()).max(0) as u64),
+                Ok(None) => MAX_IDLE,
+                Err(e) => {
+                    tracing::error!(channel = self.channel, error = %e, "cannot read pending alert deliveries");
+                    MAX_IDLE
+                }
+            };
+            tokio::select! {
+                _ = tokio::time::sleep(idle.min(MAX_IDLE)) => {}
+                _ = woken => {}
+                _ = stop.changed() => return,
+            }
+            if *stop.borrow() {
+                return;
+            }
+        }
+    }
+
+    async fn deliver_due<F, Fut>(&self, deliver: &F)
+    where
+        F: Fn(Firing) -> Fut,
+        Fut: Future<Output = Result<(), String>>,
+    {
+        let due = match self
+            .store
+            .read(|c| queries::alerts::due(c, self.channel, now_ms(), 50))
+        {
+            Ok(d) => d,
+            Err(e) => {
+                tracing::error!(channel = self.channel, error = %e, "cannot read due alert deliveries");
+                return;
+            }
+        };
+        for (firing, attempts) in due {
+            let key = firing.key.clone();
+            let span = tracing::info_span!("deliver", channel = self.channel, key = %key, attempt = attempts + 1);
+            let result = {
+                let _e = span.enter();
+                deliver(firing)
+            }
+            .await;
+            let attempt = attempts + 1;
+            let now = now_ms();
+            let (status, error, retry_at) = match &result {
+                Ok(()) => (DeliveryStatus::Sent, None, now),
+                Err(e) if attempt >= self.policy.max_attempts => {
+                    (DeliveryStatus::Failed, Some(e.as_str()), now)
+                }
+                Err(e) => (
+                    DeliveryStatus::Pending,
+                    Some(e.as_str()),
+                    now + self.policy.delay(attempt).as_millis() as i64,
+                ),
+            };
+            match status {
+                DeliveryStatus::Sent => tracing::info!(parent: &span, "alert delivered"),
+                _ => {
+                    tracing::warn!(parent: &span, status = status.as_str(), error = error.unwrap_or_default(), "alert delivery failed")
+                }
+            }
+            if let Err(e) = self.store.write(|tx| {
+                queries::alerts::record_attempt(
+                    tx,
+                    &key,
+                    self.channel,
+                    status,
+                    error,
+                    now,
+                    retry_at,
+                )
+            }) {
+                // Left pending: retried, and the e-mail's Message-ID keeps
+                // a repeat from showing twice.
+                tracing::error!(parent: &span, error = %e, "cannot record an alert delivery");
+            }
+            let _ = self.events.send(DeliveryEvent {
+                firing_key: key,
+                channel: self.channel,
+                status,
+                error: error.map(str::to_string),
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RetryPolicy;
+    use std::time::Duration;
+
+    #[test]
+    fn back_off_doubles_within_jitter_and_is_capped() {
+        let p = RetryPolicy::EMAIL;
+        let d1 = p.delay(1).as_secs_f64();
+        let d3 = p.delay(3).as_secs_f64();
+        assert!((1.6..=2.4).contains(&d1), "{d1}");
+        assert!((6.4..=9.6).contains(&d3), "{d3}");
+        assert!(p.delay(60) <= Duration::from_secs(18 * 60));
+    }
+}

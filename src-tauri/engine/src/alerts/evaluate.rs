@@ -1,0 +1,397 @@
+//! The rule book: every enabled rule, indexed by currency and coin so that
+//! an update costs only the rules of the coins in it, and the crossing state
+//! machine each rule runs on every reading.
+//!
+//! A rule fires when its reading crosses the level: it must be armed (new,
+//! or re-armed by going back past the level by the band) and now beyond the
+//! level. A new rule is armed, so one created while the price is already
+//! beyond fires at its first reading. Within the cooldown a crossing waits,
+//! armed, and fires at the first reading after it if still beyond.
+
+use std::collections::{HashMap, VecDeque};
+
+use rust_decimal::Decimal;
+
+use super::Firing;
+use super::rule::{Condition, Rule};
+use crate::model::Quote;
+
+/// What one update did to the book.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub fired: Vec<Firing>,
+    /// Rules whose state changed (fired, re-armed, or disabled after firing
+    /// once), to be written back with the firings.
+    pub changed: Vec<Rule>,
+}
+
+impl Outcome {
+    pub fn is_empty(&self) -> bool {
+        self.changed.is_empty()
+    }
+}
+
+/// Recent prices of one coin, for move rules.
+#[derive(Debug, Default)]
+struct PriceWindow {
+    /// The longest window of the coin's move rules.
+    span_secs: i64,
+    /// (unix seconds, price), oldest first.
+    points: VecDeque<(i64, Decimal)>,
+}
+
+impl PriceWindow {
+    fn push(&mut self, ts: i64, price: Decimal) {
+        if self.points.back().is_some_and(|&(last, _)| ts <= last) {
+            return;
+        }
+        self.points.push_back((ts, price));
+        while self
+            .points
+            .front()
+            .is_some_and(|&(t, _)| t < ts - self.span_secs)
+        {
+            self.points.pop_front();
+        }
+    }
+
+    /// The oldest price at or after `since`.
+    fn reference(&self, since: i64) -> Option<Decimal> {
+        let i = self.points.partition_point(|&(t, _)| t < since);
+        self.points.get(i).map(|&(_, p)| p)
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct RuleBook {
+    rules: Vec<Rule>,
+    /// currency → coin → indices into `rules`.
+    index: HashMap<String, HashMap<String, Vec<usize>>>,
+    /// currency → coin → recent prices, only for coins with move rules.
+    windows: HashMap<String, HashMap<String, PriceWindow>>,
+}
+
+impl RuleBook {
+    /// A book of the enabled rules among `rules`.
+    pub fn new(rules: Vec<Rule>) -> RuleBook {
+        let mut book = RuleBook {
+            rules: rules.into_iter().filter(|r| r.enabled).collect(),
+            ..RuleBook::default()
+        };
+        for (i, r) in book.rules.iter().enumerate() {
+            let s = &r.spec;
+            book.index
+                .entry(s.currency.clone())
+                .or_default()
+                .entry(s.coin_id.clone())
+                .or_default()
+                .push(i);
+            if let Some(w) = s.window_secs.filter(|_| s.condition.is_move()) {
+                let win = book
+                    .windows
+                    .entry(s.currency.clone())
+                    .or_default()
+                    .entry(s.coin_id.clone())
+                    .or_default();
+                win.span_secs = win.span_secs.max(i64::from(w));
+            }
+        }
+        book
+    }
+
+    pub fn len(&self) -> usize {
+        self.rules.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    /// (currency, coin, longest window in seconds) of every coin with move
+    /// rules: the history to [`RuleBook::seed`] them with.
+    pub fn windows_wanted(&self) -> Vec<(String, String, i64)> {
+        self.windows
+            .iter()
+            .flat_map(|(cur, coins)| {
+                coins
+                    .iter()
+                    .map(move |(coin, w)| (cur.clone(), coin.clone(), w.span_secs))
+            })
+            .collect()
+    }
+
+    /// Stored prices (unix seconds, oldest first) to measure moves from.
+    pub fn seed(&mut self, currency: &str, coin_id: &str, points: &[(i64, Decimal)]) {
+        if let Some(w) = self
+            .windows
+            .get_mut(currency)
+            .and_then(|m| m.get_mut(coin_id))
+        {
+            for &(ts, p) in points {
+                w.push(ts, p);
+            }
+        }
+    }
+
+    /// Runs every rule of the coins in `quotes` on their new readings.
+    pub fn evaluate(&mut self, quotes: &[Quote], now_ms: i64) -> Outcome {
+        let mut out = Outcome::default();
+        let RuleBook {
+            rules,
+            index,
+            windows,
+        } = self;
+        for q in quotes {
+            let Some(ids) = index.get(&q.currency).and_then(|m| m.get(&q.coin_id)) else {
+                continue;
+            };
+            let mut window = windows
+                .get_mut(&q.currency)
+                .and_then(|m| m.get_mut(&q.coin_id));
+            let ts = q.updated_at.timestamp();
+            if let Some(w) = window.as_deref_mut() {
+                w.push(ts, q.price);
+            }
+            for &i in ids {
+                let rule = &mut rules[i];
+                if !rule.enabled {
+                    continue;
+                }
+                let Some(reading) = reading(rule, q, window.as_deref(), ts) else {
+                    continue;
+                };
+                match step(rule, reading, now_ms) {
+                    Step::Nothing => {}
+                    Step::Rearmed => out.changed.push(rule.clone()),
+                    Step::Fired => {
+                        out.fired.push(Firing::new(rule, q, reading, now_ms));
+                        out.changed.push(rule.clone());
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The number a rule compares with its level; `None` when the quote lacks it.
+fn reading(rule: &Rule, q: &Quote, window: Option<&PriceWindow>, ts: i64) -> Option<Decimal> {
+    let c = rule.spec.condition;
+    match c {
+        Condition::Above | Condition::Below => Some(q.price),
+        Condition::ChangeAbove | Condition::ChangeBelow => q
+            .change_24h_pct
+            .and_then(|p| Decimal::try_from(p).ok())
+            .map(|d| d.round_dp(4)),
+        Condition::Move | Condition::MoveUp | Condition::MoveDown => {
+            let since = ts - i64::from(rule.spec.window_secs?);
+            let from = window?.reference(since).filter(|p| !p.is_zero())?;
+            let pct = ((q.price - from) * Decimal::ONE_HUNDRED / from).round_dp(4);
+            Some(match c {
+                Condition::Move => pct.abs(),
+                Condition::MoveDown => -pct,
+                _ => pct,
+            })
+        }
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Step {
+    Nothing,
+    Rearmed,
+    Fired,
+}
+
+/// One reading through a rule's crossing state machine.
+fn step(rule: &mut Rule, reading: Decimal, now_ms: i64) -> Step {
+    let s = &rule.spec;
+    let down = s.condition.is_downward();
+    let beyond = if down {
+        reading <= s.level
+    } else {
+        reading >= s.level
+    };
+    if !rule.armed {
+        let band = if s.condition.is_price() {
+            s.level * s.band_pct / Decimal::ONE_HUNDRED
+        } else {
+            s.band_pct
+        };
+        let back = if down {
+            reading > s.level + band
+        } else {
+            reading < s.level - band
+        };
+        if back && !s.once {
+            rule.armed = true;
+            return Step::Rearmed;
+        }
+        return Step::Nothing;
+    }
+    if !beyond {
+        return Step::Nothing;
+    }
+    let cooling = rule
+        .last_fired_at
+        .is_some_and(|t| now_ms - t < i64::from(s.cooldown_secs) * 1000);
+    if cooling {
+        return Step::Nothing;
+    }
+    rule.armed = false;
+    rule.epoch += 1;
+    rule.last_fired_at = Some(now_ms);
+    if s.once {
+        rule.enabled = false;
+    }
+    Step::Fired
+}
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use chrono::{TimeZone, Utc};
+
+    use super::*;
+    use crate::alerts::rule::{Channels, DEFAULT_BAND_PCT, RuleSpec};
+
+    pub(crate) fn rule(id: i64, coin: &str, condition: Condition, level: &str) -> Rule {
+        Rule {
+            id,
+            spec: RuleSpec {
+                coin_id: coin.into(),
+                currency: "usd".into(),
+                condition,
+                level: Decimal::from_str(level).expect("decimal"),
+                window_secs: condition.is_move().then_some(3600),
+                channels: Channels {
+                    desktop: true,
+                    email: false,
+                },
+                note: String::new(),
+                once: false,
+                band_pct: DEFAULT_BAND_PCT,
+                cooldown_secs: 0,
+            },
+            enabled: true,
+            created_at: 0,
+            armed: true,
+            epoch: 0,
+            last_fired_at: None,
+        }
+    }
+
+    fn quote(coin: &str, price: &str, ts: i64) -> Quote {
+        let t = Utc.timestamp_opt(ts, 0).single().expect("time");
+        Quote {
+            coin_id: coin.into(),
+            symbol: coin[..3].into(),
+            name: coin.into(),
+            image: None,
+            currency: "usd".into(),
+            price: Decimal::from_str(price).expect("decimal"),
+            market_cap: None,
+            volume_24h: None,
+            change_1h_pct: None,
+            change_24h_pct: Some(-12.5),
+            change_7d_pct: None,
+            market_cap_rank: None,
+            sparkline_7d: vec![],
+            updated_at: t,
+            fetched_at: t,
+        }
+    }
+
+    /// Feeds `prices` one update each, 60 s apart; returns which fired.
+    fn run(book: &mut RuleBook, coin: &str, prices: &[&str]) -> Vec<bool> {
+        prices
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let ts = 1_700_000_000 + 60 * i as i64;
+                !book
+                    .evaluate(&[quote(coin, p, ts)], ts * 1000)
+                    .fired
+                    .is_empty()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn fires_once_per_crossing_and_rearms_only_past_the_band() {
+        let mut book = RuleBook::new(vec![rule(1, "bitcoin", Condition::Above, "71000")]);
+        // Band 0.5 % of 71000 = 355: re-arms below 70645.
+        let fired = run(
+            &mut book,
+            "bitcoin",
+            &[
+                "70000", "71000", "71500", "70900", "71100", "70600", "71001",
+            ],
+        );
+        assert_eq!(fired, [false, true, false, false, false, false, true]);
+        assert_eq!(book.rules[0].epoch, 2);
+    }
+
+    #[test]
+    fn a_new_rule_already_beyond_fires_at_once_and_below_mirrors_above() {
+        let mut book = RuleBook::new(vec![rule(1, "bitcoin", Condition::Below, "100")]);
+        let fired = run(&mut book, "bitcoin", &["90", "80", "100.4", "100.6", "99"]);
+        assert_eq!(fired, [true, false, false, false, true]);
+    }
+
+    #[test]
+    fn cooldown_holds_a_crossing_until_it_ends() {
+        let mut r = rule(1, "bitcoin", Condition::Above, "100");
+        r.spec.band_pct = Decimal::ZERO;
+        r.spec.cooldown_secs = 150;
+        let mut book = RuleBook::new(vec![r]);
+        // t=0 fires; t=60 re-arms; t=120 crosses within the cooldown: waits;
+        // t=180 still above after the cooldown: fires.
+        let fired = run(&mut book, "bitcoin", &["101", "99", "101", "102"]);
+        assert_eq!(fired, [true, false, false, true]);
+    }
+
+    #[test]
+    fn once_rules_disable_themselves() {
+        let mut r = rule(1, "bitcoin", Condition::Above, "100");
+        r.spec.once = true;
+        let mut book = RuleBook::new(vec![r]);
+        let fired = run(&mut book, "bitcoin", &["101", "50", "101"]);
+        assert_eq!(fired, [true, false, false]);
+        assert!(!book.rules[0].enabled);
+    }
+
+    #[test]
+    fn moves_are_measured_from_the_oldest_price_in_the_window() {
+        let mut book = RuleBook::new(vec![
+            rule(1, "bitcoin", Condition::Move, "5"),
+            rule(2, "bitcoin", Condition::MoveUp, "5"),
+            rule(3, "bitcoin", Condition::MoveDown, "5"),
+        ]);
+        let t0 = 1_700_000_000;
+        book.seed(
+            "usd",
+            "bitcoin",
+            &[
+                (t0 - 7200, Decimal::from(50)),
+                (t0 - 3000, Decimal::from(100)),
+            ],
+        );
+        let out = book.evaluate(&[quote("bitcoin", "94", t0)], t0 * 1000);
+        let ids: Vec<i64> = out.fired.iter().map(|f| f.rule_id).collect();
+        assert_eq!(ids, [1, 3], "-6 % from 100 (50 is outside the hour)");
+        assert_eq!(out.fired[0].value, Decimal::from(6));
+    }
+
+    #[test]
+    fn twenty_four_hour_change_and_other_coins_are_independent() {
+        let mut book = RuleBook::new(vec![
+            rule(1, "bitcoin", Condition::ChangeBelow, "-10"),
+            rule(2, "ethereum", Condition::Above, "1"),
+        ]);
+        let out = book.evaluate(&[quote("bitcoin", "1", 1)], 1000);
+        assert_eq!(out.fired.len(), 1);
+        assert_eq!(out.fired[0].value, Decimal::from_str("-12.5").expect("d"));
+    }
+}

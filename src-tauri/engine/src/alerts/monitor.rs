@@ -1,0 +1,200 @@
+//! The alert monitor: a task subscribed to the market's updates. On each
+//! update it runs the rule book, writes the firings and the rules' new state
+//! in one transaction, and only then wakes the dispatcher. Rules edited by
+//! any process are picked up at the next update (a revision counter in
+//! SQLite says when).
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use tokio::sync::{broadcast, watch};
+use tokio::task::JoinHandle;
+
+use super::dispatch::{DeliveryEvent, Dispatcher};
+use super::email::Mailer;
+use super::evaluate::RuleBook;
+use super::lock::MonitorLock;
+use super::notify::Notifier;
+use super::{Firing, now_ms};
+use crate::Engine;
+use crate::market::{MarketEvent, Snapshot};
+use crate::store::{Store, StoreError, queries};
+
+/// What the monitor tells front ends (the window, the tray, logs).
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum AlertEvent {
+    Fired(Firing),
+    Delivery(DeliveryEvent),
+}
+
+/// The running monitor and dispatcher. Holds the data directory's monitor
+/// lock until stopped.
+pub struct Monitor {
+    stop: watch::Sender<bool>,
+    task: JoinHandle<()>,
+    forward: JoinHandle<()>,
+    dispatcher: Arc<Dispatcher>,
+    events: broadcast::Sender<AlertEvent>,
+    _lock: MonitorLock,
+}
+
+impl Monitor {
+    /// Starts monitoring `engine`'s market updates. The first update after
+    /// start evaluates every enabled rule; deliveries left pending by an
+    /// earlier run are attempted at once.
+    pub fn start(
+        engine: Arc<Engine>,
+        lock: MonitorLock,
+        notifier: Arc<dyn Notifier>,
+        mailer: Arc<Mailer>,
+    ) -> Monitor {
+        let (stop, stopped) = watch::channel(false);
+        let (events, _) = broadcast::channel(256);
+        let (deliveries, mut delivery_rx) = broadcast::channel(256);
+        let dispatcher = Arc::new(Dispatcher::spawn(
+            engine.store.clone(),
+            notifier,
+            mailer,
+            deliveries,
+            stopped.clone(),
+        ));
+        let forward = {
+            let events = events.clone();
+            tokio::spawn(async move {
+                while let Ok(d) = delivery_rx.recv().await {
+                    let _ = events.send(AlertEvent::Delivery(d));
+                }
+            })
+        };
+        let task = tokio::spawn(run(engine, dispatcher.clone(), events.clone(), stopped));
+        Monitor {
+            stop,
+            task,
+            forward,
+            dispatcher,
+            events,
+            _lock: lock,
+        }
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<AlertEvent> {
+        self.events.subscribe()
+    }
+
+    /// Stops evaluating and delivering (an attempt under way finishes) and
+    /// releases the lock.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+        if let Ok(d) = Arc::try_unwrap(self.dispatcher) {
+            d.join().await;
+        }
+        self.forward.abort();
+    }
+}
+
+async fn run(
+    engine: Arc<Engine>,
+    dispatcher: Arc<Dispatcher>,
+    events: broadcast::Sender<AlertEvent>,
+    mut stopped: watch::Receiver<bool>,
+) {
+    let mut updates = engine.market.subscribe();
+    let store = engine.store.clone();
+    let mut book = Book::default();
+    loop {
+        let event = tokio::select! {
+            e = updates.recv() => e,
+            _ = stopped.changed() => return,
+        };
+        match event {
+            Ok(MarketEvent::Updated(snap)) => {
+                let span = tracing::info_span!("alerts", coins = snap.quotes.len());
+                let fired = span.in_scope(|| book.on_update(&store, &snap));
+                if !fired.is_empty() {
+                    dispatcher.wake();
+                    for f in fired {
+                        let _ = events.send(AlertEvent::Fired(f));
+                    }
+                }
+            }
+            Ok(MarketEvent::Failed { .. }) => {}
+            Err(broadcast::error::RecvError::Lagged(n)) => {
+                tracing::warn!(
+                    skipped = n,
+                    "the alert monitor fell behind; skipped updates"
+                );
+            }
+            Err(broadcast::error::RecvError::Closed) => return,
+        }
+    }
+}
+
+/// The rule book and the revision of the rules it was loaded at.
+#[derive(Default)]
+struct Book {
+    rules: RuleBook,
+    rev: Option<i64>,
+}
+
+impl Book {
+    /// Evaluates one update and records its outcome; returns the firings
+    /// that were recorded.
+    fn on_update(&mut self, store: &Store, snap: &Snapshot) -> Vec<Firing> {
+        if let Err(e) = self.reload_if_changed(store) {
+            tracing::error!(error = %e, "cannot load alert rules");
+            return Vec::new();
+        }
+        let out = self.rules.evaluate(&snap.quotes, now_ms());
+        if out.is_empty() {
+            return Vec::new();
+        }
+        let recorded = store.write(|tx| {
+            for r in &out.changed {
+                queries::alerts::save_state(tx, r)?;
+            }
+            for f in &out.fired {
+                queries::alerts::insert_firing(tx, f)?;
+            }
+            Ok(())
+        });
+        match recorded {
+            Ok(()) => {
+                for f in &out.fired {
+                    tracing::info!(
+                        key = %f.key, coin = %f.coin_id, price = %f.price, level = %f.level,
+                        "alert fired: {}", f.headline()
+                    );
+                }
+                out.fired
+            }
+            Err(e) => {
+                // Nothing was recorded: reload the stored state, so the
+                // next update sees the same crossings again.
+                tracing::error!(error = %e, "cannot record alert firings; they will be retried");
+                self.rev = None;
+                Vec::new()
+            }
+        }
+    }
+
+    fn reload_if_changed(&mut self, store: &Store) -> Result<(), StoreError> {
+        let rev = store.read(queries::alerts::rules_rev)?;
+        if self.rev == Some(rev) {
+            return Ok(());
+        }
+        let mut rules = RuleBook::new(store.read(queries::alerts::rules)?);
+        let now = now_ms() / 1000;
+        for (currency, coin, span) in rules.windows_wanted() {
+            let points =
+                store.read(|c| queries::history::range(c, &coin, &currency, now - span, now))?;
+            let points: Vec<_> = points.into_iter().map(|p| (p.ts, p.price)).collect();
+            rules.seed(&currency, &coin, &points);
+        }
+        tracing::debug!(rules = rules.len(), rev, "alert rules loaded");
+        self.rules = rules;
+        self.rev = Some(rev);
+        Ok(())
+    }
+}

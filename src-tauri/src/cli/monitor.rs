@@ -1,0 +1,84 @@
+//! `coinlytics monitor`: the alert monitor without a window, for servers and
+//! sessions without a desktop. Logs each firing and delivery on stdout.
+
+use std::sync::Arc;
+
+use coinlytics_engine::alerts::DeliveryStatus;
+use coinlytics_engine::alerts::monitor::AlertEvent;
+use coinlytics_engine::{Engine, Error, refresher};
+use tokio::sync::broadcast::error::RecvError;
+
+use super::alerts::time;
+use super::{CmdResult, fail};
+use crate::alerting;
+
+/// Exit code when another process already monitors this data directory.
+const ALREADY_MONITORED: u8 = 3;
+
+pub async fn run(engine: Arc<Engine>) -> CmdResult {
+    let monitor =
+        alerting::start_monitor(&engine, "coinlytics monitor", None).map_err(|e| match e {
+            Error::Lock(_) => fail(
+                format!("{e}; not starting a second monitor"),
+                ALREADY_MONITORED,
+            ),
+            e => fail(e, 1),
+        })?;
+    let mut events = monitor.subscribe();
+    let settings = engine.settings();
+    let rules = engine.alerts().map_err(|e| fail(e, 1))?;
+    let refresher = refresher::spawn(
+        engine.clone(),
+        settings.refresh_interval(),
+        Engine::refresh_requests,
+    );
+    println!(
+        "monitoring {} enabled alert rule(s), refreshing every {} s; Ctrl-C stops",
+        rules.iter().filter(|r| r.enabled).count(),
+        settings.refresh_secs
+    );
+    let stop = shutdown_signal();
+    tokio::pin!(stop);
+    loop {
+        tokio::select! {
+            ev = events.recv() => match ev {
+                Ok(AlertEvent::Fired(f)) => println!(
+                    "{} fired {}: {} — {}", time(f.fired_at), f.key, f.headline(), f.body().replace('\n', " ")
+                ),
+                Ok(AlertEvent::Delivery(d)) => match d.status {
+                    DeliveryStatus::Sent => println!("delivered {} by {}", d.firing_key, d.channel),
+                    status => println!(
+                        "delivery of {} by {} {}: {}",
+                        d.firing_key,
+                        d.channel,
+                        if status == DeliveryStatus::Failed { "failed for good" } else { "failed, will retry" },
+                        d.error.unwrap_or_default()
+                    ),
+                },
+                Err(RecvError::Lagged(_)) => {}
+                Err(RecvError::Closed) => break,
+            },
+            _ = &mut stop => break,
+        }
+    }
+    refresher.stop().await;
+    monitor.stop().await;
+    println!("monitor stopped");
+    Ok(())
+}
+
+/// Ctrl-C, or SIGTERM from a service manager.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}

@@ -1,0 +1,185 @@
+//! Price paths through the engine's real monitor: the fake market moves the
+//! price step by step (each step a real refresh over HTTP into SQLite), and a
+//! real notification server and SMTP server count what arrives. In process,
+//! so a path of many updates takes seconds, not refresh intervals.
+//!
+//! This file holds one test on purpose: it points the process's session bus
+//! at a private one, which is only sound while no other thread reads the
+//! environment.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use coinlytics_engine::Engine;
+use coinlytics_engine::alerts::lock::MonitorLock;
+use coinlytics_engine::alerts::monitor::Monitor;
+use coinlytics_engine::alerts::notify::DesktopNotifier;
+use coinlytics_engine::alerts::rule::{Channels, Condition, RuleSpec};
+use coinlytics_engine::config::{Overrides, Settings};
+use coinlytics_engine::model::{QuoteRequest, Selection};
+use coinlytics_tests::{FakeCoinGecko, NotificationServer, PrivateBus, SmtpSink};
+use rust_decimal::Decimal;
+
+const WAIT: Duration = Duration::from_secs(10);
+
+fn spec(condition: Condition, level: i64, band: &str, cooldown_secs: u32, email: bool) -> RuleSpec {
+    RuleSpec {
+        coin_id: "bitcoin".into(),
+        currency: "usd".into(),
+        condition,
+        level: Decimal::from(level),
+        window_secs: condition.is_move().then_some(3600),
+        channels: Channels {
+            desktop: true,
+            email,
+        },
+        note: String::new(),
+        once: false,
+        band_pct: band.parse().expect("band"),
+        cooldown_secs,
+    }
+}
+
+#[test]
+fn price_paths_fire_once_per_real_crossing_with_hysteresis_and_cooldown() {
+    let bus = PrivateBus::start();
+    #[allow(unsafe_code)]
+    // SAFETY: the test harness runs this binary's one test on one thread,
+    // and nothing else is running yet to read the environment.
+    unsafe {
+        std::env::set_var("DBUS_SESSION_BUS_ADDRESS", bus.address())
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(paths(&bus));
+}
+
+async fn paths(bus: &PrivateBus) {
+    let fake = FakeCoinGecko::start().await;
+    let notifications = NotificationServer::start(bus.address()).await;
+    let smtp = SmtpSink::start();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut settings = Settings::load(&Overrides {
+        config_file: Some(dir.path().join("config.toml")),
+        values: vec![
+            ("data_dir", dir.path().join("data").display().to_string()),
+            ("coingecko_url", fake.base_url()),
+            ("requests_per_minute", "6000".into()),
+            ("currency", "usd".into()),
+        ],
+    })
+    .expect("settings");
+    for (k, v) in [
+        ("email.smtp_host", "127.0.0.1".to_string()),
+        ("email.security", "none".into()),
+        ("email.smtp_port", smtp.port().to_string()),
+        ("email.from", "alerts@example.com".into()),
+        ("email.to", "me@example.com".into()),
+    ] {
+        settings.set_and_save(k, &v).expect("email setting");
+    }
+    let engine = Arc::new(Engine::open(settings.clone()).expect("engine"));
+    let lock = MonitorLock::try_acquire(&settings.data_dir, "the test").expect("lock");
+    let mailer = Arc::new(engine.mailer().expect("mailer"));
+    let monitor = Monitor::start(
+        engine.clone(),
+        lock,
+        Arc::new(DesktopNotifier::new(None, None)),
+        mailer,
+    );
+    let req = QuoteRequest {
+        selection: Selection::Coins(vec!["bitcoin".into()]),
+        currency: "usd".into(),
+    };
+    let step = |price: f64| {
+        let (fake, engine, req) = (&fake, &engine, &req);
+        async move {
+            fake.set_price("bitcoin", price);
+            engine.market.invalidate();
+            engine.market.refresh(req).await.expect("refresh");
+            // The monitor evaluates on its own task; give it the update.
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    };
+    let summaries = || -> Vec<String> {
+        notifications
+            .received()
+            .into_iter()
+            .map(|n| n.summary)
+            .collect()
+    };
+
+    // Above 100 with the default band (0.5 %: re-arms below 99.5).
+    let above = engine
+        .alert_add(spec(Condition::Above, 100, "0.5", 0, true))
+        .await
+        .expect("rule");
+    for p in [99.0, 100.2, 101.0, 99.8, 100.5] {
+        step(p).await;
+    }
+    notifications.wait_for(1, WAIT).await;
+    assert_eq!(
+        summaries(),
+        ["BTC above $100.00"],
+        "one crossing, however it wobbles"
+    );
+    step(99.4).await; // past the band: re-armed
+    step(100.1).await;
+    notifications.wait_for(2, WAIT).await;
+    assert_eq!(summaries().len(), 2);
+    let mails = smtp.wait_for(2, WAIT).await;
+    assert_eq!(
+        mails
+            .iter()
+            .map(|m| m.message_id.starts_with(&format!("<alert-{}-", above.id)))
+            .filter(|x| *x)
+            .count(),
+        2
+    );
+    assert_ne!(mails[0].message_id, mails[1].message_id);
+    engine.alert_set_enabled(above.id, false).expect("disable");
+
+    // Below 90 with no band and a 3 s cooldown: a second crossing inside
+    // the cooldown waits, and fires when it ends if still beyond.
+    engine
+        .alert_add(spec(Condition::Below, 90, "0", 3, false))
+        .await
+        .expect("rule");
+    step(89.0).await;
+    notifications.wait_for(3, WAIT).await;
+    step(91.0).await;
+    step(89.5).await;
+    assert_eq!(
+        summaries().len(),
+        3,
+        "inside the cooldown: {:?}",
+        summaries()
+    );
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    step(89.6).await;
+    notifications.wait_for(4, WAIT).await;
+    assert_eq!(summaries()[3], "BTC below $90.00");
+
+    // A rule created while the price is already beyond fires once, at once.
+    engine
+        .alert_add(spec(Condition::Below, 95, "0.5", 0, false))
+        .await
+        .expect("rule");
+    step(89.7).await;
+    step(89.8).await;
+    notifications.wait_for(5, WAIT).await;
+    assert_eq!(summaries().len(), 5, "{:?}", summaries());
+
+    tokio::time::sleep(Duration::from_millis(300)).await; // the last record
+    let history = engine.alert_history(100).expect("history");
+    assert_eq!(history.len(), 5);
+    assert!(
+        history
+            .iter()
+            .all(|h| h.deliveries["desktop"].status.as_str() == "sent")
+    );
+    assert_eq!(smtp.messages().len(), 2, "only the first rule e-mails");
+    monitor.stop().await;
+}

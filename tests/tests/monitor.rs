@@ -1,0 +1,608 @@
+//! `coinlytics monitor` as people run it: the real binary against the fake
+//! market, a real notification server and a real Secret Service on a private
+//! D-Bus, and a real SMTP server (aiosmtpd) on 127.0.0.1. Includes the crash
+//! scenarios: kill -9 between recording and sending, and between sending
+//! and recording; neither loses nor duplicates an alert.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use coinlytics_tests::{FakeCoinGecko, NotificationServer, PrivateBus, SmtpSink};
+use common::User;
+
+const PASSWORD: &str = "smtp-Secret-9f3Kq2Lx";
+const WAIT: Duration = Duration::from_secs(30);
+
+/// A running `coinlytics monitor` and the lines it printed.
+struct MonitorProcess {
+    child: Child,
+    lines: Arc<Mutex<Vec<String>>>,
+}
+
+impl MonitorProcess {
+    fn start(user: &User, env: &[(String, String)]) -> MonitorProcess {
+        let mut child = user
+            .command(&["monitor"])
+            .env("COINLYTICS_REFRESH_SECS", "5")
+            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start coinlytics monitor");
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        for out in [
+            Box::new(child.stdout.take().expect("stdout")) as Box<dyn std::io::Read + Send>,
+            Box::new(child.stderr.take().expect("stderr")),
+        ] {
+            let lines = lines.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(out).lines().map_while(Result::ok) {
+                    lines.lock().expect("lines").push(line);
+                }
+            });
+        }
+        MonitorProcess { child, lines }
+    }
+
+    fn output(&self) -> String {
+        self.lines.lock().expect("lines").join("\n")
+    }
+
+    /// Waits for a line containing `needle`; panics with the output so far.
+    async fn wait_for(&self, needle: &str) {
+        let deadline = Instant::now() + WAIT;
+        while !self.output().contains(needle) {
+            assert!(
+                Instant::now() < deadline,
+                "monitor never printed '{needle}':\n{}",
+                self.output()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// The crash: SIGKILL, no chance to clean up.
+    fn kill9(mut self) -> String {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.output()
+    }
+
+    /// A service manager's stop: SIGTERM, then the exit code.
+    fn terminate(mut self) -> (i32, String) {
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let status = self.child.wait().expect("wait");
+        // The reader threads finish when the pipes close.
+        std::thread::sleep(Duration::from_millis(100));
+        (status.code().unwrap_or(-1), self.output())
+    }
+}
+
+/// Everything one test needs: the market, a private bus with a
+/// notification server, and a user pointed at both.
+struct World {
+    fake: FakeCoinGecko,
+    bus: PrivateBus,
+    notifications: NotificationServer,
+    user: User,
+}
+
+impl World {
+    async fn start(price: f64) -> World {
+        let fake = FakeCoinGecko::start().await;
+        fake.set_price("bitcoin", price);
+        let bus = PrivateBus::start();
+        let notifications = NotificationServer::start(bus.address()).await;
+        let user = User::new(&fake.base_url());
+        World {
+            fake,
+            bus,
+            notifications,
+            user,
+        }
+    }
+
+    fn env(&self) -> Vec<(String, String)> {
+        vec![(
+            "DBUS_SESSION_BUS_ADDRESS".into(),
+            self.bus.address().to_string(),
+        )]
+    }
+
+    async fn run(&self, args: &[&str]) -> common::Run {
+        let mut cmd = self.user.command(args);
+        cmd.envs(self.env());
+        let out = tokio::task::spawn_blocking(move || cmd.output().expect("run"))
+            .await
+            .expect("join");
+        common::Run::from(out)
+    }
+
+    async fn email_to(&self, port: u16, username: &str) {
+        for (k, v) in [
+            ("email.smtp_host", "127.0.0.1".to_string()),
+            ("email.smtp_port", port.to_string()),
+            ("email.security", "none".into()),
+            ("email.username", username.into()),
+            ("email.from", "Coinlytics <alerts@example.com>".into()),
+            ("email.to", "me@example.com".into()),
+        ] {
+            self.run(&["config", "set", k, &v]).await.ok();
+        }
+    }
+
+    /// Waits until the fake market has answered `n` more price requests.
+    async fn refreshes(&self, n: usize) {
+        let start = self.fake.requests("/coins/markets");
+        let deadline = Instant::now() + WAIT;
+        while self.fake.requests("/coins/markets") < start + n {
+            assert!(Instant::now() < deadline, "the monitor stopped refreshing");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        // Let the update pass through the monitor.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+
+    async fn history(&self) -> serde_json::Value {
+        self.run(&["alerts", "history", "--json"]).await.ok().json()
+    }
+}
+
+fn files_containing(dir: &Path, needle: &[u8]) -> Vec<String> {
+    let mut hits = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = entry.path();
+        if p.is_dir() {
+            hits.extend(files_containing(&p, needle));
+        } else if std::fs::read(&p)
+            .map(|b| b.windows(needle.len()).any(|w| w == needle))
+            .unwrap_or(false)
+        {
+            hits.push(p.display().to_string());
+        }
+    }
+    hits
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_crossing_reaches_desktop_and_mailbox_once_and_the_password_stays_in_the_keyring() {
+    let w = World::start(70_000.0).await;
+    let home = tempfile::tempdir().expect("home");
+    let keyring = w.bus.start_keyring(home.path());
+    let smtp = SmtpSink::start_with_auth("alerts", PASSWORD);
+    w.email_to(smtp.port(), "alerts").await;
+    let mut set = w
+        .user
+        .command(&["email", "set-password"])
+        .envs(keyring.env())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("set-password");
+    writeln!(set.stdin.take().expect("stdin"), "{PASSWORD}").expect("write password");
+    assert!(set.wait().expect("wait").success());
+
+    let added = w
+        .run(&[
+            "alerts",
+            "add",
+            "--coin",
+            "btc",
+            "--above",
+            "71000",
+            "--channel",
+            "desktop,email",
+            "--note",
+            "take profit",
+        ])
+        .await
+        .ok();
+    assert!(
+        added
+            .stdout
+            .contains("added alert #1: bitcoin above 71000 USD"),
+        "{added:?}"
+    );
+
+    let monitor = MonitorProcess::start(&w.user, &keyring.env());
+    monitor.wait_for("monitoring 1 enabled alert rule(s)").await;
+    w.refreshes(1).await; // 70,000: below the level
+    assert!(w.notifications.received().is_empty());
+    w.fake.set_price("bitcoin", 71_500.0);
+
+    let shown = w.notifications.wait_for(1, WAIT).await;
+    assert_eq!(shown[0].app_name, "Coinlytics");
+    assert_eq!(shown[0].summary, "BTC above $71,000.00");
+    assert!(
+        shown[0]
+            .body
+            .contains("Bitcoin is at $71,500.00 (alert level $71,000.00)"),
+        "{:?}",
+        shown[0]
+    );
+    assert!(shown[0].body.contains("take profit"), "{:?}", shown[0]);
+    assert!(
+        shown[0].app_icon.ends_with("coinlytics.png"),
+        "{:?}",
+        shown[0]
+    );
+
+    let mails = smtp.wait_for(1, WAIT).await;
+    assert_eq!(mails[0].subject, "Coinlytics: BTC above $71,000.00");
+    assert_eq!(mails[0].rcpts, ["me@example.com"]);
+    assert_eq!(mails[0].auth_user.as_deref(), Some("alerts"));
+    assert!(mails[0].text.contains("$71,500.00"), "{}", mails[0].text);
+    assert!(
+        mails[0]
+            .html
+            .as_deref()
+            .is_some_and(|h| h.contains("<h2>BTC above $71,000.00</h2>"))
+    );
+    assert!(
+        mails[0].message_id.starts_with("<alert-1-1."),
+        "{}",
+        mails[0].message_id
+    );
+    monitor.wait_for("delivered 1-1 by email").await;
+
+    // Still above at the next update: no second alert.
+    w.refreshes(1).await;
+    assert_eq!(w.notifications.received().len(), 1);
+    assert_eq!(smtp.messages().len(), 1);
+
+    let history = w.history().await;
+    let h = &history[0];
+    assert_eq!(history.as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        (h["rule_id"].as_i64(), h["coin_id"].as_str()),
+        (Some(1), Some("bitcoin"))
+    );
+    assert_eq!(
+        (h["price"].as_str(), h["level"].as_str()),
+        (Some("71500"), Some("71000"))
+    );
+    assert!(h["fired_at"].as_i64().is_some());
+    assert_eq!(h["deliveries"]["desktop"]["status"], "sent");
+    assert_eq!(h["deliveries"]["email"]["status"], "sent");
+
+    let (code, out) = monitor.terminate();
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("monitor stopped"), "{out}");
+    let status = w.run(&["email", "status"]).await;
+    assert!(!status.stdout.contains(PASSWORD) && !out.contains(PASSWORD));
+    assert_eq!(
+        files_containing(w.user.dir.path(), PASSWORD.as_bytes()),
+        Vec::<String>::new()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn killed_before_sending_then_restarted_the_mail_arrives_exactly_once() {
+    let w = World::start(70_000.0).await;
+    // A port with nothing on it: SMTP is down.
+    let mut smtp = SmtpSink::start();
+    let port = smtp.port();
+    smtp.stop();
+    w.email_to(port, "").await;
+    w.run(&[
+        "alerts",
+        "add",
+        "--coin",
+        "bitcoin",
+        "--below",
+        "69000",
+        "--channel",
+        "desktop,email",
+    ])
+    .await
+    .ok();
+    let monitor = MonitorProcess::start(&w.user, &w.env());
+    monitor.wait_for("monitoring").await;
+    w.refreshes(1).await;
+    w.fake.set_price("bitcoin", 68_000.0);
+    monitor
+        .wait_for("delivery of 1-1 by email failed, will retry")
+        .await;
+    let before = monitor.kill9();
+    assert!(before.contains("fired 1-1"), "{before}");
+    let h = w.history().await;
+    assert_eq!(h[0]["deliveries"]["email"]["status"], "pending", "{h}");
+    assert!(
+        h[0]["deliveries"]["email"]["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains(&format!("127.0.0.1:{port}"))),
+        "{h}"
+    );
+
+    let smtp = SmtpSink::start_on(port);
+    let monitor = MonitorProcess::start(&w.user, &w.env());
+    let mails = smtp.wait_for(1, WAIT).await;
+    monitor.wait_for("delivered 1-1 by email").await;
+    // Two more updates below the level: nothing new is sent.
+    w.refreshes(2).await;
+    assert_eq!(smtp.messages().len(), 1, "{:#?}", smtp.messages());
+    assert_eq!(mails[0].subject, "Coinlytics: BTC below $69,000.00");
+    assert_eq!(
+        w.notifications.received().len(),
+        1,
+        "the desktop was notified before the crash, once"
+    );
+    let h = w.history().await;
+    assert_eq!(h.as_array().map(Vec::len), Some(1));
+    assert_eq!(h[0]["deliveries"]["email"]["status"], "sent");
+    assert!(h[0]["deliveries"]["email"]["attempts"].as_u64() >= Some(2));
+    monitor.kill9();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn killed_between_sending_and_recording_the_resent_mail_has_the_same_message_id() {
+    let w = World::start(70_000.0).await;
+    let smtp = SmtpSink::start();
+    // The server keeps the message but holds its "250 OK" back.
+    smtp.set_reply_delay(Some(Duration::from_secs(20)));
+    w.email_to(smtp.port(), "").await;
+    w.run(&[
+        "alerts",
+        "add",
+        "--coin",
+        "bitcoin",
+        "--above",
+        "71000",
+        "--channel",
+        "email",
+    ])
+    .await
+    .ok();
+    let monitor = MonitorProcess::start(&w.user, &w.env());
+    monitor.wait_for("monitoring").await;
+    w.refreshes(1).await;
+    w.fake.set_price("bitcoin", 72_000.0);
+    let first = smtp.wait_for(1, WAIT).await;
+    monitor.kill9();
+    let h = w.history().await;
+    assert_eq!(
+        h[0]["deliveries"]["email"]["status"], "pending",
+        "the send was never recorded: {h}"
+    );
+
+    smtp.set_reply_delay(None);
+    let monitor = MonitorProcess::start(&w.user, &w.env());
+    let mails = smtp.wait_for(2, WAIT).await;
+    monitor.wait_for("delivered 1-1 by email").await;
+    w.refreshes(1).await;
+    assert_eq!(smtp.messages().len(), 2);
+    // Sent twice over SMTP, one message to a mail client: same Message-ID.
+    assert_eq!(mails[1].message_id, first[0].message_id);
+    assert_eq!(
+        w.history().await[0]["deliveries"]["email"]["status"],
+        "sent"
+    );
+    monitor.kill9();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn smtp_down_then_up_delivers_once_while_the_monitor_keeps_running() {
+    let w = World::start(100.0).await;
+    let mut smtp = SmtpSink::start();
+    let port = smtp.port();
+    smtp.stop();
+    w.email_to(port, "").await;
+    w.run(&[
+        "alerts",
+        "add",
+        "--coin",
+        "bitcoin",
+        "--above",
+        "50",
+        "--channel",
+        "email,desktop",
+    ])
+    .await
+    .ok();
+    let monitor = MonitorProcess::start(&w.user, &w.env());
+    // Already above when created: fires at the first update.
+    monitor.wait_for("fired 1-1").await;
+    monitor
+        .wait_for("delivery of 1-1 by email failed, will retry")
+        .await;
+    w.notifications.wait_for(1, WAIT).await;
+    let smtp = SmtpSink::start_on(port);
+    smtp.wait_for(1, WAIT).await;
+    monitor.wait_for("delivered 1-1 by email").await;
+    w.refreshes(1).await;
+    assert_eq!(smtp.messages().len(), 1);
+    monitor.kill9();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_a_keyring_the_mail_fails_clearly_and_the_desktop_still_fires() {
+    let w = World::start(70_000.0).await;
+    let smtp = SmtpSink::start_with_auth("alerts", PASSWORD);
+    // A username means a password is needed, and this bus has no keyring.
+    w.email_to(smtp.port(), "alerts").await;
+    w.run(&[
+        "alerts",
+        "add",
+        "--coin",
+        "bitcoin",
+        "--above",
+        "1000",
+        "--channel",
+        "desktop,email",
+    ])
+    .await
+    .ok();
+    let monitor = MonitorProcess::start(&w.user, &w.env());
+    let shown = w.notifications.wait_for(1, WAIT).await;
+    assert_eq!(shown[0].summary, "BTC above $1,000.00");
+    monitor
+        .wait_for("delivery of 1-1 by email failed, will retry")
+        .await;
+    let out = monitor.kill9();
+    assert!(
+        out.contains("the OS keyring is not available, so the SMTP password cannot be used"),
+        "{out}"
+    );
+    let h = w.history().await;
+    assert_eq!(h[0]["deliveries"]["desktop"]["status"], "sent");
+    assert!(
+        h[0]["deliveries"]["email"]["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("keyring")),
+        "{h}"
+    );
+    assert!(smtp.messages().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_monitor_on_the_same_data_says_who_monitors_and_exits() {
+    let w = World::start(70_000.0).await;
+    let first = MonitorProcess::start(&w.user, &w.env());
+    first.wait_for("monitoring").await;
+    let second = w.run(&["monitor"]).await;
+    assert_eq!(second.code, 3, "{second:?}");
+    assert!(
+        second.stderr.contains(
+            "alerts are already monitored for this data directory by coinlytics monitor (pid"
+        ),
+        "{second:?}"
+    );
+    first.kill9();
+    // The lock dies with the process: a new monitor starts.
+    let again = MonitorProcess::start(&w.user, &w.env());
+    again.wait_for("monitoring").await;
+    again.kill9();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn alert_rules_from_the_command_line() {
+    let w = World::start(70_000.0).await;
+    let add = |args: &'static [&'static str]| {
+        let mut all = vec!["alerts", "add"];
+        all.extend_from_slice(args);
+        all
+    };
+    w.run(&add(&["--coin", "bitcoin", "--above", "71000", "--once"]))
+        .await
+        .ok();
+    w.run(&add(&[
+        "--coin",
+        "eth",
+        "--move-pct",
+        "-5",
+        "--window",
+        "1h",
+        "--cooldown",
+        "10m",
+        "--currency",
+        "eur",
+    ]))
+    .await
+    .ok();
+    w.run(&add(&[
+        "--coin",
+        "bitcoin",
+        "--change-below",
+        "-10",
+        "--band-pct",
+        "1",
+        "--json",
+    ]))
+    .await
+    .ok();
+    let ls = w.run(&["alerts", "ls", "--json"]).await.ok().json();
+    let rules = ls.as_array().expect("array");
+    assert_eq!(rules.len(), 3);
+    assert_eq!(rules[0]["condition"], "above");
+    assert_eq!(rules[0]["level"], "71000");
+    assert_eq!(rules[0]["once"], true);
+    assert_eq!(rules[1]["coin_id"], "ethereum");
+    assert_eq!(rules[1]["condition"], "move_down");
+    assert_eq!(
+        (
+            rules[1]["window_secs"].as_u64(),
+            rules[1]["cooldown_secs"].as_u64()
+        ),
+        (Some(3600), Some(600))
+    );
+    assert_eq!(rules[1]["currency"], "eur");
+    assert_eq!(rules[2]["band_pct"], "1");
+    let table = w.run(&["alerts", "ls"]).await.ok().stdout;
+    assert!(table.contains("ethereum falls 5 % within 1h"), "{table}");
+
+    for bad in [
+        &["alerts", "add", "--coin", "bitcoin"][..],
+        &["alerts", "add", "--coin", "bitcoin", "--above", "abc"],
+        &["alerts", "add", "--coin", "bitcoin", "--move-pct", "5"],
+        &["alerts", "add", "--coin", "bitcoin", "--above", "-3"],
+        &[
+            "alerts",
+            "add",
+            "--coin",
+            "bitcoin",
+            "--above",
+            "1",
+            "--channel",
+            "sms",
+        ],
+        &["alerts", "add", "--coin", "nosuchcoin", "--above", "1"],
+    ] {
+        let r = w.run(bad).await;
+        assert_eq!(r.code, 2, "{bad:?}: {r:?}");
+        assert!(
+            r.stderr.starts_with("coinlytics: ") || r.stderr.contains("error:"),
+            "{r:?}"
+        );
+    }
+    w.run(&["alerts", "disable", "2"]).await.ok();
+    w.run(&["alerts", "rm", "1"]).await.ok();
+    let missing = w.run(&["alerts", "rm", "1"]).await;
+    assert_eq!(
+        (missing.code, missing.stderr.trim()),
+        (1, "coinlytics: no alert #1")
+    );
+    let ls = w.run(&["alerts", "ls", "--json"]).await.ok().json();
+    assert_eq!(ls.as_array().map(Vec::len), Some(2));
+    assert_eq!(ls[0]["enabled"], false);
+    assert_eq!(w.history().await, serde_json::json!([]));
+    // A password never goes in the config file.
+    let r = w.run(&["config", "set", "email.password", "hunter2"]).await;
+    assert!(r.code != 0 && !r.stderr.contains("hunter2"), "{r:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn email_test_sends_with_the_saved_settings() {
+    let w = World::start(70_000.0).await;
+    let not_set = w.run(&["email", "test"]).await;
+    assert_eq!(not_set.code, 1);
+    assert!(
+        not_set
+            .stderr
+            .contains("e-mail is not set up: set email.smtp_host"),
+        "{not_set:?}"
+    );
+    let smtp = SmtpSink::start();
+    w.email_to(smtp.port(), "").await;
+    let sent = w.run(&["email", "test"]).await.ok();
+    assert!(
+        sent.stdout.contains("sent a test e-mail to me@example.com"),
+        "{sent:?}"
+    );
+    let mails = smtp.wait_for(1, WAIT).await;
+    assert_eq!(mails[0].subject, "Coinlytics test e-mail");
+    // A server refusing: a clear error, nothing stored breaks.
+    let refused = w
+        .run(&["config", "set", "email.smtp_host", "smtp.example.com"])
+        .await;
+    assert_ne!(
+        refused.code, 0,
+        "security none with a remote host is refused"
+    );
+}
