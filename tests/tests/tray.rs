@@ -273,6 +273,16 @@ async fn the_tray_shows_a_live_ticker_and_a_menu_of_the_watchlist() {
     })
     .await;
 
+    // An alert fires (created while already beyond its level): the label
+    // carries a mark until the alert is seen.
+    user.run(&["alerts", "add", "--coin", "bitcoin", "--below", "20000"])
+        .await
+        .ok();
+    wait_for("the alert mark on the label", async || {
+        item.label().await.starts_with("● ").then_some(())
+    })
+    .await;
+
     // The provider goes down: the ticker says so.
     fake.set_down(true);
     wait_for("an offline label", async || {

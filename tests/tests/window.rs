@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use coinlytics_tests::FakeCoinGecko;
+use coinlytics_tests::{FakeCoinGecko, NotificationServer, PrivateBus, SmtpSink};
 use common::{User, money};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
@@ -477,4 +477,143 @@ async fn settings_switch_start_at_login_and_close_to_tray() {
     )
     .await;
     c.close().await.expect("close");
+}
+
+/// Clicks the window's close button, as far as the app can tell: the
+/// window manager's WM_DELETE_WINDOW request to the windows of the app on
+/// `user`'s data (its pid is in the alert monitor's lock file). Returns once
+/// the page is hidden.
+async fn close_like_a_user(c: &Client, user: &User) {
+    let lock = std::fs::read_to_string(user.data_dir().join("alerts.lock"))
+        .expect("the app holds the monitor lock");
+    let pid = lock
+        .split("(pid ")
+        .nth(1)
+        .and_then(|rest| rest.trim_end_matches(')').parse::<u32>().ok())
+        .unwrap_or_else(|| panic!("no pid in {lock:?}"));
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/close_window.py");
+    let out = Command::new("/usr/bin/python3")
+        .arg(script)
+        .arg(pid.to_string())
+        .output()
+        .expect("python3 (with Debian's python3-xlib)");
+    assert!(
+        out.status.success(),
+        "no window of pid {pid} to close: {out:?}"
+    );
+    wait_js(
+        c,
+        "the window hidden",
+        "return document.visibilityState === 'hidden'",
+    )
+    .await;
+}
+
+/// Sets the value of the form field `css` as typing would, for fields whose
+/// exact keystrokes do not matter.
+async fn fill(c: &Client, css: &str, value: &str) {
+    let script = "const e = document.querySelector(arguments[0]); e.value = arguments[1]; \
+                  e.dispatchEvent(new Event('change', {bubbles: true})); return true";
+    c.execute(script, vec![json!(css), json!(value)])
+        .await
+        .unwrap_or_else(|e| panic!("cannot fill {css}: {e}"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_alert_set_in_the_window_notifies_and_emails_also_from_the_tray() {
+    let fake = FakeCoinGecko::start().await;
+    fake.set_price("bitcoin", 70_000.0);
+    let user = User::new(&fake.base_url());
+    user.run(&["watchlist", "add", "bitcoin"]).await.ok();
+    let bus = PrivateBus::start();
+    let notifications = NotificationServer::start(bus.address()).await;
+    let smtp = SmtpSink::start();
+    let (_driver, c) =
+        open_dashboard(&user, &[("DBUS_SESSION_BUS_ADDRESS", bus.address())], &[]).await;
+
+    // E-mail settings, in the Settings dialog.
+    click(&c, "#open-settings").await;
+    wait_js(
+        &c,
+        "the e-mail settings loaded",
+        "return document.getElementById('email-password-state').textContent",
+    )
+    .await;
+    let port = smtp.port().to_string();
+    for (name, value) in [
+        ("smtp_host", "127.0.0.1"),
+        ("smtp_port", port.as_str()),
+        ("security", "none"),
+        ("from", "Coinlytics <alerts@example.com>"),
+        ("to", "me@example.com"),
+    ] {
+        fill(&c, &format!("#email-form [name={name}]"), value).await;
+    }
+    click(&c, "#email-form button[type=submit]").await;
+    wait_js(
+        &c,
+        "the e-mail settings saved",
+        "return document.getElementById('email-message').textContent === 'Saved.'",
+    )
+    .await;
+    wait_js(
+        &c,
+        "no password shown as stored",
+        "return document.getElementById('email-password-state').textContent",
+    )
+    .await;
+    screenshot(&c, "settings-email-light.png").await;
+    click(&c, "#settings-done").await;
+
+    // "Alert me" from the watchlist row: the form opens at the current price.
+    click(&c, "#watchlist-table tr[data-id=\"bitcoin\"] .bell").await;
+    let level = wait_js(
+        &c,
+        "the level prefilled",
+        "return document.querySelector('#alert-form [name=level]').value",
+    )
+    .await;
+    assert_eq!(level, "70000");
+    fill(&c, "#alert-form [name=level]", "71000").await;
+    click(&c, "#alert-form [name=email]").await;
+    click(&c, "#alert-save").await;
+    wait_js(&c, "the alert created", "return document.getElementById('alert-form-message').textContent.startsWith('Created alert #1.')").await;
+    let rule = wait_js(
+        &c,
+        "the rule listed",
+        "return document.querySelector('#alert-rules tbody tr')?.innerText",
+    )
+    .await;
+    let rule = rule.as_str().unwrap_or_default();
+    assert!(
+        rule.contains("Bitcoin: price rises above $71,000.00")
+            && rule.contains("Desktop, E-mail")
+            && rule.contains("Armed"),
+        "{rule}"
+    );
+
+    // The price crosses: a notification and an e-mail; the history says so.
+    fake.set_price("bitcoin", 71_500.0);
+    let shown = notifications.wait_for(1, Duration::from_secs(30)).await;
+    assert_eq!(shown[0].summary, "BTC above $71,000.00");
+    let mails = smtp.wait_for(1, Duration::from_secs(30)).await;
+    assert_eq!(mails[0].subject, "Coinlytics: BTC above $71,000.00");
+    wait_js(&c, "both deliveries shown as sent", "return [...document.querySelectorAll('#alert-history tbody tr td.delivery')].filter(td => td.textContent === 'Sent').length === 2").await;
+    screenshot(&c, "alerts-light.png").await;
+
+    // Closed to the tray, the app still watches: the next crossing arrives too.
+    close_like_a_user(&c, &user).await;
+    fake.set_price("bitcoin", 69_000.0); // re-arms below the band
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    fake.set_price("bitcoin", 72_000.0);
+    let shown = notifications.wait_for(2, Duration::from_secs(30)).await;
+    assert_eq!(shown[1].actions, ["default", "Open in Coinlytics"]);
+    smtp.wait_for(2, Duration::from_secs(30)).await;
+
+    // Clicking the notification brings the dashboard back at the coin.
+    tokio::time::sleep(Duration::from_millis(500)).await; // the app listens after Notify returns
+    notifications.invoke_action(shown[1].id, "default").await;
+    wait_js(&c, "the window shown at the coin", "return document.visibilityState === 'visible' && document.querySelector('#watchlist-table tr.highlight')?.dataset.id === 'bitcoin'").await;
+    let history = user.run(&["alerts", "history", "--json"]).await.ok().json();
+    assert_eq!(history.as_array().map(Vec::len), Some(2));
 }

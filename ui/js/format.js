@@ -55,6 +55,12 @@ export function time(iso) {
   return f.format(new Date(iso));
 }
 
+/** A date and time, for the alert history: "Nov 24, 2026, 8:31:02 PM". */
+export function dateTime(ms) {
+  const f = formatter("datetime", () => new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "medium" }));
+  return f.format(new Date(ms));
+}
+
 export function trendClass(value) {
   if (value === null || value === undefined || value === 0) return "flat";
   return value > 0 ? "up" : "down";

@@ -4,6 +4,7 @@ import * as fmt from "./format.js";
 import { QuoteTable } from "./table.js";
 import { setupSearch } from "./search.js";
 import { setupSettings } from "./settings.js";
+import { AlertsView } from "./alerts.js";
 
 const $ = (id) => document.getElementById(id);
 const scriptMs = performance.now();
@@ -20,6 +21,14 @@ const state = {
 
 let watchTable;
 let marketTable;
+let alertsView;
+
+function setAlertBadge(n) {
+  const badge = $("alerts-badge");
+  badge.hidden = n === 0;
+  badge.textContent = String(n);
+  badge.setAttribute("aria-label", `${n} new`);
+}
 
 function showError(message) {
   $("error").textContent = message;
@@ -106,6 +115,12 @@ async function showView(view) {
   for (const tab of document.querySelectorAll("[role=tab]")) tab.setAttribute("aria-selected", String(tab.dataset.view === view));
   $("view-watchlist").hidden = view !== "watchlist";
   $("view-markets").hidden = view !== "markets";
+  $("view-alerts").hidden = view !== "alerts";
+  if (view === "alerts") {
+    await alertsView.load();
+    // Seen: the tray's mark goes; rows stay marked until the next visit.
+    if (alertsView.unacknowledged() > 0) api.alertsAcknowledge().then(() => setAlertBadge(0), (e) => showError(describe(e)));
+  }
   if (view === "markets") {
     renderMarkets();
     try {
@@ -155,7 +170,18 @@ async function start() {
   watchTable = new QuoteTable($("watchlist-table"), {
     kind: "watchlist",
     action: (q) => ({ label: "Remove", run: () => removeCoin(q) }),
+    alert: (q) => {
+      showView("alerts");
+      alertsView.resetForm({ coin_id: q.coin_id, condition: "above", level: q.has_quote === false ? "" : q.price, currency: q.currency });
+      document.querySelector("#alert-form [name=level]").focus();
+    },
     onReorder: (ids) => api.watchlistReorder(ids).catch((e) => showError(describe(e))),
+  });
+  alertsView = new AlertsView({
+    coins: () => state.watchlist,
+    currency: () => state.currency,
+    onError: showError,
+    onCount: setAlertBadge,
   });
   marketTable = new QuoteTable($("markets-table"), {
     kind: "markets",
@@ -219,6 +245,22 @@ async function start() {
     }, 0),
   );
   loadCurrencies();
+  api.onAlert((ev) => {
+    if (state.view === "alerts") alertsView.load();
+    else if (ev.type === "fired") api.alerts().then((p) => setAlertBadge(p.history.filter((h) => !h.acknowledged).length), () => {});
+  });
+  api.onOpenCoin((id) => {
+    showView("watchlist");
+    const row = $("watchlist-table").querySelector(`tr[data-id="${CSS.escape(id)}"]`);
+    if (row) {
+      row.scrollIntoView({ block: "center" });
+      row.classList.remove("highlight");
+      void row.offsetWidth;
+      row.classList.add("highlight");
+      row.focus();
+    }
+  });
+  api.alerts().then((p) => setAlertBadge(p.history.filter((h) => !h.acknowledged).length), () => {});
 }
 
 // Nothing fails silently: an uncaught error is shown in the status bar.

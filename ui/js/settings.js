@@ -1,4 +1,6 @@
-// The settings dialog: preferences are read from and written to Rust at once.
+// The settings dialog: preferences are read from and written to Rust at
+// once; the e-mail settings are saved with their button. The SMTP password
+// is only ever sent to Rust (into the OS keyring), never shown or read back.
 import { api, describe } from "./api.js";
 
 export function setupSettings({ button, dialog, error }) {
@@ -14,8 +16,10 @@ export function setupSettings({ button, dialog, error }) {
     } catch (e) {
       error.textContent = describe(e);
     }
+    loadEmail(dialog);
     dialog.showModal();
   });
+  setupEmail(dialog);
   for (const [key, box] of Object.entries(boxes)) {
     box.addEventListener("change", async () => {
       error.textContent = "";
@@ -28,4 +32,58 @@ export function setupSettings({ button, dialog, error }) {
     });
   }
   dialog.querySelector("#settings-done").addEventListener("click", () => dialog.close());
+}
+
+const EMAIL_FIELDS = ["smtp_host", "smtp_port", "security", "username", "from", "to"];
+
+async function loadEmail(dialog) {
+  const form = dialog.querySelector("#email-form");
+  const message = dialog.querySelector("#email-message");
+  message.textContent = "";
+  try {
+    const page = await api.emailSettings();
+    const s = page.settings;
+    for (const key of EMAIL_FIELDS) form.elements[key].value = key === "to" ? s.to.join(", ") : String(s[key]);
+    form.elements.password.value = "";
+    dialog.querySelector("#email-password-state").textContent =
+      page.keyring_error ?? (page.password_stored ? "A password is stored in the OS keyring." : "No password is stored.");
+    dialog.querySelector("#email-clear-password").hidden = !page.password_stored;
+  } catch (e) {
+    message.textContent = describe(e);
+  }
+}
+
+function setupEmail(dialog) {
+  const form = dialog.querySelector("#email-form");
+  const message = dialog.querySelector("#email-message");
+  const say = (text, error = false) => {
+    message.textContent = text;
+    message.className = error ? "form-message error" : "form-message";
+  };
+  const act = (what) => async (e) => {
+    e?.preventDefault();
+    say("");
+    try {
+      say(await what());
+    } catch (err) {
+      say(describe(err), true);
+    }
+  };
+  form.addEventListener("submit", act(async () => {
+    const fields = Object.fromEntries(EMAIL_FIELDS.map((k) => [k, form.elements[k].value.trim()]));
+    await api.emailSave(fields);
+    const password = form.elements.password.value;
+    if (password) await api.emailSetPassword(password);
+    await loadEmail(dialog);
+    return password ? "Saved; the password is in the OS keyring." : "Saved.";
+  }));
+  dialog.querySelector("#email-test").addEventListener("click", act(async () => {
+    await api.emailTest();
+    return "Sent a test e-mail.";
+  }));
+  dialog.querySelector("#email-clear-password").addEventListener("click", act(async () => {
+    await api.emailClearPassword();
+    await loadEmail(dialog);
+    return "The password was removed from the OS keyring.";
+  }));
 }

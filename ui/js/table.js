@@ -5,10 +5,24 @@ import { sparkline } from "./sparkline.js";
 
 const NUMERIC = new Set(["price", "change_1h_pct", "change_24h_pct", "change_7d_pct", "market_cap", "volume_24h", "market_cap_rank"]);
 
+/** A bell: no emoji font is needed to draw it. */
+function bellIcon() {
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("width", "14");
+  svg.setAttribute("height", "14");
+  svg.setAttribute("aria-hidden", "true");
+  const path = document.createElementNS(ns, "path");
+  path.setAttribute("d", "M12 3a6 6 0 0 0-6 6v4l-2 3v1h16v-1l-2-3V9a6 6 0 0 0-6-6Zm-2.5 15a2.5 2.5 0 0 0 5 0Z");
+  svg.append(path);
+  return svg;
+}
+
 export class QuoteTable {
   /**
    * @param {HTMLTableElement} table
-   * @param {{kind: "watchlist"|"markets", action: (quote) => {label: string, run: () => void, disabled?: boolean}, onReorder?: (ids: string[]) => void}} opts
+   * @param {{kind: "watchlist"|"markets", action: (quote) => {label: string, run: () => void, disabled?: boolean}, alert?: (quote) => void, onReorder?: (ids: string[]) => void}} opts
    */
   constructor(table, opts) {
     this.table = table;
@@ -124,7 +138,14 @@ export class QuoteTable {
     r.spark = cell("spark-col");
     r.button = Object.assign(document.createElement("button"), { type: "button", className: "row-action" });
     r.button.addEventListener("click", () => r.act.run());
-    cell("actions").appendChild(r.button);
+    const actions = cell("actions");
+    if (this.opts.alert) {
+      r.alert = Object.assign(document.createElement("button"), { type: "button", className: "row-action bell" });
+      r.alert.append(bellIcon());
+      r.alert.addEventListener("click", () => this.opts.alert(r.q));
+      actions.appendChild(r.alert);
+    }
+    actions.appendChild(r.button);
     return r;
   }
 
@@ -154,6 +175,11 @@ export class QuoteTable {
     if (r.sparkKey !== sparkKey) {
       r.sparkKey = sparkKey;
       r.spark.replaceChildren(sparkline(points));
+    }
+    r.q = q;
+    if (r.alert && r.alert.title !== `Alert me about ${q.name}`) {
+      r.alert.title = `Alert me about ${q.name}`;
+      r.alert.setAttribute("aria-label", r.alert.title);
     }
     r.act = this.opts.action(q);
     setText(r.button, r.act.label);

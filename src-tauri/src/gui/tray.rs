@@ -20,7 +20,7 @@ const TRAY_ID: &str = "main";
 const TICKER_COINS: usize = 3;
 const CYCLE: Duration = Duration::from_secs(4);
 /// Before the label while an alert is unacknowledged.
-pub const ALERT_MARK: &str = "🔔 ";
+pub const ALERT_MARK: &str = "● ";
 
 /// What the tray shows; kept so the label can cycle between updates.
 struct Ticker {
@@ -204,7 +204,7 @@ pub fn on_update(app: &AppHandle, snap: &Snapshot) {
     show_next_label(app);
 }
 
-/// Marks the tray while `count` fired alerts are unacknowledged: a bell
+/// Marks the tray while `count` fired alerts are unacknowledged: a dot
 /// before the label, a dot on the icon, and a line in the tooltip.
 pub fn set_alert_count(app: &AppHandle, count: i64) {
     let changed = {
