@@ -150,6 +150,13 @@ impl World {
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
 
+    /// `coinlytics alerts add ARGS` (split at spaces), which must succeed.
+    async fn alerts_add(&self, args: &str) {
+        let mut all = vec!["alerts", "add"];
+        all.extend(args.split_whitespace());
+        self.run(&all).await.ok();
+    }
+
     async fn history(&self) -> serde_json::Value {
         self.run(&["alerts", "history", "--json"]).await.ok().json()
     }
@@ -291,18 +298,8 @@ async fn killed_before_sending_then_restarted_the_mail_arrives_exactly_once() {
     let port = smtp.port();
     smtp.stop();
     w.email_to(port, "").await;
-    w.run(&[
-        "alerts",
-        "add",
-        "--coin",
-        "bitcoin",
-        "--below",
-        "69000",
-        "--channel",
-        "desktop,email",
-    ])
-    .await
-    .ok();
+    w.alerts_add("--coin bitcoin --below 69000 --channel desktop,email")
+        .await;
     let monitor = MonitorProcess::start(&w.user, &w.env());
     monitor.wait_for("monitoring").await;
     w.refreshes(1).await;
@@ -348,18 +345,8 @@ async fn killed_between_sending_and_recording_the_resent_mail_has_the_same_messa
     // The server keeps the message but holds its "250 OK" back.
     smtp.set_reply_delay(Some(Duration::from_secs(20)));
     w.email_to(smtp.port(), "").await;
-    w.run(&[
-        "alerts",
-        "add",
-        "--coin",
-        "bitcoin",
-        "--above",
-        "71000",
-        "--channel",
-        "email",
-    ])
-    .await
-    .ok();
+    w.alerts_add("--coin bitcoin --above 71000 --channel email")
+        .await;
     let monitor = MonitorProcess::start(&w.user, &w.env());
     monitor.wait_for("monitoring").await;
     w.refreshes(1).await;
@@ -394,18 +381,8 @@ async fn smtp_down_then_up_delivers_once_while_the_monitor_keeps_running() {
     let port = smtp.port();
     smtp.stop();
     w.email_to(port, "").await;
-    w.run(&[
-        "alerts",
-        "add",
-        "--coin",
-        "bitcoin",
-        "--above",
-        "50",
-        "--channel",
-        "email,desktop",
-    ])
-    .await
-    .ok();
+    w.alerts_add("--coin bitcoin --above 50 --channel email,desktop")
+        .await;
     let monitor = MonitorProcess::start(&w.user, &w.env());
     // Already above when created: fires at the first update.
     monitor.wait_for("fired 1-1").await;
@@ -427,18 +404,8 @@ async fn without_a_keyring_the_mail_fails_clearly_and_the_desktop_still_fires() 
     let smtp = SmtpSink::start_with_auth("alerts", PASSWORD);
     // A username means a password is needed, and this bus has no keyring.
     w.email_to(smtp.port(), "alerts").await;
-    w.run(&[
-        "alerts",
-        "add",
-        "--coin",
-        "bitcoin",
-        "--above",
-        "1000",
-        "--channel",
-        "desktop,email",
-    ])
-    .await
-    .ok();
+    w.alerts_add("--coin bitcoin --above 1000 --channel desktop,email")
+        .await;
     let monitor = MonitorProcess::start(&w.user, &w.env());
     let shown = w.notifications.wait_for(1, WAIT).await;
     assert_eq!(shown[0].summary, "BTC above $1,000.00");
@@ -484,39 +451,11 @@ async fn a_second_monitor_on_the_same_data_says_who_monitors_and_exits() {
 #[tokio::test(flavor = "multi_thread")]
 async fn alert_rules_from_the_command_line() {
     let w = World::start(70_000.0).await;
-    let add = |args: &'static [&'static str]| {
-        let mut all = vec!["alerts", "add"];
-        all.extend_from_slice(args);
-        all
-    };
-    w.run(&add(&["--coin", "bitcoin", "--above", "71000", "--once"]))
-        .await
-        .ok();
-    w.run(&add(&[
-        "--coin",
-        "eth",
-        "--move-pct",
-        "-5",
-        "--window",
-        "1h",
-        "--cooldown",
-        "10m",
-        "--currency",
-        "eur",
-    ]))
-    .await
-    .ok();
-    w.run(&add(&[
-        "--coin",
-        "bitcoin",
-        "--change-below",
-        "-10",
-        "--band-pct",
-        "1",
-        "--json",
-    ]))
-    .await
-    .ok();
+    w.alerts_add("--coin bitcoin --above 71000 --once").await;
+    w.alerts_add("--coin eth --move-pct -5 --window 1h --cooldown 10m --currency eur")
+        .await;
+    w.alerts_add("--coin bitcoin --change-below -10 --band-pct 1 --json")
+        .await;
     let ls = w.run(&["alerts", "ls", "--json"]).await.ok().json();
     let rules = ls.as_array().expect("array");
     assert_eq!(rules.len(), 3);

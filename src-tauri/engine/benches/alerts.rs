@@ -38,29 +38,22 @@ fn rule(id: usize) -> Rule {
         Condition::ChangeBelow => Decimal::from(-50),
         _ => Decimal::from(20),
     };
-    Rule {
-        id: id as i64,
-        spec: RuleSpec {
-            coin_id: format!("coin-{coin:03}"),
-            currency: "usd".into(),
-            condition,
-            level,
-            window_secs: condition.is_move().then_some(3600),
-            channels: Channels {
-                desktop: true,
-                email: false,
-            },
-            note: String::new(),
-            once: false,
-            band_pct: Decimal::new(5, 1),
-            cooldown_secs: 0,
+    let spec = RuleSpec {
+        coin_id: format!("coin-{coin:03}"),
+        currency: "usd".into(),
+        condition,
+        level,
+        window_secs: condition.is_move().then_some(3600),
+        channels: Channels {
+            desktop: true,
+            email: false,
         },
-        enabled: true,
-        created_at: 0,
-        armed: true,
-        epoch: 0,
-        last_fired_at: None,
-    }
+        note: String::new(),
+        once: false,
+        band_pct: Decimal::new(5, 1),
+        cooldown_secs: 0,
+    };
+    Rule::new(id as i64, spec, 0)
 }
 
 fn quote(i: usize, ts: i64) -> Quote {

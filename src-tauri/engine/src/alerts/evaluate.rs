@@ -256,30 +256,23 @@ mod tests {
     use super::*;
     use crate::alerts::rule::{Channels, DEFAULT_BAND_PCT, RuleSpec};
 
-    pub(crate) fn rule(id: i64, coin: &str, condition: Condition, level: &str) -> Rule {
-        Rule {
-            id,
-            spec: RuleSpec {
-                coin_id: coin.into(),
-                currency: "usd".into(),
-                condition,
-                level: Decimal::from_str(level).expect("decimal"),
-                window_secs: condition.is_move().then_some(3600),
-                channels: Channels {
-                    desktop: true,
-                    email: false,
-                },
-                note: String::new(),
-                once: false,
-                band_pct: DEFAULT_BAND_PCT,
-                cooldown_secs: 0,
+    fn rule(id: i64, coin: &str, condition: Condition, level: &str) -> Rule {
+        let spec = RuleSpec {
+            coin_id: coin.into(),
+            currency: "usd".into(),
+            condition,
+            level: Decimal::from_str(level).expect("decimal"),
+            window_secs: condition.is_move().then_some(3600),
+            channels: Channels {
+                desktop: true,
+                email: false,
             },
-            enabled: true,
-            created_at: 0,
-            armed: true,
-            epoch: 0,
-            last_fired_at: None,
-        }
+            note: String::new(),
+            once: false,
+            band_pct: DEFAULT_BAND_PCT,
+            cooldown_secs: 0,
+        };
+        Rule::new(id, spec, 0)
     }
 
     fn quote(coin: &str, price: &str, ts: i64) -> Quote {

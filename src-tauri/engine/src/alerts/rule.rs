@@ -238,6 +238,21 @@ pub struct Rule {
     pub last_fired_at: Option<i64>,
 }
 
+impl Rule {
+    /// A rule as it is stored when created: enabled, armed, never fired.
+    pub fn new(id: i64, spec: RuleSpec, created_at: i64) -> Rule {
+        Rule {
+            id,
+            spec,
+            enabled: true,
+            created_at,
+            armed: true,
+            epoch: 0,
+            last_fired_at: None,
+        }
+    }
+}
+
 /// Parses "90s", "15m", "1h", "2d", "0s", or plain seconds.
 pub fn parse_duration(s: &str) -> Option<u64> {
     let s = s.trim();

@@ -4,7 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 
 use super::{decimal_col, state};
 use crate::alerts::rule::{Channels, Condition, Rule, RuleSpec};
@@ -63,27 +64,35 @@ fn rule_row(r: &Row) -> rusqlite::Result<Rule> {
     })
 }
 
+/// What a spec sets, as `?2` to `?12` of the statements below.
+fn spec_values(s: &RuleSpec) -> [Value; 11] {
+    [
+        s.coin_id.clone().into(),
+        s.currency.clone().into(),
+        s.condition.as_str().to_string().into(),
+        s.level.to_string().into(),
+        s.window_secs.into(),
+        s.channels.desktop.into(),
+        s.channels.email.into(),
+        s.note.clone().into(),
+        s.once.into(),
+        s.band_pct.to_string().into(),
+        s.cooldown_secs.into(),
+    ]
+}
+
+fn with_spec(first: i64, s: &RuleSpec) -> impl rusqlite::Params {
+    params_from_iter(std::iter::once(Value::from(first)).chain(spec_values(s)))
+}
+
 /// Stores a new, armed rule; returns its id.
 pub fn insert_rule(conn: &Connection, s: &RuleSpec, now_ms: i64) -> rusqlite::Result<i64> {
     conn.prepare_cached(
-        "INSERT INTO alert_rules (coin_id, currency, kind, level, window_secs, desktop, email,
-             enabled, note, once, band_pct, cooldown_secs, created_at, armed, epoch)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8, ?9, ?10, ?11, ?12, 1, 0)",
+        "INSERT INTO alert_rules (created_at, coin_id, currency, kind, level, window_secs,
+             desktop, email, note, once, band_pct, cooldown_secs, enabled, armed, epoch)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 1, 1, 0)",
     )?
-    .execute(params![
-        s.coin_id,
-        s.currency,
-        s.condition.as_str(),
-        s.level.to_string(),
-        s.window_secs,
-        s.channels.desktop,
-        s.channels.email,
-        s.note,
-        s.once,
-        s.band_pct.to_string(),
-        s.cooldown_secs,
-        now_ms,
-    ])?;
+    .execute(with_spec(now_ms, s))?;
     let id = conn.last_insert_rowid();
     bump_rev(conn, now_ms)?;
     Ok(id)
@@ -104,20 +113,7 @@ pub fn update_rule(
                  band_pct = ?11, cooldown_secs = ?12, armed = 1, last_fired_at = NULL
              WHERE id = ?1",
         )?
-        .execute(params![
-            id,
-            s.coin_id,
-            s.currency,
-            s.condition.as_str(),
-            s.level.to_string(),
-            s.window_secs,
-            s.channels.desktop,
-            s.channels.email,
-            s.note,
-            s.once,
-            s.band_pct.to_string(),
-            s.cooldown_secs,
-        ])?;
+        .execute(with_spec(id, s))?;
     if n > 0 {
         bump_rev(conn, now_ms)?;
     }
