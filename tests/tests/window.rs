@@ -563,6 +563,17 @@ async fn an_alert_set_in_the_window_notifies_and_emails_also_from_the_tray() {
     )
     .await;
     screenshot(&c, "settings-email-light.png").await;
+    click(&c, "#email-test").await;
+    wait_js(
+        &c,
+        "the test e-mail sent",
+        "return document.getElementById('email-message').textContent === 'Sent a test e-mail.'",
+    )
+    .await;
+    assert_eq!(
+        smtp.wait_for(1, Duration::from_secs(10)).await[0].subject,
+        "Coinlytics test e-mail"
+    );
     click(&c, "#settings-done").await;
 
     // "Alert me" from the watchlist row: the form opens at the current price.
@@ -596,8 +607,8 @@ async fn an_alert_set_in_the_window_notifies_and_emails_also_from_the_tray() {
     fake.set_price("bitcoin", 71_500.0);
     let shown = notifications.wait_for(1, Duration::from_secs(30)).await;
     assert_eq!(shown[0].summary, "BTC above $71,000.00");
-    let mails = smtp.wait_for(1, Duration::from_secs(30)).await;
-    assert_eq!(mails[0].subject, "Coinlytics: BTC above $71,000.00");
+    let mails = smtp.wait_for(2, Duration::from_secs(30)).await;
+    assert_eq!(mails[1].subject, "Coinlytics: BTC above $71,000.00");
     wait_js(&c, "both deliveries shown as sent", "return [...document.querySelectorAll('#alert-history tbody tr td.delivery')].filter(td => td.textContent === 'Sent').length === 2").await;
     screenshot(&c, "alerts-light.png").await;
 
@@ -608,7 +619,7 @@ async fn an_alert_set_in_the_window_notifies_and_emails_also_from_the_tray() {
     fake.set_price("bitcoin", 72_000.0);
     let shown = notifications.wait_for(2, Duration::from_secs(30)).await;
     assert_eq!(shown[1].actions, ["default", "Open in Coinlytics"]);
-    smtp.wait_for(2, Duration::from_secs(30)).await;
+    smtp.wait_for(3, Duration::from_secs(30)).await;
 
     // Clicking the notification brings the dashboard back at the coin.
     tokio::time::sleep(Duration::from_millis(500)).await; // the app listens after Notify returns
