@@ -297,6 +297,43 @@ async fn the_dashboard_as_a_user_sees_it() {
     .await;
     assert!(price_text(&c, "bitcoin").await.starts_with('€'));
     screenshot(&c, "dashboard-dark.png").await;
+    // The Alerts page in the dark, with a rule that fired at once (its
+    // level is already passed) and one waiting.
+    user.run(&[
+        "alerts",
+        "add",
+        "--coin",
+        "bitcoin",
+        "--above",
+        "1",
+        "--note",
+        "shown in the dark",
+    ])
+    .await
+    .ok();
+    user.run(&[
+        "alerts",
+        "add",
+        "--coin",
+        "eth",
+        "--move-pct",
+        "5",
+        "--window",
+        "1h",
+        "--channel",
+        "desktop,email",
+    ])
+    .await
+    .ok();
+    click(&c, "#tab-alerts").await;
+    wait_js(
+        &c,
+        "the firing in the history",
+        "return document.querySelectorAll('#alert-history tbody tr').length === 1",
+    )
+    .await;
+    screenshot(&c, "alerts-dark.png").await;
+    click(&c, "#tab-watchlist").await;
 
     // The server goes down: the stale banner says so, the prices stay.
     fake.set_down(true);

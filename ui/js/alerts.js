@@ -9,7 +9,7 @@ const $ = (id) => document.getElementById(id);
 const CONDITIONS = {
   above: { label: "Price rises above", unit: "price" },
   below: { label: "Price falls below", unit: "price" },
-  move: { label: "Price moves by (either way)", unit: "pct", window: true },
+  move: { label: "Price moves (either way) by", unit: "pct", window: true },
   move_up: { label: "Price rises by", unit: "pct", window: true },
   move_down: { label: "Price falls by", unit: "pct", window: true },
   change_above: { label: "24h change rises to", unit: "pct" },
@@ -170,6 +170,15 @@ export class AlertsView {
     } catch (e) {
       message.className = "form-message error";
       message.textContent = describe(e);
+    }
+  }
+
+  /** Before the view shows: a fresh form follows the watchlist and currency. */
+  prepare() {
+    if (this.editing === null && !this.form.elements.level.value) {
+      const message = $("alert-form-message").textContent;
+      this.resetForm();
+      $("alert-form-message").textContent = message;
     }
   }
 

@@ -117,6 +117,7 @@ async function showView(view) {
   $("view-markets").hidden = view !== "markets";
   $("view-alerts").hidden = view !== "alerts";
   if (view === "alerts") {
+    alertsView.prepare();
     await alertsView.load();
     // Seen: the tray's mark goes; rows stay marked until the next visit.
     if (alertsView.unacknowledged() > 0) api.alertsAcknowledge().then(() => setAlertBadge(0), (e) => showError(describe(e)));
