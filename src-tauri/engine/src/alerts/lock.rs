@@ -12,7 +12,6 @@ use std::path::{Path, PathBuf};
 #[derive(Debug)]
 pub struct MonitorLock {
     _file: File,
-    path: PathBuf,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -64,11 +63,7 @@ impl MonitorLock {
         file.rewind().map_err(io)?;
         write!(file, "{who} (pid {})", std::process::id()).map_err(io)?;
         file.flush().map_err(io)?;
-        Ok(MonitorLock { _file: file, path })
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
+        Ok(MonitorLock { _file: file })
     }
 }
 
