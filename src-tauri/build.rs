@@ -13,6 +13,7 @@ const COMMANDS: &[&str] = &[
     "markets",
     "preferences",
     "set_preference",
+    "set_tray_coins",
     "ui_ready",
     "alerts",
     "alert_save",

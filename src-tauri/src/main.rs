@@ -1,18 +1,238 @@
-//! `coinlytics`: one binary, one entry point. With no subcommand it opens the
-//! desktop window; every subcommand runs the same engine headless.
+//! `coinlytics-desktop`: the window and the tray. `coinlytics` with no
+//! subcommand starts it (with `--hidden` at login); it reads its settings
+//! from the config file and `COINLYTICS_*` variables like every command.
+//! Thin: every command calls the engine's application layer; engine events
+//! are forwarded to the window and the tray as they come.
 
-mod alerting;
-mod cli;
-mod gui;
+mod alerts;
+mod commands;
+#[cfg(test)]
+mod ipc_types;
+mod state;
+mod tray;
 
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
 
-use clap::Parser;
+use coinlytics_engine::Engine;
+use coinlytics_engine::config::{Overrides, Settings};
+use coinlytics_engine::logging::{self, Stderr};
+use coinlytics_engine::market::MarketEvent;
+use tauri::{Emitter, Manager, WindowEvent};
+
+use state::AppState;
+
+/// The event the window listens to for market updates and failures.
+pub const MARKET_EVENT: &str = "market";
 
 fn main() -> ExitCode {
-    let args = cli::Args::parse();
-    match args.command {
-        None => gui::run(&args.globals, args.hidden),
-        Some(command) => cli::run(&args.globals, command),
+    let started = Instant::now();
+    let mut hidden = false;
+    for arg in std::env::args().skip(1) {
+        match arg.as_str() {
+            "--hidden" => hidden = true,
+            other => {
+                eprintln!(
+                    "coinlytics-desktop: unknown argument '{other}'; start the window with                      `coinlytics` (it takes the settings' flags), or `coinlytics --hidden`"
+                );
+                return ExitCode::from(2);
+            }
+        }
     }
+    run(started, hidden)
+}
+
+/// Whether a graphical session is reachable; GTK would abort without one.
+fn has_display() -> bool {
+    if !cfg!(target_os = "linux") {
+        return true;
+    }
+    ["DISPLAY", "WAYLAND_DISPLAY"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
+}
+
+/// The single-instance name on the session bus: one running app per data
+/// directory, so a second launch on the same data focuses the first, while
+/// separate data directories (other profiles, tests) run side by side.
+fn instance_id(settings: &Settings) -> String {
+    let dir = std::path::absolute(&settings.data_dir).unwrap_or_else(|_| settings.data_dir.clone());
+    // FNV-1a: stable across builds and Rust versions, unlike std's hasher.
+    let hash = dir
+        .as_os_str()
+        .as_encoded_bytes()
+        .iter()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+        });
+    format!("app.coinlytics.desktop.d{hash:016x}")
+}
+
+/// A table of prices needs no GPU layers, and WebKitGTK's compositing mode
+/// costs a scrolling page about 90 MiB (GL contexts, llvmpipe where there is
+/// no GPU, tile buffers): BENCHMARKS.md. A user who sets the variable, even
+/// to 0, keeps their choice.
+#[allow(unsafe_code)]
+fn paint_without_gpu_compositing() {
+    const VAR: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
+    if cfg!(target_os = "linux") && std::env::var_os(VAR).is_none() {
+        // SAFETY: called first thing in `run`, while the process has one
+        // thread: nothing reads the environment concurrently.
+        unsafe { std::env::set_var(VAR, "1") };
+    }
+}
+
+fn run(started: Instant, hidden: bool) -> ExitCode {
+    paint_without_gpu_compositing();
+    if !has_display() {
+        eprintln!(
+            "coinlytics: no display (DISPLAY and WAYLAND_DISPLAY are unset), so the window cannot open.\n\
+             The headless commands work without one: `coinlytics watch`, `coinlytics prices`, \
+             `coinlytics --help` for the rest."
+        );
+        return ExitCode::from(2);
+    }
+    let settings = match Settings::load(&Overrides::default()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("coinlytics: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let _logs = logging::init(&settings, Stderr::Errors);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("coinlytics: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    tauri::async_runtime::set(runtime.handle().clone());
+    // The engine spawns its tasks with tokio::spawn, from Tauri's main thread too.
+    let _runtime_context = runtime.enter();
+    // A store that cannot open (damaged, locked) is shown in the window, not
+    // only on a stderr the user may never see.
+    let engine = Engine::open(settings.clone()).map(Arc::new).map_err(|e| {
+        tracing::error!(error = %e, "engine failed to open");
+        e.body()
+    });
+    let state = AppState::new(engine.clone(), started);
+    tracing::debug!(since_start_ms = state.since_start_ms(), "engine open");
+    let app = tauri::Builder::default()
+        // First, so a second instance exits before it builds anything.
+        .plugin(
+            tauri_plugin_single_instance::Builder::new()
+                .dbus_id(instance_id(&settings))
+                .callback(|app, _args, _cwd| {
+                    tracing::info!("a second launch asked for the dashboard");
+                    tray::show_dashboard(app);
+                })
+                .build(),
+        )
+        .plugin(
+            tauri_plugin_autostart::Builder::new()
+                .arg("--hidden")
+                .build(),
+        )
+        .manage(state)
+        .invoke_handler(tauri::generate_handler![
+            commands::dashboard,
+            commands::refresh,
+            commands::search_coins,
+            commands::watchlist_add,
+            commands::watchlist_remove,
+            commands::watchlist_reorder,
+            commands::currencies,
+            commands::set_currency,
+            commands::markets,
+            commands::preferences,
+            commands::set_preference,
+            commands::set_tray_coins,
+            commands::ui_ready,
+            alerts::alerts,
+            alerts::alert_save,
+            alerts::alert_remove,
+            alerts::alert_set_enabled,
+            alerts::alerts_acknowledge,
+            alerts::email_settings,
+            alerts::email_save,
+            alerts::email_set_password,
+            alerts::email_clear_password,
+            alerts::email_test,
+        ])
+        .setup(move |app| {
+            let state = app.state::<AppState>();
+            tracing::debug!(since_start_ms = state.since_start_ms(), "setup");
+            if let Ok(engine) = &engine {
+                forward_market_events(app.handle().clone(), engine.clone());
+                state.resume(engine.clone());
+                alerts::start(app.handle(), engine.clone());
+                // Search runs over the stored coin list; keep it a day fresh.
+                let engine = engine.clone();
+                tauri::async_runtime::spawn(async move {
+                    if let Err(e) = engine.ensure_coin_list().await {
+                        tracing::warn!(error = %e, "cannot refresh the coin list");
+                    }
+                });
+            }
+            tray::create(app.handle())?;
+            tracing::debug!(since_start_ms = state.since_start_ms(), "tray created");
+            if !hidden {
+                tray::show_dashboard(app.handle());
+            }
+            Ok(())
+        })
+        .on_window_event(|window, event| {
+            // Closing the window keeps the app in the tray (unless the user
+            // turned that off); Quit is in the tray menu.
+            if let WindowEvent::CloseRequested { api, .. } = event {
+                let state = window.state::<AppState>();
+                if state.engine().is_ok_and(|e| e.settings().close_to_tray) {
+                    api.prevent_close();
+                    let _ = window.hide();
+                }
+            }
+        })
+        .build(tauri::generate_context!());
+    match app {
+        Ok(app) => {
+            app.run(|_, _| {});
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("coinlytics: the window failed to start: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Sends every market event to the window and the tray, in order.
+fn forward_market_events(app: tauri::AppHandle, engine: Arc<Engine>) {
+    let mut events = engine.subscribe();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            match events.recv().await {
+                Ok(event) => {
+                    if let MarketEvent::Updated(snap) = &event {
+                        tray::on_update(&app, snap);
+                    }
+                    if let MarketEvent::Failed { .. } = &event {
+                        tray::on_failure(&app);
+                    }
+                    if let Err(e) = app.emit(MARKET_EVENT, &event) {
+                        tracing::warn!(error = %e, "cannot forward a market event to the window");
+                    }
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                    tracing::debug!(skipped = n, "window fell behind the market");
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+            }
+        }
+    });
 }

@@ -11,32 +11,31 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use coinlytics_engine::Engine;
-use coinlytics_engine::alerts::lock::MonitorLock;
-use coinlytics_engine::alerts::monitor::Monitor;
 use coinlytics_engine::alerts::notify::DesktopNotifier;
-use coinlytics_engine::alerts::rule::{Channels, Condition, RuleSpec};
-use coinlytics_engine::config::{Overrides, Settings};
+use coinlytics_engine::app::alerts::RuleInput;
+use coinlytics_engine::config::{Key, Overrides, Settings};
+use coinlytics_engine::model::alert::{Channels, Condition};
 use coinlytics_engine::model::{QuoteRequest, Selection};
+use coinlytics_engine::testing;
 use coinlytics_tests::{FakeCoinGecko, NotificationServer, PrivateBus, SmtpSink};
-use rust_decimal::Decimal;
 
 const WAIT: Duration = Duration::from_secs(10);
 
-fn spec(condition: Condition, level: i64, band: &str, cooldown_secs: u32, email: bool) -> RuleSpec {
-    RuleSpec {
-        coin_id: "bitcoin".into(),
-        currency: "usd".into(),
-        condition,
-        level: Decimal::from(level),
-        window_secs: condition.is_move().then_some(3600),
+fn spec(
+    condition: Condition,
+    level: i64,
+    band: &str,
+    cooldown_secs: u32,
+    email: bool,
+) -> RuleInput {
+    RuleInput {
+        band_pct: Some(band.into()),
+        cooldown: Some(format!("{cooldown_secs}s")),
         channels: Channels {
             desktop: true,
             email,
         },
-        note: String::new(),
-        once: false,
-        band_pct: band.parse().expect("band"),
-        cooldown_secs,
+        ..testing::rule_input("bitcoin", condition, &level.to_string())
     }
 }
 
@@ -64,31 +63,26 @@ async fn paths(bus: &PrivateBus) {
     let mut settings = Settings::load(&Overrides {
         config_file: Some(dir.path().join("config.toml")),
         values: vec![
-            ("data_dir", dir.path().join("data").display().to_string()),
-            ("coingecko_url", fake.base_url()),
-            ("requests_per_minute", "6000".into()),
-            ("currency", "usd".into()),
+            (Key::DataDir, dir.path().join("data").display().to_string()),
+            (Key::CoingeckoUrl, fake.base_url()),
+            (Key::RequestsPerMinute, "6000".into()),
+            (Key::Currency, "usd".into()),
         ],
     })
     .expect("settings");
-    for (k, v) in [
-        ("email.smtp_host", "127.0.0.1".to_string()),
-        ("email.security", "none".into()),
-        ("email.smtp_port", smtp.port().to_string()),
-        ("email.from", "alerts@example.com".into()),
-        ("email.to", "me@example.com".into()),
-    ] {
-        settings.set_and_save(k, &v).expect("email setting");
-    }
+    settings
+        .set_many(&[
+            (Key::EmailSmtpHost, "127.0.0.1".to_string()),
+            (Key::EmailSecurity, "none".into()),
+            (Key::EmailSmtpPort, smtp.port().to_string()),
+            (Key::EmailFrom, "alerts@example.com".into()),
+            (Key::EmailTo, "me@example.com".into()),
+        ])
+        .expect("email settings");
     let engine = Arc::new(Engine::open(settings.clone()).expect("engine"));
-    let lock = MonitorLock::try_acquire(&settings.data_dir, "the test").expect("lock");
-    let mailer = Arc::new(engine.mailer().expect("mailer"));
-    let monitor = Monitor::start(
-        engine.clone(),
-        lock,
-        Arc::new(DesktopNotifier::new(None, None)),
-        mailer,
-    );
+    let monitor = engine
+        .start_monitor_with("the test", Arc::new(DesktopNotifier::new(None, None)))
+        .expect("monitor");
     let req = QuoteRequest {
         selection: Selection::Coins(vec!["bitcoin".into()]),
         currency: "usd".into(),
@@ -113,7 +107,7 @@ async fn paths(bus: &PrivateBus) {
 
     // Above 100 with the default band (0.5 %: re-arms below 99.5).
     let above = engine
-        .alert_add(spec(Condition::Above, 100, "0.5", 0, true))
+        .alert_save(None, &spec(Condition::Above, 100, "0.5", 0, true))
         .await
         .expect("rule");
     for p in [99.0, 100.2, 101.0, 99.8, 100.5] {
@@ -133,18 +127,22 @@ async fn paths(bus: &PrivateBus) {
     assert_eq!(
         mails
             .iter()
-            .map(|m| m.message_id.starts_with(&format!("<alert-{}-", above.id)))
+            .map(|m| m
+                .message_id
+                .starts_with(&format!("<alert-{}-", above.rule.id)))
             .filter(|x| *x)
             .count(),
         2
     );
     assert_ne!(mails[0].message_id, mails[1].message_id);
-    engine.alert_set_enabled(above.id, false).expect("disable");
+    engine
+        .alert_set_enabled(above.rule.id, false)
+        .expect("disable");
 
     // Below 90 with no band and a 3 s cooldown: a second crossing inside
     // the cooldown waits, and fires when it ends if still beyond.
     engine
-        .alert_add(spec(Condition::Below, 90, "0", 3, false))
+        .alert_save(None, &spec(Condition::Below, 90, "0", 3, false))
         .await
         .expect("rule");
     step(89.0).await;
@@ -164,7 +162,7 @@ async fn paths(bus: &PrivateBus) {
 
     // A rule created while the price is already beyond fires once, at once.
     engine
-        .alert_add(spec(Condition::Below, 95, "0.5", 0, false))
+        .alert_save(None, &spec(Condition::Below, 95, "0.5", 0, false))
         .await
         .expect("rule");
     step(89.7).await;

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use coinlytics_engine::config::ApiPlan;
+use coinlytics_engine::error::ErrorKind;
 use coinlytics_engine::market::{Market, MarketEvent};
 use coinlytics_engine::model::{QuoteRequest, Selection};
 use coinlytics_engine::provider::{CoinGecko, HttpOptions, PriceProvider};
@@ -128,7 +129,8 @@ async fn a_429_asking_too_long_a_wait_fails_at_once() {
         .refresh(&top(10))
         .await
         .expect_err("will not wait an hour");
-    assert_eq!(err.kind(), "provider_rate_limited");
+    assert_eq!(err.kind(), ErrorKind::RateLimited);
+    assert!(err.to_string().contains("rate limited (HTTP 429)"), "{err}");
     assert!(err.to_string().contains("asked to wait 3600 s"), "{err}");
     assert!(started.elapsed() < Duration::from_secs(2));
 }
@@ -167,7 +169,7 @@ async fn malformed_json_leaves_stored_prices_untouched_and_names_the_endpoint() 
     for fault in [Fault::Truncated, Fault::WrongTypes] {
         s.fake.push_fault(fault);
         let err = s.market.refresh(&top(20)).await.expect_err("malformed");
-        assert_eq!(err.kind(), "provider_malformed");
+        assert_eq!(err.kind(), ErrorKind::Upstream);
         assert!(
             err.to_string()
                 .starts_with("CoinGecko /coins/markets: malformed answer"),
@@ -180,7 +182,7 @@ async fn malformed_json_leaves_stored_prices_untouched_and_names_the_endpoint() 
         );
         match events.recv().await.expect("event") {
             MarketEvent::Failed { kind, source, .. } => {
-                assert_eq!((kind, source), ("provider_malformed", "CoinGecko"));
+                assert_eq!((kind, source), (ErrorKind::Upstream, "CoinGecko"));
             }
             other => panic!("expected a failure event, got {other:?}"),
         }
@@ -199,7 +201,7 @@ async fn a_stall_past_the_timeout_is_a_timeout_error() {
     let s = setup().await;
     s.fake.push_fault(Fault::Stall(Duration::from_secs(3)));
     let err = s.market.refresh(&top(5)).await.expect_err("times out");
-    assert_eq!(err.kind(), "provider_timeout", "{err}");
+    assert_eq!(err.kind(), ErrorKind::Offline, "{err}");
     assert!(err.to_string().contains("no answer within 1 s"), "{err}");
 }
 
@@ -323,7 +325,9 @@ async fn next_update(
 
 #[tokio::test]
 async fn the_refresher_ticks_follows_watchlist_edits_and_stops() {
-    use coinlytics_engine::config::{Overrides, Settings};
+    use coinlytics_engine::app::market::DEFAULT_TOP;
+    use coinlytics_engine::config::{Key, Overrides, Settings};
+    use coinlytics_engine::model::CoinId;
     use coinlytics_engine::{Engine, refresher};
 
     let fake = FakeCoinGecko::start().await;
@@ -331,9 +335,9 @@ async fn the_refresher_ticks_follows_watchlist_edits_and_stops() {
     let settings = Settings::load(&Overrides {
         config_file: Some(dir.path().join("config.toml")),
         values: vec![
-            ("data_dir", dir.path().join("data").display().to_string()),
-            ("coingecko_url", fake.base_url()),
-            ("requests_per_minute", "600".into()),
+            (Key::DataDir, dir.path().join("data").display().to_string()),
+            (Key::CoingeckoUrl, fake.base_url()),
+            (Key::RequestsPerMinute, "600".into()),
         ],
     })
     .expect("settings");
@@ -346,11 +350,12 @@ async fn the_refresher_ticks_follows_watchlist_edits_and_stops() {
     let first = next_update(&mut events).await;
     assert_eq!(
         first.quotes.len(),
-        coinlytics_engine::DEFAULT_TOP as usize,
+        DEFAULT_TOP as usize,
         "empty watchlist: top coins"
     );
 
-    engine.watchlist_add("dogecoin").await.expect("add");
+    let doge = CoinId::parse("dogecoin").expect("an id");
+    engine.watchlist_add(&doge).await.expect("add");
     let mut snap = next_update(&mut events).await;
     if snap.quotes.len() != 1 {
         snap = next_update(&mut events).await; // a tick already in flight when we added

@@ -214,7 +214,7 @@ async fn a_crossing_reaches_desktop_and_mailbox_once_and_the_password_stays_in_t
     assert!(
         added
             .stdout
-            .contains("added alert #1: bitcoin above 71000 USD"),
+            .contains("added alert #1: Bitcoin: price rises above $71,000.00"),
         "{added:?}"
     );
 
@@ -474,7 +474,10 @@ async fn alert_rules_from_the_command_line() {
     assert_eq!(rules[1]["currency"], "eur");
     assert_eq!(rules[2]["band_pct"], "1");
     let table = w.run(&["alerts", "ls"]).await.ok().stdout;
-    assert!(table.contains("ethereum falls 5 % within 1h"), "{table}");
+    assert!(
+        table.contains("Ethereum: price falls by 5 % within 1h"),
+        "{table}"
+    );
 
     for bad in [
         &["alerts", "add", "--coin", "bitcoin"][..],

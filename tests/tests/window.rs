@@ -366,6 +366,93 @@ async fn the_dashboard_as_a_user_sees_it() {
     c.close().await.expect("close");
 }
 
+/// Calls window command `cmd` with `args` from the page, as the page does;
+/// returns its error (`{kind, message}`), or panics if it succeeded.
+async fn invoke_err(c: &Client, cmd: &str, args: Value) -> Value {
+    let script = "const [cmd, args, done] = arguments; \
+        window.__TAURI__.core.invoke(cmd, args).then(v => done({ ok: v }), e => done({ err: e }))";
+    let answer = c
+        .execute_async(script, vec![json!(cmd), args])
+        .await
+        .expect("invoke");
+    assert!(
+        answer.get("ok").is_none(),
+        "{cmd} accepted bad input: {answer}"
+    );
+    answer["err"].clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_window_and_the_cli_answer_bad_input_alike() {
+    let fake = FakeCoinGecko::start().await;
+    let user = User::new(&fake.base_url());
+    user.run(&["config", "set", "email.smtp_host", "smtp.example.com"])
+        .await
+        .ok();
+    let (_driver, c) = open_dashboard(&user, &[], &[]).await;
+    let input = |coin: &str, level: &str| {
+        json!({ "id": null, "input": {
+            "coin": coin, "currency": null, "condition": "above", "level": level, "window": null,
+            "channels": { "desktop": true, "email": false }, "note": "", "once": false,
+            "band_pct": null, "cooldown": null,
+        }})
+    };
+    let email_form = json!({ "form": {
+        "smtp_host": "smtp.example.com", "smtp_port": "587", "security": "none",
+        "username": "", "from": "", "to": "",
+    }});
+    let cases: [(&str, Value, &[&str]); 5] = [
+        (
+            "watchlist_add",
+            json!({ "id": "nosuchcoin" }),
+            &["watchlist", "add", "nosuchcoin"],
+        ),
+        (
+            "alert_save",
+            input("nosuchcoin", "1"),
+            &["alerts", "add", "--coin", "nosuchcoin", "--above", "1"],
+        ),
+        (
+            "alert_save",
+            input("bitcoin", "abc"),
+            &["alerts", "add", "--coin", "bitcoin", "--above", "abc"],
+        ),
+        (
+            "set_currency",
+            json!({ "code": "zzz" }),
+            &["config", "set", "currency", "zzz"],
+        ),
+        (
+            "email_save",
+            email_form,
+            &["config", "set", "email.security", "none"],
+        ),
+    ];
+    for (cmd, args, cli) in cases {
+        let window = invoke_err(&c, cmd, args).await;
+        let run = user.run(cli).await;
+        assert_eq!(
+            (window["kind"].as_str(), run.code),
+            (Some("invalid_input"), 2),
+            "{cmd}: {window} / {run:?}"
+        );
+        let message = window["message"].as_str().unwrap_or_default();
+        assert!(!message.is_empty(), "{window}");
+        assert_eq!(
+            run.stderr.trim(),
+            format!("coinlytics: {message}"),
+            "{cmd} and `coinlytics {}` say it alike",
+            cli.join(" ")
+        );
+    }
+    // Nothing bad was saved: the config file has only what was accepted.
+    let config = std::fs::read_to_string(user.config_file()).expect("config file");
+    assert!(
+        !config.contains("zzz") && !config.contains("none"),
+        "{config}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn markets_lists_the_top_250_with_one_click_add() {
     let fake = FakeCoinGecko::start().await;
@@ -434,6 +521,9 @@ async fn settings_switch_start_at_login_and_close_to_tray() {
     let user = User::new(&fake.base_url());
     let home = tempfile::tempdir().expect("home");
     let home_str = home.path().to_str().expect("utf-8 path");
+    user.run(&["watchlist", "add", "bitcoin", "ethereum"])
+        .await
+        .ok();
     let (_driver, c) = open_dashboard(&user, &[("HOME", home_str)], &[]).await;
 
     click(&c, "#open-settings").await;
@@ -504,6 +594,19 @@ async fn settings_switch_start_at_login_and_close_to_tray() {
     let deadline = Instant::now() + Duration::from_secs(10);
     while !entries(&autostart_dir).is_empty() {
         assert!(Instant::now() < deadline, "the autostart entry stayed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The tray ticker: Ethereum alone, saved in the config file.
+    click(&c, "#tray-coin-list input[value=ethereum]").await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !std::fs::read_to_string(user.config_file())
+        .unwrap_or_default()
+        .contains("tray_coins = \"ethereum\"")
+    {
+        assert!(
+            Instant::now() < deadline,
+            "tray_coins never reached the config file"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     click(&c, "#settings-done").await;

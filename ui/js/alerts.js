@@ -1,20 +1,20 @@
 // The Alerts view: the rules, the form that creates and edits them, and
-// what fired with the delivery of each channel. All checks are repeated in
-// Rust; the form only helps.
+// what fired with the delivery of each channel. Rust parses and checks what
+// the form sends, and words what the view shows (rule descriptions, states,
+// deliveries, the conditions the form offers).
 import { api, describe } from "./api.js";
 import * as fmt from "./format.js";
 
+/** @param {string} id */
 const $ = (id) => document.getElementById(id);
 
-const CONDITIONS = {
-  above: { label: "Price rises above", unit: "price" },
-  below: { label: "Price falls below", unit: "price" },
-  move: { label: "Price moves (either way) by", unit: "pct", window: true },
-  move_up: { label: "Price rises by", unit: "pct", window: true },
-  move_down: { label: "Price falls by", unit: "pct", window: true },
-  change_above: { label: "24h change rises to", unit: "pct" },
-  change_below: { label: "24h change falls to", unit: "pct" },
-};
+/**
+ * The rule form, with its named fields.
+ * @typedef {HTMLFormElement & {elements: HTMLFormControlsCollection & {
+ *   coin: HTMLSelectElement, condition: HTMLSelectElement, level: HTMLInputElement, window: HTMLSelectElement,
+ *   currency: HTMLInputElement, desktop: HTMLInputElement, email: HTMLInputElement, repeat: RadioNodeList,
+ *   band_pct: HTMLInputElement, cooldown: HTMLSelectElement, note: HTMLInputElement}}} AlertForm
+ */
 
 const el = (tag, props = {}, ...children) => {
   const e = Object.assign(document.createElement(tag), props);
@@ -22,45 +22,25 @@ const el = (tag, props = {}, ...children) => {
   return e;
 };
 
-function duration(secs) {
-  if (secs % 86400 === 0) return `${secs / 86400}d`;
-  if (secs % 3600 === 0) return `${secs / 3600}h`;
-  if (secs % 60 === 0) return `${secs / 60}m`;
-  return `${secs}s`;
-}
-
-/** "Bitcoin above $71,000.00" */
-export function describeRule(r, coinName) {
-  const c = CONDITIONS[r.condition];
-  const level = c.unit === "price" ? fmt.price(r.level, r.currency) : `${r.level} %`;
-  const window = c.window ? ` within ${duration(r.window_secs)}` : "";
-  return `${coinName(r.coin_id)}: ${c.label.toLowerCase()} ${level}${window}`;
-}
-
-function ruleState(r) {
-  if (!r.enabled) return r.once && r.epoch > 0 ? "Done (fired once)" : "Disabled";
-  if (r.beyond_now && r.armed) return "Fires at the next update";
-  return r.armed ? "Armed" : "Waiting to re-arm";
-}
-
-function deliveryText(d) {
-  if (!d) return "—";
-  if (d.status === "sent") return "Sent";
-  if (d.status === "failed") return "Failed";
-  return d.attempts > 0 ? `Retrying (${d.attempts})` : "Pending";
-}
-
 export class AlertsView {
-  /** @param {{coins: () => {id, name}[], currency: () => string, price: (id) => string|null, onError: (msg) => void, onCount: (n) => void}} ctx */
+  /** @param {{coins: () => Ipc.Coin[], currency: () => string, onError: (msg: string) => void, onCount: (n: number) => void}} ctx */
   constructor(ctx) {
     this.ctx = ctx;
+    /** @type {Ipc.AlertsPage | null} */
     this.page = null;
+    /** @type {number | null} */
     this.editing = null; // id of the rule in the form, or null for a new one
-    const form = $("alert-form");
+    const form = /** @type {AlertForm} */ ($("alert-form"));
     this.form = form;
+    /** @type {Map<Ipc.Condition, Ipc.ConditionInfo>} what the form offers, from Rust with the first page */
+    this.conditions = new Map();
+    /** @type {Ipc.Condition} the condition the form is set to, kept until the options arrive */
+    this.condition = "above";
     const condition = form.elements.condition;
-    condition.replaceChildren(...Object.entries(CONDITIONS).map(([v, c]) => el("option", { value: v, textContent: c.label })));
-    condition.addEventListener("change", () => this.syncForm());
+    condition.addEventListener("change", () => {
+      this.condition = /** @type {Ipc.Condition} */ (condition.value);
+      this.syncForm();
+    });
     form.elements.repeat.forEach((r) => r.addEventListener("change", () => this.syncForm()));
     form.addEventListener("submit", (e) => {
       e.preventDefault();
@@ -78,20 +58,26 @@ export class AlertsView {
     this.resetForm();
   }
 
-  coinName(id) {
-    return this.ctx.coins().find((c) => c.id === id)?.name ?? id;
+  /** @param {Ipc.ConditionInfo[]} conditions */
+  fillConditions(conditions) {
+    if (this.conditions.size > 0) return;
+    for (const c of conditions) this.conditions.set(c.condition, c);
+    this.form.elements.condition.replaceChildren(...conditions.map((c) => el("option", { value: c.condition, textContent: c.label })));
+    this.form.elements.condition.value = this.condition;
+    this.syncForm();
   }
 
   syncForm() {
     const f = this.form.elements;
-    const c = CONDITIONS[f.condition.value];
+    const c = this.conditions.get(this.condition) ?? { price: true, window: false };
     $("alert-window-field").hidden = !c.window;
-    $("alert-level-unit").textContent = c.unit === "price" ? f.currency.value.toUpperCase() : "%";
+    $("alert-level-unit").textContent = c.price ? f.currency.value.toUpperCase() : "%";
     const rearm = f.repeat.value === "rearm";
     f.band_pct.disabled = !rearm;
     f.cooldown.disabled = !rearm;
   }
 
+  /** @param {string} [selected] */
   fillCoins(selected) {
     const coins = this.ctx.coins();
     const select = this.form.elements.coin;
@@ -101,12 +87,16 @@ export class AlertsView {
     if (selected) select.value = selected;
   }
 
-  /** A new rule, optionally prefilled ("alert me" from a watchlist row). */
+  /**
+   * A new rule, optionally prefilled ("alert me" from a watchlist row).
+   * @param {{coin_id?: string, condition?: Ipc.Condition, level?: string, currency?: string}} [prefill]
+   */
   resetForm(prefill = {}) {
     this.editing = null;
     const f = this.form.elements;
     this.fillCoins(prefill.coin_id);
-    f.condition.value = prefill.condition ?? "above";
+    this.condition = prefill.condition ?? "above";
+    f.condition.value = this.condition;
     f.level.value = prefill.level ?? "";
     f.window.value = "3600";
     f.currency.value = prefill.currency ?? this.ctx.currency();
@@ -123,6 +113,7 @@ export class AlertsView {
     this.syncForm();
   }
 
+  /** @param {Ipc.RuleView} r */
   edit(r) {
     this.resetForm({ coin_id: r.coin_id, condition: r.condition, level: r.level, currency: r.currency });
     this.editing = r.id;
@@ -144,28 +135,28 @@ export class AlertsView {
   async save() {
     const f = this.form.elements;
     const message = $("alert-form-message");
-    const c = CONDITIONS[f.condition.value];
-    const spec = {
-      coin_id: f.coin.value,
+    /** @type {Ipc.RuleInput} */
+    const input = {
+      coin: f.coin.value,
       currency: f.currency.value,
-      condition: f.condition.value,
-      level: f.level.value.trim().replace(/,/g, ""),
-      window_secs: c.window ? Number(f.window.value) : null,
+      condition: this.condition,
+      level: f.level.value,
+      window: this.conditions.get(this.condition)?.window ? f.window.value : null,
       channels: { desktop: f.desktop.checked, email: f.email.checked },
       note: f.note.value,
       once: f.repeat.value === "once",
       band_pct: f.band_pct.value.trim() || "0",
-      cooldown_secs: Number(f.cooldown.value),
+      cooldown: f.cooldown.value,
     };
     message.className = "form-message";
     try {
-      const saved = await api.alertSave(this.editing, spec);
+      const saved = await api.alertSave(this.editing, input);
       const what = this.editing ? "Saved" : "Created";
       this.resetForm();
       message.textContent = saved.beyond_now
         ? `${what} alert #${saved.id}. The price is already past this level, so it fires at the next update.`
         : `${what} alert #${saved.id}.`;
-      if (spec.channels.email && !this.page?.email_configured) message.textContent += " E-mail is not set up yet: see Settings.";
+      if (input.channels.email && !this.page?.email_configured) message.textContent += " E-mail is not set up yet: see Settings.";
       await this.load();
     } catch (e) {
       message.className = "form-message error";
@@ -198,15 +189,11 @@ export class AlertsView {
 
   render() {
     const p = this.page;
-    const m = p.monitor;
-    $("alerts-monitor").textContent =
-      m.state === "active" ? "Alerts are watched while Coinlytics runs, in the window or the tray."
-      : m.state === "passive" ? `${m.message}; this window shows them.`
-      : m.state === "failed" ? `Alerts are not being watched: ${m.message}`
-      : "Starting the alert monitor…";
-    $("alerts-monitor").className = m.state === "failed" ? "note error" : "note";
+    this.fillConditions(p.conditions);
+    $("alerts-monitor").textContent = p.monitor.message;
+    $("alerts-monitor").className = p.monitor.state === "failed" ? "note error" : "note";
 
-    const rules = $("alert-rules");
+    const rules = /** @type {HTMLTableElement} */ ($("alert-rules"));
     rules.tBodies[0].replaceChildren(
       ...p.rules.map((r) => {
         const toggle = el("input", { type: "checkbox", checked: r.enabled, title: "Enabled" });
@@ -218,11 +205,11 @@ export class AlertsView {
         remove.setAttribute("aria-label", `Delete alert #${r.id}`);
         remove.addEventListener("click", () => this.run(() => api.alertRemove(r.id)));
         const channels = [r.channels.desktop && "Desktop", r.channels.email && "E-mail"].filter(Boolean).join(", ");
-        const text = el("td", { className: "left" }, el("div", { textContent: describeRule(r, (id) => this.coinName(id)) }));
+        const text = el("td", { className: "left" }, el("div", { textContent: r.description }));
         if (r.note) text.append(el("div", { className: "sym", textContent: r.note }));
         const tr = el("tr", {}, el("td", {}, toggle), text,
           el("td", { className: "left", textContent: channels }),
-          el("td", { className: "left", textContent: ruleState(r) }),
+          el("td", { className: "left", textContent: r.state }),
           el("td", { className: "num", textContent: String(r.epoch) }),
           el("td", { className: "actions" }, edit, remove));
         tr.dataset.id = String(r.id);
@@ -232,17 +219,18 @@ export class AlertsView {
     rules.hidden = p.rules.length === 0;
     $("alert-rules-empty").hidden = p.rules.length > 0;
 
-    const history = $("alert-history");
+    const history = /** @type {HTMLTableElement} */ ($("alert-history"));
     history.tBodies[0].replaceChildren(
       ...p.history.map((h) => {
+        /** @param {Ipc.Delivery | undefined} d */
         const cell = (d) => {
-          const td = el("td", { className: `left delivery ${d?.status ?? ""}`, textContent: deliveryText(d) });
+          const td = el("td", { className: `left delivery ${d?.status ?? ""}`, textContent: d?.label ?? "—" });
           if (d?.last_error && d.status !== "sent") td.title = d.last_error;
           return td;
         };
         const tr = el("tr", { className: h.acknowledged ? "" : "unseen" },
           el("td", { className: "left", textContent: fmt.dateTime(h.fired_at) }),
-          el("td", { className: "left", textContent: `${h.name}: ${CONDITIONS[h.condition].label.toLowerCase()} ${CONDITIONS[h.condition].unit === "price" ? fmt.price(h.level, h.currency) : `${h.level} %`}` }),
+          el("td", { className: "left", textContent: h.description }),
           el("td", { className: "num", textContent: fmt.price(h.price, h.currency) }),
           cell(h.deliveries.desktop), cell(h.deliveries.email));
         tr.dataset.key = h.key;
@@ -255,6 +243,7 @@ export class AlertsView {
     this.ctx.onCount(this.unacknowledged());
   }
 
+  /** @param {() => Promise<unknown>} action */
   async run(action) {
     try {
       await action();

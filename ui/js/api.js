@@ -1,44 +1,141 @@
 // Every call into Rust and every event subscription goes through here.
-const { invoke } = window.__TAURI__.core;
-const { listen } = window.__TAURI__.event;
+// The types of what crosses are in src-tauri/gen/ipc.d.ts (the `Ipc` namespace).
+const { invoke } = /** @type {any} */ (window).__TAURI__.core;
+const { listen } = /** @type {any} */ (window).__TAURI__.event;
 
 export const api = {
+  /** @returns {Promise<Ipc.Dashboard>} */
   dashboard: () => invoke("dashboard"),
+  /** @returns {Promise<void>} */
   refresh: () => invoke("refresh"),
+  /**
+   * @param {string} query
+   * @returns {Promise<Ipc.Coin[]>}
+   */
   searchCoins: (query) => invoke("search_coins", { query }),
+  /**
+   * @param {string} id
+   * @returns {Promise<Ipc.Added>}
+   */
   watchlistAdd: (id) => invoke("watchlist_add", { id }),
+  /**
+   * @param {string} id
+   * @returns {Promise<Ipc.Coin>} the coin removed
+   */
   watchlistRemove: (id) => invoke("watchlist_remove", { id }),
+  /**
+   * @param {string[]} ids
+   * @returns {Promise<void>}
+   */
   watchlistReorder: (ids) => invoke("watchlist_reorder", { ids }),
+  /** @returns {Promise<string[]>} */
   currencies: () => invoke("currencies"),
+  /**
+   * @param {string} code
+   * @returns {Promise<void>}
+   */
   setCurrency: (code) => invoke("set_currency", { code }),
+  /** @returns {Promise<Ipc.Markets>} */
   markets: () => invoke("markets"),
+  /** @returns {Promise<Ipc.Preferences>} */
   preferences: () => invoke("preferences"),
-  /** key: "close_to_tray" | "autostart" */
+  /**
+   * key: "close_to_tray" | "autostart"
+   * @param {Ipc.Preference} key
+   * @param {boolean} value
+   * @returns {Promise<void>}
+   */
   setPreference: (key, value) => invoke("set_preference", { key, value }),
-  /** Logs the first painted dashboard (the start-up benchmark's mark) and the page's own marks. */
+  /**
+   * The tray ticker's coins, in order (at most 5; none: the first three).
+   * @param {string[]} ids
+   * @returns {Promise<void>}
+   */
+  setTrayCoins: (ids) => invoke("set_tray_coins", { ids }),
+  /**
+   * Logs the first painted dashboard (the start-up benchmark's mark) and the page's own marks.
+   * @param {Ipc.UiMarks} marks
+   * @returns {Promise<void>}
+   */
   uiReady: (marks) => invoke("ui_ready", { marks }),
+  /** @returns {Promise<Ipc.AlertsPage>} */
   alerts: () => invoke("alerts"),
-  /** `id` null creates a rule; `spec` is a RuleSpec (see alerts/rule.rs). */
-  alertSave: (id, spec) => invoke("alert_save", { id, spec }),
+  /**
+   * `id` null creates a rule. Rust parses and checks every field of `input`.
+   * @param {number | null} id
+   * @param {Ipc.RuleInput} input
+   * @returns {Promise<Ipc.RuleView>}
+   */
+  alertSave: (id, input) => invoke("alert_save", { id, input }),
+  /**
+   * @param {number} id
+   * @returns {Promise<void>}
+   */
   alertRemove: (id) => invoke("alert_remove", { id }),
+  /**
+   * @param {number} id
+   * @param {boolean} enabled
+   * @returns {Promise<Ipc.RuleView>}
+   */
   alertSetEnabled: (id, enabled) => invoke("alert_set_enabled", { id, enabled }),
+  /** @returns {Promise<void>} */
   alertsAcknowledge: () => invoke("alerts_acknowledge"),
+  /** @returns {Promise<Ipc.EmailStatus>} */
   emailSettings: () => invoke("email_settings"),
+  /**
+   * @param {Ipc.EmailForm} form
+   * @returns {Promise<Ipc.EmailSettings>}
+   */
   emailSave: (form) => invoke("email_save", { form }),
-  /** The password only goes to Rust, into the OS keyring; it never comes back. */
+  /**
+   * The password only goes to Rust, into the OS keyring; it never comes back.
+   * @param {string} password
+   * @returns {Promise<void>}
+   */
   emailSetPassword: (password) => invoke("email_set_password", { password }),
+  /** @returns {Promise<boolean>} whether a password was stored */
   emailClearPassword: () => invoke("email_clear_password"),
+  /** @returns {Promise<string[]>} the recipients */
   emailTest: () => invoke("email_test"),
-  /** Each firing ({type: "fired", ...}) and delivery ({type: "delivery", ...}). */
+  /**
+   * Each firing ({type: "fired", ...}) and delivery ({type: "delivery", ...}).
+   * @param {(event: Ipc.AlertEvent) => void} handler
+   * @returns {Promise<() => void>} unsubscribes
+   */
   onAlert: (handler) => listen("alert", (e) => handler(e.payload)),
-  /** A notification was clicked: show this coin. */
+  /**
+   * A notification was clicked: show this coin.
+   * @param {(coinId: string) => void} handler
+   * @returns {Promise<() => void>} unsubscribes
+   */
   onOpenCoin: (handler) => listen("open-coin", (e) => handler(e.payload)),
-  /** Calls `handler` with each market event: {type: "updated", ...snapshot} or {type: "failed", ...}. */
+  /**
+   * Calls `handler` with each market event: {type: "updated", ...snapshot} or {type: "failed", ...}.
+   * @param {(event: Ipc.MarketEvent) => void} handler
+   * @returns {Promise<() => void>} unsubscribes
+   */
   onMarket: (handler) => listen("market", (e) => handler(e.payload)),
 };
 
-/** A sentence for the user from an IPC error ({kind, message}) or anything thrown. */
+/**
+ * A sentence for the user from an IPC error ({kind, message}: Ipc.ErrorBody) or anything thrown.
+ * @param {unknown} err
+ * @returns {string}
+ */
 export function describe(err) {
-  if (err && typeof err === "object" && "message" in err) return err.message;
+  if (err && typeof err === "object" && "message" in err) return /** @type {string} */ (err.message);
   return String(err);
 }
+
+/**
+ * The kind of an IPC error ("offline", "invalid_input", …), or null for anything else thrown.
+ * @param {unknown} err
+ * @returns {Ipc.ErrorKind | null}
+ */
+export function kindOf(err) {
+  if (err && typeof err === "object" && "kind" in err && typeof err.kind === "string") return /** @type {Ipc.ErrorKind} */ (err.kind);
+  return null;
+}
+
+/** Kinds that mean the price source cannot answer now: the prices shown are stale. */
+export const SOURCE_DOWN = ["offline", "rate_limited", "upstream"];

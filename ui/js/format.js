@@ -10,19 +10,34 @@ export const locale = (() => {
   }
   return "en-US";
 })();
+/** @type {Map<string, any>} */
 const cache = new Map();
 
+/**
+ * @template T
+ * @param {string} key
+ * @param {() => T} make
+ * @returns {T}
+ */
 function formatter(key, make) {
   if (!cache.has(key)) cache.set(key, make());
   return cache.get(key);
 }
 
-/** Intl options naming `currency`, or null when Intl cannot (codes that are not 3 letters, e.g. "sats"). */
+/**
+ * Intl options naming `currency`, or null when Intl cannot (codes that are not 3 letters, e.g. "sats").
+ * @param {string} currency
+ * @returns {Intl.NumberFormatOptions | null}
+ */
 function currencyStyle(currency) {
   return /^[a-z]{3}$/i.test(currency) ? { style: "currency", currency: currency.toUpperCase() } : null;
 }
 
-/** A price: cents at 1 and above, four significant digits below (0.00002231). */
+/**
+ * A price: cents at 1 and above, four significant digits below (0.00002231).
+ * @param {string | number | null} value a Decimal as Rust sends it (a string)
+ * @param {string} currency
+ */
 export function price(value, currency) {
   const n = Number(value);
   if (!Number.isFinite(n)) return "—";
@@ -33,7 +48,11 @@ export function price(value, currency) {
   return style ? f.format(n) : `${f.format(n)} ${currency.toUpperCase()}`;
 }
 
-/** Large amounts: $1.32T, $31.3B. */
+/**
+ * Large amounts: $1.32T, $31.3B.
+ * @param {string | number | null | undefined} value
+ * @param {string} currency
+ */
 export function compact(value, currency) {
   if (value === null || value === undefined) return "—";
   const n = Number(value);
@@ -43,24 +62,32 @@ export function compact(value, currency) {
   return style ? f.format(n) : `${f.format(n)} ${currency.toUpperCase()}`;
 }
 
-/** +1.23 % / −0.50 %; null as a dash. */
+/**
+ * +1.23 % / −0.50 %; null as a dash.
+ * @param {number | null | undefined} value
+ */
 export function percent(value) {
   if (value === null || value === undefined) return "—";
   const f = formatter("pct", () => new Intl.NumberFormat(locale, { style: "percent", minimumFractionDigits: 2, maximumFractionDigits: 2, signDisplay: "exceptZero" }));
   return f.format(value / 100);
 }
 
+/** @param {string} iso an RFC 3339 date-time */
 export function time(iso) {
   const f = formatter("time", () => new Intl.DateTimeFormat(locale, { timeStyle: "medium" }));
   return f.format(new Date(iso));
 }
 
-/** A date and time, for the alert history: "Nov 24, 2026, 8:31:02 PM". */
+/**
+ * A date and time, for the alert history: "Nov 24, 2026, 8:31:02 PM".
+ * @param {number} ms unix ms
+ */
 export function dateTime(ms) {
   const f = formatter("datetime", () => new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "medium" }));
   return f.format(new Date(ms));
 }
 
+/** @param {number | null | undefined} value */
 export function trendClass(value) {
   if (value === null || value === undefined || value === 0) return "flat";
   return value > 0 ? "up" : "down";

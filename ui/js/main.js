@@ -1,14 +1,19 @@
 // The dashboard: the watchlist and Markets views, live from market events.
-import { api, describe } from "./api.js";
+import { api, describe, kindOf, SOURCE_DOWN } from "./api.js";
 import * as fmt from "./format.js";
 import { QuoteTable } from "./table.js";
 import { setupSearch } from "./search.js";
 import { setupSettings } from "./settings.js";
 import { AlertsView } from "./alerts.js";
 
+/** @param {string} id */
 const $ = (id) => document.getElementById(id);
 const scriptMs = performance.now();
 
+/**
+ * @type {{currency: string, watchlist: Ipc.Coin[], quotes: Map<string, Ipc.Quote>, markets: Ipc.Quote[],
+ *   updatedAt: string | null, failure: string | null, view: string}}
+ */
 const state = {
   currency: "usd",
   watchlist: [], // coins, in the user's order
@@ -19,10 +24,14 @@ const state = {
   view: "watchlist",
 };
 
+/** @type {QuoteTable} */
 let watchTable;
+/** @type {QuoteTable} */
 let marketTable;
+/** @type {AlertsView} */
 let alertsView;
 
+/** @param {number} n */
 function setAlertBadge(n) {
   const badge = $("alerts-badge");
   badge.hidden = n === 0;
@@ -30,12 +39,29 @@ function setAlertBadge(n) {
   badge.setAttribute("aria-label", `${n} new`);
 }
 
+/** @param {string} message */
 function showError(message) {
   $("error").textContent = message;
-  clearTimeout(showError.timer);
-  showError.timer = setTimeout(() => ($("error").textContent = ""), 8000);
+  clearTimeout(/** @type {any} */ (showError).timer);
+  /** @type {any} */ (showError).timer = setTimeout(() => ($("error").textContent = ""), 8000);
 }
 
+/**
+ * An IPC failure, shown by its kind: a price source that cannot answer
+ * marks the prices stale in the banner; anything else is a message.
+ * @param {unknown} err
+ */
+function fail(err) {
+  const kind = kindOf(err);
+  if (kind && SOURCE_DOWN.includes(kind)) {
+    state.failure = describe(err);
+    renderStatus();
+  } else {
+    fail(err);
+  }
+}
+
+/** @returns {import("./table.js").QuoteRow[]} */
 function watchlistRows() {
   return state.watchlist.map(
     (c) => state.quotes.get(c.id) ?? { coin_id: c.id, symbol: c.symbol, name: c.name, currency: state.currency, has_quote: false, sparkline_7d: [] },
@@ -67,36 +93,40 @@ function renderStatus() {
   $("updated").textContent = state.updatedAt ? `Updated ${fmt.time(state.updatedAt)}` : "Waiting for prices…";
 }
 
+/** @param {string} id */
 async function addCoin(id) {
   try {
-    const coin = await api.watchlistAdd(id);
+    const { coin } = await api.watchlistAdd(id);
     if (!state.watchlist.some((c) => c.id === coin.id)) state.watchlist.push(coin);
     renderWatchlist();
     if (state.view === "markets") renderMarkets();
   } catch (e) {
-    showError(describe(e));
+    fail(e);
   }
 }
 
+/** @param {import("./table.js").QuoteRow} q */
 async function removeCoin(q) {
   try {
     await api.watchlistRemove(q.coin_id);
     state.watchlist = state.watchlist.filter((c) => c.id !== q.coin_id);
     renderWatchlist();
   } catch (e) {
-    showError(describe(e));
+    fail(e);
   }
 }
 
+/** @param {Ipc.MarketEvent} ev */
 function onMarket(ev) {
   if (ev.type === "updated") {
     if (ev.currency !== state.currency) return;
-    if (ev.request.selection.coins) {
+    // Selection is {coins} or {top}: read each as possibly missing.
+    if (/** @type {{coins?: string[], top?: number}} */ (ev.request.selection).coins) {
       for (const q of ev.quotes) state.quotes.set(q.coin_id, q);
       state.updatedAt = ev.fetched_at;
       state.failure = null;
       renderWatchlist();
-    } else if (ev.request.selection.top) {
+    } else if (/** @type {{coins?: string[], top?: number}} */ (ev.request.selection).top) {
       state.markets = ev.quotes;
       if (state.view === "markets") renderMarkets();
       if (state.watchlist.length === 0) {
@@ -110,9 +140,10 @@ function onMarket(ev) {
   renderStatus();
 }
 
+/** @param {string} view "watchlist", "markets" or "alerts" */
 async function showView(view) {
   state.view = view;
-  for (const tab of document.querySelectorAll("[role=tab]")) tab.setAttribute("aria-selected", String(tab.dataset.view === view));
+  for (const tab of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll("[role=tab]"))) tab.setAttribute("aria-selected", String(tab.dataset.view === view));
   $("view-watchlist").hidden = view !== "watchlist";
   $("view-markets").hidden = view !== "markets";
   $("view-alerts").hidden = view !== "alerts";
@@ -120,7 +151,7 @@ async function showView(view) {
     alertsView.prepare();
     await alertsView.load();
     // Seen: the tray's mark goes; rows stay marked until the next visit.
-    if (alertsView.unacknowledged() > 0) api.alertsAcknowledge().then(() => setAlertBadge(0), (e) => showError(describe(e)));
+    if (alertsView.unacknowledged() > 0) api.alertsAcknowledge().then(() => setAlertBadge(0), (e) => fail(e));
   }
   if (view === "markets") {
     renderMarkets();
@@ -131,18 +162,18 @@ async function showView(view) {
       renderMarkets();
       renderStatus();
     } catch (e) {
-      showError(describe(e));
+      fail(e);
     }
   }
 }
 
 async function loadCurrencies() {
-  const select = $("currency");
+  const select = /** @type {HTMLSelectElement} */ ($("currency"));
   let codes = [state.currency];
   try {
     codes = await api.currencies();
   } catch (e) {
-    showError(describe(e));
+    fail(e);
   }
   let names;
   try {
@@ -168,15 +199,15 @@ async function loadCurrencies() {
 }
 
 async function start() {
-  watchTable = new QuoteTable($("watchlist-table"), {
+  watchTable = new QuoteTable(/** @type {HTMLTableElement} */ ($("watchlist-table")), {
     kind: "watchlist",
     action: (q) => ({ label: "Remove", run: () => removeCoin(q) }),
     alert: (q) => {
       showView("alerts");
       alertsView.resetForm({ coin_id: q.coin_id, condition: "above", level: q.has_quote === false ? "" : q.price, currency: q.currency });
-      document.querySelector("#alert-form [name=level]").focus();
+      /** @type {HTMLInputElement} */ (document.querySelector("#alert-form [name=level]")).focus();
     },
-    onReorder: (ids) => api.watchlistReorder(ids).catch((e) => showError(describe(e))),
+    onReorder: (ids) => api.watchlistReorder(ids).catch((e) => fail(e)),
   });
   alertsView = new AlertsView({
     coins: () => state.watchlist,
@@ -184,21 +215,21 @@ async function start() {
     onError: showError,
     onCount: setAlertBadge,
   });
-  marketTable = new QuoteTable($("markets-table"), {
+  marketTable = new QuoteTable(/** @type {HTMLTableElement} */ ($("markets-table")), {
     kind: "markets",
     action: (q) =>
       state.watchlist.some((c) => c.id === q.coin_id)
         ? { label: "Added", run: () => {}, disabled: true }
         : { label: "Add", run: () => addCoin(q.coin_id) },
   });
-  for (const tab of document.querySelectorAll("[role=tab]")) tab.addEventListener("click", () => showView(tab.dataset.view));
+  for (const tab of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll("[role=tab]"))) tab.addEventListener("click", () => showView(tab.dataset.view));
   $("go-markets").addEventListener("click", (e) => {
     e.preventDefault();
     showView("markets");
   });
-  $("retry").addEventListener("click", () => api.refresh().catch((e) => showError(describe(e))));
+  $("retry").addEventListener("click", () => api.refresh().catch((e) => fail(e)));
   $("currency").addEventListener("change", async (e) => {
-    const code = e.target.value;
+    const code = /** @type {HTMLSelectElement} */ (e.target).value;
     try {
       await api.setCurrency(code);
       state.currency = code;
@@ -207,12 +238,12 @@ async function start() {
       renderWatchlist();
       if (state.view === "markets") showView("markets");
     } catch (err) {
-      e.target.value = state.currency;
-      showError(describe(err));
+      /** @type {HTMLSelectElement} */ (e.target).value = state.currency;
+      fail(err);
     }
   });
-  setupSearch({ input: $("search"), list: $("search-results"), onPick: (c) => addCoin(c.id), onError: showError });
-  setupSettings({ button: $("open-settings"), dialog: $("settings"), error: $("settings-error") });
+  setupSearch({ input: /** @type {HTMLInputElement} */ ($("search")), list: $("search-results"), onPick: (c) => addCoin(c.id), onError: showError });
+  setupSettings({ button: $("open-settings"), dialog: /** @type {HTMLDialogElement} */ ($("settings")), error: $("settings-error"), coins: () => state.watchlist });
 
   const [, dashboard] = await Promise.allSettled([api.onMarket(onMarket), api.dashboard()]);
   const dataMs = performance.now();
@@ -252,7 +283,7 @@ async function start() {
   });
   api.onOpenCoin((id) => {
     showView("watchlist");
-    const row = $("watchlist-table").querySelector(`tr[data-id="${CSS.escape(id)}"]`);
+    const row = /** @type {HTMLTableRowElement} */ ($("watchlist-table").querySelector(`tr[data-id="${CSS.escape(id)}"]`));
     if (row) {
       row.scrollIntoView({ block: "center" });
       row.classList.remove("highlight");

@@ -1,7 +1,11 @@
 // Search-as-you-type over the stored coin list; Enter or click adds the coin.
 import { api, describe } from "./api.js";
 
+/**
+ * @param {{input: HTMLInputElement, list: HTMLElement, onPick: (coin: Ipc.Coin) => void, onError: (message: string) => void}} opts
+ */
 export function setupSearch({ input, list, onPick, onError }) {
+  /** @type {Ipc.Coin[]} */
   let results = [];
   let active = -1;
   let seq = 0;
@@ -37,6 +41,7 @@ export function setupSearch({ input, list, onPick, onError }) {
     input.setAttribute("aria-activedescendant", active >= 0 ? `search-opt-${active}` : "");
   };
 
+  /** @param {number} i */
   const pick = (i) => {
     const coin = results[i];
     if (!coin) return;

@@ -3,7 +3,47 @@
 // is only ever sent to Rust (into the OS keyring), never shown or read back.
 import { api, describe } from "./api.js";
 
-export function setupSettings({ button, dialog, error }) {
+/**
+ * The e-mail form, with its named fields.
+ * @typedef {HTMLFormElement & {elements: HTMLFormControlsCollection & {[K in keyof Ipc.EmailForm | "password"]: HTMLInputElement | HTMLSelectElement}}} EmailFormElement
+ */
+
+/**
+ * A checkbox per watched coin, ticked for the tray's chosen ones.
+ * @param {HTMLDialogElement} dialog
+ * @param {Ipc.Coin[]} coins
+ * @param {string[]} chosen
+ * @param {HTMLElement} error
+ */
+function renderTrayCoins(dialog, coins, chosen, error) {
+  const list = dialog.querySelector("#tray-coin-list");
+  list.replaceChildren(
+    ...coins.map((c) => {
+      const box = Object.assign(document.createElement("input"), { type: "checkbox", value: c.id, checked: chosen.includes(c.id) });
+      box.addEventListener("change", async () => {
+        const ids = [.../** @type {NodeListOf<HTMLInputElement>} */ (list.querySelectorAll("input:checked"))].map((b) => b.value);
+        error.textContent = "";
+        try {
+          await api.setTrayCoins(ids);
+        } catch (e) {
+          box.checked = !box.checked;
+          error.textContent = describe(e);
+        }
+      });
+      const label = Object.assign(document.createElement("label"), { className: "check" });
+      label.append(box, Object.assign(document.createElement("span"), { textContent: `${c.name} (${c.symbol.toUpperCase()})` }));
+      return label;
+    }),
+  );
+  /** @type {HTMLElement} */ (dialog.querySelector("#tray-coins")).hidden = coins.length === 0;
+}
+
+/**
+ * `coins`: the watchlist now, for the tray ticker's choice.
+ * @param {{button: HTMLElement, dialog: HTMLDialogElement, error: HTMLElement, coins: () => Ipc.Coin[]}} opts
+ */
+export function setupSettings({ button, dialog, error, coins }) {
+  /** @type {Record<Ipc.Preference, HTMLInputElement>} */
   const boxes = {
     close_to_tray: dialog.querySelector("#pref-close-to-tray"),
     autostart: dialog.querySelector("#pref-autostart"),
@@ -13,6 +53,7 @@ export function setupSettings({ button, dialog, error }) {
     try {
       const prefs = await api.preferences();
       for (const [key, box] of Object.entries(boxes)) box.checked = prefs[key];
+      renderTrayCoins(dialog, coins(), prefs.tray_coins, error);
     } catch (e) {
       error.textContent = describe(e);
     }
@@ -24,7 +65,7 @@ export function setupSettings({ button, dialog, error }) {
     box.addEventListener("change", async () => {
       error.textContent = "";
       try {
-        await api.setPreference(key, box.checked);
+        await api.setPreference(/** @type {Ipc.Preference} */ (key), box.checked);
       } catch (e) {
         box.checked = !box.checked;
         error.textContent = describe(e);
@@ -34,9 +75,12 @@ export function setupSettings({ button, dialog, error }) {
   dialog.querySelector("#settings-done").addEventListener("click", () => dialog.close());
 }
 
+/** @type {(keyof Ipc.EmailForm)[]} */
 const EMAIL_FIELDS = ["smtp_host", "smtp_port", "security", "username", "from", "to"];
 
+/** @param {HTMLDialogElement} dialog */
 async function loadEmail(dialog) {
+  /** @type {EmailFormElement} */
   const form = dialog.querySelector("#email-form");
   const message = dialog.querySelector("#email-message");
   message.textContent = "";
@@ -47,19 +91,25 @@ async function loadEmail(dialog) {
     form.elements.password.value = "";
     dialog.querySelector("#email-password-state").textContent =
       page.keyring_error ?? (page.password_stored ? "A password is stored in the OS keyring." : "No password is stored.");
-    dialog.querySelector("#email-clear-password").hidden = !page.password_stored;
+    /** @type {HTMLElement} */ (dialog.querySelector("#email-clear-password")).hidden = !page.password_stored;
   } catch (e) {
     message.textContent = describe(e);
   }
 }
 
+/** @param {HTMLDialogElement} dialog */
 function setupEmail(dialog) {
+  /** @type {EmailFormElement} */
   const form = dialog.querySelector("#email-form");
   const message = dialog.querySelector("#email-message");
   const say = (text, error = false) => {
     message.textContent = text;
     message.className = error ? "form-message error" : "form-message";
   };
+  /**
+   * @param {() => Promise<string>} what
+   * @returns {(e?: Event) => Promise<void>}
+   */
   const act = (what) => async (e) => {
     e?.preventDefault();
     say("");
@@ -70,7 +120,7 @@ function setupEmail(dialog) {
     }
   };
   form.addEventListener("submit", act(async () => {
-    const fields = Object.fromEntries(EMAIL_FIELDS.map((k) => [k, form.elements[k].value.trim()]));
+    const fields = /** @type {Ipc.EmailForm} */ (Object.fromEntries(EMAIL_FIELDS.map((k) => [k, form.elements[k].value.trim()])));
     await api.emailSave(fields);
     const password = form.elements.password.value;
     if (password) await api.emailSetPassword(password);

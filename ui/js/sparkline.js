@@ -1,11 +1,17 @@
 // A 7-day sparkline as a small inline SVG: no chart library needed for a line.
 const NS = "http://www.w3.org/2000/svg";
 
+/**
+ * @param {number[]} points
+ * @param {number} [width]
+ * @param {number} [height]
+ */
 export function sparkline(points, width = 100, height = 30) {
   const svg = document.createElementNS(NS, "svg");
   svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
-  svg.setAttribute("width", width);
-  svg.setAttribute("height", height);
+  // setAttribute turns the numbers into strings.
+  svg.setAttribute("width", /** @type {any} */ (width));
+  svg.setAttribute("height", /** @type {any} */ (height));
   svg.setAttribute("aria-hidden", "true");
   svg.classList.add("spark");
   if (!points || points.length < 2) return svg;

@@ -3,6 +3,15 @@
 import * as fmt from "./format.js";
 import { sparkline } from "./sparkline.js";
 
+/**
+ * A row: a quote (it has no `has_quote`), or a watched coin with no stored
+ * quote yet (`has_quote: false`; then it has no prices).
+ * @typedef {(Ipc.Quote & {has_quote?: true})
+ *   | (Partial<Ipc.Quote> & Pick<Ipc.Quote, "coin_id" | "symbol" | "name" | "currency" | "sparkline_7d"> & {has_quote: false})} QuoteRow
+ */
+
+/** @typedef {{label: string, run: () => void, disabled?: boolean}} RowAction */
+
 const NUMERIC = new Set(["price", "change_1h_pct", "change_24h_pct", "change_7d_pct", "market_cap", "volume_24h", "market_cap_rank"]);
 
 /** A bell: no emoji font is needed to draw it. */
@@ -22,14 +31,17 @@ function bellIcon() {
 export class QuoteTable {
   /**
    * @param {HTMLTableElement} table
-   * @param {{kind: "watchlist"|"markets", action: (quote) => {label: string, run: () => void, disabled?: boolean}, alert?: (quote) => void, onReorder?: (ids: string[]) => void}} opts
+   * @param {{kind: "watchlist"|"markets", action: (quote: QuoteRow) => RowAction, alert?: (quote: QuoteRow) => void, onReorder?: (ids: string[]) => void}} opts
    */
   constructor(table, opts) {
     this.table = table;
     this.body = table.tBodies[0];
     this.opts = opts;
+    /** @type {QuoteRow[]} */
     this.quotes = [];
+    /** @type {{key: string, dir: "asc" | "desc"} | null} */
     this.sort = null; // {key, dir}
+    /** @type {Map<string, any>} */
     this.rows = new Map(); // coin id → its row and cells
     for (const th of table.tHead.rows[0].cells) {
       const key = th.dataset.sort;
@@ -45,6 +57,7 @@ export class QuoteTable {
     if (opts.onReorder) this.enableReorder();
   }
 
+  /** @param {string} key */
   sortBy(key) {
     if (this.sort?.key === key) {
       this.sort = this.sort.dir === "desc" ? { key, dir: "asc" } : null; // third click: back to the user's order
@@ -61,6 +74,7 @@ export class QuoteTable {
     if (!this.sort) return this.quotes;
     const { key, dir } = this.sort;
     const sign = dir === "asc" ? 1 : -1;
+    /** @param {QuoteRow} q */
     const value = (q) => (NUMERIC.has(key) ? (q[key] === null || q[key] === undefined ? null : Number(q[key])) : String(q[key]).toLowerCase());
     return [...this.quotes].sort((a, b) => {
       const x = value(a), y = value(b);
@@ -70,7 +84,10 @@ export class QuoteTable {
     });
   }
 
-  /** Shows `quotes`; prices that moved since they were last shown flash. */
+  /**
+   * Shows `quotes`; prices that moved since they were last shown flash.
+   * @param {QuoteRow[]} quotes
+   */
   update(quotes) {
     this.quotes = quotes;
     this.render();
@@ -98,6 +115,7 @@ export class QuoteTable {
     }
   }
 
+  /** @param {QuoteRow} q */
   rowFor(q) {
     let r = this.rows.get(q.coin_id);
     if (!r) {
@@ -108,6 +126,7 @@ export class QuoteTable {
     return r.tr;
   }
 
+  /** @param {QuoteRow} q */
   createRow(q) {
     const tr = document.createElement("tr");
     tr.dataset.id = q.coin_id;
@@ -149,6 +168,10 @@ export class QuoteTable {
     return r;
   }
 
+  /**
+   * @param {any} r the row and its cells, from createRow
+   * @param {QuoteRow} q
+   */
   fill(r, q) {
     const cur = q.currency;
     r.tr.draggable = this.opts.kind === "watchlist" && !this.sort;
@@ -194,13 +217,13 @@ export class QuoteTable {
   enableReorder() {
     let dragged = null;
     this.body.addEventListener("dragstart", (e) => {
-      dragged = e.target.closest("tr");
+      dragged = /** @type {Element} */ (e.target).closest("tr");
       dragged?.classList.add("dragging");
       e.dataTransfer.effectAllowed = "move";
       e.dataTransfer.setData("text/plain", dragged?.dataset.id ?? "");
     });
     this.body.addEventListener("dragover", (e) => {
-      const over = e.target.closest("tr");
+      const over = /** @type {Element} */ (e.target).closest("tr");
       if (!dragged || !over || over === dragged) return;
       e.preventDefault();
       const after = e.clientY > over.getBoundingClientRect().top + over.offsetHeight / 2;
@@ -212,7 +235,7 @@ export class QuoteTable {
       this.commitOrder();
     });
     this.body.addEventListener("keydown", (e) => {
-      const tr = e.target.closest("tr");
+      const tr = /** @type {Element} */ (e.target).closest("tr");
       if (!tr || !e.altKey || this.sort || !["ArrowUp", "ArrowDown"].includes(e.key)) return;
       e.preventDefault();
       const sibling = e.key === "ArrowUp" ? tr.previousElementSibling : tr.nextElementSibling;
@@ -231,14 +254,21 @@ export class QuoteTable {
   }
 }
 
-/** Sets `el`'s text if it differs; returns whether it did. */
+/**
+ * Sets `el`'s text if it differs; returns whether it did.
+ * @param {Element} el
+ * @param {string} text
+ */
 function setText(el, text) {
   if (el.textContent === text) return false;
   el.textContent = text;
   return true;
 }
 
-/** A letter badge; swapped for the coin's image if it loads (offline it won't). */
+/**
+ * A letter badge; swapped for the coin's image if it loads (offline it won't).
+ * @param {QuoteRow} q
+ */
 function avatar(q) {
   const span = document.createElement("span");
   span.className = "avatar";

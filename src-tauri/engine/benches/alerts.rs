@@ -7,14 +7,13 @@ use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
 use coinlytics_engine::Engine;
-use coinlytics_engine::alerts::Firing;
 use coinlytics_engine::alerts::evaluate::RuleBook;
-use coinlytics_engine::alerts::lock::MonitorLock;
-use coinlytics_engine::alerts::monitor::Monitor;
 use coinlytics_engine::alerts::notify::Notifier;
-use coinlytics_engine::alerts::rule::{Channels, Condition, Rule, RuleSpec};
-use coinlytics_engine::config::{Overrides, Settings};
+use coinlytics_engine::app::alerts::RuleInput;
+use coinlytics_engine::config::{Key, Overrides, Settings};
+use coinlytics_engine::model::alert::{Channels, Condition, Firing, Rule};
 use coinlytics_engine::model::{Quote, QuoteRequest, Selection};
+use coinlytics_engine::testing;
 use criterion::{Criterion, criterion_group, criterion_main};
 use rust_decimal::Decimal;
 use tokio::sync::mpsc;
@@ -24,7 +23,7 @@ const RULES: usize = 10_000;
 const UPDATE: usize = 250;
 
 fn rule(id: usize) -> Rule {
-    let coin = id % COINS;
+    let coin = format!("coin-{:03}", id % COINS);
     let condition = match id % 4 {
         0 => Condition::Above,
         1 => Condition::Below,
@@ -33,47 +32,26 @@ fn rule(id: usize) -> Rule {
     };
     // Levels far from the prices: the common case, nothing crosses.
     let level = match condition {
-        Condition::Above => Decimal::from(1_000_000 + id),
-        Condition::Below => Decimal::from(1 + id % 7),
-        Condition::ChangeBelow => Decimal::from(-50),
-        _ => Decimal::from(20),
+        Condition::Above => (1_000_000 + id).to_string(),
+        Condition::Below => (1 + id % 7).to_string(),
+        Condition::ChangeBelow => "-50".into(),
+        _ => "20".into(),
     };
-    let spec = RuleSpec {
-        coin_id: format!("coin-{coin:03}"),
-        currency: "usd".into(),
-        condition,
-        level,
-        window_secs: condition.is_move().then_some(3600),
-        channels: Channels {
-            desktop: true,
-            email: false,
-        },
-        note: String::new(),
-        once: false,
-        band_pct: Decimal::new(5, 1),
-        cooldown_secs: 0,
-    };
-    Rule::new(id as i64, spec, 0)
+    Rule::new(id as i64, testing::rule_spec(&coin, condition, &level), 0)
 }
 
 fn quote(i: usize, ts: i64) -> Quote {
     let t = Utc.timestamp_opt(ts, 0).single().expect("time");
     Quote {
-        coin_id: format!("coin-{i:03}"),
         symbol: format!("c{i:03}"),
         name: format!("Coin {i:03}"),
-        image: None,
-        currency: "usd".into(),
         price: Decimal::new(6_718_733 + (ts % 100), 2),
-        market_cap: None,
-        volume_24h: None,
         change_1h_pct: Some(0.12),
         change_24h_pct: Some(-3.64),
-        change_7d_pct: None,
         market_cap_rank: Some(i as u32 + 1),
-        sparkline_7d: vec![],
         updated_at: t,
         fetched_at: t,
+        ..testing::quote(&format!("coin-{i:03}"), "1")
     }
 }
 
@@ -123,26 +101,33 @@ fn update_to_notification(c: &mut Criterion) {
         let settings = Settings::load(&Overrides {
             config_file: Some(dir.path().join("config.toml")),
             values: vec![
-                ("data_dir", dir.path().display().to_string()),
-                ("coingecko_url", fake.base_url()),
-                ("requests_per_minute", "10000".into()),
+                (Key::DataDir, dir.path().display().to_string()),
+                (Key::CoingeckoUrl, fake.base_url()),
+                (Key::RequestsPerMinute, "10000".into()),
             ],
         })
         .expect("settings");
         let engine = Arc::new(Engine::open(settings.clone()).expect("engine"));
-        let mut spec = rule(0).spec;
-        spec.coin_id = "bitcoin".into();
-        spec.level = Decimal::from(100);
-        spec.band_pct = Decimal::ZERO;
-        engine.alert_add(spec).await.expect("rule");
+        let input = RuleInput {
+            coin: "bitcoin".into(),
+            currency: None,
+            condition: Condition::Above,
+            level: "100".into(),
+            window: None,
+            channels: Channels {
+                desktop: true,
+                email: false,
+            },
+            note: String::new(),
+            once: false,
+            band_pct: Some("0".into()),
+            cooldown: None,
+        };
+        engine.alert_save(None, &input).await.expect("rule");
         let (tx, rx) = mpsc::unbounded_channel();
-        let lock = MonitorLock::try_acquire(&settings.data_dir, "bench").expect("lock");
-        let monitor = Monitor::start(
-            engine.clone(),
-            lock,
-            Arc::new(Recorder(Mutex::new(tx))),
-            Arc::new(engine.mailer().expect("mailer")),
-        );
+        let monitor = engine
+            .start_monitor_with("bench", Arc::new(Recorder(Mutex::new(tx))))
+            .expect("monitor");
         (fake, engine, rx, monitor)
     });
     let req = QuoteRequest {

@@ -62,13 +62,11 @@ fn history_ingest(c: &mut Criterion) {
 fn quote(i: u32) -> Quote {
     let t = Utc.timestamp_opt(1_700_000_000, 0).single().expect("time");
     Quote {
-        coin_id: format!("coin-{i:03}"),
         symbol: format!("c{i:03}"),
         name: format!("Coin {i:03}"),
         image: Some(format!(
             "https://coin-images.coingecko.com/coins/images/{i}/large/c.png"
         )),
-        currency: "usd".into(),
         price: Decimal::from_str("67187.33").expect("decimal") / Decimal::from(i + 1),
         market_cap: Some(Decimal::from(1_317_802_988_326_u64 / (i as u64 + 1))),
         volume_24h: Some(Decimal::from(31_260_929_299_u64)),
@@ -79,6 +77,7 @@ fn quote(i: u32) -> Quote {
         sparkline_7d: (0..168).map(|h| 67_000.0 + h as f64).collect(),
         updated_at: t,
         fetched_at: t,
+        ..coinlytics_engine::testing::quote(&format!("coin-{i:03}"), "1")
     }
 }
 

@@ -4,6 +4,12 @@
 //! function whatever its origin, so a bad value always names the key, the
 //! value, where it came from and what is allowed.
 //!
+//! Each setting is one item of [`SETTINGS`]: its [`Key`], name, environment
+//! variable, help, [`Kind`] (the parser and its range, from which the
+//! "allowed" text is derived), default, and how it reads and writes the
+//! field of [`Settings`]. Nothing else in the workspace lists settings:
+//! `config get`, the CLI's global flags and the README table follow it.
+//!
 //! Secrets never live here: the CoinGecko API key and the SMTP password are
 //! in the OS keyring (see [`crate::secrets`]); the file only records which
 //! plan the key belongs to and which SMTP account to log in to.
@@ -11,11 +17,16 @@
 //! Keys of a section are written with a dot (`email.smtp_host`) on the
 //! command line and stored in a TOML table (`[email]` / `smtp_host = ...`).
 
+use std::fs::File;
+use std::io::Write;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Serialize;
+
+use crate::error::ErrorKind;
+use crate::model::{CoinId, Currency};
 
 /// Default public CoinGecko API; tests and offline demos point
 /// `coingecko_url` at a server on 127.0.0.1 instead.
@@ -27,9 +38,9 @@ pub const CONFIG_ENV: &str = "COINLYTICS_CONFIG";
 pub enum ConfigError {
     #[error("invalid value '{value}' for {key} (from {origin}): expected {allowed}")]
     Invalid {
-        key: String,
+        key: &'static str,
         value: String,
-        allowed: &'static str,
+        allowed: String,
         origin: String,
     },
     #[error("unknown setting '{key}'; known settings: {known}")]
@@ -68,6 +79,17 @@ pub enum ConfigError {
     NoHome,
 }
 
+impl ConfigError {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            ConfigError::Read { .. } | ConfigError::Write { .. } | ConfigError::NoHome => {
+                ErrorKind::Storage
+            }
+            _ => ErrorKind::InvalidInput,
+        }
+    }
+}
+
 /// Which CoinGecko plan the API key in the keyring belongs to; it decides
 /// the header the key is sent in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -82,17 +104,23 @@ pub enum ApiPlan {
 }
 
 impl ApiPlan {
+    const NAMES: &[&str] = &["none", "demo", "pro"];
+
     pub fn as_str(self) -> &'static str {
-        match self {
-            ApiPlan::None => "none",
-            ApiPlan::Demo => "demo",
-            ApiPlan::Pro => "pro",
+        Self::NAMES[self as usize]
+    }
+
+    fn from_name(name: &str) -> ApiPlan {
+        match name {
+            "demo" => ApiPlan::Demo,
+            "pro" => ApiPlan::Pro,
+            _ => ApiPlan::None,
         }
     }
 }
 
 /// How the SMTP connection is encrypted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 pub enum SmtpSecurity {
     /// Plain connection upgraded with STARTTLS (usually port 587).
@@ -105,18 +133,24 @@ pub enum SmtpSecurity {
 }
 
 impl SmtpSecurity {
+    const NAMES: &[&str] = &["starttls", "tls", "none"];
+
     pub fn as_str(self) -> &'static str {
-        match self {
-            SmtpSecurity::StartTls => "starttls",
-            SmtpSecurity::Tls => "tls",
-            SmtpSecurity::None => "none",
+        Self::NAMES[self as usize]
+    }
+
+    fn from_name(name: &str) -> SmtpSecurity {
+        match name {
+            "tls" => SmtpSecurity::Tls,
+            "none" => SmtpSecurity::None,
+            _ => SmtpSecurity::StartTls,
         }
     }
 }
 
 /// Where alert e-mails are sent from and to. The password is not here: it is
 /// in the OS keyring.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, ts_rs::TS)]
 pub struct EmailSettings {
     /// SMTP server host name or IP; empty means e-mail is not configured.
     pub smtp_host: String,
@@ -130,19 +164,6 @@ pub struct EmailSettings {
     pub to: Vec<String>,
 }
 
-impl Default for EmailSettings {
-    fn default() -> Self {
-        EmailSettings {
-            smtp_host: String::new(),
-            smtp_port: 587,
-            security: SmtpSecurity::StartTls,
-            username: String::new(),
-            from: String::new(),
-            to: Vec::new(),
-        }
-    }
-}
-
 impl EmailSettings {
     /// Whether alert e-mails can be sent (a password may still be missing).
     pub fn is_configured(&self) -> bool {
@@ -152,12 +173,12 @@ impl EmailSettings {
     /// The required keys that are unset, for telling the user what to set.
     pub fn missing(&self) -> Vec<&'static str> {
         [
-            ("email.smtp_host", self.smtp_host.is_empty()),
-            ("email.from", self.from.is_empty()),
-            ("email.to", self.to.is_empty()),
+            (Key::EmailSmtpHost, self.smtp_host.is_empty()),
+            (Key::EmailFrom, self.from.is_empty()),
+            (Key::EmailTo, self.to.is_empty()),
         ]
         .into_iter()
-        .filter_map(|(key, unset)| unset.then_some(key))
+        .filter_map(|(key, unset)| unset.then_some(key.name()))
         .collect()
     }
 }
@@ -169,7 +190,7 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// Fiat (or crypto) currency prices are quoted in, a CoinGecko vs_currency.
     pub currency: String,
-    /// Seconds between refreshes; at least [`MIN_REFRESH_SECS`].
+    /// Seconds between refreshes.
     pub refresh_secs: u64,
     /// Base URL of the CoinGecko API v3.
     pub coingecko_url: String,
@@ -183,6 +204,9 @@ pub struct Settings {
     pub requests_per_minute: u32,
     /// Closing the window keeps the app running in the tray.
     pub close_to_tray: bool,
+    /// Coins the tray ticker cycles through, in order; empty: the first
+    /// coins of the watchlist.
+    pub tray_coins: Vec<String>,
     /// SMTP account and addresses for alert e-mails.
     pub email: EmailSettings,
     /// The config file these settings were read from (and `set` writes to).
@@ -190,156 +214,474 @@ pub struct Settings {
     pub config_file: PathBuf,
 }
 
-pub const MIN_REFRESH_SECS: u64 = 5;
+/// A setting, by its name as users write it (`refresh_secs`,
+/// `email.smtp_host`). Its everything else is [`Key::spec`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Key {
+    DataDir,
+    Currency,
+    RefreshSecs,
+    CoingeckoUrl,
+    CoingeckoApiPlan,
+    LogLevel,
+    HttpTimeoutSecs,
+    RequestsPerMinute,
+    CloseToTray,
+    TrayCoins,
+    EmailSmtpHost,
+    EmailSmtpPort,
+    EmailSecurity,
+    EmailUsername,
+    EmailFrom,
+    EmailTo,
+}
 
-#[derive(Clone, Copy)]
-enum Kind {
-    Text,
-    Integer,
+/// How a setting's text is parsed and checked; the "allowed" part of every
+/// message and of `config get`'s help is derived from it.
+pub enum Kind {
+    /// A whole number in `min..=max`.
+    Int {
+        min: i64,
+        max: i64,
+        unit: &'static str,
+    },
     Bool,
+    /// One of these names, case-insensitive.
+    Choice(&'static [&'static str]),
+    /// Free text checked (and normalised) by `check`; `allowed` says what
+    /// passes.
+    Text {
+        allowed: &'static str,
+        check: fn(&str) -> Option<String>,
+    },
+    /// Items separated by commas, at most `max`, each checked by `item`.
+    List {
+        max: usize,
+        item: &'static str,
+        check: fn(&str) -> Option<String>,
+        /// How the list is written back: "," or ", ".
+        join: &'static str,
+    },
 }
 
-struct Key {
-    name: &'static str,
-    env: &'static str,
-    kind: Kind,
-    allowed: &'static str,
-    help: &'static str,
+/// A parsed value, on its way into a [`Settings`] field.
+enum Value {
+    Int(i64),
+    Bool(bool),
+    Text(String),
+    List(Vec<String>),
 }
 
-const KEYS: &[Key] = &[
-    Key {
+impl Value {
+    fn int<T: TryFrom<i64> + Default>(&self) -> T {
+        match self {
+            Value::Int(n) => T::try_from(*n).unwrap_or_default(),
+            _ => T::default(),
+        }
+    }
+
+    fn flag(&self) -> bool {
+        matches!(self, Value::Bool(true))
+    }
+
+    fn text(self) -> String {
+        match self {
+            Value::Text(t) => t,
+            _ => String::new(),
+        }
+    }
+
+    fn list(self) -> Vec<String> {
+        match self {
+            Value::List(l) => l,
+            _ => Vec::new(),
+        }
+    }
+}
+
+impl Kind {
+    /// What a value must look like, e.g. "a whole number from 5 to 86400".
+    pub fn allowed(&self) -> String {
+        match self {
+            Kind::Int { min, max, unit } => format!("a whole number{unit} from {min} to {max}"),
+            Kind::Bool => "true or false".into(),
+            Kind::Choice(names) => match names {
+                [one] => (*one).into(),
+                [init @ .., last] => format!("{} or {last}", init.join(", ")),
+                [] => String::new(),
+            },
+            Kind::Text { allowed, .. } => (*allowed).into(),
+            Kind::List { max, item, .. } => {
+                format!("up to {max} {item}, comma-separated, or empty")
+            }
+        }
+    }
+
+    fn parse(&self, v: &str) -> Option<Value> {
+        let v = v.trim();
+        match self {
+            Kind::Int { min, max, .. } => v
+                .parse::<i64>()
+                .ok()
+                .filter(|n| (min..=max).contains(&n))
+                .map(Value::Int),
+            Kind::Bool => match v.to_ascii_lowercase().as_str() {
+                "true" => Some(Value::Bool(true)),
+                "false" => Some(Value::Bool(false)),
+                _ => None,
+            },
+            Kind::Choice(names) => {
+                let v = v.to_ascii_lowercase();
+                names.contains(&v.as_str()).then_some(Value::Text(v))
+            }
+            Kind::Text { check, .. } => check(v).map(Value::Text),
+            Kind::List { max, check, .. } => {
+                // Empty items are skipped so a trailing comma is harmless.
+                let items = v.split(',').map(str::trim).filter(|i| !i.is_empty());
+                let items: Option<Vec<String>> = items.map(check).collect();
+                items.filter(|l| l.len() <= *max).map(Value::List)
+            }
+        }
+    }
+
+    /// The value as the config file stores it.
+    fn toml(&self, text: &str) -> toml::Value {
+        match self {
+            Kind::Int { .. } => text
+                .parse::<i64>()
+                .map_or_else(|_| toml::Value::String(text.into()), toml::Value::Integer),
+            Kind::Bool => toml::Value::Boolean(text == "true"),
+            _ => toml::Value::String(text.into()),
+        }
+    }
+}
+
+/// One setting: everything about it in one place.
+pub struct Setting {
+    pub key: Key,
+    /// As users write it: `refresh_secs`, `email.smtp_host`.
+    pub name: &'static str,
+    /// The environment variable that sets it.
+    pub env: &'static str,
+    pub help: &'static str,
+    pub kind: Kind,
+    /// The built-in value, as text; `None`: computed (the data directory).
+    pub default: Option<&'static str>,
+    /// Whether `coinlytics` takes it as a global `--flag` (named like the
+    /// key, `_` as `-`).
+    pub flag: bool,
+    read: fn(&Settings) -> String,
+    write: fn(&mut Settings, Value),
+}
+
+impl Setting {
+    /// The `--flag` of a setting that has one: `--refresh-secs`.
+    pub fn flag_name(&self) -> String {
+        self.name.replace('_', "-")
+    }
+}
+
+/// Every setting, in the order `config get` lists them; indexed by [`Key`].
+pub static SETTINGS: [Setting; 16] = [
+    Setting {
+        key: Key::DataDir,
         name: "data_dir",
         env: "COINLYTICS_DATA_DIR",
-        kind: Kind::Text,
-        allowed: "a directory path",
         help: "where the database and logs live",
+        kind: Kind::Text {
+            allowed: "a directory path",
+            check: |v| (!v.is_empty()).then(|| v.to_string()),
+        },
+        default: None,
+        flag: true,
+        read: |s| s.data_dir.display().to_string(),
+        write: |s, v| s.data_dir = PathBuf::from(v.text()),
     },
-    Key {
+    Setting {
+        key: Key::Currency,
         name: "currency",
         env: "COINLYTICS_CURRENCY",
-        kind: Kind::Text,
-        allowed: "a currency code of 2 to 10 letters, e.g. usd, eur, btc",
         help: "currency prices are shown in",
+        kind: Kind::Text {
+            allowed: "a currency code of 2 to 10 letters, e.g. usd, eur, btc",
+            check: |v| Currency::parse(v).ok().map(String::from),
+        },
+        default: Some("usd"),
+        flag: true,
+        read: |s| s.currency.clone(),
+        write: |s, v| s.currency = v.text(),
     },
-    Key {
+    Setting {
+        key: Key::RefreshSecs,
         name: "refresh_secs",
         env: "COINLYTICS_REFRESH_SECS",
-        kind: Kind::Integer,
-        allowed: "a whole number of seconds from 5 to 86400",
         help: "seconds between price refreshes",
+        kind: Kind::Int {
+            min: 5,
+            max: 86_400,
+            unit: " of seconds",
+        },
+        default: Some("60"),
+        flag: true,
+        read: |s| s.refresh_secs.to_string(),
+        write: |s, v| s.refresh_secs = v.int(),
     },
-    Key {
+    Setting {
+        key: Key::CoingeckoUrl,
         name: "coingecko_url",
         env: "COINLYTICS_COINGECKO_URL",
-        kind: Kind::Text,
-        allowed: "an http:// or https:// URL",
         help: "base URL of the CoinGecko API v3",
+        kind: Kind::Text {
+            allowed: "an http:// or https:// URL",
+            check: |v| {
+                let url = reqwest::Url::parse(v).ok()?;
+                let web = matches!(url.scheme(), "http" | "https") && url.host().is_some();
+                web.then(|| v.trim_end_matches('/').to_string())
+            },
+        },
+        default: Some(DEFAULT_COINGECKO_URL),
+        flag: true,
+        read: |s| s.coingecko_url.clone(),
+        write: |s, v| s.coingecko_url = v.text(),
     },
-    Key {
+    Setting {
+        key: Key::CoingeckoApiPlan,
         name: "coingecko_api_plan",
         env: "COINLYTICS_COINGECKO_API_PLAN",
-        kind: Kind::Text,
-        allowed: "none, demo or pro",
         help: "plan of the API key kept in the OS keyring (`coinlytics api-key set`)",
+        kind: Kind::Choice(ApiPlan::NAMES),
+        default: Some("none"),
+        flag: false,
+        read: |s| s.coingecko_api_plan.as_str().into(),
+        write: |s, v| s.coingecko_api_plan = ApiPlan::from_name(&v.text()),
     },
-    Key {
+    Setting {
+        key: Key::LogLevel,
         name: "log_level",
         env: "COINLYTICS_LOG_LEVEL",
-        kind: Kind::Text,
-        allowed: "error, warn, info, debug or trace",
         help: "log level (RUST_LOG overrides it)",
+        kind: Kind::Choice(&["error", "warn", "info", "debug", "trace"]),
+        default: Some("info"),
+        flag: true,
+        read: |s| s.log_level.clone(),
+        write: |s, v| s.log_level = v.text(),
     },
-    Key {
+    Setting {
+        key: Key::HttpTimeoutSecs,
         name: "http_timeout_secs",
         env: "COINLYTICS_HTTP_TIMEOUT_SECS",
-        kind: Kind::Integer,
-        allowed: "a whole number of seconds from 1 to 300",
         help: "timeout of one HTTP request",
+        kind: Kind::Int {
+            min: 1,
+            max: 300,
+            unit: " of seconds",
+        },
+        default: Some("10"),
+        flag: false,
+        read: |s| s.http_timeout_secs.to_string(),
+        write: |s, v| s.http_timeout_secs = v.int(),
     },
-    Key {
+    Setting {
+        key: Key::RequestsPerMinute,
         name: "requests_per_minute",
         env: "COINLYTICS_REQUESTS_PER_MINUTE",
-        kind: Kind::Integer,
-        allowed: "a whole number from 1 to 10000",
         help: "client-side rate limit towards a provider",
+        kind: Kind::Int {
+            min: 1,
+            max: 10_000,
+            unit: "",
+        },
+        default: Some("30"),
+        flag: false,
+        read: |s| s.requests_per_minute.to_string(),
+        write: |s, v| s.requests_per_minute = v.int(),
     },
-    Key {
+    Setting {
+        key: Key::CloseToTray,
         name: "close_to_tray",
         env: "COINLYTICS_CLOSE_TO_TRAY",
-        kind: Kind::Bool,
-        allowed: "true or false",
         help: "closing the window keeps Coinlytics running in the tray",
+        kind: Kind::Bool,
+        default: Some("true"),
+        flag: false,
+        read: |s| s.close_to_tray.to_string(),
+        write: |s, v| s.close_to_tray = v.flag(),
     },
-    Key {
+    Setting {
+        key: Key::TrayCoins,
+        name: "tray_coins",
+        env: "COINLYTICS_TRAY_COINS",
+        help: "coins the tray ticker cycles through (none: the first three of the watchlist)",
+        kind: Kind::List {
+            max: 5,
+            item: "coin ids",
+            check: |v| CoinId::parse(v).ok().map(String::from),
+            join: ",",
+        },
+        default: Some(""),
+        flag: false,
+        read: |s| s.tray_coins.join(","),
+        write: |s, v| s.tray_coins = v.list(),
+    },
+    Setting {
+        key: Key::EmailSmtpHost,
         name: "email.smtp_host",
         env: "COINLYTICS_EMAIL_SMTP_HOST",
-        kind: Kind::Text,
-        allowed: "a host name or IP address without scheme or port, at most 253 characters, \
-                  or empty",
         help: "SMTP server for alert e-mails; empty turns e-mail off",
+        kind: Kind::Text {
+            allowed: "a host name or IP address without scheme or port, at most 253 characters, \
+                      or empty",
+            check: |v| {
+                // An IPv6 address is the only host with a ':'; otherwise it
+                // marks a scheme or port typed into the wrong key.
+                let bad = |c: char| c.is_whitespace() || matches!(c, ':' | '/' | '@');
+                let ok = v.len() <= 253 && (!v.contains(bad) || v.parse::<IpAddr>().is_ok());
+                ok.then(|| v.to_ascii_lowercase())
+            },
+        },
+        default: Some(""),
+        flag: false,
+        read: |s| s.email.smtp_host.clone(),
+        write: |s, v| s.email.smtp_host = v.text(),
     },
-    Key {
+    Setting {
+        key: Key::EmailSmtpPort,
         name: "email.smtp_port",
         env: "COINLYTICS_EMAIL_SMTP_PORT",
-        kind: Kind::Integer,
-        allowed: "a port number from 1 to 65535",
         help: "SMTP port: 587 for starttls, 465 for tls",
+        kind: Kind::Int {
+            min: 1,
+            max: 65_535,
+            unit: " (a port)",
+        },
+        default: Some("587"),
+        flag: false,
+        read: |s| s.email.smtp_port.to_string(),
+        write: |s, v| s.email.smtp_port = v.int(),
     },
-    Key {
+    Setting {
+        key: Key::EmailSecurity,
         name: "email.security",
         env: "COINLYTICS_EMAIL_SECURITY",
-        kind: Kind::Text,
-        allowed: "starttls, tls or none (none only with a loopback email.smtp_host)",
-        help: "SMTP encryption: starttls, tls (implicit) or none (loopback only)",
+        help: "SMTP encryption: starttls, tls (implicit) or none (loopback email.smtp_host only)",
+        kind: Kind::Choice(SmtpSecurity::NAMES),
+        default: Some("starttls"),
+        flag: false,
+        read: |s| s.email.security.as_str().into(),
+        write: |s, v| s.email.security = SmtpSecurity::from_name(&v.text()),
     },
-    Key {
+    Setting {
+        key: Key::EmailUsername,
         name: "email.username",
         env: "COINLYTICS_EMAIL_USERNAME",
-        kind: Kind::Text,
-        allowed: "a login name, or empty to send without logging in",
         help: "SMTP login (password: `coinlytics email set-password`)",
+        kind: Kind::Text {
+            allowed: "a login name of at most 320 characters, or empty to send without logging in",
+            check: |v| (v.len() <= 320).then(|| v.to_string()),
+        },
+        default: Some(""),
+        flag: false,
+        read: |s| s.email.username.clone(),
+        write: |s, v| s.email.username = v.text(),
     },
-    Key {
+    Setting {
+        key: Key::EmailFrom,
         name: "email.from",
         env: "COINLYTICS_EMAIL_FROM",
-        kind: Kind::Text,
-        allowed: "an e-mail address (addr@domain or Name <addr@domain>), or empty",
         help: "sender of alert e-mails",
+        kind: Kind::Text {
+            allowed: "an e-mail address (addr@domain or Name <addr@domain>), or empty",
+            check: |v| (v.is_empty() || is_mailbox(v)).then(|| v.to_string()),
+        },
+        default: Some(""),
+        flag: false,
+        read: |s| s.email.from.clone(),
+        write: |s, v| s.email.from = v.text(),
     },
-    Key {
+    Setting {
+        key: Key::EmailTo,
         name: "email.to",
         env: "COINLYTICS_EMAIL_TO",
-        kind: Kind::Text,
-        allowed: "comma-separated e-mail addresses (addr@domain or Name <addr@domain>), or empty",
-        help: "recipients of alert e-mails, comma-separated",
+        help: "recipients of alert e-mails",
+        kind: Kind::List {
+            max: 50,
+            item: "e-mail addresses (addr@domain or Name <addr@domain>)",
+            check: |v| is_mailbox(v).then(|| v.to_string()),
+            join: ", ",
+        },
+        default: Some(""),
+        flag: false,
+        read: |s| s.email.to.join(", "),
+        write: |s, v| s.email.to = v.list(),
     },
 ];
+
+impl Key {
+    /// Every key, in the order of [`SETTINGS`].
+    pub fn all() -> impl Iterator<Item = Key> {
+        SETTINGS.iter().map(|s| s.key)
+    }
+
+    pub fn spec(self) -> &'static Setting {
+        &SETTINGS[self as usize]
+    }
+
+    pub fn name(self) -> &'static str {
+        self.spec().name
+    }
+
+    /// The key a user wrote; `origin` says where, for the message. A name
+    /// that looks like a password is refused without echoing a value.
+    pub fn parse(name: &str, origin: &str) -> Result<Key, ConfigError> {
+        let lower = name.to_ascii_lowercase();
+        if lower.contains("password") || lower.contains("passwd") {
+            return Err(ConfigError::PasswordNotASetting {
+                key: name.to_string(),
+                origin: origin.to_string(),
+            });
+        }
+        Key::all()
+            .find(|k| k.name() == name)
+            .ok_or_else(|| ConfigError::UnknownKey {
+                key: name.to_string(),
+                known: Key::all().map(Key::name).collect::<Vec<_>>().join(", "),
+            })
+    }
+}
 
 /// Settings given on the command line; they win over everything else.
 #[derive(Debug, Default, Clone)]
 pub struct Overrides {
     pub config_file: Option<PathBuf>,
-    pub values: Vec<(&'static str, String)>,
+    pub values: Vec<(Key, String)>,
 }
+
+/// Where a value being set by a user comes from, for its messages.
+const GIVEN: &str = "the value given";
 
 impl Settings {
     /// Built-in defaults, with the platform's data directory.
     fn defaults(config_file: PathBuf) -> Result<Settings, ConfigError> {
-        let dirs = project_dirs()?;
-        Ok(Settings {
-            data_dir: dirs.data_dir().to_path_buf(),
-            currency: "usd".into(),
-            refresh_secs: 60,
-            coingecko_url: DEFAULT_COINGECKO_URL.into(),
+        let mut s = Settings {
+            data_dir: project_dirs()?.data_dir().to_path_buf(),
+            currency: String::new(),
+            refresh_secs: 0,
+            coingecko_url: String::new(),
             coingecko_api_plan: ApiPlan::None,
-            log_level: "info".into(),
-            http_timeout_secs: 10,
-            requests_per_minute: 30,
-            close_to_tray: true,
+            log_level: String::new(),
+            http_timeout_secs: 0,
+            requests_per_minute: 0,
+            close_to_tray: false,
+            tray_coins: Vec::new(),
             email: EmailSettings::default(),
             config_file,
-        })
+        };
+        for spec in &SETTINGS {
+            if let Some(v) = spec.default {
+                s.apply(spec.key, v, "the built-in defaults")?;
+            }
+        }
+        Ok(s)
     }
 
     /// Loads defaults, then the config file, then the environment, then
@@ -359,203 +701,104 @@ impl Settings {
         };
         let mut s = Settings::defaults(config_file.clone())?;
         let file_origin = config_file.display().to_string();
-        let file = ConfigFile::load(&config_file)?.entries().into_iter();
-        let file = file.map(|(key, value)| (key, value, file_origin.clone()));
-        let env = KEYS.iter().filter_map(|key| {
-            let v = env(key.env).filter(|v| !v.is_empty())?;
-            Some((
-                key.name.into(),
-                v,
-                format!("environment variable {}", key.env),
-            ))
-        });
-        let flags = (overrides.values.iter())
-            .map(|(k, v)| (k.to_string(), v.clone(), "command line".into()));
-        // Settings that depend on each other are checked once all origins are
-        // in, so an env var or flag can fix what the file alone gets wrong;
-        // the error then blames whichever of them was given last.
-        let mut last_smtp = ("email.security", String::new());
-        for (key, value, origin) in file.chain(env).chain(flags) {
-            let name = s.apply(&key, &value, &origin)?.name;
-            if matches!(name, "email.security" | "email.smtp_host") {
-                last_smtp = (name, origin);
+        let mut given = Vec::new();
+        for (name, value) in ConfigFile::load(&config_file)?.entries() {
+            given.push((Key::parse(&name, &file_origin)?, value, file_origin.clone()));
+        }
+        for spec in &SETTINGS {
+            if let Some(v) = env(spec.env).filter(|v| !v.is_empty()) {
+                given.push((spec.key, v, format!("environment variable {}", spec.env)));
             }
         }
-        s.check_smtp_security(last_smtp.0, &last_smtp.1)?;
+        for (key, v) in &overrides.values {
+            given.push((*key, v.clone(), "command line".into()));
+        }
+        s.apply_all(given)?;
         Ok(s)
     }
 
-    /// Validates `value` and stores it under `key`; returns the key's spec.
-    fn apply(&mut self, key: &str, value: &str, origin: &str) -> Result<&'static Key, ConfigError> {
-        // Checked before the key lookup so the error explains where the
-        // password goes instead of "unknown key"; never echoes the value.
-        let lower = key.to_ascii_lowercase();
-        if lower.contains("password") || lower.contains("passwd") {
-            return Err(ConfigError::PasswordNotASetting {
-                key: key.to_string(),
-                origin: origin.to_string(),
-            });
+    /// Validates and applies `(key, value, origin)` in order. Settings that
+    /// depend on each other are checked once all are in, so a later value
+    /// can fix what an earlier one gets wrong; the error then blames
+    /// whichever of them was given last.
+    fn apply_all(
+        &mut self,
+        given: impl IntoIterator<Item = (Key, String, String)>,
+    ) -> Result<(), ConfigError> {
+        let mut last_smtp = (Key::EmailSecurity, String::new());
+        for (key, value, origin) in given {
+            self.apply(key, &value, &origin)?;
+            if matches!(key, Key::EmailSecurity | Key::EmailSmtpHost) {
+                last_smtp = (key, origin);
+            }
         }
-        let spec = find_key(key)?;
-        let invalid = || ConfigError::Invalid {
-            key: spec.name.to_string(),
+        self.check_smtp_security(last_smtp.0, &last_smtp.1)
+    }
+
+    /// Validates `value` and stores it under `key`.
+    fn apply(&mut self, key: Key, value: &str, origin: &str) -> Result<(), ConfigError> {
+        let spec = key.spec();
+        let parsed = spec.kind.parse(value).ok_or_else(|| ConfigError::Invalid {
+            key: spec.name,
             value: value.to_string(),
-            allowed: spec.allowed,
+            allowed: spec.kind.allowed(),
             origin: origin.to_string(),
-        };
-        let v = value.trim();
-        match spec.name {
-            "data_dir" => {
-                if v.is_empty() {
-                    return Err(invalid());
-                }
-                self.data_dir = PathBuf::from(v);
-            }
-            "currency" => {
-                let c = v.to_ascii_lowercase();
-                if !(2..=10).contains(&c.len()) || !c.bytes().all(|b| b.is_ascii_lowercase()) {
-                    return Err(invalid());
-                }
-                self.currency = c;
-            }
-            "refresh_secs" => {
-                self.refresh_secs = parse_in(v, MIN_REFRESH_SECS..=86_400).ok_or_else(invalid)?
-            }
-            "coingecko_url" => {
-                let url = reqwest::Url::parse(v).map_err(|_| invalid())?;
-                if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
-                    return Err(invalid());
-                }
-                self.coingecko_url = v.trim_end_matches('/').to_string();
-            }
-            "coingecko_api_plan" => {
-                self.coingecko_api_plan = match v.to_ascii_lowercase().as_str() {
-                    "none" | "" => ApiPlan::None,
-                    "demo" => ApiPlan::Demo,
-                    "pro" => ApiPlan::Pro,
-                    _ => return Err(invalid()),
-                }
-            }
-            "log_level" => {
-                let l = v.to_ascii_lowercase();
-                if !["error", "warn", "info", "debug", "trace"].contains(&l.as_str()) {
-                    return Err(invalid());
-                }
-                self.log_level = l;
-            }
-            "http_timeout_secs" => {
-                self.http_timeout_secs = parse_in(v, 1..=300).ok_or_else(invalid)?
-            }
-            "requests_per_minute" => {
-                self.requests_per_minute = parse_in(v, 1..=10_000).ok_or_else(invalid)?
-            }
-            "close_to_tray" => {
-                self.close_to_tray = match v.to_ascii_lowercase().as_str() {
-                    "true" => true,
-                    "false" => false,
-                    _ => return Err(invalid()),
-                }
-            }
-            "email.smtp_host" => {
-                // An IPv6 address is the only host with a ':'; otherwise it
-                // marks a scheme or port typed into the wrong key.
-                let bad = |c: char| c.is_whitespace() || matches!(c, ':' | '/' | '@');
-                if v.len() > 253 || (v.contains(bad) && v.parse::<IpAddr>().is_err()) {
-                    return Err(invalid());
-                }
-                self.email.smtp_host = v.to_ascii_lowercase();
-            }
-            "email.smtp_port" => {
-                self.email.smtp_port = parse_in(v, 1..=65_535).ok_or_else(invalid)?
-            }
-            "email.security" => {
-                self.email.security = match v.to_ascii_lowercase().as_str() {
-                    "starttls" => SmtpSecurity::StartTls,
-                    "tls" => SmtpSecurity::Tls,
-                    "none" => SmtpSecurity::None,
-                    _ => return Err(invalid()),
-                }
-            }
-            "email.username" => self.email.username = v.to_string(),
-            "email.from" => {
-                if !v.is_empty() && !is_mailbox(v) {
-                    return Err(invalid());
-                }
-                self.email.from = v.to_string();
-            }
-            "email.to" => {
-                // Empty items are skipped so a trailing comma is harmless.
-                let to: Vec<String> = (v.split(',').map(str::trim).filter(|a| !a.is_empty()))
-                    .map(String::from)
-                    .collect();
-                if !to.iter().all(|a| is_mailbox(a)) {
-                    return Err(invalid());
-                }
-                self.email.to = to;
-            }
-            _ => unreachable!("every key in KEYS is handled"),
-        }
-        Ok(spec)
+        })?;
+        (spec.write)(self, parsed);
+        Ok(())
     }
 
     /// `none` would send the password in clear over the network, so it is
-    /// refused unless the server is on this machine. Runs after the values
-    /// are in, so it fails on whichever of the two keys was set second.
-    fn check_smtp_security(&self, key: &'static str, origin: &str) -> Result<(), ConfigError> {
+    /// refused unless the server is on this machine.
+    fn check_smtp_security(&self, key: Key, origin: &str) -> Result<(), ConfigError> {
         let host = &self.email.smtp_host;
         if self.email.security != SmtpSecurity::None || host.is_empty() || is_loopback(host) {
             return Ok(());
         }
         Err(ConfigError::InsecureSmtp {
-            key,
+            key: key.name(),
             host: host.clone(),
             origin: origin.to_string(),
         })
     }
 
     /// The current value of `key`, as `config get` prints it.
-    pub fn get(&self, key: &str) -> Result<String, ConfigError> {
-        let spec = find_key(key)?;
-        Ok(match spec.name {
-            "data_dir" => self.data_dir.display().to_string(),
-            "currency" => self.currency.clone(),
-            "refresh_secs" => self.refresh_secs.to_string(),
-            "coingecko_url" => self.coingecko_url.clone(),
-            "coingecko_api_plan" => self.coingecko_api_plan.as_str().to_string(),
-            "log_level" => self.log_level.clone(),
-            "http_timeout_secs" => self.http_timeout_secs.to_string(),
-            "requests_per_minute" => self.requests_per_minute.to_string(),
-            "close_to_tray" => self.close_to_tray.to_string(),
-            "email.smtp_host" => self.email.smtp_host.clone(),
-            "email.smtp_port" => self.email.smtp_port.to_string(),
-            "email.security" => self.email.security.as_str().to_string(),
-            "email.username" => self.email.username.clone(),
-            "email.from" => self.email.from.clone(),
-            "email.to" => self.email.to.join(", "),
-            _ => unreachable!("every key in KEYS is handled"),
-        })
+    pub fn get(&self, key: Key) -> String {
+        (key.spec().read)(self)
     }
 
-    /// Every key with its current value and a line of help, in a stable order.
-    pub fn entries(&self) -> Vec<(&'static str, String, &'static str)> {
-        KEYS.iter()
-            .map(|k| (k.name, self.get(k.name).unwrap_or_default(), k.help))
-            .collect()
+    /// Every setting with its current value, in a stable order.
+    pub fn entries(&self) -> Vec<(&'static Setting, String)> {
+        SETTINGS.iter().map(|s| (s, self.get(s.key))).collect()
     }
 
-    /// Validates `value` for `key` and writes it to the config file, keeping
-    /// the file's other keys. The in-memory settings are updated too.
-    pub fn set_and_save(&mut self, key: &str, value: &str) -> Result<(), ConfigError> {
-        let origin = "the value given";
-        // Work on a copy so a refused or unsaved value changes nothing.
+    /// Validates every change, then writes them to the config file at once,
+    /// keeping the file's other keys; the in-memory settings follow. A
+    /// refused value changes nothing, in memory or on disk. The file is
+    /// re-read and written under a lock, so concurrent writers (the window
+    /// and a `config set`) never lose each other's updates.
+    pub fn set_many(&mut self, changes: &[(Key, String)]) -> Result<(), ConfigError> {
         let mut next = self.clone();
-        let spec = next.apply(key, value, origin)?;
-        next.check_smtp_security(spec.name, origin)?;
+        next.apply_all(
+            changes
+                .iter()
+                .map(|(k, v)| (*k, v.clone(), GIVEN.to_string())),
+        )?;
+        let _lock = ConfigFile::lock(&self.config_file)?;
         let mut file = ConfigFile::load(&self.config_file)?;
-        file.set(spec, &next.get(spec.name)?);
+        for (key, _) in changes {
+            file.set(key.spec(), &next.get(*key));
+        }
         file.save()?;
         *self = next;
         Ok(())
+    }
+
+    /// [`Settings::set_many`] of one setting named by the user.
+    pub fn set_named(&mut self, name: &str, value: &str) -> Result<Key, ConfigError> {
+        let key = Key::parse(name, GIVEN)?;
+        self.set_many(&[(key, value.to_string())])?;
+        Ok(key)
     }
 
     /// The e-mail settings as the config file and environment give them now,
@@ -580,22 +823,6 @@ impl Settings {
     pub fn refresh_interval(&self) -> Duration {
         Duration::from_secs(self.refresh_secs)
     }
-}
-
-fn find_key(key: &str) -> Result<&'static Key, ConfigError> {
-    KEYS.iter()
-        .find(|k| k.name == key)
-        .ok_or_else(|| ConfigError::UnknownKey {
-            key: key.to_string(),
-            known: KEYS.iter().map(|k| k.name).collect::<Vec<_>>().join(", "),
-        })
-}
-
-fn parse_in<T: std::str::FromStr + PartialOrd>(
-    v: &str,
-    range: std::ops::RangeInclusive<T>,
-) -> Option<T> {
-    v.parse::<T>().ok().filter(|n| range.contains(n))
 }
 
 fn is_loopback(host: &str) -> bool {
@@ -646,6 +873,28 @@ impl ConfigFile {
         })
     }
 
+    /// An exclusive lock for a read-modify-write of the file at `path`, on
+    /// a lock file beside it (the config file itself is replaced by rename,
+    /// so it cannot carry the lock). The OS drops it if the process dies.
+    fn lock(path: &Path) -> Result<File, ConfigError> {
+        let write_err = |source| ConfigError::Write {
+            path: path.to_path_buf(),
+            source,
+        };
+        let dir = path.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir).map_err(write_err)?;
+        let mut name = path.file_name().unwrap_or_default().to_os_string();
+        name.push(".lock");
+        let file = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(dir.join(name))
+            .map_err(write_err)?;
+        file.lock().map_err(write_err)?;
+        Ok(file)
+    }
+
     /// Each key and its value as text, for validation by [`Settings::apply`].
     /// Tables become dotted keys (`[email]` `smtp_host` is `email.smtp_host`),
     /// so an unknown key in a table is reported with its full name.
@@ -672,16 +921,10 @@ impl ConfigFile {
         out
     }
 
-    fn set(&mut self, key: &Key, value: &str) {
-        let v = match key.kind {
-            Kind::Integer => value
-                .parse::<i64>()
-                .map_or_else(|_| toml::Value::String(value.into()), toml::Value::Integer),
-            Kind::Bool => toml::Value::Boolean(value == "true"),
-            Kind::Text => toml::Value::String(value.to_string()),
-        };
-        let (table, name) = match key.name.split_once('.') {
-            None => (&mut self.table, key.name),
+    fn set(&mut self, spec: &Setting, value: &str) {
+        let v = spec.kind.toml(value);
+        let (table, name) = match spec.name.split_once('.') {
+            None => (&mut self.table, spec.name),
             Some((section, name)) => {
                 let section =
                     (self.table.entry(section)).or_insert_with(|| toml::Table::new().into());
@@ -696,22 +939,31 @@ impl ConfigFile {
         table.insert(name.to_string(), v);
     }
 
-    /// Writes atomically (temp file + rename) so a crash never leaves half a file.
+    /// Writes a unique temporary file beside the config, flushes it to disk
+    /// and renames it over the config: a crash leaves the old file or the
+    /// new one, never half of one. Private (0600): it names the SMTP login.
     fn save(&self) -> Result<(), ConfigError> {
         let write_err = |source| ConfigError::Write {
             path: self.path.clone(),
             source,
         };
-        if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir).map_err(write_err)?;
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir).map_err(write_err)?;
+        let text = toml::to_string_pretty(&self.table)
+            .map_err(|e| write_err(std::io::Error::other(e.to_string())))?;
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".config.")
+            .suffix(".tmp")
+            .tempfile_in(dir)
+            .map_err(write_err)?;
+        tmp.write_all(text.as_bytes()).map_err(write_err)?;
+        tmp.as_file().sync_all().map_err(write_err)?;
+        tmp.persist(&self.path).map_err(|e| write_err(e.error))?;
+        // The rename itself is durable once the directory is synced.
+        if let Ok(d) = File::open(dir) {
+            let _ = d.sync_all();
         }
-        let tmp = self.path.with_extension("toml.tmp");
-        let text = toml::to_string_pretty(&self.table).map_err(|e| ConfigError::Write {
-            path: self.path.clone(),
-            source: std::io::Error::other(e.to_string()),
-        })?;
-        std::fs::write(&tmp, text).map_err(write_err)?;
-        std::fs::rename(&tmp, &self.path).map_err(write_err)
+        Ok(())
     }
 }
 
@@ -729,7 +981,10 @@ mod tests {
         std::fs::write(&path, file).expect("write config");
         let overrides = Overrides {
             config_file: Some(path),
-            values: flags.iter().map(|(k, v)| (*k, v.to_string())).collect(),
+            values: flags
+                .iter()
+                .map(|(k, v)| (Key::parse(k, "test").expect("known key"), v.to_string()))
+                .collect(),
         };
         let env: Vec<(String, String)> = env
             .iter()
@@ -795,9 +1050,13 @@ mod tests {
             values: vec![],
         };
         let mut s = Settings::load_with_env(&overrides, |_| None).expect("defaults");
-        s.set_and_save("currency", "EUR").expect("valid");
-        s.set_and_save("refresh_secs", "15").expect("valid");
-        s.set_and_save("close_to_tray", "FALSE").expect("valid");
+        s.set_named("currency", "EUR").expect("valid");
+        s.set_named("refresh_secs", "15").expect("valid");
+        s.set_named("close_to_tray", "FALSE").expect("valid");
+        s.set_named("tray_coins", " Ethereum, bitcoin ")
+            .expect("valid");
+        assert!(s.set_named("tray_coins", "a,b,c,d,e,f").is_err());
+        assert!(s.set_named("tray_coins", "bit coin").is_err());
         let text = std::fs::read_to_string(&path).expect("file written");
         assert!(text.contains("currency = \"eur\""), "{text}");
         assert!(text.contains("refresh_secs = 15"), "{text}");
@@ -805,8 +1064,9 @@ mod tests {
         let again = Settings::load_with_env(&overrides, |_| None).expect("reload");
         assert_eq!((again.currency.as_str(), again.refresh_secs), ("eur", 15));
         assert!(!again.close_to_tray);
-        assert!(s.set_and_save("close_to_tray", "maybe").is_err());
-        assert!(s.set_and_save("refresh_secs", "1").is_err());
+        assert_eq!(again.tray_coins, ["ethereum", "bitcoin"]);
+        assert!(s.set_named("close_to_tray", "maybe").is_err());
+        assert!(s.set_named("refresh_secs", "1").is_err());
         assert!(
             std::fs::read_to_string(&path)
                 .expect("file")
@@ -832,7 +1092,7 @@ mod tests {
             s.email.missing(),
             ["email.smtp_host", "email.from", "email.to"]
         );
-        s.set_and_save("currency", "eur").expect("valid");
+        s.set_named("currency", "eur").expect("valid");
         for (key, value) in [
             ("email.smtp_host", "Mail.Example.com"),
             ("email.smtp_port", "465"),
@@ -841,7 +1101,7 @@ mod tests {
             ("email.from", "Coinlytics <alerts@example.com>"),
             ("email.to", "a@example.com, B <b@example.org>,"),
         ] {
-            s.set_and_save(key, value).expect(key);
+            s.set_named(key, value).expect(key);
         }
         let text = std::fs::read_to_string(dir.path().join("config.toml")).expect("file");
         assert!(text.contains("currency = \"eur\""), "{text}");
@@ -870,7 +1130,7 @@ mod tests {
             ("email.from", "not an address"),
             ("email.to", "a@example.com, b@"),
         ] {
-            let err = s.set_and_save(key, bad).expect_err(bad);
+            let err = s.set_named(key, bad).expect_err(bad);
             assert!(err.to_string().contains(key), "{err}");
         }
         assert_eq!(s.email, want, "refused values change nothing");
@@ -912,10 +1172,10 @@ mod tests {
     fn security_none_needs_a_loopback_host_in_either_order() {
         let dir = tempfile::tempdir().expect("temp dir");
         let (_, mut s) = empty_settings(&dir);
-        s.set_and_save("email.smtp_host", "mail.example.com")
+        s.set_named("email.smtp_host", "mail.example.com")
             .expect("valid");
         let err = s
-            .set_and_save("email.security", "none")
+            .set_named("email.security", "none")
             .expect_err("clear text");
         let msg = err.to_string();
         assert!(msg.starts_with("email.security (from"), "{msg}");
@@ -926,13 +1186,12 @@ mod tests {
 
         let dir = tempfile::tempdir().expect("temp dir");
         let (_, mut s) = empty_settings(&dir);
-        s.set_and_save("email.security", "none")
-            .expect("no host yet");
+        s.set_named("email.security", "none").expect("no host yet");
         for host in ["localhost", "127.0.0.2", "::1"] {
-            s.set_and_save("email.smtp_host", host).expect(host);
+            s.set_named("email.smtp_host", host).expect(host);
         }
         let err = s
-            .set_and_save("email.smtp_host", "10.0.0.1")
+            .set_named("email.smtp_host", "10.0.0.1")
             .expect_err("clear text");
         assert!(
             err.to_string().starts_with("email.smtp_host (from"),
@@ -968,7 +1227,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let (_, mut s) = empty_settings(&dir);
         let msg = s
-            .set_and_save("email.password", "hunter2")
+            .set_named("email.password", "hunter2")
             .expect_err("secret")
             .to_string();
         assert!(msg.contains("keyring") && !msg.contains("hunter2"), "{msg}");
@@ -979,7 +1238,7 @@ mod tests {
     fn config_get_lists_email_keys() {
         let s = load("[email]\nto = \"a@x.io,b@x.io\"\n", &[], &[]).expect("valid");
         let entries = s.entries();
-        let keys: Vec<_> = entries.iter().map(|(k, _, _)| *k).collect();
+        let keys: Vec<_> = entries.iter().map(|(k, _)| k.name).collect();
         for key in [
             "email.smtp_host",
             "email.smtp_port",
@@ -993,12 +1252,99 @@ mod tests {
         let value = |key| {
             entries
                 .iter()
-                .find(|(k, _, _)| *k == key)
-                .map(|(_, v, _)| v.as_str())
+                .find(|(k, _)| k.name == key)
+                .map(|(_, v)| v.as_str())
         };
         assert_eq!(value("email.smtp_port"), Some("587"));
         assert_eq!(value("email.security"), Some("starttls"));
         assert_eq!(value("email.to"), Some("a@x.io, b@x.io"));
-        assert_eq!(s.get("email.to").expect("known"), "a@x.io, b@x.io");
+        assert_eq!(s.get(Key::EmailTo), "a@x.io, b@x.io");
+    }
+
+    #[test]
+    fn allowed_values_are_derived_from_each_kind() {
+        let allowed = |k: Key| k.spec().kind.allowed();
+        assert_eq!(
+            allowed(Key::RefreshSecs),
+            "a whole number of seconds from 5 to 86400"
+        );
+        assert_eq!(allowed(Key::LogLevel), "error, warn, info, debug or trace");
+        assert_eq!(allowed(Key::CloseToTray), "true or false");
+        assert_eq!(
+            allowed(Key::TrayCoins),
+            "up to 5 coin ids, comma-separated, or empty"
+        );
+        for (i, spec) in SETTINGS.iter().enumerate() {
+            assert_eq!(spec.key as usize, i, "{} is indexed by its key", spec.name);
+            assert_eq!(Key::parse(spec.name, "test").ok(), Some(spec.key));
+        }
+    }
+
+    #[test]
+    fn set_many_checks_every_value_before_writing_any() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (_, mut s) = empty_settings(&dir);
+        let err = s
+            .set_many(&[
+                (Key::Currency, "eur".into()),
+                (Key::RefreshSecs, "2".into()),
+            ])
+            .expect_err("2 s is too short");
+        assert!(err.to_string().contains("refresh_secs"), "{err}");
+        assert!(!dir.path().join("config.toml").exists(), "nothing written");
+        assert_eq!(s.currency, "usd", "nothing changed in memory");
+        // Host and security together: valid as a pair, whatever the order.
+        s.set_many(&[
+            (Key::EmailSecurity, "none".into()),
+            (Key::EmailSmtpHost, "127.0.0.1".into()),
+        ])
+        .expect("loopback in clear");
+        s.set_many(&[
+            (Key::EmailSmtpHost, "smtp.example.com".into()),
+            (Key::EmailSecurity, "tls".into()),
+        ])
+        .expect("remote with TLS");
+    }
+
+    #[test]
+    fn writers_at_once_never_lose_an_update() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("config.toml");
+        let keys = [
+            Key::RefreshSecs,
+            Key::HttpTimeoutSecs,
+            Key::RequestsPerMinute,
+            Key::EmailSmtpPort,
+        ];
+        let writers = keys.map(|key| {
+            let overrides = Overrides {
+                config_file: Some(path.clone()),
+                values: vec![],
+            };
+            std::thread::spawn(move || {
+                let mut s = Settings::load_with_env(&overrides, |_| None).expect("defaults");
+                for i in 10..=300 {
+                    s.set_many(&[(key, i.to_string())]).expect("saved");
+                }
+            })
+        });
+        for w in writers {
+            w.join().expect("writer");
+        }
+        let overrides = Overrides {
+            config_file: Some(path.clone()),
+            values: vec![],
+        };
+        let s = Settings::load_with_env(&overrides, |_| None).expect("reload");
+        let last = (s.refresh_secs, s.http_timeout_secs);
+        assert_eq!(last, (300, 300), "every writer's last value is there");
+        assert_eq!((s.requests_per_minute, s.email.smtp_port), (300, 300));
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+            .expect("dir")
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
     }
 }

@@ -1,13 +1,16 @@
-//! The engine's one error type. Each concern has its own typed error; this
-//! enum unites them so callers (CLI, Tauri commands) handle one type, and it
-//! serializes to `{ "kind", "message" }` so it can cross IPC as a value.
+//! The engine's one error type, and the one shape every front end shows it
+//! in. Each concern has its own typed error; [`Error`] unites them, gives
+//! each a machine-readable [`ErrorKind`] (what the page acts on), a sentence
+//! for the user (its `Display`), and the CLI's exit code. It crosses IPC as
+//! [`ErrorBody`], `{ "kind": "invalid_input", "message": "…" }`.
 
 use serde::Serialize;
 
 pub use crate::alerts::email::EmailError;
 pub use crate::alerts::lock::LockError;
-pub use crate::alerts::rule::RuleError;
 pub use crate::config::ConfigError;
+pub use crate::model::InvalidInput;
+pub use crate::model::alert::RuleError;
 pub use crate::provider::ProviderError;
 pub use crate::secrets::SecretError;
 pub use crate::store::StoreError;
@@ -34,33 +37,152 @@ pub enum Error {
     Email(#[from] EmailError),
     #[error(transparent)]
     Lock(#[from] LockError),
+    /// Input no front end may pass on: a malformed coin id, an unsupported
+    /// currency, a number out of range. The message names the value.
+    #[error(transparent)]
+    Invalid(#[from] InvalidInput),
+    /// The user named something that is not there (a coin not in the
+    /// watchlist), or there is nothing to show.
+    #[error("{0}")]
+    NotFound(String),
+    /// An earlier failure, kept as it was shown (e.g. why the engine could
+    /// not open, for every later command of the window).
+    #[error("{}", .0.message)]
+    Reported(ErrorBody),
+    /// A failure that is no fault of the input (a task that died).
+    #[error("{0}")]
+    Internal(String),
+}
+
+/// What kind of failure an [`Error`] is: stable names that front ends
+/// branch on (the page shows the stale banner on `offline`, keeps a form
+/// open on `invalid_input`, …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// The input is wrong; the message says what is allowed.
+    InvalidInput,
+    /// Nothing by that name, or nothing to show.
+    NotFound,
+    /// The price source cannot be reached (no network, timeout).
+    Offline,
+    /// The price source asks us to slow down.
+    RateLimited,
+    /// The price source answered with an error or nonsense.
+    Upstream,
+    /// The OS keyring is unavailable or locked.
+    Keyring,
+    /// The database or the config file cannot be read or written.
+    Storage,
+    /// Another process already does this (e.g. monitors the alerts).
+    Conflict,
+    /// An e-mail could not be sent.
+    Email,
+    Internal,
+}
+
+impl ErrorKind {
+    /// The kind's name, as it crosses IPC and is written to the event log.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::InvalidInput => "invalid_input",
+            ErrorKind::NotFound => "not_found",
+            ErrorKind::Offline => "offline",
+            ErrorKind::RateLimited => "rate_limited",
+            ErrorKind::Upstream => "upstream",
+            ErrorKind::Keyring => "keyring",
+            ErrorKind::Storage => "storage",
+            ErrorKind::Conflict => "conflict",
+            ErrorKind::Email => "email",
+            ErrorKind::Internal => "internal",
+        }
+    }
+
+    /// The CLI's exit code for an error of this kind: 1 nothing to show
+    /// (or it failed), 2 bad input, 3 already running. 0 is success.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            ErrorKind::InvalidInput => 2,
+            ErrorKind::Conflict => 3,
+            _ => 1,
+        }
+    }
+}
+
+/// An error as it crosses IPC (and as `--json` output would show it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct ErrorBody {
+    pub kind: ErrorKind,
+    pub message: String,
 }
 
 impl Error {
-    /// A stable, machine-readable name of the error's kind.
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::Config(_) => "config",
+            Error::Config(e) => e.kind(),
             Error::Provider(e) => e.kind(),
-            Error::Store(_) => "store",
-            Error::Secret(_) => "secret",
-            Error::UnknownCoin(_) => "unknown_coin",
-            Error::Rule(_) => "invalid_alert",
-            Error::NoSuchRule(_) => "not_found",
-            Error::Email(_) => "email",
-            Error::Lock(_) => "monitor_lock",
+            Error::Store(_) => ErrorKind::Storage,
+            Error::Secret(_) => ErrorKind::Keyring,
+            Error::UnknownCoin(_) | Error::Rule(_) | Error::Invalid(_) => ErrorKind::InvalidInput,
+            Error::NoSuchRule(_) | Error::NotFound(_) => ErrorKind::NotFound,
+            Error::Email(e) => e.kind(),
+            Error::Lock(_) => ErrorKind::Conflict,
+            Error::Reported(body) => body.kind,
+            Error::Internal(_) => ErrorKind::Internal,
+        }
+    }
+
+    /// The CLI's exit code: see [`ErrorKind::exit_code`].
+    pub fn exit_code(&self) -> u8 {
+        self.kind().exit_code()
+    }
+
+    pub fn body(&self) -> ErrorBody {
+        ErrorBody {
+            kind: self.kind(),
+            message: self.to_string(),
         }
     }
 }
 
 impl Serialize for Error {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut st = s.serialize_struct("Error", 2)?;
-        st.serialize_field("kind", self.kind())?;
-        st.serialize_field("message", &self.to_string())?;
-        st.end()
+        self.body().serialize(s)
     }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_crosses_ipc_as_kind_and_message() {
+        let json = serde_json::to_string(&Error::Invalid(InvalidInput(
+            "'zzz' is not a supported currency".into(),
+        )))
+        .expect("serializes");
+        assert_eq!(
+            json,
+            r#"{"kind":"invalid_input","message":"'zzz' is not a supported currency"}"#
+        );
+        let json = serde_json::to_string(&Error::NoSuchRule(7)).expect("serializes");
+        assert_eq!(json, r#"{"kind":"not_found","message":"no alert #7"}"#);
+    }
+
+    #[test]
+    fn exit_codes_follow_the_kind() {
+        assert_eq!(Error::Invalid(InvalidInput(String::new())).exit_code(), 2);
+        assert_eq!(Error::UnknownCoin("x".into()).exit_code(), 2);
+        assert_eq!(Error::NoSuchRule(1).exit_code(), 1);
+        let reported = Error::Reported(ErrorBody {
+            kind: ErrorKind::Conflict,
+            message: "m".into(),
+        });
+        assert_eq!(
+            (reported.exit_code(), reported.to_string().as_str()),
+            (3, "m")
+        );
+    }
+}

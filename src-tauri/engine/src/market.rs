@@ -4,8 +4,9 @@
 //! at once cost one API call. When a refresh fails, the last stored quotes
 //! are still there to show, marked stale.
 
-use std::sync::Arc;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -14,7 +15,7 @@ use tokio::sync::broadcast;
 use tracing::{Instrument, field};
 
 use crate::cache::Coalescer;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::model::{Coin, Quote, QuoteRequest, Selection};
 use crate::provider::PriceProvider;
 use crate::store::{Store, StoreError, queries};
@@ -31,7 +32,7 @@ const FALLBACK_CURRENCIES: &[&str] = &[
 ];
 
 /// The quotes one successful refresh fetched.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct Snapshot {
     /// What was asked for; subscribers tell the watchlist from other views by it.
     pub request: QuoteRequest,
@@ -41,8 +42,19 @@ pub struct Snapshot {
     pub fetched_at: DateTime<Utc>,
 }
 
+/// How the last refresh of a request went, for a view that opens between
+/// market events.
+#[derive(Debug, Clone, Default, Serialize, ts_rs::TS)]
+pub struct RefreshStatus {
+    /// When prices were last fetched (or, before any refresh of this run,
+    /// when the stored ones were).
+    pub updated_at: Option<DateTime<Utc>>,
+    /// Why the last refresh failed, if it did: the prices are stale.
+    pub failure: Option<String>,
+}
+
 /// What subscribers of the market hear.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum MarketEvent {
     /// Fresh quotes, already stored.
@@ -50,7 +62,7 @@ pub enum MarketEvent {
     /// A refresh failed; stored quotes are now stale.
     Failed {
         source: &'static str,
-        kind: &'static str,
+        kind: ErrorKind,
         message: String,
         at: DateTime<Utc>,
     },
@@ -75,6 +87,9 @@ pub struct Market<P> {
     store: Arc<Store>,
     events: broadcast::Sender<MarketEvent>,
     cache: Coalescer<QuoteRequest, Arc<Snapshot>>,
+    /// The last outcome of each request refreshed in this run: the market
+    /// owns it, every view reads it.
+    outcomes: Mutex<HashMap<QuoteRequest, RefreshStatus>>,
 }
 
 impl<P: PriceProvider> Market<P> {
@@ -85,6 +100,7 @@ impl<P: PriceProvider> Market<P> {
             store,
             events: broadcast::channel(CHANNEL_CAPACITY).0,
             cache: Coalescer::new(ttl),
+            outcomes: Mutex::new(HashMap::new()),
         }
     }
 
@@ -125,6 +141,7 @@ impl<P: PriceProvider> Market<P> {
             .await;
         span.record("duration_ms", started.elapsed().as_millis() as u64);
         let _enter = span.enter();
+        self.record_outcome(req, &result);
         match &result {
             Ok(snap) => {
                 span.record("coins", snap.quotes.len());
@@ -142,7 +159,7 @@ impl<P: PriceProvider> Market<P> {
                         tx,
                         now.timestamp_millis(),
                         "warn",
-                        e.kind(),
+                        e.kind().as_str(),
                         &e.to_string(),
                     )
                 });
@@ -155,6 +172,24 @@ impl<P: PriceProvider> Market<P> {
             }
         }
         result
+    }
+
+    fn record_outcome(&self, req: &QuoteRequest, result: &Result<Arc<Snapshot>>) {
+        let mut outcomes = self.outcomes.lock().unwrap_or_else(|p| p.into_inner());
+        let status = outcomes.entry(req.clone()).or_default();
+        match result {
+            Ok(snap) => {
+                status.updated_at = Some(snap.fetched_at);
+                status.failure = None;
+            }
+            Err(e) => status.failure = Some(e.to_string()),
+        }
+    }
+
+    /// How the last refresh of `req` in this run went, if there was one.
+    pub fn outcome(&self, req: &QuoteRequest) -> Option<RefreshStatus> {
+        let outcomes = self.outcomes.lock().unwrap_or_else(|p| p.into_inner());
+        outcomes.get(req).cloned()
     }
 
     async fn fetch_and_store(&self, req: &QuoteRequest) -> Result<Arc<Snapshot>> {

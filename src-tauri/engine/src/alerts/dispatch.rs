@@ -15,7 +15,8 @@ use tokio::task::JoinHandle;
 
 use super::email::Mailer;
 use super::notify::Notifier;
-use super::{DeliveryStatus, Firing, now_ms};
+use super::now_ms;
+use crate::model::alert::{DeliveryStatus, Firing};
 use crate::store::{Store, queries};
 
 /// How a channel retries.
@@ -52,7 +53,7 @@ impl RetryPolicy {
 }
 
 /// A delivery attempt's outcome, for whoever shows delivery status live.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
 pub struct DeliveryEvent {
     pub firing_key: String,
     pub channel: &'static str,

@@ -10,8 +10,9 @@ use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
-use super::Firing;
 use crate::config::{EmailSettings, SmtpSecurity};
+use crate::error::ErrorKind;
+use crate::model::alert::Firing;
 use crate::secrets::{self, Secret, SecretError, SecretName};
 
 const SEND_TIMEOUT: Duration = Duration::from_secs(20);
@@ -32,6 +33,19 @@ pub enum EmailError {
     Address { address: String, reason: String },
     #[error("sending through {server} failed: {reason}")]
     Smtp { server: String, reason: String },
+}
+
+impl EmailError {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            EmailError::NotConfigured { .. } | EmailError::Settings(_) | EmailError::NoPassword => {
+                ErrorKind::Email
+            }
+            EmailError::Secret(_) => ErrorKind::Keyring,
+            EmailError::Address { .. } => ErrorKind::InvalidInput,
+            EmailError::Smtp { .. } => ErrorKind::Email,
+        }
+    }
 }
 
 /// Where the current e-mail settings come from.

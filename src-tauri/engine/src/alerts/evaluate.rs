@@ -12,9 +12,9 @@ use std::collections::{HashMap, VecDeque};
 
 use rust_decimal::Decimal;
 
-use super::Firing;
-use super::rule::{Condition, Rule};
 use crate::model::Quote;
+use crate::model::alert::Firing;
+use crate::model::alert::{Condition, Rule};
 
 /// What one update did to the book.
 #[derive(Debug, Default)]
@@ -249,50 +249,22 @@ fn step(rule: &mut Rule, reading: Decimal, now_ms: i64) -> Step {
 
 #[cfg(test)]
 mod tests {
-    use std::str::FromStr;
-
     use chrono::{TimeZone, Utc};
 
     use super::*;
-    use crate::alerts::rule::{Channels, DEFAULT_BAND_PCT, RuleSpec};
+    use crate::testing;
 
     fn rule(id: i64, coin: &str, condition: Condition, level: &str) -> Rule {
-        let spec = RuleSpec {
-            coin_id: coin.into(),
-            currency: "usd".into(),
-            condition,
-            level: Decimal::from_str(level).expect("decimal"),
-            window_secs: condition.is_move().then_some(3600),
-            channels: Channels {
-                desktop: true,
-                email: false,
-            },
-            note: String::new(),
-            once: false,
-            band_pct: DEFAULT_BAND_PCT,
-            cooldown_secs: 0,
-        };
-        Rule::new(id, spec, 0)
+        Rule::new(id, testing::rule_spec(coin, condition, level), 0)
     }
 
     fn quote(coin: &str, price: &str, ts: i64) -> Quote {
         let t = Utc.timestamp_opt(ts, 0).single().expect("time");
         Quote {
-            coin_id: coin.into(),
-            symbol: coin[..3].into(),
-            name: coin.into(),
-            image: None,
-            currency: "usd".into(),
-            price: Decimal::from_str(price).expect("decimal"),
-            market_cap: None,
-            volume_24h: None,
-            change_1h_pct: None,
             change_24h_pct: Some(-12.5),
-            change_7d_pct: None,
-            market_cap_rank: None,
-            sparkline_7d: vec![],
             updated_at: t,
             fetched_at: t,
+            ..testing::quote(coin, price)
         }
     }
 
@@ -385,6 +357,6 @@ mod tests {
         ]);
         let out = book.evaluate(&[quote("bitcoin", "1", 1)], 1000);
         assert_eq!(out.fired.len(), 1);
-        assert_eq!(out.fired[0].value, Decimal::from_str("-12.5").expect("d"));
+        assert_eq!(out.fired[0].value, testing::dec("-12.5"));
     }
 }

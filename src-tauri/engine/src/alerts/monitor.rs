@@ -15,13 +15,14 @@ use super::email::Mailer;
 use super::evaluate::RuleBook;
 use super::lock::MonitorLock;
 use super::notify::Notifier;
-use super::{Firing, now_ms};
+use super::now_ms;
 use crate::Engine;
 use crate::market::{MarketEvent, Snapshot};
+use crate::model::alert::Firing;
 use crate::store::{Store, StoreError, queries};
 
 /// What the monitor tells front ends (the window, the tray, logs).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum AlertEvent {
     Fired(Firing),

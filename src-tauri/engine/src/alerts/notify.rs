@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::Firing;
+use crate::model::alert::Firing;
 
 /// Shows one firing to the user. Blocking: the dispatcher calls it off the
 /// async threads.

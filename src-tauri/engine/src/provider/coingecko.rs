@@ -299,7 +299,7 @@ mod tests {
             "usd",
         )
         .expect_err("a string is not a price");
-        assert_eq!(err.kind(), "provider_malformed");
+        assert_eq!(err.kind(), crate::error::ErrorKind::Upstream);
         assert!(
             err.to_string()
                 .starts_with("CoinGecko /coins/markets: malformed answer"),

@@ -11,6 +11,7 @@ use std::time::Duration;
 pub use coingecko::{CoinGecko, MAX_PER_PAGE, parse_markets_body};
 pub use http::HttpOptions;
 
+use crate::error::ErrorKind;
 use crate::model::{Coin, Quote, QuoteRequest, SimplePrice};
 
 /// A source of market data. Implementations must turn every transport or
@@ -74,13 +75,11 @@ fn retry_hint(retry_after: &Option<Duration>) -> String {
 }
 
 impl ProviderError {
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> ErrorKind {
         match self.failure {
-            Failure::Unreachable(_) => "provider_unreachable",
-            Failure::Timeout(_) => "provider_timeout",
-            Failure::RateLimited { .. } => "provider_rate_limited",
-            Failure::Status { .. } => "provider_http",
-            Failure::Malformed(_) => "provider_malformed",
+            Failure::Unreachable(_) | Failure::Timeout(_) => ErrorKind::Offline,
+            Failure::RateLimited { .. } => ErrorKind::RateLimited,
+            Failure::Status { .. } | Failure::Malformed(_) => ErrorKind::Upstream,
         }
     }
 

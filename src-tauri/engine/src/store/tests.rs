@@ -1,5 +1,3 @@
-use std::str::FromStr;
-
 use chrono::{TimeZone, Utc};
 use rust_decimal::Decimal;
 
@@ -12,21 +10,16 @@ fn quote(id: &str, rank: u32, price: &str) -> Quote {
         .single()
         .expect("valid time");
     Quote {
-        coin_id: id.into(),
-        symbol: id[..3].into(),
         name: id.to_uppercase(),
         image: Some(format!("https://img/{id}.png")),
-        currency: "usd".into(),
-        price: Decimal::from_str(price).expect("decimal"),
         market_cap: Some(Decimal::from(1_000_000_000_000_u64 / rank as u64)),
-        volume_24h: None,
         change_1h_pct: Some(0.5),
         change_24h_pct: Some(-1.25),
-        change_7d_pct: None,
         market_cap_rank: Some(rank),
         sparkline_7d: vec![1.5, 2.25, 3.0],
         updated_at: t,
         fetched_at: t,
+        ..crate::testing::quote(id, price)
     }
 }
 

@@ -2,14 +2,13 @@
 //! firing (written before anything is dispatched) and the delivery of each
 //! firing on each of its channels.
 
-use std::collections::BTreeMap;
-
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 
 use super::{decimal_col, state};
-use crate::alerts::rule::{Channels, Condition, Rule, RuleSpec};
-use crate::alerts::{Delivery, DeliveryStatus, Firing, HistoryEntry};
+use crate::model::alert::{
+    Channels, Condition, Delivery, DeliveryStatus, Firing, HistoryEntry, Rule, RuleSpec,
+};
 
 /// Bumped on every change to a rule, so a monitor in another process
 /// notices edits without re-reading the rules on every update.
@@ -302,11 +301,7 @@ pub fn history(conn: &Connection, limit: u32) -> rusqlite::Result<Vec<HistoryEnt
             "SELECT {FIRING_COLUMNS} FROM alert_firings f ORDER BY f.fired_at DESC, f.key DESC LIMIT ?1"
         ))?
         .query_map([limit], |r| {
-            Ok(HistoryEntry {
-                firing: firing_row(r)?,
-                acknowledged: r.get(14)?,
-                deliveries: BTreeMap::new(),
-            })
+            Ok(HistoryEntry::new(firing_row(r)?, r.get(14)?))
         })?
         .collect::<rusqlite::Result<_>>()?;
     let mut stmt = conn.prepare_cached(
@@ -318,12 +313,12 @@ pub fn history(conn: &Connection, limit: u32) -> rusqlite::Result<Vec<HistoryEnt
             let status: String = r.get(1)?;
             Ok((
                 r.get::<_, String>(0)?,
-                Delivery {
-                    status: DeliveryStatus::parse(&status),
-                    attempts: r.get(2)?,
-                    last_error: r.get(3)?,
-                    sent_at: r.get(4)?,
-                },
+                Delivery::new(
+                    DeliveryStatus::parse(&status),
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                ),
             ))
         })? {
             let (channel, delivery) = d?;

@@ -7,19 +7,19 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde_json::{Value, json};
 
-use super::table::Table;
-use super::{CmdResult, fail, request_for};
-use coinlytics_engine::format;
+use crate::Pick;
+use crate::table::Table;
+use coinlytics_engine::{Error, format};
 
-pub async fn run(engine: &Engine, json: bool, coins: Vec<String>, top: Option<u32>) -> CmdResult {
-    let req = request_for(engine, &coins, top).await?;
-    let view = engine
-        .market
-        .quotes(&req)
-        .await
-        .map_err(|e| fail(format!("{e}; and no stored prices to show"), 1))?;
+pub async fn run(engine: &Engine, json: bool, pick: Pick) -> Result<(), Error> {
+    let req = engine.request(&pick.parse()?).await?;
+    let view = engine.quotes(&req).await.map_err(|e| match e {
+        // Offline, with nothing stored: say both.
+        Error::Provider(_) => Error::NotFound(format!("{e}; and no stored prices to show")),
+        e => e,
+    })?;
     if view.quotes.is_empty() {
-        return Err(fail("no prices to show for those coins", 1));
+        return Err(Error::NotFound("no prices to show for those coins".into()));
     }
     if let Some(e) = &view.failure {
         let oldest = view

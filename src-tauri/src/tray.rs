@@ -2,7 +2,6 @@
 //! cycling through the first watched coins, and a menu listing every
 //! watched coin with its price and change, plus Open, Pause and Quit.
 
-use std::sync::Mutex;
 use std::time::Duration;
 
 use coinlytics_engine::market::Snapshot;
@@ -12,7 +11,7 @@ use tauri::menu::{CheckMenuItem, Menu, MenuEvent, MenuItem, PredefinedMenuItem};
 use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Manager, Wry};
 
-use super::state::AppState;
+use crate::state::{AppState, lock};
 use coinlytics_engine::format;
 
 const TRAY_ID: &str = "main";
@@ -22,8 +21,10 @@ const CYCLE: Duration = Duration::from_secs(4);
 /// Before the label while an alert is unacknowledged.
 pub const ALERT_MARK: &str = "● ";
 
-/// What the tray shows; kept so the label can cycle between updates.
-struct Ticker {
+/// What the tray shows; kept (in [`AppState`]) so the label can cycle
+/// between updates.
+#[derive(Default)]
+pub struct Ticker {
     labels: Vec<String>,
     next: usize,
     offline: bool,
@@ -32,18 +33,6 @@ struct Ticker {
     /// The menu's coin items, so a price update changes their text in
     /// place: replacing the menu would close it under a user reading it.
     coin_items: CoinItems,
-}
-
-static TICKER: Mutex<Ticker> = Mutex::new(Ticker {
-    labels: Vec::new(),
-    next: 0,
-    offline: false,
-    alerts: 0,
-    coin_items: Vec::new(),
-});
-
-fn ticker() -> std::sync::MutexGuard<'static, Ticker> {
-    TICKER.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// "BTC $67,187.33 ▲3.6%"
@@ -58,6 +47,20 @@ fn label(q: &Quote) -> String {
         q.symbol.to_ascii_uppercase(),
         format::price(q.price, &q.currency)
     )
+}
+
+/// The quotes the label cycles through: the chosen coins in their order,
+/// or (none chosen, or none of them watched) the first watched coins.
+fn ticker_quotes<'a>(quotes: &'a [Quote], chosen: &[String]) -> Vec<&'a Quote> {
+    let picked: Vec<&Quote> = chosen
+        .iter()
+        .filter_map(|id| quotes.iter().find(|q| q.coin_id == *id))
+        .collect();
+    if picked.is_empty() {
+        quotes.iter().take(TICKER_COINS).collect()
+    } else {
+        picked
+    }
 }
 
 /// Each coin's id, menu item and the text it shows.
@@ -112,7 +115,7 @@ fn build_menu(
 }
 
 pub fn create(app: &AppHandle) -> tauri::Result<()> {
-    let icon = Image::from_bytes(include_bytes!("../../../icons/tray.png"))?;
+    let icon = Image::from_bytes(include_bytes!("../../icons/tray.png"))?;
     TrayIconBuilder::with_id(TRAY_ID)
         .icon(icon)
         .title("Coinlytics")
@@ -132,8 +135,11 @@ pub fn create(app: &AppHandle) -> tauri::Result<()> {
 }
 
 fn show_next_label(app: &AppHandle) {
+    let Some(state) = app.try_state::<AppState>() else {
+        return;
+    };
     let title = {
-        let mut t = ticker();
+        let mut t = lock(&state.tray);
         let mark = if t.alerts > 0 { ALERT_MARK } else { "" };
         if t.labels.is_empty() {
             if t.alerts == 0 {
@@ -162,20 +168,18 @@ pub fn on_update(app: &AppHandle, snap: &Snapshot) {
         return; // e.g. the Markets view's top 250
     }
     {
-        let mut t = ticker();
-        t.labels = snap.quotes.iter().take(TICKER_COINS).map(label).collect();
+        let mut t = lock(&state.tray);
+        t.labels = ticker_quotes(&snap.quotes, &engine.settings().tray_coins)
+            .into_iter()
+            .map(label)
+            .collect();
         t.next = 0;
         t.offline = false;
-    }
-    {
-        let mut status = state.status.lock().unwrap_or_else(|p| p.into_inner());
-        status.updated_at = Some(snap.fetched_at);
-        status.failure = None;
     }
     let tooltip: Vec<String> = snap.quotes.iter().map(label).collect();
     if let Some(tray) = app.tray_by_id(TRAY_ID) {
         let _ = tray.set_tooltip(Some(tooltip.join("\n")));
-        let mut items = ticker().coin_items.clone();
+        let mut items = lock(&state.tray).coin_items.clone();
         let same_coins = items.len() == snap.quotes.len()
             && items
                 .iter()
@@ -190,12 +194,12 @@ pub fn on_update(app: &AppHandle, snap: &Snapshot) {
                     *shown = text;
                 }
             }
-            ticker().coin_items = items;
+            lock(&state.tray).coin_items = items;
         } else {
             match build_menu(app, &snap.quotes, state.is_paused()) {
                 Ok((menu, items)) => {
                     let _ = tray.set_menu(Some(menu));
-                    ticker().coin_items = items;
+                    lock(&state.tray).coin_items = items;
                 }
                 Err(e) => tracing::warn!(error = %e, "cannot rebuild the tray menu"),
             }
@@ -207,8 +211,11 @@ pub fn on_update(app: &AppHandle, snap: &Snapshot) {
 /// Marks the tray while `count` fired alerts are unacknowledged: a dot
 /// before the label, a dot on the icon, and a line in the tooltip.
 pub fn set_alert_count(app: &AppHandle, count: i64) {
+    let Some(state) = app.try_state::<AppState>() else {
+        return;
+    };
     let changed = {
-        let mut t = ticker();
+        let mut t = lock(&state.tray);
         let changed = (t.alerts > 0) != (count > 0);
         t.alerts = count;
         changed
@@ -216,9 +223,9 @@ pub fn set_alert_count(app: &AppHandle, count: i64) {
     if let Some(tray) = app.tray_by_id(TRAY_ID) {
         if changed {
             let bytes: &[u8] = if count > 0 {
-                include_bytes!("../../../icons/tray-alert.png")
+                include_bytes!("../../icons/tray-alert.png")
             } else {
-                include_bytes!("../../../icons/tray.png")
+                include_bytes!("../../icons/tray.png")
             };
             if let Ok(icon) = Image::from_bytes(bytes) {
                 let _ = tray.set_icon(Some(icon));
@@ -231,14 +238,10 @@ pub fn set_alert_count(app: &AppHandle, count: i64) {
     show_next_label(app);
 }
 
-pub fn on_failure(app: &AppHandle, message: &str) {
-    ticker().offline = true;
+/// The last refresh failed: the label says the prices are stale.
+pub fn on_failure(app: &AppHandle) {
     if let Some(state) = app.try_state::<AppState>() {
-        state
-            .status
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .failure = Some(message.to_string());
+        lock(&state.tray).offline = true;
     }
     show_next_label(app);
 }
@@ -267,5 +270,32 @@ fn on_menu_event(app: &AppHandle, event: MenuEvent) {
         }
         id if id.starts_with("coin:") => show_dashboard(app),
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn quote(id: &str) -> Quote {
+        coinlytics_engine::testing::quote(id, "1")
+    }
+
+    #[test]
+    fn the_ticker_shows_the_chosen_coins_or_the_first_three() {
+        let quotes: Vec<Quote> = ["bitcoin", "ethereum", "solana", "cardano"]
+            .map(quote)
+            .into();
+        let ids = |chosen: &[&str]| -> Vec<String> {
+            let chosen: Vec<String> = chosen.iter().map(|s| s.to_string()).collect();
+            ticker_quotes(&quotes, &chosen)
+                .iter()
+                .map(|q| q.coin_id.clone())
+                .collect()
+        };
+        assert_eq!(ids(&[]), ["bitcoin", "ethereum", "solana"]);
+        assert_eq!(ids(&["cardano", "bitcoin"]), ["cardano", "bitcoin"]);
+        assert_eq!(ids(&["dogecoin", "solana"]), ["solana"]);
+        assert_eq!(ids(&["dogecoin"]), ["bitcoin", "ethereum", "solana"]);
     }
 }

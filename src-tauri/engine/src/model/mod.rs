@@ -4,12 +4,85 @@
 //! and comparisons are exact. Percentages and sparklines are display data and
 //! stay `f64`.
 
+pub mod alert;
+
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+/// Input that no front end may pass on; the message names the value and
+/// says what is allowed. Becomes [`crate::Error::Invalid`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct InvalidInput(pub String);
+
+/// A coin as a user names it: a provider id (`bitcoin`) or a symbol
+/// (`btc`). Lower-case ASCII letters, digits, `-`, `.` and `_`, at most 100
+/// characters; parsing trims and lower-cases, so `" BTC "` is `btc`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CoinId(String);
+
+impl CoinId {
+    pub fn parse(s: &str) -> Result<CoinId, InvalidInput> {
+        let id = s.trim().to_ascii_lowercase();
+        let ok = !id.is_empty()
+            && id.len() <= 100
+            && id.bytes().all(|b| {
+                b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'.' | b'_')
+            });
+        if ok {
+            Ok(CoinId(id))
+        } else {
+            Err(InvalidInput(format!(
+                "'{}' is not a coin id or symbol",
+                s.trim()
+            )))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<CoinId> for String {
+    fn from(id: CoinId) -> String {
+        id.0
+    }
+}
+
+/// A currency code prices can be quoted in (`usd`, `eur`, `btc`): 2 to 10
+/// letters, lower-cased. Whether the provider supports it is checked where
+/// it is set ([`crate::Engine::configure`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Currency(String);
+
+impl Currency {
+    pub fn parse(s: &str) -> Result<Currency, InvalidInput> {
+        let c = s.trim().to_ascii_lowercase();
+        if (2..=10).contains(&c.len()) && c.bytes().all(|b| b.is_ascii_lowercase()) {
+            Ok(Currency(c))
+        } else {
+            Err(InvalidInput(format!(
+                "'{}' is not a currency code (2 to 10 letters, e.g. usd, eur, btc)",
+                s.trim()
+            )))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<Currency> for String {
+    fn from(c: Currency) -> String {
+        c.0
+    }
+}
+
 /// A coin as listed by a provider (for search and symbols).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Coin {
     /// The provider's stable id, e.g. `bitcoin`.
     pub id: String,
@@ -19,15 +92,18 @@ pub struct Coin {
 }
 
 /// The market data of one coin in one currency at one moment.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Quote {
     pub coin_id: String,
     pub symbol: String,
     pub name: String,
     pub image: Option<String>,
     pub currency: String,
+    #[ts(type = "string")]
     pub price: Decimal,
+    #[ts(type = "string | null")]
     pub market_cap: Option<Decimal>,
+    #[ts(type = "string | null")]
     pub volume_24h: Option<Decimal>,
     pub change_1h_pct: Option<f64>,
     pub change_24h_pct: Option<f64>,
@@ -80,7 +156,7 @@ pub struct SimplePrice {
 }
 
 /// Which coins a refresh asks for.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Selection {
     /// These coin ids, in this order.
@@ -90,7 +166,7 @@ pub enum Selection {
 }
 
 /// What one refresh asks a provider for.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, ts_rs::TS)]
 pub struct QuoteRequest {
     pub selection: Selection,
     pub currency: String,

@@ -3,30 +3,27 @@
 
 use std::sync::Arc;
 
-use coinlytics_engine::alerts::DeliveryStatus;
 use coinlytics_engine::alerts::monitor::AlertEvent;
+use coinlytics_engine::model::alert::DeliveryStatus;
 use coinlytics_engine::{Engine, Error, refresher};
 use tokio::sync::broadcast::error::RecvError;
 
-use super::alerts::time;
-use super::{CmdResult, fail};
-use crate::alerting;
+use crate::alerts::time;
 
-/// Exit code when another process already monitors this data directory.
-const ALREADY_MONITORED: u8 = 3;
-
-pub async fn run(engine: Arc<Engine>) -> CmdResult {
-    let monitor =
-        alerting::start_monitor(&engine, "coinlytics monitor", None).map_err(|e| match e {
-            Error::Lock(_) => fail(
-                format!("{e}; not starting a second monitor"),
-                ALREADY_MONITORED,
-            ),
-            e => fail(e, 1),
+pub async fn run(engine: Arc<Engine>) -> Result<(), Error> {
+    let monitor = engine
+        .start_monitor("coinlytics monitor", None)
+        .map_err(|e| match e {
+            // Exit code 3: already running.
+            Error::Lock(_) => Error::Reported(coinlytics_engine::error::ErrorBody {
+                kind: e.kind(),
+                message: format!("{e}; not starting a second monitor"),
+            }),
+            e => e,
         })?;
     let mut events = monitor.subscribe();
     let settings = engine.settings();
-    let rules = engine.alerts().map_err(|e| fail(e, 1))?;
+    let rules = engine.alerts()?;
     let refresher = refresher::spawn(
         engine.clone(),
         settings.refresh_interval(),
@@ -34,7 +31,7 @@ pub async fn run(engine: Arc<Engine>) -> CmdResult {
     );
     println!(
         "monitoring {} enabled alert rule(s), refreshing every {} s; Ctrl-C stops",
-        rules.iter().filter(|r| r.enabled).count(),
+        rules.iter().filter(|r| r.rule.enabled).count(),
         settings.refresh_secs
     );
     let stop = shutdown_signal();

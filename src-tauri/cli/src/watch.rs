@@ -17,9 +17,10 @@ use crossterm::terminal::{self, ClearType};
 use crossterm::{cursor, execute, queue};
 use tokio::sync::{broadcast, mpsc};
 
-use super::table::{Table, Trend};
-use super::{CmdResult, fail, request_for};
-use coinlytics_engine::format;
+use crate::Pick;
+use crate::table::{Table, Trend};
+use coinlytics_engine::app::market::Pick as EnginePick;
+use coinlytics_engine::{Error, format};
 
 /// What the ticker shows.
 struct State {
@@ -46,7 +47,7 @@ impl State {
             MarketEvent::Updated(_) => {}
             MarketEvent::Failed { message, .. } => {
                 self.failure = Some(message);
-                if let Ok(stored) = engine.market.stored(&self.req) {
+                if let Ok(stored) = engine.stored_quotes(&self.req) {
                     self.quotes = stored;
                 }
             }
@@ -71,10 +72,11 @@ impl State {
     }
 }
 
-pub async fn run(engine: Arc<Engine>, coins: Vec<String>, top: Option<u32>) -> CmdResult {
-    let follow_watchlist = coins.is_empty() && top.is_none();
-    let req = request_for(&engine, &coins, top).await?;
-    let events = engine.market.subscribe();
+pub async fn run(engine: Arc<Engine>, pick: Pick) -> Result<(), Error> {
+    let pick = pick.parse()?;
+    let follow_watchlist = pick == EnginePick::Default;
+    let req = engine.request(&pick).await?;
+    let events = engine.subscribe();
     let fixed = req.clone();
     // With no --coins/--top the ticker follows the watchlist as it changes.
     let refresher = refresher::spawn(
@@ -89,7 +91,7 @@ pub async fn run(engine: Arc<Engine>, coins: Vec<String>, top: Option<u32>) -> C
         },
     );
     let state = State {
-        quotes: engine.market.stored(&req).unwrap_or_default(),
+        quotes: engine.stored_quotes(&req).unwrap_or_default(),
         req,
         updated: None,
         failure: None,
@@ -109,7 +111,7 @@ async fn piped(
     engine: Arc<Engine>,
     mut events: broadcast::Receiver<MarketEvent>,
     mut state: State,
-) -> CmdResult {
+) -> Result<(), Error> {
     loop {
         tokio::select! {
             ev = events.recv() => match ev {
@@ -234,14 +236,14 @@ async fn live(
     engine: Arc<Engine>,
     mut events: broadcast::Receiver<MarketEvent>,
     mut state: State,
-) -> CmdResult {
+) -> Result<(), Error> {
     let screen =
-        Screen::enter().map_err(|e| fail(format!("cannot set up the terminal: {e}"), 1))?;
+        Screen::enter().map_err(|e| Error::Internal(format!("cannot set up the terminal: {e}")))?;
     let stop = Arc::new(AtomicBool::new(false));
     let mut keys = spawn_key_reader(stop.clone());
     let mut clock = tokio::time::interval(Duration::from_secs(1));
     loop {
-        draw(&state).map_err(|e| fail(format!("cannot draw: {e}"), 1))?;
+        draw(&state).map_err(|e| Error::Internal(format!("cannot draw: {e}")))?;
         tokio::select! {
             ev = events.recv() => match ev {
                 Ok(ev) => state.apply(ev, &engine),
@@ -249,12 +251,7 @@ async fn live(
                 Err(broadcast::error::RecvError::Closed) => break,
             },
             key = keys.recv() => match key {
-                Some(Key::Refresh) => {
-                    engine.market.invalidate();
-                    let e = engine.clone();
-                    let req = state.req.clone();
-                    tokio::spawn(async move { let _ = e.market.refresh(&req).await; });
-                }
+                Some(Key::Refresh) => engine.refresh_soon(state.req.clone()),
                 Some(Key::Quit) | None => break,
             },
             _ = clock.tick() => {}

@@ -1,13 +1,19 @@
-//! What an alert rule says, and the checks every new or edited rule passes
-//! whatever front end it came from.
+//! What an alert rule says, the checks every new or edited rule passes
+//! whatever front end it came from, and what a firing and its deliveries
+//! record. Plain data: the store and the alert services both depend on this
+//! module, and it depends on neither.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::format;
+use crate::model::Quote;
+
 /// When a rule is beyond its level.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Condition {
     /// The price is at or above the level.
@@ -27,6 +33,29 @@ pub enum Condition {
 }
 
 impl Condition {
+    pub const ALL: [Condition; 7] = [
+        Condition::Above,
+        Condition::Below,
+        Condition::Move,
+        Condition::MoveUp,
+        Condition::MoveDown,
+        Condition::ChangeAbove,
+        Condition::ChangeBelow,
+    ];
+
+    /// What the rule watches, as a form offers it: "Price rises above".
+    pub fn label(self) -> &'static str {
+        match self {
+            Condition::Above => "Price rises above",
+            Condition::Below => "Price falls below",
+            Condition::Move => "Price moves (either way) by",
+            Condition::MoveUp => "Price rises by",
+            Condition::MoveDown => "Price falls by",
+            Condition::ChangeAbove => "24h change rises to",
+            Condition::ChangeBelow => "24h change falls to",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Condition::Above => "above",
@@ -40,17 +69,7 @@ impl Condition {
     }
 
     pub fn parse(s: &str) -> Option<Condition> {
-        [
-            Condition::Above,
-            Condition::Below,
-            Condition::Move,
-            Condition::MoveUp,
-            Condition::MoveDown,
-            Condition::ChangeAbove,
-            Condition::ChangeBelow,
-        ]
-        .into_iter()
-        .find(|c| c.as_str() == s)
+        Condition::ALL.into_iter().find(|c| c.as_str() == s)
     }
 
     /// The level is a price (in the rule's currency), not a percentage.
@@ -72,7 +91,7 @@ impl Condition {
 }
 
 /// Where a firing is delivered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ts_rs::TS)]
 pub struct Channels {
     pub desktop: bool,
     pub email: bool,
@@ -109,7 +128,7 @@ impl Channels {
 }
 
 /// What a user asks for; validated by [`RuleSpec::validate`] before it is stored.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct RuleSpec {
     pub coin_id: String,
     pub currency: String,
@@ -117,6 +136,7 @@ pub struct RuleSpec {
     /// A price for above/below; a percentage for the others (of the move,
     /// or of the 24-hour change, which may be negative).
     #[serde(with = "rust_decimal::serde::str")]
+    #[ts(type = "string")]
     pub level: Decimal,
     /// Move rules only: the window the move is measured over.
     pub window_secs: Option<u32>,
@@ -128,6 +148,7 @@ pub struct RuleSpec {
     /// a percentage of the level for price rules, percentage points for the
     /// others.
     #[serde(with = "rust_decimal::serde::str")]
+    #[ts(type = "string")]
     pub band_pct: Decimal,
     /// The least time between two firings of the rule.
     pub cooldown_secs: u32,
@@ -202,28 +223,41 @@ impl RuleSpec {
         Ok(self)
     }
 
-    /// "bitcoin above 71000 usd", "ethereum moves 5 % within 1h".
-    pub fn describe(&self) -> String {
-        let cur = self.currency.to_ascii_uppercase();
-        let window = self
-            .window_secs
-            .map(|w| format_duration(u64::from(w)))
-            .unwrap_or_default();
-        let level = self.level.normalize();
-        match self.condition {
-            Condition::Above => format!("{} above {level} {cur}", self.coin_id),
-            Condition::Below => format!("{} below {level} {cur}", self.coin_id),
-            Condition::Move => format!("{} moves {level} % within {window}", self.coin_id),
-            Condition::MoveUp => format!("{} rises {level} % within {window}", self.coin_id),
-            Condition::MoveDown => format!("{} falls {level} % within {window}", self.coin_id),
-            Condition::ChangeAbove => format!("{} 24h change above {level} %", self.coin_id),
-            Condition::ChangeBelow => format!("{} 24h change below {level} %", self.coin_id),
-        }
+    /// "Bitcoin: price rises above $71,000.00", "Ethereum: price moves
+    /// (either way) by 5 % within 1h": the one wording of a rule, for every
+    /// front end. `coin` is the coin's name where known, else its id.
+    pub fn describe(&self, coin: &str) -> String {
+        describe(
+            self.condition,
+            self.level,
+            &self.currency,
+            self.window_secs,
+            coin,
+        )
     }
 }
 
+fn describe(
+    c: Condition,
+    level: Decimal,
+    currency: &str,
+    window: Option<u32>,
+    coin: &str,
+) -> String {
+    let level = if c.is_price() {
+        format::price(level, currency)
+    } else {
+        format!("{} %", level.normalize())
+    };
+    let window = match window {
+        Some(w) if c.is_move() => format!(" within {}", format_duration(u64::from(w))),
+        _ => String::new(),
+    };
+    format!("{coin}: {} {level}{window}", c.label().to_lowercase())
+}
+
 /// A stored rule with the monitor's state of it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct Rule {
     pub id: i64,
     #[serde(flatten)]
@@ -249,6 +283,209 @@ impl Rule {
             armed: true,
             epoch: 0,
             last_fired_at: None,
+        }
+    }
+}
+
+/// One crossing of one rule.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct Firing {
+    /// `<rule id>-<epoch>`: unique for ever (rule ids are never reused).
+    pub key: String,
+    pub rule_id: i64,
+    pub epoch: i64,
+    pub coin_id: String,
+    pub symbol: String,
+    pub name: String,
+    pub currency: String,
+    pub condition: Condition,
+    #[serde(with = "rust_decimal::serde::str")]
+    #[ts(type = "string")]
+    pub level: Decimal,
+    pub window_secs: Option<u32>,
+    #[serde(with = "rust_decimal::serde::str")]
+    #[ts(type = "string")]
+    pub price: Decimal,
+    /// What crossed the level: the price, or a percentage.
+    #[serde(with = "rust_decimal::serde::str")]
+    #[ts(type = "string")]
+    pub value: Decimal,
+    pub change_24h_pct: Option<f64>,
+    pub note: String,
+    /// Unix ms.
+    pub fired_at: i64,
+    pub channels: Channels,
+}
+
+impl Firing {
+    pub(crate) fn new(rule: &Rule, q: &Quote, value: Decimal, now_ms: i64) -> Firing {
+        let s = &rule.spec;
+        Firing {
+            key: format!("{}-{}", rule.id, rule.epoch),
+            rule_id: rule.id,
+            epoch: rule.epoch,
+            coin_id: q.coin_id.clone(),
+            symbol: q.symbol.clone(),
+            name: q.name.clone(),
+            currency: q.currency.clone(),
+            condition: s.condition,
+            level: s.level,
+            window_secs: s.window_secs,
+            price: q.price,
+            value,
+            change_24h_pct: q.change_24h_pct,
+            note: s.note.clone(),
+            fired_at: now_ms,
+            channels: s.channels,
+        }
+    }
+
+    /// "BTC above $71,000.00", "ETH fell 5.2 % within 1h".
+    pub fn headline(&self) -> String {
+        let sym = self.symbol.to_ascii_uppercase();
+        let pct = |d: Decimal| format!("{} %", d.round_dp(2).normalize());
+        let window = format_duration(u64::from(self.window_secs.unwrap_or(0)));
+        match self.condition {
+            Condition::Above => {
+                format!("{sym} above {}", format::price(self.level, &self.currency))
+            }
+            Condition::Below => {
+                format!("{sym} below {}", format::price(self.level, &self.currency))
+            }
+            Condition::Move | Condition::MoveUp | Condition::MoveDown => {
+                let moved = match self.condition {
+                    Condition::MoveUp => "rose",
+                    Condition::MoveDown => "fell",
+                    _ => "moved",
+                };
+                format!("{sym} {moved} {} within {window}", pct(self.value.abs()))
+            }
+            Condition::ChangeAbove | Condition::ChangeBelow => {
+                format!("{sym} 24h change {}", pct(self.value))
+            }
+        }
+    }
+
+    /// "Bitcoin is at $71,234.56 (alert level $71,000.00), +1.20% in 24h."
+    /// and the note.
+    pub fn body(&self) -> String {
+        let price = format::price(self.price, &self.currency);
+        let level = if self.condition.is_price() {
+            format::price(self.level, &self.currency)
+        } else {
+            format!("{} %", self.level.normalize())
+        };
+        let mut body = format!("{} is at {price} (alert level {level})", self.name);
+        if let Some(c) = self.change_24h_pct {
+            body.push_str(&format!(", {} in 24h", format::pct(Some(c))));
+        }
+        body.push('.');
+        if !self.note.is_empty() {
+            body.push('\n');
+            body.push_str(&self.note);
+        }
+        body
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryStatus {
+    /// Not yet delivered: waiting for its first attempt or a retry.
+    Pending,
+    Sent,
+    /// Given up after the last retry.
+    Failed,
+}
+
+impl DeliveryStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Pending => "pending",
+            DeliveryStatus::Sent => "sent",
+            DeliveryStatus::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> DeliveryStatus {
+        match s {
+            "sent" => DeliveryStatus::Sent,
+            "failed" => DeliveryStatus::Failed,
+            _ => DeliveryStatus::Pending,
+        }
+    }
+}
+
+/// The delivery of one firing on one channel.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct Delivery {
+    pub status: DeliveryStatus,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+    pub sent_at: Option<i64>,
+    /// The status in words: "Sent", "Retrying (2)".
+    pub label: String,
+}
+
+impl Delivery {
+    pub fn new(
+        status: DeliveryStatus,
+        attempts: u32,
+        last_error: Option<String>,
+        sent_at: Option<i64>,
+    ) -> Delivery {
+        let label = match status {
+            DeliveryStatus::Sent => "Sent".into(),
+            DeliveryStatus::Failed => "Failed".into(),
+            DeliveryStatus::Pending if attempts > 0 => format!("Retrying ({attempts})"),
+            DeliveryStatus::Pending => "Pending".into(),
+        };
+        Delivery {
+            status,
+            attempts,
+            last_error,
+            sent_at,
+            label,
+        }
+    }
+}
+
+/// A firing as the alert history shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct HistoryEntry {
+    #[serde(flatten)]
+    pub firing: Firing,
+    /// The rule as it was when it fired, in words ([`RuleSpec::describe`]).
+    pub description: String,
+    pub acknowledged: bool,
+    /// Channel name → its delivery.
+    pub deliveries: BTreeMap<String, Delivery>,
+}
+
+impl HistoryEntry {
+    /// An entry with no deliveries yet.
+    pub fn new(firing: Firing, acknowledged: bool) -> HistoryEntry {
+        let f = &firing;
+        HistoryEntry {
+            description: describe(f.condition, f.level, &f.currency, f.window_secs, &f.name),
+            firing,
+            acknowledged,
+            deliveries: BTreeMap::new(),
+        }
+    }
+}
+
+impl Rule {
+    /// Where the rule stands, in words: "Armed", "Re-arms below the band".
+    /// `beyond_now`: the last stored price is already past the level.
+    pub fn state_label(&self, beyond_now: Option<bool>) -> &'static str {
+        match (self.enabled, self.armed) {
+            (false, _) if self.spec.once && self.epoch > 0 => "Done (fired once)",
+            (false, _) => "Disabled",
+            (true, true) if beyond_now == Some(true) => "Fires at the next update",
+            (true, true) => "Armed",
+            (true, false) if self.spec.condition.is_downward() => "Re-arms above the band",
+            (true, false) => "Re-arms below the band",
         }
     }
 }
@@ -288,17 +525,8 @@ mod tests {
         RuleSpec {
             coin_id: " Bitcoin ".into(),
             currency: "USD".into(),
-            condition,
-            level: Decimal::from(level),
             window_secs: None,
-            channels: Channels {
-                desktop: true,
-                email: false,
-            },
-            note: String::new(),
-            once: false,
-            band_pct: DEFAULT_BAND_PCT,
-            cooldown_secs: 0,
+            ..crate::testing::rule_spec("bitcoin", condition, &level.to_string())
         }
     }
 
@@ -309,7 +537,10 @@ mod tests {
             (ok.coin_id.as_str(), ok.currency.as_str()),
             ("bitcoin", "usd")
         );
-        assert_eq!(ok.describe(), "bitcoin above 71000 USD");
+        assert_eq!(
+            ok.describe("Bitcoin"),
+            "Bitcoin: price rises above $71,000.00"
+        );
         assert!(spec(Condition::Below, 0).validate().is_err());
         assert!(
             spec(Condition::Move, 5).validate().is_err(),
@@ -318,8 +549,8 @@ mod tests {
         let mut m = spec(Condition::Move, 5);
         m.window_secs = Some(3600);
         assert_eq!(
-            m.validate().expect("valid").describe(),
-            "bitcoin moves 5 % within 1h"
+            m.validate().expect("valid").describe("bitcoin"),
+            "bitcoin: price moves (either way) by 5 % within 1h"
         );
         let mut none = spec(Condition::Above, 1);
         none.channels = Channels::default();

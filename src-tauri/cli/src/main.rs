@@ -1,0 +1,256 @@
+//! `coinlytics`: the one command a user types. With no subcommand it starts
+//! the window (`coinlytics-desktop`, found beside this binary); every
+//! subcommand runs the engine headless. This crate links no GUI library, so
+//! a server can run `coinlytics monitor` without WebKitGTK installed.
+//!
+//! Each subcommand parses its arguments into the engine's typed input,
+//! calls one action of the application layer (`coinlytics_engine::app`),
+//! and renders the result; an error is printed as one line and becomes the
+//! exit code its kind says.
+
+mod alerts;
+mod apikey;
+mod config;
+mod desktop;
+mod email;
+mod monitor;
+mod prices;
+mod table;
+mod watch;
+mod watchlist;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Arg, ArgAction, ArgMatches, Args as ClapArgs, FromArgMatches, Parser, Subcommand};
+use coinlytics_engine::config::{Key, Overrides, SETTINGS, Settings};
+use coinlytics_engine::logging::{self, LogGuard, Stderr};
+use coinlytics_engine::model::CoinId;
+use coinlytics_engine::{Engine, Error};
+
+const EXIT_CODES: &str = "Exit codes: 0 done; 1 nothing to show, or it failed (offline with \
+nothing stored, the keyring or database unavailable); 2 bad input (an unknown coin or setting, \
+a value out of range); 3 already running (another monitor watches the alerts).";
+
+/// Coinlytics — a fast, private cryptocurrency tracker.
+///
+/// With no command, opens the desktop window. Commands run without a display.
+/// Settings come from the config file, COINLYTICS_* environment variables and
+/// the flags below, in increasing precedence (`coinlytics config get` lists them).
+#[derive(Parser, Debug)]
+#[command(name = "coinlytics", version, about, long_about, after_help = EXIT_CODES)]
+pub struct Args {
+    #[command(flatten)]
+    pub globals: Globals,
+    /// Start in the tray with the window hidden (how Coinlytics starts at login)
+    #[arg(long)]
+    pub hidden: bool,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Flags every command accepts: the config file, and each setting marked
+/// `flag` in the engine's settings table (`--data-dir`, `--currency`, …),
+/// which overrides the setting of the same name. Their names and help come
+/// from that table, so a setting is described in one place.
+#[derive(Debug, Clone, Default)]
+pub struct Globals {
+    pub config: Option<PathBuf>,
+    pub values: Vec<(Key, String)>,
+}
+
+impl Globals {
+    pub fn overrides(&self) -> Overrides {
+        Overrides {
+            config_file: self.config.clone(),
+            values: self.values.clone(),
+        }
+    }
+}
+
+impl FromArgMatches for Globals {
+    fn from_arg_matches(m: &ArgMatches) -> Result<Self, clap::Error> {
+        let mut g = Globals {
+            config: m.get_one::<PathBuf>("config").cloned(),
+            values: Vec::new(),
+        };
+        for s in SETTINGS.iter().filter(|s| s.flag) {
+            if let Some(v) = m.get_one::<String>(s.name) {
+                g.values.push((s.key, v.clone()));
+            }
+        }
+        Ok(g)
+    }
+
+    fn update_from_arg_matches(&mut self, m: &ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(m)?;
+        Ok(())
+    }
+}
+
+impl ClapArgs for Globals {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        let config = Arg::new("config")
+            .long("config")
+            .global(true)
+            .value_name("FILE")
+            .value_parser(clap::value_parser!(PathBuf))
+            .help(format!(
+                "Config file to use [env: {}]",
+                coinlytics_engine::config::CONFIG_ENV
+            ));
+        SETTINGS
+            .iter()
+            .filter(|s| s.flag)
+            .fold(cmd.arg(config), |cmd, s| {
+                cmd.arg(
+                    Arg::new(s.name)
+                        .long(s.flag_name())
+                        .global(true)
+                        .action(ArgAction::Set)
+                        .value_name(s.name.to_ascii_uppercase())
+                        .help(format!(
+                            "{}: {} [env: {}]",
+                            capitalised(s.help),
+                            s.kind.allowed(),
+                            s.env
+                        )),
+                )
+            })
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        Self::augment_args(cmd)
+    }
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Live terminal ticker: price, 1h/24h change, market cap, volume. q or Ctrl-C quits.
+    Watch(Pick),
+    /// Print prices once, for people or scripts (exit 0 even if stale; 1 if nothing to show)
+    Prices {
+        /// Print a JSON array instead of a table
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        pick: Pick,
+    },
+    /// Manage the watchlist
+    #[command(subcommand)]
+    Watchlist(watchlist::WatchlistCmd),
+    /// Read and write settings
+    #[command(subcommand)]
+    Config(config::ConfigCmd),
+    /// Store or remove the CoinGecko API key in the OS keyring
+    #[command(subcommand, name = "api-key")]
+    ApiKey(apikey::ApiKeyCmd),
+    /// Manage price alerts and read what fired
+    #[command(subcommand)]
+    Alerts(alerts::AlertsCmd),
+    /// Run the alert monitor without a window (notifications and e-mails); Ctrl-C stops
+    Monitor,
+    /// E-mail for alerts: the SMTP password (in the OS keyring) and a test message
+    #[command(subcommand)]
+    Email(email::EmailCmd),
+}
+
+/// Which coins to show: `--coins` or `--top`, else the watchlist.
+#[derive(ClapArgs, Debug, Clone)]
+pub struct Pick {
+    /// Coins to show (ids or symbols, comma-separated); default: the watchlist, or the top coins
+    #[arg(long, value_delimiter = ',', value_name = "COINS")]
+    coins: Vec<String>,
+    /// Show the top N coins by market cap
+    #[arg(long, value_name = "N", conflicts_with = "coins")]
+    top: Option<u32>,
+}
+
+impl Pick {
+    /// The engine's typed form; a malformed coin name is bad input.
+    pub fn parse(&self) -> Result<coinlytics_engine::app::market::Pick, Error> {
+        use coinlytics_engine::app::market::Pick as P;
+        if let Some(n) = self.top {
+            return Ok(P::Top(n));
+        }
+        let coins = (self.coins.iter().filter(|c| !c.trim().is_empty()))
+            .map(|c| CoinId::parse(c))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(if coins.is_empty() {
+            P::Default
+        } else {
+            P::Coins(coins)
+        })
+    }
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let result = match args.command {
+        None => desktop::start(&args.globals, args.hidden),
+        Some(command) => run(&args.globals, command),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("coinlytics: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+fn run(globals: &Globals, command: Command) -> Result<(), Error> {
+    let settings = Settings::load(&globals.overrides())?;
+    let stderr = match command {
+        Command::Watch { .. } => Stderr::Off,
+        // A service's log: warnings too (a failed delivery, a lost keyring).
+        Command::Monitor => Stderr::Warnings,
+        _ => Stderr::Errors,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Internal(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(async move {
+        match command {
+            // Settings and keyring commands need neither the database nor
+            // the network.
+            Command::Config(cmd) if !cmd.needs_engine() => config::run_offline(settings, cmd),
+            Command::ApiKey(cmd) => apikey::run(settings, cmd),
+            Command::Email(cmd) if !cmd.needs_engine() => email::run_offline(&settings, cmd).await,
+            command => {
+                let _logs: LogGuard = logging::init(&settings, stderr);
+                let engine = Arc::new(Engine::open(settings)?);
+                if let Some(w) = &engine.key_warning {
+                    eprintln!("coinlytics: warning: {w}");
+                }
+                match command {
+                    Command::Watch(pick) => watch::run(engine, pick).await,
+                    Command::Prices { json, pick } => prices::run(&engine, json, pick).await,
+                    Command::Watchlist(cmd) => watchlist::run(&engine, cmd).await,
+                    Command::Alerts(cmd) => alerts::run(&engine, cmd).await,
+                    Command::Monitor => monitor::run(engine).await,
+                    Command::Email(cmd) => email::run(&engine, cmd).await,
+                    Command::Config(cmd) => config::run(&engine, cmd).await,
+                    Command::ApiKey(cmd) => apikey::run(engine.settings(), cmd),
+                }
+            }
+        }
+    })
+}
+
+/// Prints `v` as one line of JSON, for scripts.
+pub fn print_json(v: &impl serde::Serialize) -> Result<(), Error> {
+    let text = serde_json::to_string(v).map_err(|e| Error::Internal(e.to_string()))?;
+    println!("{text}");
+    Ok(())
+}

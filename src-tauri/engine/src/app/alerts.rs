@@ -1,0 +1,335 @@
+//! Alert rules, what they fired, and the monitor that watches them.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::Arc;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::Engine;
+use crate::alerts::email::{EmailSource, Mailer};
+use crate::alerts::lock::MonitorLock;
+use crate::alerts::monitor::Monitor;
+use crate::alerts::notify::{DesktopNotifier, Notifier, OnClick};
+use crate::error::{Error, Result};
+use crate::model::alert::{
+    Channels, Condition, DEFAULT_BAND_PCT, HistoryEntry, Rule, RuleError, RuleSpec, parse_duration,
+};
+use crate::model::{CoinId, QuoteRequest, Selection};
+use crate::store::queries;
+
+/// The most firings a history shows.
+pub const MAX_HISTORY: u32 = 10_000;
+const ICON: &[u8] = include_bytes!("../../../../icons/128x128.png");
+
+/// A rule as a user gives it, every value as typed: the window's form and
+/// the CLI's flags both become one, and [`RuleInput::parse`] gives both the
+/// same answer.
+#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
+pub struct RuleInput {
+    /// An id (`bitcoin`) or symbol (`btc`).
+    pub coin: String,
+    /// The level's currency; `None`: the configured one.
+    pub currency: Option<String>,
+    pub condition: Condition,
+    /// A price, or a percentage (see [`RuleSpec::level`]).
+    pub level: String,
+    /// Move rules: a duration like `1h` or seconds.
+    pub window: Option<String>,
+    pub channels: Channels,
+    pub note: String,
+    pub once: bool,
+    /// `None`: the default band (0.5 %).
+    pub band_pct: Option<String>,
+    /// A duration like `10m`; `None`: no cooldown.
+    pub cooldown: Option<String>,
+}
+
+fn number(what: &str, v: &str) -> Result<Decimal, RuleError> {
+    let text: String = v.trim().trim_start_matches('+').replace(',', "");
+    Decimal::from_str(&text)
+        .map_err(|_| RuleError(format!("{what} must be a number, not '{}'", v.trim())))
+}
+
+fn duration(what: &str, v: &str) -> Result<u32, RuleError> {
+    parse_duration(v)
+        .and_then(|s| u32::try_from(s).ok())
+        .ok_or_else(|| {
+            RuleError(format!(
+                "{what} must be a duration like 90s, 15m, 1h or 2d, not '{}'",
+                v.trim()
+            ))
+        })
+}
+
+impl RuleInput {
+    /// The rule this input asks for, checked ([`RuleSpec::validate`]); the
+    /// coin is not yet resolved.
+    pub fn parse(&self, default_currency: &str) -> Result<RuleSpec, RuleError> {
+        let window_secs = match &self.window {
+            Some(w) if self.condition.is_move() => Some(duration("the window", w)?),
+            Some(w) if !w.trim().is_empty() => {
+                return Err(RuleError("a window goes only with a move rule".into()));
+            }
+            _ => None,
+        };
+        RuleSpec {
+            coin_id: self.coin.clone(),
+            currency: self
+                .currency
+                .clone()
+                .filter(|c| !c.trim().is_empty())
+                .unwrap_or_else(|| default_currency.to_string()),
+            condition: self.condition,
+            level: number("the level", &self.level)?,
+            window_secs,
+            channels: self.channels,
+            note: self.note.clone(),
+            once: self.once,
+            band_pct: match &self.band_pct {
+                Some(b) => number("the band", b)?,
+                None => DEFAULT_BAND_PCT,
+            },
+            cooldown_secs: match &self.cooldown {
+                Some(c) => duration("the cooldown", c)?,
+                None => 0,
+            },
+        }
+        .validate()
+    }
+}
+
+/// A rule as front ends show it.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct RuleView {
+    #[serde(flatten)]
+    pub rule: Rule,
+    /// [`RuleSpec::describe`] with the coin's name.
+    pub description: String,
+    /// [`Rule::state_label`].
+    pub state: String,
+    /// The last stored price is already beyond the level: the rule fires
+    /// at the next update. `None` for rules not on the price.
+    pub beyond_now: Option<bool>,
+}
+
+/// A condition as a form offers it.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct ConditionInfo {
+    pub condition: Condition,
+    pub label: &'static str,
+    /// The level is a price (else a percentage).
+    pub price: bool,
+    /// The rule needs a window.
+    pub window: bool,
+}
+
+/// Every condition, in the order a form lists them.
+pub fn conditions() -> Vec<ConditionInfo> {
+    Condition::ALL
+        .into_iter()
+        .map(|c| ConditionInfo {
+            condition: c,
+            label: c.label(),
+            price: c.is_price(),
+            window: c.is_move(),
+        })
+        .collect()
+}
+
+impl Engine {
+    /// Validates and stores a new rule (enabled and armed), or replaces
+    /// what rule `id` says (re-arming it). The coin may be named by id or
+    /// symbol.
+    pub async fn alert_save(&self, id: Option<i64>, input: &RuleInput) -> Result<RuleView> {
+        let spec = self
+            .resolve_rule(input.parse(&self.settings().currency)?)
+            .await?;
+        let now = super::now_ms();
+        let id = match id {
+            None => self
+                .store
+                .write(|tx| queries::alerts::insert_rule(tx, &spec, now))?,
+            Some(id) => {
+                if !self
+                    .store
+                    .write(|tx| queries::alerts::update_rule(tx, id, &spec, now))?
+                {
+                    return Err(Error::NoSuchRule(id));
+                }
+                id
+            }
+        };
+        self.alert(id)
+    }
+
+    pub fn alert_set_enabled(&self, id: i64, enabled: bool) -> Result<RuleView> {
+        let now = super::now_ms();
+        if !self
+            .store
+            .write(|tx| queries::alerts::set_enabled(tx, id, enabled, now))?
+        {
+            return Err(Error::NoSuchRule(id));
+        }
+        self.alert(id)
+    }
+
+    /// Removes rule `id`; what it fired stays in the history.
+    pub fn alert_remove(&self, id: i64) -> Result<()> {
+        let now = super::now_ms();
+        if !self
+            .store
+            .write(|tx| queries::alerts::delete_rule(tx, id, now))?
+        {
+            return Err(Error::NoSuchRule(id));
+        }
+        Ok(())
+    }
+
+    pub fn alert(&self, id: i64) -> Result<RuleView> {
+        let rule = self
+            .store
+            .read(|c| queries::alerts::rule(c, id))?
+            .ok_or(Error::NoSuchRule(id))?;
+        self.rule_view(rule)
+    }
+
+    pub fn alerts(&self) -> Result<Vec<RuleView>> {
+        let rules = self.store.read(queries::alerts::rules)?;
+        rules.into_iter().map(|r| self.rule_view(r)).collect()
+    }
+
+    /// The newest `limit` firings (1 to [`MAX_HISTORY`]), newest first.
+    pub fn alert_history(&self, limit: u32) -> Result<Vec<HistoryEntry>> {
+        let limit = limit.clamp(1, MAX_HISTORY);
+        Ok(self.store.read(|c| queries::alerts::history(c, limit))?)
+    }
+
+    /// How many firings the user has not yet seen.
+    pub fn alerts_unacknowledged(&self) -> Result<i64> {
+        Ok(self.store.read(queries::alerts::unacknowledged)?)
+    }
+
+    /// Marks every firing seen; returns how many were not.
+    pub fn alerts_acknowledge(&self) -> Result<usize> {
+        Ok(self
+            .store
+            .write(|tx| queries::alerts::acknowledge_all(tx))?)
+    }
+
+    /// Takes this data directory's monitor lock as `who` and starts the
+    /// alert monitor; fails with a conflict if another process monitors
+    /// already. `on_click` runs when a notification is clicked.
+    pub fn start_monitor(
+        self: &Arc<Self>,
+        who: &str,
+        on_click: Option<OnClick>,
+    ) -> Result<Monitor> {
+        let icon = notification_icon(&self.settings().data_dir);
+        self.start_monitor_with(who, Arc::new(DesktopNotifier::new(icon, on_click)))
+    }
+
+    /// [`Engine::start_monitor`] with another desktop notifier (a
+    /// benchmark's recorder).
+    pub fn start_monitor_with(
+        self: &Arc<Self>,
+        who: &str,
+        notifier: Arc<dyn Notifier>,
+    ) -> Result<Monitor> {
+        let lock = MonitorLock::try_acquire(&self.settings().data_dir, who)?;
+        let mailer = Arc::new(self.mailer()?);
+        Ok(Monitor::start(self.clone(), lock, notifier, mailer))
+    }
+
+    /// The e-mail sender for this data directory. It reads the e-mail
+    /// settings from the config file at each send.
+    pub(crate) fn mailer(&self) -> Result<Mailer> {
+        let settings = self.settings();
+        let source: EmailSource =
+            Arc::new(move || settings.reload_email().map_err(|e| e.to_string()));
+        Ok(Mailer::new(source, self.install_id()?))
+    }
+
+    /// A random id of this data directory, made on first use.
+    fn install_id(&self) -> Result<String> {
+        const KEY: &str = "install_id";
+        let now = super::now_ms();
+        Ok(self.store.write(|tx| {
+            if let Some(id) = queries::state::get(tx, KEY)? {
+                return Ok(id);
+            }
+            let id = format!("{:016x}", rand::random::<u64>());
+            queries::state::set(tx, KEY, &id, now)?;
+            Ok(id)
+        })?)
+    }
+
+    fn rule_view(&self, rule: Rule) -> Result<RuleView> {
+        let s = &rule.spec;
+        let name = self
+            .store
+            .read(|c| queries::coins::find(c, &s.coin_id))?
+            .filter(|c| c.id == s.coin_id)
+            .map_or_else(|| s.coin_id.clone(), |c| c.name);
+        let beyond_now = self.already_beyond(s);
+        Ok(RuleView {
+            description: s.describe(&name),
+            state: rule.state_label(beyond_now).to_string(),
+            beyond_now,
+            rule,
+        })
+    }
+
+    /// Whether the condition already holds at the last stored price: a new
+    /// rule then fires at the next update (front ends say so).
+    fn already_beyond(&self, s: &RuleSpec) -> Option<bool> {
+        if !s.condition.is_price() {
+            return None;
+        }
+        let req = QuoteRequest {
+            selection: Selection::Coins(vec![s.coin_id.clone()]),
+            currency: s.currency.clone(),
+        };
+        let q = self.market.stored(&req).ok()?.into_iter().next()?;
+        Some(if s.condition.is_downward() {
+            q.price <= s.level
+        } else {
+            q.price >= s.level
+        })
+    }
+
+    async fn resolve_rule(&self, mut spec: RuleSpec) -> Result<RuleSpec> {
+        let coin = CoinId::parse(&spec.coin_id)?;
+        spec.coin_id = match self.market.resolve_coin(coin.as_str()).await {
+            Ok(c) => c.id,
+            // Offline with no coin list yet: a coin we have stored quotes
+            // for is still a coin.
+            Err(Error::Provider(_)) if self.is_known_coin(coin.as_str())? => coin.into(),
+            Err(e) => return Err(e),
+        };
+        Ok(spec)
+    }
+
+    fn is_known_coin(&self, id: &str) -> Result<bool> {
+        Ok(self
+            .store
+            .read(|c| queries::coins::search(c, id, 1))?
+            .iter()
+            .any(|c| c.id == id))
+    }
+}
+
+/// The app icon as a file, for notification servers that take a path.
+fn notification_icon(data_dir: &Path) -> Option<PathBuf> {
+    let path = data_dir.join("icons").join("coinlytics.png");
+    if std::fs::read(&path).ok().as_deref() != Some(ICON) {
+        let written =
+            std::fs::create_dir_all(path.parent()?).and_then(|()| std::fs::write(&path, ICON));
+        if let Err(e) = written {
+            tracing::warn!(error = %e, "cannot write the notification icon");
+            return None;
+        }
+    }
+    Some(path)
+}

@@ -1,0 +1,39 @@
+//! The application layer: every action a user can take, once, for every
+//! front end. Each is a method of [`Engine`] (or, where no data directory
+//! is needed, a function) that takes typed input — [`CoinId`],
+//! [`Currency`], [`Key`], [`RuleInput`] — validates it, does the work, and
+//! returns a typed result or an [`Error`] whose kind and message are the
+//! same whichever front end asked. The window's commands and the CLI's
+//! subcommands only parse, call one of these, and render.
+//!
+//! **API boundary**: the types here and in [`crate::model`] are what front
+//! ends see; the store and the services behind [`Engine`] are not.
+//!
+//! [`CoinId`]: crate::model::CoinId
+//! [`Currency`]: crate::model::Currency
+//! [`Key`]: crate::config::Key
+//! [`RuleInput`]: alerts::RuleInput
+//! [`Error`]: crate::Error
+
+pub mod alerts;
+pub mod email;
+pub mod market;
+pub mod settings;
+pub mod watchlist;
+
+#[cfg(test)]
+mod tests;
+
+/// Runs `f` on the async runtime's blocking pool (keyring calls block on
+/// D-Bus), so a front end's event loop never waits on them.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> crate::Result<T> + Send + 'static,
+) -> crate::Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| crate::Error::Internal(format!("a background task failed: {e}")))?
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}

@@ -1,0 +1,232 @@
+//! The shared actions, tested once, through the application layer: a real
+//! SQLite file in a temporary data directory and the fake CoinGecko server
+//! on 127.0.0.1. The window's and the CLI's own tests check only their
+//! wiring (and that both say the same for the same input).
+
+use std::sync::Arc;
+
+use coinlytics_tests::FakeCoinGecko;
+
+use super::email::EmailForm;
+use super::market::Pick;
+use crate::config::{Key, Overrides, Settings, SmtpSecurity};
+use crate::error::ErrorKind;
+use crate::model::CoinId;
+use crate::model::alert::Condition;
+use crate::testing::rule_input;
+use crate::{Engine, Error};
+
+struct World {
+    fake: FakeCoinGecko,
+    dir: tempfile::TempDir,
+    engine: Arc<Engine>,
+}
+
+async fn world() -> World {
+    let fake = FakeCoinGecko::start().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let settings = Settings::load(&Overrides {
+        config_file: Some(dir.path().join("config.toml")),
+        values: vec![
+            (Key::DataDir, dir.path().join("data").display().to_string()),
+            (Key::CoingeckoUrl, fake.base_url()),
+            (Key::RequestsPerMinute, "6000".into()),
+            (Key::HttpTimeoutSecs, "2".into()),
+        ],
+    })
+    .expect("settings");
+    let engine = Arc::new(Engine::open(settings).expect("engine"));
+    World { fake, dir, engine }
+}
+
+impl World {
+    fn config(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("config.toml")).unwrap_or_default()
+    }
+}
+
+fn coin(s: &str) -> CoinId {
+    CoinId::parse(s).expect("a coin id")
+}
+
+#[track_caller]
+fn invalid(e: Error, message: &str) {
+    assert_eq!(
+        (e.kind(), e.exit_code()),
+        (ErrorKind::InvalidInput, 2),
+        "{e}"
+    );
+    assert_eq!(e.to_string(), message);
+}
+
+#[tokio::test]
+async fn a_coin_is_added_by_symbol_and_an_unknown_one_is_bad_input() {
+    let w = world().await;
+    let added = w.engine.watchlist_add(&coin(" BTC ")).await.expect("add");
+    assert_eq!((added.coin.id.as_str(), added.added), ("bitcoin", true));
+    let again = w.engine.watchlist_add(&coin("bitcoin")).await.expect("add");
+    assert!(!again.added, "already watched");
+    invalid(
+        w.engine
+            .watchlist_add(&coin("nosuchcoin"))
+            .await
+            .expect_err("unknown"),
+        "unknown coin 'nosuchcoin': no coin with that id or symbol in the coin list",
+    );
+    invalid(
+        CoinId::parse("bit coin").expect_err("a space").into(),
+        "'bit coin' is not a coin id or symbol",
+    );
+    let missing = w
+        .engine
+        .watchlist_remove(&coin("eth"))
+        .expect_err("not watched");
+    assert_eq!(
+        (missing.kind(), missing.exit_code()),
+        (ErrorKind::NotFound, 1)
+    );
+    assert_eq!(w.engine.watchlist().expect("list").len(), 1);
+}
+
+#[tokio::test]
+async fn an_unsupported_currency_is_refused_and_nothing_is_saved() {
+    let w = world().await;
+    invalid(
+        w.engine
+            .configure(&[(Key::Currency, "zzz".into())])
+            .await
+            .expect_err("not quoted"),
+        "'zzz' is not a supported currency",
+    );
+    invalid(
+        w.engine
+            .configure(&[(Key::Currency, "e1".into())])
+            .await
+            .expect_err("not a code"),
+        "'e1' is not a currency code (2 to 10 letters, e.g. usd, eur, btc)",
+    );
+    assert_eq!(w.config(), "", "nothing written");
+    w.engine
+        .configure(&[(Key::Currency, " EUR ".into())])
+        .await
+        .expect("eur is quoted");
+    assert_eq!(w.engine.settings().currency, "eur");
+    assert!(w.config().contains("currency = \"eur\""), "{}", w.config());
+}
+
+fn form(host: &str, security: &str) -> EmailForm {
+    EmailForm {
+        smtp_host: host.into(),
+        smtp_port: "587".into(),
+        security: security.into(),
+        username: String::new(),
+        from: "alerts@example.com".into(),
+        to: "me@example.com, you@example.org".into(),
+    }
+}
+
+#[tokio::test]
+async fn the_email_form_is_saved_whole_or_not_at_all() {
+    let w = world().await;
+    // Loopback without encryption, then a real server with STARTTLS: each
+    // form is consistent, whatever order its keys are applied in.
+    let saved = w
+        .engine
+        .email_save(&form("localhost", "none"))
+        .await
+        .expect("loopback");
+    assert_eq!(saved.security, SmtpSecurity::None);
+    let saved = (w
+        .engine
+        .email_save(&form("smtp.example.com", "starttls"))
+        .await)
+        .expect("a real server with starttls");
+    assert_eq!(
+        (saved.smtp_host.as_str(), saved.to.len()),
+        ("smtp.example.com", 2)
+    );
+    let before = w.config();
+    let err = (w.engine.email_save(&form("mail.example.net", "none")).await)
+        .expect_err("clear text to a remote host");
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    assert!(
+        err.to_string()
+            .starts_with("email.security (from the value given)"),
+        "{err}"
+    );
+    let mut bad_port = form("mail.example.net", "tls");
+    bad_port.smtp_port = "0".into();
+    (w.engine.email_save(&bad_port).await).expect_err("port 0");
+    assert_eq!(w.config(), before, "a refused form changes nothing");
+    assert_eq!(w.engine.settings().email.smtp_host, "smtp.example.com");
+}
+
+#[tokio::test]
+async fn a_rule_is_checked_described_and_stated_in_one_wording() {
+    let w = world().await;
+    invalid(
+        (w.engine
+            .alert_save(None, &rule_input("bitcoin", Condition::Above, "abc"))
+            .await)
+            .expect_err("not a number"),
+        "invalid alert: the level must be a number, not 'abc'",
+    );
+    let mut no_window = rule_input("eth", Condition::MoveDown, "5");
+    no_window.window = Some("5x".into());
+    invalid(
+        (w.engine.alert_save(None, &no_window).await).expect_err("bad window"),
+        "invalid alert: the window must be a duration like 90s, 15m, 1h or 2d, not '5x'",
+    );
+    let missing = w.engine.alert_remove(42).expect_err("no rule 42");
+    assert_eq!(
+        (missing.kind(), missing.to_string().as_str()),
+        (ErrorKind::NotFound, "no alert #42")
+    );
+
+    let view = (w
+        .engine
+        .alert_save(None, &rule_input("btc", Condition::Above, "71,000"))
+        .await)
+        .expect("a rule");
+    assert_eq!(view.description, "Bitcoin: price rises above $71,000.00");
+    // No price stored yet, so it cannot be beyond the level.
+    assert_eq!((view.state.as_str(), view.beyond_now), ("Armed", None));
+    let move_rule = (w
+        .engine
+        .alert_save(None, &rule_input("eth", Condition::MoveDown, "5"))
+        .await)
+        .expect("a move rule");
+    assert_eq!(
+        move_rule.description,
+        "Ethereum: price falls by 5 % within 1h"
+    );
+    let off = w
+        .engine
+        .alert_set_enabled(view.rule.id, false)
+        .expect("disable");
+    assert_eq!(off.state, "Disabled");
+}
+
+#[tokio::test]
+async fn the_market_owns_the_last_refresh_outcome() {
+    let w = world().await;
+    let req = w.engine.request(&Pick::Top(5)).await.expect("request");
+    assert_eq!(
+        w.engine.request(&Pick::Top(0)).await.expect_err("0").kind(),
+        ErrorKind::InvalidInput
+    );
+    w.engine.quotes(&req).await.expect("fresh");
+    assert!(
+        w.engine
+            .market
+            .outcome(&req)
+            .is_some_and(|s| s.failure.is_none())
+    );
+    w.fake.set_down(true);
+    w.engine.market.invalidate();
+    let view = w.engine.quotes(&req).await.expect("stored, stale");
+    assert!(view.is_stale());
+    let status = w.engine.market.outcome(&req).expect("an outcome");
+    assert!(status.failure.is_some(), "{status:?}");
+    assert!(status.updated_at.is_some(), "the last good refresh is kept");
+}

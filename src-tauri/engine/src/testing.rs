@@ -1,0 +1,83 @@
+//! Fixtures for tests and benchmarks: one builder per domain value, so a
+//! test says only what matters to it (`Quote { market_cap_rank: Some(1),
+//! ..quote("bitcoin", "70000") }`). Compiled for the engine's own tests and
+//! with the `test-support` feature; never in a release of the app.
+
+use chrono::{TimeZone, Utc};
+use rust_decimal::Decimal;
+
+use crate::app::alerts::RuleInput;
+use crate::model::Quote;
+use crate::model::alert::{Channels, Condition, DEFAULT_BAND_PCT, RuleSpec};
+
+/// A decimal from text, for fixtures: `dec("70000.5")`.
+pub fn dec(s: &str) -> Decimal {
+    s.parse()
+        .unwrap_or_else(|e| panic!("'{s}' is not a decimal: {e}"))
+}
+
+/// A USD quote of `coin_id` at `price`, updated and fetched at a fixed
+/// moment (2023-11-14T22:13:20Z); every optional field empty.
+pub fn quote(coin_id: &str, price: &str) -> Quote {
+    let at = Utc
+        .timestamp_opt(1_700_000_000, 0)
+        .single()
+        .unwrap_or_default();
+    Quote {
+        coin_id: coin_id.into(),
+        symbol: coin_id.chars().take(3).collect(),
+        name: coin_id.into(),
+        image: None,
+        currency: "usd".into(),
+        price: dec(price),
+        market_cap: None,
+        volume_24h: None,
+        change_1h_pct: None,
+        change_24h_pct: None,
+        change_7d_pct: None,
+        market_cap_rank: None,
+        sparkline_7d: Vec::new(),
+        updated_at: at,
+        fetched_at: at,
+    }
+}
+
+/// A rule on `coin_id` in USD: desktop only, re-arming with the default
+/// band, no cooldown; move rules watch one hour.
+pub fn rule_spec(coin_id: &str, condition: Condition, level: &str) -> RuleSpec {
+    RuleSpec {
+        coin_id: coin_id.into(),
+        currency: "usd".into(),
+        condition,
+        level: dec(level),
+        window_secs: condition.is_move().then_some(3600),
+        channels: Channels {
+            desktop: true,
+            email: false,
+        },
+        note: String::new(),
+        once: false,
+        band_pct: DEFAULT_BAND_PCT,
+        cooldown_secs: 0,
+    }
+}
+
+/// [`rule_spec`] as a user would type it ([`RuleInput`]): the configured
+/// currency, the default band, no cooldown.
+pub fn rule_input(coin: &str, condition: Condition, level: &str) -> RuleInput {
+    RuleInput {
+        coin: coin.into(),
+        currency: None,
+        condition,
+        level: level.into(),
+        window: condition.is_move().then(|| "1h".into()),
+        channels: Channels {
+            desktop: true,
+            email: false,
+        },
+        note: String::new(),
+        once: false,
+        band_pct: None,
+        cooldown: None,
+    }
+}

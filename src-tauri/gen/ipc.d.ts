@@ -1,0 +1,288 @@
+// Generated from the Rust types by src-tauri/src/ipc_types.rs; do not edit.
+// The shapes the window's commands take and return, and its events.
+declare namespace Ipc {
+  export type ErrorBody = { kind: ErrorKind, message: string, };
+  export type ErrorKind = "invalid_input" | "not_found" | "offline" | "rate_limited" | "upstream" | "keyring" | "storage" | "conflict" | "email" | "internal";
+  export type Dashboard = { currency: string, refresh_secs: number, 
+/**
+ * Watched coins in the user's order, with or without a stored quote.
+ */
+watchlist: Array<Coin>, 
+/**
+ * Stored quotes of the watched coins: shown at once, fresh ones follow.
+ */
+quotes: Array<Quote>, updated_at: string | null, 
+/**
+ * Why the last refresh failed: the prices shown are stale.
+ */
+failure: string | null, paused: boolean, };
+  export type Markets = { quotes: Array<Quote>, failure: string | null, };
+  export type Coin = { 
+/**
+ * The provider's stable id, e.g. `bitcoin`.
+ */
+id: string, 
+/**
+ * Lower-case ticker symbol, e.g. `btc`.
+ */
+symbol: string, name: string, };
+  export type Quote = { coin_id: string, symbol: string, name: string, image: string | null, currency: string, price: string, market_cap: string | null, volume_24h: string | null, change_1h_pct: number | null, change_24h_pct: number | null, change_7d_pct: number | null, market_cap_rank: number | null, 
+/**
+ * Hourly prices over the last 7 days, oldest first; may be empty.
+ */
+sparkline_7d: Array<number>, 
+/**
+ * When the provider last updated this quote.
+ */
+updated_at: string, 
+/**
+ * When Coinlytics fetched it.
+ */
+fetched_at: string, };
+  export type QuoteRequest = { selection: Selection, currency: string, };
+  export type Selection = { "coins": Array<string> } | { "top": number };
+  export type Snapshot = { 
+/**
+ * What was asked for; subscribers tell the watchlist from other views by it.
+ */
+request: QuoteRequest, source: string, currency: string, quotes: Array<Quote>, fetched_at: string, };
+  export type MarketEvent = { "type": "updated" } & Snapshot | { "type": "failed", source: string, kind: ErrorKind, message: string, at: string, };
+  export type Added = { coin: Coin, 
+/**
+ * False if the coin was watched already.
+ */
+added: boolean, };
+  export type Preferences = { close_to_tray: boolean, autostart: boolean, 
+/**
+ * The coins the tray ticker cycles through; empty: the first three.
+ */
+tray_coins: Array<string>, };
+  export type Preference = "close_to_tray" | "autostart";
+  export type UiMarks = { navigation_unix_ms: number, script_ms: number, data_ms: number, painted_ms: number, };
+  export type AlertsPage = { rules: Array<RuleView>, history: Array<HistoryEntry>, monitor: MonitorStatus, email_configured: boolean, 
+/**
+ * What the form offers, in order.
+ */
+conditions: Array<ConditionInfo>, };
+  export type MonitorStatus = { state: MonitorState, message: string, };
+  export type MonitorState = "starting" | "active" | "passive" | "failed";
+  export type RuleView = { 
+/**
+ * [`RuleSpec::describe`] with the coin's name.
+ */
+description: string, 
+/**
+ * [`Rule::state_label`].
+ */
+state: string, 
+/**
+ * The last stored price is already beyond the level: the rule fires
+ * at the next update. `None` for rules not on the price.
+ */
+beyond_now: boolean | null, id: number, enabled: boolean, 
+/**
+ * Unix ms.
+ */
+created_at: number, 
+/**
+ * Fires at the next crossing (false after a firing, until re-armed).
+ */
+armed: boolean, 
+/**
+ * Firings so far.
+ */
+epoch: number, last_fired_at: number | null, coin_id: string, currency: string, condition: Condition, 
+/**
+ * A price for above/below; a percentage for the others (of the move,
+ * or of the 24-hour change, which may be negative).
+ */
+level: string, 
+/**
+ * Move rules only: the window the move is measured over.
+ */
+window_secs: number | null, channels: Channels, note: string, 
+/**
+ * Fire once, then disable; otherwise re-arm past the band.
+ */
+once: boolean, 
+/**
+ * Re-arm only after the reading goes back past the level by this much:
+ * a percentage of the level for price rules, percentage points for the
+ * others.
+ */
+band_pct: string, 
+/**
+ * The least time between two firings of the rule.
+ */
+cooldown_secs: number, };
+  export type Rule = { id: number, enabled: boolean, 
+/**
+ * Unix ms.
+ */
+created_at: number, 
+/**
+ * Fires at the next crossing (false after a firing, until re-armed).
+ */
+armed: boolean, 
+/**
+ * Firings so far.
+ */
+epoch: number, last_fired_at: number | null, coin_id: string, currency: string, condition: Condition, 
+/**
+ * A price for above/below; a percentage for the others (of the move,
+ * or of the 24-hour change, which may be negative).
+ */
+level: string, 
+/**
+ * Move rules only: the window the move is measured over.
+ */
+window_secs: number | null, channels: Channels, note: string, 
+/**
+ * Fire once, then disable; otherwise re-arm past the band.
+ */
+once: boolean, 
+/**
+ * Re-arm only after the reading goes back past the level by this much:
+ * a percentage of the level for price rules, percentage points for the
+ * others.
+ */
+band_pct: string, 
+/**
+ * The least time between two firings of the rule.
+ */
+cooldown_secs: number, };
+  export type RuleSpec = { coin_id: string, currency: string, condition: Condition, 
+/**
+ * A price for above/below; a percentage for the others (of the move,
+ * or of the 24-hour change, which may be negative).
+ */
+level: string, 
+/**
+ * Move rules only: the window the move is measured over.
+ */
+window_secs: number | null, channels: Channels, note: string, 
+/**
+ * Fire once, then disable; otherwise re-arm past the band.
+ */
+once: boolean, 
+/**
+ * Re-arm only after the reading goes back past the level by this much:
+ * a percentage of the level for price rules, percentage points for the
+ * others.
+ */
+band_pct: string, 
+/**
+ * The least time between two firings of the rule.
+ */
+cooldown_secs: number, };
+  export type RuleInput = { 
+/**
+ * An id (`bitcoin`) or symbol (`btc`).
+ */
+coin: string, 
+/**
+ * The level's currency; `None`: the configured one.
+ */
+currency: string | null, condition: Condition, 
+/**
+ * A price, or a percentage (see [`RuleSpec::level`]).
+ */
+level: string, 
+/**
+ * Move rules: a duration like `1h` or seconds.
+ */
+window: string | null, channels: Channels, note: string, once: boolean, 
+/**
+ * `None`: the default band (0.5 %).
+ */
+band_pct: string | null, 
+/**
+ * A duration like `10m`; `None`: no cooldown.
+ */
+cooldown: string | null, };
+  export type Condition = "above" | "below" | "move" | "move_up" | "move_down" | "change_above" | "change_below";
+  export type ConditionInfo = { condition: Condition, label: string, 
+/**
+ * The level is a price (else a percentage).
+ */
+price: boolean, 
+/**
+ * The rule needs a window.
+ */
+window: boolean, };
+  export type Channels = { desktop: boolean, email: boolean, };
+  export type HistoryEntry = { 
+/**
+ * The rule as it was when it fired, in words ([`RuleSpec::describe`]).
+ */
+description: string, acknowledged: boolean, 
+/**
+ * Channel name → its delivery.
+ */
+deliveries: { [key in string]: Delivery }, 
+/**
+ * `<rule id>-<epoch>`: unique for ever (rule ids are never reused).
+ */
+key: string, rule_id: number, epoch: number, coin_id: string, symbol: string, name: string, currency: string, condition: Condition, level: string, window_secs: number | null, price: string, 
+/**
+ * What crossed the level: the price, or a percentage.
+ */
+value: string, change_24h_pct: number | null, note: string, 
+/**
+ * Unix ms.
+ */
+fired_at: number, channels: Channels, };
+  export type Firing = { 
+/**
+ * `<rule id>-<epoch>`: unique for ever (rule ids are never reused).
+ */
+key: string, rule_id: number, epoch: number, coin_id: string, symbol: string, name: string, currency: string, condition: Condition, level: string, window_secs: number | null, price: string, 
+/**
+ * What crossed the level: the price, or a percentage.
+ */
+value: string, change_24h_pct: number | null, note: string, 
+/**
+ * Unix ms.
+ */
+fired_at: number, channels: Channels, };
+  export type Delivery = { status: DeliveryStatus, attempts: number, last_error: string | null, sent_at: number | null, 
+/**
+ * The status in words: "Sent", "Retrying (2)".
+ */
+label: string, };
+  export type DeliveryStatus = "pending" | "sent" | "failed";
+  export type AlertEvent = { "type": "fired" } & Firing | { "type": "delivery" } & DeliveryEvent;
+  export type DeliveryEvent = { firing_key: string, channel: string, status: DeliveryStatus, error: string | null, };
+  export type EmailStatus = { settings: EmailSettings, 
+/**
+ * The required settings still unset (empty: e-mail can be sent).
+ */
+missing: Array<string>, 
+/**
+ * Whether the keyring holds a password; `None` when it cannot be read.
+ */
+password_stored: boolean | null, 
+/**
+ * Why the keyring cannot be read.
+ */
+keyring_error: string | null, };
+  export type EmailSettings = { 
+/**
+ * SMTP server host name or IP; empty means e-mail is not configured.
+ */
+smtp_host: string, smtp_port: number, security: SmtpSecurity, 
+/**
+ * Login name; empty means the server is used without AUTH.
+ */
+username: string, 
+/**
+ * Sender, `addr@domain` or `Name <addr@domain>`.
+ */
+from: string, 
+/**
+ * Recipients, in the same forms as `from`.
+ */
+to: Array<string>, };
+  export type SmtpSecurity = "starttls" | "tls" | "none";
+  export type EmailForm = { smtp_host: string, smtp_port: string, security: string, username: string, from: string, to: string, };
+}

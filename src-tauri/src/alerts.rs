@@ -1,0 +1,156 @@
+//! Alerts in the window: the monitor runs here unless `coinlytics monitor`
+//! already runs on the same data directory (then the window stays passive
+//! and takes over when that process ends), and the commands of the Alerts
+//! and e-mail settings pages.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use coinlytics_engine::alerts::monitor::AlertEvent;
+use coinlytics_engine::app::alerts::{ConditionInfo, RuleInput, RuleView, conditions};
+use coinlytics_engine::app::email::{self, EmailForm, EmailStatus};
+use coinlytics_engine::config::EmailSettings;
+use coinlytics_engine::model::alert::HistoryEntry;
+use coinlytics_engine::{Engine, Error};
+use serde::Serialize;
+use tauri::{AppHandle, Emitter, Manager, State};
+
+use crate::state::{AppState, MonitorState, MonitorStatus};
+use crate::tray;
+
+/// The event the window hears for each firing and delivery.
+pub const ALERT_EVENT: &str = "alert";
+/// The event that asks the window to show a coin (a notification's click).
+pub const OPEN_COIN_EVENT: &str = "open-coin";
+/// How often a passive window tries to take over monitoring.
+const TAKEOVER_EVERY: Duration = Duration::from_secs(15);
+const HISTORY_LIMIT: u32 = 200;
+
+type Answer<T> = Result<T, Error>;
+
+/// Starts the monitor in the background, or waits for the process that
+/// holds it to end.
+pub fn start(app: &AppHandle, engine: Arc<Engine>) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let state = app.state::<AppState>();
+        tray::set_alert_count(&app, engine.alerts_unacknowledged().unwrap_or(0));
+        let on_click = {
+            let app = app.clone();
+            Arc::new(move |coin: String| {
+                tray::show_dashboard(&app);
+                let _ = app.emit(OPEN_COIN_EVENT, coin);
+            })
+        };
+        let monitor = loop {
+            match engine.start_monitor("the Coinlytics window", Some(on_click.clone())) {
+                Ok(m) => break m,
+                Err(Error::Lock(e)) => {
+                    state.set_monitor(MonitorState::Passive, Some(&e.to_string()))
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot start the alert monitor");
+                    state.set_monitor(MonitorState::Failed, Some(&e.to_string()));
+                }
+            }
+            tokio::time::sleep(TAKEOVER_EVERY).await;
+            // Firings recorded by the other process still mark the tray.
+            tray::set_alert_count(&app, engine.alerts_unacknowledged().unwrap_or(0));
+        };
+        state.set_monitor(MonitorState::Active, None);
+        let mut events = monitor.subscribe();
+        loop {
+            match events.recv().await {
+                Ok(event) => {
+                    if matches!(event, AlertEvent::Fired(_)) {
+                        tray::set_alert_count(&app, engine.alerts_unacknowledged().unwrap_or(0));
+                    }
+                    let _ = app.emit(ALERT_EVENT, &event);
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+            }
+        }
+        drop(monitor);
+    });
+}
+
+/// Everything the Alerts page shows.
+#[derive(Serialize, ts_rs::TS)]
+pub struct AlertsPage {
+    rules: Vec<RuleView>,
+    history: Vec<HistoryEntry>,
+    monitor: MonitorStatus,
+    email_configured: bool,
+    /// What the form offers, in order.
+    conditions: Vec<ConditionInfo>,
+}
+
+#[tauri::command]
+pub fn alerts(state: State<'_, AppState>) -> Answer<AlertsPage> {
+    let engine = state.engine()?;
+    Ok(AlertsPage {
+        rules: engine.alerts()?,
+        history: engine.alert_history(HISTORY_LIMIT)?,
+        monitor: state.monitor(),
+        email_configured: engine.settings().email.is_configured(),
+        conditions: conditions(),
+    })
+}
+
+/// Creates (no `id`) or replaces rule `id`.
+#[tauri::command]
+pub async fn alert_save(
+    state: State<'_, AppState>,
+    id: Option<i64>,
+    input: RuleInput,
+) -> Answer<RuleView> {
+    state.engine()?.alert_save(id, &input).await
+}
+
+#[tauri::command]
+pub fn alert_remove(state: State<'_, AppState>, id: i64) -> Answer<()> {
+    state.engine()?.alert_remove(id)
+}
+
+#[tauri::command]
+pub fn alert_set_enabled(state: State<'_, AppState>, id: i64, enabled: bool) -> Answer<RuleView> {
+    state.engine()?.alert_set_enabled(id, enabled)
+}
+
+/// The user has seen the history: clears the tray's mark.
+#[tauri::command]
+pub fn alerts_acknowledge(app: AppHandle, state: State<'_, AppState>) -> Answer<()> {
+    state.engine()?.alerts_acknowledge()?;
+    tray::set_alert_count(&app, 0);
+    Ok(())
+}
+
+/// The e-mail settings and whether a password is stored — never the password.
+#[tauri::command]
+pub async fn email_settings(state: State<'_, AppState>) -> Answer<EmailStatus> {
+    Ok(email::email_status(&state.engine()?.settings()).await)
+}
+
+#[tauri::command]
+pub async fn email_save(state: State<'_, AppState>, form: EmailForm) -> Answer<EmailSettings> {
+    state.engine()?.email_save(&form).await
+}
+
+/// Stores the SMTP password in the OS keyring. The password only ever
+/// travels from the window to here.
+#[tauri::command]
+pub async fn email_set_password(password: String) -> Answer<()> {
+    email::set_email_password(&password).await
+}
+
+#[tauri::command]
+pub async fn email_clear_password() -> Answer<bool> {
+    email::clear_email_password().await
+}
+
+/// Sends a test e-mail with the saved settings; returns the recipients.
+#[tauri::command]
+pub async fn email_test(state: State<'_, AppState>) -> Answer<Vec<String>> {
+    state.engine()?.email_test().await
+}

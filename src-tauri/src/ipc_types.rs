@@ -1,0 +1,102 @@
+//! The page's view of the IPC types, generated from the Rust types into
+//! `src-tauri/gen/ipc.d.ts` (a `declare namespace Ipc`, which the plain-JS
+//! modules name in JSDoc and `tsc --checkJs` checks). This test fails when
+//! the file is stale, so a renamed field breaks the type check, not the
+//! user's screen. Regenerate with `UPDATE_IPC_TYPES=1 cargo test -p
+//! coinlytics-desktop ipc_types`.
+
+use std::path::Path;
+
+use coinlytics_engine::alerts::dispatch::DeliveryEvent;
+use coinlytics_engine::alerts::monitor::AlertEvent;
+use coinlytics_engine::app::alerts::{ConditionInfo, RuleInput, RuleView};
+use coinlytics_engine::app::email::{EmailForm, EmailStatus};
+use coinlytics_engine::app::watchlist::Added;
+use coinlytics_engine::config::{EmailSettings, SmtpSecurity};
+use coinlytics_engine::error::{ErrorBody, ErrorKind};
+use coinlytics_engine::market::{MarketEvent, Snapshot};
+use coinlytics_engine::model::alert::{
+    Channels, Condition, Delivery, DeliveryStatus, Firing, HistoryEntry, Rule, RuleSpec,
+};
+use coinlytics_engine::model::{Coin, Quote, QuoteRequest, Selection};
+use ts_rs::{Config, TS};
+
+use crate::alerts::AlertsPage;
+use crate::commands::{Dashboard, Markets, Preference, Preferences, UiMarks};
+use crate::state::{MonitorState, MonitorStatus};
+
+fn declarations() -> String {
+    // serde_json writes i64 as a plain number.
+    let cfg = Config::new().with_large_int("number");
+    let decls = [
+        // Errors: every command's failure.
+        ErrorBody::decl(&cfg),
+        ErrorKind::decl(&cfg),
+        // The dashboard and the market.
+        Dashboard::decl(&cfg),
+        Markets::decl(&cfg),
+        Coin::decl(&cfg),
+        Quote::decl(&cfg),
+        QuoteRequest::decl(&cfg),
+        Selection::decl(&cfg),
+        Snapshot::decl(&cfg),
+        MarketEvent::decl(&cfg),
+        Added::decl(&cfg),
+        Preferences::decl(&cfg),
+        Preference::decl(&cfg),
+        UiMarks::decl(&cfg),
+        // Alerts.
+        AlertsPage::decl(&cfg),
+        MonitorStatus::decl(&cfg),
+        MonitorState::decl(&cfg),
+        RuleView::decl(&cfg),
+        Rule::decl(&cfg),
+        RuleSpec::decl(&cfg),
+        RuleInput::decl(&cfg),
+        Condition::decl(&cfg),
+        ConditionInfo::decl(&cfg),
+        Channels::decl(&cfg),
+        HistoryEntry::decl(&cfg),
+        Firing::decl(&cfg),
+        Delivery::decl(&cfg),
+        DeliveryStatus::decl(&cfg),
+        AlertEvent::decl(&cfg),
+        DeliveryEvent::decl(&cfg),
+        // E-mail.
+        EmailStatus::decl(&cfg),
+        EmailSettings::decl(&cfg),
+        SmtpSecurity::decl(&cfg),
+        EmailForm::decl(&cfg),
+    ];
+    let mut out = String::from(
+        "// Generated from the Rust types by src-tauri/src/ipc_types.rs; do not edit.\n\
+         // The shapes the window's commands take and return, and its events.\n\
+         declare namespace Ipc {\n",
+    );
+    for d in decls {
+        out.push_str("  export ");
+        out.push_str(d.trim());
+        out.push('\n');
+    }
+    out.push_str("}\n");
+    out
+}
+
+#[test]
+fn ipc_types_are_current() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("gen")
+        .join("ipc.d.ts");
+    let want = declarations();
+    if std::env::var_os("UPDATE_IPC_TYPES").is_some() {
+        std::fs::write(&path, &want).expect("write gen/ipc.d.ts");
+        return;
+    }
+    let have = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        have == want,
+        "{} is stale: regenerate it with `UPDATE_IPC_TYPES=1 cargo test -p coinlytics-desktop \
+         ipc_types`, then fix what `npx tsc -p .` reports",
+        path.display()
+    );
+}

@@ -1,0 +1,115 @@
+//! What the window and tray share, in one place: the engine (or why it
+//! failed to open), the refresher while running, who monitors the alerts,
+//! and what the tray shows. Tauri manages it; nothing here is a static.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
+
+use coinlytics_engine::error::ErrorBody;
+use coinlytics_engine::refresher::{self, RefresherHandle};
+use coinlytics_engine::{Engine, Error};
+use serde::Serialize;
+
+use crate::tray::Ticker;
+
+/// Who delivers alerts for this data directory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum MonitorState {
+    Starting,
+    /// This app watches the alerts.
+    Active,
+    /// Another process (`coinlytics monitor`) does; this app shows them.
+    Passive,
+    /// No one does: the monitor could not start.
+    Failed,
+}
+
+/// The monitor's state, and the sentence the Alerts page shows for it.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct MonitorStatus {
+    pub state: MonitorState,
+    pub message: String,
+}
+
+impl MonitorStatus {
+    pub fn new(state: MonitorState, detail: Option<&str>) -> MonitorStatus {
+        let detail = detail.unwrap_or("unknown");
+        let message = match state {
+            MonitorState::Starting => "Starting the alert monitor…".into(),
+            MonitorState::Active => {
+                "Alerts are watched while Coinlytics runs, in the window or the tray.".into()
+            }
+            MonitorState::Passive => format!("{detail}; this window shows them."),
+            MonitorState::Failed => format!("Alerts are not being watched: {detail}"),
+        };
+        MonitorStatus { state, message }
+    }
+}
+
+pub struct AppState {
+    engine: Result<Arc<Engine>, ErrorBody>,
+    refresher: Mutex<Option<RefresherHandle>>,
+    monitor: Mutex<MonitorStatus>,
+    /// The tray's ticker, kept so the label can cycle between updates.
+    pub tray: Mutex<Ticker>,
+    /// When the app started, for the start-up figure `ui_ready` logs.
+    pub started: Instant,
+}
+
+/// A lock that a panic elsewhere does not poison for good: the data is
+/// display state, always valid.
+pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl AppState {
+    pub fn new(engine: Result<Arc<Engine>, ErrorBody>, started: Instant) -> Self {
+        AppState {
+            engine,
+            refresher: Mutex::new(None),
+            monitor: Mutex::new(MonitorStatus::new(MonitorState::Starting, None)),
+            tray: Mutex::new(Ticker::default()),
+            started,
+        }
+    }
+
+    /// The engine, or the error that kept it from opening (a damaged or
+    /// locked database), as every command's answer.
+    pub fn engine(&self) -> Result<Arc<Engine>, Error> {
+        self.engine.clone().map_err(Error::Reported)
+    }
+
+    /// Milliseconds since the app started, for start-up marks in the log.
+    pub fn since_start_ms(&self) -> u64 {
+        self.started.elapsed().as_millis() as u64
+    }
+
+    pub fn monitor(&self) -> MonitorStatus {
+        lock(&self.monitor).clone()
+    }
+
+    pub fn set_monitor(&self, state: MonitorState, detail: Option<&str>) {
+        *lock(&self.monitor) = MonitorStatus::new(state, detail);
+    }
+
+    /// Starts refreshing the watchlist at the configured interval.
+    pub fn resume(&self, engine: Arc<Engine>) {
+        let mut r = lock(&self.refresher);
+        if r.is_none() {
+            let interval = engine.settings().refresh_interval();
+            *r = Some(refresher::spawn(engine, interval, Engine::refresh_requests));
+        }
+    }
+
+    /// Stops refreshing until [`AppState::resume`].
+    pub fn pause(&self) {
+        if let Some(h) = lock(&self.refresher).take() {
+            tauri::async_runtime::spawn(h.stop());
+        }
+    }
+
+    pub fn is_paused(&self) -> bool {
+        lock(&self.refresher).is_none()
+    }
+}
