@@ -300,3 +300,62 @@ async fn each_refresh_is_logged_to_a_daily_file_with_its_figures() {
     );
     assert!(line.contains("coins=2"), "{line}");
 }
+
+/// The command users type links no GUI library, so every headless command
+/// runs (and `coinlytics monitor` installs) without GTK or WebKit; the
+/// window is the separate `coinlytics-desktop` beside it.
+#[tokio::test]
+async fn the_headless_binary_links_no_gui_library() {
+    let bin = common::coinlytics_bin();
+    let out = std::process::Command::new("ldd")
+        .arg(bin)
+        .output()
+        .expect("run ldd");
+    let libs = String::from_utf8_lossy(&out.stdout).to_ascii_lowercase();
+    assert!(libs.contains("libc.so"), "ldd listed nothing: {libs}");
+    for gui in [
+        "gtk",
+        "gdk",
+        "webkit",
+        "javascriptcore",
+        "soup",
+        "cairo",
+        "pango",
+    ] {
+        assert!(!libs.contains(gui), "coinlytics links {gui}:\n{libs}");
+    }
+    let desktop = bin.with_file_name("coinlytics-desktop");
+    let out = std::process::Command::new("ldd")
+        .arg(&desktop)
+        .output()
+        .expect("run ldd");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("webkit2gtk"),
+        "the window is the one that links WebKit"
+    );
+}
+
+/// With no window installed beside it, `coinlytics` says so and points to
+/// the headless commands instead of failing obscurely.
+#[tokio::test]
+async fn without_the_window_installed_coinlytics_says_what_still_works() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let lone = dir.path().join("coinlytics");
+    std::fs::copy(common::coinlytics_bin(), &lone).expect("copy the binary");
+    let user = User::new("http://127.0.0.1:9");
+    let template = user.command(&[]);
+    let mut cmd = std::process::Command::new(&lone);
+    for (k, v) in template.get_envs() {
+        match v {
+            Some(v) => cmd.env(k, v),
+            None => cmd.env_remove(k),
+        };
+    }
+    let out = cmd.output().expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("the window is not installed") && stderr.contains("coinlytics watch"),
+        "{stderr}"
+    );
+}

@@ -157,3 +157,38 @@ fn a_writer_blocked_by_another_connection_reports_locked() {
         .expect_err("locked");
     assert!(matches!(err, StoreError::Locked { .. }), "{err}");
 }
+
+/// The architecture invariant: the store depends on model types only, never
+/// on a service (alerts, market, app), so it cannot form a cycle with them.
+#[test]
+fn the_store_imports_only_model_types() {
+    fn sources(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("read store/").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                sources(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") && !path.ends_with("tests.rs") {
+                // This file is test code: it may use the fixtures.
+                out.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    sources(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/store"),
+        &mut files,
+    );
+    assert!(files.len() > 5, "{files:?}");
+    for file in files {
+        let text = std::fs::read_to_string(&file).expect("read");
+        for (at, _) in text.match_indices("crate::") {
+            let path = &text[at + "crate::".len()..];
+            assert!(
+                path.starts_with("model") || path.starts_with("store"),
+                "{} uses crate::{}",
+                file.display(),
+                path.lines().next().unwrap_or_default()
+            );
+        }
+    }
+}
