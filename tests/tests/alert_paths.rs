@@ -13,7 +13,7 @@ use std::time::Duration;
 use coinlytics_engine::Engine;
 use coinlytics_engine::alerts::notify::DesktopNotifier;
 use coinlytics_engine::app::alerts::RuleInput;
-use coinlytics_engine::config::{Key, Overrides, Settings};
+use coinlytics_engine::config::Key;
 use coinlytics_engine::model::alert::{Channels, Condition};
 use coinlytics_engine::model::{QuoteRequest, Selection};
 use coinlytics_engine::testing;
@@ -60,16 +60,7 @@ async fn paths(bus: &PrivateBus) {
     let notifications = NotificationServer::start(bus.address()).await;
     let smtp = SmtpSink::start();
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut settings = Settings::load(&Overrides {
-        config_file: Some(dir.path().join("config.toml")),
-        values: vec![
-            (Key::DataDir, dir.path().join("data").display().to_string()),
-            (Key::CoingeckoUrl, fake.base_url()),
-            (Key::RequestsPerMinute, "6000".into()),
-            (Key::Currency, "usd".into()),
-        ],
-    })
-    .expect("settings");
+    let mut settings = testing::settings(dir.path(), &fake.base_url());
     settings
         .set_many(&[
             (Key::EmailSmtpHost, "127.0.0.1".to_string()),

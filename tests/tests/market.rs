@@ -326,21 +326,12 @@ async fn next_update(
 #[tokio::test]
 async fn the_refresher_ticks_follows_watchlist_edits_and_stops() {
     use coinlytics_engine::app::market::DEFAULT_TOP;
-    use coinlytics_engine::config::{Key, Overrides, Settings};
     use coinlytics_engine::model::CoinId;
     use coinlytics_engine::{Engine, refresher};
 
     let fake = FakeCoinGecko::start().await;
     let dir = tempfile::tempdir().expect("temp dir");
-    let settings = Settings::load(&Overrides {
-        config_file: Some(dir.path().join("config.toml")),
-        values: vec![
-            (Key::DataDir, dir.path().join("data").display().to_string()),
-            (Key::CoingeckoUrl, fake.base_url()),
-            (Key::RequestsPerMinute, "600".into()),
-        ],
-    })
-    .expect("settings");
+    let settings = coinlytics_engine::testing::settings(dir.path(), &fake.base_url());
     let engine = Arc::new(Engine::open(settings).expect("engine"));
     let mut events = engine.market.subscribe();
     let handle = refresher::spawn(engine.clone(), Duration::from_millis(300), |e: &Engine| {

@@ -10,7 +10,6 @@ use coinlytics_engine::Engine;
 use coinlytics_engine::alerts::evaluate::RuleBook;
 use coinlytics_engine::alerts::notify::Notifier;
 use coinlytics_engine::app::alerts::RuleInput;
-use coinlytics_engine::config::{Key, Overrides, Settings};
 use coinlytics_engine::model::alert::{Channels, Condition, Firing, Rule};
 use coinlytics_engine::model::{Quote, QuoteRequest, Selection};
 use coinlytics_engine::testing;
@@ -98,16 +97,8 @@ fn update_to_notification(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temp dir");
     let (fake, engine, mut called, _monitor) = rt.block_on(async {
         let fake = coinlytics_tests::FakeCoinGecko::start().await;
-        let settings = Settings::load(&Overrides {
-            config_file: Some(dir.path().join("config.toml")),
-            values: vec![
-                (Key::DataDir, dir.path().display().to_string()),
-                (Key::CoingeckoUrl, fake.base_url()),
-                (Key::RequestsPerMinute, "10000".into()),
-            ],
-        })
-        .expect("settings");
-        let engine = Arc::new(Engine::open(settings.clone()).expect("engine"));
+        let settings = testing::settings(dir.path(), &fake.base_url());
+        let engine = Arc::new(Engine::open(settings).expect("engine"));
         let input = RuleInput {
             coin: "bitcoin".into(),
             currency: None,

@@ -3,10 +3,13 @@
 //! ..quote("bitcoin", "70000") }`). Compiled for the engine's own tests and
 //! with the `test-support` feature; never in a release of the app.
 
+use std::path::Path;
+
 use chrono::{TimeZone, Utc};
 use rust_decimal::Decimal;
 
 use crate::app::alerts::RuleInput;
+use crate::config::{Key, Overrides, Settings};
 use crate::model::Quote;
 use crate::model::alert::{Channels, Condition, DEFAULT_BAND_PCT, RuleSpec};
 
@@ -80,4 +83,22 @@ pub fn rule_input(coin: &str, condition: Condition, level: &str) -> RuleInput {
         band_pct: None,
         cooldown: None,
     }
+}
+
+/// Settings of a private user: config file and data under `dir`, USD
+/// prices from `base_url` (a fake server on 127.0.0.1), no client-side rate
+/// limit to speak of and a short HTTP timeout. Flags beat the environment,
+/// so a developer's own `COINLYTICS_*` variables do not leak in.
+pub fn settings(dir: &Path, base_url: &str) -> Settings {
+    Settings::load(&Overrides {
+        config_file: Some(dir.join("config.toml")),
+        values: vec![
+            (Key::DataDir, dir.join("data").display().to_string()),
+            (Key::CoingeckoUrl, base_url.into()),
+            (Key::Currency, "usd".into()),
+            (Key::RequestsPerMinute, "10000".into()),
+            (Key::HttpTimeoutSecs, "2".into()),
+        ],
+    })
+    .unwrap_or_else(|e| panic!("test settings: {e}"))
 }

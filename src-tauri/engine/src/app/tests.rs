@@ -9,11 +9,11 @@ use coinlytics_tests::FakeCoinGecko;
 
 use super::email::EmailForm;
 use super::market::Pick;
-use crate::config::{Key, Overrides, Settings, SmtpSecurity};
+use crate::config::{Key, SmtpSecurity};
 use crate::error::ErrorKind;
 use crate::model::CoinId;
 use crate::model::alert::Condition;
-use crate::testing::rule_input;
+use crate::testing::{self, rule_input};
 use crate::{Engine, Error};
 
 struct World {
@@ -25,17 +25,8 @@ struct World {
 async fn world() -> World {
     let fake = FakeCoinGecko::start().await;
     let dir = tempfile::tempdir().expect("temp dir");
-    let settings = Settings::load(&Overrides {
-        config_file: Some(dir.path().join("config.toml")),
-        values: vec![
-            (Key::DataDir, dir.path().join("data").display().to_string()),
-            (Key::CoingeckoUrl, fake.base_url()),
-            (Key::RequestsPerMinute, "6000".into()),
-            (Key::HttpTimeoutSecs, "2".into()),
-        ],
-    })
-    .expect("settings");
-    let engine = Arc::new(Engine::open(settings).expect("engine"));
+    let engine =
+        Arc::new(Engine::open(testing::settings(dir.path(), &fake.base_url())).expect("engine"));
     World { fake, dir, engine }
 }
 
