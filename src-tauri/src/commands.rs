@@ -44,7 +44,7 @@ pub async fn dashboard(state: State<'_, AppState>) -> Answer<Dashboard> {
     let settings = engine.settings();
     let status = engine.refresh_status()?;
     Ok(Dashboard {
-        quotes: engine.stored_quotes(&engine.request(&Pick::Default).await?)?,
+        quotes: engine.stored_quotes(&engine.default_request()?)?,
         watchlist: engine.watchlist()?,
         currency: settings.currency,
         refresh_secs: settings.refresh_secs,

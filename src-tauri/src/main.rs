@@ -96,8 +96,9 @@ fn run(started: Instant, hidden: bool) -> ExitCode {
     let settings = match Settings::load(&Overrides::default()) {
         Ok(s) => s,
         Err(e) => {
+            let e = coinlytics_engine::Error::from(e);
             eprintln!("coinlytics: {e}");
-            return ExitCode::from(2);
+            return ExitCode::from(e.exit_code());
         }
     };
     let _logs = logging::init(&settings, Stderr::Errors);

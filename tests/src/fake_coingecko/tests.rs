@@ -2,8 +2,19 @@ use std::time::Duration;
 
 use super::*;
 
+/// A client to talk to the fake with. reqwest's rustls (the workspace's
+/// TLS) takes the process's crypto provider, as the engine installs it.
+fn client() -> reqwest::ClientBuilder {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder().timeout(Duration::from_secs(5))
+}
+
 async fn get(fake: &FakeCoinGecko, path_and_query: &str) -> reqwest::Response {
-    reqwest::get(format!("{}{path_and_query}", fake.base_url()))
+    client()
+        .build()
+        .expect("client")
+        .get(format!("{}{path_and_query}", fake.base_url()))
+        .send()
         .await
         .expect("request")
 }
@@ -71,7 +82,7 @@ async fn faults_are_served_in_order_then_normal_answers_resume() {
 async fn control_routes_steer_a_separate_process() {
     let fake = FakeCoinGecko::start().await;
     let base = format!("http://{}", fake.addr());
-    let c = reqwest::Client::new();
+    let c = client().build().expect("client");
     let post = |path: &str, body: serde_json::Value| {
         c.post(format!("{base}/__control{path}")).json(&body).send()
     };
@@ -109,7 +120,7 @@ async fn shutdown_refuses_further_connections() {
     let fake = FakeCoinGecko::start().await;
     let url = fake.base_url();
     fake.shutdown().await;
-    let err = reqwest::Client::builder()
+    let err = client()
         .timeout(Duration::from_secs(2))
         .build()
         .expect("client")

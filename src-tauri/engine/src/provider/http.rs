@@ -73,6 +73,9 @@ impl HttpClient {
         if let Some(c) = self.client.get() {
             return Ok(c);
         }
+        // reqwest's rustls takes the process's crypto provider: ring, the
+        // one lettre uses too. Installing it twice is harmless.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let built = reqwest::Client::builder()
             .user_agent(concat!("coinlytics/", env!("CARGO_PKG_VERSION")))
             .default_headers(self.headers.clone())
