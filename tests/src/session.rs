@@ -9,16 +9,38 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// A `dbus-daemon --session` of our own, killed on drop.
+/// A session bus that activates nothing: a service is there only if the
+/// test started it, so a keyring (or anything else) the machine's user has
+/// installed or left behind can never answer in a test.
+const BUS_CONFIG: &str = r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:tmpdir=/tmp</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"#;
+
+/// A `dbus-daemon` of our own, killed on drop.
 pub struct PrivateBus {
     daemon: Child,
     address: String,
+    _config: tempfile::TempDir,
 }
 
 impl PrivateBus {
     pub fn start() -> PrivateBus {
+        let config = tempfile::tempdir().expect("temp dir");
+        let file = config.path().join("session.conf");
+        std::fs::write(&file, BUS_CONFIG).expect("bus config");
         let mut daemon = Command::new("dbus-daemon")
-            .args(["--session", "--nofork", "--print-address=1"])
+            .arg(format!("--config-file={}", file.display()))
+            .args(["--nofork", "--print-address=1"])
             .stdout(Stdio::piped())
             .spawn()
             .expect("dbus-daemon (apt package dbus) must be installed");
@@ -30,7 +52,11 @@ impl PrivateBus {
             .expect("bus address");
         let address = address.trim().to_string();
         assert!(!address.is_empty(), "dbus-daemon printed no address");
-        PrivateBus { daemon, address }
+        PrivateBus {
+            daemon,
+            address,
+            _config: config,
+        }
     }
 
     /// The value for `DBUS_SESSION_BUS_ADDRESS`.
@@ -132,6 +158,29 @@ fn session_env(home: &Path, address: &str) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_private_bus_activates_no_keyring_of_the_machine() {
+        let bus = PrivateBus::start();
+        // On the standard session bus this call starts gnome-keyring (with
+        // whatever keyrings HOME holds); here nothing may answer it.
+        let out = Command::new("dbus-send")
+            .args([
+                "--session",
+                "--print-reply",
+                "--dest=org.freedesktop.secrets",
+                "/org/freedesktop/secrets",
+                "org.freedesktop.DBus.Peer.Ping",
+            ])
+            .env("DBUS_SESSION_BUS_ADDRESS", bus.address())
+            .output()
+            .expect("dbus-send");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success() && err.contains("ServiceUnknown"),
+            "a keyring answered on a private bus: {err}"
+        );
+    }
 
     #[test]
     fn a_private_bus_hosts_an_unlocked_keyring() {

@@ -412,6 +412,9 @@ async fn without_a_keyring_the_mail_fails_clearly_and_the_desktop_still_fires() 
     monitor
         .wait_for("delivery of 1-1 by email failed, will retry")
         .await;
+    // The two channels are delivered apart: the desktop one is recorded
+    // on its own time.
+    monitor.wait_for("delivered 1-1 by desktop").await;
     let out = monitor.kill9();
     assert!(
         out.contains("the OS keyring is not available, so the SMTP password cannot be used"),

@@ -519,12 +519,10 @@ async fn a_second_launch_shows_the_first_window_instead_of_starting_again() {
 async fn settings_switch_start_at_login_and_close_to_tray() {
     let fake = FakeCoinGecko::start().await;
     let user = User::new(&fake.base_url());
-    let home = tempfile::tempdir().expect("home");
-    let home_str = home.path().to_str().expect("utf-8 path");
     user.run(&["watchlist", "add", "bitcoin", "ethereum"])
         .await
         .ok();
-    let (_driver, c) = open_dashboard(&user, &[("HOME", home_str)], &[]).await;
+    let (_driver, c) = open_dashboard(&user, &[], &[]).await;
 
     click(&c, "#open-settings").await;
     wait_js(
@@ -551,7 +549,8 @@ async fn settings_switch_start_at_login_and_close_to_tray() {
     screenshot(&c, "settings-light.png").await;
 
     // Start at login: an XDG autostart entry that starts the app hidden.
-    let autostart_dir = home.path().join(".config").join("autostart");
+    // In the user's own (temporary) home, never the machine's.
+    let autostart_dir = user.home().join(".config").join("autostart");
     let entries = |dir: &std::path::Path| -> Vec<PathBuf> {
         std::fs::read_dir(dir)
             .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())

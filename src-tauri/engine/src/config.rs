@@ -882,7 +882,7 @@ impl ConfigFile {
             source,
         };
         let dir = path.parent().unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir).map_err(write_err)?;
+        crate::private::dir(dir).map_err(write_err)?;
         let mut name = path.file_name().unwrap_or_default().to_os_string();
         name.push(".lock");
         let file = File::options()
@@ -948,7 +948,7 @@ impl ConfigFile {
             source,
         };
         let dir = self.path.parent().unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir).map_err(write_err)?;
+        crate::private::dir(dir).map_err(write_err)?;
         let text = toml::to_string_pretty(&self.table)
             .map_err(|e| write_err(std::io::Error::other(e.to_string())))?;
         let mut tmp = tempfile::Builder::new()
@@ -1346,5 +1346,22 @@ mod tests {
             .filter(|n| n.ends_with(".tmp"))
             .collect();
         assert!(leftovers.is_empty(), "{leftovers:?}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_config_file_is_the_users_alone() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).expect("exists").permissions().mode() & 0o777;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("coinlytics").join("config.toml");
+        let overrides = Overrides {
+            config_file: Some(path.clone()),
+            values: vec![],
+        };
+        let mut s = Settings::load_with_env(&overrides, |_| None).expect("defaults");
+        s.set_named("email.to", "me@example.com").expect("saved");
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(path.parent().expect("dir")), 0o700);
     }
 }

@@ -19,6 +19,7 @@ pub mod format;
 pub mod logging;
 pub mod market;
 pub mod model;
+pub mod private;
 pub mod provider;
 pub mod refresher;
 pub mod secrets;

@@ -39,7 +39,7 @@ const LOG_BUFFER_LINES: usize = 1024;
 /// directory that cannot be created leaves stderr logging only.
 pub fn init(settings: &Settings, stderr: Stderr) -> LogGuard {
     let log_dir = settings.log_dir();
-    let file = std::fs::create_dir_all(&log_dir)
+    let file = crate::private::dir(&log_dir)
         .ok()
         .and_then(|()| {
             tracing_appender::rolling::Builder::new()

@@ -51,11 +51,23 @@ impl User {
         self.dir.path().join("config.toml")
     }
 
+    /// This user's home: HOME and the XDG dirs of every process the tests
+    /// start for them, never the machine's own.
+    pub fn home(&self) -> PathBuf {
+        self.dir.path().join("home")
+    }
+
     /// A `coinlytics` command with this user's environment and nothing
     /// inherited that could point it elsewhere.
     pub fn command(&self, args: &[&str]) -> Command {
+        let home = self.home();
         let mut c = Command::new(coinlytics_bin());
         c.args(args)
+            .env("HOME", &home)
+            .env("XDG_CONFIG_HOME", home.join(".config"))
+            .env("XDG_DATA_HOME", home.join(".local/share"))
+            .env("XDG_CACHE_HOME", home.join(".cache"))
+            .env("XDG_STATE_HOME", home.join(".local/state"))
             .env("COINLYTICS_DATA_DIR", self.data_dir())
             .env("COINLYTICS_CONFIG", self.config_file())
             .env("COINLYTICS_COINGECKO_URL", &self.url)

@@ -35,7 +35,7 @@ impl MonitorLock {
             path: path.clone(),
             source,
         };
-        std::fs::create_dir_all(data_dir).map_err(io)?;
+        crate::private::dir(data_dir).map_err(io)?;
         let mut file = OpenOptions::new()
             .read(true)
             .write(true)

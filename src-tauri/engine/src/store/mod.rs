@@ -54,9 +54,11 @@ impl Store {
             message,
         };
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| open_err(e.to_string()))?;
+            crate::private::dir(dir).map_err(|e| open_err(e.to_string()))?;
         }
         let mut conn = Connection::open(path).map_err(|e| classify(path, e))?;
+        // Before WAL mode: SQLite gives -wal and -shm the database's mode.
+        crate::private::file(path).map_err(|e| open_err(e.to_string()))?;
         conn.busy_timeout(BUSY_TIMEOUT)
             .map_err(|e| classify(path, e))?;
         // A 32 MiB page cache (grown only as pages are touched) keeps bulk

@@ -158,8 +158,9 @@ fn a_writer_blocked_by_another_connection_reports_locked() {
     assert!(matches!(err, StoreError::Locked { .. }), "{err}");
 }
 
-/// The architecture invariant: the store depends on model types only, never
-/// on a service (alerts, market, app), so it cannot form a cycle with them.
+/// The architecture invariant: the store depends on model types (and the
+/// leaf `private`, which only sets file modes), never on a service (alerts,
+/// market, app), so it cannot form a cycle with them.
 #[test]
 fn the_store_imports_only_model_types() {
     fn sources(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
@@ -184,11 +185,36 @@ fn the_store_imports_only_model_types() {
         for (at, _) in text.match_indices("crate::") {
             let path = &text[at + "crate::".len()..];
             assert!(
-                path.starts_with("model") || path.starts_with("store"),
+                ["model", "store", "private"]
+                    .iter()
+                    .any(|m| path.starts_with(m)),
                 "{} uses crate::{}",
                 file.display(),
                 path.lines().next().unwrap_or_default()
             );
         }
     }
+}
+
+#[cfg(unix)]
+#[test]
+fn the_data_dir_and_the_database_are_the_users_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode =
+        |p: &std::path::Path| std::fs::metadata(p).expect("exists").permissions().mode() & 0o777;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("new").join("data");
+    let db = data.join("coinlytics.sqlite3");
+    // Opening migrates, which writes the WAL (removed again on close).
+    let _open = Store::open(&db).expect("open");
+    assert_eq!(mode(&data), 0o700, "a data dir it creates");
+    assert_eq!(mode(&dir.path().join("new")), 0o700, "and its new parents");
+    assert_eq!(mode(&db), 0o600);
+    assert_eq!(mode(&data.join("coinlytics.sqlite3-wal")), 0o600);
+    // A directory that was there already is left as the user made it.
+    let shared = tempfile::tempdir().expect("temp dir");
+    std::fs::set_permissions(shared.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    Store::open(&shared.path().join("db.sqlite3")).expect("open");
+    assert_eq!(mode(shared.path()), 0o755);
+    assert_eq!(mode(&shared.path().join("db.sqlite3")), 0o600);
 }
