@@ -7,8 +7,9 @@
 //! Each setting is one item of [`SETTINGS`]: its [`Key`], name, environment
 //! variable, help, [`Kind`] (the parser and its range, from which the
 //! "allowed" text is derived), default, and how it reads and writes the
-//! field of [`Settings`]. Nothing else in the workspace lists settings:
-//! `config get`, the CLI's global flags and the README table follow it.
+//! field of [`Settings`]. Nothing else in the code lists settings: `config
+//! get`, the messages and the CLI's global flags are derived from it (the
+//! README's table is its copy for readers).
 //!
 //! Secrets never live here: the CoinGecko API key and the SMTP password are
 //! in the OS keyring (see [`crate::secrets`]); the file only records which
@@ -657,7 +658,7 @@ pub struct Overrides {
 }
 
 /// Where a value being set by a user comes from, for its messages.
-const GIVEN: &str = "the value given";
+pub(crate) const GIVEN: &str = "the value given";
 
 impl Settings {
     /// Built-in defaults, with the platform's data directory.
@@ -794,8 +795,10 @@ impl Settings {
         Ok(())
     }
 
-    /// [`Settings::set_many`] of one setting named by the user.
-    pub fn set_named(&mut self, name: &str, value: &str) -> Result<Key, ConfigError> {
+    /// [`Settings::set_many`] of one setting by name; front ends use
+    /// [`crate::Engine::configure_named`], which also checks a currency.
+    #[cfg(test)]
+    fn set_named(&mut self, name: &str, value: &str) -> Result<Key, ConfigError> {
         let key = Key::parse(name, GIVEN)?;
         self.set_many(&[(key, value.to_string())])?;
         Ok(key)

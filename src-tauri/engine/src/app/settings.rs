@@ -36,7 +36,7 @@ impl Engine {
     /// [`Engine::configure`] of one setting named by the user
     /// (`coinlytics config set KEY VALUE`).
     pub async fn configure_named(&self, name: &str, value: &str) -> Result<Key> {
-        let key = Key::parse(name, "the value given")?;
+        let key = Key::parse(name, crate::config::GIVEN)?;
         self.configure(&[(key, value.to_string())]).await?;
         Ok(key)
     }
