@@ -250,7 +250,7 @@ fired_at: number, channels: Channels, };
  * The status in words: "Sent", "Retrying (2)".
  */
 label: string, };
-  export type DeliveryStatus = "pending" | "sent" | "failed";
+  export type DeliveryStatus = "pending" | "sending" | "sent" | "failed";
   export type AlertEvent = { "type": "fired" } & Firing | { "type": "delivery" } & DeliveryEvent;
   export type DeliveryEvent = { firing_key: string, channel: string, status: DeliveryStatus, error: string | null, };
   export type EmailStatus = { settings: EmailSettings, 

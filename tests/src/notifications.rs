@@ -6,6 +6,7 @@
 //! backend, its dbus (libdbus) backend, `notify-send`.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::watch;
@@ -35,12 +36,13 @@ pub struct Notification {
 struct Server {
     received: watch::Sender<Vec<Notification>>,
     last_id: u32,
+    reply_delay: Arc<Mutex<Option<Duration>>>,
 }
 
 #[zbus::interface(name = "org.freedesktop.Notifications")]
 impl Server {
     #[allow(clippy::too_many_arguments)] // the signature is the spec's
-    fn notify(
+    async fn notify(
         &mut self,
         app_name: String,
         replaces_id: u32,
@@ -72,6 +74,17 @@ impl Server {
                 expire_timeout,
             })
         });
+        let delay = *self.reply_delay.lock().expect("delay");
+        if let Some(d) = delay {
+            // zbus serves on its own executor, not tokio's: a thread
+            // keeps the time.
+            let (done, wait) = tokio::sync::oneshot::channel();
+            std::thread::spawn(move || {
+                std::thread::sleep(d);
+                let _ = done.send(());
+            });
+            let _ = wait.await;
+        }
         id
     }
 
@@ -135,6 +148,7 @@ fn text(v: &Value<'_>) -> String {
 pub struct NotificationServer {
     conn: zbus::Connection,
     received: watch::Receiver<Vec<Notification>>,
+    reply_delay: Arc<Mutex<Option<Duration>>>,
 }
 
 impl NotificationServer {
@@ -142,9 +156,11 @@ impl NotificationServer {
     /// name, so a client started afterwards finds it.
     pub async fn start(bus_address: &str) -> NotificationServer {
         let (tx, received) = watch::channel(Vec::new());
+        let reply_delay = Arc::new(Mutex::new(None));
         let server = Server {
             received: tx,
             last_id: 0,
+            reply_delay: reply_delay.clone(),
         };
         let conn = zbus::connection::Builder::address(bus_address)
             .expect("a D-Bus address")
@@ -155,7 +171,17 @@ impl NotificationServer {
             .build()
             .await
             .unwrap_or_else(|e| panic!("owning {NAME} on {bus_address}: {e}"));
-        NotificationServer { conn, received }
+        NotificationServer {
+            conn,
+            received,
+            reply_delay,
+        }
+    }
+
+    /// Holds back the reply to `Notify` (after the notification is
+    /// recorded) by `delay`, or not at all with `None`: a slow daemon.
+    pub fn set_reply_delay(&self, delay: Option<Duration>) {
+        *self.reply_delay.lock().expect("delay") = delay;
     }
 
     /// Every notification received so far, oldest first.

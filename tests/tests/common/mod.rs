@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // each test file uses its own subset
 
+pub mod monitor;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
@@ -15,10 +17,28 @@ pub fn coinlytics_bin() -> &'static Path {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         // The same invocation as .ci/test, so features resolve the same way
         // and this is a no-op there (`-p coinlytics` alone would rebuild GTK).
-        let status = Command::new(cargo)
-            .args(["build", "--quiet", "--workspace", "--all-targets"])
-            .status()
-            .expect("run cargo build");
+        let mut build = Command::new(cargo);
+        build.args(["build", "--quiet", "--workspace", "--all-targets"]);
+        // `cargo test` gives the test its package's variables; build
+        // scripts that watch one (ring watches CARGO_MANIFEST_DIR) would
+        // rebuild the TLS stack and relink every binary, per test binary.
+        for (k, _) in std::env::vars_os() {
+            let k = k.to_string_lossy();
+            if k.starts_with("CARGO_PKG_")
+                || k.starts_with("CARGO_BIN_")
+                || matches!(
+                    k.as_ref(),
+                    "CARGO_MANIFEST_DIR"
+                        | "CARGO_MANIFEST_PATH"
+                        | "CARGO_CRATE_NAME"
+                        | "CARGO_PRIMARY_PACKAGE"
+                        | "CARGO_TARGET_TMPDIR"
+                )
+            {
+                build.env_remove(k.as_ref());
+            }
+        }
+        let status = build.status().expect("run cargo build");
         assert!(status.success(), "building the coinlytics binary failed");
         let exe = std::env::current_exe().expect("test executable path");
         // target/<profile>/deps/<test> → target/<profile>/coinlytics

@@ -4,6 +4,14 @@
 //! outcome; a failure is retried with jittered exponential back-off until
 //! the channel's attempts run out. Because the work list is the database,
 //! deliveries left pending by a crash are simply picked up after a restart.
+//!
+//! A delivery is claimed (`sending`) in the store before it is attempted,
+//! and its outcome recorded after. If the store fails in between (locked
+//! past the busy timeout, disk full, read-only), the outcome is kept in
+//! memory and only the write is retried, with back-off: a send is never
+//! repeated because it could not be recorded. A crash between claim and
+//! record sends it again on the next start: at least once, and an e-mail's
+//! Message-ID keeps a mail client from showing it twice.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -17,7 +25,7 @@ use super::email::Mailer;
 use super::notify::Notifier;
 use super::now_ms;
 use crate::model::alert::{DeliveryStatus, Firing};
-use crate::store::{Store, queries};
+use crate::store::{Store, StoreError, queries};
 
 /// How a channel retries.
 #[derive(Debug, Clone, Copy)]
@@ -130,6 +138,29 @@ struct Worker {
 /// The longest a worker sleeps without looking at the database: deliveries
 /// recorded by another process's monitor do not wake it.
 const MAX_IDLE: Duration = Duration::from_secs(30);
+/// The first wait after the store failed; it doubles up to [`MAX_IDLE`].
+const STORE_RETRY: Duration = Duration::from_secs(1);
+
+/// An attempt's outcome, kept in memory until the store takes it.
+struct Outcome {
+    key: String,
+    status: DeliveryStatus,
+    error: Option<String>,
+    at: i64,
+    retry_at: i64,
+}
+
+/// What a worker must remember between rounds.
+#[derive(Default)]
+struct WorkerState {
+    /// `sending` rows of a crashed run are requeued once, at start.
+    requeued: bool,
+    /// Attempts made but not yet recorded (the store failed): only the
+    /// write is retried, never the send.
+    unrecorded: Vec<Outcome>,
+    /// How long to wait after the store failed, if it did.
+    store_backoff: Option<Duration>,
+}
 
 impl Worker {
     async fn run<F, Fut>(self, mut stop: watch::Receiver<bool>, deliver: F)
@@ -137,21 +168,30 @@ impl Worker {
         F: Fn(Firing) -> Fut,
         Fut: Future<Output = Result<(), String>>,
     {
+        let mut state = WorkerState::default();
         loop {
             // Registered before looking, so a wake during the look is kept.
             let woken = self.wake.notified();
             tokio::pin!(woken);
             woken.as_mut().enable();
-            self.deliver_due(&deliver).await;
-            let idle = match self
-                .store
-                .read(|c| queries::alerts::next_due(c, self.channel))
-            {
-                Ok(Some(at)) => Duration::from_millis(at.saturating_sub(now_ms()).max(0) as u64),
-                Ok(None) => MAX_IDLE,
+            let idle = match self.round(&mut state, &deliver).await {
+                Ok(()) => {
+                    state.store_backoff = None;
+                    self.until_next_due()
+                }
                 Err(e) => {
-                    tracing::error!(channel = self.channel, error = %e, "cannot read pending alert deliveries");
-                    MAX_IDLE
+                    let wait = state
+                        .store_backoff
+                        .map_or(STORE_RETRY, |d| (d * 2).min(MAX_IDLE));
+                    state.store_backoff = Some(wait);
+                    tracing::error!(
+                        channel = self.channel,
+                        error = %e,
+                        unrecorded = state.unrecorded.len(),
+                        retry_in_ms = wait.as_millis() as u64,
+                        "cannot use the alert store; nothing more is sent until it works"
+                    );
+                    wait
                 }
             };
             tokio::select! {
@@ -165,71 +205,129 @@ impl Worker {
         }
     }
 
-    async fn deliver_due<F, Fut>(&self, deliver: &F)
+    /// Catches the store up, then delivers what is due. Stops at the first
+    /// store failure: a send is only made once its claim is stored.
+    async fn round<F, Fut>(&self, state: &mut WorkerState, deliver: &F) -> Result<(), StoreError>
     where
         F: Fn(Firing) -> Fut,
         Fut: Future<Output = Result<(), String>>,
     {
-        let due = match self
-            .store
-            .read(|c| queries::alerts::due(c, self.channel, now_ms(), 50))
-        {
-            Ok(d) => d,
-            Err(e) => {
-                tracing::error!(channel = self.channel, error = %e, "cannot read due alert deliveries");
-                return;
+        if !state.requeued {
+            let n = self
+                .store
+                .write(|tx| queries::alerts::requeue_interrupted(tx, self.channel))?;
+            if n > 0 {
+                tracing::warn!(
+                    channel = self.channel,
+                    deliveries = n,
+                    "resending deliveries interrupted by an earlier exit"
+                );
             }
-        };
+            state.requeued = true;
+        }
+        if !state.unrecorded.is_empty() {
+            self.store.write(|tx| {
+                for o in &state.unrecorded {
+                    record(tx, self.channel, o)?;
+                }
+                Ok(())
+            })?;
+            tracing::info!(
+                channel = self.channel,
+                deliveries = state.unrecorded.len(),
+                "recorded deliveries made while the store was failing"
+            );
+            state.unrecorded.clear();
+        }
+        let due = self
+            .store
+            .read(|c| queries::alerts::due(c, self.channel, now_ms(), 50))?;
         for (firing, attempts) in due {
             let key = firing.key.clone();
-            let span = tracing::info_span!("deliver", channel = self.channel, key = %key, attempt = attempts + 1);
+            let attempt = attempts + 1;
+            let span = tracing::info_span!("deliver", channel = self.channel, key = %key, attempt);
+            let claimed = self
+                .store
+                .write(|tx| queries::alerts::claim(tx, &key, self.channel, now_ms()))?;
+            if !claimed {
+                continue;
+            }
             let result = {
                 let _e = span.enter();
                 deliver(firing)
             }
             .await;
-            let attempt = attempts + 1;
             let now = now_ms();
-            let (status, error, retry_at) = match &result {
-                Ok(()) => (DeliveryStatus::Sent, None, now),
-                Err(e) if attempt >= self.policy.max_attempts => {
-                    (DeliveryStatus::Failed, Some(e.as_str()), now)
+            let outcome = match result {
+                Ok(()) => {
+                    tracing::info!(parent: &span, "alert delivered");
+                    Outcome {
+                        key,
+                        status: DeliveryStatus::Sent,
+                        error: None,
+                        at: now,
+                        retry_at: now,
+                    }
                 }
-                Err(e) => (
-                    DeliveryStatus::Pending,
-                    Some(e.as_str()),
-                    now + self.policy.delay(attempt).as_millis() as i64,
-                ),
+                Err(e) => {
+                    let (status, retry_at) = if attempt >= self.policy.max_attempts {
+                        (DeliveryStatus::Failed, now)
+                    } else {
+                        (
+                            DeliveryStatus::Pending,
+                            now + self.policy.delay(attempt).as_millis() as i64,
+                        )
+                    };
+                    tracing::warn!(parent: &span, status = status.as_str(), error = %e, "alert delivery failed");
+                    Outcome {
+                        key,
+                        status,
+                        error: Some(e),
+                        at: now,
+                        retry_at,
+                    }
+                }
             };
-            match status {
-                DeliveryStatus::Sent => tracing::info!(parent: &span, "alert delivered"),
-                _ => {
-                    tracing::warn!(parent: &span, status = status.as_str(), error = error.unwrap_or_default(), "alert delivery failed")
-                }
-            }
-            if let Err(e) = self.store.write(|tx| {
-                queries::alerts::record_attempt(
-                    tx,
-                    &key,
-                    self.channel,
-                    status,
-                    error,
-                    now,
-                    retry_at,
-                )
-            }) {
-                // Left pending: retried, and the e-mail's Message-ID keeps
-                // a repeat from showing twice.
-                tracing::error!(parent: &span, error = %e, "cannot record an alert delivery");
-            }
             let _ = self.events.send(DeliveryEvent {
-                firing_key: key,
+                firing_key: outcome.key.clone(),
                 channel: self.channel,
-                status,
-                error: error.map(str::to_string),
+                status: outcome.status,
+                error: outcome.error.clone(),
             });
+            if let Err(e) = self.store.write(|tx| record(tx, self.channel, &outcome)) {
+                state.unrecorded.push(outcome);
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// How long until the next pending delivery is due.
+    fn until_next_due(&self) -> Duration {
+        match self
+            .store
+            .read(|c| queries::alerts::next_due(c, self.channel))
+        {
+            Ok(Some(at)) => Duration::from_millis(at.saturating_sub(now_ms()).max(0) as u64),
+            Ok(None) => MAX_IDLE,
+            Err(e) => {
+                tracing::error!(channel = self.channel, error = %e, "cannot read pending alert deliveries");
+                MAX_IDLE
+            }
         }
     }
+}
+
+fn record(tx: &rusqlite::Connection, channel: &str, o: &Outcome) -> rusqlite::Result<()> {
+    queries::alerts::record_attempt(
+        tx,
+        &o.key,
+        channel,
+        o.status,
+        o.error.as_deref(),
+        o.at,
+        o.retry_at,
+    )
 }
 
 #[cfg(test)]

@@ -393,6 +393,9 @@ impl Firing {
 pub enum DeliveryStatus {
     /// Not yet delivered: waiting for its first attempt or a retry.
     Pending,
+    /// Claimed by the dispatcher and being sent; after a crash, sent again
+    /// (at least once).
+    Sending,
     Sent,
     /// Given up after the last retry.
     Failed,
@@ -402,6 +405,7 @@ impl DeliveryStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             DeliveryStatus::Pending => "pending",
+            DeliveryStatus::Sending => "sending",
             DeliveryStatus::Sent => "sent",
             DeliveryStatus::Failed => "failed",
         }
@@ -409,6 +413,7 @@ impl DeliveryStatus {
 
     pub fn parse(s: &str) -> DeliveryStatus {
         match s {
+            "sending" => DeliveryStatus::Sending,
             "sent" => DeliveryStatus::Sent,
             "failed" => DeliveryStatus::Failed,
             _ => DeliveryStatus::Pending,
@@ -436,6 +441,7 @@ impl Delivery {
     ) -> Delivery {
         let label = match status {
             DeliveryStatus::Sent => "Sent".into(),
+            DeliveryStatus::Sending => "Sending".into(),
             DeliveryStatus::Failed => "Failed".into(),
             DeliveryStatus::Pending if attempts > 0 => format!("Retrying ({attempts})"),
             DeliveryStatus::Pending => "Pending".into(),

@@ -268,7 +268,32 @@ pub fn next_due(conn: &Connection, channel: &str) -> rusqlite::Result<Option<i64
     .query_row([channel], |r| r.get(0))
 }
 
-/// Records one attempt: sent, failed for good, or to be retried at `retry_at`.
+/// Claims a pending delivery before it is attempted: `sending`, one more
+/// attempt. False if it is no longer pending. A delivery is never sent
+/// unclaimed, so a send whose outcome cannot be recorded is not repeated.
+pub fn claim(conn: &Connection, key: &str, channel: &str, now_ms: i64) -> rusqlite::Result<bool> {
+    let n = conn
+        .prepare_cached(
+            "UPDATE alert_deliveries SET status = 'sending', attempts = attempts + 1,
+                 next_attempt_at = ?3
+             WHERE firing_key = ?1 AND channel = ?2 AND status = 'pending'",
+        )?
+        .execute(params![key, channel, now_ms])?;
+    Ok(n > 0)
+}
+
+/// Deliveries a dispatcher claimed and never recorded (the process died
+/// mid-send) are pending again: at least once. Only the monitor holding the
+/// data directory's lock dispatches, so none is being sent right now.
+pub fn requeue_interrupted(conn: &Connection, channel: &str) -> rusqlite::Result<usize> {
+    conn.prepare_cached(
+        "UPDATE alert_deliveries SET status = 'pending' WHERE channel = ?1 AND status = 'sending'",
+    )?
+    .execute([channel])
+}
+
+/// Records the outcome of a claimed attempt: sent, failed for good, or to
+/// be retried at `retry_at`.
 pub fn record_attempt(
     conn: &Connection,
     key: &str,
@@ -279,8 +304,8 @@ pub fn record_attempt(
     retry_at: i64,
 ) -> rusqlite::Result<()> {
     conn.prepare_cached(
-        "UPDATE alert_deliveries SET status = ?3, attempts = attempts + 1, last_error = ?4,
-             next_attempt_at = ?6, sent_at = CASE WHEN ?3 = 'sent' THEN ?5 ELSE sent_at END
+        "UPDATE alert_deliveries SET status = ?3, last_error = ?4, next_attempt_at = ?6,
+             sent_at = CASE WHEN ?3 = 'sent' THEN ?5 ELSE sent_at END
          WHERE firing_key = ?1 AND channel = ?2",
     )?
     .execute(params![

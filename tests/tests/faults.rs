@@ -1,0 +1,75 @@
+//! The fault matrix (docs/faults.md): one test per row, each through the
+//! real parts — the real `coinlytics` binary, a real SQLite file held by a
+//! second connection, the fake market, a real notification server on a
+//! private bus and a real SMTP server on 127.0.0.1.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use coinlytics_tests::SmtpSink;
+use common::monitor::{MonitorProcess, WAIT, World};
+
+/// Longer than the store's busy timeout (5 s), so a write under the lock
+/// fails rather than waits.
+const PAST_BUSY_TIMEOUT: Duration = Duration::from_secs(12);
+
+/// Waits until `check` holds for the alert history; panics with it.
+async fn history_until(w: &World, what: &str, check: impl Fn(&serde_json::Value) -> bool) {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let h = w.history().await;
+        if check(&h) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "never {what}: {h}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_send_that_cannot_be_recorded_is_never_repeated() {
+    let w = World::start(70_000.0).await;
+    let smtp = SmtpSink::start();
+    w.email_to(smtp.port(), "").await;
+    w.alerts_add("--coin bitcoin --above 71000 --channel desktop,email")
+        .await;
+    let monitor = MonitorProcess::start(&w.user, &w.env());
+    monitor.wait_for("monitoring").await;
+    w.refreshes(1).await;
+
+    // Both servers take the message, then hold their answer back while a
+    // second process locks the database: the sends succeed, their records
+    // cannot be written.
+    smtp.set_reply_delay(Some(Duration::from_secs(2)));
+    w.notifications
+        .set_reply_delay(Some(Duration::from_secs(2)));
+    w.fake.set_price("bitcoin", 72_000.0);
+    w.notifications.wait_for(1, WAIT).await;
+    smtp.wait_for(1, WAIT).await;
+    let db = rusqlite::Connection::open(w.user.data_dir().join("coinlytics.sqlite3"))
+        .expect("open the database");
+    db.execute_batch("BEGIN IMMEDIATE")
+        .expect("take the write lock");
+    tokio::time::sleep(PAST_BUSY_TIMEOUT).await;
+    assert_eq!(w.notifications.received().len(), 1, "{}", monitor.output());
+    assert_eq!(smtp.messages().len(), 1, "{}", monitor.output());
+    db.execute_batch("COMMIT").expect("release the lock");
+    drop(db);
+
+    // The records catch up; nothing is sent again.
+    history_until(&w, "recorded as sent", |h| {
+        h[0]["deliveries"]["desktop"]["status"] == "sent"
+            && h[0]["deliveries"]["email"]["status"] == "sent"
+    })
+    .await;
+    assert!(
+        monitor.output().contains("cannot use the alert store"),
+        "{}",
+        monitor.output()
+    );
+    w.refreshes(1).await;
+    assert_eq!(w.notifications.received().len(), 1);
+    assert_eq!(smtp.messages().len(), 1);
+    monitor.kill9();
+}
