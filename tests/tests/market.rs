@@ -305,6 +305,60 @@ async fn an_api_key_is_sent_in_its_plan_header_and_responses_are_gzipped() {
 }
 
 #[tokio::test]
+async fn a_redirect_to_another_host_is_not_followed_so_the_key_stays_home() {
+    let fake = FakeCoinGecko::start().await;
+    // Another port is another origin, as another host would be.
+    let elsewhere = FakeCoinGecko::start().await;
+    let provider = CoinGecko::new(
+        &fake.base_url(),
+        Some((ApiPlan::Demo, "demo-key-123")),
+        opts(),
+    )
+    .expect("provider");
+    fake.push_fault(Fault::Redirect(elsewhere.base_url()));
+    let result = provider.coin_list().await;
+    assert_eq!(
+        elsewhere.last_header("/coins/list", "x-cg-demo-api-key"),
+        None,
+        "the key went to another server"
+    );
+    assert_eq!(elsewhere.total_requests(), 0);
+    let err = result.expect_err("a cross-origin redirect is not followed");
+    assert_eq!(err.kind(), ErrorKind::Upstream, "{err}");
+    let want = format!(
+        "CoinGecko /coins/list: redirected to another host (http://{}); not followed",
+        elsewhere.addr()
+    );
+    assert_eq!(err.to_string(), want);
+    assert_eq!(fake.requests("/coins/list"), 1, "not retried");
+
+    // A redirect within the same server is still followed.
+    fake.push_fault(Fault::Redirect(fake.base_url()));
+    provider.coin_list().await.expect("same origin");
+    assert_eq!(fake.requests("/coins/list"), 3);
+}
+
+#[tokio::test]
+async fn an_api_key_is_never_sent_in_clear_to_another_machine() {
+    let provider = CoinGecko::new(
+        "http://example.invalid/api/v3",
+        Some((ApiPlan::Pro, "pro-key")),
+        opts(),
+    )
+    .expect("provider");
+    let err = provider
+        .coin_list()
+        .await
+        .expect_err("no key over plain http");
+    assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
+    assert_eq!(
+        err.to_string(),
+        "CoinGecko /coins/list: the API key is sent only over https or to this machine, \
+         and http://example.invalid/api/v3 is neither; use an https:// URL"
+    );
+}
+
+#[tokio::test]
 async fn a_null_volume_is_kept_as_none_not_zero() {
     let s = setup().await;
     let snap = s.market.refresh(&top(250)).await.expect("refresh");

@@ -828,7 +828,9 @@ impl Settings {
     }
 }
 
-fn is_loopback(host: &str) -> bool {
+/// Whether `host` (a name or an IP address, IPv6 without brackets) is this
+/// machine: the one place something secret may travel in clear.
+pub(crate) fn is_loopback(host: &str) -> bool {
     host == "localhost" || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 

@@ -100,6 +100,11 @@ async fn api(
             );
         }
         Some(Fault::Stall(d)) => tokio::time::sleep(d).await,
+        Some(Fault::Redirect(base)) => {
+            let query = uri.query().map(|q| format!("?{q}")).unwrap_or_default();
+            let to = format!("{}{endpoint}{query}", base.trim_end_matches('/'));
+            return (StatusCode::FOUND, [(header::LOCATION, to)]).into_response();
+        }
         _ => {}
     }
     let body = {
@@ -378,10 +383,19 @@ async fn control_fault(AxState(state): AxState<Shared>, Json(body): Json<Value>)
         )),
         Some("truncated") => Fault::Truncated,
         Some("wrong_types") => Fault::WrongTypes,
+        Some("redirect") => match body.get("to").and_then(Value::as_str) {
+            Some(to) => Fault::Redirect(to.to_string()),
+            None => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    json!({ "error": "a redirect needs \"to\": a base URL" }),
+                );
+            }
+        },
         _ => {
             return error(
                 StatusCode::BAD_REQUEST,
-                json!({ "error": "kind must be 429, status, stall, truncated or wrong_types" }),
+                json!({ "error": "kind must be 429, status, stall, truncated, wrong_types or redirect" }),
             );
         }
     };
