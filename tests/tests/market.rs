@@ -359,6 +359,63 @@ async fn an_api_key_is_never_sent_in_clear_to_another_machine() {
 }
 
 #[tokio::test]
+async fn an_answer_past_the_size_cap_is_refused_compressed_or_not() {
+    let fake = FakeCoinGecko::start().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Arc::new(Store::open(&dir.path().join("db.sqlite3")).expect("store"));
+    let capped = HttpOptions {
+        max_body_bytes: 1 << 20,
+        ..opts()
+    };
+    let provider = CoinGecko::new(&fake.base_url(), None, capped).expect("provider");
+    let market = Market::new(Arc::new(provider), store, Duration::ZERO);
+    market
+        .refresh(&top(20))
+        .await
+        .expect("20 coins are far below 1 MiB");
+    let before = market.stored(&top(20)).expect("stored");
+
+    for gzip in [false, true] {
+        fake.push_fault(Fault::Oversized {
+            bytes: 4 << 20,
+            gzip,
+        });
+        let err = market.refresh(&top(20)).await.expect_err("too large");
+        assert_eq!(err.kind(), ErrorKind::Upstream, "{err}");
+        assert_eq!(
+            err.to_string(),
+            "CoinGecko /coins/markets: answered more than 1 MiB; refused",
+            "gzip: {gzip}"
+        );
+        assert_eq!(market.stored(&top(20)).expect("stored"), before);
+    }
+    assert_eq!(fake.requests("/coins/markets"), 3, "never retried");
+}
+
+#[tokio::test]
+async fn the_answer_size_cap_is_a_setting() {
+    let fake = FakeCoinGecko::start().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut settings = coinlytics_engine::testing::settings(dir.path(), &fake.base_url());
+    settings.http_max_body_mib = 1;
+    let engine = coinlytics_engine::Engine::open(settings).expect("engine");
+    fake.push_fault(Fault::Oversized {
+        bytes: 2 << 20,
+        gzip: true,
+    });
+    let err = engine
+        .market
+        .refresh(&top(5))
+        .await
+        .expect_err("past 1 MiB");
+    assert!(
+        err.to_string()
+            .ends_with("/coins/markets: answered more than 1 MiB; refused"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
 async fn a_null_volume_is_kept_as_none_not_zero() {
     let s = setup().await;
     let snap = s.market.refresh(&top(250)).await.expect("refresh");

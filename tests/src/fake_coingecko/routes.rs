@@ -121,13 +121,27 @@ async fn api(
             full[..full.len() / 2].to_string()
         }
         Some(Fault::WrongTypes) => wrong_types(body).to_string(),
+        Some(Fault::Oversized { bytes, .. }) => {
+            let mut text = body.to_string();
+            let blanks = bytes.saturating_sub(text.len());
+            text.extend(std::iter::repeat_n(' ', blanks));
+            text
+        }
         _ => body.to_string(),
     };
-    (
+    let mut r = (
         [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
         text,
     )
-        .into_response()
+        .into_response();
+    if let Some(Fault::Oversized { gzip: false, .. }) = fault {
+        // The compression layer leaves an answer that names its encoding alone.
+        r.headers_mut().insert(
+            header::CONTENT_ENCODING,
+            header::HeaderValue::from_static("identity"),
+        );
+    }
+    r
 }
 
 /// The same shape with values of the wrong types.
@@ -383,6 +397,13 @@ async fn control_fault(AxState(state): AxState<Shared>, Json(body): Json<Value>)
         )),
         Some("truncated") => Fault::Truncated,
         Some("wrong_types") => Fault::WrongTypes,
+        Some("oversized") => Fault::Oversized {
+            bytes: body
+                .get("bytes")
+                .and_then(Value::as_u64)
+                .unwrap_or(64 << 20) as usize,
+            gzip: body.get("gzip").and_then(Value::as_bool).unwrap_or(false),
+        },
         Some("redirect") => match body.get("to").and_then(Value::as_str) {
             Some(to) => Fault::Redirect(to.to_string()),
             None => {
@@ -395,7 +416,7 @@ async fn control_fault(AxState(state): AxState<Shared>, Json(body): Json<Value>)
         _ => {
             return error(
                 StatusCode::BAD_REQUEST,
-                json!({ "error": "kind must be 429, status, stall, truncated, wrong_types or redirect" }),
+                json!({ "error": "kind must be 429, status, stall, truncated, wrong_types, oversized or redirect" }),
             );
         }
     };

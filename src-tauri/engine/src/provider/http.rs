@@ -1,4 +1,5 @@
-//! The HTTP side every provider shares: timeouts, gzip, a User-Agent, a
+//! The HTTP side every provider shares: timeouts, gzip, a cap on the size
+//! of an answer, a User-Agent, a
 //! client-side rate limit (governor), and retries with jittered exponential
 //! back-off (backon) that honour a 429's `Retry-After`. Secret headers (the
 //! API key) go only over https or to this machine, and never follow a
@@ -27,6 +28,10 @@ pub struct HttpOptions {
     pub min_backoff: Duration,
     /// No single back-off (nor an honoured `Retry-After`) is longer than this.
     pub max_backoff: Duration,
+    /// The largest answer accepted, counted decoded (after gzip), so a
+    /// server gone wrong, or a few KiB of gzip that inflate to gigabytes,
+    /// cannot fill the memory.
+    pub max_body_bytes: usize,
 }
 
 impl Default for HttpOptions {
@@ -37,6 +42,7 @@ impl Default for HttpOptions {
             max_retries: 3,
             min_backoff: Duration::from_millis(250),
             max_backoff: Duration::from_secs(30),
+            max_body_bytes: 32 << 20,
         }
     }
 }
@@ -175,10 +181,7 @@ impl HttpClient {
             let retry_after = retry_after(resp.headers());
             return Err(self.error(endpoint, Failure::RateLimited { retry_after }));
         }
-        let body = resp
-            .bytes()
-            .await
-            .map_err(|e| self.error(endpoint, self.transport_failure(&e)))?;
+        let body = self.read_body(endpoint, resp).await?;
         if !status.is_success() {
             let message = error_message(&body, status);
             return Err(self.error(
@@ -189,7 +192,31 @@ impl HttpClient {
                 },
             ));
         }
-        Ok(body.to_vec())
+        Ok(body)
+    }
+
+    /// The decoded body, refused as soon as it passes the cap rather than
+    /// once it is all in memory. Not transient: the same server would send
+    /// the same answer again.
+    async fn read_body(
+        &self,
+        endpoint: &str,
+        mut resp: reqwest::Response,
+    ) -> Result<Vec<u8>, ProviderError> {
+        let cap = self.opts.max_body_bytes;
+        let announced = resp.content_length().and_then(|n| usize::try_from(n).ok());
+        let mut body = Vec::with_capacity(announced.unwrap_or(0).min(cap));
+        while let Some(chunk) = resp
+            .chunk()
+            .await
+            .map_err(|e| self.error(endpoint, self.transport_failure(&e)))?
+        {
+            if chunk.len() > cap - body.len() {
+                return Err(self.error(endpoint, Failure::TooLarge(cap)));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
     }
 
     fn transport_failure(&self, e: &reqwest::Error) -> Failure {

@@ -74,6 +74,19 @@ pub enum Failure {
          use an https:// URL"
     )]
     InsecureUrl(String),
+    /// The cap it passed, in bytes, counted decoded.
+    #[error("answered more than {}; refused", size(.0))]
+    TooLarge(usize),
+}
+
+/// A limit as people set it: whole MiB, else bytes.
+fn size(bytes: &usize) -> String {
+    const MIB: usize = 1 << 20;
+    if *bytes >= MIB && bytes.is_multiple_of(MIB) {
+        format!("{} MiB", bytes / MIB)
+    } else {
+        format!("{bytes} bytes")
+    }
 }
 
 fn retry_hint(retry_after: &Option<Duration>) -> String {
@@ -88,9 +101,10 @@ impl ProviderError {
         match self.failure {
             Failure::Unreachable(_) | Failure::Timeout(_) => ErrorKind::Offline,
             Failure::RateLimited { .. } => ErrorKind::RateLimited,
-            Failure::Status { .. } | Failure::Malformed(_) | Failure::Redirected(_) => {
-                ErrorKind::Upstream
-            }
+            Failure::Status { .. }
+            | Failure::Malformed(_)
+            | Failure::Redirected(_)
+            | Failure::TooLarge(_) => ErrorKind::Upstream,
             Failure::InsecureUrl(_) => ErrorKind::InvalidInput,
         }
     }
@@ -103,7 +117,8 @@ impl ProviderError {
             Failure::Timeout(_)
             | Failure::Malformed(_)
             | Failure::Redirected(_)
-            | Failure::InsecureUrl(_) => false,
+            | Failure::InsecureUrl(_)
+            | Failure::TooLarge(_) => false,
         }
     }
 }
