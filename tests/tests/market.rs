@@ -416,6 +416,64 @@ async fn the_answer_size_cap_is_a_setting() {
 }
 
 #[tokio::test]
+async fn a_price_of_zero_or_less_or_a_repeated_coin_never_replaces_a_good_one() {
+    let fake = FakeCoinGecko::start().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let settings = coinlytics_engine::testing::settings(dir.path(), &fake.base_url());
+    let engine = coinlytics_engine::Engine::open(settings).expect("engine");
+    let req = QuoteRequest {
+        selection: Selection::Coins(vec!["bitcoin".into(), "ethereum".into()]),
+        currency: "usd".into(),
+    };
+    let stored_bitcoin = || {
+        let stored = engine.market.stored(&req).expect("stored");
+        let btc = stored.iter().find(|q| q.coin_id == "bitcoin");
+        btc.map(|q| q.price.to_string())
+    };
+    let refresh = || async {
+        engine.market.invalidate();
+        let snap = engine.market.refresh(&req).await.expect("refresh");
+        let quotes = snap.quotes.iter();
+        quotes
+            .map(|q| format!("{} {}", q.coin_id, q.price))
+            .collect::<Vec<_>>()
+    };
+    refresh().await;
+    assert_eq!(stored_bitcoin().as_deref(), Some("67187.33"));
+
+    for bad in [0.0, -42.5] {
+        fake.set_price("bitcoin", bad);
+        let fetched = refresh().await;
+        assert_eq!(
+            stored_bitcoin().as_deref(),
+            Some("67187.33"),
+            "bitcoin at {bad}"
+        );
+        assert_eq!(fetched, ["ethereum 3512.4"], "bitcoin at {bad}");
+        let p = engine.market.provider();
+        let simple = p
+            .simple_prices(&["bitcoin".into(), "ethereum".into()], &["usd".into()])
+            .await
+            .expect("simple");
+        let ids: Vec<_> = simple.iter().map(|sp| sp.coin_id.as_str()).collect();
+        assert_eq!(ids, ["ethereum"], "bitcoin at {bad}");
+    }
+
+    fake.set_price("bitcoin", 70_000.0);
+    fake.push_fault(Fault::Duplicated);
+    assert_eq!(refresh().await, ["bitcoin 70000", "ethereum 3512.4"]);
+    assert_eq!(stored_bitcoin().as_deref(), Some("70000"));
+    fake.push_fault(Fault::Duplicated);
+    let p = engine.market.provider();
+    let simple = p
+        .simple_prices(&["bitcoin".into()], &["usd".into()])
+        .await
+        .expect("simple");
+    let got: Vec<_> = simple.iter().map(|sp| sp.price.to_string()).collect();
+    assert_eq!(got, ["70000"], "the first answer counts");
+}
+
+#[tokio::test]
 async fn a_null_volume_is_kept_as_none_not_zero() {
     let s = setup().await;
     let snap = s.market.refresh(&top(250)).await.expect("refresh");

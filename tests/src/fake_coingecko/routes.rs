@@ -121,6 +121,7 @@ async fn api(
             full[..full.len() / 2].to_string()
         }
         Some(Fault::WrongTypes) => wrong_types(body).to_string(),
+        Some(Fault::Duplicated) => duplicated(body),
         Some(Fault::Oversized { bytes, .. }) => {
             let mut text = body.to_string();
             let blanks = bytes.saturating_sub(text.len());
@@ -163,6 +164,48 @@ fn wrong_types(body: Value) -> Value {
             Value::Object(map.into_iter().map(|(k, _)| (k, json!([1]))).collect())
         }
         other => other,
+    }
+}
+
+/// The first coin twice, the copy second and at twice the price. A JSON
+/// object holds a key once, so a `/simple/price` copy is written into the
+/// text, as a server that repeats itself would.
+fn duplicated(body: Value) -> String {
+    let doubled = |v: &mut Value| {
+        if let Some(p) = v.as_f64() {
+            *v = json!(p * 2.0);
+        }
+    };
+    match body {
+        Value::Array(mut rows) => {
+            if let Some(mut copy) = rows.first().cloned() {
+                if let Some(price) = copy.get_mut("current_price") {
+                    doubled(price);
+                }
+                rows.insert(1, copy);
+            }
+            Value::Array(rows).to_string()
+        }
+        Value::Object(map) => {
+            let text = Value::Object(map.clone()).to_string();
+            let Some((id, Value::Object(fields))) = map.into_iter().next() else {
+                return text;
+            };
+            // The prices are keyed by bare currency ("usd"); "usd_market_cap"
+            // and "last_updated_at" stay as they were.
+            let copy: serde_json::Map<String, Value> = fields
+                .into_iter()
+                .map(|(k, mut v)| {
+                    if !k.contains('_') {
+                        doubled(&mut v);
+                    }
+                    (k, v)
+                })
+                .collect();
+            let open = text.strip_suffix('}').unwrap_or(&text);
+            format!("{open},{}:{}}}", json!(id), Value::Object(copy))
+        }
+        other => other.to_string(),
     }
 }
 
@@ -397,6 +440,7 @@ async fn control_fault(AxState(state): AxState<Shared>, Json(body): Json<Value>)
         )),
         Some("truncated") => Fault::Truncated,
         Some("wrong_types") => Fault::WrongTypes,
+        Some("duplicated") => Fault::Duplicated,
         Some("oversized") => Fault::Oversized {
             bytes: body
                 .get("bytes")
@@ -416,7 +460,7 @@ async fn control_fault(AxState(state): AxState<Shared>, Json(body): Json<Value>)
         _ => {
             return error(
                 StatusCode::BAD_REQUEST,
-                json!({ "error": "kind must be 429, status, stall, truncated, wrong_types, oversized or redirect" }),
+                json!({ "error": "kind must be 429, status, stall, truncated, wrong_types, duplicated, oversized or redirect" }),
             );
         }
     };
