@@ -305,6 +305,175 @@ async fn an_api_key_is_sent_in_its_plan_header_and_responses_are_gzipped() {
 }
 
 #[tokio::test]
+async fn a_redirect_to_another_host_is_not_followed_so_the_key_stays_home() {
+    let fake = FakeCoinGecko::start().await;
+    // Another port is another origin, as another host would be.
+    let elsewhere = FakeCoinGecko::start().await;
+    let provider = CoinGecko::new(
+        &fake.base_url(),
+        Some((ApiPlan::Demo, "demo-key-123")),
+        opts(),
+    )
+    .expect("provider");
+    fake.push_fault(Fault::Redirect(elsewhere.base_url()));
+    let result = provider.coin_list().await;
+    assert_eq!(
+        elsewhere.last_header("/coins/list", "x-cg-demo-api-key"),
+        None,
+        "the key went to another server"
+    );
+    assert_eq!(elsewhere.total_requests(), 0);
+    let err = result.expect_err("a cross-origin redirect is not followed");
+    assert_eq!(err.kind(), ErrorKind::Upstream, "{err}");
+    let want = format!(
+        "CoinGecko /coins/list: redirected to another host (http://{}); not followed",
+        elsewhere.addr()
+    );
+    assert_eq!(err.to_string(), want);
+    assert_eq!(fake.requests("/coins/list"), 1, "not retried");
+
+    // A redirect within the same server is still followed.
+    fake.push_fault(Fault::Redirect(fake.base_url()));
+    provider.coin_list().await.expect("same origin");
+    assert_eq!(fake.requests("/coins/list"), 3);
+}
+
+#[tokio::test]
+async fn an_api_key_is_never_sent_in_clear_to_another_machine() {
+    let provider = CoinGecko::new(
+        "http://example.invalid/api/v3",
+        Some((ApiPlan::Pro, "pro-key")),
+        opts(),
+    )
+    .expect("provider");
+    let err = provider
+        .coin_list()
+        .await
+        .expect_err("no key over plain http");
+    assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
+    assert_eq!(
+        err.to_string(),
+        "CoinGecko /coins/list: the API key is sent only over https or to this machine, \
+         and http://example.invalid/api/v3 is neither; use an https:// URL"
+    );
+}
+
+#[tokio::test]
+async fn an_answer_past_the_size_cap_is_refused_compressed_or_not() {
+    let fake = FakeCoinGecko::start().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Arc::new(Store::open(&dir.path().join("db.sqlite3")).expect("store"));
+    let capped = HttpOptions {
+        max_body_bytes: 1 << 20,
+        ..opts()
+    };
+    let provider = CoinGecko::new(&fake.base_url(), None, capped).expect("provider");
+    let market = Market::new(Arc::new(provider), store, Duration::ZERO);
+    market
+        .refresh(&top(20))
+        .await
+        .expect("20 coins are far below 1 MiB");
+    let before = market.stored(&top(20)).expect("stored");
+
+    for gzip in [false, true] {
+        fake.push_fault(Fault::Oversized {
+            bytes: 4 << 20,
+            gzip,
+        });
+        let err = market.refresh(&top(20)).await.expect_err("too large");
+        assert_eq!(err.kind(), ErrorKind::Upstream, "{err}");
+        assert_eq!(
+            err.to_string(),
+            "CoinGecko /coins/markets: answered more than 1 MiB; refused",
+            "gzip: {gzip}"
+        );
+        assert_eq!(market.stored(&top(20)).expect("stored"), before);
+    }
+    assert_eq!(fake.requests("/coins/markets"), 3, "never retried");
+}
+
+#[tokio::test]
+async fn the_answer_size_cap_is_a_setting() {
+    let fake = FakeCoinGecko::start().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut settings = coinlytics_engine::testing::settings(dir.path(), &fake.base_url());
+    settings.http_max_body_mib = 1;
+    let engine = coinlytics_engine::Engine::open(settings).expect("engine");
+    fake.push_fault(Fault::Oversized {
+        bytes: 2 << 20,
+        gzip: true,
+    });
+    let err = engine
+        .market
+        .refresh(&top(5))
+        .await
+        .expect_err("past 1 MiB");
+    assert!(
+        err.to_string()
+            .ends_with("/coins/markets: answered more than 1 MiB; refused"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_price_of_zero_or_less_or_a_repeated_coin_never_replaces_a_good_one() {
+    let fake = FakeCoinGecko::start().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let settings = coinlytics_engine::testing::settings(dir.path(), &fake.base_url());
+    let engine = coinlytics_engine::Engine::open(settings).expect("engine");
+    let req = QuoteRequest {
+        selection: Selection::Coins(vec!["bitcoin".into(), "ethereum".into()]),
+        currency: "usd".into(),
+    };
+    let stored_bitcoin = || {
+        let stored = engine.market.stored(&req).expect("stored");
+        let btc = stored.iter().find(|q| q.coin_id == "bitcoin");
+        btc.map(|q| q.price.to_string())
+    };
+    let refresh = || async {
+        engine.market.invalidate();
+        let snap = engine.market.refresh(&req).await.expect("refresh");
+        let quotes = snap.quotes.iter();
+        quotes
+            .map(|q| format!("{} {}", q.coin_id, q.price))
+            .collect::<Vec<_>>()
+    };
+    refresh().await;
+    assert_eq!(stored_bitcoin().as_deref(), Some("67187.33"));
+
+    for bad in [0.0, -42.5] {
+        fake.set_price("bitcoin", bad);
+        let fetched = refresh().await;
+        assert_eq!(
+            stored_bitcoin().as_deref(),
+            Some("67187.33"),
+            "bitcoin at {bad}"
+        );
+        assert_eq!(fetched, ["ethereum 3512.4"], "bitcoin at {bad}");
+        let p = engine.market.provider();
+        let simple = p
+            .simple_prices(&["bitcoin".into(), "ethereum".into()], &["usd".into()])
+            .await
+            .expect("simple");
+        let ids: Vec<_> = simple.iter().map(|sp| sp.coin_id.as_str()).collect();
+        assert_eq!(ids, ["ethereum"], "bitcoin at {bad}");
+    }
+
+    fake.set_price("bitcoin", 70_000.0);
+    fake.push_fault(Fault::Duplicated);
+    assert_eq!(refresh().await, ["bitcoin 70000", "ethereum 3512.4"]);
+    assert_eq!(stored_bitcoin().as_deref(), Some("70000"));
+    fake.push_fault(Fault::Duplicated);
+    let p = engine.market.provider();
+    let simple = p
+        .simple_prices(&["bitcoin".into()], &["usd".into()])
+        .await
+        .expect("simple");
+    let got: Vec<_> = simple.iter().map(|sp| sp.price.to_string()).collect();
+    assert_eq!(got, ["70000"], "the first answer counts");
+}
+
+#[tokio::test]
 async fn a_null_volume_is_kept_as_none_not_zero() {
     let s = setup().await;
     let snap = s.market.refresh(&top(250)).await.expect("refresh");

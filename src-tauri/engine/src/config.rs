@@ -201,6 +201,8 @@ pub struct Settings {
     pub log_level: String,
     /// Timeout of one HTTP request, in seconds.
     pub http_timeout_secs: u64,
+    /// The largest answer accepted from a provider, decompressed, in MiB.
+    pub http_max_body_mib: usize,
     /// Client-side rate limit towards each provider.
     pub requests_per_minute: u32,
     /// Closing the window keeps the app running in the tray.
@@ -226,6 +228,7 @@ pub enum Key {
     CoingeckoApiPlan,
     LogLevel,
     HttpTimeoutSecs,
+    HttpMaxBodyMib,
     RequestsPerMinute,
     CloseToTray,
     TrayCoins,
@@ -383,7 +386,7 @@ impl Setting {
 }
 
 /// Every setting, in the order `config get` lists them; indexed by [`Key`].
-pub static SETTINGS: [Setting; 16] = [
+pub static SETTINGS: [Setting; 17] = [
     Setting {
         key: Key::DataDir,
         name: "data_dir",
@@ -481,6 +484,21 @@ pub static SETTINGS: [Setting; 16] = [
         flag: false,
         read: |s| s.http_timeout_secs.to_string(),
         write: |s, v| s.http_timeout_secs = v.int(),
+    },
+    Setting {
+        key: Key::HttpMaxBodyMib,
+        name: "http_max_body_mib",
+        env: "COINLYTICS_HTTP_MAX_BODY_MIB",
+        help: "largest answer accepted from a provider, decompressed",
+        kind: Kind::Int {
+            min: 1,
+            max: 1024,
+            unit: " of MiB",
+        },
+        default: Some("32"),
+        flag: false,
+        read: |s| s.http_max_body_mib.to_string(),
+        write: |s, v| s.http_max_body_mib = v.int(),
     },
     Setting {
         key: Key::RequestsPerMinute,
@@ -671,6 +689,7 @@ impl Settings {
             coingecko_api_plan: ApiPlan::None,
             log_level: String::new(),
             http_timeout_secs: 0,
+            http_max_body_mib: 0,
             requests_per_minute: 0,
             close_to_tray: false,
             tray_coins: Vec::new(),
@@ -828,7 +847,9 @@ impl Settings {
     }
 }
 
-fn is_loopback(host: &str) -> bool {
+/// Whether `host` (a name or an IP address, IPv6 without brackets) is this
+/// machine: the one place something secret may travel in clear.
+pub(crate) fn is_loopback(host: &str) -> bool {
     host == "localhost" || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
@@ -1273,6 +1294,10 @@ mod tests {
         );
         assert_eq!(allowed(Key::LogLevel), "error, warn, info, debug or trace");
         assert_eq!(allowed(Key::CloseToTray), "true or false");
+        assert_eq!(
+            allowed(Key::HttpMaxBodyMib),
+            "a whole number of MiB from 1 to 1024"
+        );
         assert_eq!(
             allowed(Key::TrayCoins),
             "up to 5 coin ids, comma-separated, or empty"

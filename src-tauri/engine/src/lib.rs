@@ -81,6 +81,7 @@ impl Engine {
         }
         let opts = HttpOptions {
             timeout: Duration::from_secs(settings.http_timeout_secs),
+            max_body_bytes: settings.http_max_body_mib << 20,
             requests_per_minute: settings.requests_per_minute,
             ..HttpOptions::default()
         };

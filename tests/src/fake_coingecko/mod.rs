@@ -2,7 +2,7 @@
 //! `/ping`, `/coins/markets`, `/simple/price`, `/coins/list` and
 //! `/simple/supported_vs_currencies` in CoinGecko's wire format, with faults
 //! scripted per request (429 + Retry-After, 5xx, stalls, truncated or
-//! wrongly typed JSON). Tests steer it through [`FakeCoinGecko`]; a separate
+//! wrongly typed JSON, a coin answered twice, redirects, huge answers). Tests steer it through [`FakeCoinGecko`]; a separate
 //! process steers it through its `/__control/…` routes.
 
 mod data;
@@ -33,6 +33,16 @@ pub enum Fault {
     Truncated,
     /// HTTP 200, the right shape, but values of the wrong type.
     WrongTypes,
+    /// HTTP 200 with the first coin answered twice, the copy after it at
+    /// twice the price (a source contradicting itself).
+    Duplicated,
+    /// HTTP 302 to the same endpoint and query under this base URL, as an
+    /// API that moved answers (e.g. another fake's `base_url()`).
+    Redirect(String),
+    /// HTTP 200 with the normal JSON body padded with blanks to `bytes`
+    /// (still valid JSON). `gzip`: compressed on the wire, a few KiB that
+    /// inflate to `bytes`; else sent as is.
+    Oversized { bytes: usize, gzip: bool },
 }
 
 /// How to start the fake.

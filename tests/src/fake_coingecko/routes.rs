@@ -100,6 +100,11 @@ async fn api(
             );
         }
         Some(Fault::Stall(d)) => tokio::time::sleep(d).await,
+        Some(Fault::Redirect(base)) => {
+            let query = uri.query().map(|q| format!("?{q}")).unwrap_or_default();
+            let to = format!("{}{endpoint}{query}", base.trim_end_matches('/'));
+            return (StatusCode::FOUND, [(header::LOCATION, to)]).into_response();
+        }
         _ => {}
     }
     let body = {
@@ -116,13 +121,28 @@ async fn api(
             full[..full.len() / 2].to_string()
         }
         Some(Fault::WrongTypes) => wrong_types(body).to_string(),
+        Some(Fault::Duplicated) => duplicated(body),
+        Some(Fault::Oversized { bytes, .. }) => {
+            let mut text = body.to_string();
+            let blanks = bytes.saturating_sub(text.len());
+            text.extend(std::iter::repeat_n(' ', blanks));
+            text
+        }
         _ => body.to_string(),
     };
-    (
+    let mut r = (
         [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
         text,
     )
-        .into_response()
+        .into_response();
+    if let Some(Fault::Oversized { gzip: false, .. }) = fault {
+        // The compression layer leaves an answer that names its encoding alone.
+        r.headers_mut().insert(
+            header::CONTENT_ENCODING,
+            header::HeaderValue::from_static("identity"),
+        );
+    }
+    r
 }
 
 /// The same shape with values of the wrong types.
@@ -144,6 +164,48 @@ fn wrong_types(body: Value) -> Value {
             Value::Object(map.into_iter().map(|(k, _)| (k, json!([1]))).collect())
         }
         other => other,
+    }
+}
+
+/// The first coin twice, the copy second and at twice the price. A JSON
+/// object holds a key once, so a `/simple/price` copy is written into the
+/// text, as a server that repeats itself would.
+fn duplicated(body: Value) -> String {
+    let doubled = |v: &mut Value| {
+        if let Some(p) = v.as_f64() {
+            *v = json!(p * 2.0);
+        }
+    };
+    match body {
+        Value::Array(mut rows) => {
+            if let Some(mut copy) = rows.first().cloned() {
+                if let Some(price) = copy.get_mut("current_price") {
+                    doubled(price);
+                }
+                rows.insert(1, copy);
+            }
+            Value::Array(rows).to_string()
+        }
+        Value::Object(map) => {
+            let text = Value::Object(map.clone()).to_string();
+            let Some((id, Value::Object(fields))) = map.into_iter().next() else {
+                return text;
+            };
+            // The prices are keyed by bare currency ("usd"); "usd_market_cap"
+            // and "last_updated_at" stay as they were.
+            let copy: serde_json::Map<String, Value> = fields
+                .into_iter()
+                .map(|(k, mut v)| {
+                    if !k.contains('_') {
+                        doubled(&mut v);
+                    }
+                    (k, v)
+                })
+                .collect();
+            let open = text.strip_suffix('}').unwrap_or(&text);
+            format!("{open},{}:{}}}", json!(id), Value::Object(copy))
+        }
+        other => other.to_string(),
     }
 }
 
@@ -378,10 +440,27 @@ async fn control_fault(AxState(state): AxState<Shared>, Json(body): Json<Value>)
         )),
         Some("truncated") => Fault::Truncated,
         Some("wrong_types") => Fault::WrongTypes,
+        Some("duplicated") => Fault::Duplicated,
+        Some("oversized") => Fault::Oversized {
+            bytes: body
+                .get("bytes")
+                .and_then(Value::as_u64)
+                .unwrap_or(64 << 20) as usize,
+            gzip: body.get("gzip").and_then(Value::as_bool).unwrap_or(false),
+        },
+        Some("redirect") => match body.get("to").and_then(Value::as_str) {
+            Some(to) => Fault::Redirect(to.to_string()),
+            None => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    json!({ "error": "a redirect needs \"to\": a base URL" }),
+                );
+            }
+        },
         _ => {
             return error(
                 StatusCode::BAD_REQUEST,
-                json!({ "error": "kind must be 429, status, stall, truncated or wrong_types" }),
+                json!({ "error": "kind must be 429, status, stall, truncated, wrong_types, duplicated, oversized or redirect" }),
             );
         }
     };

@@ -79,6 +79,34 @@ async fn faults_are_served_in_order_then_normal_answers_resume() {
 }
 
 #[tokio::test]
+async fn an_oversized_answer_is_huge_on_the_wire_or_only_once_inflated() {
+    let fake = FakeCoinGecko::start().await;
+    // No decompression here: the bytes as they travel.
+    let raw = client().no_gzip().build().expect("client");
+    for gzip in [true, false] {
+        fake.push_fault(Fault::Oversized {
+            bytes: 4 << 20,
+            gzip,
+        });
+        let r = raw
+            .get(format!("{}/coins/list", fake.base_url()))
+            .header("accept-encoding", "gzip")
+            .send()
+            .await
+            .expect("request");
+        let encoding = r.headers()["content-encoding"].clone();
+        let wire = r.bytes().await.expect("body").len();
+        if gzip {
+            assert_eq!(encoding, "gzip");
+            assert!(wire < 64 << 10, "{wire} bytes on the wire");
+        } else {
+            assert_eq!(encoding, "identity");
+            assert_eq!(wire, 4 << 20);
+        }
+    }
+}
+
+#[tokio::test]
 async fn control_routes_steer_a_separate_process() {
     let fake = FakeCoinGecko::start().await;
     let base = format!("http://{}", fake.addr());

@@ -1,12 +1,15 @@
 //! CoinGecko's public API v3: `/coins/markets`, `/simple/price`,
 //! `/coins/list` and `/simple/supported_vs_currencies`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::marker::PhantomData;
 
 use chrono::{DateTime, TimeZone, Utc};
 use reqwest::header::HeaderMap;
 use rust_decimal::Decimal;
 use serde::Deserialize;
+use serde::de::{Deserializer, MapAccess, Visitor};
 
 use super::http::{HttpClient, HttpOptions};
 use super::{Failure, PriceProvider, ProviderError, decimal};
@@ -17,6 +20,8 @@ use crate::model::{Coin, Quote, QuoteRequest, Selection, SimplePrice};
 pub const MAX_PER_PAGE: usize = 250;
 
 const NAME: &str = "CoinGecko";
+const MARKETS: &str = "/coins/markets";
+const SIMPLE_PRICE: &str = "/simple/price";
 
 /// The CoinGecko provider. Cheap to share behind an `Arc`.
 pub struct CoinGecko {
@@ -49,14 +54,15 @@ impl CoinGecko {
         self.http.base_url()
     }
 
+    /// One page as sent: the caller tells a short (last) page by its rows,
+    /// before any is dropped.
     async fn markets_page(
         &self,
         currency: &str,
         ids: Option<&[String]>,
         per_page: usize,
         page: usize,
-    ) -> Result<Vec<Quote>, ProviderError> {
-        const ENDPOINT: &str = "/coins/markets";
+    ) -> Result<Vec<MarketWire>, ProviderError> {
         let mut query = vec![
             ("vs_currency", currency.to_string()),
             ("order", "market_cap_desc".to_string()),
@@ -68,8 +74,7 @@ impl CoinGecko {
         if let Some(ids) = ids {
             query.push(("ids", ids.join(",")));
         }
-        let rows: Vec<MarketWire> = self.http.get_json(ENDPOINT, &query).await?;
-        parse_markets(rows, currency, Utc::now())
+        self.http.get_json(MARKETS, &query).await
     }
 }
 
@@ -77,18 +82,20 @@ impl CoinGecko {
 pub fn parse_markets_body(body: &[u8], currency: &str) -> Result<Vec<Quote>, ProviderError> {
     let rows: Vec<MarketWire> = serde_json::from_slice(body).map_err(|e| ProviderError {
         provider: NAME,
-        endpoint: "/coins/markets".into(),
+        endpoint: MARKETS.into(),
         failure: Failure::Malformed(e.to_string()),
     })?;
     parse_markets(rows, currency, Utc::now())
 }
 
+/// The quotes of every page of one answer, taken together so a coin sent
+/// twice (on two pages, or twice on one) is caught.
 fn parse_markets(
     rows: Vec<MarketWire>,
     currency: &str,
     fetched_at: DateTime<Utc>,
 ) -> Result<Vec<Quote>, ProviderError> {
-    Ok(rows
+    let quotes = rows
         .into_iter()
         // A coin with no price (delisted, no trades) has nothing to show.
         .filter_map(|w| {
@@ -116,7 +123,108 @@ fn parse_markets(
                 fetched_at,
             })
         })
-        .collect())
+        .collect();
+    Ok(keep_usable(MARKETS, quotes, |q| {
+        (q.coin_id.as_str(), q.currency.as_str(), q.price)
+    }))
+}
+
+/// Drops what the source got wrong before it reaches the store and the
+/// alerts, so the last good price stays (shown stale, as after a failed
+/// refresh):
+/// - a second answer for a coin in a currency: the source contradicts
+///   itself; the first counts (on `/coins/markets`, the higher rank);
+/// - a price of 0 or less: a glitch, not a price. Kept, it would replace
+///   the good one and fire every `below` rule.
+///
+/// One warning per answer names the coins.
+fn keep_usable<T>(
+    endpoint: &str,
+    items: Vec<T>,
+    key: impl Fn(&T) -> (&str, &str, Decimal),
+) -> Vec<T> {
+    let mut seen = HashSet::new();
+    let (mut repeated, mut not_positive) = (Vec::new(), Vec::new());
+    let mut kept = Vec::with_capacity(items.len());
+    for item in items {
+        let (coin, currency, price) = key(&item);
+        if !seen.insert((coin.to_string(), currency.to_string())) {
+            repeated.push(format!("{coin} ({currency})"));
+        } else if price <= Decimal::ZERO {
+            not_positive.push(format!("{coin} ({price} {currency})"));
+        } else {
+            kept.push(item);
+        }
+    }
+    if !repeated.is_empty() || !not_positive.is_empty() {
+        tracing::warn!(
+            provider = NAME,
+            endpoint,
+            ?not_positive,
+            ?repeated,
+            "dropped prices the source got wrong; the stored ones stay"
+        );
+    }
+    kept
+}
+
+/// A `/simple/price` body: coin id → field → value, in the order sent.
+type SimpleWire = Entries<HashMap<String, serde_json::Value>>;
+
+/// The prices of `ids` in `currencies` that `body` has, in the order asked.
+fn parse_simple(
+    body: SimpleWire,
+    ids: &[String],
+    currencies: &[String],
+) -> Result<Vec<SimplePrice>, ProviderError> {
+    let malformed = |what: String| ProviderError {
+        provider: NAME,
+        endpoint: SIMPLE_PRICE.into(),
+        failure: Failure::Malformed(what),
+    };
+    let mut out = Vec::new();
+    for (id, fields) in &body.0 {
+        if !ids.contains(id) {
+            continue;
+        }
+        let dec = |key: &str| -> Result<Option<Decimal>, ProviderError> {
+            match fields.get(key) {
+                None | Some(serde_json::Value::Null) => Ok(None),
+                Some(v) => v
+                    .as_f64()
+                    .and_then(decimal::from_f64)
+                    .map(Some)
+                    .ok_or_else(|| malformed(format!("{id}.{key} is not a number: {v}"))),
+            }
+        };
+        let updated_at = fields
+            .get("last_updated_at")
+            .and_then(serde_json::Value::as_i64)
+            .and_then(|t| Utc.timestamp_opt(t, 0).single());
+        for cur in currencies {
+            let Some(price) = dec(cur)? else { continue };
+            out.push(SimplePrice {
+                coin_id: id.clone(),
+                currency: cur.clone(),
+                price,
+                market_cap: dec(&format!("{cur}_market_cap"))?,
+                volume_24h: dec(&format!("{cur}_24h_vol"))?,
+                change_24h_pct: fields
+                    .get(&format!("{cur}_24h_change"))
+                    .and_then(|v| v.as_f64()),
+                updated_at,
+            });
+        }
+    }
+    let mut out = keep_usable(SIMPLE_PRICE, out, |p| {
+        (p.coin_id.as_str(), p.currency.as_str(), p.price)
+    });
+    let asked = |p: &SimplePrice| {
+        let coin = ids.iter().position(|id| *id == p.coin_id);
+        (coin, currencies.iter().position(|c| *c == p.currency))
+    };
+    out.sort_by_key(asked);
+    Ok(out)
 }
 
 impl PriceProvider for CoinGecko {
@@ -125,33 +233,38 @@ impl PriceProvider for CoinGecko {
     }
 
     async fn markets(&self, req: &QuoteRequest) -> Result<Vec<Quote>, ProviderError> {
-        let mut out = Vec::new();
+        let mut rows = Vec::new();
+        let mut top = None;
         match &req.selection {
             Selection::Coins(ids) => {
                 for chunk in ids.chunks(MAX_PER_PAGE) {
                     let page = self
                         .markets_page(&req.currency, Some(chunk), chunk.len(), 1)
                         .await?;
-                    out.extend(page);
+                    rows.extend(page);
                 }
             }
             Selection::Top(n) => {
                 let n = *n as usize;
                 let per_page = n.clamp(1, MAX_PER_PAGE);
                 for page in 1..=n.div_ceil(per_page) {
-                    let rows = self
+                    let page = self
                         .markets_page(&req.currency, None, per_page, page)
                         .await?;
-                    let last = rows.len() < per_page;
-                    out.extend(rows);
+                    let last = page.len() < per_page;
+                    rows.extend(page);
                     if last {
                         break;
                     }
                 }
-                out.truncate(n);
+                top = Some(n);
             }
         }
-        Ok(out)
+        let mut quotes = parse_markets(rows, &req.currency, Utc::now())?;
+        if let Some(n) = top {
+            quotes.truncate(n);
+        }
+        Ok(quotes)
     }
 
     async fn simple_prices(
@@ -159,7 +272,6 @@ impl PriceProvider for CoinGecko {
         ids: &[String],
         currencies: &[String],
     ) -> Result<Vec<SimplePrice>, ProviderError> {
-        const ENDPOINT: &str = "/simple/price";
         let query = [
             ("ids", ids.join(",")),
             ("vs_currencies", currencies.join(",")),
@@ -168,46 +280,8 @@ impl PriceProvider for CoinGecko {
             ("include_24hr_change", "true".to_string()),
             ("include_last_updated_at", "true".to_string()),
         ];
-        let body: HashMap<String, HashMap<String, serde_json::Value>> =
-            self.http.get_json(ENDPOINT, &query).await?;
-        let malformed = |what: String| ProviderError {
-            provider: NAME,
-            endpoint: ENDPOINT.into(),
-            failure: Failure::Malformed(what),
-        };
-        let mut out = Vec::new();
-        for id in ids {
-            let Some(fields) = body.get(id) else { continue };
-            let dec = |key: &str| -> Result<Option<Decimal>, ProviderError> {
-                match fields.get(key) {
-                    None | Some(serde_json::Value::Null) => Ok(None),
-                    Some(v) => v
-                        .as_f64()
-                        .and_then(decimal::from_f64)
-                        .map(Some)
-                        .ok_or_else(|| malformed(format!("{id}.{key} is not a number: {v}"))),
-                }
-            };
-            let updated_at = fields
-                .get("last_updated_at")
-                .and_then(serde_json::Value::as_i64)
-                .and_then(|t| Utc.timestamp_opt(t, 0).single());
-            for cur in currencies {
-                let Some(price) = dec(cur)? else { continue };
-                out.push(SimplePrice {
-                    coin_id: id.clone(),
-                    currency: cur.clone(),
-                    price,
-                    market_cap: dec(&format!("{cur}_market_cap"))?,
-                    volume_24h: dec(&format!("{cur}_24h_vol"))?,
-                    change_24h_pct: fields
-                        .get(&format!("{cur}_24h_change"))
-                        .and_then(|v| v.as_f64()),
-                    updated_at,
-                });
-            }
-        }
-        Ok(out)
+        let body: SimpleWire = self.http.get_json(SIMPLE_PRICE, &query).await?;
+        parse_simple(body, ids, currencies)
     }
 
     async fn coin_list(&self) -> Result<Vec<Coin>, ProviderError> {
@@ -266,6 +340,35 @@ struct SparklineWire {
     price: Vec<Option<f64>>,
 }
 
+/// A JSON object's entries in the order sent, a repeated key included:
+/// serde's maps would silently keep the last, and [`keep_usable`] keeps the
+/// first, as it does for `/coins/markets`.
+struct Entries<V>(Vec<(String, V)>);
+
+impl<'de, V: Deserialize<'de>> Deserialize<'de> for Entries<V> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct InOrder<V>(PhantomData<V>);
+
+        impl<'de, V: Deserialize<'de>> Visitor<'de> for InOrder<V> {
+            type Value = Entries<V>;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0));
+                while let Some(entry) = map.next_entry()? {
+                    entries.push(entry);
+                }
+                Ok(Entries(entries))
+            }
+        }
+
+        d.deserialize_map(InOrder(PhantomData))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -290,6 +393,47 @@ mod tests {
         assert_eq!(q[0].sparkline_7d, vec![66000.1, 67187.33]);
         assert_eq!(q[0].change_7d_pct, Some(-1.5));
         assert_eq!(q[0].updated_at.timestamp(), 1_712_508_571);
+    }
+
+    #[test]
+    fn prices_of_zero_or_less_and_repeated_coins_are_dropped() {
+        let body = br#"[
+            {"id":"bitcoin","symbol":"btc","name":"Bitcoin","current_price":70000},
+            {"id":"zero","symbol":"z","name":"Zero","current_price":0},
+            {"id":"bitcoin","symbol":"btc","name":"Bitcoin","current_price":140000},
+            {"id":"negative","symbol":"n","name":"Negative","current_price":-1.5},
+            {"id":"ethereum","symbol":"eth","name":"Ethereum","current_price":3500.5}]"#;
+        let quotes = parse_markets_body(body, "usd").expect("valid body");
+        let got: Vec<_> = quotes
+            .iter()
+            .map(|q| (q.coin_id.as_str(), q.price.to_string()))
+            .collect();
+        assert_eq!(
+            got,
+            [("bitcoin", "70000".into()), ("ethereum", "3500.5".into())]
+        );
+    }
+
+    #[test]
+    fn simple_prices_of_zero_or_less_and_repeated_coins_are_dropped() {
+        let body = r#"{
+            "bitcoin": {"usd": 70000, "eur": 0, "usd_market_cap": 1.4e12},
+            "ethereum": {"usd": -3, "eur": 3200.5},
+            "bitcoin": {"usd": 140000, "eur": 130000}}"#;
+        let body: SimpleWire = serde_json::from_str(body).expect("valid body");
+        let ids = ["bitcoin".to_string(), "ethereum".to_string()];
+        let prices = parse_simple(body, &ids, &["usd".into(), "eur".into()]).expect("parsed");
+        let got: Vec<_> = prices
+            .iter()
+            .map(|p| (p.coin_id.as_str(), p.currency.as_str(), p.price.to_string()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("bitcoin", "usd", "70000".into()),
+                ("ethereum", "eur", "3200.5".into())
+            ]
+        );
     }
 
     #[test]

@@ -1,6 +1,9 @@
-//! The HTTP side every provider shares: timeouts, gzip, a User-Agent, a
+//! The HTTP side every provider shares: timeouts, gzip, a cap on the size
+//! of an answer, a User-Agent, a
 //! client-side rate limit (governor), and retries with jittered exponential
-//! back-off (backon) that honour a 429's `Retry-After`.
+//! back-off (backon) that honour a 429's `Retry-After`. Secret headers (the
+//! API key) go only over https or to this machine, and never follow a
+//! redirect to another origin.
 
 use std::num::NonZeroU32;
 use std::sync::{Arc, OnceLock};
@@ -8,10 +11,11 @@ use std::time::{Duration, Instant};
 
 use backon::{ExponentialBuilder, Retryable};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, LOCATION, RETRY_AFTER};
 use serde::de::DeserializeOwned;
 
 use super::{Failure, ProviderError};
+use crate::config::is_loopback;
 
 /// How a provider's HTTP client behaves.
 #[derive(Debug, Clone)]
@@ -24,6 +28,10 @@ pub struct HttpOptions {
     pub min_backoff: Duration,
     /// No single back-off (nor an honoured `Retry-After`) is longer than this.
     pub max_backoff: Duration,
+    /// The largest answer accepted, counted decoded (after gzip), so a
+    /// server gone wrong, or a few KiB of gzip that inflate to gigabytes,
+    /// cannot fill the memory.
+    pub max_body_bytes: usize,
 }
 
 impl Default for HttpOptions {
@@ -34,6 +42,7 @@ impl Default for HttpOptions {
             max_retries: 3,
             min_backoff: Duration::from_millis(250),
             max_backoff: Duration::from_secs(30),
+            max_body_bytes: 32 << 20,
         }
     }
 }
@@ -51,7 +60,8 @@ pub(super) struct HttpClient {
 
 impl HttpClient {
     /// `headers` are sent with every request (e.g. an API key); they are
-    /// never logged.
+    /// never logged. Those marked sensitive ([`HttpClient::header`]) make
+    /// every request fail unless `base_url` is https or on this machine.
     pub(super) fn new(
         provider: &'static str,
         base_url: &str,
@@ -73,6 +83,9 @@ impl HttpClient {
         if let Some(c) = self.client.get() {
             return Ok(c);
         }
+        if self.headers.values().any(HeaderValue::is_sensitive) && !keeps_secrets(&self.base_url) {
+            return Err(self.error(endpoint, Failure::InsecureUrl(self.base_url.clone())));
+        }
         // reqwest's rustls takes the process's crypto provider: ring, the
         // one lettre uses too. Installing it twice is harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();
@@ -80,6 +93,7 @@ impl HttpClient {
             .user_agent(concat!("coinlytics/", env!("CARGO_PKG_VERSION")))
             .default_headers(self.headers.clone())
             .gzip(true)
+            .redirect(same_origin_only())
             .timeout(self.opts.timeout)
             .connect_timeout(self.opts.timeout.min(Duration::from_secs(5)))
             .build()
@@ -158,14 +172,16 @@ impl HttpClient {
             elapsed_ms = started.elapsed().as_millis() as u64,
             "http response"
         );
+        if status.is_redirection()
+            && let Some(to) = redirect_elsewhere(&resp)
+        {
+            return Err(self.error(endpoint, Failure::Redirected(to)));
+        }
         if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
             let retry_after = retry_after(resp.headers());
             return Err(self.error(endpoint, Failure::RateLimited { retry_after }));
         }
-        let body = resp
-            .bytes()
-            .await
-            .map_err(|e| self.error(endpoint, self.transport_failure(&e)))?;
+        let body = self.read_body(endpoint, resp).await?;
         if !status.is_success() {
             let message = error_message(&body, status);
             return Err(self.error(
@@ -176,7 +192,31 @@ impl HttpClient {
                 },
             ));
         }
-        Ok(body.to_vec())
+        Ok(body)
+    }
+
+    /// The decoded body, refused as soon as it passes the cap rather than
+    /// once it is all in memory. Not transient: the same server would send
+    /// the same answer again.
+    async fn read_body(
+        &self,
+        endpoint: &str,
+        mut resp: reqwest::Response,
+    ) -> Result<Vec<u8>, ProviderError> {
+        let cap = self.opts.max_body_bytes;
+        let announced = resp.content_length().and_then(|n| usize::try_from(n).ok());
+        let mut body = Vec::with_capacity(announced.unwrap_or(0).min(cap));
+        while let Some(chunk) = resp
+            .chunk()
+            .await
+            .map_err(|e| self.error(endpoint, self.transport_failure(&e)))?
+        {
+            if chunk.len() > cap - body.len() {
+                return Err(self.error(endpoint, Failure::TooLarge(cap)));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
     }
 
     fn transport_failure(&self, e: &reqwest::Error) -> Failure {
@@ -200,6 +240,39 @@ impl HttpClient {
     pub(super) fn base_url(&self) -> &str {
         &self.base_url
     }
+}
+
+/// Whether a secret may travel to `url`: encrypted, or not leaving this
+/// machine (the tests' and demos' fake servers speak plain http there).
+fn keeps_secrets(url: &str) -> bool {
+    reqwest::Url::parse(url).is_ok_and(|u| {
+        u.scheme() == "https"
+            || u.host_str()
+                .is_some_and(|h| is_loopback(h.trim_start_matches('[').trim_end_matches(']')))
+    })
+}
+
+/// Redirects are followed within the origin a request went to only:
+/// reqwest would carry our headers, the API key among them, to any host and
+/// from https to http (it strips only Authorization and cookies). A stopped
+/// redirect reaches [`HttpClient::get_once`], which says where it pointed.
+fn same_origin_only() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let from = attempt.previous().last().map(reqwest::Url::origin);
+        if from == Some(attempt.url().origin()) {
+            reqwest::redirect::Policy::default().redirect(attempt)
+        } else {
+            attempt.stop()
+        }
+    })
+}
+
+/// The origin a redirect that was not followed points to; `None` for a 3xx
+/// that sends nowhere else (e.g. 304), which is reported by its status.
+fn redirect_elsewhere(resp: &reqwest::Response) -> Option<String> {
+    let location = resp.headers().get(LOCATION)?.to_str().ok()?;
+    let to = resp.url().join(location).ok()?.origin();
+    (to != resp.url().origin()).then(|| to.ascii_serialization())
 }
 
 /// The innermost cause of a transport error, e.g. "Connection refused
@@ -245,4 +318,30 @@ fn error_message(body: &[u8], status: reqwest::StatusCode) -> String {
         line.push_str(" (check the API key: `coinlytics api-key set`)");
     }
     line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_travel_encrypted_or_stay_on_this_machine() {
+        for ok in [
+            "https://api.coingecko.com/api/v3",
+            "https://pro-api.coingecko.com:8443/api/v3",
+            "http://127.0.0.1:8080/api/v3",
+            "http://localhost/api/v3",
+            "http://[::1]:9000/api/v3",
+        ] {
+            assert!(keeps_secrets(ok), "{ok}");
+        }
+        for bad in [
+            "http://api.coingecko.com/api/v3",
+            "http://10.0.0.1/api/v3",
+            "http://localhost.example.com/api/v3",
+            "not a url",
+        ] {
+            assert!(!keeps_secrets(bad), "{bad}");
+        }
+    }
 }

@@ -65,6 +65,28 @@ pub enum Failure {
     Status { status: u16, message: String },
     #[error("malformed answer: {0}")]
     Malformed(String),
+    /// The origin (scheme, host, port) the server sent us to.
+    #[error("redirected to another host ({0}); not followed")]
+    Redirected(String),
+    /// The base URL a secret header (the API key) would have gone to.
+    #[error(
+        "the API key is sent only over https or to this machine, and {0} is neither; \
+         use an https:// URL"
+    )]
+    InsecureUrl(String),
+    /// The cap it passed, in bytes, counted decoded.
+    #[error("answered more than {}; refused", size(.0))]
+    TooLarge(usize),
+}
+
+/// A limit as people set it: whole MiB, else bytes.
+fn size(bytes: &usize) -> String {
+    const MIB: usize = 1 << 20;
+    if *bytes >= MIB && bytes.is_multiple_of(MIB) {
+        format!("{} MiB", bytes / MIB)
+    } else {
+        format!("{bytes} bytes")
+    }
 }
 
 fn retry_hint(retry_after: &Option<Duration>) -> String {
@@ -79,7 +101,11 @@ impl ProviderError {
         match self.failure {
             Failure::Unreachable(_) | Failure::Timeout(_) => ErrorKind::Offline,
             Failure::RateLimited { .. } => ErrorKind::RateLimited,
-            Failure::Status { .. } | Failure::Malformed(_) => ErrorKind::Upstream,
+            Failure::Status { .. }
+            | Failure::Malformed(_)
+            | Failure::Redirected(_)
+            | Failure::TooLarge(_) => ErrorKind::Upstream,
+            Failure::InsecureUrl(_) => ErrorKind::InvalidInput,
         }
     }
 
@@ -88,7 +114,11 @@ impl ProviderError {
         match &self.failure {
             Failure::Unreachable(_) | Failure::RateLimited { .. } => true,
             Failure::Status { status, .. } => *status >= 500,
-            Failure::Timeout(_) | Failure::Malformed(_) => false,
+            Failure::Timeout(_)
+            | Failure::Malformed(_)
+            | Failure::Redirected(_)
+            | Failure::InsecureUrl(_)
+            | Failure::TooLarge(_) => false,
         }
     }
 }
