@@ -65,7 +65,7 @@ tray_coins: Array<string>, };
  */
 conditions: Array<ConditionInfo>, };
   export type MonitorStatus = { state: MonitorState, message: string, };
-  export type MonitorState = "starting" | "active" | "passive" | "failed";
+  export type MonitorState = "starting" | "active" | "passive" | "failed" | "restarting";
   export type RuleView = { 
 /**
  * [`RuleSpec::describe`] with the coin's name.
@@ -251,7 +251,7 @@ fired_at: number, channels: Channels, };
  */
 label: string, };
   export type DeliveryStatus = "pending" | "sending" | "sent" | "failed";
-  export type AlertEvent = { "type": "fired" } & Firing | { "type": "delivery" } & DeliveryEvent;
+  export type AlertEvent = { "type": "fired" } & Firing | { "type": "delivery" } & DeliveryEvent | { "type": "restarting", reason: string, retry_in_secs: number, } | { "type": "restarted" };
   export type DeliveryEvent = { firing_key: string, channel: string, status: DeliveryStatus, error: string | null, };
   export type EmailStatus = { settings: EmailSettings, 
 /**

@@ -62,8 +62,15 @@ pub fn start(app: &AppHandle, engine: Arc<Engine>) {
         loop {
             match events.recv().await {
                 Ok(event) => {
-                    if matches!(event, AlertEvent::Fired(_)) {
-                        tray::set_alert_count(&app, engine.alerts_unacknowledged().unwrap_or(0));
+                    match &event {
+                        AlertEvent::Fired(_) => {
+                            tray::set_alert_count(&app, engine.alerts_unacknowledged().unwrap_or(0))
+                        }
+                        AlertEvent::Restarting { reason, .. } => {
+                            state.set_monitor(MonitorState::Restarting, Some(reason))
+                        }
+                        AlertEvent::Restarted => state.set_monitor(MonitorState::Active, None),
+                        AlertEvent::Delivery(_) => {}
                     }
                     let _ = app.emit(ALERT_EVENT, &event);
                 }

@@ -23,6 +23,8 @@ pub enum MonitorState {
     Passive,
     /// No one does: the monitor could not start.
     Failed,
+    /// It stopped unexpectedly and is about to start again.
+    Restarting,
 }
 
 /// The monitor's state, and the sentence the Alerts page shows for it.
@@ -42,6 +44,9 @@ impl MonitorStatus {
             }
             MonitorState::Passive => format!("{detail}; this window shows them."),
             MonitorState::Failed => format!("Alerts are not being watched: {detail}"),
+            MonitorState::Restarting => {
+                format!("The alert monitor stopped unexpectedly ({detail}); restarting it.")
+            }
         };
         MonitorStatus { state, message }
     }

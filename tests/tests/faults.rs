@@ -73,3 +73,51 @@ async fn a_send_that_cannot_be_recorded_is_never_repeated() {
     assert_eq!(smtp.messages().len(), 1);
     monitor.kill9();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn absurd_numbers_never_stop_the_monitor() {
+    let w = World::start(100.0).await;
+    let refused = w
+        .run(&[
+            "alerts",
+            "add",
+            "--coin",
+            "bitcoin",
+            "--above",
+            "79228162514264337593543950335",
+        ])
+        .await;
+    assert_eq!(refused.code, 2, "{refused:?}");
+    assert!(
+        refused
+            .stderr
+            .contains("the price level can be at most 1000000000000000"),
+        "{refused:?}"
+    );
+    // A rule stored before levels were bounded, at the largest Decimal:
+    // fires at once, then works out whether it re-arms (level + band).
+    w.alerts_add("--coin bitcoin --below 1000 --channel desktop")
+        .await;
+    let db = rusqlite::Connection::open(w.user.data_dir().join("coinlytics.sqlite3"))
+        .expect("open the database");
+    db.execute(
+        "UPDATE alert_rules SET level = '79228162514264337593543950335' WHERE id = 1",
+        [],
+    )
+    .expect("store the absurd level");
+    drop(db);
+    w.alerts_add("--coin bitcoin --move-pct 5 --window 1h --channel desktop")
+        .await;
+    let monitor = MonitorProcess::start(&w.user, &w.env());
+    monitor.wait_for("fired 1-1").await;
+    w.refreshes(1).await;
+    // A price near 1e27: a move of ×1e25 overflows when taken in percent.
+    w.fake.set_price("bitcoin", 1e27);
+    w.refreshes(2).await;
+    // Still watching: a new rule fires at the next update.
+    w.alerts_add("--coin bitcoin --above 1000 --channel desktop")
+        .await;
+    monitor.wait_for("fired 3-1").await;
+    let out = monitor.kill9();
+    assert!(!out.contains("panicked"), "{out}");
+}

@@ -191,7 +191,7 @@ export class AlertsView {
     const p = this.page;
     this.fillConditions(p.conditions);
     $("alerts-monitor").textContent = p.monitor.message;
-    $("alerts-monitor").className = p.monitor.state === "failed" ? "note error" : "note";
+    $("alerts-monitor").className = p.monitor.state === "failed" || p.monitor.state === "restarting" ? "note error" : "note";
 
     const rules = /** @type {HTMLTableElement} */ ($("alert-rules"));
     rules.tBodies[0].replaceChildren(

@@ -52,6 +52,10 @@ pub async fn run(engine: Arc<Engine>) -> Result<(), Error> {
                         d.error.unwrap_or_default()
                     ),
                 },
+                Ok(AlertEvent::Restarting { reason, retry_in_secs }) => println!(
+                    "the alert monitor stopped unexpectedly ({reason}); restarting in {retry_in_secs} s"
+                ),
+                Ok(AlertEvent::Restarted) => println!("the alert monitor restarted"),
                 Err(RecvError::Lagged(_)) => {}
                 Err(RecvError::Closed) => break,
             },

@@ -174,7 +174,9 @@ impl RuleBook {
     }
 }
 
-/// The number a rule compares with its level; `None` when the quote lacks it.
+/// The number a rule compares with its level; `None` when the quote lacks
+/// it, or when it is too large to work out exactly (skipped, with a
+/// warning: `Decimal` arithmetic would panic and take the monitor down).
 fn reading(rule: &Rule, q: &Quote, window: Option<&PriceWindow>, ts: i64) -> Option<Decimal> {
     let c = rule.spec.condition;
     match c {
@@ -186,7 +188,19 @@ fn reading(rule: &Rule, q: &Quote, window: Option<&PriceWindow>, ts: i64) -> Opt
         Condition::Move | Condition::MoveUp | Condition::MoveDown => {
             let since = ts - i64::from(rule.spec.window_secs?);
             let from = window?.reference(since).filter(|p| !p.is_zero())?;
-            let pct = ((q.price - from) * Decimal::ONE_HUNDRED / from).round_dp(4);
+            let Some(pct) = q
+                .price
+                .checked_sub(from)
+                .and_then(|d| d.checked_mul(Decimal::ONE_HUNDRED))
+                .and_then(|d| d.checked_div(from))
+            else {
+                tracing::warn!(
+                    rule = rule.id, coin = %q.coin_id, price = %q.price, from = %from,
+                    "skipped a reading too large to compare exactly"
+                );
+                return None;
+            };
+            let pct = pct.round_dp(4);
             Some(match c {
                 Condition::Move => pct.abs(),
                 Condition::MoveDown => -pct,
@@ -213,16 +227,27 @@ fn step(rule: &mut Rule, reading: Decimal, now_ms: i64) -> Step {
         reading >= s.level
     };
     if !rule.armed {
+        // Levels are bounded when a rule is saved; one stored before that
+        // bound could still overflow here, and then it stays disarmed.
         let band = if s.condition.is_price() {
-            s.level * s.band_pct / Decimal::ONE_HUNDRED
+            s.level
+                .checked_mul(s.band_pct)
+                .and_then(|b| b.checked_div(Decimal::ONE_HUNDRED))
         } else {
-            s.band_pct
+            Some(s.band_pct)
         };
-        let back = if down {
-            reading > s.level + band
-        } else {
-            reading < s.level - band
-        };
+        let back = band
+            .and_then(|b| {
+                if down {
+                    s.level.checked_add(b).map(|limit| reading > limit)
+                } else {
+                    s.level.checked_sub(b).map(|limit| reading < limit)
+                }
+            })
+            .unwrap_or_else(|| {
+                tracing::warn!(rule = rule.id, level = %s.level, "the rule's level is too large to re-arm it");
+                false
+            });
         if back && !s.once {
             rule.armed = true;
             return Step::Rearmed;
@@ -347,6 +372,26 @@ mod tests {
         let ids: Vec<i64> = out.fired.iter().map(|f| f.rule_id).collect();
         assert_eq!(ids, [1, 3], "-6 % from 100 (50 is outside the hour)");
         assert_eq!(out.fired[0].value, Decimal::from(6));
+    }
+
+    #[test]
+    fn absurd_levels_and_prices_are_skipped_not_panicked_on() {
+        // Stored before levels were bounded: the largest Decimal.
+        let mut below = rule(1, "bitcoin", Condition::Below, "1");
+        below.spec.level = Decimal::MAX;
+        let mut book = RuleBook::new(vec![below, rule(2, "bitcoin", Condition::Move, "5")]);
+        let t0 = 1_700_000_000;
+        book.seed("usd", "bitcoin", &[(t0 - 60, Decimal::from(100))]);
+        // Fires (at or below the level), then must decide whether it re-arms
+        // at level + band; the move is (1e27 - 100) × 100 / 100.
+        let huge = "1000000000000000000000000000";
+        let out = book.evaluate(&[quote("bitcoin", huge, t0)], t0 * 1000);
+        assert_eq!(out.fired.iter().map(|f| f.rule_id).collect::<Vec<_>>(), [1]);
+        let out = book.evaluate(&[quote("bitcoin", huge, t0 + 60)], (t0 + 60) * 1000);
+        assert!(out.fired.is_empty());
+        // An ordinary reading after the absurd ones still works.
+        let out = book.evaluate(&[quote("bitcoin", "120", t0 + 120)], (t0 + 120) * 1000);
+        assert_eq!(out.fired.iter().map(|f| f.rule_id).collect::<Vec<_>>(), [2]);
     }
 
     #[test]

@@ -4,7 +4,9 @@
 //! any process are picked up at the next update (a revision counter in
 //! SQLite says when).
 
+use std::future::Future;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use tokio::sync::{broadcast, watch};
@@ -27,6 +29,14 @@ use crate::store::{Store, StoreError, queries};
 pub enum AlertEvent {
     Fired(Firing),
     Delivery(DeliveryEvent),
+    /// The monitor stopped unexpectedly (a bug) and starts again after
+    /// `retry_in_secs`; deliveries go on meanwhile.
+    Restarting {
+        reason: String,
+        retry_in_secs: u64,
+    },
+    /// It runs again.
+    Restarted,
 }
 
 /// The running monitor and dispatcher. Holds the data directory's monitor
@@ -68,7 +78,23 @@ impl Monitor {
                 }
             })
         };
-        let task = tokio::spawn(run(engine, dispatcher.clone(), events.clone(), stopped));
+        let task = {
+            let (dispatcher, sender, watching) =
+                (dispatcher.clone(), events.clone(), stopped.clone());
+            tokio::spawn(supervise(
+                move || {
+                    run(
+                        engine.clone(),
+                        dispatcher.clone(),
+                        sender.clone(),
+                        watching.clone(),
+                    )
+                },
+                events.clone(),
+                stopped,
+                FIRST_RESTART,
+            ))
+        };
         Monitor {
             stop,
             task,
@@ -92,6 +118,67 @@ impl Monitor {
             d.join().await;
         }
         self.forward.abort();
+    }
+}
+
+/// The first wait before a stopped monitor is restarted; it doubles up to
+/// [`MAX_RESTART`] while it keeps stopping, and starts over once a run has
+/// lasted [`STABLE_RUN`].
+const FIRST_RESTART: Duration = Duration::from_secs(1);
+const MAX_RESTART: Duration = Duration::from_secs(5 * 60);
+const STABLE_RUN: Duration = Duration::from_secs(10 * 60);
+
+/// Runs the task `start` makes until `stopped`. A run that ends otherwise —
+/// a panic, which no input should cause but a bug could — is logged, told
+/// to front ends and started again after a back-off, so alerts are never
+/// silently unwatched while the window says "active".
+async fn supervise<F, Fut>(
+    mut start: F,
+    events: broadcast::Sender<AlertEvent>,
+    mut stopped: watch::Receiver<bool>,
+    first_delay: Duration,
+) where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let mut delay = first_delay;
+    loop {
+        let began = Instant::now();
+        let ended = tokio::spawn(start()).await;
+        if *stopped.borrow() {
+            return;
+        }
+        let reason = match ended {
+            Err(e) if e.is_panic() => {
+                let panic = e.into_panic();
+                panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "it panicked".into())
+            }
+            Err(e) => e.to_string(),
+            Ok(()) => "it ended unexpectedly".into(),
+        };
+        if began.elapsed() >= STABLE_RUN {
+            delay = first_delay;
+        }
+        tracing::error!(
+            reason,
+            retry_in_secs = delay.as_secs(),
+            "the alert monitor stopped; restarting it"
+        );
+        let _ = events.send(AlertEvent::Restarting {
+            reason,
+            retry_in_secs: delay.as_secs().max(1),
+        });
+        tokio::select! {
+            _ = tokio::time::sleep(delay) => {}
+            _ = stopped.changed() => return,
+        }
+        delay = (delay * 2).min(MAX_RESTART);
+        tracing::info!("the alert monitor restarted");
+        let _ = events.send(AlertEvent::Restarted);
     }
 }
 
@@ -197,5 +284,51 @@ impl Book {
         self.rules = rules;
         self.rev = Some(rev);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_monitor_that_panics_is_told_and_restarted() {
+        let (events, mut rx) = broadcast::channel(16);
+        let (stop, stopped) = watch::channel(false);
+        let runs = Arc::new(AtomicU32::new(0));
+        let task = {
+            let runs = runs.clone();
+            let watching = stopped.clone();
+            tokio::spawn(supervise(
+                move || {
+                    let n = runs.fetch_add(1, Ordering::SeqCst);
+                    let mut stopped = watching.clone();
+                    async move {
+                        if n == 0 {
+                            panic!("attempt to add with overflow");
+                        }
+                        let _ = stopped.changed().await;
+                    }
+                },
+                events,
+                stopped,
+                Duration::from_millis(10),
+            ))
+        };
+        match rx.recv().await.expect("an event") {
+            AlertEvent::Restarting { reason, .. } => {
+                assert_eq!(reason, "attempt to add with overflow")
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(rx.recv().await, Ok(AlertEvent::Restarted)));
+        while runs.load(Ordering::SeqCst) < 2 {
+            tokio::task::yield_now().await;
+        }
+        let _ = stop.send(true);
+        task.await.expect("the supervisor ends when stopped");
+        assert_eq!(runs.load(Ordering::SeqCst), 2);
     }
 }

@@ -158,6 +158,10 @@ pub const DEFAULT_BAND_PCT: Decimal = Decimal::from_parts(5, 0, 0, false, 1);
 const MAX_WINDOW: Duration = Duration::from_secs(7 * 24 * 3600);
 const MAX_COOLDOWN: Duration = Duration::from_secs(30 * 24 * 3600);
 const MAX_NOTE: usize = 500;
+/// The highest price level a rule takes: far above any coin's price in any
+/// currency, and low enough that every sum and product the monitor makes
+/// with it (the band, a level ± the band) stays exact within `Decimal`.
+pub const MAX_PRICE_LEVEL: Decimal = Decimal::from_parts(0xA4C6_8000, 0x38D7E, 0, false, 0);
 
 /// A rule that cannot be stored, and why.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -183,6 +187,12 @@ impl RuleSpec {
         if c.is_price() && self.level <= Decimal::ZERO {
             return bad(format!(
                 "the price level must be above zero, not {}",
+                self.level
+            ));
+        }
+        if c.is_price() && self.level > MAX_PRICE_LEVEL {
+            return bad(format!(
+                "the price level can be at most {MAX_PRICE_LEVEL} (10^15), not {}",
                 self.level
             ));
         }
