@@ -205,6 +205,10 @@ pub struct Settings {
     pub http_max_body_mib: usize,
     /// Client-side rate limit towards each provider.
     pub requests_per_minute: u32,
+    /// Days the event log keeps an entry.
+    pub event_log_days: u32,
+    /// Days the alert history keeps a firing and its deliveries.
+    pub alert_history_days: u32,
     /// Closing the window keeps the app running in the tray.
     pub close_to_tray: bool,
     /// Coins the tray ticker cycles through, in order; empty: the first
@@ -230,6 +234,8 @@ pub enum Key {
     HttpTimeoutSecs,
     HttpMaxBodyMib,
     RequestsPerMinute,
+    EventLogDays,
+    AlertHistoryDays,
     CloseToTray,
     TrayCoins,
     EmailSmtpHost,
@@ -386,7 +392,7 @@ impl Setting {
 }
 
 /// Every setting, in the order `config get` lists them; indexed by [`Key`].
-pub static SETTINGS: [Setting; 17] = [
+pub static SETTINGS: [Setting; 19] = [
     Setting {
         key: Key::DataDir,
         name: "data_dir",
@@ -514,6 +520,36 @@ pub static SETTINGS: [Setting; 17] = [
         flag: false,
         read: |s| s.requests_per_minute.to_string(),
         write: |s, v| s.requests_per_minute = v.int(),
+    },
+    Setting {
+        key: Key::EventLogDays,
+        name: "event_log_days",
+        env: "COINLYTICS_EVENT_LOG_DAYS",
+        help: "days the event log keeps an entry",
+        kind: Kind::Int {
+            min: 1,
+            max: 3650,
+            unit: " of days",
+        },
+        default: Some("30"),
+        flag: false,
+        read: |s| s.event_log_days.to_string(),
+        write: |s, v| s.event_log_days = v.int(),
+    },
+    Setting {
+        key: Key::AlertHistoryDays,
+        name: "alert_history_days",
+        env: "COINLYTICS_ALERT_HISTORY_DAYS",
+        help: "days the alert history keeps a firing and its deliveries",
+        kind: Kind::Int {
+            min: 1,
+            max: 36_500,
+            unit: " of days",
+        },
+        default: Some("365"),
+        flag: false,
+        read: |s| s.alert_history_days.to_string(),
+        write: |s, v| s.alert_history_days = v.int(),
     },
     Setting {
         key: Key::CloseToTray,
@@ -691,6 +727,8 @@ impl Settings {
             http_timeout_secs: 0,
             http_max_body_mib: 0,
             requests_per_minute: 0,
+            event_log_days: 0,
+            alert_history_days: 0,
             close_to_tray: false,
             tray_coins: Vec::new(),
             email: EmailSettings::default(),

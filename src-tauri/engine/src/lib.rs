@@ -99,4 +99,20 @@ impl Engine {
             key_warning,
         })
     }
+
+    /// Trims the event log and the alert history to the retention the
+    /// settings give. A failure is logged: nothing is lost by trying later.
+    pub fn prune(&self) {
+        let s = self.settings();
+        match self
+            .store
+            .prune(alerts::now_ms(), s.event_log_days, s.alert_history_days)
+        {
+            Ok((0, 0)) => {}
+            Ok((events, firings)) => {
+                tracing::info!(events, firings, "trimmed the event log and alert history")
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot trim the event log and alert history"),
+        }
+    }
 }

@@ -13,6 +13,9 @@ use crate::Engine;
 use crate::model::QuoteRequest;
 
 /// Stops the refresher when dropped or when [`RefresherHandle::stop`] is called.
+/// How often a long-running app trims the event log and alert history.
+const PRUNE_EVERY: Duration = Duration::from_secs(6 * 3600);
+
 pub struct RefresherHandle {
     stop: watch::Sender<bool>,
     task: JoinHandle<()>,
@@ -37,10 +40,15 @@ pub fn spawn(
     let task = tokio::spawn(async move {
         let mut ticks = tokio::time::interval(interval);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut pruned: Option<std::time::Instant> = None;
         loop {
             tokio::select! {
                 _ = ticks.tick() => {}
                 _ = stopped.changed() => break,
+            }
+            if pruned.is_none_or(|t| t.elapsed() >= PRUNE_EVERY) {
+                engine.prune();
+                pruned = Some(std::time::Instant::now());
             }
             match requests(&engine) {
                 // Failures are logged and published by the market itself.

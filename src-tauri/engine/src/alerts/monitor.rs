@@ -238,24 +238,37 @@ impl Book {
         if out.is_empty() {
             return Vec::new();
         }
+        // A rule edited since it was loaded keeps the edit: its state and
+        // its firing are dropped, and the book reloads.
         let recorded = store.write(|tx| {
+            let mut stale = Vec::new();
             for r in &out.changed {
-                queries::alerts::save_state(tx, r)?;
+                if !queries::alerts::save_state(tx, r)? {
+                    stale.push(r.id);
+                }
             }
-            for f in &out.fired {
-                queries::alerts::insert_firing(tx, f)?;
+            let mut fired = Vec::new();
+            for f in out.fired {
+                if !stale.contains(&f.rule_id) {
+                    queries::alerts::insert_firing(tx, &f)?;
+                    fired.push(f);
+                }
             }
-            Ok(())
+            Ok((fired, stale))
         });
         match recorded {
-            Ok(()) => {
-                for f in &out.fired {
+            Ok((fired, stale)) => {
+                if !stale.is_empty() {
+                    tracing::info!(rules = ?stale, "alert rules changed while evaluated; reloading them");
+                    self.rev = None;
+                }
+                for f in &fired {
                     tracing::info!(
                         key = %f.key, coin = %f.coin_id, price = %f.price, level = %f.level,
                         "alert fired: {}", f.headline()
                     );
                 }
-                out.fired
+                fired
             }
             Err(e) => {
                 // Nothing was recorded: reload the stored state, so the

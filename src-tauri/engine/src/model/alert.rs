@@ -280,6 +280,11 @@ pub struct Rule {
     /// Firings so far.
     pub epoch: i64,
     pub last_fired_at: Option<i64>,
+    /// Bumped by every edit (save, enable, disable): the monitor writes its
+    /// state back only onto the revision it evaluated.
+    #[serde(skip)]
+    #[ts(skip)]
+    pub rev: i64,
 }
 
 impl Rule {
@@ -293,6 +298,7 @@ impl Rule {
             armed: true,
             epoch: 0,
             last_fired_at: None,
+            rev: 0,
         }
     }
 }

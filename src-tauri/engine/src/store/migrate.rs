@@ -126,6 +126,17 @@ const MIGRATIONS: &[M<'static>] = &[
     CREATE INDEX alert_deliveries_due ON alert_deliveries(channel, status, next_attempt_at);
     "#,
     ),
+    M::up(
+        r#"
+    -- Bumped by every edit of a rule, so the monitor never writes its state
+    -- over an edit that landed after it loaded the rule.
+    ALTER TABLE alert_rules ADD COLUMN rev INTEGER NOT NULL DEFAULT 0;
+
+    -- The tray's mark counts unseen firings on every start and firing: read
+    -- from this index, not the whole history.
+    CREATE INDEX alert_firings_unseen ON alert_firings(acknowledged) WHERE acknowledged = 0;
+    "#,
+    ),
 ];
 
 pub(super) fn migrations() -> Migrations<'static> {

@@ -70,15 +70,23 @@ impl Store {
              PRAGMA cache_size = -32768;",
         )
         .map_err(|e| classify(path, e))?;
-        migrate::migrations()
-            .to_latest(&mut conn)
-            .map_err(|e| match e {
-                rusqlite_migration::Error::RusqliteError { err, .. } => classify(path, err),
-                other => StoreError::Migrate {
-                    path: path.to_path_buf(),
-                    message: other.to_string(),
-                },
-            })?;
+        // Two processes opening a fresh data dir would both read version 0
+        // and both create the tables ("table already exists"): migrations
+        // run one process at a time, under a lock file beside the database.
+        let lock_path = path.with_extension("migrate.lock");
+        let lock = std::fs::File::create(&lock_path)
+            .and_then(|f| crate::private::file(&lock_path).map(|()| f))
+            .and_then(|f| f.lock().map(|()| f))
+            .map_err(|e| open_err(format!("cannot lock {}: {e}", lock_path.display())))?;
+        let migrated = migrate::migrations().to_latest(&mut conn);
+        drop(lock);
+        migrated.map_err(|e| match e {
+            rusqlite_migration::Error::RusqliteError { err, .. } => classify(path, err),
+            other => StoreError::Migrate {
+                path: path.to_path_buf(),
+                message: other.to_string(),
+            },
+        })?;
         Ok(Store {
             conn: Mutex::new(conn),
             path: path.to_path_buf(),
@@ -127,6 +135,23 @@ impl Store {
             let points: Vec<HistoryPoint> = quotes.iter().map(HistoryPoint::from).collect();
             queries::history::insert(tx, &points)?;
             Ok(())
+        })
+    }
+
+    /// Trims the event log and the alert history to their retention (in
+    /// days, from the settings); returns (events, firings) removed.
+    pub fn prune(
+        &self,
+        now_ms: i64,
+        event_log_days: u32,
+        alert_history_days: u32,
+    ) -> Result<(usize, usize), StoreError> {
+        const DAY_MS: i64 = 24 * 3600 * 1000;
+        self.write(|tx| {
+            Ok((
+                queries::events::prune(tx, now_ms - i64::from(event_log_days) * DAY_MS)?,
+                queries::alerts::prune(tx, now_ms - i64::from(alert_history_days) * DAY_MS)?,
+            ))
         })
     }
 

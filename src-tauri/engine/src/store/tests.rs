@@ -218,3 +218,134 @@ fn the_data_dir_and_the_database_are_the_users_alone() {
     assert_eq!(mode(shared.path()), 0o755);
     assert_eq!(mode(&shared.path().join("db.sqlite3")), 0o600);
 }
+
+#[test]
+fn the_monitor_never_writes_its_state_over_a_later_edit() {
+    use crate::model::alert::Condition;
+    let (_d, store) = open();
+    let spec = crate::testing::rule_spec("bitcoin", Condition::Above, "100");
+    let id = store
+        .write(|tx| queries::alerts::insert_rule(tx, &spec, 1))
+        .expect("insert");
+    // The monitor loads the rule and evaluates it (it fires)...
+    let mut evaluated = store
+        .read(|c| queries::alerts::rule(c, id))
+        .expect("read")
+        .expect("the rule");
+    evaluated.armed = false;
+    evaluated.epoch += 1;
+    evaluated.last_fired_at = Some(2);
+    // ...while the user disables it from another window.
+    store
+        .write(|tx| queries::alerts::set_enabled(tx, id, false, 3))
+        .expect("disable");
+    let saved = store
+        .write(|tx| queries::alerts::save_state(tx, &evaluated))
+        .expect("save");
+    let stored = store
+        .read(|c| queries::alerts::rule(c, id))
+        .expect("read")
+        .expect("the rule");
+    assert!(!stored.enabled, "the disable was undone");
+    assert_eq!((saved, stored.epoch), (false, 0));
+    // Loaded afresh, the monitor's write lands.
+    let mut fresh = stored.clone();
+    fresh.armed = false;
+    assert!(
+        store
+            .write(|tx| queries::alerts::save_state(tx, &fresh))
+            .expect("save")
+    );
+}
+
+#[test]
+fn processes_opening_a_fresh_data_dir_together_all_succeed() {
+    for _ in 0..10 {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("data").join("db.sqlite3");
+        let start = std::sync::Arc::new(std::sync::Barrier::new(6));
+        let opened: Vec<_> = (0..6)
+            .map(|_| {
+                let (path, start) = (path.clone(), start.clone());
+                std::thread::spawn(move || {
+                    start.wait();
+                    Store::open(&path).map(|_| ())
+                })
+            })
+            .collect();
+        for o in opened {
+            o.join().expect("no panic").expect("every opener succeeds");
+        }
+    }
+}
+
+#[test]
+fn retention_trims_old_history_but_keeps_what_is_still_being_delivered() {
+    use crate::model::alert::{Condition, DeliveryStatus, Firing, Rule};
+    const DAY: i64 = 24 * 3600 * 1000;
+    let (_d, store) = open();
+    let now = 1_800_000_000_000;
+    let rule = Rule::new(
+        1,
+        crate::testing::rule_spec("bitcoin", Condition::Above, "1"),
+        0,
+    );
+    let fire = |epoch: i64, at: i64| {
+        let mut r = rule.clone();
+        r.epoch = epoch;
+        Firing::new(&r, &crate::testing::quote("bitcoin", "2"), Decimal::TWO, at)
+    };
+    store
+        .write(|tx| {
+            for (f, sent) in [
+                (fire(1, now - 400 * DAY), true),
+                (fire(2, now - 400 * DAY), false),
+                (fire(3, now - DAY), true),
+            ] {
+                queries::alerts::insert_firing(tx, &f)?;
+                if sent {
+                    queries::alerts::record_attempt(
+                        tx,
+                        &f.key,
+                        "desktop",
+                        DeliveryStatus::Sent,
+                        None,
+                        f.fired_at,
+                        f.fired_at,
+                    )?;
+                }
+            }
+            queries::events::append(tx, now - 40 * DAY, "warn", "offline", "old")?;
+            queries::events::append(tx, now - DAY, "warn", "offline", "new")
+        })
+        .expect("seed");
+    assert_eq!(store.prune(now, 30, 365).expect("prune"), (1, 1));
+    let keys: Vec<String> = store
+        .read(|c| queries::alerts::history(c, 10))
+        .expect("history")
+        .into_iter()
+        .map(|h| h.firing.key)
+        .collect();
+    assert_eq!(keys, ["1-3", "1-2"], "the pending one stays");
+    let orphans: i64 = store
+        .read(|c| {
+            c.query_row(
+                "SELECT count(*) FROM alert_deliveries WHERE firing_key = '1-1'",
+                [],
+                |r| r.get(0),
+            )
+        })
+        .expect("count");
+    assert_eq!(orphans, 0);
+    assert_eq!(store.prune(now, 30, 365).expect("again"), (0, 0));
+    let plan: String = store
+        .read(|c| {
+            c.query_row(
+                "EXPLAIN QUERY PLAN SELECT count(*) FROM alert_firings WHERE acknowledged = 0",
+                [],
+                |r| r.get(3),
+            )
+        })
+        .expect("plan");
+    assert!(plan.contains("alert_firings_unseen"), "{plan}");
+}

@@ -26,7 +26,7 @@ fn bump_rev(conn: &Connection, now_ms: i64) -> rusqlite::Result<()> {
 }
 
 const RULE_COLUMNS: &str = "id, coin_id, currency, kind, level, window_secs, desktop, email, \
-     enabled, note, once, band_pct, cooldown_secs, created_at, armed, epoch, last_fired_at";
+     enabled, note, once, band_pct, cooldown_secs, created_at, armed, epoch, last_fired_at, rev";
 
 fn bad_kind(idx: usize, kind: &str) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(
@@ -60,6 +60,7 @@ fn rule_row(r: &Row) -> rusqlite::Result<Rule> {
         armed: r.get(14)?,
         epoch: r.get(15)?,
         last_fired_at: r.get(16)?,
+        rev: r.get(17)?,
     })
 }
 
@@ -109,7 +110,8 @@ pub fn update_rule(
         .prepare_cached(
             "UPDATE alert_rules SET coin_id = ?2, currency = ?3, kind = ?4, level = ?5,
                  window_secs = ?6, desktop = ?7, email = ?8, note = ?9, once = ?10,
-                 band_pct = ?11, cooldown_secs = ?12, armed = 1, last_fired_at = NULL
+                 band_pct = ?11, cooldown_secs = ?12, armed = 1, last_fired_at = NULL,
+                 rev = rev + 1
              WHERE id = ?1",
         )?
         .execute(with_spec(id, s))?;
@@ -128,7 +130,8 @@ pub fn set_enabled(
 ) -> rusqlite::Result<bool> {
     let n = conn
         .prepare_cached(
-            "UPDATE alert_rules SET enabled = ?2, armed = CASE WHEN ?2 THEN 1 ELSE armed END
+            "UPDATE alert_rules SET enabled = ?2, armed = CASE WHEN ?2 THEN 1 ELSE armed END,
+                 rev = rev + 1
              WHERE id = ?1",
         )?
         .execute(params![id, enabled])?;
@@ -164,15 +167,24 @@ pub fn rule(conn: &Connection, id: i64) -> rusqlite::Result<Option<Rule>> {
     .optional()
 }
 
-/// Writes back the monitor's state of `r`. Not a rule edit: the revision
-/// stays, so the monitor does not reload itself.
-pub fn save_state(conn: &Connection, r: &Rule) -> rusqlite::Result<()> {
-    conn.prepare_cached(
-        "UPDATE alert_rules SET armed = ?2, epoch = ?3, last_fired_at = ?4, enabled = ?5
-         WHERE id = ?1",
-    )?
-    .execute(params![r.id, r.armed, r.epoch, r.last_fired_at, r.enabled])?;
-    Ok(())
+/// Writes back the monitor's state of `r`, if the rule is still the
+/// revision the monitor evaluated; false if it was edited, disabled or
+/// deleted meanwhile (the edit wins). Not a rule edit: the revisions stay.
+pub fn save_state(conn: &Connection, r: &Rule) -> rusqlite::Result<bool> {
+    let n = conn
+        .prepare_cached(
+            "UPDATE alert_rules SET armed = ?2, epoch = ?3, last_fired_at = ?4, enabled = ?5
+             WHERE id = ?1 AND rev = ?6",
+        )?
+        .execute(params![
+            r.id,
+            r.armed,
+            r.epoch,
+            r.last_fired_at,
+            r.enabled,
+            r.rev
+        ])?;
+    Ok(n > 0)
 }
 
 /// Records a firing and a pending delivery per channel. A key already
@@ -366,4 +378,15 @@ pub fn unacknowledged(conn: &Connection) -> rusqlite::Result<i64> {
 pub fn acknowledge_all(conn: &Connection) -> rusqlite::Result<usize> {
     conn.prepare_cached("UPDATE alert_firings SET acknowledged = 1 WHERE acknowledged = 0")?
         .execute([])
+}
+
+/// Forgets firings older than `before_ms`, with their deliveries, except
+/// one still being delivered; returns how many.
+pub fn prune(conn: &Connection, before_ms: i64) -> rusqlite::Result<usize> {
+    conn.prepare_cached(
+        "DELETE FROM alert_firings WHERE fired_at < ?1 AND NOT EXISTS (
+             SELECT 1 FROM alert_deliveries d
+             WHERE d.firing_key = alert_firings.key AND d.status IN ('pending', 'sending'))",
+    )?
+    .execute([before_ms])
 }

@@ -41,3 +41,9 @@ pub fn recent(conn: &Connection, limit: u32) -> rusqlite::Result<Vec<Event>> {
     })?
     .collect()
 }
+
+/// Forgets events older than `before_ms`; returns how many.
+pub fn prune(conn: &Connection, before_ms: i64) -> rusqlite::Result<usize> {
+    conn.prepare_cached("DELETE FROM event_log WHERE ts < ?1")?
+        .execute([before_ms])
+}
