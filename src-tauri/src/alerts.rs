@@ -94,13 +94,15 @@ pub struct AlertsPage {
 }
 
 #[tauri::command]
-pub fn alerts(state: State<'_, AppState>) -> Answer<AlertsPage> {
-    let engine = state.engine()?;
+pub async fn alerts(state: State<'_, AppState>) -> Answer<AlertsPage> {
+    let (rules, history) = state
+        .with_engine(|e| Ok((e.alerts()?, e.alert_history(HISTORY_LIMIT)?)))
+        .await?;
     Ok(AlertsPage {
-        rules: engine.alerts()?,
-        history: engine.alert_history(HISTORY_LIMIT)?,
+        rules,
+        history,
         monitor: state.monitor(),
-        email_configured: engine.settings().email.is_configured(),
+        email_configured: state.engine()?.settings().email.is_configured(),
         conditions: conditions(),
     })
 }
@@ -116,19 +118,25 @@ pub async fn alert_save(
 }
 
 #[tauri::command]
-pub fn alert_remove(state: State<'_, AppState>, id: i64) -> Answer<()> {
-    state.engine()?.alert_remove(id)
+pub async fn alert_remove(state: State<'_, AppState>, id: i64) -> Answer<()> {
+    state.with_engine(move |e| e.alert_remove(id)).await
 }
 
 #[tauri::command]
-pub fn alert_set_enabled(state: State<'_, AppState>, id: i64, enabled: bool) -> Answer<RuleView> {
-    state.engine()?.alert_set_enabled(id, enabled)
+pub async fn alert_set_enabled(
+    state: State<'_, AppState>,
+    id: i64,
+    enabled: bool,
+) -> Answer<RuleView> {
+    state
+        .with_engine(move |e| e.alert_set_enabled(id, enabled))
+        .await
 }
 
 /// The user has seen the history: clears the tray's mark.
 #[tauri::command]
-pub fn alerts_acknowledge(app: AppHandle, state: State<'_, AppState>) -> Answer<()> {
-    state.engine()?.alerts_acknowledge()?;
+pub async fn alerts_acknowledge(app: AppHandle, state: State<'_, AppState>) -> Answer<()> {
+    state.with_engine(|e| e.alerts_acknowledge()).await?;
     tray::set_alert_count(&app, 0);
     Ok(())
 }

@@ -56,15 +56,15 @@ pub async fn dashboard(state: State<'_, AppState>) -> Answer<Dashboard> {
 
 /// Refresh now (the retry button); the outcome arrives as a market event.
 #[tauri::command]
-pub fn refresh(state: State<'_, AppState>) -> Answer<()> {
-    let engine = state.engine()?;
-    engine.refresh_soon(engine.default_request()?);
+pub async fn refresh(state: State<'_, AppState>) -> Answer<()> {
+    let request = state.with_engine(|e| e.default_request()).await?;
+    state.engine()?.refresh_soon(request);
     Ok(())
 }
 
 #[tauri::command]
-pub fn search_coins(state: State<'_, AppState>, query: String) -> Answer<Vec<Coin>> {
-    state.engine()?.search_coins(&query)
+pub async fn search_coins(state: State<'_, AppState>, query: String) -> Answer<Vec<Coin>> {
+    state.with_engine(move |e| e.search_coins(&query)).await
 }
 
 #[tauri::command]
@@ -76,17 +76,18 @@ pub async fn watchlist_add(state: State<'_, AppState>, id: String) -> Answer<Add
 }
 
 #[tauri::command]
-pub fn watchlist_remove(state: State<'_, AppState>, id: String) -> Answer<Coin> {
-    state.engine()?.watchlist_remove(&CoinId::parse(&id)?)
+pub async fn watchlist_remove(state: State<'_, AppState>, id: String) -> Answer<Coin> {
+    let id = CoinId::parse(&id)?;
+    state.with_engine(move |e| e.watchlist_remove(&id)).await
 }
 
 #[tauri::command]
-pub fn watchlist_reorder(state: State<'_, AppState>, ids: Vec<String>) -> Answer<()> {
+pub async fn watchlist_reorder(state: State<'_, AppState>, ids: Vec<String>) -> Answer<()> {
     let ids = ids
         .iter()
         .map(|id| CoinId::parse(id))
         .collect::<Result<Vec<_>, _>>()?;
-    state.engine()?.watchlist_reorder(&ids)
+    state.with_engine(move |e| e.watchlist_reorder(&ids)).await
 }
 
 #[tauri::command]

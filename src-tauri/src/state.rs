@@ -85,6 +85,20 @@ impl AppState {
         self.engine.clone().map_err(Error::Reported)
     }
 
+    /// Runs `f` with the engine on a thread of its own: SQLite may wait up
+    /// to its busy timeout for another process, and a keyring for the
+    /// user; neither the main thread (the window would freeze) nor the
+    /// async runtime's workers should wait with it.
+    pub async fn with_engine<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Engine) -> Result<T, Error> + Send + 'static,
+    ) -> Result<T, Error> {
+        let engine = self.engine()?;
+        tauri::async_runtime::spawn_blocking(move || f(&engine))
+            .await
+            .map_err(|e| Error::Internal(format!("a background task failed: {e}")))?
+    }
+
     /// Milliseconds since the app started, for start-up marks in the log.
     pub fn since_start_ms(&self) -> u64 {
         self.started.elapsed().as_millis() as u64

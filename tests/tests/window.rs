@@ -454,6 +454,63 @@ async fn the_window_and_the_cli_answer_bad_input_alike() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_locked_database_never_freezes_the_window() {
+    let fake = FakeCoinGecko::start().await;
+    let user = User::new(&fake.base_url());
+    user.run(&["alerts", "add", "--coin", "bitcoin", "--above", "1"])
+        .await
+        .ok();
+    let (_driver, c) = open_dashboard(&user, &[], &[]).await;
+    // Another process holds the write lock past the busy timeout (5 s).
+    let db = rusqlite::Connection::open(user.data_dir().join("coinlytics.sqlite3"))
+        .expect("open the database");
+    db.execute_batch("BEGIN IMMEDIATE")
+        .expect("take the write lock");
+    let asked = Instant::now();
+    c.execute(
+        "window.__TAURI__.core.invoke('alert_set_enabled', { id: 1, enabled: false }) \
+            .then(() => { window.__written = 'saved' }, e => { window.__written = e }); return true",
+        vec![],
+    )
+    .await
+    .expect("start a write");
+    // The write waits on its own thread; the window goes on answering
+    // (WebDriver itself is served by the window's main thread).
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let answered = c
+        .execute_async(
+            "const done = arguments[0]; \
+             window.__TAURI__.core.invoke('preferences').then(() => done(true), () => done(false))",
+            vec![],
+        )
+        .await
+        .expect("ask");
+    assert_eq!(answered, json!(true));
+    assert!(
+        asked.elapsed() < Duration::from_secs(2),
+        "the window froze for {:?}",
+        asked.elapsed()
+    );
+    // The write gives up with a message the user can act on; nothing changed.
+    let write = wait_js(
+        &c,
+        "the write to give up",
+        "return window.__written || null",
+    )
+    .await;
+    assert_eq!(write["kind"], "storage", "{write}");
+    assert!(
+        write["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("is locked by another process")),
+        "{write}"
+    );
+    db.execute_batch("COMMIT").expect("release");
+    let ls = user.run(&["alerts", "ls", "--json"]).await.ok().json();
+    assert_eq!(ls[0]["enabled"], true);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn markets_lists_the_top_250_with_one_click_add() {
     let fake = FakeCoinGecko::start().await;
     let user = User::new(&fake.base_url());
