@@ -46,7 +46,7 @@ fetched_at: string, };
  * What was asked for; subscribers tell the watchlist from other views by it.
  */
 request: QuoteRequest, source: string, currency: string, quotes: Array<Quote>, fetched_at: string, };
-  export type MarketEvent = { "type": "updated" } & Snapshot | { "type": "failed", source: string, kind: ErrorKind, message: string, at: string, };
+  export type MarketEvent = { "type": "updated" } & Snapshot | { "type": "failed", request: QuoteRequest, source: string, kind: ErrorKind, message: string, at: string, };
   export type Added = { coin: Coin, 
 /**
  * False if the coin was watched already.

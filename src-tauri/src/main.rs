@@ -222,7 +222,14 @@ fn forward_market_events(app: tauri::AppHandle, engine: Arc<Engine>) {
                     if let MarketEvent::Updated(snap) = &event {
                         tray::on_update(&app, snap);
                     }
-                    if let MarketEvent::Failed { .. } = &event {
+                    if let MarketEvent::Failed { request, .. } = &event {
+                        // The window shows the dashboard's request (Markets
+                        // gets its own answer): another request failing,
+                        // e.g. an alert's, does not make it offline.
+                        if engine.default_request().ok().as_ref() != Some(request) {
+                            tracing::debug!(?request, "a background request failed");
+                            continue;
+                        }
                         tray::on_failure(&app);
                     }
                     if let Err(e) = app.emit(MARKET_EVENT, &event) {

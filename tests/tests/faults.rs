@@ -121,3 +121,47 @@ async fn absurd_numbers_never_stop_the_monitor() {
     let out = monitor.kill9();
     assert!(!out.contains("panicked"), "{out}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_alert_only_request_failing_is_logged_once_and_named() {
+    let w = World::start(70_000.0).await;
+    let refused = w
+        .run(&[
+            "alerts",
+            "add",
+            "--coin",
+            "bitcoin",
+            "--above",
+            "1",
+            "--currency",
+            "xyz",
+        ])
+        .await;
+    assert_eq!(refused.code, 2, "{refused:?}");
+    assert!(
+        refused.stderr.contains("'xyz' is not a supported currency"),
+        "{refused:?}"
+    );
+    // A rule stored before currencies were checked: its request fails on
+    // every refresh, while the dashboard's succeeds.
+    w.alerts_add("--coin bitcoin --above 1000000 --currency eur")
+        .await;
+    let db = rusqlite::Connection::open(w.user.data_dir().join("coinlytics.sqlite3"))
+        .expect("open the database");
+    db.execute("UPDATE alert_rules SET currency = 'xyz'", [])
+        .expect("store the old rule");
+    let monitor = MonitorProcess::start(&w.user, &w.env());
+    monitor.wait_for("monitoring").await;
+    w.refreshes(3).await;
+    let rows: Vec<String> = db
+        .prepare("SELECT message FROM event_log")
+        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+        .expect("read the event log");
+    assert_eq!(
+        rows.len(),
+        1,
+        "one row per failure, not per tick: {rows:#?}"
+    );
+    assert!(rows[0].contains("invalid vs_currency"), "{rows:#?}");
+    monitor.kill9();
+}

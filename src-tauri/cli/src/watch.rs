@@ -45,6 +45,7 @@ impl State {
                 self.failure = None;
             }
             MarketEvent::Updated(_) => {}
+            MarketEvent::Failed { request, .. } if request != self.req => {}
             MarketEvent::Failed { message, .. } => {
                 self.failure = Some(message);
                 if let Ok(stored) = engine.stored_quotes(&self.req) {

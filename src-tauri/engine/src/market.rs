@@ -59,8 +59,11 @@ pub struct RefreshStatus {
 pub enum MarketEvent {
     /// Fresh quotes, already stored.
     Updated(Arc<Snapshot>),
-    /// A refresh failed; stored quotes are now stale.
+    /// A refresh failed; stored quotes of `request` are now stale. Only
+    /// the front end that asked for `request` is offline: an alert-only
+    /// request failing says nothing of the dashboard.
     Failed {
+        request: QuoteRequest,
         source: &'static str,
         kind: ErrorKind,
         message: String,
@@ -141,7 +144,7 @@ impl<P: PriceProvider> Market<P> {
             .await;
         span.record("duration_ms", started.elapsed().as_millis() as u64);
         let _enter = span.enter();
-        self.record_outcome(req, &result);
+        let new_failure = self.record_outcome(req, &result);
         match &result {
             Ok(snap) => {
                 span.record("coins", snap.quotes.len());
@@ -154,16 +157,20 @@ impl<P: PriceProvider> Market<P> {
             Err(e) => {
                 tracing::warn!(error = %e, "refresh failed");
                 let now = Utc::now();
-                let _ = self.store.write(|tx| {
-                    queries::events::append(
-                        tx,
-                        now.timestamp_millis(),
-                        "warn",
-                        e.kind().as_str(),
-                        &e.to_string(),
-                    )
-                });
+                // One row per failure, not per tick while it lasts.
+                if new_failure {
+                    let _ = self.store.write(|tx| {
+                        queries::events::append(
+                            tx,
+                            now.timestamp_millis(),
+                            "warn",
+                            e.kind().as_str(),
+                            &e.to_string(),
+                        )
+                    });
+                }
                 let _ = self.events.send(MarketEvent::Failed {
+                    request: req.clone(),
                     source: self.provider.name(),
                     kind: e.kind(),
                     message: e.to_string(),
@@ -174,15 +181,22 @@ impl<P: PriceProvider> Market<P> {
         result
     }
 
-    fn record_outcome(&self, req: &QuoteRequest, result: &Result<Arc<Snapshot>>) {
+    /// Keeps `req`'s outcome; true if it is a failure other than the last.
+    fn record_outcome(&self, req: &QuoteRequest, result: &Result<Arc<Snapshot>>) -> bool {
         let mut outcomes = self.outcomes.lock().unwrap_or_else(|p| p.into_inner());
         let status = outcomes.entry(req.clone()).or_default();
         match result {
             Ok(snap) => {
                 status.updated_at = Some(snap.fetched_at);
                 status.failure = None;
+                false
             }
-            Err(e) => status.failure = Some(e.to_string()),
+            Err(e) => {
+                let message = e.to_string();
+                let new = status.failure.as_ref() != Some(&message);
+                status.failure = Some(message);
+                new
+            }
         }
     }
 

@@ -300,6 +300,9 @@ impl Engine {
     }
 
     async fn resolve_rule(&self, mut spec: RuleSpec) -> Result<RuleSpec> {
+        // A rule in a currency the source does not quote would never see a
+        // price, and its request would fail on every refresh.
+        self.supported_currency(&spec.currency).await?;
         let coin = CoinId::parse(&spec.coin_id)?;
         spec.coin_id = match self.market.resolve_coin(coin.as_str()).await {
             Ok(c) => c.id,
