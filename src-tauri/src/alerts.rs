@@ -59,6 +59,8 @@ pub fn start(app: &AppHandle, engine: Arc<Engine>) {
         };
         state.set_monitor(MonitorState::Active, None);
         let mut events = monitor.subscribe();
+        // Kept by the state, which stops it at exit; the events end then.
+        state.keep_monitor(monitor);
         loop {
             match events.recv().await {
                 Ok(event) => {
@@ -78,7 +80,6 @@ pub fn start(app: &AppHandle, engine: Arc<Engine>) {
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
             }
         }
-        drop(monitor);
     });
 }
 

@@ -101,7 +101,7 @@ fn run(started: Instant, hidden: bool) -> ExitCode {
             return ExitCode::from(e.exit_code());
         }
     };
-    let _logs = logging::init(&settings, Stderr::Errors);
+    let logs = logging::init(&settings, Stderr::Errors);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -123,6 +123,7 @@ fn run(started: Instant, hidden: bool) -> ExitCode {
         e.body()
     });
     let state = AppState::new(engine.clone(), started);
+    state.keep_logs(logs);
     tracing::debug!(since_start_ms = state.since_start_ms(), "engine open");
     let app = tauri::Builder::default()
         // First, so a second instance exits before it builds anything.
@@ -202,7 +203,11 @@ fn run(started: Instant, hidden: bool) -> ExitCode {
         .build(tauri::generate_context!());
     match app {
         Ok(app) => {
-            app.run(|_, _| {});
+            app.run(|app, event| {
+                if let tauri::RunEvent::Exit = event {
+                    app.state::<AppState>().shutdown();
+                }
+            });
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -3,9 +3,11 @@
 //! and what the tray shows. Tauri manages it; nothing here is a static.
 
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
+use coinlytics_engine::alerts::monitor::Monitor;
 use coinlytics_engine::error::ErrorBody;
+use coinlytics_engine::logging::LogGuard;
 use coinlytics_engine::refresher::{self, RefresherHandle};
 use coinlytics_engine::{Engine, Error};
 use serde::Serialize;
@@ -60,7 +62,18 @@ pub struct AppState {
     pub tray: Mutex<Ticker>,
     /// When the app started, for the start-up figure `ui_ready` logs.
     pub started: Instant,
+    /// The alert monitor while this app runs it, to stop it at exit.
+    running_monitor: Mutex<Option<Monitor>>,
+    /// The log file's writer, flushed at exit (Tauri exits the process
+    /// without returning from `run`, so nothing in `main` is dropped).
+    logs: Mutex<Option<LogGuard>>,
 }
+
+/// How long an exit waits for a delivery under way (an e-mail being sent)
+/// to finish and be recorded. Past it the delivery is sent again at the
+/// next start: at least once, and the e-mail's Message-ID keeps a mail
+/// client from showing it twice.
+const EXIT_GRACE: Duration = Duration::from_secs(3);
 
 /// A lock that a panic elsewhere does not poison for good: the data is
 /// display state, always valid.
@@ -76,7 +89,34 @@ impl AppState {
             monitor: Mutex::new(MonitorStatus::new(MonitorState::Starting, None)),
             tray: Mutex::new(Ticker::default()),
             started,
+            running_monitor: Mutex::new(None),
+            logs: Mutex::new(None),
         }
+    }
+
+    pub fn keep_logs(&self, logs: LogGuard) {
+        *lock(&self.logs) = Some(logs);
+    }
+
+    pub fn keep_monitor(&self, monitor: Monitor) {
+        *lock(&self.running_monitor) = Some(monitor);
+    }
+
+    /// The app is exiting: stops the alert monitor, giving a delivery under
+    /// way [`EXIT_GRACE`] to finish and be recorded, then flushes the log.
+    pub fn shutdown(&self) {
+        if let Some(monitor) = lock(&self.running_monitor).take() {
+            let stopped =
+                tauri::async_runtime::block_on(tokio::time::timeout(EXIT_GRACE, monitor.stop()));
+            match stopped {
+                Ok(()) => tracing::info!("alert monitor stopped"),
+                Err(_) => tracing::warn!(
+                    "a delivery was still under way at exit; it is sent again at the next start"
+                ),
+            }
+        }
+        tracing::info!("Coinlytics exits");
+        drop(lock(&self.logs).take());
     }
 
     /// The engine, or the error that kept it from opening (a damaged or

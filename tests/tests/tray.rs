@@ -13,7 +13,7 @@ use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use coinlytics_tests::FakeCoinGecko;
+use coinlytics_tests::{FakeCoinGecko, SmtpSink};
 use common::{User, money};
 use zbus::zvariant::{OwnedValue, Value};
 
@@ -290,7 +290,36 @@ async fn the_tray_shows_a_live_ticker_and_a_menu_of_the_watchlist() {
     })
     .await;
 
-    // Quit from the menu ends the app.
+    // Back online, an e-mail alert is being sent (the server holds its
+    // answer back)...
+    fake.set_down(false);
+    let smtp = SmtpSink::start();
+    for (k, v) in [
+        ("email.smtp_host", "127.0.0.1".to_string()),
+        ("email.smtp_port", smtp.port().to_string()),
+        ("email.security", "none".into()),
+        ("email.from", "alerts@example.com".into()),
+        ("email.to", "me@example.com".into()),
+    ] {
+        user.run(&["config", "set", k, &v]).await.ok();
+    }
+    smtp.set_reply_delay(Some(Duration::from_secs(2)));
+    user.run(&[
+        "alerts",
+        "add",
+        "--coin",
+        "bitcoin",
+        "--below",
+        "30000",
+        "--channel",
+        "email",
+    ])
+    .await
+    .ok();
+    smtp.wait_for(1, Duration::from_secs(30)).await;
+
+    // ...when Quit is clicked in the menu: the app ends, once the send
+    // finished and was recorded, and its log says so.
     let quit = item
         .menu()
         .await
@@ -301,4 +330,16 @@ async fn the_tray_shows_a_live_ticker_and_a_menu_of_the_watchlist() {
     item.click(quit).await;
     let status = wait_for("the app to quit", async || app.0.try_wait().expect("wait")).await;
     assert!(status.success(), "quit with {status}");
+    let history = user.run(&["alerts", "history", "--json"]).await.ok().json();
+    let mailed = history
+        .as_array()
+        .and_then(|h| h.iter().find(|f| f["deliveries"]["email"].is_object()))
+        .expect("the e-mail alert in the history");
+    assert_eq!(mailed["deliveries"]["email"]["status"], "sent", "{history}");
+    let logs = std::fs::read_dir(user.data_dir().join("logs"))
+        .expect("log dir")
+        .flatten()
+        .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+        .collect::<String>();
+    assert!(logs.contains("Coinlytics exits"), "{logs}");
 }
