@@ -13,6 +13,7 @@
 pub mod alerts;
 pub mod app;
 pub mod cache;
+pub mod clock;
 pub mod config;
 pub mod error;
 pub mod format;

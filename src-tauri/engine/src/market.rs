@@ -289,8 +289,9 @@ impl<P: PriceProvider> Market<P> {
             .store
             .read(|c| queries::state::get(c, COIN_LIST_FETCHED_AT))?
             .and_then(|v| v.parse::<i64>().ok());
-        let fresh = fetched_at
-            .is_some_and(|t| Utc::now().timestamp_millis() - t < max_age.as_millis() as i64);
+        let fresh = fetched_at.is_some_and(|t| {
+            crate::clock::within(t, Utc::now().timestamp_millis(), max_age.as_millis() as i64)
+        });
         if fresh {
             return Ok(false);
         }

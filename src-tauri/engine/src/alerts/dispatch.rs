@@ -239,9 +239,12 @@ impl Worker {
             );
             state.unrecorded.clear();
         }
+        let now = now_ms();
+        // Past the longest back-off (and a margin for its jitter).
+        let horizon = now + 2 * self.policy.max_delay.as_millis() as i64;
         let due = self
             .store
-            .read(|c| queries::alerts::due(c, self.channel, now_ms(), 50))?;
+            .read(|c| queries::alerts::due(c, self.channel, now, horizon, 50))?;
         for (firing, attempts) in due {
             let key = firing.key.clone();
             let attempt = attempts + 1;

@@ -259,7 +259,7 @@ fn step(rule: &mut Rule, reading: Decimal, now_ms: i64) -> Step {
     }
     let cooling = rule
         .last_fired_at
-        .is_some_and(|t| now_ms - t < i64::from(s.cooldown_secs) * 1000);
+        .is_some_and(|t| crate::clock::within(t, now_ms, i64::from(s.cooldown_secs) * 1000));
     if cooling {
         return Step::Nothing;
     }
@@ -340,6 +340,16 @@ mod tests {
         // t=180 still above after the cooldown: fires.
         let fired = run(&mut book, "bitcoin", &["101", "99", "101", "102"]);
         assert_eq!(fired, [true, false, false, true]);
+    }
+
+    #[test]
+    fn after_the_clock_steps_back_a_cooldown_is_over() {
+        let mut r = rule(1, "bitcoin", Condition::Above, "100");
+        r.spec.cooldown_secs = 3600;
+        // Fired "tomorrow": the clock has since stepped back a day.
+        r.last_fired_at = Some(1_700_000_000_000 + 86_400_000);
+        let mut book = RuleBook::new(vec![r]);
+        assert_eq!(run(&mut book, "bitcoin", &["101"]), [true]);
     }
 
     #[test]

@@ -349,3 +349,45 @@ fn retention_trims_old_history_but_keeps_what_is_still_being_delivered() {
         .expect("plan");
     assert!(plan.contains("alert_firings_unseen"), "{plan}");
 }
+
+#[test]
+fn a_retry_set_before_the_clock_stepped_back_is_due_now() {
+    use crate::model::alert::{Condition, DeliveryStatus, Firing, Rule};
+    let (_d, store) = open();
+    let now = 1_800_000_000_000;
+    let rule = Rule::new(
+        1,
+        crate::testing::rule_spec("bitcoin", Condition::Above, "1"),
+        0,
+    );
+    let f = Firing::new(
+        &rule,
+        &crate::testing::quote("bitcoin", "2"),
+        Decimal::TWO,
+        now,
+    );
+    let due = |retry_at: i64| {
+        store
+            .write(|tx| {
+                queries::alerts::insert_firing(tx, &f)?;
+                queries::alerts::record_attempt(
+                    tx,
+                    &f.key,
+                    "desktop",
+                    DeliveryStatus::Pending,
+                    Some("down"),
+                    now,
+                    retry_at,
+                )?;
+                queries::alerts::due(tx, "desktop", now, now + 60_000, 10)
+            })
+            .expect("due")
+            .len()
+    };
+    assert_eq!(due(now + 30_000), 0, "a back-off still running waits");
+    assert_eq!(
+        due(now + 86_400_000),
+        1,
+        "a day ahead: the clock moved back"
+    );
+}

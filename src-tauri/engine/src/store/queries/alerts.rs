@@ -253,20 +253,24 @@ fn firing_row(r: &Row) -> rusqlite::Result<Firing> {
     })
 }
 
-/// Firings with a delivery on `channel` due by `now_ms`, oldest first.
+/// Firings with a delivery on `channel` due by `now_ms`, oldest first. A
+/// retry set for later than `horizon_ms` (past any back-off) was set by a
+/// clock that has since stepped back: it is due now.
 pub fn due(
     conn: &Connection,
     channel: &str,
     now_ms: i64,
+    horizon_ms: i64,
     limit: u32,
 ) -> rusqlite::Result<Vec<(Firing, u32)>> {
     conn.prepare_cached(&format!(
         "SELECT {FIRING_COLUMNS}, d.attempts FROM alert_deliveries d
          JOIN alert_firings f ON f.key = d.firing_key
-         WHERE d.channel = ?1 AND d.status = 'pending' AND d.next_attempt_at <= ?2
-         ORDER BY d.next_attempt_at LIMIT ?3"
+         WHERE d.channel = ?1 AND d.status = 'pending'
+           AND (d.next_attempt_at <= ?2 OR d.next_attempt_at > ?3)
+         ORDER BY d.next_attempt_at LIMIT ?4"
     ))?
-    .query_map(params![channel, now_ms, limit], |r| {
+    .query_map(params![channel, now_ms, horizon_ms, limit], |r| {
         Ok((firing_row(r)?, r.get(15)?))
     })?
     .collect()
