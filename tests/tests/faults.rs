@@ -165,3 +165,72 @@ async fn an_alert_only_request_failing_is_logged_once_and_named() {
     assert!(rows[0].contains("invalid vs_currency"), "{rows:#?}");
     monitor.kill9();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_database_from_a_newer_version_or_damaged_is_named_and_left_untouched() {
+    let w = World::start(70_000.0).await;
+    w.run(&["watchlist", "add", "bitcoin"]).await.ok();
+    let path = w.user.data_dir().join("coinlytics.sqlite3");
+    let db = rusqlite::Connection::open(&path).expect("open the database");
+    db.execute_batch("PRAGMA user_version = 99")
+        .expect("a newer schema");
+    drop(db);
+    let before = std::fs::read(&path).expect("read");
+    let newer = w.run(&["watchlist", "ls"]).await;
+    assert_eq!(newer.code, 1, "{newer:?}");
+    assert!(
+        newer
+            .stderr
+            .contains("was written by a newer version of Coinlytics; it was left untouched"),
+        "{newer:?}"
+    );
+    assert_eq!(std::fs::read(&path).expect("read"), before);
+
+    std::fs::write(&path, b"not a database, whatever it was").expect("damage it");
+    let damaged = w.run(&["prices"]).await;
+    assert_eq!(damaged.code, 1, "{damaged:?}");
+    assert!(
+        damaged
+            .stderr
+            .contains("is damaged or not a Coinlytics database; it was left untouched"),
+        "{damaged:?}"
+    );
+    assert_eq!(
+        std::fs::read(&path).expect("read"),
+        b"not a database, whatever it was"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_smtp_server_refusing_the_login_is_named() {
+    let w = World::start(70_000.0).await;
+    let keyring = w.bus.start_keyring(&w.user.home());
+    let smtp = SmtpSink::start_with_auth("alerts", "the-right-password");
+    w.email_to(smtp.port(), "alerts").await;
+    let mut set = w
+        .user
+        .command(&["email", "set-password"])
+        .envs(keyring.env())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("set-password");
+    {
+        use std::io::Write;
+        writeln!(set.stdin.take().expect("stdin"), "a-wrong-password").expect("type it");
+    }
+    assert!(set.wait().expect("wait").success());
+    let mut test = w.user.command(&["email", "test"]);
+    test.envs(keyring.env()).envs(w.env());
+    let run = common::Run::from(test.output().expect("email test"));
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr.contains(&format!(
+            "127.0.0.1:{} refused the login of 'alerts'",
+            smtp.port()
+        )) && run.stderr.contains("coinlytics email set-password"),
+        "{run:?}"
+    );
+    assert!(!run.stderr.contains("a-wrong-password"), "{run:?}");
+    assert!(smtp.messages().is_empty());
+}

@@ -33,6 +33,14 @@ pub enum EmailError {
     Address { address: String, reason: String },
     #[error("sending through {server} failed: {reason}")]
     Smtp { server: String, reason: String },
+    #[error(
+        "{server} refused the login of '{username}' ({reason}); check email.username and the password (`coinlytics email set-password`)"
+    )]
+    LoginRefused {
+        server: String,
+        username: String,
+        reason: String,
+    },
 }
 
 impl EmailError {
@@ -43,7 +51,7 @@ impl EmailError {
             }
             EmailError::Secret(_) => ErrorKind::Keyring,
             EmailError::Address { .. } => ErrorKind::InvalidInput,
-            EmailError::Smtp { .. } => ErrorKind::Email,
+            EmailError::Smtp { .. } | EmailError::LoginRefused { .. } => ErrorKind::Email,
         }
     }
 }
@@ -157,12 +165,18 @@ impl Mailer {
             builder =
                 builder.credentials(Credentials::new(s.username.clone(), p.expose().to_string()));
         }
-        builder
-            .build()
-            .send(message)
-            .await
-            .map(drop)
-            .map_err(|e| smtp_err(e.to_string()))
+        builder.build().send(message).await.map(drop).map_err(|e| {
+            // 535: authentication credentials invalid (RFC 4954).
+            if e.status().is_some_and(|c| c.to_string() == "535") {
+                EmailError::LoginRefused {
+                    server: server.clone(),
+                    username: s.username.clone(),
+                    reason: scrub(e.to_string(), password.as_ref()),
+                }
+            } else {
+                smtp_err(e.to_string())
+            }
+        })
     }
 }
 

@@ -139,6 +139,11 @@ const MIGRATIONS: &[M<'static>] = &[
     ),
 ];
 
+/// How many migrations this build has: the schema version it writes.
+pub(super) fn count() -> usize {
+    MIGRATIONS.len()
+}
+
 pub(super) fn migrations() -> Migrations<'static> {
     Migrations::from_slice(MIGRATIONS)
 }

@@ -34,6 +34,10 @@ pub enum StoreError {
     Locked { path: PathBuf },
     #[error("database {path} could not be upgraded: {message}")]
     Migrate { path: PathBuf, message: String },
+    #[error(
+        "database {path} was written by a newer version of Coinlytics; it was left untouched (update Coinlytics to use it)"
+    )]
+    Newer { path: PathBuf },
     #[error("database {path}: {message}")]
     Sql { path: PathBuf, message: String },
 }
@@ -78,7 +82,15 @@ impl Store {
             .and_then(|f| crate::private::file(&lock_path).map(|()| f))
             .and_then(|f| f.lock().map(|()| f))
             .map_err(|e| open_err(format!("cannot lock {}: {e}", lock_path.display())))?;
-        let migrated = migrate::migrations().to_latest(&mut conn);
+        let migrated = match newer_schema(&conn) {
+            Ok(true) => {
+                return Err(StoreError::Newer {
+                    path: path.to_path_buf(),
+                });
+            }
+            Ok(false) => migrate::migrations().to_latest(&mut conn),
+            Err(e) => return Err(classify(path, e)),
+        };
         drop(lock);
         migrated.map_err(|e| match e {
             rusqlite_migration::Error::RusqliteError { err, .. } => classify(path, err),
@@ -159,6 +171,13 @@ impl Store {
     pub fn record_coin_list(&self, coins: &[Coin]) -> Result<(), StoreError> {
         self.write(|tx| queries::coins::upsert(tx, coins))
     }
+}
+
+/// Whether the schema is ahead of every migration this build knows: a
+/// newer Coinlytics wrote it, and this one must not touch it.
+fn newer_schema(conn: &Connection) -> rusqlite::Result<bool> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    Ok(version > migrate::count() as i64)
 }
 
 /// Turns SQLite's error codes into the errors a user can act on.
