@@ -234,3 +234,76 @@ async fn an_smtp_server_refusing_the_login_is_named() {
     assert!(!run.stderr.contains("a-wrong-password"), "{run:?}");
     assert!(smtp.messages().is_empty());
 }
+
+/// Makes a file read-only for this user, root included (`chattr +i`: file
+/// modes do not stop root); undone on drop. `None` where the file system
+/// cannot (tmpfs has no immutable flag).
+struct ReadOnly(std::path::PathBuf);
+
+impl ReadOnly {
+    fn make(path: &std::path::Path) -> Option<ReadOnly> {
+        let ok = std::process::Command::new("chattr")
+            .arg("+i")
+            .arg(path)
+            .status()
+            .is_ok_and(|s| s.success());
+        if ok && std::fs::OpenOptions::new().append(true).open(path).is_err() {
+            return Some(ReadOnly(path.to_path_buf()));
+        }
+        // Not root: a file mode does it.
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o400)).ok()?;
+        let _ = std::process::Command::new("chattr")
+            .arg("-i")
+            .arg(path)
+            .status();
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(path)
+            .is_err()
+            .then(|| ReadOnly(path.to_path_buf()))
+    }
+}
+
+impl Drop for ReadOnly {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("chattr")
+            .arg("-i")
+            .arg(&self.0)
+            .status();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_read_only_database_shows_what_it_holds_and_refuses_changes_clearly() {
+    let w = World::start(70_000.0).await;
+    w.run(&["watchlist", "add", "bitcoin"]).await.ok();
+    w.run(&["prices"]).await.ok();
+    let path = w.user.data_dir().join("coinlytics.sqlite3");
+    let Some(_ro) = ReadOnly::make(&path) else {
+        eprintln!("skipped: this file system cannot make a file read-only for this user");
+        return;
+    };
+    let ls = w.run(&["watchlist", "ls"]).await.ok();
+    assert!(ls.stdout.contains("bitcoin"), "{ls:?}");
+    let add = w.run(&["watchlist", "add", "ethereum"]).await;
+    assert_eq!(add.code, 1, "{add:?}");
+    assert!(
+        add.stderr
+            .contains("is read-only: what it holds is shown, but nothing can be saved"),
+        "{add:?}"
+    );
+    // Fresh prices cannot be stored: the stored ones are shown, stale.
+    let prices = w.run(&["prices"]).await.ok();
+    assert!(
+        prices.stdout.contains("BTC Bitcoin  $70,000.00"),
+        "{prices:?}"
+    );
+    assert!(
+        prices.stderr.contains("is read-only")
+            && prices
+                .stderr
+                .contains("showing the last stored prices, marked stale"),
+        "{prices:?}"
+    );
+}

@@ -28,7 +28,8 @@ pub async fn run(engine: &Engine, json: bool, pick: Pick) -> Result<(), Error> {
             .map(|q| q.fetched_at)
             .min()
             .unwrap_or_else(Utc::now);
-        eprintln!("coinlytics: offline: {e}");
+        // The error says what failed (the source, or the store).
+        eprintln!("coinlytics: {e}");
         eprintln!(
             "coinlytics: showing the last stored prices, marked stale (fetched {} ago)",
             format::age((Utc::now() - oldest).num_seconds())

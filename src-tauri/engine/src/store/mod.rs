@@ -38,6 +38,10 @@ pub enum StoreError {
         "database {path} was written by a newer version of Coinlytics; it was left untouched (update Coinlytics to use it)"
     )]
     Newer { path: PathBuf },
+    #[error(
+        "database {path} is read-only: what it holds is shown, but nothing can be saved (check the file's permissions)"
+    )]
+    ReadOnly { path: PathBuf },
     #[error("database {path}: {message}")]
     Sql { path: PathBuf, message: String },
 }
@@ -62,7 +66,11 @@ impl Store {
         }
         let mut conn = Connection::open(path).map_err(|e| classify(path, e))?;
         // Before WAL mode: SQLite gives -wal and -shm the database's mode.
-        crate::private::file(path).map_err(|e| open_err(e.to_string()))?;
+        // A file we may not change (another owner's, made immutable) is
+        // still read: what it holds is shown, writes say it is read-only.
+        if let Err(e) = crate::private::file(path) {
+            tracing::warn!(path = %path.display(), error = %e, "cannot make the database private");
+        }
         conn.busy_timeout(BUSY_TIMEOUT)
             .map_err(|e| classify(path, e))?;
         // A 32 MiB page cache (grown only as pages are touched) keeps bulk
@@ -186,12 +194,11 @@ fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
     match e.sqlite_error_code() {
         Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => StoreError::Corrupt { path },
         Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Locked { path },
-        Some(ErrorCode::CannotOpen | ErrorCode::PermissionDenied | ErrorCode::ReadOnly) => {
-            StoreError::Open {
-                path,
-                message: e.to_string(),
-            }
-        }
+        Some(ErrorCode::ReadOnly) => StoreError::ReadOnly { path },
+        Some(ErrorCode::CannotOpen | ErrorCode::PermissionDenied) => StoreError::Open {
+            path,
+            message: e.to_string(),
+        },
         _ => StoreError::Sql {
             path,
             message: e.to_string(),
