@@ -64,6 +64,11 @@ impl Store {
         if let Some(dir) = path.parent() {
             crate::private::dir(dir).map_err(|e| open_err(e.to_string()))?;
         }
+        // Two processes opening a fresh data dir would both read version 0
+        // and both create the tables ("table already exists"), and the
+        // switch to WAL can fail at once under another's migration: opening
+        // runs one process at a time, under a lock file beside the database.
+        let opening = lock_for_opening(path);
         let mut conn = Connection::open(path).map_err(|e| classify(path, e))?;
         // Before WAL mode: SQLite gives -wal and -shm the database's mode.
         // A file we may not change (another owner's, made immutable) is
@@ -82,14 +87,6 @@ impl Store {
              PRAGMA cache_size = -32768;",
         )
         .map_err(|e| classify(path, e))?;
-        // Two processes opening a fresh data dir would both read version 0
-        // and both create the tables ("table already exists"): migrations
-        // run one process at a time, under a lock file beside the database.
-        let lock_path = path.with_extension("migrate.lock");
-        let lock = std::fs::File::create(&lock_path)
-            .and_then(|f| crate::private::file(&lock_path).map(|()| f))
-            .and_then(|f| f.lock().map(|()| f))
-            .map_err(|e| open_err(format!("cannot lock {}: {e}", lock_path.display())))?;
         let migrated = match newer_schema(&conn) {
             Ok(true) => {
                 return Err(StoreError::Newer {
@@ -99,7 +96,7 @@ impl Store {
             Ok(false) => migrate::migrations().to_latest(&mut conn),
             Err(e) => return Err(classify(path, e)),
         };
-        drop(lock);
+        drop(opening);
         migrated.map_err(|e| match e {
             rusqlite_migration::Error::RusqliteError { err, .. } => classify(path, err),
             other => StoreError::Migrate {
@@ -178,6 +175,23 @@ impl Store {
     /// Replaces nothing, adds or renames coins from a provider's coin list.
     pub fn record_coin_list(&self, coins: &[Coin]) -> Result<(), StoreError> {
         self.write(|tx| queries::coins::upsert(tx, coins))
+    }
+}
+
+/// The lock that serialises opening a database, held until dropped. A data
+/// dir we cannot write to (read-only) has nothing to migrate: opened
+/// without it.
+fn lock_for_opening(path: &Path) -> Option<std::fs::File> {
+    let lock_path = path.with_extension("migrate.lock");
+    let lock = std::fs::File::create(&lock_path)
+        .and_then(|f| crate::private::file(&lock_path).map(|()| f))
+        .and_then(|f| f.lock().map(|()| f));
+    match lock {
+        Ok(f) => Some(f),
+        Err(e) => {
+            tracing::warn!(path = %lock_path.display(), error = %e, "opening the database unlocked");
+            None
+        }
     }
 }
 
