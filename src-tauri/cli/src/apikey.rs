@@ -36,14 +36,14 @@ pub fn run(mut settings: Settings, cmd: ApiKeyCmd) -> Result<(), Error> {
                 Plan::Pro => ApiPlan::Pro,
             };
             store_api_key(&mut settings, plan, &read_stdin("the key")?)?;
-            println!(
+            outln!(
                 "stored the CoinGecko {} API key in the OS keyring",
                 plan.as_str()
             );
         }
         ApiKeyCmd::Clear => {
             let removed = clear_api_key(&mut settings)?;
-            println!(
+            outln!(
                 "{}",
                 if removed {
                     "removed the API key"
@@ -53,8 +53,8 @@ pub fn run(mut settings: Settings, cmd: ApiKeyCmd) -> Result<(), Error> {
             );
         }
         ApiKeyCmd::Status => match api_key_plan(&settings)? {
-            Some(plan) => println!("an API key is stored (plan: {})", plan.as_str()),
-            None => println!("no API key is stored; using the keyless API"),
+            Some(plan) => outln!("an API key is stored (plan: {})", plan.as_str()),
+            None => outln!("no API key is stored; using the keyless API"),
         },
     }
     Ok(())

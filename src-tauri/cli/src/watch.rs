@@ -46,7 +46,8 @@ impl State {
             }
             MarketEvent::Updated(_) => {}
             MarketEvent::Failed { message, .. } => {
-                self.failure = Some(message);
+                // A server's words: shown, never obeyed.
+                self.failure = Some(format::printable(&message).into_owned());
                 if let Ok(stored) = engine.stored_quotes(&self.req) {
                     self.quotes = stored;
                 }
