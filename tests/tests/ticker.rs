@@ -1,5 +1,7 @@
-//! `coinlytics watch` on a real terminal (tmux): it draws, redraws in place
-//! when the price moves, and gives the terminal back on q and on Ctrl-C.
+//! `coinlytics watch` on a real terminal (tmux: a pty and a terminal
+//! emulator whose screen we read): it draws, redraws in place when the
+//! price moves, when it goes offline and back, and when the terminal is
+//! resized, and gives the terminal back on q and on Ctrl-C.
 
 mod common;
 
@@ -45,6 +47,53 @@ impl Tmux {
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+}
+
+impl Tmux {
+    /// What a user does by resizing the window: the pty gets the new size
+    /// and the program SIGWINCH.
+    fn resize(&self, width: u16, height: u16) {
+        let ok = Command::new("tmux")
+            .args([
+                "resize-window",
+                "-t",
+                &self.session,
+                "-x",
+                &width.to_string(),
+                "-y",
+                &height.to_string(),
+            ])
+            .status()
+            .expect("tmux resize-window")
+            .success();
+        assert!(ok, "resize-window {width}x{height}");
+    }
+}
+
+/// What is wrong with `screen` as one clean frame (the status line first,
+/// the banner only `offline`, one header, each coin once, nothing else),
+/// or `None`.
+fn frame_fault(screen: &str, offline: bool) -> Option<&'static str> {
+    let lines: Vec<&str> = screen.lines().filter(|l| !l.trim().is_empty()).collect();
+    let count = |needle: &str| lines.iter().filter(|l| l.contains(needle)).count();
+    if !lines
+        .first()
+        .is_some_and(|l| l.starts_with("Coinlytics · "))
+    {
+        Some("the status line is not first")
+    } else if count("Coinlytics · ") != 1 {
+        Some("not one status line")
+    } else if count("PRICE") != 1 {
+        Some("not one header")
+    } else if count("OFFLINE") != usize::from(offline) {
+        Some("the banner is wrong")
+    } else if count("BTC Bitcoin") != 1 || count("ETH Ethereum") != 1 {
+        Some("not each coin once")
+    } else if lines.len() != 4 + usize::from(offline) {
+        Some("something is left of an earlier frame")
+    } else {
+        None
     }
 }
 
@@ -136,4 +185,51 @@ async fn ctrl_c_quits_the_ticker_cleanly() {
     t.keys("C-c");
     let screen = t.wait_for("exit", |s| s.contains("WATCH-EXITED-0")).await;
     assert!(!screen.contains("MARKET CAP"), "{screen}");
+}
+
+#[tokio::test]
+async fn offline_and_back_and_a_resize_each_leave_one_clean_frame() {
+    let fake = FakeCoinGecko::start().await;
+    let user = User::new(&fake.base_url());
+    let t = start(
+        &user,
+        "ticker-states",
+        "watch --coins bitcoin,ethereum --refresh-secs 5",
+    );
+    // Each state is reached only once its frame is clean; a frame that
+    // never is fails with the screen.
+    let clean = |offline: bool| move |s: &str| frame_fault(s, offline).is_none();
+    t.wait_for("the first frame", clean(false)).await;
+
+    fake.set_down(true);
+    t.keys("r");
+    t.wait_for("one frame with the offline banner", clean(true))
+        .await;
+
+    fake.set_down(false);
+    t.keys("r");
+    // Fresh again: the AGE column of stale prices is gone.
+    t.wait_for("one fresh frame without the banner", |s| {
+        clean(false)(s) && !s.contains("AGE")
+    })
+    .await;
+
+    // Narrower than the table and shorter: lines are cut, not wrapped
+    // onto the next one, and nothing of the larger frame stays. tmux cuts
+    // what it shows at once; the ticker's own frame comes within a second.
+    for (width, height) in [(60, 8), (150, 30)] {
+        t.resize(width, height);
+        tokio::time::sleep(Duration::from_millis(2500)).await;
+        let screen = t.capture();
+        assert_eq!(
+            frame_fault(&screen, false),
+            None,
+            "at {width}x{height}:\n{screen}"
+        );
+        assert!(screen.lines().count() <= usize::from(height), "{screen}");
+    }
+    assert!(t.capture().contains("VOLUME 24H"));
+
+    t.keys("q");
+    t.wait_for("exit", |s| s.contains("WATCH-EXITED-0")).await;
 }
