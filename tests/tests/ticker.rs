@@ -5,71 +5,11 @@
 
 mod common;
 
-use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use coinlytics_tests::FakeCoinGecko;
 use common::User;
-
-struct Tmux {
-    session: String,
-}
-
-impl Tmux {
-    fn capture(&self) -> String {
-        let out = Command::new("tmux")
-            .args(["capture-pane", "-p", "-t", &self.session])
-            .output()
-            .expect("tmux capture-pane");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn keys(&self, keys: &str) {
-        let ok = Command::new("tmux")
-            .args(["send-keys", "-t", &self.session, keys])
-            .status()
-            .expect("tmux send-keys")
-            .success();
-        assert!(ok, "send-keys {keys}");
-    }
-
-    /// Waits until the screen satisfies `pred`, returning it.
-    async fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let screen = self.capture();
-            if pred(&screen) {
-                return screen;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {what}; screen:\n{screen}"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-}
-
-impl Tmux {
-    /// What a user does by resizing the window: the pty gets the new size
-    /// and the program SIGWINCH.
-    fn resize(&self, width: u16, height: u16) {
-        let ok = Command::new("tmux")
-            .args([
-                "resize-window",
-                "-t",
-                &self.session,
-                "-x",
-                &width.to_string(),
-                "-y",
-                &height.to_string(),
-            ])
-            .status()
-            .expect("tmux resize-window")
-            .success();
-        assert!(ok, "resize-window {width}x{height}");
-    }
-}
+use common::tmux::{EXIT_MARK, Tmux};
 
 /// What is wrong with `screen` as one clean frame (the status line first,
 /// the banner only `offline`, one header, each coin once, nothing else),
@@ -97,53 +37,15 @@ fn frame_fault(screen: &str, offline: bool) -> Option<&'static str> {
     }
 }
 
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["kill-session", "-t", &self.session])
-            .status();
-    }
-}
-
-fn start(user: &User, name: &str, args: &str) -> Tmux {
-    let cmd = user.command(&[]);
-    let envs: Vec<String> = cmd
-        .get_envs()
-        .filter_map(|(k, v)| Some(format!("{}='{}'", k.to_str()?, v?.to_str()?)))
-        .collect();
-    let line = format!(
-        "env {} {} {args}; echo WATCH-EXITED-$?; sleep 60",
-        envs.join(" "),
-        common::coinlytics_bin().display()
-    );
-    let session = format!("{name}-{}", std::process::id());
-    let ok = Command::new("tmux")
-        .args([
-            "new-session",
-            "-d",
-            "-s",
-            &session,
-            "-x",
-            "150",
-            "-y",
-            "30",
-            &line,
-        ])
-        .status()
-        .expect("tmux (apt package tmux) must be installed")
-        .success();
-    assert!(ok, "tmux new-session");
-    Tmux { session }
-}
-
 #[tokio::test]
 async fn the_ticker_redraws_in_place_and_restores_the_terminal() {
     let fake = FakeCoinGecko::start().await;
     let user = User::new(&fake.base_url());
-    let t = start(
+    let t = Tmux::start(
         &user,
         "ticker",
         "watch --coins bitcoin,ethereum --refresh-secs 5",
+        &[],
     );
 
     let screen = t
@@ -168,7 +70,9 @@ async fn the_ticker_redraws_in_place_and_restores_the_terminal() {
     );
 
     t.keys("q");
-    let screen = t.wait_for("exit", |s| s.contains("WATCH-EXITED-0")).await;
+    let screen = t
+        .wait_for("exit", |s| s.contains(&format!("{EXIT_MARK}0")))
+        .await;
     assert!(
         !screen.contains("MARKET CAP"),
         "the alternate screen is gone:\n{screen}"
@@ -179,11 +83,13 @@ async fn the_ticker_redraws_in_place_and_restores_the_terminal() {
 async fn ctrl_c_quits_the_ticker_cleanly() {
     let fake = FakeCoinGecko::start().await;
     let user = User::new(&fake.base_url());
-    let t = start(&user, "ticker-ctrl-c", "watch --top 5");
+    let t = Tmux::start(&user, "ticker-ctrl-c", "watch --top 5", &[]);
     t.wait_for("the first table", |s| s.contains("BTC Bitcoin"))
         .await;
     t.keys("C-c");
-    let screen = t.wait_for("exit", |s| s.contains("WATCH-EXITED-0")).await;
+    let screen = t
+        .wait_for("exit", |s| s.contains(&format!("{EXIT_MARK}0")))
+        .await;
     assert!(!screen.contains("MARKET CAP"), "{screen}");
 }
 
@@ -191,10 +97,11 @@ async fn ctrl_c_quits_the_ticker_cleanly() {
 async fn offline_and_back_and_a_resize_each_leave_one_clean_frame() {
     let fake = FakeCoinGecko::start().await;
     let user = User::new(&fake.base_url());
-    let t = start(
+    let t = Tmux::start(
         &user,
         "ticker-states",
         "watch --coins bitcoin,ethereum --refresh-secs 5",
+        &[],
     );
     // Each state is reached only once its frame is clean; a frame that
     // never is fails with the screen.
@@ -231,5 +138,6 @@ async fn offline_and_back_and_a_resize_each_leave_one_clean_frame() {
     assert!(t.capture().contains("VOLUME 24H"));
 
     t.keys("q");
-    t.wait_for("exit", |s| s.contains("WATCH-EXITED-0")).await;
+    t.wait_for("exit", |s| s.contains(&format!("{EXIT_MARK}0")))
+        .await;
 }

@@ -7,11 +7,11 @@ use coinlytics_engine::app::email::{clear_email_password, email_status, set_emai
 use coinlytics_engine::config::Settings;
 use coinlytics_engine::{Engine, Error};
 
-use crate::apikey::read_stdin;
+use crate::secret::read_secret;
 
 #[derive(Subcommand, Debug)]
 pub enum EmailCmd {
-    /// Read the SMTP password from standard input into the OS keyring
+    /// Read the SMTP password from standard input (typed hidden, or piped) into the OS keyring
     SetPassword,
     /// Remove the SMTP password from the keyring
     ClearPassword,
@@ -30,7 +30,8 @@ impl EmailCmd {
 pub async fn run_offline(settings: &Settings, cmd: EmailCmd) -> Result<(), Error> {
     match cmd {
         EmailCmd::SetPassword => {
-            set_email_password(&read_stdin("the password")?).await?;
+            let password = read_secret("the SMTP password")?;
+            set_email_password(password.expose()).await?;
             outln!("stored the SMTP password in the OS keyring");
         }
         EmailCmd::ClearPassword => {

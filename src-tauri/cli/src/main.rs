@@ -22,6 +22,7 @@ mod desktop;
 mod email;
 mod monitor;
 mod prices;
+mod secret;
 mod table;
 mod watch;
 mod watchlist;

@@ -32,3 +32,10 @@ pub fn stderr(line: &str) {
 pub fn json(text: &str) {
     println!("{}", format::json_escaped(text));
 }
+
+/// A question on standard error, the answer typed on the same line.
+pub fn ask(question: &str) {
+    use std::io::Write;
+    eprint!("{}", format::printable(question));
+    let _ = std::io::stderr().flush();
+}
