@@ -1,6 +1,6 @@
 //! The CoinGecko API key in a real Secret Service (gnome-keyring on a
 //! private D-Bus session bus): stored, sent in the right header, and found
-//! nowhere on disk or in any log.
+//! nowhere on disk or in any log; typed on a real terminal, never shown.
 
 mod common;
 
@@ -10,8 +10,10 @@ use std::process::Stdio;
 
 use coinlytics_tests::{FakeCoinGecko, FakeOptions, PrivateBus};
 use common::User;
+use common::tmux::{EXIT_MARK, Tmux};
 
 const KEY: &str = "CG-demo-Zq7xK2pW9vLm4Rt8";
+const TYPED_PASSWORD: &str = "smtp-Typed-7hQ2vXw9";
 
 /// Every file under `dir` whose bytes contain `needle`.
 fn files_containing(dir: &Path, needle: &[u8]) -> Vec<String> {
@@ -134,4 +136,74 @@ async fn without_a_keyring_a_configured_key_degrades_to_keyless_with_a_warning()
     assert!(run.stderr.contains("keyring is not available"), "{run:?}");
     assert!(run.stderr.contains("using the keyless API"), "{run:?}");
     assert_eq!(run.json()[0]["stale"], false);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secrets_typed_on_a_terminal_are_not_echoed_and_are_stored() {
+    let home = tempfile::tempdir().expect("temp home");
+    let bus = PrivateBus::start();
+    let keyring = bus.start_keyring(home.path());
+    let fake = FakeCoinGecko::start().await;
+    let user = User::new(&fake.base_url());
+
+    for (name, args, secret, done) in [
+        (
+            "api-key-tty",
+            "api-key set --plan demo",
+            KEY,
+            "stored the CoinGecko demo API key",
+        ),
+        (
+            "password-tty",
+            "email set-password",
+            TYPED_PASSWORD,
+            "stored the SMTP password",
+        ),
+    ] {
+        let t = Tmux::start(&user, name, args, &keyring.env());
+        // Echo goes off before the prompt shows: typing earlier would be
+        // echoed by any program.
+        t.wait_for("the prompt", |s| s.contains("(not shown)"))
+            .await;
+        t.type_text(secret);
+        t.keys("Enter");
+        let screen = t
+            .wait_for("the secret stored", |s| {
+                s.contains(&format!("{EXIT_MARK}0"))
+            })
+            .await;
+        assert!(screen.contains(done), "{screen}");
+        assert!(
+            !screen.contains(&secret[..6]),
+            "{args}: the secret was echoed:\n{screen}"
+        );
+    }
+
+    let run = |args: &[&str]| {
+        let out = user
+            .command(args)
+            .envs(keyring.env())
+            .output()
+            .expect("run");
+        common::Run::from(out).ok()
+    };
+    let status = run(&["api-key", "status"]);
+    assert!(
+        status.stdout.contains("an API key is stored (plan: demo)"),
+        "{status:?}"
+    );
+    // The stored key is the one typed: the fake, asked with it, sees it.
+    run(&["prices", "--coins", "bitcoin"]);
+    assert_eq!(
+        fake.last_header("/coins/markets", "x-cg-demo-api-key")
+            .as_deref(),
+        Some(KEY)
+    );
+    let email = run(&["email", "status"]);
+    assert!(
+        email
+            .stdout
+            .contains("a password is stored in the OS keyring"),
+        "{email:?}"
+    );
 }

@@ -150,20 +150,20 @@ pub async fn run(engine: &Engine, cmd: AlertsCmd) -> Result<(), Error> {
                 return print_json(&view);
             }
             let r = &view.rule;
-            println!(
+            outln!(
                 "added alert #{}: {} ({})",
                 r.id,
                 view.description,
                 r.spec.channels.names().join(", ")
             );
             if view.beyond_now == Some(true) {
-                println!(
+                outln!(
                     "the last price is already beyond the level, so it fires at the next update"
                 );
             }
             let missing = engine.settings().email.missing();
             if r.spec.channels.email && !missing.is_empty() {
-                eprintln!(
+                errln!(
                     "coinlytics: warning: e-mail is not set up yet ({}); see `coinlytics config get`",
                     missing.join(", ")
                 );
@@ -173,18 +173,22 @@ pub async fn run(engine: &Engine, cmd: AlertsCmd) -> Result<(), Error> {
         AlertsCmd::Ls { json: false } => {
             let rules = engine.alerts()?;
             if rules.is_empty() {
-                println!(
+                outln!(
                     "No alerts; add one with `coinlytics alerts add --coin bitcoin --above 100000`."
                 );
                 return Ok(());
             }
-            println!(
+            outln!(
                 "{:>4}  {:<48} {:<14} {:<24} {:>6}  NOTE",
-                "ID", "RULE", "CHANNELS", "STATE", "FIRED"
+                "ID",
+                "RULE",
+                "CHANNELS",
+                "STATE",
+                "FIRED"
             );
             for v in &rules {
                 let r = &v.rule;
-                println!(
+                outln!(
                     "{:>4}  {:<48} {:<14} {:<24} {:>6}  {}",
                     r.id,
                     v.description,
@@ -197,12 +201,12 @@ pub async fn run(engine: &Engine, cmd: AlertsCmd) -> Result<(), Error> {
         }
         AlertsCmd::Rm { id } => {
             engine.alert_remove(id)?;
-            println!("removed alert #{id}");
+            outln!("removed alert #{id}");
         }
         AlertsCmd::Enable { id } | AlertsCmd::Disable { id } => {
             let on = matches!(cmd, AlertsCmd::Enable { .. });
             let v = engine.alert_set_enabled(id, on)?;
-            println!(
+            outln!(
                 "{} alert #{}: {}",
                 if on { "enabled" } else { "disabled" },
                 id,
@@ -215,15 +219,19 @@ pub async fn run(engine: &Engine, cmd: AlertsCmd) -> Result<(), Error> {
                 return print_json(&history);
             }
             if history.is_empty() {
-                println!("Nothing has fired yet.");
+                outln!("Nothing has fired yet.");
                 return Ok(());
             }
-            println!(
+            outln!(
                 "{:<20} {:>8}  {:<44} {:<14} {:<14}",
-                "FIRED (UTC)", "ALERT", "WHAT", "DESKTOP", "EMAIL"
+                "FIRED (UTC)",
+                "ALERT",
+                "WHAT",
+                "DESKTOP",
+                "EMAIL"
             );
             for h in &history {
-                println!(
+                outln!(
                     "{:<20} {:>8}  {:<44} {:<14} {:<14}",
                     time(h.firing.fired_at),
                     h.firing.key,
@@ -235,7 +243,7 @@ pub async fn run(engine: &Engine, cmd: AlertsCmd) -> Result<(), Error> {
         }
         AlertsCmd::Ack => {
             let n = engine.alerts_acknowledge()?;
-            println!("acknowledged {n} alert(s)");
+            outln!("acknowledged {n} alert(s)");
         }
     }
     Ok(())

@@ -25,16 +25,16 @@ impl ConfigCmd {
 pub fn run_offline(settings: Settings, cmd: ConfigCmd) -> Result<(), Error> {
     match cmd {
         ConfigCmd::Get { key: Some(name) } => {
-            println!("{}", settings.get(Key::parse(&name, "the command line")?));
+            outln!("{}", settings.get(Key::parse(&name, "the command line")?));
         }
         ConfigCmd::Get { key: None } => {
             let entries = settings.entries();
             let w = entries.iter().map(|(s, _)| s.name.len()).max().unwrap_or(0);
             for (spec, value) in entries {
-                println!("{:<w$} = {value:<40} # {}", spec.name, spec.help);
+                outln!("{:<w$} = {value:<40} # {}", spec.name, spec.help);
             }
         }
-        ConfigCmd::Path => println!("{}", settings.config_file.display()),
+        ConfigCmd::Path => outln!("{}", settings.config_file.display()),
         // Routed to `run`, which has the engine that checks a currency.
         ConfigCmd::Set { .. } => return Err(Error::Internal("config set needs the engine".into())),
     }
@@ -46,7 +46,7 @@ pub async fn run(engine: &Engine, cmd: ConfigCmd) -> Result<(), Error> {
         ConfigCmd::Set { key, value } => {
             let key = engine.configure_named(&key, &value).await?;
             let settings = engine.settings();
-            println!(
+            outln!(
                 "{} = {}  (saved to {})",
                 key.name(),
                 settings.get(key),

@@ -7,11 +7,11 @@ use coinlytics_engine::app::email::{clear_email_password, email_status, set_emai
 use coinlytics_engine::config::Settings;
 use coinlytics_engine::{Engine, Error};
 
-use crate::apikey::read_stdin;
+use crate::secret::read_secret;
 
 #[derive(Subcommand, Debug)]
 pub enum EmailCmd {
-    /// Read the SMTP password from standard input into the OS keyring
+    /// Read the SMTP password from standard input (typed hidden, or piped) into the OS keyring
     SetPassword,
     /// Remove the SMTP password from the keyring
     ClearPassword,
@@ -30,12 +30,13 @@ impl EmailCmd {
 pub async fn run_offline(settings: &Settings, cmd: EmailCmd) -> Result<(), Error> {
     match cmd {
         EmailCmd::SetPassword => {
-            set_email_password(&read_stdin("the password")?).await?;
-            println!("stored the SMTP password in the OS keyring");
+            let password = read_secret("the SMTP password")?;
+            set_email_password(password.expose()).await?;
+            outln!("stored the SMTP password in the OS keyring");
         }
         EmailCmd::ClearPassword => {
             let removed = clear_email_password().await?;
-            println!(
+            outln!(
                 "{}",
                 if removed {
                     "removed the SMTP password"
@@ -48,7 +49,7 @@ pub async fn run_offline(settings: &Settings, cmd: EmailCmd) -> Result<(), Error
             let status = email_status(settings).await;
             let e = &status.settings;
             if status.missing.is_empty() {
-                println!(
+                outln!(
                     "e-mail alerts go to {} from {} through {}:{} ({})",
                     e.to.join(", "),
                     e.from,
@@ -57,12 +58,12 @@ pub async fn run_offline(settings: &Settings, cmd: EmailCmd) -> Result<(), Error
                     e.security.as_str()
                 );
             } else {
-                println!("e-mail is not set up: set {}", status.missing.join(", "));
+                outln!("e-mail is not set up: set {}", status.missing.join(", "));
             }
             match (status.password_stored, status.keyring_error) {
-                (Some(true), _) => println!("a password is stored in the OS keyring"),
-                (_, Some(err)) => println!("{err}"),
-                _ => println!("no password is stored"),
+                (Some(true), _) => outln!("a password is stored in the OS keyring"),
+                (_, Some(err)) => outln!("{err}"),
+                _ => outln!("no password is stored"),
             }
         }
         // Routed to `run`, which has the engine that sends.
@@ -75,7 +76,7 @@ pub async fn run(engine: &Engine, cmd: EmailCmd) -> Result<(), Error> {
     match cmd {
         EmailCmd::Test => {
             let to = engine.email_test().await?;
-            println!("sent a test e-mail to {}", to.join(", "));
+            outln!("sent a test e-mail to {}", to.join(", "));
             Ok(())
         }
         other => run_offline(&engine.settings(), other).await,

@@ -8,6 +8,13 @@
 //! and renders the result; an error is printed as one line and becomes the
 //! exit code its kind says.
 
+// Lines go through `out` (outln!, errln!), which makes text from outside
+// safe for a terminal.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+#[macro_use]
+mod out;
+
 mod alerts;
 mod apikey;
 mod config;
@@ -15,6 +22,7 @@ mod desktop;
 mod email;
 mod monitor;
 mod prices;
+mod secret;
 mod table;
 mod watch;
 mod watchlist;
@@ -201,7 +209,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("coinlytics: {e}");
+            errln!("coinlytics: {e}");
             ExitCode::from(e.exit_code())
         }
     }
@@ -231,7 +239,7 @@ fn run(globals: &Globals, command: Command) -> Result<(), Error> {
                 let _logs: LogGuard = logging::init(&settings, stderr);
                 let engine = Arc::new(Engine::open(settings)?);
                 if let Some(w) = &engine.key_warning {
-                    eprintln!("coinlytics: warning: {w}");
+                    errln!("coinlytics: warning: {w}");
                 }
                 match command {
                     Command::Watch(pick) => watch::run(engine, pick).await,
@@ -251,6 +259,6 @@ fn run(globals: &Globals, command: Command) -> Result<(), Error> {
 /// Prints `v` as one line of JSON, for scripts.
 pub fn print_json(v: &impl serde::Serialize) -> Result<(), Error> {
     let text = serde_json::to_string(v).map_err(|e| Error::Internal(e.to_string()))?;
-    println!("{text}");
+    out::json(&text);
     Ok(())
 }

@@ -29,7 +29,7 @@ pub async fn run(engine: Arc<Engine>) -> Result<(), Error> {
         settings.refresh_interval(),
         Engine::refresh_requests,
     );
-    println!(
+    outln!(
         "monitoring {} enabled alert rule(s), refreshing every {} s; Ctrl-C stops",
         rules.iter().filter(|r| r.rule.enabled).count(),
         settings.refresh_secs
@@ -39,12 +39,12 @@ pub async fn run(engine: Arc<Engine>) -> Result<(), Error> {
     loop {
         tokio::select! {
             ev = events.recv() => match ev {
-                Ok(AlertEvent::Fired(f)) => println!(
+                Ok(AlertEvent::Fired(f)) => outln!(
                     "{} fired {}: {} — {}", time(f.fired_at), f.key, f.headline(), f.body().replace('\n', " ")
                 ),
                 Ok(AlertEvent::Delivery(d)) => match d.status {
-                    DeliveryStatus::Sent => println!("delivered {} by {}", d.firing_key, d.channel),
-                    status => println!(
+                    DeliveryStatus::Sent => outln!("delivered {} by {}", d.firing_key, d.channel),
+                    status => outln!(
                         "delivery of {} by {} {}: {}",
                         d.firing_key,
                         d.channel,
@@ -52,10 +52,10 @@ pub async fn run(engine: Arc<Engine>) -> Result<(), Error> {
                         d.error.unwrap_or_default()
                     ),
                 },
-                Ok(AlertEvent::Restarting { reason, retry_in_secs }) => println!(
+                Ok(AlertEvent::Restarting { reason, retry_in_secs }) => outln!(
                     "the alert monitor stopped unexpectedly ({reason}); restarting in {retry_in_secs} s"
                 ),
-                Ok(AlertEvent::Restarted) => println!("the alert monitor restarted"),
+                Ok(AlertEvent::Restarted) => outln!("the alert monitor restarted"),
                 Err(RecvError::Lagged(_)) => {}
                 Err(RecvError::Closed) => break,
             },
@@ -64,7 +64,7 @@ pub async fn run(engine: Arc<Engine>) -> Result<(), Error> {
     }
     refresher.stop().await;
     monitor.stop().await;
-    println!("monitor stopped");
+    outln!("monitor stopped");
     Ok(())
 }
 

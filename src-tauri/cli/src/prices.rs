@@ -7,8 +7,8 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde_json::{Value, json};
 
-use crate::Pick;
 use crate::table::Table;
+use crate::{Pick, print_json};
 use coinlytics_engine::{Error, format};
 
 pub async fn run(engine: &Engine, json: bool, pick: Pick) -> Result<(), Error> {
@@ -29,8 +29,8 @@ pub async fn run(engine: &Engine, json: bool, pick: Pick) -> Result<(), Error> {
             .min()
             .unwrap_or_else(Utc::now);
         // The error says what failed (the source, or the store).
-        eprintln!("coinlytics: {e}");
-        eprintln!(
+        errln!("coinlytics: {e}");
+        errln!(
             "coinlytics: showing the last stored prices, marked stale (fetched {} ago)",
             format::age((Utc::now() - oldest).num_seconds())
         );
@@ -38,10 +38,10 @@ pub async fn run(engine: &Engine, json: bool, pick: Pick) -> Result<(), Error> {
     let stale = view.is_stale();
     if json {
         let rows: Vec<Value> = view.quotes.iter().map(|q| to_json(q, stale)).collect();
-        println!("{}", Value::Array(rows));
+        print_json(&rows)?;
     } else {
         for line in Table::new(&view.quotes, stale).lines() {
-            println!("{line}");
+            outln!("{line}");
         }
     }
     Ok(())

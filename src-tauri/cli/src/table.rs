@@ -67,7 +67,11 @@ impl Table {
                 let cur = &q.currency;
                 let mut row = vec![
                     plain(q.market_cap_rank.map_or("—".into(), |r| r.to_string())),
-                    plain(format!("{} {}", q.symbol.to_ascii_uppercase(), q.name)),
+                    // The source's text: made printable before it is measured.
+                    plain(
+                        format::printable(&format!("{} {}", q.symbol.to_ascii_uppercase(), q.name))
+                            .into_owned(),
+                    ),
                     plain(format::price(q.price, cur)),
                     Cell {
                         text: format::pct(q.change_1h_pct),

@@ -47,7 +47,8 @@ impl State {
             MarketEvent::Updated(_) => {}
             MarketEvent::Failed { request, .. } if request != self.req => {}
             MarketEvent::Failed { message, .. } => {
-                self.failure = Some(message);
+                // A server's words: shown, never obeyed.
+                self.failure = Some(format::printable(&message).into_owned());
                 if let Ok(stored) = engine.stored_quotes(&self.req) {
                     self.quotes = stored;
                 }
@@ -163,6 +164,8 @@ async fn shutdown_signal() {
 enum Key {
     Quit,
     Refresh,
+    /// The terminal changed size: draw again now, at the new size.
+    Resized,
 }
 
 /// The terminal in ticker mode; dropping it restores the terminal.
@@ -171,9 +174,12 @@ struct Screen;
 impl Screen {
     fn enter() -> std::io::Result<Screen> {
         terminal::enable_raw_mode()?;
+        // Wrapping off: a line wider than the terminal is cut at its edge
+        // instead of spilling onto the next row, which belongs to another.
         execute!(
             std::io::stdout(),
             terminal::EnterAlternateScreen,
+            terminal::DisableLineWrap,
             cursor::Hide
         )?;
         // A panic must not leave the user's terminal in raw mode.
@@ -190,6 +196,7 @@ fn restore() {
     let _ = execute!(
         std::io::stdout(),
         cursor::Show,
+        terminal::EnableLineWrap,
         terminal::LeaveAlternateScreen
     );
     let _ = terminal::disable_raw_mode();
@@ -220,6 +227,7 @@ fn spawn_key_reader(stop: Arc<AtomicBool>) -> mpsc::Receiver<Key> {
                     KeyCode::Char('r') | KeyCode::Char('R') => Some(Key::Refresh),
                     _ => None,
                 },
+                Ok(Event::Resize(..)) => Some(Key::Resized),
                 Ok(_) => None,
                 Err(_) => Some(Key::Quit),
             };
@@ -253,6 +261,7 @@ async fn live(
             },
             key = keys.recv() => match key {
                 Some(Key::Refresh) => engine.refresh_soon(state.req.clone()),
+                Some(Key::Resized) => {}
                 Some(Key::Quit) | None => break,
             },
             _ = clock.tick() => {}
@@ -264,78 +273,88 @@ async fn live(
     Ok(())
 }
 
+/// How a run of text is shown.
+#[derive(Clone, Copy)]
+enum Style {
+    Plain,
+    Bold,
+    Colored(Color),
+}
+
+/// One row of the screen: runs of text, each in its style.
+type Line = Vec<(Style, String)>;
+
+/// Everything on the screen for `state`, top to bottom: the status line,
+/// the banner while offline, a blank line, the header and as many rows as
+/// fit above the last line of a terminal `height` high.
+fn frame(state: &State, height: u16) -> Vec<Line> {
+    let table = Table::new(&state.quotes, state.failure.is_some());
+    let mut lines: Vec<Line> = vec![vec![
+        (Style::Bold, state.status_line()),
+        (Style::Plain, "   q quit · r refresh".into()),
+    ]];
+    if let Some(f) = &state.failure {
+        lines.push(vec![(
+            Style::Colored(Color::Yellow),
+            format!("OFFLINE — {f}. Showing stored prices (stale)."),
+        )]);
+    }
+    lines.push(Vec::new());
+    lines.push(vec![(Style::Bold, table.header_line())]);
+    for cells in &table.rows {
+        let mut line = Line::new();
+        for (i, cell) in cells.iter().enumerate() {
+            if i > 0 {
+                line.push((Style::Plain, "  ".into()));
+            }
+            let style = match cell.trend {
+                Trend::Up => Style::Colored(Color::Green),
+                Trend::Down => Style::Colored(Color::Red),
+                Trend::Flat => Style::Plain,
+            };
+            line.push((style, table.pad(i, &cell.text)));
+        }
+        lines.push(line);
+    }
+    lines.truncate(usize::from(height.saturating_sub(1)));
+    lines
+}
+
+/// Draws the whole frame over the last, every row of the screen cleared
+/// first: a frame with fewer lines, or lines in other places (the banner
+/// comes and goes, the terminal was resized), leaves nothing behind.
 fn draw(state: &State) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
-    let (_, height) = terminal::size().unwrap_or((80, 24));
-    let table = Table::new(&state.quotes, state.failure.is_some());
-    queue!(
-        out,
-        cursor::MoveTo(0, 0),
-        SetAttribute(Attribute::Bold),
-        Print(state.status_line())
-    )?;
-    queue!(
-        out,
-        SetAttribute(Attribute::Reset),
-        Print("   q quit · r refresh"),
-        terminal::Clear(ClearType::UntilNewLine)
-    )?;
-    let mut row = 1u16;
-    if let Some(f) = &state.failure {
-        queue!(
-            out,
-            cursor::MoveTo(0, row),
-            SetForegroundColor(Color::Yellow)
-        )?;
-        queue!(
-            out,
-            Print(format!("OFFLINE — {f}. Showing stored prices (stale).")),
-            ResetColor
-        )?;
-        queue!(out, terminal::Clear(ClearType::UntilNewLine))?;
-        row += 1;
-    }
-    row += 1;
-    queue!(
-        out,
-        cursor::MoveTo(0, row),
-        terminal::Clear(ClearType::CurrentLine)
-    )?;
-    queue!(
-        out,
-        SetAttribute(Attribute::Bold),
-        Print(table.header_line()),
-        SetAttribute(Attribute::Reset)
-    )?;
-    for cells in &table.rows {
-        row += 1;
-        if row + 1 >= height {
-            break;
-        }
+    let (width, height) = terminal::size().unwrap_or((80, 24));
+    let lines = frame(state, height);
+    for row in 0..height {
         queue!(
             out,
             cursor::MoveTo(0, row),
             terminal::Clear(ClearType::CurrentLine)
         )?;
-        for (i, cell) in cells.iter().enumerate() {
-            if i > 0 {
-                queue!(out, Print("  "))?;
+        let Some(line) = lines.get(usize::from(row)) else {
+            continue;
+        };
+        // Cut at the right edge, so the terminal never has to.
+        let mut room = usize::from(width);
+        for (style, text) in line {
+            if room == 0 {
+                break;
             }
-            let color = match cell.trend {
-                Trend::Up => Some(Color::Green),
-                Trend::Down => Some(Color::Red),
-                Trend::Flat => None,
-            };
-            if let Some(c) = color {
-                queue!(out, SetForegroundColor(c))?;
+            let text: String = text.chars().take(room).collect();
+            room -= text.chars().count();
+            match style {
+                Style::Plain => queue!(out, Print(text))?,
+                Style::Bold => queue!(
+                    out,
+                    SetAttribute(Attribute::Bold),
+                    Print(text),
+                    SetAttribute(Attribute::Reset)
+                )?,
+                Style::Colored(c) => queue!(out, SetForegroundColor(*c), Print(text), ResetColor)?,
             }
-            queue!(out, Print(table.pad(i, &cell.text)), ResetColor)?;
         }
     }
-    queue!(
-        out,
-        cursor::MoveTo(0, row + 1),
-        terminal::Clear(ClearType::FromCursorDown)
-    )?;
     out.flush()
 }

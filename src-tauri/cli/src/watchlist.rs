@@ -37,7 +37,7 @@ pub async fn run(engine: &Engine, cmd: WatchlistCmd) -> Result<(), Error> {
                     "already watching"
                 };
                 let c = done.coin;
-                println!(
+                outln!(
                     "{what} {} ({}, {})",
                     c.name,
                     c.symbol.to_ascii_uppercase(),
@@ -48,19 +48,19 @@ pub async fn run(engine: &Engine, cmd: WatchlistCmd) -> Result<(), Error> {
         WatchlistCmd::Rm { coins } => {
             for name in coins {
                 let coin = engine.watchlist_remove(&CoinId::parse(&name)?)?;
-                println!("removed {} ({})", coin.name, coin.id);
+                outln!("removed {} ({})", coin.name, coin.id);
             }
         }
         WatchlistCmd::Ls { json: true } => print_json(&engine.watchlist()?)?,
         WatchlistCmd::Ls { json: false } => {
             let list = engine.watchlist()?;
             if list.is_empty() {
-                println!(
+                outln!(
                     "The watchlist is empty; add coins with `coinlytics watchlist add bitcoin`."
                 );
             }
             for (i, c) in list.iter().enumerate() {
-                println!(
+                outln!(
                     "{:>3}  {:<6} {:<24} {}",
                     i + 1,
                     c.symbol.to_ascii_uppercase(),

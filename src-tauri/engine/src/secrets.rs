@@ -1,8 +1,12 @@
 //! Secrets in the OS keyring (Secret Service on Linux). A secret is read
 //! into a [`Secret`], whose `Debug` and `Display` never show the value, so it
-//! cannot reach a log by accident. Nothing here writes a secret anywhere else.
+//! cannot reach a log by accident, and whose memory is wiped when it is
+//! dropped, so it does not linger in the heap (a core dump, swap). Nothing
+//! here writes a secret anywhere else.
 
 use std::fmt;
+
+use zeroize::Zeroizing;
 
 /// The keyring service all Coinlytics secrets are filed under; tests set
 /// `COINLYTICS_KEYRING_SERVICE` to keep theirs apart.
@@ -43,11 +47,17 @@ pub enum SecretError {
     Bad { what: &'static str, reason: String },
 }
 
-/// A secret value. Its formatting is always redacted.
+/// A secret value. Its formatting is always redacted; its memory is
+/// zeroed when dropped.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
+pub struct Secret(Zeroizing<String>);
 
 impl Secret {
+    /// Takes `value` over (no copy is made).
+    pub fn new(value: String) -> Secret {
+        Secret(Zeroizing::new(value))
+    }
+
     pub fn expose(&self) -> &str {
         &self.0
     }
@@ -94,7 +104,7 @@ fn map_err(name: SecretName, e: keyring::Error) -> SecretError {
 /// The stored secret, or `None` if none is stored.
 pub fn get(name: SecretName) -> Result<Option<Secret>, SecretError> {
     match entry(name)?.get_password() {
-        Ok(v) => Ok(Some(Secret(v))),
+        Ok(v) => Ok(Some(Secret::new(v))),
         Err(keyring::Error::NoEntry) => Ok(None),
         Err(e) => Err(map_err(name, e)),
     }
@@ -121,7 +131,7 @@ mod tests {
 
     #[test]
     fn secrets_never_format_their_value() {
-        let s = Secret("hunter2".into());
+        let s = Secret::new("hunter2".into());
         assert!(!format!("{s:?} {s}").contains("hunter2"));
         assert_eq!(s.expose(), "hunter2");
     }

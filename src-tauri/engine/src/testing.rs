@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 use crate::app::alerts::RuleInput;
 use crate::config::{Key, Overrides, Settings};
 use crate::model::Quote;
-use crate::model::alert::{Channels, Condition, DEFAULT_BAND_PCT, RuleSpec};
+use crate::model::alert::{Channels, Condition, DEFAULT_BAND_PCT, Firing, RuleSpec};
 
 /// A decimal from text, for fixtures: `dec("70000.5")`.
 pub fn dec(s: &str) -> Decimal {
@@ -82,6 +82,33 @@ pub fn rule_input(coin: &str, condition: Condition, level: &str) -> RuleInput {
         once: false,
         band_pct: None,
         cooldown: None,
+    }
+}
+
+/// Rule 1 on `coin_id` firing for the first time: the price rose above
+/// 70,000 USD to 71,000; desktop only, no note.
+pub fn firing(coin_id: &str) -> Firing {
+    let q = quote(coin_id, "71000");
+    Firing {
+        key: "1-1".into(),
+        rule_id: 1,
+        epoch: 1,
+        coin_id: q.coin_id,
+        symbol: q.symbol,
+        name: q.name,
+        currency: q.currency,
+        condition: Condition::Above,
+        level: dec("70000"),
+        window_secs: None,
+        price: q.price,
+        value: q.price,
+        change_24h_pct: None,
+        note: String::new(),
+        fired_at: 1_700_000_000_000,
+        channels: Channels {
+            desktop: true,
+            email: false,
+        },
     }
 }
 

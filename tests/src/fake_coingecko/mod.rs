@@ -27,6 +27,9 @@ pub enum Fault {
     TooManyRequests { retry_after_secs: u64 },
     /// This HTTP status with a CoinGecko-style error body.
     Status(u16),
+    /// This HTTP status with this error message in CoinGecko's body: the
+    /// server's words, which reach the user.
+    StatusMessage(u16, String),
     /// Wait this long, then answer normally (for client timeouts).
     Stall(Duration),
     /// HTTP 200 with the normal JSON body cut in half.
@@ -187,6 +190,16 @@ impl FakeCoinGecko {
         if let Some(c) = st.coins.iter_mut().find(|c| c.id == coin_id) {
             c.usd = usd;
             c.version += 1;
+        }
+    }
+
+    /// Gives a coin another symbol and name, as every endpoint answers
+    /// them (a source sending hostile text).
+    pub fn set_coin_text(&self, coin_id: &str, symbol: &str, name: &str) {
+        let mut st = lock(&self.state);
+        if let Some(c) = st.coins.iter_mut().find(|c| c.id == coin_id) {
+            c.symbol = symbol.into();
+            c.name = name.into();
         }
     }
 

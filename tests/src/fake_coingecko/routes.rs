@@ -99,6 +99,10 @@ async fn api(
                 cg_status(code, status.canonical_reason().unwrap_or("Error")),
             );
         }
+        Some(Fault::StatusMessage(code, message)) => {
+            let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            return error(status, cg_status(code, &message));
+        }
         Some(Fault::Stall(d)) => tokio::time::sleep(d).await,
         Some(Fault::Redirect(base)) => {
             let query = uri.query().map(|q| format!("?{q}")).unwrap_or_default();
@@ -433,7 +437,11 @@ async fn control_fault(AxState(state): AxState<Shared>, Json(body): Json<Value>)
                 .unwrap_or(1),
         },
         Some("status") => {
-            Fault::Status(body.get("code").and_then(Value::as_u64).unwrap_or(500) as u16)
+            let code = body.get("code").and_then(Value::as_u64).unwrap_or(500) as u16;
+            match body.get("message").and_then(Value::as_str) {
+                Some(m) => Fault::StatusMessage(code, m.to_string()),
+                None => Fault::Status(code),
+            }
         }
         Some("stall") => Fault::Stall(Duration::from_millis(
             body.get("ms").and_then(Value::as_u64).unwrap_or(3000),

@@ -100,12 +100,7 @@ impl Dispatcher {
         };
         let tasks = vec![
             tokio::spawn(desktop.run(stop.clone(), move |f| {
-                let notifier = notifier.clone();
-                async move {
-                    tokio::task::spawn_blocking(move || notifier.notify(&f))
-                        .await
-                        .map_err(|e| e.to_string())?
-                }
+                notify_within(notifier.clone(), f, NOTIFY_TIMEOUT)
             })),
             tokio::spawn(email.run(stop, move |f| {
                 let mailer = mailer.clone();
@@ -124,6 +119,39 @@ impl Dispatcher {
         for t in self.tasks {
             let _ = t.await;
         }
+    }
+}
+
+/// The longest a desktop notification may take. notify-rust's D-Bus call
+/// has no timeout of its own: a notification server that takes the call
+/// and never answers would hold the desktop channel, and every later
+/// alert, for good.
+pub const NOTIFY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Shows `firing` on its own thread and waits at most `limit`. Past it the
+/// attempt has failed and is retried; the server may still show it late (at
+/// least once, as after a crash). A plain thread, not `spawn_blocking`: a
+/// runtime waits for its blocking tasks when it shuts down, and a stuck
+/// call would keep `coinlytics monitor` from exiting.
+async fn notify_within(
+    notifier: Arc<dyn Notifier>,
+    firing: Firing,
+    limit: Duration,
+) -> Result<(), String> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("notify".into())
+        .spawn(move || {
+            let _ = tx.send(notifier.notify(&firing));
+        })
+        .map_err(|e| format!("cannot start a thread for the desktop notification: {e}"))?;
+    match tokio::time::timeout(limit, rx).await {
+        Ok(Ok(shown)) => shown,
+        Ok(Err(_)) => Err("the desktop notification failed without an answer".into()),
+        Err(_) => Err(format!(
+            "the notification server did not answer within {} s",
+            limit.as_secs_f64()
+        )),
     }
 }
 
@@ -335,8 +363,37 @@ fn record(tx: &rusqlite::Connection, channel: &str, o: &Outcome) -> rusqlite::Re
 
 #[cfg(test)]
 mod tests {
-    use super::RetryPolicy;
-    use std::time::Duration;
+    use super::{RetryPolicy, notify_within};
+    use crate::alerts::notify::Notifier;
+    use crate::model::alert::Firing;
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    /// A notification server that takes the call and never answers.
+    struct Stuck;
+
+    impl Notifier for Stuck {
+        fn notify(&self, _: &Firing) -> Result<(), String> {
+            std::thread::sleep(Duration::from_secs(3600));
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_notification_server_that_never_answers_fails_the_attempt_in_time() {
+        let firing = crate::testing::firing("bitcoin");
+        let start = Instant::now();
+        let result = notify_within(Arc::new(Stuck), firing, Duration::from_millis(200)).await;
+        assert_eq!(
+            result,
+            Err("the notification server did not answer within 0.2 s".into())
+        );
+        assert!(
+            start.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            start.elapsed()
+        );
+    }
 
     #[test]
     fn back_off_doubles_within_jitter_and_is_capped() {

@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::format;
 use crate::model::alert::Firing;
 
 /// Shows one firing to the user. Blocking: the dispatcher calls it off the
@@ -31,10 +32,12 @@ impl DesktopNotifier {
 
 impl Notifier for DesktopNotifier {
     fn notify(&self, firing: &Firing) -> Result<(), String> {
+        // The summary is plain text to every server (the spec); the body is
+        // markup to those that say so.
         let mut n = notify_rust::Notification::new();
         n.appname("Coinlytics")
-            .summary(&firing.headline())
-            .body(&firing.body());
+            .summary(&format::printable(&firing.headline()))
+            .body(&format::notification_body(&firing.body(), body_markup()));
         if let Some(icon) = &self.icon {
             n.icon(&icon.display().to_string());
         }
@@ -61,5 +64,20 @@ impl Notifier for DesktopNotifier {
         #[cfg(not(all(unix, not(target_os = "macos"))))]
         drop(handle);
         Ok(())
+    }
+}
+
+/// Whether the notification server renders markup in bodies. The spec: a
+/// client must not send markup to one that does not, or it shows through.
+/// A server that cannot say is taken to render it, so text is escaped: an
+/// entity shown too many is better than a coin's name read as markup.
+fn body_markup() -> bool {
+    #[cfg(all(unix, not(target_os = "macos")))]
+    {
+        notify_rust::get_capabilities().map_or(true, |caps| caps.iter().any(|c| c == "body-markup"))
+    }
+    #[cfg(not(all(unix, not(target_os = "macos"))))]
+    {
+        false
     }
 }

@@ -7,7 +7,7 @@ use crate::Engine;
 use crate::config::{EmailSettings, Key, Settings};
 use crate::error::Result;
 use crate::model::InvalidInput;
-use crate::secrets::{self, SecretName};
+use crate::secrets::{self, Secret, SecretName};
 
 const PASSWORD: SecretName = SecretName::SmtpPassword;
 const PASSWORD_MAX: usize = 1000;
@@ -86,14 +86,16 @@ pub async fn email_status(settings: &Settings) -> EmailStatus {
 /// trailing newline (from `echo`) is not part of it.
 pub async fn set_email_password(password: &str) -> Result<()> {
     let password = password.strip_suffix('\n').unwrap_or(password);
-    let password = password.strip_suffix('\r').unwrap_or(password).to_string();
+    let password = password.strip_suffix('\r').unwrap_or(password);
     if password.is_empty() || password.contains('\n') || password.len() > PASSWORD_MAX {
         return Err(InvalidInput(format!(
             "the password must be one line of at most {PASSWORD_MAX} characters"
         ))
         .into());
     }
-    super::blocking(move || Ok(secrets::set(PASSWORD, &password)?)).await
+    // The copy the keyring thread takes is wiped too.
+    let password = Secret::new(password.to_string());
+    super::blocking(move || Ok(secrets::set(PASSWORD, password.expose())?)).await
 }
 
 /// Removes the SMTP password; false if none was stored.

@@ -1,0 +1,126 @@
+//! `coinlytics` on a real terminal: tmux gives it a pty and is the
+//! terminal emulator whose screen a test reads (capture-pane) and types on
+//! (send-keys), as a user would.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use super::User;
+
+/// What the shell prints when the command ends: `EXIT_MARK` and its code.
+pub const EXIT_MARK: &str = "COINLYTICS-EXITED-";
+
+/// A detached tmux session running one `coinlytics` command; killed on drop.
+pub struct Tmux {
+    session: String,
+}
+
+impl Tmux {
+    /// Runs `coinlytics ARGS` for `user`, with `env` on top of the user's
+    /// environment, on a 150x30 terminal. When it ends, the shell prints
+    /// [`EXIT_MARK`] and the exit code, and keeps the pane open.
+    pub fn start(user: &User, name: &str, args: &str, env: &[(String, String)]) -> Tmux {
+        let cmd = user.command(&[]);
+        let envs: Vec<String> = cmd
+            .get_envs()
+            .filter_map(|(k, v)| Some((k.to_str()?.to_owned(), v?.to_str()?.to_owned())))
+            .chain(env.iter().cloned())
+            .map(|(k, v)| format!("{k}='{v}'"))
+            .collect();
+        let line = format!(
+            "env {} {} {args}; echo {EXIT_MARK}$?; sleep 60",
+            envs.join(" "),
+            super::coinlytics_bin().display()
+        );
+        let session = format!("{name}-{}", std::process::id());
+        let ok = Command::new("tmux")
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                &session,
+                "-x",
+                "150",
+                "-y",
+                "30",
+                &line,
+            ])
+            .status()
+            .expect("tmux (apt package tmux) must be installed")
+            .success();
+        assert!(ok, "tmux new-session");
+        Tmux { session }
+    }
+
+    /// The screen as text, one line a row.
+    pub fn capture(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["capture-pane", "-p", "-t", &self.session])
+            .output()
+            .expect("tmux capture-pane");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Presses keys, by tmux's names ("q", "C-c", "Enter").
+    pub fn keys(&self, keys: &str) {
+        self.send(&[keys]);
+    }
+
+    /// Types `text` as it is, character by character.
+    pub fn type_text(&self, text: &str) {
+        self.send(&["-l", text]);
+    }
+
+    fn send(&self, args: &[&str]) {
+        let ok = Command::new("tmux")
+            .args(["send-keys", "-t", &self.session])
+            .args(args)
+            .status()
+            .expect("tmux send-keys")
+            .success();
+        assert!(ok, "send-keys {args:?}");
+    }
+
+    /// What a user does by resizing the window: the pty gets the new size
+    /// and the program SIGWINCH.
+    pub fn resize(&self, width: u16, height: u16) {
+        let ok = Command::new("tmux")
+            .args([
+                "resize-window",
+                "-t",
+                &self.session,
+                "-x",
+                &width.to_string(),
+                "-y",
+                &height.to_string(),
+            ])
+            .status()
+            .expect("tmux resize-window")
+            .success();
+        assert!(ok, "resize-window {width}x{height}");
+    }
+
+    /// Waits until the screen satisfies `pred`, returning it.
+    pub async fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let screen = self.capture();
+            if pred(&screen) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; screen:\n{screen}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.session])
+            .status();
+    }
+}
