@@ -47,8 +47,7 @@ async fn a_send_that_cannot_be_recorded_is_never_repeated() {
     w.fake.set_price("bitcoin", 72_000.0);
     w.notifications.wait_for(1, WAIT).await;
     smtp.wait_for(1, WAIT).await;
-    let db = rusqlite::Connection::open(w.user.data_dir().join("coinlytics.sqlite3"))
-        .expect("open the database");
+    let db = w.user.database();
     db.execute_batch("BEGIN IMMEDIATE")
         .expect("take the write lock");
     tokio::time::sleep(PAST_BUSY_TIMEOUT).await;
@@ -77,29 +76,23 @@ async fn a_send_that_cannot_be_recorded_is_never_repeated() {
 #[tokio::test(flavor = "multi_thread")]
 async fn absurd_numbers_never_stop_the_monitor() {
     let w = World::start(100.0).await;
-    let refused = w
-        .run(&[
+    w.refused(
+        &[
             "alerts",
             "add",
             "--coin",
             "bitcoin",
             "--above",
             "79228162514264337593543950335",
-        ])
-        .await;
-    assert_eq!(refused.code, 2, "{refused:?}");
-    assert!(
-        refused
-            .stderr
-            .contains("the price level can be at most 1000000000000000"),
-        "{refused:?}"
-    );
+        ],
+        "the price level can be at most 1000000000000000",
+    )
+    .await;
     // A rule stored before levels were bounded, at the largest Decimal:
     // fires at once, then works out whether it re-arms (level + band).
     w.alerts_add("--coin bitcoin --below 1000 --channel desktop")
         .await;
-    let db = rusqlite::Connection::open(w.user.data_dir().join("coinlytics.sqlite3"))
-        .expect("open the database");
+    let db = w.user.database();
     db.execute(
         "UPDATE alert_rules SET level = '79228162514264337593543950335' WHERE id = 1",
         [],
@@ -125,8 +118,8 @@ async fn absurd_numbers_never_stop_the_monitor() {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_alert_only_request_failing_is_logged_once_and_named() {
     let w = World::start(70_000.0).await;
-    let refused = w
-        .run(&[
+    w.refused(
+        &[
             "alerts",
             "add",
             "--coin",
@@ -135,19 +128,15 @@ async fn an_alert_only_request_failing_is_logged_once_and_named() {
             "1",
             "--currency",
             "xyz",
-        ])
-        .await;
-    assert_eq!(refused.code, 2, "{refused:?}");
-    assert!(
-        refused.stderr.contains("'xyz' is not a supported currency"),
-        "{refused:?}"
-    );
+        ],
+        "'xyz' is not a supported currency",
+    )
+    .await;
     // A rule stored before currencies were checked: its request fails on
     // every refresh, while the dashboard's succeeds.
     w.alerts_add("--coin bitcoin --above 1000000 --currency eur")
         .await;
-    let db = rusqlite::Connection::open(w.user.data_dir().join("coinlytics.sqlite3"))
-        .expect("open the database");
+    let db = w.user.database();
     db.execute("UPDATE alert_rules SET currency = 'xyz'", [])
         .expect("store the old rule");
     let monitor = MonitorProcess::start(&w.user, &w.env());
@@ -170,8 +159,8 @@ async fn an_alert_only_request_failing_is_logged_once_and_named() {
 async fn a_database_from_a_newer_version_or_damaged_is_named_and_left_untouched() {
     let w = World::start(70_000.0).await;
     w.run(&["watchlist", "add", "bitcoin"]).await.ok();
-    let path = w.user.data_dir().join("coinlytics.sqlite3");
-    let db = rusqlite::Connection::open(&path).expect("open the database");
+    let path = w.user.database_path();
+    let db = w.user.database();
     db.execute_batch("PRAGMA user_version = 99")
         .expect("a newer schema");
     drop(db);
@@ -279,7 +268,7 @@ async fn a_read_only_database_shows_what_it_holds_and_refuses_changes_clearly() 
     let w = World::start(70_000.0).await;
     w.run(&["watchlist", "add", "bitcoin"]).await.ok();
     w.run(&["prices"]).await.ok();
-    let path = w.user.data_dir().join("coinlytics.sqlite3");
+    let path = w.user.database_path();
     let Some(_ro) = ReadOnly::make(&path) else {
         eprintln!("skipped: this file system cannot make a file read-only for this user");
         return;

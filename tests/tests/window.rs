@@ -462,8 +462,7 @@ async fn a_locked_database_never_freezes_the_window() {
         .ok();
     let (_driver, c) = open_dashboard(&user, &[], &[]).await;
     // Another process holds the write lock past the busy timeout (5 s).
-    let db = rusqlite::Connection::open(user.data_dir().join("coinlytics.sqlite3"))
-        .expect("open the database");
+    let db = user.database();
     db.execute_batch("BEGIN IMMEDIATE")
         .expect("take the write lock");
     let asked = Instant::now();

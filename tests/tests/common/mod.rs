@@ -72,6 +72,17 @@ impl User {
         self.dir.path().join("config.toml")
     }
 
+    /// The database file of this user's data dir.
+    pub fn database_path(&self) -> PathBuf {
+        self.data_dir().join("coinlytics.sqlite3")
+    }
+
+    /// A second connection to this user's database, as another process
+    /// would hold it.
+    pub fn database(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(self.database_path()).expect("open the database")
+    }
+
     /// This user's home: HOME and the XDG dirs of every process the tests
     /// start for them, never the machine's own.
     pub fn home(&self) -> PathBuf {

@@ -153,6 +153,13 @@ impl World {
         self.run(&all).await.ok();
     }
 
+    /// `coinlytics ARGS` must fail as bad input (exit 2) saying `says`.
+    pub async fn refused(&self, args: &[&str], says: &str) {
+        let r = self.run(args).await;
+        assert_eq!(r.code, 2, "{r:?}");
+        assert!(r.stderr.contains(says), "{r:?}");
+    }
+
     pub async fn history(&self) -> serde_json::Value {
         self.run(&["alerts", "history", "--json"]).await.ok().json()
     }
