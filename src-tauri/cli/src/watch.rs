@@ -336,13 +336,18 @@ fn draw(state: &State) -> std::io::Result<()> {
         let Some(line) = lines.get(usize::from(row)) else {
             continue;
         };
-        // Cut at the right edge, so the terminal never has to.
+        // Cut at the right edge, so the terminal never has to, with an
+        // ellipsis where text was lost.
         let mut room = usize::from(width);
         for (style, text) in line {
             if room == 0 {
                 break;
             }
-            let text: String = text.chars().take(room).collect();
+            let text: String = if text.chars().count() > room {
+                text.chars().take(room - 1).chain(['…']).collect()
+            } else {
+                text.clone()
+            };
             room -= text.chars().count();
             match style {
                 Style::Plain => queue!(out, Print(text))?,
