@@ -7,6 +7,7 @@ mod common;
 use std::io::Write;
 use std::path::Path;
 use std::process::Stdio;
+use std::time::Duration;
 
 use coinlytics_tests::{FakeCoinGecko, FakeOptions, PrivateBus};
 use common::User;
@@ -206,4 +207,59 @@ async fn secrets_typed_on_a_terminal_are_not_echoed_and_are_stored() {
             .contains("a password is stored in the OS keyring"),
         "{email:?}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_locked_keyring_is_named_and_prices_go_on_keyless() {
+    let home = tempfile::tempdir().expect("temp home");
+    let bus = PrivateBus::start();
+    let keyring = bus.start_keyring(home.path());
+    let fake = FakeCoinGecko::start().await;
+    let user = User::new(&fake.base_url());
+    let mut set = user
+        .command(&["api-key", "set", "--plan", "demo"])
+        .envs(keyring.env())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("api-key set");
+    writeln!(set.stdin.take().expect("stdin"), "{KEY}").expect("type it");
+    assert!(set.wait().expect("wait").success());
+
+    // What the desktop does after the screen locks: lock every collection.
+    let conn = zbus::connection::Builder::address(bus.address())
+        .expect("address")
+        .build()
+        .await
+        .expect("connect");
+    let service = zbus::Proxy::new(
+        &conn,
+        "org.freedesktop.secrets",
+        "/org/freedesktop/secrets",
+        "org.freedesktop.Secret.Service",
+    )
+    .await
+    .expect("the Secret Service");
+    let collections: Vec<zbus::zvariant::OwnedObjectPath> = service
+        .get_property("Collections")
+        .await
+        .expect("collections");
+    let _: (
+        Vec<zbus::zvariant::OwnedObjectPath>,
+        zbus::zvariant::OwnedObjectPath,
+    ) = service.call("Lock", &(collections,)).await.expect("lock");
+
+    let mut cmd = user.command(&["prices", "--json", "--coins", "bitcoin"]);
+    cmd.envs(keyring.env());
+    let out = tokio::time::timeout(
+        Duration::from_secs(30),
+        tokio::task::spawn_blocking(move || cmd.output().expect("run")),
+    )
+    .await
+    .expect("a locked keyring never hangs a command")
+    .expect("join");
+    let run = common::Run::from(out).ok();
+    assert!(run.stderr.contains("keyring is locked"), "{run:?}");
+    assert!(run.stderr.contains("using the keyless API"), "{run:?}");
+    assert!(!run.stderr.contains(KEY), "{run:?}");
 }
