@@ -137,6 +137,70 @@ const MIGRATIONS: &[M<'static>] = &[
     CREATE INDEX alert_firings_unseen ON alert_firings(acknowledged) WHERE acknowledged = 0;
     "#,
     ),
+    M::up(
+        r#"
+    -- The coin view's figures, from the same /coins/markets answer.
+    ALTER TABLE quotes ADD COLUMN change_30d_pct REAL;
+    ALTER TABLE quotes ADD COLUMN change_1y_pct REAL;
+    ALTER TABLE quotes ADD COLUMN ath TEXT;
+    ALTER TABLE quotes ADD COLUMN ath_at INTEGER;          -- unix ms
+    ALTER TABLE quotes ADD COLUMN atl TEXT;
+    ALTER TABLE quotes ADD COLUMN atl_at INTEGER;          -- unix ms
+    ALTER TABLE quotes ADD COLUMN circulating_supply TEXT;
+    ALTER TABLE quotes ADD COLUMN total_supply TEXT;
+    ALTER TABLE quotes ADD COLUMN max_supply TEXT;
+
+    -- Anomaly rules: the trailing span the latest return is measured against.
+    ALTER TABLE alert_rules ADD COLUMN lookback_secs INTEGER;
+    ALTER TABLE alert_firings ADD COLUMN lookback_secs INTEGER;
+
+    -- A series is one coin priced in one currency; candles key on its id
+    -- (a small integer, not two strings, in every one of millions of rows).
+    CREATE TABLE series (
+        id       INTEGER PRIMARY KEY,
+        coin_id  TEXT NOT NULL,
+        currency TEXT NOT NULL,
+        UNIQUE (coin_id, currency)
+    );
+
+    -- Candles at each resolution, all kept up to date on every write, so
+    -- a range reads the coarsest resolution that still has its detail.
+    CREATE TABLE candles (
+        series INTEGER NOT NULL REFERENCES series(id) ON DELETE CASCADE,
+        res    INTEGER NOT NULL,   -- bucket width, seconds: 60, 300, 3600, 86400
+        t      INTEGER NOT NULL,   -- bucket start, unix seconds
+        open   TEXT NOT NULL,      -- exact decimals
+        high   TEXT NOT NULL,
+        low    TEXT NOT NULL,
+        close  TEXT NOT NULL,
+        volume TEXT,               -- the 24 h volume at the close
+        first  INTEGER NOT NULL,   -- seconds into the bucket of the open
+        last   INTEGER NOT NULL,   -- seconds into the bucket of the close
+        PRIMARY KEY (series, res, t)
+    ) WITHOUT ROWID;
+
+    -- Backfill progress, so an interrupted backfill resumes where it was.
+    CREATE TABLE backfill_steps (
+        series  INTEGER NOT NULL REFERENCES series(id) ON DELETE CASCADE,
+        step    TEXT NOT NULL,     -- e.g. "market_chart:90", "ohlc:30"
+        done_at INTEGER NOT NULL,  -- unix ms
+        points  INTEGER NOT NULL,
+        PRIMARY KEY (series, step)
+    ) WITHOUT ROWID;
+
+    -- Exchange rates against BTC (CoinGecko's /exchange_rates), for the converter.
+    CREATE TABLE exchange_rates (
+        code       TEXT PRIMARY KEY,  -- lower case: usd, eur, eth, xau
+        name       TEXT NOT NULL,
+        unit       TEXT NOT NULL,
+        kind       TEXT NOT NULL,     -- crypto, fiat, commodity
+        per_btc    TEXT NOT NULL,     -- exact decimal: units of this per 1 BTC
+        fetched_at INTEGER NOT NULL   -- unix ms
+    );
+
+    INSERT INTO series (coin_id, currency) SELECT DISTINCT coin_id, currency FROM price_history;
+    "#,
+    ),
 ];
 
 /// How many migrations this build has: the schema version it writes.
