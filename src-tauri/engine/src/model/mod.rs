@@ -5,6 +5,9 @@
 //! stay `f64`.
 
 pub mod alert;
+mod candle;
+
+pub use candle::{Candle, MAX_POINTS, Range, Resolution};
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;

@@ -8,6 +8,7 @@
 
 mod migrate;
 pub mod queries;
+mod sqlfn;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -87,6 +88,7 @@ impl Store {
              PRAGMA cache_size = -32768;",
         )
         .map_err(|e| classify(path, e))?;
+        sqlfn::register(&conn).map_err(|e| classify(path, e))?;
         let migrated = match newer_schema(&conn) {
             Ok(true) => {
                 return Err(StoreError::Newer {
@@ -151,6 +153,11 @@ impl Store {
             queries::quotes::upsert(tx, quotes)?;
             let points: Vec<HistoryPoint> = quotes.iter().map(HistoryPoint::from).collect();
             queries::history::insert(tx, &points)?;
+            for p in &points {
+                let series = queries::candles::series_id(tx, &p.coin_id, &p.currency)?;
+                let bar = queries::candles::Bar::point(p.ts, p.price, p.volume);
+                queries::candles::merge(tx, series, &[bar])?;
+            }
             Ok(())
         })
     }
@@ -170,6 +177,16 @@ impl Store {
                 queries::alerts::prune(tx, now_ms - i64::from(alert_history_days) * DAY_MS)?,
             ))
         })
+    }
+
+    /// Applies the history's retention at `now` (unix seconds); see
+    /// [`queries::candles::retain`].
+    pub fn retain_history(
+        &self,
+        now: i64,
+        policy: queries::candles::Retention,
+    ) -> Result<queries::candles::Retained, StoreError> {
+        self.write(|tx| queries::candles::retain(tx, now, policy))
     }
 
     /// Replaces nothing, adds or renames coins from a provider's coin list.

@@ -2,6 +2,7 @@
 //! derefs to one) so callers compose them inside [`super::Store::write`].
 
 pub mod alerts;
+pub mod candles;
 pub mod coins;
 pub mod events;
 pub mod history;
