@@ -20,6 +20,7 @@ mod apikey;
 mod config;
 mod desktop;
 mod email;
+mod history;
 mod monitor;
 mod prices;
 mod secret;
@@ -164,6 +165,8 @@ pub enum Command {
     /// Manage price alerts and read what fired
     #[command(subcommand)]
     Alerts(alerts::AlertsCmd),
+    /// A coin's stored price history (candles) over a range
+    History(history::HistoryArgs),
     /// Run the alert monitor without a window (notifications and e-mails); Ctrl-C stops
     Monitor,
     /// E-mail for alerts: the SMTP password (in the OS keyring) and a test message
@@ -246,6 +249,7 @@ fn run(globals: &Globals, command: Command) -> Result<(), Error> {
                     Command::Prices { json, pick } => prices::run(&engine, json, pick).await,
                     Command::Watchlist(cmd) => watchlist::run(&engine, cmd).await,
                     Command::Alerts(cmd) => alerts::run(&engine, cmd).await,
+                    Command::History(args) => history::run(&engine, args).await,
                     Command::Monitor => monitor::run(engine).await,
                     Command::Email(cmd) => email::run(&engine, cmd).await,
                     Command::Config(cmd) => config::run(&engine, cmd).await,

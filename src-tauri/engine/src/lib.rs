@@ -102,7 +102,8 @@ impl Engine {
     }
 
     /// Trims the event log and the alert history to the retention the
-    /// settings give. A failure is logged: nothing is lost by trying later.
+    /// settings give, and rolls old price history into coarser candles
+    /// (minutes kept 7 days, 5 minutes 90 days, hours and days for ever). A failure is logged: nothing is lost by trying later.
     pub fn prune(&self) {
         let s = self.settings();
         match self
@@ -114,6 +115,11 @@ impl Engine {
                 tracing::info!(events, firings, "trimmed the event log and alert history")
             }
             Err(e) => tracing::warn!(error = %e, "cannot trim the event log and alert history"),
+        }
+        let now = chrono::Utc::now().timestamp();
+        match self.store.retain_history(now, Default::default()) {
+            Ok(r) => tracing::debug!(?r, "applied the price history's retention"),
+            Err(e) => tracing::warn!(error = %e, "cannot apply the price history's retention"),
         }
     }
 }

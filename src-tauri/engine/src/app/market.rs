@@ -66,14 +66,7 @@ impl Engine {
             Pick::Coins(coins) => {
                 let mut ids = Vec::with_capacity(coins.len());
                 for c in coins {
-                    ids.push(match self.market.resolve_coin(c.as_str()).await {
-                        Ok(coin) => coin.id,
-                        Err(Error::Provider(e)) => {
-                            tracing::warn!(error = %e, coin = c.as_str(), "coin list unavailable; using the name as an id");
-                            c.as_str().to_string()
-                        }
-                        Err(e) => return Err(e),
-                    });
+                    ids.push(self.coin(c).await?.id);
                 }
                 Selection::Coins(ids)
             }
@@ -82,6 +75,24 @@ impl Engine {
             selection,
             currency,
         })
+    }
+
+    /// The coin a user named by id or symbol. When the coin list cannot be
+    /// fetched (offline), the name is taken as an id, so what is stored
+    /// for it can still be shown.
+    pub async fn coin(&self, c: &CoinId) -> Result<Coin> {
+        match self.market.resolve_coin(c.as_str()).await {
+            Ok(coin) => Ok(coin),
+            Err(Error::Provider(e)) => {
+                tracing::warn!(error = %e, coin = c.as_str(), "coin list unavailable; using the name as an id");
+                Ok(Coin {
+                    id: c.as_str().to_string(),
+                    symbol: c.as_str().to_string(),
+                    name: c.as_str().to_string(),
+                })
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Fresh quotes if the provider answers, else the stored ones with why

@@ -17,6 +17,7 @@
 
 pub mod alerts;
 pub mod email;
+pub mod history;
 pub mod market;
 pub mod settings;
 pub mod watchlist;
