@@ -103,7 +103,8 @@ impl Engine {
 
     /// Trims the event log and the alert history to the retention the
     /// settings give, and rolls old price history into coarser candles
-    /// (minutes kept 7 days, 5 minutes 90 days, hours and days for ever). A failure is logged: nothing is lost by trying later.
+    /// (minutes kept 7 days, 5 minutes 90 days, hours and days for ever).
+    /// A failure is logged: nothing is lost by trying later.
     pub fn prune(&self) {
         let s = self.settings();
         match self
