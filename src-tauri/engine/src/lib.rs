@@ -11,7 +11,9 @@
 //! mode and every test runs without a display.
 
 pub mod alerts;
+pub mod analytics;
 pub mod app;
+pub mod backfill;
 pub mod cache;
 pub mod clock;
 pub mod config;
@@ -56,6 +58,7 @@ pub struct Engine {
     /// Set when a configured API key could not be read from the keyring;
     /// the engine then runs keyless and front ends should say so.
     pub key_warning: Option<String>,
+    backfiller: backfill::Backfiller,
 }
 
 impl Engine {
@@ -91,6 +94,7 @@ impl Engine {
             key.as_ref().map(|(plan, k)| (*plan, k.expose())),
             opts,
         )?;
+        let backfiller = backfill::Backfiller::new(settings.requests_per_minute);
         let ttl = MAX_CACHE_TTL.min(settings.refresh_interval() / 2);
         let market = Arc::new(Market::new(Arc::new(provider), store.clone(), ttl));
         Ok(Engine {
@@ -98,6 +102,7 @@ impl Engine {
             store,
             market,
             key_warning,
+            backfiller,
         })
     }
 

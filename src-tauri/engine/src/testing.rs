@@ -42,6 +42,7 @@ pub fn quote(coin_id: &str, price: &str) -> Quote {
         sparkline_7d: Vec::new(),
         updated_at: at,
         fetched_at: at,
+        figures: Default::default(),
     }
 }
 

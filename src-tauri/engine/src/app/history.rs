@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::Engine;
+use crate::backfill::{Progress, Report};
 use crate::error::Result;
 use crate::model::{Candle, Coin, CoinId, Currency, InvalidInput, MAX_POINTS, Range};
 use crate::store::queries::candles;
@@ -33,7 +34,22 @@ pub struct History {
     /// The width of the stored candles the answer was read from, seconds.
     #[ts(type = "number")]
     pub resolution_secs: i64,
+    /// The width of each answered candle (stored ones grouped), seconds.
+    #[ts(type = "number")]
+    pub step_secs: i64,
     pub candles: Vec<Candle>,
+    /// A backfill of this coin is under way: more is coming.
+    pub backfilling: bool,
+}
+
+/// What `coinlytics backfill` and the coin view ask to fill.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BackfillQuery {
+    /// Default (empty): the watchlist.
+    pub coins: Vec<CoinId>,
+    /// Default: the configured currency.
+    pub currency: Option<Currency>,
+    pub range: Range,
 }
 
 impl Engine {
@@ -52,25 +68,23 @@ impl Engine {
             }
         };
         let coin = self.coin(&q.coin).await?;
-        let currency = match &q.currency {
-            Some(c) => c.as_str().to_string(),
-            None => self.settings().currency,
-        };
+        let currency = self.currency_or_default(q.currency.as_ref());
         let to = chrono::Utc::now().timestamp();
         let store = self.store.clone();
         let (id, cur, range) = (coin.id.clone(), currency.clone(), q.range);
-        let (from, resolution, candles) = super::blocking(move || {
+        let (from, resolution, step, candles) = super::blocking(move || {
             Ok(store.read(|c| {
                 let Some(series) = candles::find_series(c, &id, &cur)? else {
-                    return Ok((to - range_secs(range, None, to), 60, Vec::new()));
+                    return Ok((to - range_secs(range, None, to), 60, 60, Vec::new()));
                 };
                 let extent = candles::extent(c, series)?;
                 let from = to - range_secs(range, extent.map(|e| e.0), to);
-                let (res, candles) = candles::range(c, series, from, to, points)?;
-                Ok((from, res.secs(), candles))
+                let (res, step, candles) = candles::range(c, series, from, to, points)?;
+                Ok((from, res.secs(), step, candles))
             })?)
         })
         .await?;
+        let backfilling = self.backfiller.is_running(&coin.id, &currency);
         Ok(History {
             coin,
             currency,
@@ -78,8 +92,53 @@ impl Engine {
             from: from * 1000,
             to: to * 1000,
             resolution_secs: resolution,
+            step_secs: step,
             candles,
+            backfilling,
         })
+    }
+
+    /// Fetches the past of `q.coins` from the provider into the store,
+    /// resuming an interrupted backfill, paced to leave the live refresh
+    /// its share of the rate limit. `progress` hears every step.
+    pub async fn backfill(
+        &self,
+        q: &BackfillQuery,
+        progress: impl FnMut(&Progress),
+    ) -> Result<Report> {
+        let coins = if q.coins.is_empty() {
+            self.watchlist()?
+        } else {
+            let mut coins = Vec::with_capacity(q.coins.len());
+            for c in &q.coins {
+                coins.push(self.coin(c).await?);
+            }
+            coins
+        };
+        if coins.is_empty() {
+            return Err(
+                InvalidInput("the watchlist is empty; name the coins to backfill".into()).into(),
+            );
+        }
+        let currency = self.currency_or_default(q.currency.as_ref());
+        let days = q.range.days().unwrap_or(u32::MAX);
+        self.backfiller
+            .run(
+                self.market.provider(),
+                &self.store,
+                &coins,
+                &currency,
+                days,
+                progress,
+            )
+            .await
+    }
+
+    fn currency_or_default(&self, c: Option<&Currency>) -> String {
+        match c {
+            Some(c) => c.as_str().to_string(),
+            None => self.settings().currency,
+        }
     }
 }
 
@@ -89,5 +148,66 @@ fn range_secs(range: Range, first: Option<i64>, now: i64) -> i64 {
     match range.days() {
         Some(days) => i64::from(days) * 86_400,
         None => first.map_or(365 * 86_400, |f| (now - f).max(86_400)),
+    }
+}
+
+/// A coin's view: its figures (the stored quote in the configured
+/// currency), whether it is watched, and the price levels of its alerts.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct CoinOverview {
+    pub coin: Coin,
+    pub quote: Option<crate::model::Quote>,
+    pub watched: bool,
+    pub levels: Vec<AlertLevel>,
+}
+
+/// An enabled above/below rule's level, drawn on the chart.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct AlertLevel {
+    pub rule_id: i64,
+    #[ts(type = "string")]
+    pub level: rust_decimal::Decimal,
+    /// "Alert above", "Alert below".
+    pub label: String,
+}
+
+impl Engine {
+    /// What the coin view shows first, from the store (no network unless
+    /// the coin is named by a symbol not yet known).
+    pub async fn coin_overview(&self, c: &CoinId) -> Result<CoinOverview> {
+        use crate::model::alert::Condition;
+        let coin = self.coin(c).await?;
+        let currency = self.settings().currency;
+        let request = crate::model::QuoteRequest {
+            selection: crate::model::Selection::Coins(vec![coin.id.clone()]),
+            currency: currency.clone(),
+        };
+        let quote = self.stored_quotes(&request)?.into_iter().next();
+        let watched = self.watchlist()?.iter().any(|w| w.id == coin.id);
+        let levels = self
+            .alerts()?
+            .into_iter()
+            .filter(|r| {
+                r.rule.enabled && r.rule.spec.coin_id == coin.id && r.rule.spec.currency == currency
+            })
+            .filter_map(|r| {
+                let label = match r.rule.spec.condition {
+                    Condition::Above => "Alert above",
+                    Condition::Below => "Alert below",
+                    _ => return None,
+                };
+                Some(AlertLevel {
+                    rule_id: r.rule.id,
+                    level: r.rule.spec.level,
+                    label: label.to_string(),
+                })
+            })
+            .collect();
+        Ok(CoinOverview {
+            coin,
+            quote,
+            watched,
+            levels,
+        })
     }
 }

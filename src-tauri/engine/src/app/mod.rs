@@ -16,6 +16,8 @@
 //! [`Error`]: crate::Error
 
 pub mod alerts;
+pub mod compare;
+pub mod convert;
 pub mod email;
 pub mod history;
 pub mod market;
@@ -27,7 +29,7 @@ mod tests;
 
 /// Runs `f` on the async runtime's blocking pool (keyring calls block on
 /// D-Bus), so a front end's event loop never waits on them.
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> crate::Result<T> + Send + 'static,
 ) -> crate::Result<T> {
     tokio::task::spawn_blocking(f)

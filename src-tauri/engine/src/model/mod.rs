@@ -6,8 +6,10 @@
 
 pub mod alert;
 mod candle;
+mod chart;
 
 pub use candle::{Candle, MAX_POINTS, Range, Resolution};
+pub use chart::{ChartPoint, ExchangeRate, OhlcCandle, RateKind};
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -118,6 +120,31 @@ pub struct Quote {
     pub updated_at: DateTime<Utc>,
     /// When Coinlytics fetched it.
     pub fetched_at: DateTime<Utc>,
+    /// What the coin view shows beyond the dashboard's columns.
+    pub figures: QuoteFigures,
+}
+
+/// A quote's longer-range changes, records and supply, from the same
+/// `/coins/markets` answer; each may be missing.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+pub struct QuoteFigures {
+    pub change_30d_pct: Option<f64>,
+    pub change_1y_pct: Option<f64>,
+    /// All-time high and low, and when (unix ms).
+    #[ts(type = "string | null")]
+    pub ath: Option<Decimal>,
+    #[ts(type = "number | null")]
+    pub ath_at: Option<i64>,
+    #[ts(type = "string | null")]
+    pub atl: Option<Decimal>,
+    #[ts(type = "number | null")]
+    pub atl_at: Option<i64>,
+    #[ts(type = "string | null")]
+    pub circulating_supply: Option<Decimal>,
+    #[ts(type = "string | null")]
+    pub total_supply: Option<Decimal>,
+    #[ts(type = "string | null")]
+    pub max_supply: Option<Decimal>,
 }
 
 /// One row of price history; `(coin_id, currency, ts)` identifies it, so

@@ -1,5 +1,6 @@
 //! CoinGecko's public API v3: `/coins/markets`, `/simple/price`,
-//! `/coins/list` and `/simple/supported_vs_currencies`.
+//! `/coins/list`, `/simple/supported_vs_currencies`, and for history
+//! `/coins/{id}/market_chart`, `/coins/{id}/ohlc` and `/exchange_rates`.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -14,7 +15,10 @@ use serde::de::{Deserializer, MapAccess, Visitor};
 use super::http::{HttpClient, HttpOptions};
 use super::{Failure, PriceProvider, ProviderError, decimal};
 use crate::config::ApiPlan;
-use crate::model::{Coin, Quote, QuoteRequest, Selection, SimplePrice};
+use crate::model::{
+    ChartPoint, Coin, ExchangeRate, OhlcCandle, Quote, QuoteFigures, QuoteRequest, RateKind,
+    Selection, SimplePrice,
+};
 
 /// The most coins `/coins/markets` returns per page.
 pub const MAX_PER_PAGE: usize = 250;
@@ -69,7 +73,7 @@ impl CoinGecko {
             ("per_page", per_page.to_string()),
             ("page", page.to_string()),
             ("sparkline", "true".to_string()),
-            ("price_change_percentage", "1h,24h,7d".to_string()),
+            ("price_change_percentage", "1h,24h,7d,30d,1y".to_string()),
         ];
         if let Some(ids) = ids {
             query.push(("ids", ids.join(",")));
@@ -121,6 +125,17 @@ fn parse_markets(
                     .unwrap_or_default(),
                 updated_at: w.last_updated.unwrap_or(fetched_at),
                 fetched_at,
+                figures: QuoteFigures {
+                    change_30d_pct: w.price_change_percentage_30d_in_currency,
+                    change_1y_pct: w.price_change_percentage_1y_in_currency,
+                    ath: w.ath,
+                    ath_at: w.ath_date.map(|d| d.timestamp_millis()),
+                    atl: w.atl,
+                    atl_at: w.atl_date.map(|d| d.timestamp_millis()),
+                    circulating_supply: w.circulating_supply,
+                    total_supply: w.total_supply,
+                    max_supply: w.max_supply,
+                },
             })
         })
         .collect();
@@ -300,6 +315,60 @@ impl PriceProvider for CoinGecko {
             .get_json("/simple/supported_vs_currencies", &[])
             .await
     }
+
+    async fn market_chart(
+        &self,
+        id: &str,
+        currency: &str,
+        days: u32,
+    ) -> Result<Vec<ChartPoint>, ProviderError> {
+        let endpoint = format!("/coins/{id}/market_chart");
+        let query = [
+            ("vs_currency", currency.to_string()),
+            ("days", days.to_string()),
+        ];
+        let body: ChartWire = self.http.get_json(&endpoint, &query).await?;
+        parse_chart(body, &endpoint)
+    }
+
+    async fn ohlc(
+        &self,
+        id: &str,
+        currency: &str,
+        days: u32,
+    ) -> Result<Vec<OhlcCandle>, ProviderError> {
+        let endpoint = format!("/coins/{id}/ohlc");
+        let query = [
+            ("vs_currency", currency.to_string()),
+            ("days", days.to_string()),
+        ];
+        let rows: Vec<[f64; 5]> = self.http.get_json(&endpoint, &query).await?;
+        parse_ohlc(rows, &endpoint)
+    }
+
+    async fn exchange_rates(&self) -> Result<Vec<ExchangeRate>, ProviderError> {
+        const RATES: &str = "/exchange_rates";
+        let body: RatesWire = self.http.get_json(RATES, &[]).await?;
+        let mut rates: Vec<ExchangeRate> = body
+            .rates
+            .into_iter()
+            .filter_map(|(code, r)| {
+                let per_btc = r.value.filter(|v| *v > Decimal::ZERO)?;
+                Some(ExchangeRate {
+                    code: code.to_ascii_lowercase(),
+                    name: r.name,
+                    unit: r.unit,
+                    kind: RateKind::parse(&r.kind).unwrap_or(RateKind::Fiat),
+                    per_btc,
+                })
+            })
+            .collect();
+        if rates.is_empty() {
+            return Err(malformed(RATES, "no usable rate".into()));
+        }
+        rates.sort_by(|a, b| a.code.cmp(&b.code));
+        Ok(rates)
+    }
 }
 
 /// One element of `/coins/markets`, as CoinGecko sends it. Fields we do not
@@ -329,9 +398,123 @@ struct MarketWire {
     #[serde(default)]
     price_change_percentage_7d_in_currency: Option<f64>,
     #[serde(default)]
+    price_change_percentage_30d_in_currency: Option<f64>,
+    #[serde(default)]
+    price_change_percentage_1y_in_currency: Option<f64>,
+    #[serde(default, deserialize_with = "decimal::opt")]
+    ath: Option<Decimal>,
+    #[serde(default)]
+    ath_date: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "decimal::opt")]
+    atl: Option<Decimal>,
+    #[serde(default)]
+    atl_date: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "decimal::opt")]
+    circulating_supply: Option<Decimal>,
+    #[serde(default, deserialize_with = "decimal::opt")]
+    total_supply: Option<Decimal>,
+    #[serde(default, deserialize_with = "decimal::opt")]
+    max_supply: Option<Decimal>,
+    #[serde(default)]
     sparkline_in_7d: Option<SparklineWire>,
     #[serde(default)]
     last_updated: Option<DateTime<Utc>>,
+}
+
+/// A `/coins/{id}/market_chart` body: `[ms, value]` pairs. A value may be
+/// null (CoinGecko sends it for a gap); the pair is then skipped.
+#[derive(Deserialize)]
+struct ChartWire {
+    prices: Vec<(f64, Option<f64>)>,
+    #[serde(default)]
+    total_volumes: Vec<(f64, Option<f64>)>,
+}
+
+/// A `/exchange_rates` body.
+#[derive(Deserialize)]
+struct RatesWire {
+    rates: HashMap<String, RateWire>,
+}
+
+#[derive(Deserialize)]
+struct RateWire {
+    name: String,
+    unit: String,
+    #[serde(deserialize_with = "decimal::opt")]
+    value: Option<Decimal>,
+    #[serde(rename = "type")]
+    kind: String,
+}
+
+/// The chart points of a `/coins/{id}/market_chart` body, oldest first,
+/// each with the volume sent for the same moment. Prices of 0 or less are
+/// dropped: a gap, not a price.
+fn parse_chart(body: ChartWire, endpoint: &str) -> Result<Vec<ChartPoint>, ProviderError> {
+    let volumes: HashMap<i64, Decimal> = body
+        .total_volumes
+        .iter()
+        .filter_map(|(t, v)| Some((*t as i64, decimal::from_f64((*v)?)?)))
+        .collect();
+    let mut points = Vec::with_capacity(body.prices.len());
+    for (t, price) in body.prices {
+        let Some(price) = price else { continue };
+        let price = decimal::from_f64(price)
+            .ok_or_else(|| malformed(endpoint, format!("price {price} at {t}")))?;
+        if price <= Decimal::ZERO || !t.is_finite() {
+            continue;
+        }
+        let ts_ms = t as i64;
+        points.push(ChartPoint {
+            ts_ms,
+            price,
+            volume: volumes.get(&ts_ms).copied(),
+        });
+    }
+    points.sort_by_key(|p| p.ts_ms);
+    points.dedup_by_key(|p| p.ts_ms);
+    Ok(points)
+}
+
+/// The candles of a `/coins/{id}/ohlc` body, oldest first; one whose
+/// figures contradict each other (a low above its high, a price of 0 or
+/// less) is dropped.
+fn parse_ohlc(rows: Vec<[f64; 5]>, endpoint: &str) -> Result<Vec<OhlcCandle>, ProviderError> {
+    let sent = rows.len();
+    let mut candles = Vec::with_capacity(sent);
+    for [t, o, h, l, c] in rows {
+        let dec =
+            |v: f64| decimal::from_f64(v).ok_or_else(|| malformed(endpoint, format!("{v} at {t}")));
+        let (open, high, low, close) = (dec(o)?, dec(h)?, dec(l)?, dec(c)?);
+        let sane = low > Decimal::ZERO && low <= open.min(close) && high >= open.max(close);
+        if sane && t.is_finite() {
+            candles.push(OhlcCandle {
+                close_ms: t as i64,
+                open,
+                high,
+                low,
+                close,
+            });
+        }
+    }
+    if candles.len() < sent {
+        tracing::warn!(
+            provider = NAME,
+            endpoint,
+            dropped = sent - candles.len(),
+            "dropped candles whose figures contradict each other"
+        );
+    }
+    candles.sort_by_key(|c| c.close_ms);
+    candles.dedup_by_key(|c| c.close_ms);
+    Ok(candles)
+}
+
+fn malformed(endpoint: &str, what: String) -> ProviderError {
+    ProviderError {
+        provider: NAME,
+        endpoint: endpoint.to_string(),
+        failure: Failure::Malformed(what),
+    }
 }
 
 #[derive(Deserialize)]
@@ -434,6 +617,51 @@ mod tests {
                 ("ethereum", "eur", "3200.5".into())
             ]
         );
+    }
+
+    #[test]
+    fn chart_points_keep_exact_prices_and_their_volumes_and_skip_gaps() {
+        let body: ChartWire = serde_json::from_str(
+            r#"{"prices":[[1711929600000,69702.3087473573],[1711843200000,0.1],[1711933200000,null],[1711936800000,-1]],
+                "market_caps":[[1711929600000,1370247487960.09]],
+                "total_volumes":[[1711929600000,16408802301.8374],[1711843200000,5]]}"#,
+        )
+        .expect("valid body");
+        let points = parse_chart(body, "/coins/bitcoin/market_chart").expect("parsed");
+        let got: Vec<_> = points
+            .iter()
+            .map(|p| {
+                (
+                    p.ts_ms,
+                    p.price.to_string(),
+                    p.volume.map(|v| v.to_string()),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (1_711_843_200_000, "0.1".into(), Some("5".into())),
+                (
+                    1_711_929_600_000,
+                    "69702.3087473573".into(),
+                    Some("16408802301.8374".into())
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn ohlc_candles_that_contradict_themselves_are_dropped() {
+        let rows: Vec<[f64; 5]> = serde_json::from_str(
+            "[[1709395200000,61942,62211,61721,61845],[1709396999000,10,9,11,10],[1709398800000,61828,62139,61726,62139]]",
+        )
+        .expect("valid body");
+        let candles = parse_ohlc(rows, "/coins/bitcoin/ohlc").expect("parsed");
+        assert_eq!(candles.len(), 2);
+        assert_eq!(candles[1].close.to_string(), "62139");
+        let err = serde_json::from_str::<Vec<[f64; 5]>>(r#"[[1,"abc",1,1,1]]"#);
+        assert!(err.is_err(), "a string is not a price");
     }
 
     #[test]

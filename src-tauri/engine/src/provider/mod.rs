@@ -12,7 +12,7 @@ pub use coingecko::{CoinGecko, MAX_PER_PAGE, parse_markets_body};
 pub use http::HttpOptions;
 
 use crate::error::ErrorKind;
-use crate::model::{Coin, Quote, QuoteRequest, SimplePrice};
+use crate::model::{ChartPoint, Coin, ExchangeRate, OhlcCandle, Quote, QuoteRequest, SimplePrice};
 
 /// A source of market data. Implementations must turn every transport or
 /// format problem into a [`ProviderError`]; they never panic on bad input.
@@ -41,6 +41,44 @@ pub trait PriceProvider: Send + Sync + 'static {
     fn supported_currencies(
         &self,
     ) -> impl Future<Output = Result<Vec<String>, ProviderError>> + Send;
+
+    /// A coin's prices (with 24 h volumes) over the last `days`, oldest
+    /// first, at the provider's granularity for that span (CoinGecko: 5
+    /// minutes for 1 day, hourly up to 90 days, daily beyond).
+    fn market_chart(
+        &self,
+        id: &str,
+        currency: &str,
+        days: u32,
+    ) -> impl Future<Output = Result<Vec<ChartPoint>, ProviderError>> + Send;
+
+    /// A coin's candles over the last `days`, oldest first, each
+    /// [`ohlc_granularity_secs`] wide.
+    fn ohlc(
+        &self,
+        id: &str,
+        currency: &str,
+        days: u32,
+    ) -> impl Future<Output = Result<Vec<OhlcCandle>, ProviderError>> + Send;
+
+    /// Units of every currency the provider knows per bitcoin.
+    fn exchange_rates(
+        &self,
+    ) -> impl Future<Output = Result<Vec<ExchangeRate>, ProviderError>> + Send;
+}
+
+/// How far back the free and demo plans reach (days): CoinGecko refuses
+/// more with HTTP 401 (error 10012).
+pub const MAX_HISTORY_DAYS_FREE: u32 = 365;
+
+/// The width of the candles `/coins/{id}/ohlc` answers for `days`
+/// (seconds): 30 minutes for 1–2 days, 4 hours up to 30, 4 days beyond.
+pub fn ohlc_granularity_secs(days: u32) -> i64 {
+    match days {
+        0..=2 => 30 * 60,
+        3..=30 => 4 * 3600,
+        _ => 4 * 86_400,
+    }
 }
 
 /// A failed call to a provider: which provider, which endpoint, and why.

@@ -115,15 +115,16 @@ pub fn merge(conn: &Connection, series: i64, bars: &[Bar]) -> rusqlite::Result<(
 
 /// At most `max_points` candles of `series` from `from` to `to` (unix
 /// seconds), oldest first, read from the coarsest resolution no wider than
-/// a point's share of the range, and grouped in SQL to exactly that share:
-/// each keeps its first open, last close and the extremes between.
+/// a point's share of the range, and grouped in SQL to exactly that share
+/// (the step, returned with the resolution): each keeps its first open,
+/// last close and the extremes between.
 pub fn range(
     conn: &Connection,
     series: i64,
     from: i64,
     to: i64,
     max_points: u32,
-) -> rusqlite::Result<(Resolution, Vec<Candle>)> {
+) -> rusqlite::Result<(Resolution, i64, Vec<Candle>)> {
     let step = ((to - from).max(1) + i64::from(max_points) - 1) / i64::from(max_points.max(1));
     let res = Resolution::for_step(step);
     let step = step.max(res.secs());
@@ -152,7 +153,7 @@ pub fn range(
             },
         )?
         .collect::<rusqlite::Result<_>>()?;
-    Ok((res, candles))
+    Ok((res, step, candles))
 }
 
 /// The first and last bucket start stored for `series` (unix seconds).
@@ -501,7 +502,7 @@ mod tests {
             .write(|tx| merge(tx, series, &prices))
             .expect("sqlite");
 
-        let (res, day) = store
+        let (res, _, day) = store
             .read(|c| range(c, series, T0, T0 + 86_399, 100))
             .expect("sqlite");
         assert_eq!(res, Resolution::FiveMinutes);
@@ -516,10 +517,10 @@ mod tests {
                 .all(|c| c.low <= c.open.min(c.close) && c.high >= c.open.max(c.close))
         );
 
-        let (res, fine) = store
+        let (res, step, fine) = store
             .read(|c| range(c, series, T0, T0 + 86_399, 2000))
             .expect("sqlite");
-        assert_eq!((res, fine.len()), (Resolution::Minute, 1440));
+        assert_eq!((res, step, fine.len()), (Resolution::Minute, 60, 1440));
         assert_eq!(fine[333].high, d("999.99"));
         assert_eq!(fine[0].t, T0 * 1000);
     }

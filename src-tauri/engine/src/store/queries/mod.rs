@@ -2,11 +2,13 @@
 //! derefs to one) so callers compose them inside [`super::Store::write`].
 
 pub mod alerts;
+pub mod backfill;
 pub mod candles;
 pub mod coins;
 pub mod events;
 pub mod history;
 pub mod quotes;
+pub mod rates;
 pub mod state;
 pub mod watchlist;
 

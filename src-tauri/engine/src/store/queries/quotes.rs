@@ -3,17 +3,21 @@
 use rusqlite::{Connection, Row, params};
 
 use super::{decimal_col, opt_decimal_col};
-use crate::model::Quote;
+use crate::model::{Quote, QuoteFigures};
 use crate::store::{from_millis, to_millis};
 
 pub fn upsert(conn: &Connection, quotes: &[Quote]) -> rusqlite::Result<()> {
     let mut stmt = conn.prepare_cached(
         "INSERT OR REPLACE INTO quotes (coin_id, currency, price, market_cap, volume_24h,
              change_1h_pct, change_24h_pct, change_7d_pct, market_cap_rank, sparkline_7d,
-             updated_at, fetched_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+             updated_at, fetched_at, change_30d_pct, change_1y_pct, ath, ath_at, atl, atl_at,
+             circulating_supply, total_supply, max_supply)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+             ?18, ?19, ?20, ?21)",
     )?;
+    let text = |d: Option<rust_decimal::Decimal>| d.map(|v| v.to_string());
     for q in quotes {
+        let f = &q.figures;
         stmt.execute(params![
             q.coin_id,
             q.currency,
@@ -27,6 +31,15 @@ pub fn upsert(conn: &Connection, quotes: &[Quote]) -> rusqlite::Result<()> {
             encode_sparkline(&q.sparkline_7d),
             to_millis(q.updated_at),
             to_millis(q.fetched_at),
+            f.change_30d_pct,
+            f.change_1y_pct,
+            text(f.ath),
+            f.ath_at,
+            text(f.atl),
+            f.atl_at,
+            text(f.circulating_supply),
+            text(f.total_supply),
+            text(f.max_supply),
         ])?;
     }
     Ok(())
@@ -34,7 +47,9 @@ pub fn upsert(conn: &Connection, quotes: &[Quote]) -> rusqlite::Result<()> {
 
 const SELECT: &str = "SELECT q.coin_id, c.symbol, c.name, c.image, q.currency, q.price,
         q.market_cap, q.volume_24h, q.change_1h_pct, q.change_24h_pct, q.change_7d_pct,
-        q.market_cap_rank, q.sparkline_7d, q.updated_at, q.fetched_at
+        q.market_cap_rank, q.sparkline_7d, q.updated_at, q.fetched_at, q.change_30d_pct,
+        q.change_1y_pct, q.ath, q.ath_at, q.atl, q.atl_at, q.circulating_supply,
+        q.total_supply, q.max_supply
     FROM quotes q JOIN coins c ON c.id = q.coin_id";
 
 fn row_to_quote(r: &Row) -> rusqlite::Result<Quote> {
@@ -55,6 +70,17 @@ fn row_to_quote(r: &Row) -> rusqlite::Result<Quote> {
         sparkline_7d: spark.map(|b| decode_sparkline(&b)).unwrap_or_default(),
         updated_at: from_millis(r.get(13)?),
         fetched_at: from_millis(r.get(14)?),
+        figures: QuoteFigures {
+            change_30d_pct: r.get(15)?,
+            change_1y_pct: r.get(16)?,
+            ath: opt_decimal_col(r, 17)?,
+            ath_at: r.get(18)?,
+            atl: opt_decimal_col(r, 19)?,
+            atl_at: r.get(20)?,
+            circulating_supply: opt_decimal_col(r, 21)?,
+            total_supply: opt_decimal_col(r, 22)?,
+            max_supply: opt_decimal_col(r, 23)?,
+        },
     })
 }
 
@@ -109,5 +135,17 @@ fn decode_sparkline(bytes: &[u8]) -> Vec<f64> {
     bytes
         .chunks_exact(4)
         .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]) as f64)
+        .collect()
+}
+
+/// Every stored price of `coin_id`: (currency, price, fetched at unix ms).
+pub fn prices_of(
+    conn: &Connection,
+    coin_id: &str,
+) -> rusqlite::Result<Vec<(String, rust_decimal::Decimal, i64)>> {
+    conn.prepare_cached("SELECT currency, price, fetched_at FROM quotes WHERE coin_id = ?1")?
+        .query_map([coin_id], |r| {
+            Ok((r.get(0)?, super::decimal_col(r, 1)?, r.get(2)?))
+        })?
         .collect()
 }
