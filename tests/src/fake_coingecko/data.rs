@@ -221,3 +221,204 @@ pub fn sparkline(c: &CoinData, rate: f64) -> Vec<f64> {
         })
         .collect()
 }
+
+// ---- the price path: history for `/coins/{id}/market_chart` and `/ohlc` ----
+
+const MINUTE: f64 = 60.0;
+const HOUR: f64 = 3600.0;
+pub const DAY: f64 = 86_400.0;
+const YEAR: f64 = 365.0 * DAY;
+/// The trend's origin (Unix seconds, 2023-11-14): any fixed time will do.
+const TREND_ORIGIN: f64 = 1_700_000_000.0;
+/// The first day of bitcoin's CoinGecko history (2013-04-28 UTC).
+const BITCOIN_GENESIS: i64 = 1_367_107_200;
+
+/// Coins whose price is pegged: they wobble by a few hundredths of a
+/// percent, not with the market.
+const STABLE: &[&str] = &["tether", "usd-coin"];
+
+/// A market cycle every coin follows (scaled by its beta), so coins are
+/// positively, not perfectly, correlated: (log amplitude, period, phase).
+const MARKET: &[(f64, f64, f64)] = &[
+    (0.10, 310.0 * DAY, 0.7),
+    (0.045, 41.0 * DAY, 2.1),
+    (0.02, 6.1 * DAY, 4.0),
+    (0.008, DAY, 0.3),
+];
+
+/// A coin's own cycles: (log amplitude, shortest period, longest period);
+/// where in that range, and the phase, come from the coin's id.
+const OWN: &[(f64, f64, f64)] = &[
+    (0.05, 150.0 * DAY, 250.0 * DAY),
+    (0.03, 17.0 * DAY, 29.0 * DAY),
+    (0.015, 2.5 * DAY, 4.5 * DAY),
+    (0.008, 0.7 * DAY, 1.3 * DAY),
+    (0.003, 2.0 * HOUR, 4.0 * HOUR),
+    (0.0012, 35.0 * MINUTE, 55.0 * MINUTE),
+];
+
+/// A deterministic number from a coin's id: FNV-1a.
+pub fn seed(id: &str) -> u64 {
+    id.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// A deterministic number in [0, 1) from a seed and a salt (splitmix64).
+pub fn unit(seed: u64, salt: u64) -> f64 {
+    let mut z = seed ^ salt.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^= z >> 31;
+    (z >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// The shape of one coin's price path in log space: a gentle trend and a
+/// sum of sines, the market's and its own.
+#[derive(Debug, Clone)]
+pub struct Path {
+    /// Log change per year.
+    trend: f64,
+    /// (amplitude, angular frequency per second, phase)
+    waves: Vec<(f64, f64, f64)>,
+}
+
+impl Path {
+    pub fn of(c: &CoinData) -> Path {
+        let s = seed(&c.id);
+        let stable = STABLE.contains(&c.id.as_str());
+        // Bitcoin is the market; others swing up to 40 % more.
+        let beta = if c.id == "bitcoin" {
+            1.0
+        } else {
+            1.0 + 0.4 * unit(s, 1)
+        };
+        let (market, own, trend) = if stable {
+            (0.0, 0.004, 0.0)
+        } else {
+            (beta, beta, -0.08 + 0.28 * unit(s, 2))
+        };
+        let tau = std::f64::consts::TAU;
+        let mut waves: Vec<(f64, f64, f64)> = MARKET
+            .iter()
+            .map(|&(a, p, ph)| (a * market, tau / p, ph))
+            .collect();
+        waves.extend(OWN.iter().enumerate().map(|(k, &(a, lo, hi))| {
+            let k = k as u64;
+            let period = lo + (hi - lo) * unit(s, 10 + k);
+            (a * own, tau / period, tau * unit(s, 20 + k))
+        }));
+        Path { trend, waves }
+    }
+
+    /// The log price at `t` (Unix seconds), up to a constant.
+    pub fn log_at(&self, t: f64) -> f64 {
+        self.trend * (t - TREND_ORIGIN) / YEAR
+            + self
+                .waves
+                .iter()
+                .map(|&(a, w, ph)| a * (w * t + ph).sin())
+                .sum::<f64>()
+    }
+
+    /// How far (in log) the path can move within `secs` of any moment: a
+    /// bound for what lies between samples `2 * secs` apart.
+    pub fn max_move(&self, secs: f64) -> f64 {
+        self.trend.abs() * secs / YEAR
+            + self
+                .waves
+                .iter()
+                .map(|&(a, w, _)| a * (w * secs).min(2.0))
+                .sum::<f64>()
+    }
+}
+
+/// A coin's USD price at `t_secs` (Unix seconds) on its deterministic
+/// path, anchored at the real clock's now: `price_at(c, now) == c.usd`.
+pub fn price_at(c: &CoinData, t_secs: f64) -> f64 {
+    price_at_anchored(c, t_secs, now_secs())
+}
+
+/// [`price_at`] anchored at `now_secs`, so one answer is consistent with
+/// itself: the path ends at `c.usd` at `now_secs`.
+pub fn price_at_anchored(c: &CoinData, t_secs: f64, now_secs: f64) -> f64 {
+    let path = Path::of(c);
+    c.usd * (path.log_at(t_secs) - path.log_at(now_secs)).exp()
+}
+
+/// Unix seconds, with milliseconds.
+pub fn now_secs() -> f64 {
+    chrono::Utc::now().timestamp_millis() as f64 / 1000.0
+}
+
+/// The 24-hour volume's swing (a factor about 1) at `t`: busier and
+/// quieter weeks and days, different for each coin.
+pub fn volume_factor(c: &CoinData, t: f64, now: f64) -> f64 {
+    let s = seed(&c.id);
+    let tau = std::f64::consts::TAU;
+    let log = |t: f64| {
+        0.25 * (tau * t / (9.0 * DAY) + tau * unit(s, 40)).sin()
+            + 0.15 * (tau * t / (2.3 * DAY) + tau * unit(s, 41)).sin()
+            + 0.10 * (tau * t / (47.0 * DAY) + tau * unit(s, 42)).sin()
+    };
+    (log(t) - log(now)).exp()
+}
+
+/// The first moment CoinGecko has history for (Unix seconds), for
+/// `days=max` on a paid plan.
+pub fn genesis(c: &CoinData) -> i64 {
+    match c.id.as_str() {
+        "bitcoin" => BITCOIN_GENESIS,
+        // 2015-08-07
+        "ethereum" => 1_438_905_600,
+        // Between 2017-07 and 2021-08, at midnight.
+        _ => 1_499_990_400 + (seed(&c.id) % 1500) as i64 * DAY as i64,
+    }
+}
+
+/// What `/exchange_rates` lists besides bitcoin and the fiat of [`RATES`]:
+/// code, the coin it follows, name, unit.
+pub const RATE_COINS: &[(&str, &str, &str, &str)] = &[
+    ("eth", "ethereum", "Ether", "ETH"),
+    ("ltc", "litecoin", "Litecoin", "LTC"),
+    ("bch", "bitcoin-cash", "Bitcoin Cash", "BCH"),
+    ("bnb", "binancecoin", "Binance Coin", "BNB"),
+    ("xrp", "ripple", "XRP", "XRP"),
+    ("xlm", "stellar", "Lumens", "XLM"),
+    ("link", "chainlink", "Chainlink", "LINK"),
+    ("dot", "polkadot", "Polkadot", "DOT"),
+    ("sol", "solana", "Solana", "SOL"),
+];
+
+/// Names and units of the fiat currencies of [`RATES`], as CoinGecko
+/// writes them.
+pub const FIAT_NAMES: &[(&str, &str, &str)] = &[
+    ("usd", "US Dollar", "$"),
+    ("eur", "Euro", "€"),
+    ("gbp", "British Pound Sterling", "£"),
+    ("jpy", "Japanese Yen", "¥"),
+    ("chf", "Swiss Franc", "Fr."),
+    ("cad", "Canadian Dollar", "CA$"),
+    ("aud", "Australian Dollar", "A$"),
+    ("cny", "Chinese Yuan", "¥"),
+    ("inr", "Indian Rupee", "₹"),
+    ("krw", "South Korean Won", "₩"),
+    ("brl", "Brazil Real", "R$"),
+    ("rub", "Russian Ruble", "₽"),
+    ("sek", "Swedish Krona", "kr"),
+    ("nok", "Norwegian Krone", "kr"),
+    ("dkk", "Danish Krone", "kr."),
+    ("pln", "Polish Zloty", "zł"),
+    ("try", "Turkish Lira", "₺"),
+    ("zar", "South African Rand", "R"),
+    ("mxn", "Mexican Peso", "MX$"),
+    ("sgd", "Singapore Dollar", "S$"),
+    ("hkd", "Hong Kong Dollar", "HK$"),
+    ("nzd", "New Zealand Dollar", "NZ$"),
+];
+
+/// Commodities in `/exchange_rates`: code, name, USD per troy ounce.
+pub const COMMODITIES: &[(&str, &str, f64)] = &[
+    ("xag", "Silver - Troy Ounce", 27.45),
+    ("xau", "Gold - Troy Ounce", 2331.8),
+];

@@ -1,9 +1,15 @@
 //! A fake CoinGecko API v3: a real HTTP server on 127.0.0.1 that answers
-//! `/ping`, `/coins/markets`, `/simple/price`, `/coins/list` and
-//! `/simple/supported_vs_currencies` in CoinGecko's wire format, with faults
+//! `/ping`, `/coins/markets`, `/simple/price`, `/coins/list`,
+//! `/simple/supported_vs_currencies`, `/coins/{id}/market_chart`,
+//! `/coins/{id}/ohlc` and `/exchange_rates` in CoinGecko's wire format.
+//! History follows a deterministic price path per coin
+//! ([`FakeCoinGecko::price_at`]) that ends at the coin's current price at
+//! the moment of the request; without a pro key (`x-cg-pro-api-key`) it
+//! reaches back 365 days, as CoinGecko's free and demo plans. Faults are
 //! scripted per request (429 + Retry-After, 5xx, stalls, truncated or
-//! wrongly typed JSON, a coin answered twice, redirects, huge answers). Tests steer it through [`FakeCoinGecko`]; a separate
-//! process steers it through its `/__control/…` routes.
+//! wrongly typed JSON, a coin answered twice, redirects, huge answers).
+//! Tests steer it through [`FakeCoinGecko`]; a separate process steers it
+//! through its `/__control/…` routes.
 
 mod data;
 mod routes;
@@ -203,6 +209,18 @@ impl FakeCoinGecko {
         }
     }
 
+    /// A coin's USD price at `t_secs` (Unix seconds) on the path the
+    /// history endpoints answer from, anchored at the clock's now (where it
+    /// is the coin's current price). Requests a few seconds apart see the
+    /// path scaled by a few millionths.
+    pub fn price_at(&self, coin_id: &str, t_secs: f64) -> Option<f64> {
+        lock(&self.state)
+            .coins
+            .iter()
+            .find(|c| c.id == coin_id)
+            .map(|c| data::price_at(c, t_secs))
+    }
+
     pub fn usd_price(&self, coin_id: &str) -> Option<f64> {
         lock(&self.state)
             .coins
@@ -256,7 +274,17 @@ pub fn markets_body(n: usize) -> Vec<u8> {
     let rows: Vec<serde_json::Value> = coins
         .iter()
         .enumerate()
-        .map(|(i, c)| routes::market_json(&st, c, i + 1, 1.0, true, true))
+        .map(|(i, c)| {
+            routes::market_json(
+                &st,
+                c,
+                i + 1,
+                ("usd", 1.0),
+                true,
+                &["1h", "24h", "7d", "30d", "1y"],
+                data::now_secs(),
+            )
+        })
         .collect();
     serde_json::to_vec(&rows).expect("serialize")
 }
