@@ -106,6 +106,7 @@ fn update_to_notification(c: &mut Criterion) {
             condition: Condition::Above,
             level: "100".into(),
             window: None,
+            lookback: None,
             channels: Channels {
                 desktop: true,
                 email: false,

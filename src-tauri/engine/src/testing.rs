@@ -11,7 +11,9 @@ use rust_decimal::Decimal;
 use crate::app::alerts::RuleInput;
 use crate::config::{Key, Overrides, Settings};
 use crate::model::Quote;
-use crate::model::alert::{Channels, Condition, DEFAULT_BAND_PCT, Firing, RuleSpec};
+use crate::model::alert::{
+    Channels, Condition, DEFAULT_BAND_PCT, DEFAULT_LOOKBACK_SECS, Firing, RuleSpec,
+};
 
 /// A decimal from text, for fixtures: `dec("70000.5")`.
 pub fn dec(s: &str) -> Decimal {
@@ -47,14 +49,16 @@ pub fn quote(coin_id: &str, price: &str) -> Quote {
 }
 
 /// A rule on `coin_id` in USD: desktop only, re-arming with the default
-/// band, no cooldown; move rules watch one hour.
+/// band, no cooldown; move and anomaly rules watch one hour, anomaly rules
+/// against the default lookback (a week).
 pub fn rule_spec(coin_id: &str, condition: Condition, level: &str) -> RuleSpec {
     RuleSpec {
         coin_id: coin_id.into(),
         currency: "usd".into(),
         condition,
         level: dec(level),
-        window_secs: condition.is_move().then_some(3600),
+        window_secs: condition.takes_window().then_some(3600),
+        lookback_secs: condition.takes_lookback().then_some(DEFAULT_LOOKBACK_SECS),
         channels: Channels {
             desktop: true,
             email: false,
@@ -67,14 +71,15 @@ pub fn rule_spec(coin_id: &str, condition: Condition, level: &str) -> RuleSpec {
 }
 
 /// [`rule_spec`] as a user would type it ([`RuleInput`]): the configured
-/// currency, the default band, no cooldown.
+/// currency, the default band, no cooldown, no lookback (the default).
 pub fn rule_input(coin: &str, condition: Condition, level: &str) -> RuleInput {
     RuleInput {
         coin: coin.into(),
         currency: None,
         condition,
         level: level.into(),
-        window: condition.is_move().then(|| "1h".into()),
+        window: condition.takes_window().then(|| "1h".into()),
+        lookback: None,
         channels: Channels {
             desktop: true,
             email: false,
@@ -101,6 +106,7 @@ pub fn firing(coin_id: &str) -> Firing {
         condition: Condition::Above,
         level: dec("70000"),
         window_secs: None,
+        lookback_secs: None,
         price: q.price,
         value: q.price,
         change_24h_pct: None,

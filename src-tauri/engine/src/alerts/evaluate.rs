@@ -7,14 +7,19 @@
 //! level. A new rule is armed, so one created while the price is already
 //! beyond fires at its first reading. Within the cooldown a crossing waits,
 //! armed, and fires at the first reading after it if still beyond.
+//!
+//! An anomaly rule's reading is |z| of the latest window's return against
+//! the same window's returns over its lookback (`analytics::anomaly`), so
+//! it crosses, re-arms (band in σ) and cools down like any other rule.
 
 use std::collections::{HashMap, VecDeque};
 
 use rust_decimal::Decimal;
 
+use crate::analytics;
 use crate::model::Quote;
 use crate::model::alert::Firing;
-use crate::model::alert::{Condition, Rule};
+use crate::model::alert::{Condition, Rule, RuleSpec};
 
 /// What one update did to the book.
 #[derive(Debug, Default)]
@@ -31,10 +36,10 @@ impl Outcome {
     }
 }
 
-/// Recent prices of one coin, for move rules.
+/// Recent prices of one coin, for move and anomaly rules.
 #[derive(Debug, Default)]
 struct PriceWindow {
-    /// The longest window of the coin's move rules.
+    /// The longest history any of the coin's rules reads ([`history_secs`]).
     span_secs: i64,
     /// (unix seconds, price), oldest first.
     points: VecDeque<(i64, Decimal)>,
@@ -67,8 +72,21 @@ pub struct RuleBook {
     rules: Vec<Rule>,
     /// currency → coin → indices into `rules`.
     index: HashMap<String, HashMap<String, Vec<usize>>>,
-    /// currency → coin → recent prices, only for coins with move rules.
+    /// currency → coin → recent prices, only for coins with move or
+    /// anomaly rules.
     windows: HashMap<String, HashMap<String, PriceWindow>>,
+}
+
+/// How far back a rule reads prices: a move rule its window, an anomaly
+/// rule its window and the lookback before it; `None` for rules on the
+/// quote alone.
+fn history_secs(s: &RuleSpec) -> Option<i64> {
+    let window = i64::from(s.window_secs?);
+    if s.condition.takes_lookback() {
+        Some(window + i64::from(s.lookback_secs?))
+    } else {
+        s.condition.is_move().then_some(window)
+    }
 }
 
 impl RuleBook {
@@ -86,14 +104,14 @@ impl RuleBook {
                 .entry(s.coin_id.clone())
                 .or_default()
                 .push(i);
-            if let Some(w) = s.window_secs.filter(|_| s.condition.is_move()) {
+            if let Some(span) = history_secs(s) {
                 let win = book
                     .windows
                     .entry(s.currency.clone())
                     .or_default()
                     .entry(s.coin_id.clone())
                     .or_default();
-                win.span_secs = win.span_secs.max(i64::from(w));
+                win.span_secs = win.span_secs.max(span);
             }
         }
         book
@@ -107,8 +125,8 @@ impl RuleBook {
         self.rules.is_empty()
     }
 
-    /// (currency, coin, longest window in seconds) of every coin with move
-    /// rules: the history to [`RuleBook::seed`] them with.
+    /// (currency, coin, seconds of history) of every coin with move or
+    /// anomaly rules: the history to [`RuleBook::seed`] them with.
     pub fn windows_wanted(&self) -> Vec<(String, String, i64)> {
         self.windows
             .iter()
@@ -120,7 +138,8 @@ impl RuleBook {
             .collect()
     }
 
-    /// Stored prices (unix seconds, oldest first) to measure moves from.
+    /// Stored prices (unix seconds, oldest first) to measure moves and
+    /// anomalies from.
     pub fn seed(&mut self, currency: &str, coin_id: &str, points: &[(i64, Decimal)]) {
         if let Some(w) = self
             .windows
@@ -157,14 +176,15 @@ impl RuleBook {
                 if !rule.enabled {
                     continue;
                 }
-                let Some(reading) = reading(rule, q, window.as_deref(), ts) else {
+                let Some(Reading { compared, recorded }) = reading(rule, q, window.as_deref(), ts)
+                else {
                     continue;
                 };
-                match step(rule, reading, now_ms) {
+                match step(rule, compared, now_ms) {
                     Step::Nothing => {}
                     Step::Rearmed => out.changed.push(rule.clone()),
                     Step::Fired => {
-                        out.fired.push(Firing::new(rule, q, reading, now_ms));
+                        out.fired.push(Firing::new(rule, q, recorded, now_ms));
                         out.changed.push(rule.clone());
                     }
                 }
@@ -174,17 +194,62 @@ impl RuleBook {
     }
 }
 
+/// What a rule reads from one update.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Reading {
+    /// What the level is compared with.
+    compared: Decimal,
+    /// What a firing records as its value: the same, except for an anomaly
+    /// rule, whose firing keeps the signed z (which side of the usual move
+    /// it fell) while |z| is compared.
+    recorded: Decimal,
+}
+
+impl From<Decimal> for Reading {
+    fn from(d: Decimal) -> Reading {
+        Reading {
+            compared: d,
+            recorded: d,
+        }
+    }
+}
+
 /// The number a rule compares with its level; `None` when the quote lacks
-/// it, or when it is too large to work out exactly (skipped, with a
-/// warning: `Decimal` arithmetic would panic and take the monitor down).
-fn reading(rule: &Rule, q: &Quote, window: Option<&PriceWindow>, ts: i64) -> Option<Decimal> {
+/// it, when an anomaly rule has too little history yet (fewer than five of
+/// its windows, or none that moved), or when it is too large to work out
+/// exactly (skipped, with a warning: `Decimal` arithmetic would panic and
+/// take the monitor down).
+fn reading(rule: &Rule, q: &Quote, window: Option<&PriceWindow>, ts: i64) -> Option<Reading> {
     let c = rule.spec.condition;
-    match c {
-        Condition::Above | Condition::Below => Some(q.price),
+    let value = match c {
+        Condition::Above | Condition::Below => q.price,
         Condition::ChangeAbove | Condition::ChangeBelow => q
             .change_24h_pct
             .and_then(|p| Decimal::try_from(p).ok())
-            .map(|d| d.round_dp(4)),
+            .map(|d| d.round_dp(4))?,
+        Condition::Anomaly => {
+            let s = &rule.spec;
+            // O(n) in the window's points per reading: a week of minute
+            // refreshes is 10,000 points, copied in microseconds.
+            let points: Vec<(i64, Decimal)> = window?.points.iter().copied().collect();
+            let a = analytics::anomaly(
+                &points,
+                i64::from(s.window_secs?),
+                i64::from(s.lookback_secs?),
+            )?;
+            let Ok(z) = Decimal::try_from(a.z) else {
+                tracing::warn!(
+                    rule = rule.id, coin = %q.coin_id, z = a.z,
+                    "skipped a reading too large to compare exactly"
+                );
+                return None;
+            };
+            let z = z.round_dp(4);
+            return Some(Reading {
+                compared: z.abs(),
+                recorded: z,
+            });
+        }
         Condition::Move | Condition::MoveUp | Condition::MoveDown => {
             let since = ts - i64::from(rule.spec.window_secs?);
             let from = window?.reference(since).filter(|p| !p.is_zero())?;
@@ -201,13 +266,14 @@ fn reading(rule: &Rule, q: &Quote, window: Option<&PriceWindow>, ts: i64) -> Opt
                 return None;
             };
             let pct = pct.round_dp(4);
-            Some(match c {
+            match c {
                 Condition::Move => pct.abs(),
                 Condition::MoveDown => -pct,
                 _ => pct,
-            })
+            }
         }
-    }
+    };
+    Some(value.into())
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -403,6 +469,100 @@ mod tests {
         // An ordinary reading after the absurd ones still works.
         let out = book.evaluate(&[quote("bitcoin", "120", t0 + 120)], (t0 + 120) * 1000);
         assert_eq!(out.fired.iter().map(|f| f.rule_id).collect::<Vec<_>>(), [2]);
+    }
+
+    /// A week of hourly prices wiggling ±1 % around 100 (100, 101, 100, 99,
+    /// …): every hourly return is about ±1 %, their sd about 1.15 %.
+    fn wiggles(hours: i64, until: i64) -> Vec<(i64, Decimal)> {
+        (0..hours)
+            .map(|h| {
+                let t = until - (hours - 1 - h) * 3600;
+                (t, Decimal::from([100, 101, 100, 99][(h % 4) as usize]))
+            })
+            .collect()
+    }
+
+    /// One update of `coin` at `price`, at unix second `ts`: the values of
+    /// what fired.
+    fn fired_at(book: &mut RuleBook, coin: &str, price: Decimal, ts: i64) -> Vec<Decimal> {
+        let q = quote(coin, &price.to_string(), ts);
+        let out = book.evaluate(&[q], ts * 1000);
+        out.fired.iter().map(|f| f.value).collect()
+    }
+
+    #[test]
+    fn an_anomaly_fires_once_on_the_jump_not_on_the_wiggles_and_rearms_in_sigma() {
+        // k = 3 σ over 1h windows against a week; band 0.5 σ: re-arms when
+        // |z| falls below 2.5.
+        let mut book = RuleBook::new(vec![rule(1, "solana", Condition::Anomaly, "3")]);
+        let t0 = 1_700_000_000;
+        let seeded = 7 * 24 + 2;
+        book.seed("usd", "solana", &wiggles(seeded, t0));
+        // Six more hours of the same wiggles, one update an hour.
+        let live = wiggles(seeded + 6, t0 + 6 * 3600).split_off(seeded as usize);
+        for &(ts, p) in &live {
+            assert_eq!(fired_at(&mut book, "solana", p, ts), [], "{p} at {ts}");
+        }
+        let t = t0 + 7 * 3600;
+        let jump = live[5].1 * testing::dec("1.08");
+        let fired = fired_at(&mut book, "solana", jump, t);
+        assert_eq!(fired.len(), 1, "the +8 % hour fires");
+        assert!(fired[0] > Decimal::from(5), "z = {}", fired[0]);
+        // A quarter of an hour on, the last hour still holds the jump: still
+        // beyond, not armed, nothing.
+        assert_eq!(fired_at(&mut book, "solana", jump, t + 900), []);
+        assert!(!book.rules[0].armed);
+        // An hour on, flat: the latest return is 0, |z| is under 2.5 and the
+        // rule re-arms...
+        let out = book.evaluate(
+            &[quote("solana", &jump.to_string(), t + 3600)],
+            (t + 3600) * 1000,
+        );
+        assert!(out.fired.is_empty());
+        assert_eq!(out.changed.len(), 1, "re-armed");
+        assert!(book.rules[0].armed);
+        // ...so the fall of the hour after fires again, below the usual move.
+        let fall = jump * testing::dec("0.9");
+        let fired = fired_at(&mut book, "solana", fall, t + 2 * 3600);
+        assert_eq!(fired.len(), 1, "the -10 % hour fires");
+        assert!(fired[0] < Decimal::from(-5), "z = {}", fired[0]);
+        assert_eq!(book.rules[0].epoch, 2);
+    }
+
+    #[test]
+    fn an_anomaly_firing_records_its_lookback_and_z() {
+        let mut book = RuleBook::new(vec![rule(1, "solana", Condition::Anomaly, "3")]);
+        let t0 = 1_700_000_000;
+        book.seed("usd", "solana", &wiggles(7 * 24 + 2, t0));
+        let out = book.evaluate(&[quote("solana", "130", t0 + 3600)], (t0 + 3600) * 1000);
+        let f = &out.fired[0];
+        assert_eq!(
+            (f.lookback_secs, f.window_secs),
+            (Some(7 * 86_400), Some(3600))
+        );
+        // The window's return against the week's hourly returns, exactly as
+        // analytics works it out, rounded to 4 places.
+        let span = 3600 + 7 * 86_400;
+        let mut points = wiggles(7 * 24 + 2, t0);
+        points.push((t0 + 3600, testing::dec("130")));
+        points.retain(|&(t, _)| t >= t0 + 3600 - span);
+        let a = analytics::anomaly(&points, 3600, 7 * 86_400).expect("an anomaly");
+        assert_eq!(f.value, Decimal::try_from(a.z).expect("finite").round_dp(4));
+    }
+
+    #[test]
+    fn an_anomaly_rule_without_enough_history_stays_quiet() {
+        let mut book = RuleBook::new(vec![rule(1, "solana", Condition::Anomaly, "3")]);
+        let t0 = 1_700_000_000;
+        // Four hours: fewer than five trailing returns.
+        book.seed("usd", "solana", &wiggles(4, t0));
+        let out = book.evaluate(&[quote("solana", "1000", t0 + 3600)], (t0 + 3600) * 1000);
+        assert!(out.is_empty(), "{out:?}");
+        // The window the book keeps spans window + lookback.
+        assert_eq!(
+            book.windows_wanted(),
+            [("usd".to_string(), "solana".to_string(), 3600 + 7 * 86_400)]
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use rust_decimal::Decimal;
 use serde::Serialize;
 use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
@@ -21,6 +22,7 @@ use super::now_ms;
 use crate::Engine;
 use crate::market::{MarketEvent, Snapshot};
 use crate::model::alert::Firing;
+use crate::model::{MAX_POINTS, Resolution};
 use crate::store::{Store, StoreError, queries};
 
 /// What the monitor tells front ends (the window, the tray, logs).
@@ -288,9 +290,7 @@ impl Book {
         let mut rules = RuleBook::new(store.read(queries::alerts::rules)?);
         let now = now_ms() / 1000;
         for (currency, coin, span) in rules.windows_wanted() {
-            let points =
-                store.read(|c| queries::history::range(c, &coin, &currency, now - span, now))?;
-            let points: Vec<_> = points.into_iter().map(|p| (p.ts, p.price)).collect();
+            let points = store.read(|c| stored_prices(c, &coin, &currency, now - span, now))?;
             rules.seed(&currency, &coin, &points);
         }
         tracing::debug!(rules = rules.len(), rev, "alert rules loaded");
@@ -300,11 +300,141 @@ impl Book {
     }
 }
 
+/// The stored prices of a coin from `from` to `to` (unix seconds), oldest
+/// first, to seed its rules' window with.
+///
+/// Raw points are the detail, but they are kept 7 days, and a backfill
+/// writes only candles, while an anomaly rule reads up to 97 days (a 7-day
+/// window and a 90-day lookback). So where the raw points do not reach back
+/// to `from`, the part before the first of them comes from the candles: at
+/// most [`MAX_POINTS`] closes, as a chart reads them, but no finer than 5
+/// minutes (5-minute candles up to about 83 days, hours beyond). A close is
+/// placed at the last moment it can have happened (the end of its group's
+/// last bucket), never earlier: a window never sees a price before its
+/// time, at worst one step late. A group reaching the first raw point is
+/// left out; the raw points hold it. On such coarse old data most short
+/// windows have no price of their own, and those add no sample to the
+/// anomaly statistic (`analytics::anomaly`) rather than a false 0 %.
+fn stored_prices(
+    conn: &rusqlite::Connection,
+    coin: &str,
+    currency: &str,
+    from: i64,
+    to: i64,
+) -> rusqlite::Result<Vec<(i64, Decimal)>> {
+    let raw: Vec<(i64, Decimal)> = queries::history::range(conn, coin, currency, from, to)?
+        .into_iter()
+        .map(|p| (p.ts, p.price))
+        .collect();
+    let raw_from = raw.first().map_or(to + 1, |&(t, _)| t);
+    if raw_from <= from {
+        return Ok(raw);
+    }
+    let Some(series) = queries::candles::find_series(conn, coin, currency)? else {
+        return Ok(raw);
+    };
+    // No finer than 5 minutes: minute candles are dropped with the raw
+    // points, so where those are gone, so are they.
+    let max_points = u32::try_from((raw_from - from) / Resolution::FiveMinutes.secs())
+        .unwrap_or(MAX_POINTS)
+        .clamp(1, MAX_POINTS);
+    let (res, step, candles) =
+        queries::candles::range(conn, series, from, raw_from - 1, max_points)?;
+    let base = res.bucket(from);
+    let mut points: Vec<(i64, Decimal)> = candles
+        .into_iter()
+        .filter_map(|c| {
+            let t = c.t.div_euclid(1000);
+            let group_end = base + ((t - base).div_euclid(step) + 1) * step;
+            // The end of the group's last bucket, which may reach past it.
+            let at = res.bucket(group_end - 1) + res.secs() - 1;
+            (at < raw_from).then_some((at, c.close))
+        })
+        .collect();
+    points.extend(raw);
+    Ok(points)
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::atomic::{AtomicU32, Ordering};
 
     use super::*;
+
+    #[test]
+    fn a_window_beyond_the_raw_points_is_seeded_from_candles_never_ahead_of_time() {
+        use crate::model::HistoryPoint;
+        use crate::store::queries::candles::{Bar, merge, series_id};
+        const DAY: i64 = 86_400;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::open(&dir.path().join("db.sqlite3")).expect("store");
+        let now = 1_800_000_000;
+        let raw_from = now - 7 * DAY;
+        // Every price is its own time, so each seeded price says when it
+        // happened. A backfill's 5-minute points before the raw week, the
+        // raw week after (written as a refresh writes: raw and candles).
+        let price = |t: i64| Decimal::from(t);
+        store
+            .write(|tx| {
+                let series = series_id(tx, "solana", "usd")?;
+                let old: Vec<Bar> = (raw_from - 40 * DAY..raw_from)
+                    .step_by(300)
+                    .map(|t| Bar::point(t, price(t), None))
+                    .collect();
+                merge(tx, series, &old)?;
+                let raw: Vec<HistoryPoint> = (raw_from..=now)
+                    .step_by(300)
+                    .map(|t| HistoryPoint {
+                        coin_id: "solana".into(),
+                        currency: "usd".into(),
+                        ts: t,
+                        price: price(t),
+                        volume: None,
+                        market_cap: None,
+                    })
+                    .collect();
+                queries::history::insert(tx, &raw)?;
+                let bars: Vec<Bar> = raw
+                    .iter()
+                    .map(|p| Bar::point(p.ts, p.price, None))
+                    .collect();
+                merge(tx, series, &bars)
+            })
+            .expect("seed");
+
+        // A 1h window against 30 days.
+        let from = now - 30 * DAY - 3600;
+        let points = store
+            .read(|c| stored_prices(c, "solana", "usd", from, now))
+            .expect("prices");
+        assert!(points.windows(2).all(|w| w[0].0 < w[1].0), "ascending");
+        let (old, raw): (Vec<_>, Vec<_>) = points.iter().partition(|&&(t, _)| t < raw_from);
+        assert_eq!(raw.len(), 7 * 288 + 1, "every raw point");
+        assert!(raw.iter().all(|&&(t, p)| p == price(t)));
+        assert!(
+            old.len() > 1000 && old.len() <= MAX_POINTS as usize,
+            "{} closes",
+            old.len()
+        );
+        for &&(at, close) in &old {
+            let happened = i64::try_from(close).expect("a time");
+            assert!(happened <= at, "a close placed before it happened: {at}");
+            assert!(at - happened < 2 * 3600, "placed {}s late", at - happened);
+            assert!(happened >= from - 3600);
+        }
+        assert!(
+            old[0].0 < from + 3600,
+            "the candles reach back to the start"
+        );
+
+        // A window the raw points cover reads them alone.
+        let from = now - 2 * DAY;
+        let points = store
+            .read(|c| stored_prices(c, "solana", "usd", from, now))
+            .expect("prices");
+        assert_eq!(points.first().map(|p| p.0), Some(from));
+        assert_eq!(points.len(), 2 * 288 + 1);
+    }
 
     #[tokio::test]
     async fn a_monitor_that_panics_is_told_and_restarted() {

@@ -33,10 +33,12 @@ pub struct RuleInput {
     /// The level's currency; `None`: the configured one.
     pub currency: Option<String>,
     pub condition: Condition,
-    /// A price, or a percentage (see [`RuleSpec::level`]).
+    /// A price, a percentage, or standard deviations (see [`RuleSpec::level`]).
     pub level: String,
-    /// Move rules: a duration like `1h` or seconds.
+    /// Move and anomaly rules: a duration like `1h` or seconds.
     pub window: Option<String>,
+    /// Anomaly rules: a duration like `7d`; `None`: a week.
+    pub lookback: Option<String>,
     pub channels: Channels,
     pub note: String,
     pub once: bool,
@@ -68,9 +70,20 @@ impl RuleInput {
     /// coin is not yet resolved.
     pub fn parse(&self, default_currency: &str) -> Result<RuleSpec, RuleError> {
         let window_secs = match &self.window {
-            Some(w) if self.condition.is_move() => Some(duration("the window", w)?),
+            Some(w) if self.condition.takes_window() => Some(duration("the window", w)?),
             Some(w) if !w.trim().is_empty() => {
-                return Err(RuleError("a window goes only with a move rule".into()));
+                return Err(RuleError(
+                    "a window goes only with a move or anomaly rule".into(),
+                ));
+            }
+            _ => None,
+        };
+        let lookback_secs = match &self.lookback {
+            Some(l) if self.condition.takes_lookback() => Some(duration("the lookback", l)?),
+            Some(l) if !l.trim().is_empty() => {
+                return Err(RuleError(
+                    "a lookback goes only with an anomaly rule".into(),
+                ));
             }
             _ => None,
         };
@@ -84,6 +97,7 @@ impl RuleInput {
             condition: self.condition,
             level: number("the level", &self.level)?,
             window_secs,
+            lookback_secs,
             channels: self.channels,
             note: self.note.clone(),
             once: self.once,
@@ -119,10 +133,14 @@ pub struct RuleView {
 pub struct ConditionInfo {
     pub condition: Condition,
     pub label: &'static str,
-    /// The level is a price (else a percentage).
+    /// The level is a price (in the rule's currency)...
     pub price: bool,
+    /// ...else a number of this unit: "%" or "σ".
+    pub unit: Option<&'static str>,
     /// The rule needs a window.
     pub window: bool,
+    /// The rule takes a lookback (a week when not given).
+    pub lookback: bool,
 }
 
 /// Every condition, in the order a form lists them.
@@ -133,7 +151,9 @@ pub fn conditions() -> Vec<ConditionInfo> {
             condition: c,
             label: c.label(),
             price: c.is_price(),
-            window: c.is_move(),
+            unit: c.level_unit(),
+            window: c.takes_window(),
+            lookback: c.takes_lookback(),
         })
         .collect()
 }

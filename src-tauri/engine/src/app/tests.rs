@@ -199,6 +199,61 @@ async fn a_rule_is_checked_described_and_stated_in_one_wording() {
 }
 
 #[tokio::test]
+async fn an_anomaly_rule_takes_its_lookback_as_typed() {
+    let w = world().await;
+    let mut input = rule_input("sol", Condition::Anomaly, "3");
+    input.lookback = Some("30d".into());
+    let view = (w.engine.alert_save(None, &input).await).expect("an anomaly rule");
+    assert_eq!(
+        view.description,
+        "Solana: price moves unusually, beyond 3 σ within 1h (against 30d)"
+    );
+    assert_eq!(
+        (view.rule.spec.window_secs, view.rule.spec.lookback_secs),
+        (Some(3600), Some(30 * 86_400))
+    );
+    input.lookback = Some("a week".into());
+    invalid(
+        (w.engine.alert_save(None, &input).await).expect_err("bad lookback"),
+        "invalid alert: the lookback must be a duration like 90s, 15m, 1h or 2d, not 'a week'",
+    );
+    input.lookback = Some("2h".into());
+    invalid(
+        (w.engine.alert_save(None, &input).await).expect_err("short lookback"),
+        "invalid alert: the lookback must be at least 5 times the window (5h for a 1h window) \
+         and at most 90d, not 2h",
+    );
+    let mut above = rule_input("sol", Condition::Above, "100");
+    above.lookback = Some("7d".into());
+    invalid(
+        (w.engine.alert_save(None, &above).await).expect_err("lookback on a price rule"),
+        "invalid alert: a lookback goes only with an anomaly rule",
+    );
+    // The form learns which conditions take a window and a lookback, and
+    // the unit of their level.
+    let offered = super::alerts::conditions();
+    let anomaly = offered
+        .iter()
+        .find(|c| c.condition == Condition::Anomaly)
+        .expect("offered");
+    assert_eq!(
+        (
+            anomaly.window,
+            anomaly.lookback,
+            anomaly.price,
+            anomaly.unit
+        ),
+        (true, true, false, Some("σ"))
+    );
+    assert!(
+        offered
+            .iter()
+            .filter(|c| c.condition != Condition::Anomaly)
+            .all(|c| !c.lookback)
+    );
+}
+
+#[tokio::test]
 async fn the_market_owns_the_last_refresh_outcome() {
     let w = world().await;
     let req = w.engine.request(&Pick::Top(5)).await.expect("request");
@@ -220,4 +275,142 @@ async fn the_market_owns_the_last_refresh_outcome() {
     let status = w.engine.market.outcome(&req).expect("an outcome");
     assert!(status.failure.is_some(), "{status:?}");
     assert!(status.updated_at.is_some(), "the last good refresh is kept");
+}
+
+/// `a` is `b` to the 8 significant digits the source sends rates in.
+#[track_caller]
+fn close_to(a: rust_decimal::Decimal, b: f64) {
+    let a: f64 = a.try_into().expect("a number");
+    assert!(((a - b) / b).abs() < 1e-7, "{a} is not {b}");
+}
+
+fn convert(amount: &str, from: &str, to: &str) -> super::convert::ConvertQuery {
+    super::convert::ConvertQuery {
+        amount: amount.into(),
+        from: from.into(),
+        to: to.into(),
+    }
+}
+
+#[tokio::test]
+async fn conversion_goes_through_a_quote_and_a_cross_rate_and_says_which() {
+    let w = world().await;
+    // Quoted in usd (the fake: 3512.4, 67187.33 and 0.4562).
+    for c in ["eth", "btc", "ada"] {
+        w.engine.watchlist_add(&coin(c)).await.expect("add");
+    }
+    let req = w.engine.request(&Pick::Default).await.expect("request");
+    w.engine.quotes(&req).await.expect("fresh");
+
+    // ADA→EUR: Cardano in USD, then USD→EUR from /exchange_rates (0.92).
+    let c = w
+        .engine
+        .convert(&convert("1.5", "ada", "eur"))
+        .await
+        .expect("converted");
+    assert_eq!((c.from.code.as_str(), c.to.code.as_str()), ("ADA", "EUR"));
+    assert_eq!(c.amount.to_string(), "1.5");
+    close_to(c.rate, 0.4562 * 0.92);
+    close_to(c.result, 1.5 * 0.4562 * 0.92);
+    assert_eq!(c.source, "CoinGecko: Cardano in USD; USD→EUR exchange rate");
+    assert!(!c.stale && c.age_secs < 60, "{c:?}");
+
+    // ETH→EUR: /exchange_rates has ether too; one source beats two.
+    let c = w
+        .engine
+        .convert(&convert("1.5", "eth", "eur"))
+        .await
+        .expect("converted");
+    close_to(c.result, 1.5 * 3512.4 * 0.92);
+    assert_eq!(c.source, "CoinGecko: ETH→EUR exchange rate");
+
+    // ETH→BTC by id: Ethereum's quote, then into bitcoin.
+    let c = w
+        .engine
+        .convert(&convert("2", "ethereum", "btc"))
+        .await
+        .expect("converted");
+    close_to(c.rate, 3512.4 / 67187.33);
+    assert!(
+        c.source.starts_with("CoinGecko: Ethereum in USD; "),
+        "{}",
+        c.source
+    );
+
+    // USD→EUR: exchange rates alone; the amount stays exact.
+    let c = w
+        .engine
+        .convert(&convert("100", "usd", "eur"))
+        .await
+        .expect("converted");
+    close_to(c.result, 92.0);
+    assert_eq!(c.source, "CoinGecko: USD→EUR exchange rate");
+    assert_eq!(
+        w.fake.requests("/exchange_rates"),
+        1,
+        "rates are fetched once, then stored"
+    );
+
+    for (amount, message) in [
+        ("abc", "'abc' is not an amount"),
+        (
+            "-1",
+            "the amount must be above 0 and at most 1000000000000000, not -1",
+        ),
+    ] {
+        invalid(
+            w.engine
+                .convert(&convert(amount, "eth", "eur"))
+                .await
+                .expect_err(amount),
+            message,
+        );
+    }
+    invalid(
+        w.engine
+            .convert(&convert("1", "eth", "nosuchunit"))
+            .await
+            .expect_err("unknown"),
+        "'nosuchunit' is neither a known coin nor a currency",
+    );
+}
+
+#[tokio::test]
+async fn offline_a_conversion_uses_the_stored_rates_and_marks_them_stale() {
+    let w = world().await;
+    w.engine.watchlist_add(&coin("eth")).await.expect("add");
+    let req = w.engine.request(&Pick::Default).await.expect("request");
+    w.engine.quotes(&req).await.expect("fresh");
+    w.engine
+        .convert(&convert("1", "eth", "eur"))
+        .await
+        .expect("rates stored");
+
+    // An hour later, the source down: the stored price and rate serve.
+    let hour_ago = chrono::Utc::now().timestamp_millis() - 3_600_000;
+    w.engine
+        .store
+        .write(|tx| {
+            tx.execute("UPDATE quotes SET fetched_at = ?1", [hour_ago])?;
+            tx.execute("UPDATE exchange_rates SET fetched_at = ?1", [hour_ago])
+        })
+        .expect("aged");
+    w.fake.set_down(true);
+    w.engine.market.invalidate();
+    w.engine.quotes(&req).await.expect("stored, stale");
+    let asked = w.fake.total_requests();
+    let c = w
+        .engine
+        .convert(&convert("1", "eth", "eur"))
+        .await
+        .expect("converted offline");
+    close_to(c.result, 3512.4 * 0.92);
+    assert!(c.stale, "{c:?}");
+    assert!((3600..3700).contains(&c.age_secs), "{c:?}");
+    assert_eq!(c.as_of.timestamp_millis(), hour_ago);
+    assert_eq!(
+        w.fake.total_requests(),
+        asked,
+        "known down: not asked again"
+    );
 }

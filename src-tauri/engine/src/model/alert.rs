@@ -30,10 +30,14 @@ pub enum Condition {
     ChangeAbove,
     /// The 24-hour change is at or below `level` %.
     ChangeBelow,
+    /// The latest return over the window lies `level` standard deviations
+    /// or more (either way) from the mean of the same window's returns
+    /// over the lookback before it (`analytics::anomaly`).
+    Anomaly,
 }
 
 impl Condition {
-    pub const ALL: [Condition; 7] = [
+    pub const ALL: [Condition; 8] = [
         Condition::Above,
         Condition::Below,
         Condition::Move,
@@ -41,6 +45,7 @@ impl Condition {
         Condition::MoveDown,
         Condition::ChangeAbove,
         Condition::ChangeBelow,
+        Condition::Anomaly,
     ];
 
     /// What the rule watches, as a form offers it: "Price rises above".
@@ -53,6 +58,7 @@ impl Condition {
             Condition::MoveDown => "Price falls by",
             Condition::ChangeAbove => "24h change rises to",
             Condition::ChangeBelow => "24h change falls to",
+            Condition::Anomaly => "Price moves unusually, beyond",
         }
     }
 
@@ -65,6 +71,7 @@ impl Condition {
             Condition::MoveDown => "move_down",
             Condition::ChangeAbove => "change_above",
             Condition::ChangeBelow => "change_below",
+            Condition::Anomaly => "anomaly",
         }
     }
 
@@ -82,6 +89,28 @@ impl Condition {
             self,
             Condition::Move | Condition::MoveUp | Condition::MoveDown
         )
+    }
+
+    /// The rule is measured over a window of time (`window_secs`).
+    pub fn takes_window(self) -> bool {
+        self.is_move() || self == Condition::Anomaly
+    }
+
+    /// The rule compares its window with the lookback before it
+    /// (`lookback_secs`).
+    pub fn takes_lookback(self) -> bool {
+        self == Condition::Anomaly
+    }
+
+    /// The unit of a level that is not a price: "%" (of a move or of the
+    /// 24-hour change) or "σ" (standard deviations); `None` for a price,
+    /// whose unit is the rule's currency.
+    pub fn level_unit(self) -> Option<&'static str> {
+        match self {
+            Condition::Above | Condition::Below => None,
+            Condition::Anomaly => Some("σ"),
+            _ => Some("%"),
+        }
     }
 
     /// The reading is beyond the level when it is low, not high.
@@ -138,15 +167,18 @@ pub struct RuleSpec {
     #[serde(with = "rust_decimal::serde::str")]
     #[ts(type = "string")]
     pub level: Decimal,
-    /// Move rules only: the window the move is measured over.
+    /// Move and anomaly rules only: the window the move is measured over.
     pub window_secs: Option<u32>,
+    /// Anomaly rules only: how far back the window's usual returns are
+    /// measured ([`DEFAULT_LOOKBACK_SECS`] when not given).
+    pub lookback_secs: Option<u32>,
     pub channels: Channels,
     pub note: String,
     /// Fire once, then disable; otherwise re-arm past the band.
     pub once: bool,
     /// Re-arm only after the reading goes back past the level by this much:
     /// a percentage of the level for price rules, percentage points for the
-    /// others.
+    /// move and 24h change rules, standard deviations for anomaly rules.
     #[serde(with = "rust_decimal::serde::str")]
     #[ts(type = "string")]
     pub band_pct: Decimal,
@@ -156,6 +188,18 @@ pub struct RuleSpec {
 
 pub const DEFAULT_BAND_PCT: Decimal = Decimal::from_parts(5, 0, 0, false, 1);
 const MAX_WINDOW: Duration = Duration::from_secs(7 * 24 * 3600);
+/// An anomaly rule's lookback when none is given: a week of the window's
+/// returns (168 of them for a 1h window).
+pub const DEFAULT_LOOKBACK_SECS: u32 = 7 * 24 * 3600;
+/// The longest lookback: as long as 5-minute candles are kept, beyond which
+/// the seeded history would be hourly only.
+const MAX_LOOKBACK: Duration = Duration::from_secs(90 * 24 * 3600);
+/// A lookback spans at least this many windows: `analytics::anomaly` needs
+/// five trailing returns before it answers at all.
+const MIN_LOOKBACK_WINDOWS: u64 = 5;
+/// The highest anomaly level, in standard deviations: beyond it a rule
+/// would never fire on any real series.
+const MAX_SIGMAS: Decimal = Decimal::from_parts(20, 0, 0, false, 0);
 const MAX_COOLDOWN: Duration = Duration::from_secs(30 * 24 * 3600);
 const MAX_NOTE: usize = 500;
 /// The highest price level a rule takes: far above any coin's price in any
@@ -196,19 +240,55 @@ impl RuleSpec {
                 self.level
             ));
         }
-        if c.is_move() {
-            if self.level <= Decimal::ZERO || self.level > Decimal::from(1000) {
-                return bad(format!(
-                    "the move must be a percentage above 0 and at most 1000, not {}",
-                    self.level
-                ));
-            }
+        if c.is_move() && (self.level <= Decimal::ZERO || self.level > Decimal::from(1000)) {
+            return bad(format!(
+                "the move must be a percentage above 0 and at most 1000, not {}",
+                self.level
+            ));
+        }
+        if c == Condition::Anomaly && (self.level <= Decimal::ZERO || self.level > MAX_SIGMAS) {
+            return bad(format!(
+                "the anomaly level must be above 0 and at most {MAX_SIGMAS} standard deviations, not {}",
+                self.level
+            ));
+        }
+        // An anomaly rule's band is in σ: one as wide as the level would
+        // wait for |z| below zero to re-arm, which never comes.
+        if c == Condition::Anomaly && !self.once && self.band_pct >= self.level {
+            return bad(format!(
+                "the band ({} σ) must be narrower than the level ({} σ), or the rule never re-arms",
+                self.band_pct.normalize(),
+                self.level.normalize()
+            ));
+        }
+        if c.takes_window() {
             match self.window_secs {
                 Some(w) if w >= 60 && u64::from(w) <= MAX_WINDOW.as_secs() => {}
-                _ => return bad("a move rule needs a window from 1m to 7d, e.g. 1h".into()),
+                _ => {
+                    let kind = if c.is_move() { "a move" } else { "an anomaly" };
+                    return bad(format!("{kind} rule needs a window from 1m to 7d, e.g. 1h"));
+                }
             }
         } else {
             self.window_secs = None;
+        }
+        match (c.takes_lookback(), self.window_secs) {
+            (true, Some(window)) => {
+                let lookback = *self.lookback_secs.get_or_insert(DEFAULT_LOOKBACK_SECS);
+                let (window, lookback) = (u64::from(window), u64::from(lookback));
+                let least = window * MIN_LOOKBACK_WINDOWS;
+                if lookback < least || lookback > MAX_LOOKBACK.as_secs() {
+                    return bad(format!(
+                        "the lookback must be at least {MIN_LOOKBACK_WINDOWS} times the window \
+                         ({} for a {} window) and at most {}, not {}",
+                        format_duration(least),
+                        format_duration(window),
+                        format_duration(MAX_LOOKBACK.as_secs()),
+                        format_duration(lookback)
+                    ));
+                }
+            }
+            _ => self.lookback_secs = None,
         }
         if matches!(c, Condition::ChangeAbove | Condition::ChangeBelow)
             && self.level.abs() > Decimal::from(10_000)
@@ -234,16 +314,25 @@ impl RuleSpec {
     }
 
     /// "Bitcoin: price rises above $71,000.00", "Ethereum: price moves
-    /// (either way) by 5 % within 1h": the one wording of a rule, for every
-    /// front end. `coin` is the coin's name where known, else its id.
+    /// (either way) by 5 % within 1h", "Solana: price moves unusually,
+    /// beyond 3 σ within 1h (against 7d)": the one wording of a rule, for
+    /// every front end. `coin` is the coin's name where known, else its id.
     pub fn describe(&self, coin: &str) -> String {
         describe(
             self.condition,
             self.level,
             &self.currency,
-            self.window_secs,
+            (self.window_secs, self.lookback_secs),
             coin,
         )
+    }
+}
+
+/// A rule's level in words: "$71,000.00", "5 %", "3 σ".
+fn level_text(c: Condition, level: Decimal, currency: &str) -> String {
+    match c.level_unit() {
+        None => format::price(level, currency),
+        Some(unit) => format!("{} {unit}", level.normalize()),
     }
 }
 
@@ -251,19 +340,22 @@ fn describe(
     c: Condition,
     level: Decimal,
     currency: &str,
-    window: Option<u32>,
+    (window, lookback): (Option<u32>, Option<u32>),
     coin: &str,
 ) -> String {
-    let level = if c.is_price() {
-        format::price(level, currency)
-    } else {
-        format!("{} %", level.normalize())
-    };
+    let level = level_text(c, level, currency);
     let window = match window {
-        Some(w) if c.is_move() => format!(" within {}", format_duration(u64::from(w))),
+        Some(w) if c.takes_window() => format!(" within {}", format_duration(u64::from(w))),
         _ => String::new(),
     };
-    format!("{coin}: {} {level}{window}", c.label().to_lowercase())
+    let lookback = match lookback {
+        Some(l) if c.takes_lookback() => format!(" (against {})", format_duration(u64::from(l))),
+        _ => String::new(),
+    };
+    format!(
+        "{coin}: {} {level}{window}{lookback}",
+        c.label().to_lowercase()
+    )
 }
 
 /// A stored rule with the monitor's state of it.
@@ -319,10 +411,13 @@ pub struct Firing {
     #[ts(type = "string")]
     pub level: Decimal,
     pub window_secs: Option<u32>,
+    /// Anomaly rules: the lookback the window's move was measured against.
+    pub lookback_secs: Option<u32>,
     #[serde(with = "rust_decimal::serde::str")]
     #[ts(type = "string")]
     pub price: Decimal,
-    /// What crossed the level: the price, or a percentage.
+    /// What crossed the level: the price, a percentage, or for an anomaly
+    /// rule the z-score (signed: below 0 when the move was below the usual).
     #[serde(with = "rust_decimal::serde::str")]
     #[ts(type = "string")]
     pub value: Decimal,
@@ -347,6 +442,7 @@ impl Firing {
             condition: s.condition,
             level: s.level,
             window_secs: s.window_secs,
+            lookback_secs: s.lookback_secs,
             price: q.price,
             value,
             change_24h_pct: q.change_24h_pct,
@@ -356,7 +452,8 @@ impl Firing {
         }
     }
 
-    /// "BTC above $71,000.00", "ETH fell 5.2 % within 1h".
+    /// "BTC above $71,000.00", "ETH fell 5.2 % within 1h", "SOL moved
+    /// unusually: 4.12 σ above its usual 1h move".
     pub fn headline(&self) -> String {
         let sym = self.symbol.to_ascii_uppercase();
         let pct = |d: Decimal| format!("{} %", d.round_dp(2).normalize());
@@ -379,18 +476,34 @@ impl Firing {
             Condition::ChangeAbove | Condition::ChangeBelow => {
                 format!("{sym} 24h change {}", pct(self.value))
             }
+            Condition::Anomaly => {
+                // The firing keeps the z-score, not the window's return
+                // (no column holds it): the sign says which side of the
+                // usual move it fell.
+                let side = if self.value < Decimal::ZERO {
+                    "below"
+                } else {
+                    "above"
+                };
+                format!(
+                    "{sym} moved unusually: {} σ {side} its usual {window} move",
+                    self.value.abs().round_dp(2).normalize()
+                )
+            }
         }
     }
 
     /// "Bitcoin is at $71,234.56 (alert level $71,000.00), +1.20% in 24h."
-    /// and the note.
+    /// ("alert level 3 σ against 7d" for an anomaly rule) and the note.
     pub fn body(&self) -> String {
         let price = format::price(self.price, &self.currency);
-        let level = if self.condition.is_price() {
-            format::price(self.level, &self.currency)
-        } else {
-            format!("{} %", self.level.normalize())
-        };
+        let mut level = level_text(self.condition, self.level, &self.currency);
+        if let Some(l) = self
+            .lookback_secs
+            .filter(|_| self.condition.takes_lookback())
+        {
+            level.push_str(&format!(" against {}", format_duration(u64::from(l))));
+        }
         let mut body = format!("{} is at {price} (alert level {level})", self.name);
         if let Some(c) = self.change_24h_pct {
             body.push_str(&format!(", {} in 24h", format::pct(Some(c))));
@@ -489,7 +602,13 @@ impl HistoryEntry {
     pub fn new(firing: Firing, acknowledged: bool) -> HistoryEntry {
         let f = &firing;
         HistoryEntry {
-            description: describe(f.condition, f.level, &f.currency, f.window_secs, &f.name),
+            description: describe(
+                f.condition,
+                f.level,
+                &f.currency,
+                (f.window_secs, f.lookback_secs),
+                &f.name,
+            ),
             firing,
             acknowledged,
             deliveries: BTreeMap::new(),
@@ -579,6 +698,119 @@ mod tests {
         assert!(none.validate().is_err());
         assert!(spec(Condition::ChangeBelow, -10).validate().is_ok());
         assert_eq!(DEFAULT_BAND_PCT.to_string(), "0.5");
+    }
+
+    fn anomaly(k: &str, window: Option<u32>, lookback: Option<u32>) -> Result<RuleSpec, String> {
+        RuleSpec {
+            window_secs: window,
+            lookback_secs: lookback,
+            ..crate::testing::rule_spec("solana", Condition::Anomaly, k)
+        }
+        .validate()
+        .map_err(|e| e.0)
+    }
+
+    #[test]
+    fn an_anomaly_rule_takes_k_sigmas_a_window_and_a_lookback_of_five_windows_or_more() {
+        let ok = anomaly("3", Some(3600), None).expect("valid");
+        assert_eq!(ok.lookback_secs, Some(7 * 86_400), "a week when not given");
+        assert_eq!(
+            ok.describe("Solana"),
+            "Solana: price moves unusually, beyond 3 σ within 1h (against 7d)"
+        );
+        assert!(anomaly("20", Some(60), Some(300)).is_ok(), "the bounds");
+        assert!(anomaly("0.6", Some(3600), Some(90 * 86_400)).is_ok());
+        for k in ["0", "-1", "20.5"] {
+            assert_eq!(
+                anomaly(k, Some(3600), None),
+                Err(format!(
+                    "the anomaly level must be above 0 and at most 20 standard deviations, not {k}"
+                ))
+            );
+        }
+        assert_eq!(
+            anomaly("3", Some(3600), Some(4 * 3600)),
+            Err(
+                "the lookback must be at least 5 times the window (5h for a 1h window) \
+                 and at most 90d, not 4h"
+                    .into()
+            )
+        );
+        assert_eq!(
+            anomaly("3", Some(2 * 86_400), None),
+            Err(
+                "the lookback must be at least 5 times the window (10d for a 2d window) \
+                 and at most 90d, not 7d"
+                    .into()
+            ),
+            "the default week is too short for a 2-day window"
+        );
+        assert_eq!(
+            anomaly("3", Some(3600), Some(91 * 86_400)),
+            Err(
+                "the lookback must be at least 5 times the window (5h for a 1h window) \
+                 and at most 90d, not 91d"
+                    .into()
+            )
+        );
+        for window in [None, Some(59), Some(8 * 86_400)] {
+            assert_eq!(
+                anomaly("3", window, None),
+                Err("an anomaly rule needs a window from 1m to 7d, e.g. 1h".into())
+            );
+        }
+        let mut wide = crate::testing::rule_spec("solana", Condition::Anomaly, "3");
+        wide.band_pct = Decimal::from(3);
+        assert_eq!(
+            wide.clone().validate().map_err(|e| e.0),
+            Err(
+                "the band (3 σ) must be narrower than the level (3 σ), or the rule never re-arms"
+                    .into()
+            )
+        );
+        wide.once = true;
+        assert!(
+            wide.validate().is_ok(),
+            "a rule that fires once never re-arms"
+        );
+        // Other rules drop a lookback.
+        let mut above = spec(Condition::Above, 1);
+        above.lookback_secs = Some(86_400);
+        assert_eq!(above.validate().expect("valid").lookback_secs, None);
+    }
+
+    #[test]
+    fn an_anomaly_firing_is_worded_in_sigmas_on_the_side_it_fell() {
+        let rule = Rule::new(
+            4,
+            crate::testing::rule_spec("solana", Condition::Anomaly, "3"),
+            0,
+        );
+        let q = Quote {
+            change_24h_pct: Some(4.1),
+            name: "Solana".into(),
+            symbol: "sol".into(),
+            ..crate::testing::quote("solana", "160")
+        };
+        let up = Firing::new(&rule, &q, "3.4172".parse().expect("z"), 0);
+        assert_eq!(up.lookback_secs, Some(7 * 86_400));
+        assert_eq!(
+            up.headline(),
+            "SOL moved unusually: 3.42 σ above its usual 1h move"
+        );
+        assert_eq!(
+            up.body(),
+            "Solana is at $160.00 (alert level 3 σ against 7d), +4.10% in 24h."
+        );
+        let down = Firing::new(&rule, &q, "-5".parse().expect("z"), 0);
+        assert_eq!(
+            down.headline(),
+            "SOL moved unusually: 5 σ below its usual 1h move"
+        );
+        assert_eq!(
+            HistoryEntry::new(down, false).description,
+            "Solana: price moves unusually, beyond 3 σ within 1h (against 7d)"
+        );
     }
 
     #[test]

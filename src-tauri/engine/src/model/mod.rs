@@ -120,7 +120,9 @@ pub struct Quote {
     pub updated_at: DateTime<Utc>,
     /// When Coinlytics fetched it.
     pub fetched_at: DateTime<Utc>,
-    /// What the coin view shows beyond the dashboard's columns.
+    /// What the coin view shows beyond the dashboard's columns (flat in
+    /// JSON, as the page reads them).
+    #[serde(flatten)]
     pub figures: QuoteFigures,
 }
 

@@ -392,3 +392,67 @@ fn a_retry_set_before_the_clock_stepped_back_is_due_now() {
         "a day ahead: the clock moved back"
     );
 }
+
+#[test]
+fn an_anomaly_rule_and_its_firing_keep_their_lookback() {
+    use crate::model::alert::{Condition, Firing};
+    let (_d, store) = open();
+    let mut spec = crate::testing::rule_spec("solana", Condition::Anomaly, "3");
+    spec.lookback_secs = Some(30 * 86_400);
+    let id = store
+        .write(|tx| queries::alerts::insert_rule(tx, &spec, 1))
+        .expect("insert");
+    let stored = |store: &Store| {
+        store
+            .read(|c| queries::alerts::rule(c, id))
+            .expect("read")
+            .expect("the rule")
+    };
+    let rule = stored(&store);
+    assert_eq!(rule.spec, spec);
+    assert_eq!(rule.spec.lookback_secs, Some(30 * 86_400));
+
+    spec.lookback_secs = Some(86_400);
+    store
+        .write(|tx| queries::alerts::update_rule(tx, id, &spec, 2))
+        .expect("update");
+    assert_eq!(stored(&store).spec.lookback_secs, Some(86_400));
+    let above = crate::testing::rule_spec("bitcoin", Condition::Above, "1");
+    store
+        .write(|tx| queries::alerts::update_rule(tx, id, &above, 3))
+        .expect("update");
+    assert_eq!(
+        stored(&store).spec.lookback_secs,
+        None,
+        "cleared by an edit"
+    );
+
+    let fired = Firing::new(
+        &crate::model::alert::Rule::new(
+            id,
+            crate::testing::rule_spec("solana", Condition::Anomaly, "3"),
+            0,
+        ),
+        &crate::testing::quote("solana", "160"),
+        "-3.5".parse().expect("z"),
+        1_800_000_000_000,
+    );
+    let due = store
+        .write(|tx| {
+            queries::alerts::insert_firing(tx, &fired)?;
+            queries::alerts::due(tx, "desktop", i64::MAX, i64::MAX, 10)
+        })
+        .expect("record");
+    assert_eq!(due.len(), 1);
+    let (read, attempts) = &due[0];
+    assert_eq!(*attempts, 0);
+    assert_eq!(
+        (read.lookback_secs, read.value),
+        (Some(7 * 86_400), fired.value)
+    );
+    let history = store
+        .read(|c| queries::alerts::history(c, 10))
+        .expect("history");
+    assert_eq!(history[0].firing.lookback_secs, Some(7 * 86_400));
+    assert_eq!(history[0].firing, fired);
+}

@@ -26,7 +26,8 @@ fn bump_rev(conn: &Connection, now_ms: i64) -> rusqlite::Result<()> {
 }
 
 const RULE_COLUMNS: &str = "id, coin_id, currency, kind, level, window_secs, desktop, email, \
-     enabled, note, once, band_pct, cooldown_secs, created_at, armed, epoch, last_fired_at, rev";
+     enabled, note, once, band_pct, cooldown_secs, created_at, armed, epoch, last_fired_at, rev, \
+     lookback_secs";
 
 fn bad_kind(idx: usize, kind: &str) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(
@@ -46,6 +47,7 @@ fn rule_row(r: &Row) -> rusqlite::Result<Rule> {
             condition: Condition::parse(&kind).ok_or_else(|| bad_kind(3, &kind))?,
             level: decimal_col(r, 4)?,
             window_secs: r.get(5)?,
+            lookback_secs: r.get(18)?,
             channels: Channels {
                 desktop: r.get(6)?,
                 email: r.get(7)?,
@@ -64,8 +66,8 @@ fn rule_row(r: &Row) -> rusqlite::Result<Rule> {
     })
 }
 
-/// What a spec sets, as `?2` to `?12` of the statements below.
-fn spec_values(s: &RuleSpec) -> [Value; 11] {
+/// What a spec sets, as `?2` to `?13` of the statements below.
+fn spec_values(s: &RuleSpec) -> [Value; 12] {
     [
         s.coin_id.clone().into(),
         s.currency.clone().into(),
@@ -78,6 +80,7 @@ fn spec_values(s: &RuleSpec) -> [Value; 11] {
         s.once.into(),
         s.band_pct.to_string().into(),
         s.cooldown_secs.into(),
+        s.lookback_secs.into(),
     ]
 }
 
@@ -89,8 +92,9 @@ fn with_spec(first: i64, s: &RuleSpec) -> impl rusqlite::Params {
 pub fn insert_rule(conn: &Connection, s: &RuleSpec, now_ms: i64) -> rusqlite::Result<i64> {
     conn.prepare_cached(
         "INSERT INTO alert_rules (created_at, coin_id, currency, kind, level, window_secs,
-             desktop, email, note, once, band_pct, cooldown_secs, enabled, armed, epoch)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 1, 1, 0)",
+             desktop, email, note, once, band_pct, cooldown_secs, lookback_secs,
+             enabled, armed, epoch)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 1, 1, 0)",
     )?
     .execute(with_spec(now_ms, s))?;
     let id = conn.last_insert_rowid();
@@ -110,7 +114,8 @@ pub fn update_rule(
         .prepare_cached(
             "UPDATE alert_rules SET coin_id = ?2, currency = ?3, kind = ?4, level = ?5,
                  window_secs = ?6, desktop = ?7, email = ?8, note = ?9, once = ?10,
-                 band_pct = ?11, cooldown_secs = ?12, armed = 1, last_fired_at = NULL,
+                 band_pct = ?11, cooldown_secs = ?12, lookback_secs = ?13, armed = 1,
+                 last_fired_at = NULL,
                  rev = rev + 1
              WHERE id = ?1",
         )?
@@ -193,8 +198,9 @@ pub fn insert_firing(conn: &Connection, f: &Firing) -> rusqlite::Result<bool> {
     let new =
         conn.prepare_cached(
             "INSERT OR IGNORE INTO alert_firings (key, rule_id, coin_id, symbol, name, currency,
-                 kind, level, window_secs, price, value, change_24h_pct, note, fired_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                 kind, level, window_secs, price, value, change_24h_pct, note, fired_at,
+                 lookback_secs)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
         )?
         .execute(params![
             f.key,
@@ -211,6 +217,7 @@ pub fn insert_firing(conn: &Connection, f: &Firing) -> rusqlite::Result<bool> {
             f.change_24h_pct,
             f.note,
             f.fired_at,
+            f.lookback_secs,
         ])? > 0;
     if new {
         let mut stmt = conn.prepare_cached(
@@ -225,7 +232,8 @@ pub fn insert_firing(conn: &Connection, f: &Firing) -> rusqlite::Result<bool> {
 }
 
 const FIRING_COLUMNS: &str = "f.key, f.rule_id, f.coin_id, f.symbol, f.name, f.currency, f.kind, \
-     f.level, f.window_secs, f.price, f.value, f.change_24h_pct, f.note, f.fired_at, f.acknowledged";
+     f.level, f.window_secs, f.price, f.value, f.change_24h_pct, f.note, f.fired_at, f.acknowledged, \
+     f.lookback_secs";
 
 fn firing_row(r: &Row) -> rusqlite::Result<Firing> {
     let key: String = r.get(0)?;
@@ -244,6 +252,7 @@ fn firing_row(r: &Row) -> rusqlite::Result<Firing> {
         condition: Condition::parse(&kind).ok_or_else(|| bad_kind(6, &kind))?,
         level: decimal_col(r, 7)?,
         window_secs: r.get(8)?,
+        lookback_secs: r.get(15)?,
         price: decimal_col(r, 9)?,
         value: decimal_col(r, 10)?,
         change_24h_pct: r.get(11)?,
@@ -271,7 +280,7 @@ pub fn due(
          ORDER BY d.next_attempt_at LIMIT ?4"
     ))?
     .query_map(params![channel, now_ms, horizon_ms, limit], |r| {
-        Ok((firing_row(r)?, r.get(15)?))
+        Ok((firing_row(r)?, r.get(16)?))
     })?
     .collect()
 }

@@ -115,9 +115,9 @@ pub fn merge(conn: &Connection, series: i64, bars: &[Bar]) -> rusqlite::Result<(
 
 /// At most `max_points` candles of `series` from `from` to `to` (unix
 /// seconds), oldest first, read from the coarsest resolution no wider than
-/// a point's share of the range, and grouped in SQL to exactly that share
-/// (the step, returned with the resolution): each keeps its first open,
-/// last close and the extremes between.
+/// a point's share of the range, and grouped in SQL by that share rounded
+/// up to whole buckets (the step, returned with the resolution): each
+/// group keeps its first open, last close and the extremes between.
 pub fn range(
     conn: &Connection,
     series: i64,
@@ -125,9 +125,18 @@ pub fn range(
     to: i64,
     max_points: u32,
 ) -> rusqlite::Result<(Resolution, i64, Vec<Candle>)> {
-    let step = ((to - from).max(1) + i64::from(max_points) - 1) / i64::from(max_points.max(1));
-    let res = Resolution::for_step(step);
-    let step = step.max(res.secs());
+    let max = i64::from(max_points.max(1));
+    let share = ((to - from).max(1) + max - 1) / max;
+    let res = Resolution::for_step(share);
+    // Groups are whole buckets, so candles are alike, and count from the
+    // bucket holding `from`; that one may be partial, and when it makes one
+    // group too many the oldest group is left out.
+    let step = (share.max(res.secs()) + res.secs() - 1) / res.secs() * res.secs();
+    let mut start = res.bucket(from);
+    let groups = (res.bucket(to) - start) / step + 1;
+    if groups > max {
+        start += (groups - max) * step;
+    }
     let mut stmt = conn.prepare_cached(
         "SELECT g.t0, f.open, g.h, g.l, z.close, z.volume
          FROM (SELECT (t - ?3) / ?5 AS k, min(t) AS t0, max(t) AS t1,
@@ -139,19 +148,16 @@ pub fn range(
          ORDER BY g.t0",
     )?;
     let candles = stmt
-        .query_map(
-            params![series, res as i64, res.bucket(from), to, step],
-            |r| {
-                Ok(Candle {
-                    t: r.get::<_, i64>(0)? * 1000,
-                    open: decimal_col(r, 1)?,
-                    high: decimal_col(r, 2)?,
-                    low: decimal_col(r, 3)?,
-                    close: decimal_col(r, 4)?,
-                    volume: opt_decimal_col(r, 5)?,
-                })
-            },
-        )?
+        .query_map(params![series, res as i64, start, to, step], |r| {
+            Ok(Candle {
+                t: r.get::<_, i64>(0)? * 1000,
+                open: decimal_col(r, 1)?,
+                high: decimal_col(r, 2)?,
+                low: decimal_col(r, 3)?,
+                close: decimal_col(r, 4)?,
+                volume: opt_decimal_col(r, 5)?,
+            })
+        })?
         .collect::<rusqlite::Result<_>>()?;
     Ok((res, step, candles))
 }
@@ -502,13 +508,13 @@ mod tests {
             .write(|tx| merge(tx, series, &prices))
             .expect("sqlite");
 
-        let (res, _, day) = store
+        // 100 points of a day: 15-minute groups of whole 5-minute buckets.
+        let (res, step, day) = store
             .read(|c| range(c, series, T0, T0 + 86_399, 100))
             .expect("sqlite");
-        assert_eq!(res, Resolution::FiveMinutes);
-        assert_eq!(day.len(), 100);
+        assert_eq!((res, step, day.len()), (Resolution::FiveMinutes, 900, 96));
         assert_eq!(day[0].open, prices[0].open);
-        assert_eq!(day[99].close, prices[1439].close);
+        assert_eq!(day[95].close, prices[1439].close);
         assert_eq!(day.iter().map(|c| c.high).max(), Some(d("999.99")));
         assert_eq!(day.iter().map(|c| c.low).min(), Some(d("0.01")));
         assert!(day.windows(2).all(|w| w[0].t < w[1].t));
@@ -523,5 +529,37 @@ mod tests {
         assert_eq!((res, step, fine.len()), (Resolution::Minute, 60, 1440));
         assert_eq!(fine[333].high, d("999.99"));
         assert_eq!(fine[0].t, T0 * 1000);
+    }
+
+    #[test]
+    fn a_range_starting_inside_a_bucket_still_answers_at_most_its_points() {
+        let (_d, store) = open();
+        let series = store
+            .write(|tx| series_id(tx, "bitcoin", "usd"))
+            .expect("sqlite");
+        let prices: Vec<Bar> = (0..2 * 1440)
+            .map(|m| Bar::point(T0 + m * 60, Decimal::new(5_000 + m % 7, 2), None))
+            .collect();
+        store
+            .write(|tx| merge(tx, series, &prices))
+            .expect("sqlite");
+        // The last day from 13:37: its first hour is partial, and so was a
+        // 25th group before the step counted from the bucket holding `from`.
+        let from = T0 + 13 * 3600 + 37 * 60;
+        for points in [24, 25, 100, 287, 2000] {
+            let (_, _, rows) = store
+                .read(|c| range(c, series, from, from + 86_400, points))
+                .expect("sqlite");
+            assert!(
+                rows.len() <= points as usize,
+                "{} rows for {points} points",
+                rows.len()
+            );
+            assert!(
+                rows.len() * 2 > points as usize,
+                "{} rows for {points} points",
+                rows.len()
+            );
+        }
     }
 }
