@@ -377,6 +377,139 @@ async fn alert_rules_from_the_command_line() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn an_unusual_move_fires_one_anomaly_alert_and_the_usual_wiggles_none() {
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs() as i64;
+    // The fake market's quotes are stamped from its start on, after `before`.
+    let w = World::start(70_000.0).await;
+    let added = w
+        .run(&[
+            "alerts",
+            "add",
+            "--coin",
+            "sol",
+            "--anomaly",
+            "3",
+            "--window",
+            "1h",
+        ])
+        .await
+        .ok();
+    assert!(
+        added.stdout.contains(
+            "added alert #1: Solana: price moves unusually, beyond 3 σ within 1h (against 7d)"
+        ),
+        "{added:?}"
+    );
+    let ls = w.run(&["alerts", "ls", "--json"]).await.ok().json();
+    let rule = &ls[0];
+    assert_eq!(
+        (rule["coin_id"].as_str(), rule["condition"].as_str()),
+        (Some("solana"), Some("anomaly"))
+    );
+    assert_eq!(rule["level"], "3");
+    assert_eq!(
+        (rule["window_secs"].as_u64(), rule["lookback_secs"].as_u64()),
+        (Some(3600), Some(7 * 86_400))
+    );
+    let table = w.run(&["alerts", "ls"]).await.ok().stdout;
+    assert!(
+        table.contains("Solana: price moves unusually, beyond 3 σ within 1h (against 7d)"),
+        "{table}"
+    );
+    let add = |more: &[&'static str]| {
+        let mut args = vec!["alerts", "add", "--coin", "sol"];
+        args.extend_from_slice(more);
+        args
+    };
+    w.refused(
+        &add(&["--anomaly", "0", "--window", "1h"]),
+        "coinlytics: invalid alert: the anomaly level must be above 0 and at most 20 standard \
+         deviations, not 0",
+    )
+    .await;
+    w.refused(
+        &add(&["--anomaly", "3", "--window", "1h", "--lookback", "2h"]),
+        "coinlytics: invalid alert: the lookback must be at least 5 times the window (5h for a \
+         1h window) and at most 90d, not 2h",
+    )
+    .await;
+    w.refused(
+        &add(&["--anomaly", "3", "--window", "1h", "--lookback", "soon"]),
+        "the lookback must be a duration like 90s, 15m, 1h or 2d, not 'soon'",
+    )
+    .await;
+    w.refused(&add(&["--anomaly", "3"]), "--window").await;
+    w.refused(&add(&["--above", "100", "--lookback", "7d"]), "--anomaly")
+        .await;
+
+    // A week of hourly prices wiggling ±1 % around SOL's 152.30 (152.30,
+    // 153.82, 152.30, 150.78, …), the newest a minute before the market's
+    // clock starts: every hour's move is about 1 %, and so is the first
+    // live one (153.82 an hour before, 152.30 now).
+    let db = w.user.database();
+    for k in 0..=7 * 24 + 2 {
+        let wiggle = [0.0, 1.0, 0.0, -1.0][k as usize % 4];
+        db.execute(
+            "INSERT INTO price_history (coin_id, currency, ts, price) VALUES ('solana', 'usd', ?1, ?2)",
+            rusqlite::params![
+                before - 60 - k * 3600,
+                format!("{:.4}", 152.3 * (1.0 + wiggle / 100.0))
+            ],
+        )
+        .expect("seed a price");
+    }
+    drop(db);
+
+    let monitor = MonitorProcess::start(&w.user, &w.env());
+    monitor.wait_for("monitoring 1 enabled alert rule(s)").await;
+    w.refreshes(2).await;
+    assert!(
+        w.notifications.received().is_empty(),
+        "a usual move: {:?}",
+        monitor.output()
+    );
+    // +7.3 % in the hour: several σ beyond the usual 1 %.
+    w.fake.set_price("solana", 165.0);
+    let shown = w.notifications.wait_for(1, WAIT).await;
+    assert!(
+        shown[0].summary.starts_with("SOL moved unusually: ")
+            && shown[0].summary.ends_with(" σ above its usual 1h move"),
+        "{:?}",
+        shown[0]
+    );
+    assert!(
+        shown[0]
+            .body
+            .contains("Solana is at $165.00 (alert level 3 σ against 7d)"),
+        "{:?}",
+        shown[0]
+    );
+    monitor.wait_for("delivered 1-1 by desktop").await;
+    // The hour still holds the jump at the next updates: no second alert.
+    w.refreshes(2).await;
+    assert_eq!(w.notifications.received().len(), 1);
+
+    let history = w.history().await;
+    assert_eq!(history.as_array().map(Vec::len), Some(1));
+    let h = &history[0];
+    assert_eq!(
+        (h["condition"].as_str(), h["lookback_secs"].as_u64()),
+        (Some("anomaly"), Some(7 * 86_400))
+    );
+    let z: f64 = h["value"].as_str().and_then(|v| v.parse().ok()).expect("z");
+    assert!(z > 3.0, "{h}");
+    assert_eq!(
+        h["description"],
+        "Solana: price moves unusually, beyond 3 σ within 1h (against 7d)"
+    );
+    assert_eq!(h["deliveries"]["desktop"]["status"], "sent");
+    monitor.kill9();
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn email_test_sends_with_the_saved_settings() {
     let w = World::start(70_000.0).await;
     let not_set = w.run(&["email", "test"]).await;

@@ -11,7 +11,8 @@ use crate::print_json;
 
 #[derive(Subcommand, Debug)]
 pub enum AlertsCmd {
-    /// Add a rule, e.g. `--coin bitcoin --above 71000` or `--coin eth --move-pct 5 --window 1h`
+    /// Add a rule, e.g. `--coin bitcoin --above 71000`, `--coin eth --move-pct 5 --window 1h`
+    /// or `--coin sol --anomaly 3 --window 1h`
     Add(Box<AddArgs>),
     /// List the rules
     Ls {
@@ -49,7 +50,7 @@ pub enum AlertsCmd {
 
 #[derive(Args, Debug)]
 #[command(group(ArgGroup::new("condition").required(true)
-    .args(["above", "below", "move_pct", "change_above", "change_below"])))]
+    .args(["above", "below", "move_pct", "change_above", "change_below", "anomaly"])))]
 pub struct AddArgs {
     /// The coin: an id like `bitcoin` or a symbol like `btc`
     #[arg(long, value_name = "COIN")]
@@ -68,9 +69,17 @@ pub struct AddArgs {
         requires = "window"
     )]
     move_pct: Option<String>,
-    /// The window of --move-pct, e.g. 15m, 1h, 1d
+    /// The window of --move-pct or --anomaly, e.g. 15m, 1h, 1d
     #[arg(long, value_name = "DURATION")]
     window: Option<String>,
+    /// Fire when the return over --window lies K standard deviations or more
+    /// (either way) from its usual over --lookback
+    #[arg(long, value_name = "K", requires = "window")]
+    anomaly: Option<String>,
+    /// How far back --anomaly measures the usual return, e.g. 1d, 7d, 30d
+    /// [default: 7d]
+    #[arg(long, value_name = "DURATION", requires = "anomaly")]
+    lookback: Option<String>,
     /// Fire when the 24h change rises to PCT % (may be negative)
     #[arg(long, value_name = "PCT", allow_negative_numbers = true)]
     change_above: Option<String>,
@@ -86,7 +95,8 @@ pub struct AddArgs {
     /// Fire once, then disable the rule
     #[arg(long)]
     once: bool,
-    /// Re-arm only after the price goes back past the level by this many %
+    /// Re-arm only after the reading goes back past the level by this many %
+    /// (of a price level; percentage points for a move, σ for --anomaly)
     #[arg(long, value_name = "PCT", default_value_t = DEFAULT_BAND_PCT.to_string())]
     band_pct: String,
     /// The least time between two firings, e.g. 0s, 10m, 1h
@@ -119,10 +129,13 @@ impl AddArgs {
             (Condition::ChangeAbove, v.clone())
         } else if let Some(v) = &self.change_below {
             (Condition::ChangeBelow, v.clone())
+        } else if let Some(v) = &self.anomaly {
+            (Condition::Anomaly, v.clone())
         } else {
             // clap's group makes one of them required.
             return Err(coinlytics_engine::model::InvalidInput(
-                "say when to fire: --above, --below, --move-pct, --change-above or --change-below"
+                "say when to fire: --above, --below, --move-pct, --change-above, --change-below \
+                 or --anomaly"
                     .into(),
             )
             .into());
@@ -133,6 +146,7 @@ impl AddArgs {
             condition,
             level,
             window: self.window.clone(),
+            lookback: self.lookback.clone(),
             channels: Channels::parse(&self.channel)?,
             note: self.note.clone(),
             once: self.once,

@@ -17,7 +17,10 @@ mod out;
 
 mod alerts;
 mod apikey;
+mod backfill;
+mod compare;
 mod config;
+mod convert;
 mod desktop;
 mod email;
 mod history;
@@ -165,6 +168,12 @@ pub enum Command {
     /// Manage price alerts and read what fired
     #[command(subcommand)]
     Alerts(alerts::AlertsCmd),
+    /// Fetch coins' past prices into the local history (resumes where it stopped)
+    Backfill(backfill::BackfillArgs),
+    /// Compare up to 5 coins: return, volatility, drawdown, Sharpe-like ratio, correlation
+    Compare(compare::CompareArgs),
+    /// Convert an amount between coins and currencies (e.g. `convert 1.5 eth eur`)
+    Convert(convert::ConvertArgs),
     /// A coin's stored price history (candles) over a range
     History(history::HistoryArgs),
     /// Run the alert monitor without a window (notifications and e-mails); Ctrl-C stops
@@ -250,6 +259,9 @@ fn run(globals: &Globals, command: Command) -> Result<(), Error> {
                     Command::Watchlist(cmd) => watchlist::run(&engine, cmd).await,
                     Command::Alerts(cmd) => alerts::run(&engine, cmd).await,
                     Command::History(args) => history::run(&engine, args).await,
+                    Command::Convert(args) => convert::run(&engine, args).await,
+                    Command::Compare(args) => compare::run(&engine, args).await,
+                    Command::Backfill(args) => backfill::run(&engine, args).await,
                     Command::Monitor => monitor::run(engine).await,
                     Command::Email(cmd) => email::run(&engine, cmd).await,
                     Command::Config(cmd) => config::run(&engine, cmd).await,

@@ -1,0 +1,277 @@
+//! History through the real `coinlytics` binary against the fake CoinGecko
+//! server: a year's backfill, resumed after a kill and paced through 429s;
+//! `history`, `compare` and `convert` as a user runs them.
+
+mod common;
+
+use std::process::Stdio;
+use std::str::FromStr;
+use std::time::{Duration, Instant};
+
+use coinlytics_tests::{FakeCoinGecko, Fault};
+use common::User;
+use rust_decimal::Decimal;
+use serde_json::Value;
+
+const CHART: &str = "/coins/bitcoin/market_chart";
+const OHLC: &str = "/coins/bitcoin/ohlc";
+const DAY_MS: i64 = 86_400_000;
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+fn dec(v: &Value) -> Decimal {
+    Decimal::from_str(
+        v.as_str()
+            .unwrap_or_else(|| panic!("a decimal string: {v}")),
+    )
+    .expect("a decimal")
+}
+
+/// Candles of `history --json`, checked for shape: ascending, each low ≤
+/// open/close ≤ high.
+fn candles(v: &Value) -> Vec<(i64, Decimal, Decimal, Decimal, Decimal)> {
+    let rows: Vec<_> = v
+        .as_array()
+        .expect("an array")
+        .iter()
+        .map(|c| {
+            (
+                c["t"].as_i64().expect("t"),
+                dec(&c["open"]),
+                dec(&c["high"]),
+                dec(&c["low"]),
+                dec(&c["close"]),
+            )
+        })
+        .collect();
+    assert!(rows.windows(2).all(|w| w[0].0 < w[1].0), "ascending times");
+    for (t, o, h, l, c) in &rows {
+        assert!(
+            l <= o && l <= c && o <= h && c <= h,
+            "candle at {t}: {o} {h} {l} {c}"
+        );
+    }
+    rows
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_year_is_backfilled_in_five_requests_and_answered_in_at_most_2000_points() {
+    let fake = FakeCoinGecko::start().await;
+    let user = User::new(&fake.base_url());
+    let out = user
+        .run(&["backfill", "--coins", "btc", "--range", "1y"])
+        .await
+        .ok();
+    assert!(out.stdout.contains("5 requests"), "{out:?}");
+    assert_eq!((fake.requests(CHART), fake.requests(OHLC)), (3, 2));
+
+    let year = user
+        .run(&["history", "bitcoin", "--range", "1y", "--json"])
+        .await
+        .ok()
+        .json();
+    let year = candles(&year);
+    assert!((365..=2000).contains(&year.len()), "{} points", year.len());
+    let first = year[0].0;
+    assert!(
+        (now_ms() - first - 365 * DAY_MS).abs() < 2 * DAY_MS,
+        "the year starts a year ago, not {} days ago",
+        (now_ms() - first) / DAY_MS
+    );
+
+    // The last day in 5-minute detail, as CoinGecko gives it.
+    let day = user
+        .run(&["history", "btc", "--range", "1d", "--json"])
+        .await
+        .ok()
+        .json();
+    let day = candles(&day);
+    assert!(day.len() >= 280, "a day of 5-minute points: {}", day.len());
+    // Hourly candles hold the 30-minute OHLC candles' highs and lows too;
+    // grouped by four they keep the extremes, the first open and the last
+    // close.
+    let points = |n: &'static str| {
+        let user = &user;
+        async move {
+            let v = user
+                .run(&["history", "btc", "--range", "1d", "--points", n, "--json"])
+                .await
+                .ok()
+                .json();
+            candles(&v)
+        }
+    };
+    let hours = points("24").await;
+    let narrow = points("6").await;
+    assert!((20..=24).contains(&hours.len()), "{} points", hours.len());
+    assert!(narrow.len() <= 6, "{} points", narrow.len());
+    let max = |v: &[(i64, Decimal, Decimal, Decimal, Decimal)]| v.iter().map(|c| c.2).max();
+    let min = |v: &[(i64, Decimal, Decimal, Decimal, Decimal)]| v.iter().map(|c| c.3).min();
+    // A partial oldest group is left out rather than answer a seventh.
+    let start = hours
+        .iter()
+        .position(|c| c.0 == narrow[0].0)
+        .expect("aligned groups");
+    let same = &hours[start..];
+    assert_eq!(max(&narrow), max(same));
+    assert_eq!(min(&narrow), min(same));
+    assert_eq!(narrow[0].1, same[0].1);
+    assert_eq!(narrow.last().map(|c| c.4), same.last().map(|c| c.4));
+    assert!(
+        max(&hours) >= max(&day),
+        "the candles' highs are at least the points'"
+    );
+
+    // Done recently: running it again asks nothing.
+    let again = user
+        .run(&["backfill", "--coins", "bitcoin", "--range", "1y"])
+        .await
+        .ok();
+    assert!(
+        again.stdout.contains("0 requests") && again.stdout.contains("5 steps skipped"),
+        "{again:?}"
+    );
+    assert_eq!(fake.requests(CHART) + fake.requests(OHLC), 5);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_interrupted_backfill_resumes_with_what_it_had_not_done() {
+    let fake = FakeCoinGecko::start().await;
+    let user = User::new(&fake.base_url());
+    // 60 a minute: the backfill takes 40, one call every 1.5 s.
+    let mut cmd = user.command(&["backfill", "--coins", "bitcoin", "--range", "1y"]);
+    cmd.env("COINLYTICS_REQUESTS_PER_MINUTE", "60")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let mut child = cmd.spawn().expect("start backfill");
+    let done_steps = || -> i64 {
+        if !user.database_path().exists() {
+            return 0;
+        }
+        user.database()
+            .query_row("SELECT count(*) FROM backfill_steps", [], |r| r.get(0))
+            .unwrap_or(0)
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while done_steps() < 2 {
+        assert!(Instant::now() < deadline, "two steps never finished");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    child.kill().expect("kill");
+    child.wait().expect("reap");
+    let done = done_steps();
+    let asked = fake.requests(CHART) + fake.requests(OHLC);
+    assert!((2..5).contains(&done), "{done} steps done");
+
+    let out = user
+        .run(&["backfill", "--coins", "bitcoin", "--range", "1y"])
+        .await
+        .ok();
+    let resumed = fake.requests(CHART) + fake.requests(OHLC) - asked;
+    assert_eq!(resumed as i64, 5 - done, "{out:?}");
+    assert!(
+        out.stdout.contains(&format!("{done} steps skipped")),
+        "{out:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_backfill_waits_out_429s_and_a_bad_answer_keeps_what_was_fetched() {
+    let fake = FakeCoinGecko::start().await;
+    let user = User::new(&fake.base_url());
+    for _ in 0..4 {
+        fake.push_fault(Fault::TooManyRequests {
+            retry_after_secs: 1,
+        });
+    }
+    let out = user
+        .run(&["backfill", "--coins", "bitcoin", "--range", "30d"])
+        .await
+        .ok();
+    assert!(out.stdout.contains("4 requests"), "{out:?}");
+    let month = user
+        .run(&["history", "bitcoin", "--range", "30d", "--json"])
+        .await
+        .ok()
+        .json();
+    assert!(candles(&month).len() > 24 * 29, "hourly for 30 days");
+
+    // A malformed answer stops the backfill with a clear message; what was
+    // stored stays.
+    let other = User::new(&fake.base_url());
+    other
+        .run(&["backfill", "--coins", "bitcoin", "--range", "1d"])
+        .await
+        .ok();
+    let before = other
+        .run(&["history", "bitcoin", "--range", "1d", "--json"])
+        .await
+        .ok()
+        .stdout;
+    fake.push_fault(Fault::WrongTypes);
+    let failed = other
+        .run(&["backfill", "--coins", "ethereum", "--range", "1d"])
+        .await;
+    assert_eq!(failed.code, 1, "{failed:?}");
+    assert!(
+        failed.stderr.contains("market_chart")
+            && failed.stderr.contains("running it again resumes"),
+        "{failed:?}"
+    );
+    let after = other
+        .run(&["history", "bitcoin", "--range", "1d", "--json"])
+        .await
+        .ok()
+        .stdout;
+    assert_eq!(before, after);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn compare_answers_stats_and_correlations_for_three_coins() {
+    let fake = FakeCoinGecko::start().await;
+    let user = User::new(&fake.base_url());
+    user.run(&["backfill", "--coins", "btc,eth,sol", "--range", "90d"])
+        .await
+        .ok();
+    let cmp = user
+        .run(&["compare", "btc,eth,sol", "--range", "90d", "--json"])
+        .await
+        .ok()
+        .json();
+    let series = cmp["series"].as_array().expect("series");
+    assert_eq!(series.len(), 3);
+    for s in series {
+        assert!(s["stats"]["days"].as_u64().is_some_and(|d| d >= 89), "{s}");
+        assert!(
+            s["stats"]["volatility_pct"]
+                .as_f64()
+                .is_some_and(|v| v > 0.0)
+        );
+        assert_eq!(
+            s["points"][0]["pct"].as_f64(),
+            Some(0.0),
+            "normalised from the start"
+        );
+    }
+    let corr = cmp["correlation"].as_array().expect("matrix");
+    for (i, row) in corr.iter().enumerate() {
+        let row = row.as_array().expect("row");
+        assert_eq!(row.len(), 3);
+        assert!((row[i].as_f64().expect("diagonal") - 1.0).abs() < 1e-9);
+        for c in row {
+            assert!(c.as_f64().is_some_and(|c| (-1.0..=1.0).contains(&c)), "{c}");
+        }
+    }
+    let table = user
+        .run(&["compare", "btc,eth,sol", "--range", "90d"])
+        .await
+        .ok();
+    assert!(
+        table.stdout.contains("VOLATILITY") && table.stdout.contains("Correlation"),
+        "{table:?}"
+    );
+    let six = user.run(&["compare", "btc,eth,sol,bnb,xrp,doge"]).await;
+    assert_eq!(six.code, 2, "{six:?}");
+}
