@@ -25,9 +25,41 @@ const COMMANDS: &[&str] = &[
     "email_set_password",
     "email_clear_password",
     "email_test",
+    "coin",
+    "history",
+    "backfill",
+    "compare",
+    "convert",
 ];
 
+/// The chart library's one file the page loads, copied from the npm
+/// package (pinned by package-lock.json) into the embedded ui/ folder:
+/// nothing else of node_modules ships.
+const CHART_LIB: (&str, &str) = (
+    "../node_modules/lightweight-charts/dist/lightweight-charts.standalone.production.mjs",
+    "../ui/vendor/lightweight-charts.mjs",
+);
+
+fn vendor_chart_library() {
+    let (from, to) = CHART_LIB;
+    println!("cargo:rerun-if-changed={from}");
+    let copied = std::fs::create_dir_all("../ui/vendor").and_then(|()| {
+        let same = std::fs::read(from)? == std::fs::read(to).unwrap_or_default();
+        if same {
+            Ok(())
+        } else {
+            std::fs::copy(from, to).map(drop)
+        }
+    });
+    if let Err(e) = copied {
+        panic!(
+            "cannot copy the chart library from {from} ({e}); run `npm ci` first (.ci/setup does)"
+        );
+    }
+}
+
 fn main() {
+    vendor_chart_library();
     let attrs = tauri_build::Attributes::new()
         .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
     if let Err(e) = tauri_build::try_build(attrs) {

@@ -38,7 +38,16 @@ updated_at: string,
 /**
  * When Coinlytics fetched it.
  */
-fetched_at: string, };
+fetched_at: string, change_30d_pct: number | null, change_1y_pct: number | null, 
+/**
+ * All-time high and low, and when (unix ms).
+ */
+ath: string | null, ath_at: number | null, atl: string | null, atl_at: number | null, circulating_supply: string | null, total_supply: string | null, max_supply: string | null, };
+  export type QuoteFigures = { change_30d_pct: number | null, change_1y_pct: number | null, 
+/**
+ * All-time high and low, and when (unix ms).
+ */
+ath: string | null, ath_at: number | null, atl: string | null, atl_at: number | null, circulating_supply: string | null, total_supply: string | null, max_supply: string | null, };
   export type QuoteRequest = { selection: Selection, currency: string, };
   export type Selection = { "coins": Array<string> } | { "top": number };
   export type Snapshot = { 
@@ -98,9 +107,14 @@ epoch: number, last_fired_at: number | null, coin_id: string, currency: string, 
  */
 level: string, 
 /**
- * Move rules only: the window the move is measured over.
+ * Move and anomaly rules only: the window the move is measured over.
  */
-window_secs: number | null, channels: Channels, note: string, 
+window_secs: number | null, 
+/**
+ * Anomaly rules only: how far back the window's usual returns are
+ * measured ([`DEFAULT_LOOKBACK_SECS`] when not given).
+ */
+lookback_secs: number | null, channels: Channels, note: string, 
 /**
  * Fire once, then disable; otherwise re-arm past the band.
  */
@@ -108,7 +122,7 @@ once: boolean,
 /**
  * Re-arm only after the reading goes back past the level by this much:
  * a percentage of the level for price rules, percentage points for the
- * others.
+ * move and 24h change rules, standard deviations for anomaly rules.
  */
 band_pct: string, 
 /**
@@ -134,9 +148,14 @@ epoch: number, last_fired_at: number | null, coin_id: string, currency: string, 
  */
 level: string, 
 /**
- * Move rules only: the window the move is measured over.
+ * Move and anomaly rules only: the window the move is measured over.
  */
-window_secs: number | null, channels: Channels, note: string, 
+window_secs: number | null, 
+/**
+ * Anomaly rules only: how far back the window's usual returns are
+ * measured ([`DEFAULT_LOOKBACK_SECS`] when not given).
+ */
+lookback_secs: number | null, channels: Channels, note: string, 
 /**
  * Fire once, then disable; otherwise re-arm past the band.
  */
@@ -144,7 +163,7 @@ once: boolean,
 /**
  * Re-arm only after the reading goes back past the level by this much:
  * a percentage of the level for price rules, percentage points for the
- * others.
+ * move and 24h change rules, standard deviations for anomaly rules.
  */
 band_pct: string, 
 /**
@@ -158,9 +177,14 @@ cooldown_secs: number, };
  */
 level: string, 
 /**
- * Move rules only: the window the move is measured over.
+ * Move and anomaly rules only: the window the move is measured over.
  */
-window_secs: number | null, channels: Channels, note: string, 
+window_secs: number | null, 
+/**
+ * Anomaly rules only: how far back the window's usual returns are
+ * measured ([`DEFAULT_LOOKBACK_SECS`] when not given).
+ */
+lookback_secs: number | null, channels: Channels, note: string, 
 /**
  * Fire once, then disable; otherwise re-arm past the band.
  */
@@ -168,7 +192,7 @@ once: boolean,
 /**
  * Re-arm only after the reading goes back past the level by this much:
  * a percentage of the level for price rules, percentage points for the
- * others.
+ * move and 24h change rules, standard deviations for anomaly rules.
  */
 band_pct: string, 
 /**
@@ -185,13 +209,17 @@ coin: string,
  */
 currency: string | null, condition: Condition, 
 /**
- * A price, or a percentage (see [`RuleSpec::level`]).
+ * A price, a percentage, or standard deviations (see [`RuleSpec::level`]).
  */
 level: string, 
 /**
- * Move rules: a duration like `1h` or seconds.
+ * Move and anomaly rules: a duration like `1h` or seconds.
  */
-window: string | null, channels: Channels, note: string, once: boolean, 
+window: string | null, 
+/**
+ * Anomaly rules: a duration like `7d`; `None`: a week.
+ */
+lookback: string | null, channels: Channels, note: string, once: boolean, 
 /**
  * `None`: the default band (0.5 %).
  */
@@ -200,16 +228,24 @@ band_pct: string | null,
  * A duration like `10m`; `None`: no cooldown.
  */
 cooldown: string | null, };
-  export type Condition = "above" | "below" | "move" | "move_up" | "move_down" | "change_above" | "change_below";
+  export type Condition = "above" | "below" | "move" | "move_up" | "move_down" | "change_above" | "change_below" | "anomaly";
   export type ConditionInfo = { condition: Condition, label: string, 
 /**
- * The level is a price (else a percentage).
+ * The level is a price (in the rule's currency)...
  */
 price: boolean, 
 /**
+ * ...else a number of this unit: "%" or "σ".
+ */
+unit: string | null, 
+/**
  * The rule needs a window.
  */
-window: boolean, };
+window: boolean, 
+/**
+ * The rule takes a lookback (a week when not given).
+ */
+lookback: boolean, };
   export type Channels = { desktop: boolean, email: boolean, };
   export type HistoryEntry = { 
 /**
@@ -223,9 +259,14 @@ deliveries: { [key in string]: Delivery },
 /**
  * `<rule id>-<epoch>`: unique for ever (rule ids are never reused).
  */
-key: string, rule_id: number, epoch: number, coin_id: string, symbol: string, name: string, currency: string, condition: Condition, level: string, window_secs: number | null, price: string, 
+key: string, rule_id: number, epoch: number, coin_id: string, symbol: string, name: string, currency: string, condition: Condition, level: string, window_secs: number | null, 
 /**
- * What crossed the level: the price, or a percentage.
+ * Anomaly rules: the lookback the window's move was measured against.
+ */
+lookback_secs: number | null, price: string, 
+/**
+ * What crossed the level: the price, a percentage, or for an anomaly
+ * rule the z-score (signed: below 0 when the move was below the usual).
  */
 value: string, change_24h_pct: number | null, note: string, 
 /**
@@ -236,9 +277,14 @@ fired_at: number, channels: Channels, };
 /**
  * `<rule id>-<epoch>`: unique for ever (rule ids are never reused).
  */
-key: string, rule_id: number, epoch: number, coin_id: string, symbol: string, name: string, currency: string, condition: Condition, level: string, window_secs: number | null, price: string, 
+key: string, rule_id: number, epoch: number, coin_id: string, symbol: string, name: string, currency: string, condition: Condition, level: string, window_secs: number | null, 
 /**
- * What crossed the level: the price, or a percentage.
+ * Anomaly rules: the lookback the window's move was measured against.
+ */
+lookback_secs: number | null, price: string, 
+/**
+ * What crossed the level: the price, a percentage, or for an anomaly
+ * rule the z-score (signed: below 0 when the move was below the usual).
  */
 value: string, change_24h_pct: number | null, note: string, 
 /**
@@ -253,6 +299,111 @@ label: string, };
   export type DeliveryStatus = "pending" | "sending" | "sent" | "failed";
   export type AlertEvent = { "type": "fired" } & Firing | { "type": "delivery" } & DeliveryEvent | { "type": "restarting", reason: string, retry_in_secs: number, } | { "type": "restarted" };
   export type DeliveryEvent = { firing_key: string, channel: string, status: DeliveryStatus, error: string | null, };
+  export type CoinOverview = { coin: Coin, quote: Quote | null, watched: boolean, levels: Array<AlertLevel>, };
+  export type AlertLevel = { rule_id: number, level: string, 
+/**
+ * "Alert above", "Alert below".
+ */
+label: string, };
+  export type History = { coin: Coin, currency: string, range: Range, 
+/**
+ * Unix ms the range starts and ends.
+ */
+from: number, to: number, 
+/**
+ * The width of the stored candles the answer was read from, seconds.
+ */
+resolution_secs: number, 
+/**
+ * The width of each answered candle (stored ones grouped), seconds.
+ */
+step_secs: number, candles: Array<Candle>, 
+/**
+ * A backfill of this coin is under way: more is coming.
+ */
+backfilling: boolean, };
+  export type Candle = { 
+/**
+ * Unix milliseconds of the bucket's first price.
+ */
+t: number, open: string, high: string, low: string, close: string, 
+/**
+ * The 24-hour trading volume at the bucket's close (CoinGecko's
+ * measure), not the bucket's own.
+ */
+volume: string | null, };
+  export type Range = "1d" | "7d" | "30d" | "90d" | "1y" | "max";
+  export type BackfillEvent = { "type": "progress", coin_id: string, done: number, total: number, waiting_secs: number | null, } | { "type": "done", coin_id: string, calls: number, points: number, } | { "type": "failed", coin_id: string, message: string, };
+  export type Comparison = { currency: string, range: Range, 
+/**
+ * Unix ms the range starts and ends.
+ */
+from: number, to: number, series: Array<CompareSeries>, 
+/**
+ * Pearson correlation of daily returns, `series` by `series`; `null`
+ * where too few days are shared.
+ */
+correlation: Array<Array<number | null>>, };
+  export type CompareSeries = { coin: Coin, 
+/**
+ * % from the first stored price in the range.
+ */
+points: Array<NormalPoint>, stats: Stats, };
+  export type NormalPoint = { 
+/**
+ * Unix ms.
+ */
+t: number, pct: number, };
+  export type Stats = { 
+/**
+ * Daily closes the figures were worked from (UTC days with a price).
+ */
+days: number, 
+/**
+ * % from the first price to the last; `None` with fewer than two points
+ * or a first price <= 0.
+ */
+return_pct: number | null, 
+/**
+ * Annualised volatility of daily simple returns, %: sample standard
+ * deviation × sqrt(365) (crypto trades every day). A daily return is
+ * from one day's close to the next calendar day's; `None` with fewer
+ * than two such returns.
+ */
+volatility_pct: number | null, 
+/**
+ * Largest fall from a running peak to a later trough, % (a positive
+ * number, 0 if it never fell), over the given points (not only daily
+ * closes); `None` with fewer than two points or no positive price.
+ */
+max_drawdown_pct: number | null, 
+/**
+ * Sharpe-like ratio, risk-free rate 0: mean daily return / sample sd ×
+ * sqrt(365); `None` with fewer than two daily returns or no variance.
+ */
+sharpe: number | null, };
+  export type Conversion = { amount: string, from: Unit, to: Unit, result: string, 
+/**
+ * One `from` in `to`.
+ */
+rate: string, 
+/**
+ * When the oldest rate it used was fetched.
+ */
+as_of: string, age_secs: number, 
+/**
+ * Older than the refresher would let a price get.
+ */
+stale: boolean, 
+/**
+ * Which rates, e.g. "CoinGecko: Ethereum in USD; USD→EUR exchange rate".
+ */
+source: string, };
+  export type Unit = { 
+/**
+ * Upper case: `ETH`, `EUR`.
+ */
+code: string, name: string, };
   export type EmailStatus = { settings: EmailSettings, 
 /**
  * The required settings still unset (empty: e-mail can be sent).

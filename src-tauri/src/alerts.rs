@@ -37,10 +37,7 @@ pub fn start(app: &AppHandle, engine: Arc<Engine>) {
         tray::set_alert_count(&app, engine.alerts_unacknowledged().unwrap_or(0));
         let on_click = {
             let app = app.clone();
-            Arc::new(move |coin: String| {
-                tray::show_dashboard(&app);
-                let _ = app.emit(OPEN_COIN_EVENT, coin);
-            })
+            Arc::new(move |coin: String| tray::open_coin(&app, &coin))
         };
         let monitor = loop {
             match engine.start_monitor("the Coinlytics window", Some(on_click.clone())) {

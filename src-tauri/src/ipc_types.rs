@@ -9,8 +9,12 @@ use std::path::Path;
 
 use coinlytics_engine::alerts::dispatch::DeliveryEvent;
 use coinlytics_engine::alerts::monitor::AlertEvent;
+use coinlytics_engine::analytics::Stats;
 use coinlytics_engine::app::alerts::{ConditionInfo, RuleInput, RuleView};
+use coinlytics_engine::app::compare::{CompareSeries, Comparison, NormalPoint};
+use coinlytics_engine::app::convert::{Conversion, Unit};
 use coinlytics_engine::app::email::{EmailForm, EmailStatus};
+use coinlytics_engine::app::history::{AlertLevel, CoinOverview, History};
 use coinlytics_engine::app::watchlist::Added;
 use coinlytics_engine::config::{EmailSettings, SmtpSecurity};
 use coinlytics_engine::error::{ErrorBody, ErrorKind};
@@ -18,10 +22,11 @@ use coinlytics_engine::market::{MarketEvent, Snapshot};
 use coinlytics_engine::model::alert::{
     Channels, Condition, Delivery, DeliveryStatus, Firing, HistoryEntry, Rule, RuleSpec,
 };
-use coinlytics_engine::model::{Coin, Quote, QuoteRequest, Selection};
+use coinlytics_engine::model::{Candle, Coin, Quote, QuoteFigures, QuoteRequest, Range, Selection};
 use ts_rs::{Config, TS};
 
 use crate::alerts::AlertsPage;
+use crate::coin::BackfillEvent;
 use crate::commands::{Dashboard, Markets, Preference, Preferences, UiMarks};
 use crate::state::{MonitorState, MonitorStatus};
 
@@ -37,6 +42,7 @@ fn declarations() -> String {
         Markets::decl(&cfg),
         Coin::decl(&cfg),
         Quote::decl(&cfg),
+        QuoteFigures::decl(&cfg),
         QuoteRequest::decl(&cfg),
         Selection::decl(&cfg),
         Snapshot::decl(&cfg),
@@ -62,6 +68,19 @@ fn declarations() -> String {
         DeliveryStatus::decl(&cfg),
         AlertEvent::decl(&cfg),
         DeliveryEvent::decl(&cfg),
+        // A coin's view and history.
+        CoinOverview::decl(&cfg),
+        AlertLevel::decl(&cfg),
+        History::decl(&cfg),
+        Candle::decl(&cfg),
+        Range::decl(&cfg),
+        BackfillEvent::decl(&cfg),
+        Comparison::decl(&cfg),
+        CompareSeries::decl(&cfg),
+        NormalPoint::decl(&cfg),
+        Stats::decl(&cfg),
+        Conversion::decl(&cfg),
+        Unit::decl(&cfg),
         // E-mail.
         EmailStatus::decl(&cfg),
         EmailSettings::decl(&cfg),

@@ -5,6 +5,8 @@
 //! are forwarded to the window and the tray as they come.
 
 mod alerts;
+mod analysis;
+mod coin;
 mod commands;
 #[cfg(test)]
 mod ipc_types;
@@ -166,6 +168,11 @@ fn run(started: Instant, hidden: bool) -> ExitCode {
             alerts::email_set_password,
             alerts::email_clear_password,
             alerts::email_test,
+            coin::coin,
+            coin::history,
+            coin::backfill,
+            analysis::compare,
+            analysis::convert,
         ])
         .setup(move |app| {
             let state = app.state::<AppState>();

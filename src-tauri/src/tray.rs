@@ -9,7 +9,7 @@ use coinlytics_engine::model::Quote;
 use tauri::image::Image;
 use tauri::menu::{CheckMenuItem, Menu, MenuEvent, MenuItem, PredefinedMenuItem};
 use tauri::tray::TrayIconBuilder;
-use tauri::{AppHandle, Manager, Wry};
+use tauri::{AppHandle, Emitter, Manager, Wry};
 
 use crate::state::{AppState, lock};
 use coinlytics_engine::format;
@@ -254,6 +254,15 @@ pub fn show_dashboard(app: &AppHandle) {
     }
 }
 
+/// Brings the window up at a coin's view (a tray menu item, a clicked
+/// notification).
+pub fn open_coin(app: &AppHandle, coin: &str) {
+    show_dashboard(app);
+    if let Err(e) = app.emit(crate::alerts::OPEN_COIN_EVENT, coin) {
+        tracing::warn!(error = %e, "cannot open the coin's view");
+    }
+}
+
 fn on_menu_event(app: &AppHandle, event: MenuEvent) {
     match event.id().as_ref() {
         "open" => show_dashboard(app),
@@ -268,7 +277,7 @@ fn on_menu_event(app: &AppHandle, event: MenuEvent) {
                 state.pause();
             }
         }
-        id if id.starts_with("coin:") => show_dashboard(app),
+        id if id.starts_with("coin:") => open_coin(app, &id["coin:".len()..]),
         _ => {}
     }
 }

@@ -819,7 +819,102 @@ async fn an_alert_set_in_the_window_notifies_and_emails_also_from_the_tray() {
     // Clicking the notification brings the dashboard back at the coin.
     tokio::time::sleep(Duration::from_millis(500)).await; // the app listens after Notify returns
     notifications.invoke_action(shown[1].id, "default").await;
-    wait_js(&c, "the window shown at the coin", "return document.visibilityState === 'visible' && document.querySelector('#watchlist-table tr.highlight')?.dataset.id === 'bitcoin'").await;
+    wait_js(&c, "the window shown at the coin's view", "return document.visibilityState === 'visible' && !document.getElementById('view-coin').hidden && document.getElementById('coin-name').textContent === 'Bitcoin'").await;
     let history = user.run(&["alerts", "history", "--json"]).await.ok().json();
     assert_eq!(history.as_array().map(Vec::len), Some(2));
+}
+
+/// The chart under `css` painted `range` with some points: the page marks
+/// it once the frame showing it was painted.
+async fn wait_chart(c: &Client, css: &str, range: &str) -> u64 {
+    let v = wait_js(
+        c,
+        &format!("the {range} chart painted"),
+        &format!("const el = document.querySelector('{css}'); return el && el.dataset.range === '{range}' && Number(el.dataset.points) > 0 && el.querySelector('canvas') ? Number(el.dataset.points) : null"),
+    )
+    .await;
+    v.as_u64().expect("points")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_coin_s_chart_ranges_candles_comparison_and_conversion() {
+    let fake = FakeCoinGecko::start().await;
+    let user = User::new(&fake.base_url());
+    user.run(&["watchlist", "add", "bitcoin", "ethereum", "solana"])
+        .await
+        .ok();
+    user.run(&["alerts", "add", "--coin", "bitcoin", "--above", "80000"])
+        .await
+        .ok();
+    // A budget that paces the backfill's calls 150 ms apart, not 3 s.
+    let (_driver, c) =
+        open_dashboard(&user, &[("COINLYTICS_REQUESTS_PER_MINUTE", "600")], &[]).await;
+
+    // Clicking a coin opens its view; its history is backfilled from the
+    // source and drawn.
+    click(&c, "#watchlist-table tr[data-id=\"bitcoin\"] .coin-link").await;
+    wait_js(&c, "the coin view", "return !document.getElementById('view-coin').hidden && document.getElementById('coin-name').textContent === 'Bitcoin'").await;
+    wait_js(&c, "the backfill done", "return /points, /.test(document.getElementById('chart-state').textContent) && !/Fetching/.test(document.getElementById('chart-state').textContent)").await;
+    let month = wait_chart(&c, "#chart", "30d").await;
+    assert!(month > 100, "30 days of hourly history, not {month} points");
+    let stats = c
+        .execute(
+            "return document.getElementById('coin-stats').innerText",
+            vec![],
+        )
+        .await
+        .expect("stats");
+    assert!(
+        stats.as_str().is_some_and(|s| s.contains("All-time high")),
+        "{stats}"
+    );
+    screenshot(&c, "coin-line-30d-light.png").await;
+
+    // Ranges switch without a reload; a year is at most 2,000 points.
+    click(&c, "#chart-ranges button[data-range=\"1y\"]").await;
+    let year = wait_chart(&c, "#chart", "1y").await;
+    assert!((300..=2000).contains(&year), "a year in {year} points");
+    click(&c, "#chart-types button[data-type=\"candles\"]").await;
+    wait_js(&c, "candles chosen", "return document.querySelector('#chart-types button[data-type=candles]').getAttribute('aria-pressed') === 'true'").await;
+    screenshot(&c, "coin-candles-1y-light.png").await;
+    click(&c, "#chart-ranges button[data-range=\"1d\"]").await;
+    wait_chart(&c, "#chart", "1d").await;
+    screenshot(&c, "coin-candles-1d-light.png").await;
+
+    // Compare the three watched coins.
+    click(&c, "#tab-compare").await;
+    wait_js(&c, "three compared coins with stats", "return document.querySelectorAll('#compare-table tbody tr').length === 3 && document.querySelectorAll('#compare-corr tr').length === 4 && document.querySelector('#compare-chart canvas')").await;
+    screenshot(&c, "compare-light.png").await;
+
+    // Convert, keyboard first: Ctrl+K, then type.
+    c.find(Locator::Css("body"))
+        .await
+        .expect("body")
+        .send_keys("\u{E009}k")
+        .await
+        .expect("Ctrl+K");
+    wait_js(
+        &c,
+        "the converter open",
+        "return document.getElementById('convert').open",
+    )
+    .await;
+    fill(&c, "#convert-form [name=amount]", "1.5").await;
+    fill(&c, "#convert-form [name=from]", "eth").await;
+    fill(&c, "#convert-form [name=to]", "eur").await;
+    let result = wait_js(&c, "a conversion", "const t = document.getElementById('convert-result').textContent; return /^1[.,]5 ETH = [0-9.,]+ EUR$/.test(t) ? t : null").await;
+    let source = c
+        .execute(
+            "return document.getElementById('convert-source').textContent",
+            vec![],
+        )
+        .await
+        .expect("source");
+    assert!(
+        source
+            .as_str()
+            .is_some_and(|s| s.contains("CoinGecko") && s.contains("old")),
+        "{result} / {source}"
+    );
+    screenshot(&c, "convert-light.png").await;
 }

@@ -11,7 +11,7 @@ const $ = (id) => document.getElementById(id);
 /**
  * The rule form, with its named fields.
  * @typedef {HTMLFormElement & {elements: HTMLFormControlsCollection & {
- *   coin: HTMLSelectElement, condition: HTMLSelectElement, level: HTMLInputElement, window: HTMLSelectElement,
+ *   coin: HTMLSelectElement, condition: HTMLSelectElement, level: HTMLInputElement, window: HTMLSelectElement, lookback: HTMLSelectElement,
  *   currency: HTMLInputElement, desktop: HTMLInputElement, email: HTMLInputElement, repeat: RadioNodeList,
  *   band_pct: HTMLInputElement, cooldown: HTMLSelectElement, note: HTMLInputElement}}} AlertForm
  */
@@ -69,9 +69,12 @@ export class AlertsView {
 
   syncForm() {
     const f = this.form.elements;
-    const c = this.conditions.get(this.condition) ?? { price: true, window: false };
+    const c = this.conditions.get(this.condition) ?? { price: true, unit: null, window: false, lookback: false };
     $("alert-window-field").hidden = !c.window;
-    $("alert-level-unit").textContent = c.price ? f.currency.value.toUpperCase() : "%";
+    $("alert-lookback-field").hidden = !c.lookback;
+    $("alert-level-unit").textContent = c.price ? f.currency.value.toUpperCase() : (c.unit ?? "");
+    // A price rule's band is a % of its level; the others' is in the level's unit.
+    $("alert-band-unit").textContent = c.price ? "%" : (c.unit ?? "");
     const rearm = f.repeat.value === "rearm";
     f.band_pct.disabled = !rearm;
     f.cooldown.disabled = !rearm;
@@ -99,6 +102,7 @@ export class AlertsView {
     f.condition.value = this.condition;
     f.level.value = prefill.level ?? "";
     f.window.value = "3600";
+    f.lookback.value = "604800";
     f.currency.value = prefill.currency ?? this.ctx.currency();
     f.desktop.checked = true;
     f.email.checked = false;
@@ -119,6 +123,7 @@ export class AlertsView {
     this.editing = r.id;
     const f = this.form.elements;
     if (r.window_secs) f.window.value = String(r.window_secs);
+    if (r.lookback_secs) f.lookback.value = String(r.lookback_secs);
     f.desktop.checked = r.channels.desktop;
     f.email.checked = r.channels.email;
     f.repeat.value = r.once ? "once" : "rearm";
@@ -142,6 +147,7 @@ export class AlertsView {
       condition: this.condition,
       level: f.level.value,
       window: this.conditions.get(this.condition)?.window ? f.window.value : null,
+      lookback: this.conditions.get(this.condition)?.lookback ? f.lookback.value : null,
       channels: { desktop: f.desktop.checked, email: f.email.checked },
       note: f.note.value,
       once: f.repeat.value === "once",

@@ -98,6 +98,46 @@ export const api = {
   /** @returns {Promise<string[]>} the recipients */
   emailTest: () => invoke("email_test"),
   /**
+   * A coin's figures, whether it is watched, and its alert levels.
+   * @param {string} id
+   * @returns {Promise<Ipc.CoinOverview>}
+   */
+  coin: (id) => invoke("coin", { id }),
+  /**
+   * A coin's stored candles over a range (at most 2,000).
+   * @param {string} id
+   * @param {Ipc.Range} range
+   * @returns {Promise<Ipc.History>}
+   */
+  history: (id, range) => invoke("history", { id, range }),
+  /**
+   * Starts fetching a coin's past from the price source (steps done recently are skipped); progress arrives as backfill events.
+   * @param {string} id
+   * @param {Ipc.Range} range
+   * @returns {Promise<void>}
+   */
+  backfill: (id, range) => invoke("backfill", { id, range }),
+  /**
+   * Up to five coins over a range: normalised series, stats, correlation.
+   * @param {string[]} ids
+   * @param {Ipc.Range} range
+   * @returns {Promise<Ipc.Comparison>}
+   */
+  compare: (ids, range) => invoke("compare", { ids, range }),
+  /**
+   * Rust parses the amount and resolves both sides (coins or currencies).
+   * @param {string} amount
+   * @param {string} from
+   * @param {string} to
+   * @returns {Promise<Ipc.Conversion>}
+   */
+  convert: (amount, from, to) => invoke("convert", { amount, from, to }),
+  /**
+   * @param {(event: Ipc.BackfillEvent) => void} handler
+   * @returns {Promise<() => void>} unsubscribes
+   */
+  onBackfill: (handler) => listen("backfill", (e) => handler(e.payload)),
+  /**
    * Each firing ({type: "fired", ...}) and delivery ({type: "delivery", ...}).
    * @param {(event: Ipc.AlertEvent) => void} handler
    * @returns {Promise<() => void>} unsubscribes

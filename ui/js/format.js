@@ -87,6 +87,26 @@ export function dateTime(ms) {
   return f.format(new Date(ms));
 }
 
+/**
+ * A date: "Nov 24, 2026".
+ * @param {number} ms unix ms
+ */
+export function date(ms) {
+  const f = formatter("date", () => new Intl.DateTimeFormat(locale, { dateStyle: "medium" }));
+  return f.format(new Date(ms));
+}
+
+/**
+ * A count of coins, compact: 19.8M.
+ * @param {string | number | null | undefined} value
+ */
+export function amount(value) {
+  if (value === null || value === undefined) return "—";
+  const n = Number(value);
+  if (!Number.isFinite(n)) return "—";
+  return formatter("amount", () => new Intl.NumberFormat(locale, { notation: "compact", maximumFractionDigits: 2 })).format(n);
+}
+
 /** @param {number | null | undefined} value */
 export function trendClass(value) {
   if (value === null || value === undefined || value === 0) return "flat";

@@ -5,6 +5,9 @@ import { QuoteTable } from "./table.js";
 import { setupSearch } from "./search.js";
 import { setupSettings } from "./settings.js";
 import { AlertsView } from "./alerts.js";
+import { CoinView } from "./coin.js";
+import { CompareView } from "./compare.js";
+import { setupConverter } from "./convert.js";
 
 /** @param {string} id */
 const $ = (id) => document.getElementById(id);
@@ -30,6 +33,12 @@ let watchTable;
 let marketTable;
 /** @type {AlertsView} */
 let alertsView;
+/** @type {CoinView} */
+let coinView;
+/** @type {CompareView} */
+let compareView;
+/** The list view a coin was opened from, for Back. */
+let previousView = "watchlist";
 
 /** @param {number} n */
 function setAlertBadge(n) {
@@ -57,7 +66,7 @@ function fail(err) {
     state.failure = describe(err);
     renderStatus();
   } else {
-    fail(err);
+    showError(describe(err));
   }
 }
 
@@ -123,6 +132,7 @@ function onMarket(ev) {
     // Selection is {coins} or {top}: read each as possibly missing.
     if (/** @type {{coins?: string[], top?: number}} */ (ev.request.selection).coins) {
       for (const q of ev.quotes) state.quotes.set(q.coin_id, q);
+      for (const q of ev.quotes) coinView.onQuote(q);
       state.updatedAt = ev.fetched_at;
       state.failure = null;
       renderWatchlist();
@@ -140,13 +150,31 @@ function onMarket(ev) {
   renderStatus();
 }
 
-/** @param {string} view "watchlist", "markets" or "alerts" */
+/**
+ * The Alerts view with a new "above" rule for the coin, its level the price.
+ * @param {string} coinId
+ * @param {string} price
+ * @param {string} currency
+ */
+function newAlert(coinId, price, currency) {
+  showView("alerts");
+  alertsView.resetForm({ coin_id: coinId, condition: "above", level: price, currency });
+  /** @type {HTMLInputElement} */ (document.querySelector("#alert-form [name=level]")).focus();
+}
+
+/** @param {string} id */
+function openCoin(id) {
+  if (state.view !== "coin") previousView = state.view;
+  showView("coin");
+  coinView.open(id);
+}
+
+/** @param {string} view "watchlist", "markets", "compare", "alerts" or "coin" */
 async function showView(view) {
   state.view = view;
   for (const tab of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll("[role=tab]"))) tab.setAttribute("aria-selected", String(tab.dataset.view === view));
-  $("view-watchlist").hidden = view !== "watchlist";
-  $("view-markets").hidden = view !== "markets";
-  $("view-alerts").hidden = view !== "alerts";
+  for (const v of ["watchlist", "markets", "compare", "alerts", "coin"]) $(`view-${v}`).hidden = view !== v;
+  if (view === "compare") compareView.open();
   if (view === "alerts") {
     alertsView.prepare();
     await alertsView.load();
@@ -202,12 +230,9 @@ async function start() {
   watchTable = new QuoteTable(/** @type {HTMLTableElement} */ ($("watchlist-table")), {
     kind: "watchlist",
     action: (q) => ({ label: "Remove", run: () => removeCoin(q) }),
-    alert: (q) => {
-      showView("alerts");
-      alertsView.resetForm({ coin_id: q.coin_id, condition: "above", level: q.has_quote === false ? "" : q.price, currency: q.currency });
-      /** @type {HTMLInputElement} */ (document.querySelector("#alert-form [name=level]")).focus();
-    },
+    alert: (q) => newAlert(q.coin_id, q.has_quote === false ? "" : q.price, q.currency),
     onReorder: (ids) => api.watchlistReorder(ids).catch((e) => fail(e)),
+    open: openCoin,
   });
   alertsView = new AlertsView({
     coins: () => state.watchlist,
@@ -221,6 +246,20 @@ async function start() {
       state.watchlist.some((c) => c.id === q.coin_id)
         ? { label: "Added", run: () => {}, disabled: true }
         : { label: "Add", run: () => addCoin(q.coin_id) },
+    open: openCoin,
+  });
+  coinView = new CoinView({
+    currency: () => state.currency,
+    isOffline: () => state.failure !== null,
+    onWatch: (id) => addCoin(id).then(() => coinView.loadOverview()),
+    onAlert: (q) => newAlert(q.coin_id, q.price ?? "", q.currency),
+    onError: showError,
+  });
+  compareView = new CompareView({ coins: () => state.watchlist, onError: showError });
+  setupConverter({ units: () => [...new Set([...state.watchlist.map((c) => c.symbol), state.currency, "usd", "eur", "btc", "eth"])] });
+  $("coin-back").addEventListener("click", () => showView(previousView));
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && state.view === "coin" && !(/** @type {HTMLElement} */ (e.target)).closest("dialog, input")) showView(previousView);
   });
   for (const tab of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll("[role=tab]"))) tab.addEventListener("click", () => showView(tab.dataset.view));
   $("go-markets").addEventListener("click", (e) => {
@@ -281,17 +320,7 @@ async function start() {
     if (state.view === "alerts") alertsView.load();
     else if (ev.type === "fired") api.alerts().then((p) => setAlertBadge(p.history.filter((h) => !h.acknowledged).length), () => {});
   });
-  api.onOpenCoin((id) => {
-    showView("watchlist");
-    const row = /** @type {HTMLTableRowElement} */ ($("watchlist-table").querySelector(`tr[data-id="${CSS.escape(id)}"]`));
-    if (row) {
-      row.scrollIntoView({ block: "center" });
-      row.classList.remove("highlight");
-      void row.offsetWidth;
-      row.classList.add("highlight");
-      row.focus();
-    }
-  });
+  api.onOpenCoin(openCoin);
   api.alerts().then((p) => setAlertBadge(p.history.filter((h) => !h.acknowledged).length), () => {});
 }
 

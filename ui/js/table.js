@@ -31,7 +31,7 @@ function bellIcon() {
 export class QuoteTable {
   /**
    * @param {HTMLTableElement} table
-   * @param {{kind: "watchlist"|"markets", action: (quote: QuoteRow) => RowAction, alert?: (quote: QuoteRow) => void, onReorder?: (ids: string[]) => void}} opts
+   * @param {{kind: "watchlist"|"markets", action: (quote: QuoteRow) => RowAction, open: (coinId: string) => void, alert?: (quote: QuoteRow) => void, onReorder?: (ids: string[]) => void}} opts
    */
   constructor(table, opts) {
     this.table = table;
@@ -147,8 +147,9 @@ export class QuoteTable {
     }
     r.name = Object.assign(document.createElement("span"), { className: "name" });
     r.sym = Object.assign(document.createElement("span"), { className: "sym" });
-    const coin = Object.assign(document.createElement("div"), { className: "coin" });
+    const coin = Object.assign(document.createElement("button"), { type: "button", className: "coin coin-link" });
     coin.append(avatar(q), r.name, r.sym);
+    coin.addEventListener("click", () => this.opts.open(r.q.coin_id));
     cell("left").appendChild(coin);
     r.price = cell("num price");
     r.changes = ["change_1h_pct", "change_24h_pct", "change_7d_pct"].map((key) => ({ key, td: cell() }));

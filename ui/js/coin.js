@@ -1,0 +1,204 @@
+// A coin's view: its figures, and its chart over a range (backfilled from
+// the price source the first time, drawn from the local history).
+import { api, describe } from "./api.js";
+import * as fmt from "./format.js";
+import { PriceChart } from "./chart.js";
+
+/** @param {string} id */
+const $ = (id) => document.getElementById(id);
+
+/** @type {Ipc.Range[]} */
+export const RANGES = ["1d", "7d", "30d", "90d", "1y", "max"];
+
+export class CoinView {
+  /**
+   * @param {{currency: () => string, isOffline: () => boolean, onWatch: (id: string) => void,
+   *   onAlert: (q: {coin_id: string, price: string | null, currency: string}) => void, onError: (message: string) => void}} opts
+   */
+  constructor(opts) {
+    this.opts = opts;
+    /** @type {string | null} */
+    this.coinId = null;
+    /** @type {Ipc.Range} */
+    this.range = "30d";
+    /** @type {import("./chart.js").ChartType} */
+    this.type = "line";
+    /** @type {Ipc.CoinOverview | null} */
+    this.overview = null;
+    /** @type {Ipc.History | null} */
+    this.history = null;
+    this.chart = new PriceChart($("chart"), $("chart-legend"));
+    /** Bumped by every load, so a slow answer never paints over a newer one. */
+    this.generation = 0;
+    /** @type {Ipc.BackfillEvent | null} */
+    this.backfill = null;
+
+    for (const b of /** @type {NodeListOf<HTMLButtonElement>} */ (document.querySelectorAll("#chart-ranges button"))) {
+      b.addEventListener("click", () => this.setRange(/** @type {Ipc.Range} */ (b.dataset.range)));
+    }
+    for (const b of /** @type {NodeListOf<HTMLButtonElement>} */ (document.querySelectorAll("#chart-types button"))) {
+      b.addEventListener("click", () => this.setType(/** @type {any} */ (b.dataset.type)));
+    }
+    $("coin-watch").addEventListener("click", () => this.coinId && this.opts.onWatch(this.coinId));
+    $("coin-alert").addEventListener("click", () => {
+      const q = this.overview?.quote;
+      if (this.coinId) this.opts.onAlert({ coin_id: this.coinId, price: q ? q.price : null, currency: this.opts.currency() });
+    });
+    // Keyboard: 1–6 pick a range, L and C the chart type, while the view is shown.
+    document.addEventListener("keydown", (e) => {
+      if ($("view-coin").hidden || e.ctrlKey || e.metaKey || e.altKey) return;
+      const target = /** @type {HTMLElement} */ (e.target);
+      if (target.closest("input, select, textarea, dialog")) return;
+      const n = Number(e.key);
+      if (n >= 1 && n <= RANGES.length) this.setRange(RANGES[n - 1]);
+      else if (e.key === "l") this.setType("line");
+      else if (e.key === "c") this.setType("candles");
+    });
+    api.onBackfill((ev) => this.onBackfill(ev));
+  }
+
+  /** @param {string} id */
+  async open(id) {
+    this.coinId = id;
+    this.overview = null;
+    this.history = null;
+    this.backfill = null;
+    $("coin-name").textContent = id;
+    await Promise.all([this.loadOverview(), this.loadHistory()]);
+    api.backfill(id, this.range).catch((e) => this.opts.onError(describe(e)));
+  }
+
+  async loadOverview() {
+    const id = this.coinId;
+    try {
+      const o = await api.coin(id);
+      if (id !== this.coinId) return;
+      this.overview = o;
+      this.renderOverview();
+    } catch (e) {
+      this.opts.onError(describe(e));
+    }
+  }
+
+  async loadHistory() {
+    const gen = ++this.generation;
+    const started = performance.now();
+    this.renderState();
+    try {
+      const h = await api.history(this.coinId, this.range);
+      if (gen !== this.generation) return;
+      this.history = h;
+      await this.chart.draw(h, { type: this.type, levels: this.overview?.levels ?? [] });
+      if (gen !== this.generation) return;
+      // The benchmark's mark: range asked → chart painted.
+      $("chart").dataset.paintMs = String(Math.round(performance.now() - started));
+      $("chart").dataset.points = String(h.candles.length);
+      $("chart").dataset.range = h.range;
+    } catch (e) {
+      this.opts.onError(describe(e));
+    }
+    this.renderState();
+  }
+
+  /** @param {Ipc.Range} range */
+  setRange(range) {
+    if (range === this.range && this.history) return;
+    this.range = range;
+    for (const b of /** @type {NodeListOf<HTMLButtonElement>} */ (document.querySelectorAll("#chart-ranges button"))) b.setAttribute("aria-pressed", String(b.dataset.range === range));
+    this.loadHistory();
+    api.backfill(this.coinId, range).catch((e) => this.opts.onError(describe(e)));
+  }
+
+  /** @param {import("./chart.js").ChartType} type */
+  setType(type) {
+    this.type = type;
+    for (const b of /** @type {NodeListOf<HTMLButtonElement>} */ (document.querySelectorAll("#chart-types button"))) b.setAttribute("aria-pressed", String(b.dataset.type === type));
+    if (this.history) this.chart.draw(this.history, { type, levels: this.overview?.levels ?? [] });
+  }
+
+  /** A fresh quote of this coin arrived (market event). @param {Ipc.Quote} q */
+  onQuote(q) {
+    if (q.coin_id !== this.coinId || !this.overview) return;
+    this.overview.quote = q;
+    this.renderOverview();
+  }
+
+  /** @param {Ipc.BackfillEvent} ev */
+  onBackfill(ev) {
+    if (ev.coin_id !== this.coinId) return;
+    this.backfill = ev;
+    this.renderState();
+    // Each finished step brings more: redraw from the store (a local read).
+    if ((ev.type === "progress" && !ev.waiting_secs && ev.done > 0) || (ev.type === "done" && ev.points > 0)) this.loadHistory();
+  }
+
+  renderOverview() {
+    const o = this.overview;
+    const q = o.quote;
+    const cur = q?.currency ?? this.opts.currency();
+    $("coin-name").textContent = o.coin.name;
+    $("coin-symbol").textContent = o.coin.symbol.toUpperCase();
+    $("coin-rank").textContent = q?.market_cap_rank ? `#${q.market_cap_rank}` : "";
+    $("coin-price").textContent = q ? fmt.price(q.price, cur) : "—";
+    $("coin-updated").textContent = q ? `as of ${fmt.dateTime(Date.parse(q.fetched_at))}` : "no price stored yet";
+    $("coin-watch").hidden = o.watched;
+    const changes = [
+      ["1h", q?.change_1h_pct],
+      ["24h", q?.change_24h_pct],
+      ["7d", q?.change_7d_pct],
+      ["30d", q?.change_30d_pct],
+      ["1y", q?.change_1y_pct],
+    ];
+    $("coin-changes").replaceChildren(
+      ...changes.map(([label, v]) => {
+        const div = document.createElement("div");
+        const dt = Object.assign(document.createElement("dt"), { textContent: String(label) });
+        const dd = Object.assign(document.createElement("dd"), { textContent: fmt.percent(/** @type {number} */ (v)), className: fmt.trendClass(/** @type {number} */ (v)) });
+        div.append(dt, dd);
+        return div;
+      }),
+    );
+    const since = (/** @type {number | null} */ ms) => (ms ? fmt.date(ms) : "");
+    const fromAth = q?.ath ? ((Number(q.price) / Number(q.ath)) - 1) * 100 : null;
+    const stats = [
+      ["Market cap", fmt.compact(q?.market_cap, cur)],
+      ["Volume 24h", fmt.compact(q?.volume_24h, cur)],
+      ["Circulating supply", fmt.amount(q?.circulating_supply)],
+      ["Total supply", fmt.amount(q?.total_supply)],
+      ["Max supply", q?.max_supply ? fmt.amount(q.max_supply) : "∞"],
+      ["All-time high", q?.ath ? `${fmt.price(q.ath, cur)}  ${since(q.ath_at)}` : "—"],
+      ["From the high", fromAth === null ? "—" : fmt.percent(fromAth)],
+      ["All-time low", q?.atl ? `${fmt.price(q.atl, cur)}  ${since(q.atl_at)}` : "—"],
+    ];
+    $("coin-stats").replaceChildren(
+      ...stats.map(([label, value]) => {
+        const div = document.createElement("div");
+        div.append(Object.assign(document.createElement("dt"), { textContent: label }), Object.assign(document.createElement("dd"), { textContent: value }));
+        return div;
+      }),
+    );
+  }
+
+  /** The line under the chart: what it shows, and whether more is coming or it is stale. */
+  renderState() {
+    const h = this.history;
+    const b = this.backfill;
+    const parts = [];
+    if (b?.type === "progress") parts.push(b.waiting_secs ? `Fetching history… waiting ${b.waiting_secs} s for the rate limit` : `Fetching history… ${b.done}/${b.total}`);
+    else if (b?.type === "failed") parts.push(`Could not fetch more history: ${b.message}`);
+    else if (h?.backfilling) parts.push("Fetching history…");
+    if (h) {
+      if (h.candles.length === 0 && !(b?.type === "progress" || h.backfilling)) parts.push("No history stored for this range yet.");
+      else if (h.candles.length) parts.push(`${h.candles.length.toLocaleString(fmt.locale)} points, ${resolution(h.resolution_secs)} candles`);
+    }
+    if (this.opts.isOffline()) parts.push("Offline: stored history only, marked stale");
+    $("chart-state").textContent = parts.join(" · ");
+    $("chart-panel").classList.toggle("stale", this.opts.isOffline());
+    $("chart-panel").classList.toggle("loading", b?.type === "progress");
+  }
+}
+
+/** @param {number} secs */
+function resolution(secs) {
+  return { 60: "1-minute", 300: "5-minute", 3600: "hourly", 86400: "daily" }[secs] ?? `${secs} s`;
+}

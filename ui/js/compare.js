@@ -1,0 +1,134 @@
+// Compare: up to five coins over one range, as % from its start, with
+// each one's return and risk and the correlation of their daily returns.
+import { api, describe } from "./api.js";
+import * as fmt from "./format.js";
+import { CompareChart, SERIES_COLOURS } from "./chart.js";
+
+/** @param {string} id */
+const $ = (id) => document.getElementById(id);
+const MAX = 5;
+
+export class CompareView {
+  /** @param {{coins: () => Ipc.Coin[], onError: (message: string) => void}} opts */
+  constructor(opts) {
+    this.opts = opts;
+    /** @type {string[]} coin ids */
+    this.picked = [];
+    /** @type {Ipc.Range} */
+    this.range = "90d";
+    this.chart = new CompareChart($("compare-chart"));
+    this.generation = 0;
+    for (const b of /** @type {NodeListOf<HTMLButtonElement>} */ (document.querySelectorAll("#compare-ranges button"))) {
+      b.addEventListener("click", () => {
+        this.range = /** @type {Ipc.Range} */ (b.dataset.range);
+        for (const o of document.querySelectorAll("#compare-ranges button")) o.setAttribute("aria-pressed", String(o === b));
+        this.load();
+      });
+    }
+    // A compared coin's history arriving from the source redraws the view.
+    api.onBackfill((ev) => {
+      if (ev.type === "done" && ev.points > 0 && !$("view-compare").hidden && this.picked.includes(ev.coin_id)) this.load(false);
+    });
+    $("compare-add").addEventListener("change", (e) => {
+      const select = /** @type {HTMLSelectElement} */ (e.target);
+      if (select.value && this.picked.length < MAX && !this.picked.includes(select.value)) {
+        this.picked.push(select.value);
+        this.load();
+      }
+      select.value = "";
+    });
+  }
+
+  /** Shows the view: the first three watched coins unless the user picked some. */
+  open() {
+    if (this.picked.length === 0) this.picked = this.opts.coins().slice(0, 3).map((c) => c.id);
+    this.load();
+  }
+
+  renderPicker() {
+    const coins = this.opts.coins();
+    const name = (/** @type {string} */ id) => coins.find((c) => c.id === id)?.symbol.toUpperCase() ?? id;
+    $("compare-picked").replaceChildren(
+      ...this.picked.map((id, i) => {
+        const chip = document.createElement("span");
+        chip.className = "chip";
+        chip.style.setProperty("--chip", SERIES_COLOURS[i % SERIES_COLOURS.length]);
+        const x = Object.assign(document.createElement("button"), { type: "button", textContent: "×", title: `Remove ${name(id)}` });
+        x.setAttribute("aria-label", `Remove ${name(id)}`);
+        x.addEventListener("click", () => {
+          this.picked = this.picked.filter((p) => p !== id);
+          this.load();
+        });
+        chip.append(name(id), x);
+        return chip;
+      }),
+    );
+    const select = /** @type {HTMLSelectElement} */ ($("compare-add"));
+    const free = coins.filter((c) => !this.picked.includes(c.id));
+    const first = Object.assign(document.createElement("option"), { value: "", textContent: this.picked.length >= MAX ? `At most ${MAX} coins` : "Add a coin…" });
+    select.replaceChildren(first, ...free.map((c) => Object.assign(document.createElement("option"), { value: c.id, textContent: `${c.name} (${c.symbol.toUpperCase()})` })));
+    select.disabled = this.picked.length >= MAX || free.length === 0;
+  }
+
+  /** @param {boolean} fetch also fetch the picked coins' history from the source (steps done recently are skipped) */
+  async load(fetch = true) {
+    this.renderPicker();
+    const gen = ++this.generation;
+    if (this.picked.length === 0) {
+      $("compare-state").textContent = "Pick up to five coins to compare.";
+      /** @type {HTMLTableElement} */ ($("compare-table")).tBodies[0].replaceChildren();
+      $("compare-corr").replaceChildren();
+      return;
+    }
+    if (fetch) for (const id of this.picked) api.backfill(id, this.range).catch((e) => this.opts.onError(describe(e)));
+    try {
+      const cmp = await api.compare(this.picked, this.range);
+      if (gen !== this.generation) return;
+      await this.chart.draw(cmp);
+      this.renderTable(cmp);
+      const empty = cmp.series.filter((s) => s.points.length === 0).map((s) => s.coin.symbol.toUpperCase());
+      $("compare-state").textContent = empty.length ? `No stored history for ${empty.join(", ")} over this range yet: fetching it…` : "";
+    } catch (e) {
+      this.opts.onError(describe(e));
+    }
+  }
+
+  /** @param {Ipc.Comparison} cmp */
+  renderTable(cmp) {
+    const pct = (/** @type {number | null} */ v) => (v === null ? "—" : fmt.percent(v));
+    /** @type {HTMLTableElement} */ ($("compare-table")).tBodies[0].replaceChildren(
+      ...cmp.series.map((s, i) => {
+        const tr = document.createElement("tr");
+        const cells = [
+          s.coin.name,
+          pct(s.stats.return_pct),
+          s.stats.volatility_pct === null ? "—" : `${s.stats.volatility_pct.toFixed(2)} %`,
+          s.stats.max_drawdown_pct === null ? "—" : fmt.percent(-s.stats.max_drawdown_pct),
+          s.stats.sharpe === null ? "—" : s.stats.sharpe.toFixed(2),
+          String(s.stats.days),
+        ];
+        cells.forEach((text, j) => {
+          const td = Object.assign(document.createElement("td"), { textContent: text, className: j === 0 ? "left" : "num" });
+          if (j === 0) td.style.setProperty("--chip", SERIES_COLOURS[i % SERIES_COLOURS.length]), td.classList.add("swatch");
+          if (j === 1) td.classList.add(fmt.trendClass(s.stats.return_pct));
+          tr.append(td);
+        });
+        return tr;
+      }),
+    );
+    const names = cmp.series.map((s) => s.coin.symbol.toUpperCase());
+    const head = document.createElement("tr");
+    head.append(document.createElement("th"), ...names.map((n) => Object.assign(document.createElement("th"), { textContent: n })));
+    const rows = cmp.correlation.map((row, i) => {
+      const tr = document.createElement("tr");
+      tr.append(Object.assign(document.createElement("th"), { textContent: names[i] }));
+      for (const c of row) {
+        const td = Object.assign(document.createElement("td"), { textContent: c === null ? "—" : c.toFixed(2), className: "num" });
+        if (c !== null) td.style.setProperty("--corr", String(Math.abs(c))), td.classList.add(c >= 0 ? "corr-pos" : "corr-neg");
+        tr.append(td);
+      }
+      return tr;
+    });
+    $("compare-corr").replaceChildren(head, ...rows);
+  }
+}

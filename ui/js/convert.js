@@ -1,0 +1,87 @@
+// The converter: a small keyboard-first panel (Ctrl+K). It converts as
+// you type, from stored quotes and exchange rates, and says which rates it
+// used and how old they are. Parsing and every rule are in Rust.
+import { api, describe } from "./api.js";
+import * as fmt from "./format.js";
+
+/** @param {string} id */
+const $ = (id) => document.getElementById(id);
+
+/** @param {{units: () => string[]}} opts codes to offer: watched coins' symbols and currencies */
+export function setupConverter(opts) {
+  const dialog = /** @type {HTMLDialogElement} */ ($("convert"));
+  const form = /** @type {HTMLFormElement} */ ($("convert-form"));
+  const field = (/** @type {string} */ name) => /** @type {HTMLInputElement} */ (form.elements.namedItem(name));
+  let generation = 0;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let timer;
+
+  const open = () => {
+    $("convert-units").replaceChildren(...opts.units().map((u) => Object.assign(document.createElement("option"), { value: u })));
+    if (!dialog.open) dialog.showModal();
+    field("amount").select();
+    run();
+  };
+  const run = async () => {
+    const gen = ++generation;
+    const [amount, from, to] = ["amount", "from", "to"].map((n) => field(n).value.trim());
+    if (!amount || !from || !to) return;
+    try {
+      const c = await api.convert(amount, from, to);
+      if (gen !== generation) return;
+      $("convert-result").textContent = `${number(c.amount)} ${c.from.code} = ${number(c.result)} ${c.to.code}`;
+      $("convert-rate").textContent = `1 ${c.from.code} = ${number(c.rate)} ${c.to.code}`;
+      $("convert-source").textContent = `${c.source} · ${c.stale ? "stale, " : ""}${age(c.age_secs)} old (${fmt.dateTime(Date.parse(c.as_of))})`;
+      $("convert-source").classList.toggle("stale-text", c.stale);
+      $("convert-error").textContent = "";
+    } catch (e) {
+      if (gen !== generation) return;
+      $("convert-result").textContent = "";
+      $("convert-rate").textContent = "";
+      $("convert-source").textContent = "";
+      $("convert-error").textContent = describe(e);
+    }
+  };
+  for (const type of ["input", "change"]) {
+    form.addEventListener(type, () => {
+      clearTimeout(timer);
+      timer = setTimeout(run, 150);
+    });
+  }
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    clearTimeout(timer);
+    run();
+  });
+  $("convert-swap").addEventListener("click", () => {
+    const [from, to] = [field("from").value, field("to").value];
+    field("from").value = to;
+    field("to").value = from;
+    run();
+  });
+  $("open-convert").addEventListener("click", open);
+  $("convert-done").addEventListener("click", () => dialog.close());
+  document.addEventListener("keydown", (e) => {
+    if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "k") {
+      e.preventDefault();
+      open();
+    }
+  });
+}
+
+/** A decimal string as the user's locale writes it, every digit kept. @param {string} s */
+function number(s) {
+  const [int, frac] = s.split(".");
+  const grouped = new Intl.NumberFormat(fmt.locale, { maximumFractionDigits: 0 }).format(BigInt(int.replace("-", ""))) ;
+  const sign = int.startsWith("-") ? "-" : "";
+  const point = new Intl.NumberFormat(fmt.locale).formatToParts(1.5).find((p) => p.type === "decimal")?.value ?? ".";
+  return frac ? `${sign}${grouped}${point}${frac}` : `${sign}${grouped}`;
+}
+
+/** @param {number} secs */
+function age(secs) {
+  if (secs < 60) return `${secs} s`;
+  if (secs < 3600) return `${Math.round(secs / 60)} min`;
+  if (secs < 86400) return `${Math.round(secs / 3600)} h`;
+  return `${Math.round(secs / 86400)} d`;
+}
