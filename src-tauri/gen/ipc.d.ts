@@ -392,18 +392,34 @@ rate: string,
  */
 as_of: string, age_secs: number, 
 /**
+ * The age as people read it: "40 s", "3 min".
+ */
+age: string, 
+/**
  * Older than the refresher would let a price get.
  */
 stale: boolean, 
 /**
  * Which rates, e.g. "CoinGecko: Ethereum in USD; USD→EUR exchange rate".
  */
-source: string, };
+source: string, 
+/**
+ * "1.5 ETH = €4,847.11": the answer as every front end shows it.
+ */
+text: string, 
+/**
+ * "1 ETH = €3,231.41".
+ */
+rate_text: string, };
   export type Unit = { 
 /**
  * Upper case: `ETH`, `EUR`.
  */
-code: string, name: string, };
+code: string, name: string, 
+/**
+ * A national currency: amounts in it are shown to the cent.
+ */
+fiat: boolean, };
   export type EmailStatus = { settings: EmailSettings, 
 /**
  * The required settings still unset (empty: e-mail can be sent).

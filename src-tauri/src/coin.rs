@@ -44,12 +44,14 @@ pub async fn history(
     state: State<'_, AppState>,
     id: String,
     range: String,
+    candles: bool,
 ) -> Result<History, Error> {
     let query = HistoryQuery {
         coin: CoinId::parse(&id)?,
         currency: None,
         range: Range::parse(&range)?,
         points: None,
+        candles,
     };
     state.engine()?.history(&query).await
 }

@@ -124,6 +124,34 @@ async fn a_year_is_backfilled_in_five_requests_and_answered_in_at_most_2000_poin
         "the candles' highs are at least the points'"
     );
 
+    // Candles at the range's usual width hold several prices each: a
+    // trader sees bodies and wicks, not flat one-price dashes.
+    for (range, n) in [
+        ("1d", 48),
+        ("7d", 42),
+        ("30d", 180),
+        ("90d", 90),
+        ("1y", 53),
+    ] {
+        let v = user
+            .run(&["history", "btc", "--range", range, "--candles", "--json"])
+            .await
+            .ok()
+            .json();
+        let rows = candles(&v);
+        assert!(
+            rows.len().abs_diff(n) <= 2,
+            "{range}: {} candles, not about {n}",
+            rows.len()
+        );
+        let flat = rows.iter().filter(|c| c.2 == c.3).count();
+        assert!(
+            flat * 20 <= rows.len(),
+            "{range}: {flat} of {} candles are flat",
+            rows.len()
+        );
+    }
+
     // Done recently: running it again asks nothing.
     let again = user
         .run(&["backfill", "--coins", "bitcoin", "--range", "1y"])
@@ -274,4 +302,41 @@ async fn compare_answers_stats_and_correlations_for_three_coins() {
     );
     let six = user.run(&["compare", "btc,eth,sol,bnb,xrp,doge"]).await;
     assert_eq!(six.code, 2, "{six:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn convert_answers_in_words_and_in_json_with_exact_decimals() {
+    let fake = FakeCoinGecko::start().await;
+    let user = User::new(&fake.base_url());
+    user.run(&["watchlist", "add", "ada"]).await.ok();
+    user.run(&["prices"]).await.ok();
+    let out = user.run(&["convert", "1.5", "ada", "eur"]).await.ok();
+    let mut lines = out.stdout.lines();
+    assert_eq!(lines.next(), Some("1.5 ADA = €0.6296"), "{out:?}");
+    let second = lines.next().unwrap_or_default();
+    assert!(
+        second.starts_with("1 ADA = €0.4197 · CoinGecko: Cardano in USD; USD→EUR exchange rate · "),
+        "{out:?}"
+    );
+    let v = user
+        .run(&["convert", "1.5", "ada", "eur", "--json"])
+        .await
+        .ok()
+        .json();
+    assert_eq!(
+        (v["amount"].as_str(), v["from"].as_str(), v["to"].as_str()),
+        (Some("1.5"), Some("ada"), Some("eur"))
+    );
+    let (result, rate) = (dec(&v["result"]), dec(&v["rate"]));
+    assert_eq!(result, rate * Decimal::from_str("1.5").expect("decimal"));
+    assert!(
+        chrono::DateTime::parse_from_rfc3339(v["as_of"].as_str().expect("as_of")).is_ok(),
+        "{v}"
+    );
+    let bad = user.run(&["convert", "lots", "ada", "eur"]).await;
+    assert_eq!(
+        (bad.code, bad.stderr.trim()),
+        (2, "coinlytics: 'lots' is not an amount"),
+        "{bad:?}"
+    );
 }

@@ -874,16 +874,22 @@ async fn a_coin_s_chart_ranges_candles_comparison_and_conversion() {
     click(&c, "#chart-ranges button[data-range=\"1y\"]").await;
     let year = wait_chart(&c, "#chart", "1y").await;
     assert!((300..=2000).contains(&year), "a year in {year} points");
+    // Candles are read at the range's candle width: a week for a year.
     click(&c, "#chart-types button[data-type=\"candles\"]").await;
-    wait_js(&c, "candles chosen", "return document.querySelector('#chart-types button[data-type=candles]').getAttribute('aria-pressed') === 'true'").await;
+    wait_js(&c, "a year of weekly candles", "const el = document.getElementById('chart'); return el.dataset.type === 'candles' && el.dataset.range === '1y' && Number(el.dataset.points) >= 50 && Number(el.dataset.points) <= 54").await;
     screenshot(&c, "coin-candles-1y-light.png").await;
     click(&c, "#chart-ranges button[data-range=\"1d\"]").await;
-    wait_chart(&c, "#chart", "1d").await;
+    let day = wait_chart(&c, "#chart", "1d").await;
+    assert!(
+        (40..=49).contains(&day),
+        "a day of 30-minute candles, not {day}"
+    );
     screenshot(&c, "coin-candles-1d-light.png").await;
 
     // Compare the three watched coins.
     click(&c, "#tab-compare").await;
-    wait_js(&c, "three compared coins with stats", "return document.querySelectorAll('#compare-table tbody tr').length === 3 && document.querySelectorAll('#compare-corr tr').length === 4 && document.querySelector('#compare-chart canvas')").await;
+    // Their history is fetched as the view opens; each arriving redraws it.
+    wait_js(&c, "three compared coins with stats", "const rows = [...document.querySelectorAll('#compare-table tbody tr')]; return rows.length === 3 && rows.every((r) => Number(r.lastElementChild.textContent) >= 89) && document.querySelectorAll('#compare-corr td.corr-pos, #compare-corr td.corr-neg').length === 9 && document.querySelector('#compare-chart canvas')").await;
     screenshot(&c, "compare-light.png").await;
 
     // Convert, keyboard first: Ctrl+K, then type.
@@ -902,7 +908,7 @@ async fn a_coin_s_chart_ranges_candles_comparison_and_conversion() {
     fill(&c, "#convert-form [name=amount]", "1.5").await;
     fill(&c, "#convert-form [name=from]", "eth").await;
     fill(&c, "#convert-form [name=to]", "eur").await;
-    let result = wait_js(&c, "a conversion", "const t = document.getElementById('convert-result').textContent; return /^1[.,]5 ETH = [0-9.,]+ EUR$/.test(t) ? t : null").await;
+    let result = wait_js(&c, "a conversion", "const t = document.getElementById('convert-result').textContent; return /^1\\.5 ETH = €[0-9,]+\\.[0-9]{2}$/.test(t) ? t : null").await;
     let source = c
         .execute(
             "return document.getElementById('convert-source').textContent",

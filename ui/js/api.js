@@ -104,12 +104,14 @@ export const api = {
    */
   coin: (id) => invoke("coin", { id }),
   /**
-   * A coin's stored candles over a range (at most 2,000).
+   * A coin's stored candles over a range: at most 2,000 for a line, or
+   * candles of the range's usual width for a candlestick chart.
    * @param {string} id
    * @param {Ipc.Range} range
+   * @param {boolean} candles
    * @returns {Promise<Ipc.History>}
    */
-  history: (id, range) => invoke("history", { id, range }),
+  history: (id, range, candles) => invoke("history", { id, range, candles }),
   /**
    * Starts fetching a coin's past from the price source (steps done recently are skipped); progress arrives as backfill events.
    * @param {string} id

@@ -29,9 +29,8 @@ const timeLabel = (() => {
 /**
  * The look both charts share: the page's colours and font, local time.
  * @param {Lib} lib
- * @param {(value: number) => string} priceFormatter
  */
-function options(lib, priceFormatter) {
+function options(lib) {
   const line = cssVar("--line");
   return {
     autoSize: true,
@@ -46,7 +45,7 @@ function options(lib, priceFormatter) {
     rightPriceScale: { borderColor: line },
     timeScale: { borderColor: line, timeVisible: true, secondsVisible: false },
     crosshair: { mode: lib.CrosshairMode.Normal },
-    localization: { locale: fmt.locale, priceFormatter, timeFormatter: (/** @type {number} */ t) => timeLabel(t) },
+    localization: { locale: fmt.locale, timeFormatter: (/** @type {number} */ t) => timeLabel(t) },
   };
 }
 
@@ -63,8 +62,12 @@ export class PriceChart {
     this.legend = legend;
     /** @type {any} */
     this.chart = null;
-    /** @type {any} */
+    /** @type {any} the series shown: `area` or `candles` */
     this.price = null;
+    /** @type {any} */
+    this.area = null;
+    /** @type {any} */
+    this.candles = null;
     /** @type {any} */
     this.volume = null;
     /** @type {ChartType | null} */
@@ -85,24 +88,17 @@ export class PriceChart {
     this.currency = history.currency;
     if (!this.chart) this.create(lib);
     if (this.type !== type) {
-      if (this.price) this.chart.removeSeries(this.price);
-      this.price =
-        type === "candles"
-          ? this.chart.addSeries(lib.CandlestickSeries, {
-              upColor: cssVar("--up"),
-              downColor: cssVar("--down"),
-              borderVisible: false,
-              wickUpColor: cssVar("--up"),
-              wickDownColor: cssVar("--down"),
-            })
-          : this.chart.addSeries(lib.AreaSeries, {
-              lineColor: cssVar("--accent"),
-              topColor: cssVar("--chart-fill-top"),
-              bottomColor: "rgba(0,0,0,0)",
-              lineWidth: 2,
-            });
-      this.type = type;
+      // Both series stay on the price pane (removing its only series would
+      // drop the pane, and the volume pane would take its place): the
+      // other one is emptied and hidden.
+      const [shown, hidden] = type === "candles" ? [this.candles, this.area] : [this.area, this.candles];
+      hidden.setData([]);
+      hidden.applyOptions({ visible: false });
+      shown.applyOptions({ visible: true });
+      for (const line of this.lines) this.price.removePriceLine(line);
       this.lines = [];
+      this.price = shown;
+      this.type = type;
     }
     const rows = history.candles;
     const time = (/** @type {Ipc.Candle} */ c) => /** @type {any} */ (Math.floor(c.t / 1000));
@@ -136,7 +132,24 @@ export class PriceChart {
 
   /** @param {Lib} lib */
   create(lib) {
-    this.chart = lib.createChart(this.el, options(lib, (p) => fmt.price(p, this.currency)));
+    this.chart = lib.createChart(this.el, options(lib));
+    const priceFormat = { type: "custom", formatter: (/** @type {number} */ p) => fmt.price(p, this.currency) };
+    this.area = this.chart.addSeries(lib.AreaSeries, {
+      lineColor: cssVar("--accent"),
+      topColor: cssVar("--chart-fill-top"),
+      bottomColor: "rgba(0,0,0,0)",
+      lineWidth: 2,
+      priceFormat,
+    });
+    this.candles = this.chart.addSeries(lib.CandlestickSeries, {
+      upColor: cssVar("--up"),
+      downColor: cssVar("--down"),
+      borderVisible: false,
+      wickUpColor: cssVar("--up"),
+      wickDownColor: cssVar("--down"),
+      priceFormat,
+      visible: false,
+    });
     this.volume = this.chart.addSeries(
       lib.HistogramSeries,
       { priceFormat: { type: "custom", formatter: (/** @type {number} */ v) => fmt.compact(v, this.currency) }, lastValueVisible: false, priceLineVisible: false },
@@ -190,10 +203,10 @@ export class CompareChart {
    */
   async draw(cmp) {
     const lib = await library();
-    this.chart ??= lib.createChart(this.el, options(lib, (p) => fmt.percent(p)));
+    this.chart ??= lib.createChart(this.el, options(lib));
     for (const s of this.series) this.chart.removeSeries(s);
     this.series = cmp.series.map((s, i) => {
-      const series = this.chart.addSeries(lib.LineSeries, { color: SERIES_COLOURS[i % SERIES_COLOURS.length], lineWidth: 2, title: s.coin.symbol.toUpperCase() });
+      const series = this.chart.addSeries(lib.LineSeries, { color: SERIES_COLOURS[i % SERIES_COLOURS.length], lineWidth: 2, title: s.coin.symbol.toUpperCase(), priceFormat: { type: "custom", formatter: (/** @type {number} */ p) => fmt.percent(p) } });
       series.setData(s.points.map((p) => ({ time: /** @type {any} */ (Math.floor(p.t / 1000)), value: p.pct })));
       return series;
     });

@@ -85,7 +85,7 @@ export class CoinView {
     const started = performance.now();
     this.renderState();
     try {
-      const h = await api.history(this.coinId, this.range);
+      const h = await api.history(this.coinId, this.range, this.type === "candles");
       if (gen !== this.generation) return;
       this.history = h;
       await this.chart.draw(h, { type: this.type, levels: this.overview?.levels ?? [] });
@@ -94,6 +94,7 @@ export class CoinView {
       $("chart").dataset.paintMs = String(Math.round(performance.now() - started));
       $("chart").dataset.points = String(h.candles.length);
       $("chart").dataset.range = h.range;
+      $("chart").dataset.type = this.type;
     } catch (e) {
       this.opts.onError(describe(e));
     }
@@ -113,7 +114,8 @@ export class CoinView {
   setType(type) {
     this.type = type;
     for (const b of /** @type {NodeListOf<HTMLButtonElement>} */ (document.querySelectorAll("#chart-types button"))) b.setAttribute("aria-pressed", String(b.dataset.type === type));
-    if (this.history) this.chart.draw(this.history, { type, levels: this.overview?.levels ?? [] });
+    // Candles are read at their own width: a new read, not a redraw.
+    if (this.coinId) this.loadHistory();
   }
 
   /** A fresh quote of this coin arrived (market event). @param {Ipc.Quote} q */
@@ -189,7 +191,7 @@ export class CoinView {
     else if (h?.backfilling) parts.push("Fetching history…");
     if (h) {
       if (h.candles.length === 0 && !(b?.type === "progress" || h.backfilling)) parts.push("No history stored for this range yet.");
-      else if (h.candles.length) parts.push(`${h.candles.length.toLocaleString(fmt.locale)} points, ${resolution(h.resolution_secs)} candles`);
+      else if (h.candles.length) parts.push(`${h.candles.length.toLocaleString(fmt.locale)} points, ${width(h.step_secs)} candles`);
     }
     if (this.opts.isOffline()) parts.push("Offline: stored history only, marked stale");
     $("chart-state").textContent = parts.join(" · ");
@@ -198,7 +200,9 @@ export class CoinView {
   }
 }
 
-/** @param {number} secs */
-function resolution(secs) {
-  return { 60: "1-minute", 300: "5-minute", 3600: "hourly", 86400: "daily" }[secs] ?? `${secs} s`;
+/** A candle's width: "1-minute", "25-minute", "5-hour", "2-day". @param {number} secs */
+function width(secs) {
+  if (secs % 86400 === 0) return `${secs / 86400}-day`;
+  if (secs % 3600 === 0) return `${secs / 3600}-hour`;
+  return `${Math.round(secs / 60)}-minute`;
 }

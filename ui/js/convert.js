@@ -29,9 +29,9 @@ export function setupConverter(opts) {
     try {
       const c = await api.convert(amount, from, to);
       if (gen !== generation) return;
-      $("convert-result").textContent = `${number(c.amount)} ${c.from.code} = ${number(c.result)} ${c.to.code}`;
-      $("convert-rate").textContent = `1 ${c.from.code} = ${number(c.rate)} ${c.to.code}`;
-      $("convert-source").textContent = `${c.source} · ${c.stale ? "stale, " : ""}${age(c.age_secs)} old (${fmt.dateTime(Date.parse(c.as_of))})`;
+      $("convert-result").textContent = c.text;
+      $("convert-rate").textContent = c.rate_text;
+      $("convert-source").textContent = `${c.source} · ${c.stale ? "stale, " : ""}${c.age} old (${fmt.dateTime(Date.parse(c.as_of))})`;
       $("convert-source").classList.toggle("stale-text", c.stale);
       $("convert-error").textContent = "";
     } catch (e) {
@@ -67,21 +67,4 @@ export function setupConverter(opts) {
       open();
     }
   });
-}
-
-/** A decimal string as the user's locale writes it, every digit kept. @param {string} s */
-function number(s) {
-  const [int, frac] = s.split(".");
-  const grouped = new Intl.NumberFormat(fmt.locale, { maximumFractionDigits: 0 }).format(BigInt(int.replace("-", ""))) ;
-  const sign = int.startsWith("-") ? "-" : "";
-  const point = new Intl.NumberFormat(fmt.locale).formatToParts(1.5).find((p) => p.type === "decimal")?.value ?? ".";
-  return frac ? `${sign}${grouped}${point}${frac}` : `${sign}${grouped}`;
-}
-
-/** @param {number} secs */
-function age(secs) {
-  if (secs < 60) return `${secs} s`;
-  if (secs < 3600) return `${Math.round(secs / 60)} min`;
-  if (secs < 86400) return `${Math.round(secs / 3600)} h`;
-  return `${Math.round(secs / 86400)} d`;
 }

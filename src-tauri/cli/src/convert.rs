@@ -2,7 +2,7 @@
 
 use clap::Args;
 use coinlytics_engine::app::convert::ConvertQuery;
-use coinlytics_engine::{Engine, Error, format};
+use coinlytics_engine::{Engine, Error};
 use serde_json::json;
 
 use crate::print_json;
@@ -41,14 +41,12 @@ pub async fn run(engine: &Engine, args: ConvertArgs) -> Result<(), Error> {
             "source": c.source,
         }));
     }
-    outln!("{} {} = {} {}", c.amount, c.from.code, c.result, c.to.code);
+    outln!("{}", c.text);
     outln!(
-        "1 {} = {} {} · {} · {} old{}",
-        c.from.code,
-        c.rate,
-        c.to.code,
+        "{} · {} · {} old{}",
+        c.rate_text,
         c.source,
-        format::age(c.age_secs),
+        c.age,
         if c.stale { " (stale)" } else { "" }
     );
     Ok(())

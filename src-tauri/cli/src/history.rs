@@ -18,6 +18,9 @@ pub struct HistoryArgs {
     /// At most this many candles (1 to 2000)
     #[arg(long)]
     points: Option<u32>,
+    /// Candles of the range's usual width (30 min for 1d, 4 h up to 30d, a day for 90d, a week beyond), not the most points
+    #[arg(long, conflicts_with = "points")]
+    candles: bool,
     /// Print a JSON array of {t, open, high, low, close, volume}; t in unix ms
     #[arg(long)]
     json: bool,
@@ -29,6 +32,7 @@ pub async fn run(engine: &Engine, args: HistoryArgs) -> Result<(), Error> {
         currency: None,
         range: Range::parse(&args.range)?,
         points: args.points,
+        candles: args.candles,
     };
     let history = engine.history(&query).await?;
     if history.candles.is_empty() {

@@ -52,6 +52,13 @@ pub fn price(p: Decimal, currency: &str) -> String {
     with_currency(text, currency)
 }
 
+/// A decimal's text with thousands separators, its decimals as they are.
+pub fn grouped(num: &str) -> String {
+    let dp = num.split_once('.').map_or(0, |(_, f)| f.len());
+    let text = group(num, dp);
+    text.strip_suffix('.').map(str::to_string).unwrap_or(text)
+}
+
 /// Thousands separators and exactly `dp` decimals.
 fn group(num: &str, dp: usize) -> String {
     let (sign, num) = num.strip_prefix('-').map_or(("", num), |n| ("-", n));

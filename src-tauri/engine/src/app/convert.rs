@@ -10,8 +10,9 @@ use serde::Serialize;
 
 use crate::Engine;
 use crate::error::{Error, Result};
-use crate::model::InvalidInput;
+use crate::format;
 use crate::model::alert::MAX_PRICE_LEVEL;
+use crate::model::{InvalidInput, RateKind};
 use crate::provider::PriceProvider;
 use crate::store::queries;
 
@@ -36,6 +37,20 @@ pub struct Unit {
     /// Upper case: `ETH`, `EUR`.
     pub code: String,
     pub name: String,
+    /// A national currency: amounts in it are shown to the cent.
+    pub fiat: bool,
+}
+
+impl Unit {
+    /// `amount` of this unit as people read it: "€4,847.11" for a fiat
+    /// currency, "0.052278573 BTC" (eight significant digits) otherwise.
+    pub fn show(&self, amount: Decimal) -> String {
+        if self.fiat {
+            return format::price(amount, &self.code.to_ascii_lowercase());
+        }
+        let shown = amount.round_sf(8).unwrap_or(amount).normalize();
+        format!("{} {}", format::grouped(&shown.to_string()), self.code)
+    }
 }
 
 /// An answer of the converter.
@@ -53,10 +68,16 @@ pub struct Conversion {
     /// When the oldest rate it used was fetched.
     pub as_of: DateTime<Utc>,
     pub age_secs: i64,
+    /// The age as people read it: "40 s", "3 min".
+    pub age: String,
     /// Older than the refresher would let a price get.
     pub stale: bool,
     /// Which rates, e.g. "CoinGecko: Ethereum in USD; USD→EUR exchange rate".
     pub source: String,
+    /// "1.5 ETH = €4,847.11": the answer as every front end shows it.
+    pub text: String,
+    /// "1 ETH = €3,231.41".
+    pub rate_text: String,
 }
 
 /// One way to say what a unit is worth: `value` of `currency` (a code of
@@ -115,14 +136,19 @@ impl Engine {
         let as_of = DateTime::from_timestamp_millis(at).unwrap_or_default();
         let age_secs = (Utc::now() - as_of).num_seconds().max(0);
         let stale_after = (3 * self.settings().refresh_secs).max(300) as i64;
+        let result = result.round_sf(SIGNIFICANT).unwrap_or(result).normalize();
+        let rate = rate.round_sf(SIGNIFICANT).unwrap_or(rate).normalize();
         Ok(Conversion {
+            text: format!("{} = {}", from.show(amount), to.show(result)),
+            rate_text: format!("{} = {}", from.show(Decimal::ONE), to.show(rate)),
             amount,
             from,
             to,
-            result: result.round_sf(SIGNIFICANT).unwrap_or(result).normalize(),
-            rate: rate.round_sf(SIGNIFICANT).unwrap_or(rate).normalize(),
+            result,
+            rate,
             as_of,
             age_secs,
+            age: format::age(age_secs),
             stale: age_secs > stale_after,
             source,
         })
@@ -176,6 +202,7 @@ impl Engine {
             unit = Some(Unit {
                 code: code.to_ascii_uppercase(),
                 name: r.name.clone(),
+                fiat: r.kind == RateKind::Fiat,
             });
             worths.push(Worth {
                 currency: code.clone(),
@@ -211,6 +238,7 @@ impl Engine {
             unit.get_or_insert(Unit {
                 code: coin.symbol.to_ascii_uppercase(),
                 name: coin.name,
+                fiat: false,
             });
         }
         match unit {

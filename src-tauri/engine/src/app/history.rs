@@ -16,8 +16,14 @@ pub struct HistoryQuery {
     /// Default: the configured currency.
     pub currency: Option<Currency>,
     pub range: Range,
-    /// At most this many points (1 to [`MAX_POINTS`]); default the most.
+    /// At most this many points (1 to [`MAX_POINTS`]); default the most,
+    /// or for `candles` one per [`Range::candle_secs`].
     pub points: Option<u32>,
+    /// For a candlestick chart: candles as wide as the range's usual
+    /// candle, each holding several stored prices, rather than the most
+    /// points (a line's detail, where an old stretch of daily prices
+    /// would draw as flat one-price candles).
+    pub candles: bool,
 }
 
 /// A coin's candles over a range, oldest first.
@@ -72,13 +78,18 @@ impl Engine {
         let to = chrono::Utc::now().timestamp();
         let store = self.store.clone();
         let (id, cur, range) = (coin.id.clone(), currency.clone(), q.range);
+        let candle = (q.candles && q.points.is_none()).then(|| range.candle_secs());
         let (from, resolution, step, candles) = super::blocking(move || {
             Ok(store.read(|c| {
                 let Some(series) = candles::find_series(c, &id, &cur)? else {
                     return Ok((to - range_secs(range, None, to), 60, 60, Vec::new()));
                 };
                 let extent = candles::extent(c, series)?;
-                let from = to - range_secs(range, extent.map(|e| e.0), to);
+                let span = range_secs(range, extent.map(|e| e.0), to);
+                let from = to - span;
+                let points = candle.map_or(points, |w| {
+                    u32::try_from((span + w - 1) / w).map_or(MAX_POINTS, |n| n.clamp(1, MAX_POINTS))
+                });
                 let (res, step, candles) = candles::range(c, series, from, to, points)?;
                 Ok((from, res.secs(), step, candles))
             })?)

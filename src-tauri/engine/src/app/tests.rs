@@ -323,6 +323,10 @@ async fn conversion_goes_through_a_quote_and_a_cross_rate_and_says_which() {
         .expect("converted");
     close_to(c.result, 1.5 * 3512.4 * 0.92);
     assert_eq!(c.source, "CoinGecko: ETH→EUR exchange rate");
+    assert_eq!(
+        (c.text.as_str(), c.rate_text.as_str()),
+        ("1.5 ETH = €4,847.11", "1 ETH = €3,231.41")
+    );
 
     // ETH→BTC by id: Ethereum's quote, then into bitcoin.
     let c = w

@@ -119,6 +119,20 @@ impl Range {
         }
     }
 
+    /// The width of a candle on a candlestick chart of this range, as
+    /// charting apps draw it (seconds): 30 minutes for a day, 4 hours up
+    /// to a month, a day for 90 days, a week beyond. Each holds several
+    /// of the prices the source gives for such a span (5-minute, hourly,
+    /// daily), so none draws as a flat one-price candle.
+    pub const fn candle_secs(self) -> i64 {
+        match self {
+            Range::Day => 1800,
+            Range::Week | Range::Month => 4 * 3600,
+            Range::Quarter => 86_400,
+            Range::Year | Range::Max => 7 * 86_400,
+        }
+    }
+
     /// The span in days; `None` for everything stored.
     pub const fn days(self) -> Option<u32> {
         match self {
