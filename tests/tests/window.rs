@@ -923,4 +923,30 @@ async fn a_coin_s_chart_ranges_candles_comparison_and_conversion() {
         "{result} / {source}"
     );
     screenshot(&c, "convert-light.png").await;
+    click(&c, "#convert-done").await;
+
+    // An anomaly rule made with the CLI is listed in words; the form
+    // offers the condition with its window and lookback.
+    user.run(&[
+        "alerts",
+        "add",
+        "--coin",
+        "sol",
+        "--anomaly",
+        "3",
+        "--window",
+        "1h",
+    ])
+    .await
+    .ok();
+    click(&c, "#tab-alerts").await;
+    wait_js(&c, "the anomaly rule listed", "return [...document.querySelectorAll('#view-alerts')].some((v) => v.innerText.includes('Solana: price moves unusually, beyond 3 σ within 1h (against 7d)'))").await;
+    c.execute(
+        "const s = document.querySelector('#alert-form [name=condition]'); s.value = 'anomaly'; s.dispatchEvent(new Event('change', {bubbles: true}));",
+        vec![],
+    )
+    .await
+    .expect("choose anomaly");
+    wait_js(&c, "the lookback field shown", "return !document.getElementById('alert-lookback-field').hidden && !document.getElementById('alert-window-field').hidden").await;
+    screenshot(&c, "alerts-anomaly-light.png").await;
 }

@@ -71,10 +71,7 @@ impl Engine {
                 coins.push(coin);
             }
         }
-        let currency = match &q.currency {
-            Some(c) => c.as_str().to_string(),
-            None => self.settings().currency,
-        };
+        let currency = self.currency_or_default(q.currency.as_ref());
         let to = chrono::Utc::now().timestamp();
         let from = to
             - i64::from(

@@ -145,7 +145,7 @@ impl Engine {
             .await
     }
 
-    fn currency_or_default(&self, c: Option<&Currency>) -> String {
+    pub(crate) fn currency_or_default(&self, c: Option<&Currency>) -> String {
         match c {
             Some(c) => c.as_str().to_string(),
             None => self.settings().currency,
