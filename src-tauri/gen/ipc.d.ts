@@ -333,7 +333,11 @@ t: number, open: string, high: string, low: string, close: string,
  */
 volume: string | null, };
   export type Range = "1d" | "7d" | "30d" | "90d" | "1y" | "max";
-  export type BackfillEvent = { "type": "progress", coin_id: string, done: number, total: number, waiting_secs: number | null, } | { "type": "done", coin_id: string, calls: number, points: number, } | { "type": "failed", coin_id: string, message: string, };
+  export type BackfillEvent = { "type": "progress", coin_id: string, done: number, total: number, waiting_secs: number | null, 
+/**
+ * What the step just finished brought: 0 when skipped.
+ */
+points: number, } | { "type": "done", coin_id: string, calls: number, points: number, } | { "type": "failed", coin_id: string, message: string, };
   export type Comparison = { currency: string, range: Range, 
 /**
  * Unix ms the range starts and ends.

@@ -21,6 +21,8 @@ pub enum BackfillEvent {
         done: u32,
         total: u32,
         waiting_secs: Option<u64>,
+        /// What the step just finished brought: 0 when skipped.
+        points: u32,
     },
     Done {
         coin_id: String,
@@ -84,6 +86,7 @@ pub async fn backfill(
                     done: p.done,
                     total: p.total,
                     waiting_secs: p.waiting_secs,
+                    points: p.points,
                 })
             })
             .await;

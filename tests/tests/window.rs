@@ -870,9 +870,13 @@ async fn a_coin_s_chart_ranges_candles_comparison_and_conversion() {
     );
     screenshot(&c, "coin-line-30d-light.png").await;
 
-    // Ranges switch without a reload; a year is at most 2,000 points.
+    // Ranges switch without a reload: what is stored is drawn at once, and
+    // redrawn as the year's backfill brings more; a year is at most 2,000
+    // points.
     click(&c, "#chart-ranges button[data-range=\"1y\"]").await;
-    let year = wait_chart(&c, "#chart", "1y").await;
+    wait_chart(&c, "#chart", "1y").await;
+    let year = wait_js(&c, "the year backfilled and drawn", "const el = document.getElementById('chart'); const n = Number(el.dataset.points); return el.dataset.range === '1y' && !/Fetching/.test(document.getElementById('chart-state').textContent) && n >= 300 ? n : null").await;
+    let year = year.as_u64().expect("points");
     assert!((300..=2000).contains(&year), "a year in {year} points");
     // Candles are read at the range's candle width: a week for a year.
     click(&c, "#chart-types button[data-type=\"candles\"]").await;

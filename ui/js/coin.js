@@ -106,6 +106,8 @@ export class CoinView {
     if (range === this.range && this.history) return;
     this.range = range;
     for (const b of /** @type {NodeListOf<HTMLButtonElement>} */ (document.querySelectorAll("#chart-ranges button"))) b.setAttribute("aria-pressed", String(b.dataset.range === range));
+    // What the last backfill said no longer holds: a new one starts.
+    this.backfill = null;
     this.loadHistory();
     api.backfill(this.coinId, range).catch((e) => this.opts.onError(describe(e)));
   }
@@ -130,8 +132,9 @@ export class CoinView {
     if (ev.coin_id !== this.coinId) return;
     this.backfill = ev;
     this.renderState();
-    // Each finished step brings more: redraw from the store (a local read).
-    if ((ev.type === "progress" && !ev.waiting_secs && ev.done > 0) || (ev.type === "done" && ev.points > 0)) this.loadHistory();
+    // A step that brought prices redraws from the store (a local read);
+    // one done recently and skipped brings nothing to draw.
+    if (ev.type === "progress" && ev.points > 0) this.loadHistory();
   }
 
   renderOverview() {
@@ -188,7 +191,7 @@ export class CoinView {
     const parts = [];
     if (b?.type === "progress") parts.push(b.waiting_secs ? `Fetching history… waiting ${b.waiting_secs} s for the rate limit` : `Fetching history… ${b.done}/${b.total}`);
     else if (b?.type === "failed") parts.push(`Could not fetch more history: ${b.message}`);
-    else if (h?.backfilling) parts.push("Fetching history…");
+    else if (!b && h?.backfilling) parts.push("Fetching history…");
     if (h) {
       if (h.candles.length === 0 && !(b?.type === "progress" || h.backfilling)) parts.push("No history stored for this range yet.");
       else if (h.candles.length) parts.push(`${h.candles.length.toLocaleString(fmt.locale)} points, ${width(h.step_secs)} candles`);

@@ -93,6 +93,10 @@ pub struct Progress {
     pub total: u32,
     /// Seconds the backfill waits for the provider's rate limit, if it does.
     pub waiting_secs: Option<u64>,
+    /// Prices and candles the step just finished merged (0: it was done
+    /// recently and skipped, or is still waiting), so a chart redraws
+    /// only when there is something new.
+    pub points: u32,
 }
 
 /// What a finished backfill did.
@@ -178,6 +182,7 @@ impl Backfiller {
                 let fresh = finished
                     .get(&step.key())
                     .is_some_and(|at| crate::clock::within(*at, now, step.fresh_for_ms()));
+                let mut merged = 0;
                 if fresh {
                     report.skipped += 1;
                 } else {
@@ -189,11 +194,13 @@ impl Backfiller {
                                 done,
                                 total,
                                 waiting_secs: Some(waiting),
+                                points: 0,
                             })
                         })
                         .await?;
                     report.calls += 1;
-                    report.points += bars.len() as u32;
+                    merged = bars.len() as u32;
+                    report.points += merged;
                     let store = store.clone();
                     let key = step.key();
                     blocking(move || {
@@ -211,6 +218,7 @@ impl Backfiller {
                     done,
                     total,
                     waiting_secs: None,
+                    points: merged,
                 });
             }
         }
