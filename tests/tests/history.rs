@@ -300,6 +300,15 @@ async fn compare_answers_stats_and_correlations_for_three_coins() {
         table.stdout.contains("VOLATILITY") && table.stdout.contains("Correlation"),
         "{table:?}"
     );
+    // Only today's refreshes stored: the dashes are explained.
+    let fresh = User::new(&fake.base_url());
+    fresh.run(&["watchlist", "add", "btc"]).await.ok();
+    fresh.run(&["prices"]).await.ok();
+    let short = fresh.run(&["compare", "btc", "--range", "7d"]).await.ok();
+    assert!(
+        short.stderr.contains("too little history stored for bitcoin over 7d; `coinlytics backfill --coins bitcoin --range 7d` fetches it"),
+        "{short:?}"
+    );
     let six = user.run(&["compare", "btc,eth,sol,bnb,xrp,doge"]).await;
     assert_eq!(six.code, 2, "{six:?}");
 }

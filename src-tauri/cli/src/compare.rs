@@ -40,6 +40,20 @@ pub async fn run(engine: &Engine, args: CompareArgs) -> Result<(), Error> {
     if args.json {
         return print_json(&cmp);
     }
+    // A coin with only today's refreshes has no daily return yet: say how
+    // to get its past rather than leave a row of dashes unexplained.
+    let short: Vec<String> = (cmp.series.iter().filter(|s| s.stats.days < 2))
+        .map(|s| s.coin.id.clone())
+        .collect();
+    if !short.is_empty() {
+        errln!(
+            "too little history stored for {} over {}; `coinlytics backfill --coins {} --range {}` fetches it",
+            short.join(", "),
+            cmp.range.as_str(),
+            short.join(","),
+            cmp.range.as_str()
+        );
+    }
     let pct = |v: Option<f64>| v.map_or("—".to_string(), |v| format!("{v:+.2} %"));
     outln!(
         "{:<12} {:>10} {:>12} {:>10} {:>8} {:>6}",
