@@ -44,7 +44,11 @@ pub async fn dashboard(state: State<'_, AppState>) -> Answer<Dashboard> {
     let settings = engine.settings();
     let status = engine.refresh_status()?;
     Ok(Dashboard {
-        quotes: engine.stored_quotes(&engine.default_request()?)?,
+        quotes: engine
+            .stored_quotes(&engine.default_request()?)?
+            .into_iter()
+            .map(Quote::for_drawing)
+            .collect(),
         watchlist: engine.watchlist()?,
         currency: settings.currency,
         refresh_secs: settings.refresh_secs,
@@ -118,7 +122,7 @@ pub async fn markets(state: State<'_, AppState>) -> Answer<Markets> {
         .await?;
     Ok(Markets {
         failure: view.failure.map(|e| e.to_string()),
-        quotes: view.quotes,
+        quotes: view.quotes.into_iter().map(Quote::for_drawing).collect(),
     })
 }
 

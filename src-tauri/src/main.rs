@@ -244,6 +244,12 @@ fn forward_market_events(app: tauri::AppHandle, engine: Arc<Engine>) {
                         }
                         tray::on_failure(&app);
                     }
+                    let event = match event {
+                        MarketEvent::Updated(snap) => {
+                            MarketEvent::Updated(Arc::new(snap.for_drawing()))
+                        }
+                        other => other,
+                    };
                     if let Err(e) = app.emit(MARKET_EVENT, &event) {
                         tracing::warn!(error = %e, "cannot forward a market event to the window");
                     }

@@ -517,6 +517,40 @@ async fn markets_lists_the_top_250_with_one_click_add() {
     click(&c, "#tab-markets").await;
     let n = wait_js(&c, "250 rows", "const n = document.querySelectorAll('#markets-table tbody tr').length; return n >= 250 && n").await;
     assert_eq!(n, json!(250));
+    // Only rows near the view have cells; the others hold just the coin's
+    // name, at the same height, until they are scrolled near.
+    let pending = c
+        .execute(
+            "return document.querySelectorAll('#markets-table tr.pending').length",
+            vec![],
+        )
+        .await
+        .expect("count");
+    assert!(
+        pending.as_u64().is_some_and(|n| n > 150),
+        "rows far from the view have no cells: {pending}"
+    );
+    c.execute("document.querySelector('main').scrollTop = 1e9", vec![])
+        .await
+        .expect("scroll");
+    wait_js(
+        &c,
+        "the last rows built and the first released",
+        "const rows = document.querySelectorAll('#markets-table tbody tr'); const last = rows[rows.length - 1];
+         return !last.classList.contains('pending') && /\\d/.test(last.querySelector('.price').textContent)
+           && rows[0].classList.contains('pending') && rows[0].textContent === 'Bitcoin'",
+    )
+    .await;
+    screenshot(&c, "markets-bottom-light.png").await;
+    c.execute("document.querySelector('main').scrollTop = 0", vec![])
+        .await
+        .expect("scroll back");
+    wait_js(
+        &c,
+        "cardano's row built again",
+        "return !!document.querySelector('#markets-table tr[data-id=\"cardano\"] .row-action')",
+    )
+    .await;
     click(&c, "#markets-table tr[data-id=\"cardano\"] .row-action").await;
     wait_js(&c, "the button to say Added", "return document.querySelector('#markets-table tr[data-id=\"cardano\"] .row-action').textContent === 'Added'").await;
     screenshot(&c, "markets-light.png").await;

@@ -42,6 +42,24 @@ pub struct Snapshot {
     pub fetched_at: DateTime<Utc>,
 }
 
+impl Snapshot {
+    /// A copy whose sparklines are thinned for drawing (`Quote::for_drawing`).
+    pub fn for_drawing(&self) -> Snapshot {
+        Snapshot {
+            request: self.request.clone(),
+            source: self.source,
+            currency: self.currency.clone(),
+            quotes: self
+                .quotes
+                .iter()
+                .cloned()
+                .map(Quote::for_drawing)
+                .collect(),
+            fetched_at: self.fetched_at,
+        }
+    }
+}
+
 /// How the last refresh of a request went, for a view that opens between
 /// market events.
 #[derive(Debug, Clone, Default, Serialize, ts_rs::TS)]

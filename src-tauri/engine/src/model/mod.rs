@@ -126,6 +126,47 @@ pub struct Quote {
     pub figures: QuoteFigures,
 }
 
+/// The most points a drawn sparkline gets: a dashboard row's line is about
+/// 100 pixels wide, and WebKit keeps every point of a shape as an object,
+/// so 168 points in each of 100 rows cost megabytes for nothing seen.
+pub const SPARKLINE_DRAWN_POINTS: usize = 50;
+
+impl Quote {
+    /// This quote with its sparkline thinned for drawing: of each of
+    /// `SPARKLINE_DRAWN_POINTS / 2` stretches, its lowest and highest point
+    /// in time order, so a spike still shows.
+    pub fn for_drawing(mut self) -> Quote {
+        self.sparkline_7d = extremes(&self.sparkline_7d, SPARKLINE_DRAWN_POINTS / 2);
+        self
+    }
+}
+
+/// At most `2 × buckets` of `points`: each equal stretch's lowest and
+/// highest, in their order (one point where they are the same).
+fn extremes(points: &[f64], buckets: usize) -> Vec<f64> {
+    if points.len() <= 2 * buckets {
+        return points.to_vec();
+    }
+    let mut out = Vec::with_capacity(2 * buckets);
+    for b in 0..buckets {
+        let stretch = b * points.len() / buckets..(b + 1) * points.len() / buckets;
+        let (mut lo, mut hi) = (stretch.start, stretch.start);
+        for i in stretch {
+            if points[i] < points[lo] {
+                lo = i;
+            }
+            if points[i] > points[hi] {
+                hi = i;
+            }
+        }
+        out.push(points[lo.min(hi)]);
+        if lo != hi {
+            out.push(points[lo.max(hi)]);
+        }
+    }
+    out
+}
+
 /// A quote's longer-range changes, records and supply, from the same
 /// `/coins/markets` answer; each may be missing.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ts_rs::TS)]
@@ -202,4 +243,40 @@ pub enum Selection {
 pub struct QuoteRequest {
     pub selection: Selection,
     pub currency: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::extremes;
+
+    #[test]
+    fn a_short_sparkline_is_drawn_as_it_is() {
+        assert_eq!(extremes(&[1.0, 3.0, 2.0, 5.0], 2), vec![1.0, 3.0, 2.0, 5.0]);
+    }
+
+    #[test]
+    fn thinning_keeps_each_stretchs_low_and_high_in_time_order() {
+        // Stretches of 3: [5 1 4] → 5 (high, first) then 1; [2 9 3] → 2, 9;
+        // [7 7 7] → 7 once; [0 100 −4] → the spike 100 and the dip −4.
+        let points = [
+            5.0, 1.0, 4.0, 2.0, 9.0, 3.0, 7.0, 7.0, 7.0, 0.0, 100.0, -4.0,
+        ];
+        assert_eq!(
+            extremes(&points, 4),
+            vec![5.0, 1.0, 2.0, 9.0, 7.0, 100.0, -4.0]
+        );
+    }
+
+    #[test]
+    fn a_week_of_hours_is_drawn_with_at_most_fifty_points() {
+        let week: Vec<f64> = (0..168).map(|h| f64::from(h % 24)).collect();
+        let drawn = extremes(&week, super::SPARKLINE_DRAWN_POINTS / 2);
+        assert!(
+            drawn.len() <= super::SPARKLINE_DRAWN_POINTS,
+            "{}",
+            drawn.len()
+        );
+        assert_eq!(drawn.iter().copied().fold(f64::MIN, f64::max), 23.0);
+        assert_eq!(drawn.iter().copied().fold(f64::MAX, f64::min), 0.0);
+    }
 }
