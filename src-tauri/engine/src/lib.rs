@@ -22,6 +22,7 @@ pub mod format;
 pub mod logging;
 pub mod market;
 pub mod model;
+pub mod portfolio;
 pub mod private;
 pub mod provider;
 pub mod refresher;
