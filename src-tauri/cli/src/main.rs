@@ -25,6 +25,7 @@ mod desktop;
 mod email;
 mod history;
 mod monitor;
+mod portfolio;
 mod prices;
 mod secret;
 mod table;
@@ -176,6 +177,9 @@ pub enum Command {
     Convert(convert::ConvertArgs),
     /// A coin's stored price history (candles) over a range
     History(history::HistoryArgs),
+    /// The local portfolio: transactions, holdings, cost basis and P&L, what-if
+    #[command(subcommand)]
+    Portfolio(portfolio::PortfolioCmd),
     /// Run the alert monitor without a window (notifications and e-mails); Ctrl-C stops
     Monitor,
     /// E-mail for alerts: the SMTP password (in the OS keyring) and a test message
@@ -262,6 +266,7 @@ fn run(globals: &Globals, command: Command) -> Result<(), Error> {
                     Command::Convert(args) => convert::run(&engine, args).await,
                     Command::Compare(args) => compare::run(&engine, args).await,
                     Command::Backfill(args) => backfill::run(&engine, args).await,
+                    Command::Portfolio(cmd) => portfolio::run(&engine, cmd).await,
                     Command::Monitor => monitor::run(engine).await,
                     Command::Email(cmd) => email::run(&engine, cmd).await,
                     Command::Config(cmd) => config::run(&engine, cmd).await,

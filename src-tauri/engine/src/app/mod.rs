@@ -21,6 +21,7 @@ pub mod convert;
 pub mod email;
 pub mod history;
 pub mod market;
+pub mod portfolio;
 pub mod settings;
 pub mod watchlist;
 

@@ -201,6 +201,37 @@ const MIGRATIONS: &[M<'static>] = &[
     INSERT INTO series (coin_id, currency) SELECT DISTINCT coin_id, currency FROM price_history;
     "#,
     ),
+    M::up(
+        r#"
+    -- The local portfolio. Amounts are exact decimal TEXT, never REAL.
+    CREATE TABLE portfolios (
+        id         INTEGER PRIMARY KEY,
+        name       TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        method     TEXT NOT NULL DEFAULT 'fifo',  -- fifo, lifo, hifo, average
+        created_at INTEGER NOT NULL               -- unix ms
+    );
+
+    CREATE TABLE portfolio_txs (
+        id           INTEGER PRIMARY KEY,
+        portfolio    INTEGER NOT NULL REFERENCES portfolios(id) ON DELETE CASCADE,
+        time         INTEGER NOT NULL,  -- unix seconds
+        kind         TEXT NOT NULL,     -- buy, sell, transfer_in, transfer_out, fee, income
+        coin_id      TEXT NOT NULL,
+        quantity     TEXT NOT NULL,     -- positive
+        price        TEXT,              -- a unit's price in `currency`
+        currency     TEXT NOT NULL,     -- a fiat code
+        fee          TEXT,
+        fee_currency TEXT,              -- a fiat code or a coin id
+        note         TEXT,
+        -- Both legs of a transfer between portfolios share it (the sending leg's id).
+        transfer     INTEGER,
+        -- An imported row's fingerprint: importing the same file again adds nothing.
+        import_key   TEXT UNIQUE,
+        created_at   INTEGER NOT NULL   -- unix ms
+    );
+    CREATE INDEX portfolio_txs_time ON portfolio_txs(time, id);
+    "#,
+    ),
 ];
 
 /// How many migrations this build has: the schema version it writes.

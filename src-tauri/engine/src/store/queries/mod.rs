@@ -7,6 +7,7 @@ pub mod candles;
 pub mod coins;
 pub mod events;
 pub mod history;
+pub mod portfolio;
 pub mod quotes;
 pub mod rates;
 pub mod state;

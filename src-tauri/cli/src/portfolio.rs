@@ -1,0 +1,287 @@
+//! `coinlytics portfolio add|ls|rm|holdings|whatif|method`: the local
+//! portfolio, from the terminal.
+
+use clap::Subcommand;
+use coinlytics_engine::app::portfolio::TxInput;
+use coinlytics_engine::model::CoinId;
+use coinlytics_engine::portfolio::Method;
+use coinlytics_engine::{Engine, Error};
+
+use crate::print_json;
+
+#[derive(Subcommand, Debug)]
+pub enum PortfolioCmd {
+    /// Record a transaction, e.g. `add --portfolio Ledger --type buy --coin btc --qty 0.5 --price 30000`
+    Add {
+        /// The portfolio (created if new)
+        #[arg(long)]
+        portfolio: String,
+        /// buy, sell, transfer_in, transfer_out, fee or income
+        #[arg(long = "type", value_name = "TYPE")]
+        kind: String,
+        /// A coin id or symbol
+        #[arg(long)]
+        coin: String,
+        /// How many units (positive)
+        #[arg(long = "qty", value_name = "QUANTITY", allow_hyphen_values = true)]
+        quantity: String,
+        /// A unit's price (a buy or sale needs one; income without one is valued at the stored price then)
+        #[arg(long, allow_hyphen_values = true)]
+        price: Option<String>,
+        /// The price's fiat currency (default: the display currency)
+        #[arg(long)]
+        currency: Option<String>,
+        /// A fee, added to a buy's cost and taken from a sale's proceeds
+        #[arg(long, allow_hyphen_values = true)]
+        fee: Option<String>,
+        /// The fee's currency: a fiat code, or a coin (paying in a coin disposes of it)
+        #[arg(long)]
+        fee_currency: Option<String>,
+        /// When: 2024-01-31T12:00:00Z or 2024-01-31 (default: now)
+        #[arg(long)]
+        time: Option<String>,
+        #[arg(long)]
+        note: Option<String>,
+        /// For a transfer_out: the portfolio it goes into (its lots keep their cost and dates)
+        #[arg(long)]
+        to: Option<String>,
+    },
+    /// List transactions, oldest first
+    Ls {
+        #[arg(long)]
+        portfolio: Option<String>,
+        /// Print a JSON array
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a transaction by its number (both legs of a transfer)
+    Rm { id: i64 },
+    /// Holdings, cost basis and profit and loss in the display currency
+    Holdings {
+        #[arg(long)]
+        portfolio: Option<String>,
+        /// fifo, lifo, hifo or average for every portfolio (default: each portfolio's own)
+        #[arg(long)]
+        method: Option<String>,
+        /// Print JSON: `holdings` (per coin) and `totals`, amounts as decimal strings
+        #[arg(long)]
+        json: bool,
+    },
+    /// What selling some of a coin now would realize under each method
+    Whatif {
+        coin: String,
+        quantity: String,
+        /// The sale's price (default: the stored price)
+        #[arg(long)]
+        price: Option<String>,
+        #[arg(long)]
+        portfolio: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set how a portfolio matches lots: fifo, lifo, hifo or average
+    Method { portfolio: String, method: String },
+}
+
+fn method(s: &str) -> Result<Method, Error> {
+    Method::parse(s).ok_or_else(|| {
+        coinlytics_engine::model::InvalidInput(format!(
+            "'{}' is not a method (fifo, lifo, hifo or average)",
+            s.trim()
+        ))
+        .into()
+    })
+}
+
+pub async fn run(engine: &Engine, cmd: PortfolioCmd) -> Result<(), Error> {
+    match cmd {
+        PortfolioCmd::Add {
+            portfolio,
+            kind,
+            coin,
+            quantity,
+            price,
+            currency,
+            fee,
+            fee_currency,
+            time,
+            note,
+            to,
+        } => {
+            let input = TxInput {
+                portfolio,
+                kind,
+                coin,
+                quantity,
+                price,
+                currency,
+                fee,
+                fee_currency,
+                time,
+                note,
+                to,
+            };
+            for tx in engine.add_tx(&input).await? {
+                outln!(
+                    "#{} {} {} {}{} in {} on {}",
+                    tx.id,
+                    tx.kind.as_str(),
+                    tx.quantity.normalize(),
+                    tx.coin_id,
+                    tx.price.map_or(String::new(), |p| format!(
+                        "at {} {}",
+                        p.normalize(),
+                        tx.currency.to_uppercase()
+                    )),
+                    tx.portfolio,
+                    tx.time.format("%Y-%m-%d %H:%M UTC")
+                );
+            }
+        }
+        PortfolioCmd::Ls { portfolio, json } => {
+            let txs = engine.txs(portfolio.as_deref())?;
+            if json {
+                return print_json(&txs);
+            }
+            if txs.is_empty() {
+                return Err(Error::NotFound(
+                    "no transactions yet; `coinlytics portfolio add` records one".into(),
+                ));
+            }
+            outln!(
+                "{:>5}  {:<16} {:<12} {:<13} {:<12} {:>16} {:>14}  {}",
+                "#",
+                "TIME (UTC)",
+                "PORTFOLIO",
+                "TYPE",
+                "COIN",
+                "QUANTITY",
+                "PRICE",
+                "FEE"
+            );
+            for t in txs {
+                let price = t.price.map_or("—".into(), |p| {
+                    format!("{} {}", p.normalize(), t.currency.to_uppercase())
+                });
+                let fee = match (t.fee, &t.fee_currency) {
+                    (Some(f), Some(c)) => format!("{} {}", f.normalize(), c.to_uppercase()),
+                    _ => String::new(),
+                };
+                outln!(
+                    "{:>5}  {:<16} {:<12} {:<13} {:<12} {:>16} {:>14}  {}",
+                    t.id,
+                    t.time.format("%Y-%m-%d %H:%M"),
+                    t.portfolio,
+                    t.kind.as_str(),
+                    t.coin_id,
+                    t.quantity.normalize().to_string(),
+                    price,
+                    fee
+                );
+            }
+        }
+        PortfolioCmd::Rm { id } => {
+            for t in engine.remove_tx(id).await? {
+                outln!(
+                    "removed #{} ({} {} {} in {})",
+                    t.id,
+                    t.kind.as_str(),
+                    t.quantity.normalize(),
+                    t.coin_id,
+                    t.portfolio
+                );
+            }
+        }
+        PortfolioCmd::Holdings {
+            portfolio,
+            method: m,
+            json,
+        } => {
+            let m = m.as_deref().map(method).transpose()?;
+            let h = engine.holdings(portfolio.as_deref(), m).await?;
+            if json {
+                return print_json(&h);
+            }
+            if h.holdings.is_empty() {
+                return Err(Error::NotFound(
+                    "no holdings yet; `coinlytics portfolio add` records a transaction".into(),
+                ));
+            }
+            let cur = h.currency.to_uppercase();
+            let opt =
+                |d: Option<rust_decimal::Decimal>| d.map_or("—".to_string(), |d| d.to_string());
+            outln!(
+                "{:<14} {:>16} {:>14} {:>14} {:>14} {:>14} {:>7}",
+                "COIN",
+                "QUANTITY",
+                "COST",
+                "VALUE",
+                "UNREALIZED",
+                "REALIZED",
+                "ALLOC"
+            );
+            for x in &h.holdings {
+                outln!(
+                    "{:<14} {:>16} {:>14} {:>14} {:>14} {:>14} {:>7}",
+                    x.coin,
+                    x.quantity.to_string(),
+                    x.cost_basis.to_string(),
+                    opt(x.market_value),
+                    opt(x.unrealized_pnl),
+                    x.realized_pnl.to_string(),
+                    x.allocation_pct.map_or("—".into(), |p| format!("{p} %"))
+                );
+            }
+            let t = &h.totals;
+            outln!(
+                "{:<14} {:>16} {:>14} {:>14} {:>14} {:>14}",
+                format!("TOTAL {cur}"),
+                "",
+                t.cost_basis,
+                t.market_value,
+                t.unrealized_pnl,
+                t.realized_pnl
+            );
+        }
+        PortfolioCmd::Whatif {
+            coin,
+            quantity,
+            price,
+            portfolio,
+            json,
+        } => {
+            let w = engine
+                .what_if(
+                    &CoinId::parse(&coin)?,
+                    &quantity,
+                    price.as_deref(),
+                    portfolio.as_deref(),
+                )
+                .await?;
+            if json {
+                return print_json(&w);
+            }
+            let gains: Vec<String> = w
+                .gains
+                .iter()
+                .map(|g| format!("{} {:+}", g.method.as_str().to_uppercase(), g.gain))
+                .collect();
+            outln!(
+                "sell {} {} at {} {}: {}",
+                w.quantity,
+                w.coin,
+                w.price.normalize(),
+                w.currency.to_uppercase(),
+                gains.join(" / ")
+            );
+        }
+        PortfolioCmd::Method {
+            portfolio,
+            method: m,
+        } => {
+            let p = engine.set_portfolio_method(&portfolio, method(&m)?)?;
+            outln!("{} matches lots by {}", p.name, p.method.as_str());
+        }
+    }
+    Ok(())
+}

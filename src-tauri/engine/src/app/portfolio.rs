@@ -1,0 +1,782 @@
+//! The portfolio's actions: record, list and remove transactions, and
+//! value the holdings by a cost-basis method, in the user's currency.
+//!
+//! Every amount is exact. A transaction in another fiat is valued at that
+//! day's rate, from the stored history of bitcoin in both currencies; a
+//! fee paid in a coin, and income or a transfer from outside without a
+//! price, at the coin's stored price then.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::Serialize;
+
+use crate::Engine;
+use crate::error::{Error, Result};
+use crate::model::alert::MAX_PRICE_LEVEL;
+use crate::model::{CoinId, Currency, InvalidInput, QuoteRequest, Selection};
+use crate::portfolio::basis::{Action, Book, Entry, Shortfall};
+use crate::portfolio::{Method, Portfolio, Tx, TxKind, is_fiat};
+use crate::store::queries::portfolio as q;
+
+/// How far back a stored price may be from the moment it values.
+const PRICE_MAX_AGE_SECS: i64 = 2 * 86_400;
+/// The coin whose history in two currencies gives a day's exchange rate.
+const RATE_COIN: &str = "bitcoin";
+/// A portfolio's name: at most this many characters.
+const MAX_NAME: usize = 60;
+
+/// A transaction as a user typed it; every field is checked by [`Engine::add_tx`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TxInput {
+    pub portfolio: String,
+    pub kind: String,
+    pub coin: String,
+    pub quantity: String,
+    pub price: Option<String>,
+    /// The price's fiat; the reporting currency when absent.
+    pub currency: Option<String>,
+    pub fee: Option<String>,
+    /// A fiat code or a coin; the price's currency when absent.
+    pub fee_currency: Option<String>,
+    /// RFC 3339 or a day (`2024-01-31`, midnight UTC); now when absent.
+    pub time: Option<String>,
+    pub note: Option<String>,
+    /// For a transfer out: the portfolio it goes into (both legs are recorded).
+    pub to: Option<String>,
+}
+
+/// One coin's line in the holdings, amounts in `Holdings::currency`, to the cent.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct Holding {
+    pub coin: String,
+    #[ts(type = "string")]
+    pub quantity: Decimal,
+    #[ts(type = "string")]
+    pub cost_basis: Decimal,
+    /// A unit's stored price; none when the coin has no stored quote.
+    #[ts(type = "string | null")]
+    pub price: Option<Decimal>,
+    #[ts(type = "string | null")]
+    pub market_value: Option<Decimal>,
+    #[ts(type = "string | null")]
+    pub unrealized_pnl: Option<Decimal>,
+    /// Gains of the disposals of this coin, matched by the method.
+    #[ts(type = "string")]
+    pub realized_pnl: Decimal,
+    /// Its share of the priced holdings' value, in percent.
+    #[ts(type = "string | null")]
+    pub allocation_pct: Option<Decimal>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ts_rs::TS)]
+pub struct Totals {
+    #[ts(type = "string")]
+    pub cost_basis: Decimal,
+    #[ts(type = "string")]
+    pub market_value: Decimal,
+    #[ts(type = "string")]
+    pub unrealized_pnl: Decimal,
+    #[ts(type = "string")]
+    pub realized_pnl: Decimal,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct Holdings {
+    pub currency: String,
+    /// The portfolios included.
+    pub portfolios: Vec<Portfolio>,
+    /// Set when one method was asked for every portfolio.
+    pub method: Option<Method>,
+    pub holdings: Vec<Holding>,
+    pub totals: Totals,
+}
+
+/// What selling some of a coin now would realize under each method.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct WhatIf {
+    pub coin: String,
+    #[ts(type = "string")]
+    pub quantity: Decimal,
+    #[ts(type = "string")]
+    pub price: Decimal,
+    pub currency: String,
+    /// Per method, the gain (a loss is negative), to the cent.
+    pub gains: Vec<MethodGain>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct MethodGain {
+    pub method: Method,
+    #[ts(type = "string")]
+    pub gain: Decimal,
+}
+
+impl Engine {
+    /// Every portfolio.
+    pub fn portfolios(&self) -> Result<Vec<Portfolio>> {
+        Ok(self.store.read(q::portfolios)?)
+    }
+
+    /// Sets how `portfolio` matches lots.
+    pub fn set_portfolio_method(&self, portfolio: &str, method: Method) -> Result<Portfolio> {
+        let mut p = self.portfolio(portfolio)?;
+        self.store.write(|c| q::set_method(c, p.id, method))?;
+        p.method = method;
+        Ok(p)
+    }
+
+    fn portfolio(&self, name: &str) -> Result<Portfolio> {
+        let name = portfolio_name(name)?;
+        self.store
+            .read(|c| q::find(c, &name))?
+            .ok_or_else(|| Error::NotFound(format!("no portfolio named '{name}'")))
+    }
+
+    /// Transactions, oldest first; of one portfolio when named.
+    pub fn txs(&self, portfolio: Option<&str>) -> Result<Vec<Tx>> {
+        let only = portfolio.map(|p| self.portfolio(p)).transpose()?;
+        let mut txs = self.store.read(q::all)?;
+        if let Some(p) = only {
+            txs.retain(|t| t.portfolio_id == p.id);
+        }
+        Ok(txs)
+    }
+
+    /// Records a transaction (a transfer to another portfolio: both legs),
+    /// unless it would take more of a coin than a portfolio holds then.
+    pub async fn add_tx(&self, input: &TxInput) -> Result<Vec<Tx>> {
+        let kind = TxKind::parse(&input.kind).ok_or_else(|| {
+            InvalidInput(format!(
+                "'{}' is not a transaction type (buy, sell, transfer_in, transfer_out, fee or income)",
+                input.kind.trim()
+            ))
+        })?;
+        let coin = self.coin(&CoinId::parse(&input.coin)?).await?;
+        let quantity = amount(&input.quantity, "quantity", false)?;
+        let price = input
+            .price
+            .as_deref()
+            .map(|p| amount(p, "price", true))
+            .transpose()?;
+        if kind.needs_price() && price.is_none() {
+            return Err(
+                InvalidInput(format!("a {} needs a price (--price)", kind.as_str())).into(),
+            );
+        }
+        let currency = match &input.currency {
+            Some(c) => fiat(c)?,
+            None => self.settings().currency,
+        };
+        let fee = input
+            .fee
+            .as_deref()
+            .map(|f| amount(f, "fee", true))
+            .transpose()?;
+        let fee_currency = match (&fee, &input.fee_currency) {
+            (None, Some(_)) => {
+                return Err(InvalidInput("a fee currency without a fee (--fee)".into()).into());
+            }
+            (None, None) => None,
+            (Some(_), None) => Some(currency.clone()),
+            (Some(_), Some(c)) => {
+                let code = c.trim().to_ascii_lowercase();
+                Some(if is_fiat(&code) {
+                    code
+                } else {
+                    self.coin(&CoinId::parse(c)?).await?.id
+                })
+            }
+        };
+        let time = match &input.time {
+            Some(t) => parse_time(t)?,
+            None => Utc::now(),
+        };
+        let note = input
+            .note
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(str::to_string);
+        if note.as_ref().is_some_and(|n| n.chars().count() > 500) {
+            return Err(InvalidInput("a note is at most 500 characters".into()).into());
+        }
+        let to = match (&input.to, kind) {
+            (Some(to), TxKind::TransferOut) => Some(portfolio_name(to)?),
+            (Some(_), _) => {
+                return Err(InvalidInput(
+                    "only a transfer_out goes to another portfolio (--to)".into(),
+                )
+                .into());
+            }
+            (None, _) => None,
+        };
+        let name = portfolio_name(&input.portfolio)?;
+        if to.as_ref().is_some_and(|t| t.eq_ignore_ascii_case(&name)) {
+            return Err(InvalidInput(format!("a transfer from '{name}' to itself")).into());
+        }
+
+        let mut tx = Tx {
+            id: 0,
+            portfolio: name.clone(),
+            portfolio_id: 0,
+            time,
+            kind,
+            coin_id: coin.id.clone(),
+            quantity,
+            price,
+            currency,
+            fee,
+            fee_currency,
+            note,
+            transfer: None,
+        };
+        let now = super::now_ms();
+        let store = self.store.clone();
+        let reporting = self.settings().currency;
+        super::blocking(move || {
+            // Checked against every stored transaction before anything is written.
+            let mut txs = store.read(q::all)?;
+            let portfolios = store.read(q::portfolios)?;
+            let id_of = |n: &str| {
+                portfolios
+                    .iter()
+                    .find(|p| p.name.eq_ignore_ascii_case(n))
+                    .map(|p| p.id)
+            };
+            let mut planned = vec![tx.clone()];
+            planned[0].portfolio_id = id_of(&name).unwrap_or(-1);
+            planned[0].id = i64::MAX - 1;
+            if let Some(to) = &to {
+                planned[0].transfer = Some(i64::MAX - 1);
+                let mut leg = planned[0].clone();
+                leg.id = i64::MAX;
+                leg.kind = TxKind::TransferIn;
+                leg.portfolio = to.clone();
+                leg.portfolio_id = id_of(to).unwrap_or(-2);
+                leg.fee = None;
+                leg.fee_currency = None;
+                planned.push(leg);
+            }
+            txs.extend(planned.iter().cloned());
+            sort(&mut txs);
+            let mut methods: HashMap<i64, Method> =
+                portfolios.iter().map(|p| (p.id, p.method)).collect();
+            methods.entry(-1).or_default();
+            let valued = store.read(|c| value(c, &txs, &reporting))??;
+            Book::replay(&valued.entries, methods, Method::default())
+                .map_err(|s| shortfall(&s, &txs, &valued.coins))?;
+
+            store
+                .write(|c| {
+                    let from = q::ensure(c, &name, now)?;
+                    tx.portfolio_id = from.id;
+                    tx.portfolio = from.name.clone();
+                    tx.id = q::insert(c, &tx, None, now)?;
+                    let mut out = vec![tx.clone()];
+                    if let Some(to) = &to {
+                        let dest = q::ensure(c, to, now)?;
+                        tx.transfer = Some(tx.id);
+                        q::set_transfer(c, tx.id, tx.id)?;
+                        let mut leg = tx.clone();
+                        leg.kind = TxKind::TransferIn;
+                        leg.portfolio_id = dest.id;
+                        leg.portfolio = dest.name;
+                        leg.fee = None;
+                        leg.fee_currency = None;
+                        leg.id = q::insert(c, &leg, None, now)?;
+                        out = vec![tx.clone(), leg];
+                    }
+                    Ok(out)
+                })
+                .map_err(Error::from)
+        })
+        .await
+    }
+
+    /// Removes transaction `id` (both legs of a transfer), unless a later
+    /// sale would then sell more than was held.
+    pub async fn remove_tx(&self, id: i64) -> Result<Vec<Tx>> {
+        let store = self.store.clone();
+        let reporting = self.settings().currency;
+        super::blocking(move || {
+            let txs = store.read(q::all)?;
+            let Some(tx) = txs.iter().find(|t| t.id == id) else {
+                return Err(Error::NotFound(format!("no transaction #{id}")));
+            };
+            let gone: Vec<Tx> = (txs.iter())
+                .filter(|t| t.id == id || (tx.transfer.is_some() && t.transfer == tx.transfer))
+                .cloned()
+                .collect();
+            let rest: Vec<Tx> = txs.iter().filter(|t| !gone.contains(t)).cloned().collect();
+            let portfolios = store.read(q::portfolios)?;
+            let valued = store.read(|c| value(c, &rest, &reporting))??;
+            Book::replay(&valued.entries, methods(&portfolios), Method::default()).map_err(
+                |s| {
+                    let Error::Invalid(InvalidInput(m)) = shortfall(&s, &rest, &valued.coins)
+                    else {
+                        unreachable!("shortfall is invalid input")
+                    };
+                    InvalidInput(format!(
+                        "removing #{id} would leave a later transaction short: {m}"
+                    ))
+                },
+            )?;
+            let ids: Vec<i64> = gone.iter().map(|t| t.id).collect();
+            store.write(|c| q::delete(c, &ids))?;
+            Ok(gone)
+        })
+        .await
+    }
+
+    /// The holdings of `portfolio` (all when none), each portfolio by its
+    /// method or all by `method`, valued at the stored quotes.
+    pub async fn holdings(
+        &self,
+        portfolio: Option<&str>,
+        method: Option<Method>,
+    ) -> Result<Holdings> {
+        let reporting = self.settings().currency;
+        let (book, coins, portfolios) = self.book(portfolio, method, &reporting).await?;
+        let ids: Vec<i64> = portfolios.iter().map(|p| p.id).collect();
+        let mut by_coin: HashMap<u32, (Decimal, Decimal, Decimal)> = HashMap::new();
+        for ((p, coin), pos) in book.positions() {
+            if ids.contains(p) {
+                let e = by_coin.entry(*coin).or_default();
+                e.0 += pos.quantity();
+                e.1 += pos.cost();
+            }
+        }
+        for d in book.disposals.iter().filter(|d| ids.contains(&d.portfolio)) {
+            by_coin.entry(d.coin).or_default().2 += d.gain();
+        }
+        let names: Vec<String> = by_coin.keys().map(|c| coins[*c as usize].clone()).collect();
+        let quotes = if names.is_empty() {
+            Vec::new()
+        } else {
+            self.stored_quotes(&QuoteRequest {
+                selection: Selection::Coins(names),
+                currency: reporting.clone(),
+            })?
+        };
+        let price_of = |coin: &str| quotes.iter().find(|q| q.coin_id == coin).map(|q| q.price);
+        let mut holdings: Vec<Holding> = by_coin
+            .into_iter()
+            .map(|(c, (quantity, cost, realized))| {
+                let coin = coins[c as usize].clone();
+                let price = price_of(&coin).filter(|_| !quantity.is_zero());
+                let value = price.map(|p| p * quantity);
+                Holding {
+                    coin,
+                    quantity: quantity.normalize(),
+                    cost_basis: cents(cost),
+                    price,
+                    market_value: value.map(cents),
+                    unrealized_pnl: value.map(|v| cents(v - cost)),
+                    realized_pnl: cents(realized),
+                    allocation_pct: None,
+                }
+            })
+            .collect();
+        let mut totals = Totals::default();
+        for h in &holdings {
+            totals.cost_basis += h.cost_basis;
+            totals.market_value += h.market_value.unwrap_or_default();
+            totals.unrealized_pnl += h.unrealized_pnl.unwrap_or_default();
+            totals.realized_pnl += h.realized_pnl;
+        }
+        for h in &mut holdings {
+            h.allocation_pct = (h.market_value)
+                .filter(|_| !totals.market_value.is_zero())
+                .map(|v| (v * Decimal::ONE_HUNDRED / totals.market_value).round_dp(2));
+        }
+        holdings.retain(|h| !h.quantity.is_zero() || !h.realized_pnl.is_zero());
+        holdings.sort_by(|a, b| {
+            b.market_value
+                .cmp(&a.market_value)
+                .then_with(|| a.coin.cmp(&b.coin))
+        });
+        Ok(Holdings {
+            currency: reporting,
+            portfolios,
+            method,
+            holdings,
+            totals,
+        })
+    }
+
+    /// What selling `quantity` of `coin` now, at its stored price (or
+    /// `price`), would realize under each method.
+    pub async fn what_if(
+        &self,
+        coin: &CoinId,
+        quantity: &str,
+        price: Option<&str>,
+        portfolio: Option<&str>,
+    ) -> Result<WhatIf> {
+        let coin = self.coin(coin).await?;
+        let quantity = amount(quantity, "quantity", false)?;
+        let reporting = self.settings().currency;
+        let price = match price {
+            Some(p) => amount(p, "price", true)?,
+            None => self
+                .stored_quotes(&QuoteRequest {
+                    selection: Selection::Coins(vec![coin.id.clone()]),
+                    currency: reporting.clone(),
+                })?
+                .first()
+                .map(|q| q.price)
+                .ok_or_else(|| {
+                    Error::NotFound(format!(
+                        "no stored price of {}; give one (--price)",
+                        coin.name
+                    ))
+                })?,
+        };
+        let mut gains = Vec::new();
+        for method in Method::ALL {
+            let (book, coins, portfolios) = self.book(portfolio, Some(method), &reporting).await?;
+            let ids: Vec<i64> = portfolios.iter().map(|p| p.id).collect();
+            let held = coins
+                .iter()
+                .position(|c| *c == coin.id)
+                .and_then(|ix| book.what_if(&ids, ix as u32, quantity, quantity * price, method));
+            let gain = held.ok_or_else(|| {
+                InvalidInput(format!(
+                    "{} {} is more than is held",
+                    quantity.normalize(),
+                    coin.symbol.to_uppercase()
+                ))
+            })?;
+            gains.push(MethodGain {
+                method,
+                gain: cents(gain),
+            });
+        }
+        Ok(WhatIf {
+            coin: coin.id,
+            quantity: quantity.normalize(),
+            price,
+            currency: reporting,
+            gains,
+        })
+    }
+
+    /// Every transaction replayed; the portfolios `portfolio` names (all when none).
+    async fn book(
+        &self,
+        portfolio: Option<&str>,
+        method: Option<Method>,
+        reporting: &str,
+    ) -> Result<(Book, Vec<String>, Vec<Portfolio>)> {
+        let only = portfolio.map(|p| self.portfolio(p)).transpose()?;
+        let store = self.store.clone();
+        let reporting = reporting.to_string();
+        super::blocking(move || {
+            let txs = store.read(q::all)?;
+            let mut portfolios = store.read(q::portfolios)?;
+            let valued = store.read(|c| value(c, &txs, &reporting))??;
+            let mut methods = methods(&portfolios);
+            if let Some(m) = method {
+                methods.values_mut().for_each(|v| *v = m);
+            }
+            let book = Book::replay(&valued.entries, methods, method.unwrap_or_default())
+                .map_err(|s| shortfall(&s, &txs, &valued.coins))?;
+            if let Some(p) = only {
+                portfolios.retain(|x| x.id == p.id);
+            }
+            Ok((book, valued.coins, portfolios))
+        })
+        .await
+    }
+}
+
+fn methods(portfolios: &[Portfolio]) -> HashMap<i64, Method> {
+    portfolios.iter().map(|p| (p.id, p.method)).collect()
+}
+
+/// Transactions in the order they are replayed: by time, a transfer's
+/// sending leg before its receiving one, then as recorded.
+fn sort(txs: &mut [Tx]) {
+    txs.sort_by_key(|t| (t.time, t.kind == TxKind::TransferIn, t.id));
+}
+
+/// Transactions as basis entries, in the reporting fiat; coins indexed.
+struct Valued {
+    entries: Vec<Entry>,
+    coins: Vec<String>,
+}
+
+/// Values `txs` (in replay order) in `reporting`.
+fn value(
+    conn: &rusqlite::Connection,
+    txs: &[Tx],
+    reporting: &str,
+) -> rusqlite::Result<Result<Valued>> {
+    let mut coins: Vec<String> = Vec::new();
+    let mut index: HashMap<String, u32> = HashMap::new();
+    let mut ix = |coin: &str| -> u32 {
+        if let Some(i) = index.get(coin) {
+            return *i;
+        }
+        let i = coins.len() as u32;
+        coins.push(coin.to_string());
+        index.insert(coin.to_string(), i);
+        i
+    };
+    let mut rates: HashMap<(String, i64), Decimal> = HashMap::new();
+    let mut entries = Vec::with_capacity(txs.len());
+    for t in txs {
+        let ts = t.time.timestamp();
+        // A unit of the transaction's fiat in the reporting one.
+        let rate = if t.currency == reporting {
+            Decimal::ONE
+        } else {
+            let day = ts.div_euclid(86_400);
+            match rates.get(&(t.currency.clone(), day)) {
+                Some(r) => *r,
+                None => {
+                    let Some(r) = fx_rate(conn, &t.currency, reporting, ts)? else {
+                        return Ok(Err(missing_price(
+                            t,
+                            &format!(
+                                "no stored {}→{} rate for {}: it comes from {RATE_COIN}'s history in both; \
+                             `coinlytics backfill --coins {RATE_COIN} --currency {}` fetches it",
+                                t.currency.to_uppercase(),
+                                reporting.to_uppercase(),
+                                t.time.date_naive(),
+                                t.currency
+                            ),
+                        )));
+                    };
+                    rates.insert((t.currency.clone(), day), r);
+                    r
+                }
+            }
+        };
+        let coin = ix(&t.coin_id);
+        // A unit's value then: the price given, else the stored price.
+        let unit = match t.price {
+            Some(p) => p * rate,
+            None if matches!(t.kind, TxKind::TransferOut)
+                || (t.kind == TxKind::TransferIn && t.transfer.is_some()) =>
+            {
+                Decimal::ZERO
+            }
+            None => match q::price_at(conn, &t.coin_id, reporting, ts, PRICE_MAX_AGE_SECS)? {
+                Some((p, _)) => p,
+                None => {
+                    return Ok(Err(missing_price(
+                        t,
+                        &format!(
+                            "no stored price of {} in {} near {}, and the transaction gives none; add --price, \
+                         or `coinlytics backfill --coins {}` fetches the history",
+                            t.coin_id,
+                            reporting.to_uppercase(),
+                            t.time.date_naive(),
+                            t.coin_id
+                        ),
+                    )));
+                }
+            },
+        };
+        let gross = t.quantity * unit;
+        // The fee's value, and the coin it spends if it is paid in one.
+        let mut fee_value = Decimal::ZERO;
+        if let (Some(fee), Some(fc)) = (t.fee, &t.fee_currency) {
+            if *fc == t.currency {
+                fee_value = fee * rate;
+            } else if is_fiat(fc) {
+                match fx_rate(conn, fc, reporting, ts)? {
+                    Some(r) => fee_value = fee * r,
+                    None => {
+                        return Ok(Err(missing_price(
+                            t,
+                            &format!(
+                                "no stored {}→{} rate for the fee on {}",
+                                fc.to_uppercase(),
+                                reporting.to_uppercase(),
+                                t.time.date_naive()
+                            ),
+                        )));
+                    }
+                }
+            } else {
+                let fee_unit = if *fc == t.coin_id && t.price.is_some() {
+                    unit
+                } else {
+                    match q::price_at(conn, fc, reporting, ts, PRICE_MAX_AGE_SECS)? {
+                        Some((p, _)) => p,
+                        None => {
+                            return Ok(Err(missing_price(
+                                t,
+                                &format!(
+                                    "no stored price of {fc} near {} to value the fee paid in it; \
+                                 `coinlytics backfill --coins {fc}` fetches it",
+                                    t.time.date_naive()
+                                ),
+                            )));
+                        }
+                    }
+                };
+                fee_value = fee * fee_unit;
+            }
+        }
+        let action = match t.kind {
+            TxKind::Buy => Action::Acquire {
+                cost: gross + fee_value,
+            },
+            TxKind::Income => Action::Acquire { cost: gross },
+            TxKind::TransferIn => match t.transfer {
+                Some(transfer) => Action::Receive { transfer },
+                None => Action::Acquire { cost: gross },
+            },
+            TxKind::Sell => Action::Dispose {
+                proceeds: gross - fee_value,
+            },
+            TxKind::Fee => Action::Dispose { proceeds: gross },
+            TxKind::TransferOut => Action::Send {
+                transfer: t.transfer,
+            },
+        };
+        entries.push(Entry {
+            tx: t.id,
+            portfolio: t.portfolio_id,
+            coin,
+            time: ts,
+            quantity: t.quantity,
+            action,
+        });
+        // A fee paid in a coin disposes of that coin at its value then
+        // (after a buy of that coin, so the units bought can pay it).
+        if let (Some(fee), Some(fc)) = (t.fee, &t.fee_currency)
+            && !is_fiat(fc)
+            && *fc != t.currency
+        {
+            let fee_coin = ix(fc);
+            entries.push(Entry {
+                tx: t.id,
+                portfolio: t.portfolio_id,
+                coin: fee_coin,
+                time: ts,
+                quantity: fee,
+                action: Action::Dispose {
+                    proceeds: fee_value,
+                },
+            });
+        }
+    }
+    Ok(Ok(Valued { entries, coins }))
+}
+
+/// A unit of `from` in `to` on the day of `ts`: the ratio of bitcoin's
+/// stored prices in both.
+fn fx_rate(
+    conn: &rusqlite::Connection,
+    from: &str,
+    to: &str,
+    ts: i64,
+) -> rusqlite::Result<Option<Decimal>> {
+    let a = q::price_at(conn, RATE_COIN, to, ts, PRICE_MAX_AGE_SECS)?;
+    let b = q::price_at(conn, RATE_COIN, from, ts, PRICE_MAX_AGE_SECS)?;
+    Ok(match (a, b) {
+        (Some((to_price, _)), Some((from_price, _))) if !from_price.is_zero() => {
+            Some(to_price / from_price)
+        }
+        _ => None,
+    })
+}
+
+fn missing_price(t: &Tx, why: &str) -> Error {
+    Error::NotFound(format!(
+        "cannot value transaction #{} ({} {} on {}): {why}",
+        t.id,
+        t.kind.as_str(),
+        t.coin_id,
+        t.time.date_naive()
+    ))
+}
+
+/// "Ledger sells 0.8 bitcoin on 2024-01-02 but holds 0.5 then: 0.3 short".
+fn shortfall(s: &Shortfall, txs: &[Tx], coins: &[String]) -> Error {
+    let tx = txs.iter().find(|t| t.id == s.tx);
+    let portfolio = tx.map_or("the portfolio", |t| t.portfolio.as_str());
+    let what = tx.map_or("takes", |t| match t.kind {
+        TxKind::Sell => "sells",
+        TxKind::TransferOut => "transfers out",
+        _ => "spends",
+    });
+    let coin = &coins[s.coin as usize];
+    let day = DateTime::from_timestamp(s.time, 0)
+        .unwrap_or_default()
+        .date_naive();
+    InvalidInput(format!(
+        "{portfolio} {what} {} {coin} on {day} but holds {} then: {} short",
+        s.wanted.normalize(),
+        s.held.normalize(),
+        s.missing().normalize()
+    ))
+    .into()
+}
+
+/// Money as shown and reported: to the cent, half away from zero.
+fn cents(d: Decimal) -> Decimal {
+    let mut c = d.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+    c.rescale(2);
+    c
+}
+
+fn portfolio_name(s: &str) -> std::result::Result<String, InvalidInput> {
+    let name = s.trim();
+    if name.is_empty() || name.chars().count() > MAX_NAME || name.chars().any(char::is_control) {
+        return Err(InvalidInput(format!(
+            "'{name}' is not a portfolio name (1 to {MAX_NAME} characters)"
+        )));
+    }
+    Ok(name.to_string())
+}
+
+fn fiat(s: &str) -> std::result::Result<String, InvalidInput> {
+    let code = Currency::parse(s)?;
+    let code = code.as_str().to_string();
+    if is_fiat(&code) {
+        Ok(code)
+    } else {
+        Err(InvalidInput(format!(
+            "'{}' is not a fiat currency (e.g. usd, eur, gbp)",
+            s.trim()
+        )))
+    }
+}
+
+/// A positive amount (or zero where `zero_ok`), at most 10^15.
+fn amount(s: &str, what: &str, zero_ok: bool) -> std::result::Result<Decimal, InvalidInput> {
+    let t = s.trim().replace('_', "");
+    let d = Decimal::from_str(&t)
+        .or_else(|_| Decimal::from_scientific(&t))
+        .map_err(|_| InvalidInput(format!("'{}' is not a {what}", s.trim())))?;
+    if d < Decimal::ZERO || (d.is_zero() && !zero_ok) || d > MAX_PRICE_LEVEL {
+        let low = if zero_ok { "at least 0" } else { "above 0" };
+        return Err(InvalidInput(format!(
+            "the {what} must be {low} and at most {MAX_PRICE_LEVEL}, not {}",
+            s.trim()
+        )));
+    }
+    Ok(d)
+}
+
+/// RFC 3339 (`2024-01-31T12:00:00Z`) or a day (`2024-01-31`, midnight UTC).
+pub fn parse_time(s: &str) -> std::result::Result<DateTime<Utc>, InvalidInput> {
+    let t = s.trim();
+    if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
+        return Ok(dt.with_timezone(&Utc));
+    }
+    if let Ok(day) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+        return Ok(day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc());
+    }
+    Err(InvalidInput(format!(
+        "'{t}' is not a time (2024-01-31T12:00:00Z or 2024-01-31)"
+    )))
+}

@@ -1,0 +1,176 @@
+//! `portfolios` and `portfolio_txs`.
+
+use chrono::DateTime;
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use super::{decimal_col, opt_decimal_col};
+use crate::portfolio::{Method, Portfolio, Tx, TxKind};
+
+fn portfolio_row(r: &Row) -> rusqlite::Result<Portfolio> {
+    let method: String = r.get(2)?;
+    Ok(Portfolio {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        method: Method::parse(&method).unwrap_or_default(),
+    })
+}
+
+pub fn portfolios(conn: &Connection) -> rusqlite::Result<Vec<Portfolio>> {
+    conn.prepare_cached("SELECT id, name, method FROM portfolios ORDER BY name")?
+        .query_map([], portfolio_row)?
+        .collect()
+}
+
+pub fn find(conn: &Connection, name: &str) -> rusqlite::Result<Option<Portfolio>> {
+    conn.prepare_cached("SELECT id, name, method FROM portfolios WHERE name = ?1")?
+        .query_row([name], portfolio_row)
+        .optional()
+}
+
+/// The portfolio named `name` (any case), created if new.
+pub fn ensure(conn: &Connection, name: &str, now_ms: i64) -> rusqlite::Result<Portfolio> {
+    if let Some(p) = find(conn, name)? {
+        return Ok(p);
+    }
+    conn.prepare_cached("INSERT INTO portfolios (name, created_at) VALUES (?1, ?2)")?
+        .execute(params![name, now_ms])?;
+    Ok(Portfolio {
+        id: conn.last_insert_rowid(),
+        name: name.to_string(),
+        method: Method::default(),
+    })
+}
+
+pub fn set_method(conn: &Connection, id: i64, method: Method) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE portfolios SET method = ?2 WHERE id = ?1")?
+        .execute(params![id, method.as_str()])?;
+    Ok(())
+}
+
+/// Stores `tx` (its id is ignored); returns the new id.
+pub fn insert(
+    conn: &Connection,
+    tx: &Tx,
+    import_key: Option<&str>,
+    now_ms: i64,
+) -> rusqlite::Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO portfolio_txs (portfolio, time, kind, coin_id, quantity, price, currency,
+             fee, fee_currency, note, transfer, import_key, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    )?
+    .execute(params![
+        tx.portfolio_id,
+        tx.time.timestamp(),
+        tx.kind.as_str(),
+        tx.coin_id,
+        tx.quantity.to_string(),
+        tx.price.map(|d| d.to_string()),
+        tx.currency,
+        tx.fee.map(|d| d.to_string()),
+        tx.fee_currency,
+        tx.note,
+        tx.transfer,
+        import_key,
+        now_ms,
+    ])?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub fn set_transfer(conn: &Connection, id: i64, transfer: i64) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE portfolio_txs SET transfer = ?2 WHERE id = ?1")?
+        .execute(params![id, transfer])?;
+    Ok(())
+}
+
+const TX_COLUMNS: &str =
+    "t.id, p.name, t.portfolio, t.time, t.kind, t.coin_id, t.quantity, t.price,
+    t.currency, t.fee, t.fee_currency, t.note, t.transfer";
+
+fn tx_row(r: &Row) -> rusqlite::Result<Tx> {
+    let kind: String = r.get(4)?;
+    Ok(Tx {
+        id: r.get(0)?,
+        portfolio: r.get(1)?,
+        portfolio_id: r.get(2)?,
+        time: DateTime::from_timestamp(r.get(3)?, 0).unwrap_or_default(),
+        kind: TxKind::parse(&kind).ok_or_else(|| {
+            rusqlite::Error::FromSqlConversionFailure(
+                4,
+                rusqlite::types::Type::Text,
+                format!("kind '{kind}'").into(),
+            )
+        })?,
+        coin_id: r.get(5)?,
+        quantity: decimal_col(r, 6)?,
+        price: opt_decimal_col(r, 7)?,
+        currency: r.get(8)?,
+        fee: opt_decimal_col(r, 9)?,
+        fee_currency: r.get(10)?,
+        note: r.get(11)?,
+        transfer: r.get(12)?,
+    })
+}
+
+/// Every transaction, in time order (a transfer's sending leg first).
+pub fn all(conn: &Connection) -> rusqlite::Result<Vec<Tx>> {
+    conn.prepare_cached(&format!(
+        "SELECT {TX_COLUMNS} FROM portfolio_txs t JOIN portfolios p ON p.id = t.portfolio
+         ORDER BY t.time, t.kind = 'transfer_in', t.id"
+    ))?
+    .query_map([], tx_row)?
+    .collect()
+}
+
+pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<Tx>> {
+    conn.prepare_cached(&format!(
+        "SELECT {TX_COLUMNS} FROM portfolio_txs t JOIN portfolios p ON p.id = t.portfolio WHERE t.id = ?1"
+    ))?
+    .query_row([id], tx_row)
+    .optional()
+}
+
+/// Removes the transactions `ids`; returns how many were there.
+pub fn delete(conn: &Connection, ids: &[i64]) -> rusqlite::Result<usize> {
+    let mut n = 0;
+    for id in ids {
+        n += conn
+            .prepare_cached("DELETE FROM portfolio_txs WHERE id = ?1")?
+            .execute([id])?;
+    }
+    Ok(n)
+}
+
+/// The close of the latest stored candle of `coin_id` in `currency` at or
+/// before `ts` and no older than `max_age` seconds: (price, its time).
+pub fn price_at(
+    conn: &Connection,
+    coin_id: &str,
+    currency: &str,
+    ts: i64,
+    max_age: i64,
+) -> rusqlite::Result<Option<(rust_decimal::Decimal, i64)>> {
+    let Some(series) = super::candles::find_series(conn, coin_id, currency)? else {
+        return Ok(None);
+    };
+    let mut best: Option<(rust_decimal::Decimal, i64)> = None;
+    // One index seek per resolution; the latest wins, the finest on a tie.
+    for res in [60, 300, 3600, 86_400] {
+        let found = conn
+            .prepare_cached(
+                "SELECT close, t + last FROM candles WHERE series = ?1 AND res = ?2 AND t <= ?3
+                 ORDER BY t DESC LIMIT 1",
+            )?
+            .query_row(params![series, res, ts], |r| {
+                Ok((decimal_col(r, 0)?, r.get::<_, i64>(1)?))
+            })
+            .optional()?;
+        if let Some((price, at)) = found
+            && ts - at.min(ts) <= max_age
+            && best.is_none_or(|(_, b)| at > b)
+        {
+            best = Some((price, at));
+        }
+    }
+    Ok(best)
+}

@@ -1,0 +1,381 @@
+//! The portfolio through the real `coinlytics` binary: every figure is the
+//! hand-worked fixture of `engine/src/portfolio/basis/tests.rs`, here
+//! through the store, the application layer and the CLI's JSON.
+
+mod common;
+
+use coinlytics_tests::FakeCoinGecko;
+use common::User;
+use serde_json::Value;
+
+/// Three buys of 1 BTC (at 10,000 with a 10 USD fee, 20,000, 15,000) and a
+/// sale of 1.5 at 30,000 with a 30 USD fee; bitcoin now at 40,000.
+async fn three_buys_and_a_sale() -> (FakeCoinGecko, User) {
+    let fake = FakeCoinGecko::start().await;
+    fake.set_price("bitcoin", 40_000.0);
+    let user = User::new(&fake.base_url());
+    user.run(&["prices", "--coins", "bitcoin"]).await.ok();
+    for args in [
+        [
+            "--type",
+            "buy",
+            "--qty",
+            "1",
+            "--price",
+            "10000",
+            "--fee",
+            "10",
+            "--time",
+            "2024-01-01",
+        ],
+        [
+            "--type",
+            "buy",
+            "--qty",
+            "1",
+            "--price",
+            "20000",
+            "--fee",
+            "0",
+            "--time",
+            "2024-01-02",
+        ],
+        [
+            "--type",
+            "buy",
+            "--qty",
+            "1",
+            "--price",
+            "15000",
+            "--fee",
+            "0",
+            "--time",
+            "2024-01-03",
+        ],
+        [
+            "--type",
+            "sell",
+            "--qty",
+            "1.5",
+            "--price",
+            "30000",
+            "--fee",
+            "30",
+            "--time",
+            "2024-01-04",
+        ],
+    ] {
+        let mut argv = vec![
+            "portfolio",
+            "add",
+            "--portfolio",
+            "Exchange",
+            "--coin",
+            "btc",
+        ];
+        argv.extend(args);
+        user.run(&argv).await.ok();
+    }
+    (fake, user)
+}
+
+fn field<'a>(v: &'a Value, key: &str) -> &'a str {
+    v[key].as_str().unwrap_or_else(|| panic!("{key} in {v}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn holdings_by_each_method_are_the_hand_worked_figures_to_the_cent() {
+    let (_fake, user) = three_buys_and_a_sale().await;
+    // (method, cost of the 1.5 left, realized, unrealized at 40,000 = 60,000 − cost)
+    let expected = [
+        ("fifo", "25000.00", "24960.00", "35000.00"),
+        ("lifo", "20010.00", "19970.00", "39990.00"),
+        ("hifo", "17510.00", "17470.00", "42490.00"),
+        ("average", "22505.00", "22465.00", "37495.00"),
+    ];
+    for (method, cost, realized, unrealized) in expected {
+        let h = user
+            .run(&["portfolio", "holdings", "--method", method, "--json"])
+            .await
+            .ok()
+            .json();
+        let btc = &h["holdings"][0];
+        assert_eq!(field(btc, "coin"), "bitcoin");
+        assert_eq!(field(btc, "quantity"), "1.5");
+        assert_eq!(field(btc, "market_value"), "60000.00", "{method}");
+        assert_eq!(field(btc, "cost_basis"), cost, "{method}");
+        assert_eq!(field(btc, "realized_pnl"), realized, "{method}");
+        assert_eq!(field(btc, "unrealized_pnl"), unrealized, "{method}");
+        assert_eq!(field(&h["totals"], "realized_pnl"), realized, "{method}");
+        assert_eq!(field(&h["totals"], "market_value"), "60000.00");
+    }
+    // Without --method each portfolio uses its own (FIFO until set).
+    let h = user
+        .run(&["portfolio", "holdings", "--json"])
+        .await
+        .ok()
+        .json();
+    assert_eq!(field(&h["holdings"][0], "cost_basis"), "25000.00");
+    user.run(&["portfolio", "method", "exchange", "hifo"])
+        .await
+        .ok();
+    let h = user
+        .run(&["portfolio", "holdings", "--json"])
+        .await
+        .ok()
+        .json();
+    assert_eq!(field(&h["holdings"][0], "cost_basis"), "17510.00");
+
+    // What-if: selling 1 more at 40,000, each method's history replayed.
+    // FIFO takes ½ B + ½ C = 17,500: +22,500; LIFO ½ B + ½ A = 15,005:
+    // +24,995; HIFO ½ C + ½ A = 12,505: +27,495; average 22,505 / 1.5 =
+    // 15,003.33…: +24,996.67.
+    let w = user
+        .run(&["portfolio", "whatif", "btc", "1", "--json"])
+        .await
+        .ok()
+        .json();
+    let gains: Vec<(&str, &str)> = w["gains"]
+        .as_array()
+        .expect("gains")
+        .iter()
+        .map(|g| (field(g, "method"), field(g, "gain")))
+        .collect();
+    assert_eq!(
+        gains,
+        [
+            ("fifo", "22500.00"),
+            ("lifo", "24995.00"),
+            ("hifo", "27495.00"),
+            ("average", "24996.67")
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn selling_more_than_held_is_refused_naming_the_coin_the_day_and_the_shortfall() {
+    let (_fake, user) = three_buys_and_a_sale().await;
+    let run = user
+        .run(&[
+            "portfolio",
+            "add",
+            "--portfolio",
+            "Exchange",
+            "--type",
+            "sell",
+            "--coin",
+            "btc",
+            "--qty",
+            "2",
+            "--price",
+            "30000",
+            "--time",
+            "2024-01-05",
+        ])
+        .await;
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("Exchange sells 2 bitcoin on 2024-01-05 but holds 1.5 then: 0.5 short"),
+        "{}",
+        run.stderr
+    );
+    // Nothing was stored; a sale dated before the buys is short too.
+    assert_eq!(
+        user.run(&["portfolio", "ls", "--json"])
+            .await
+            .ok()
+            .json()
+            .as_array()
+            .map(Vec::len),
+        Some(4)
+    );
+    let early = user
+        .run(&[
+            "portfolio",
+            "add",
+            "--portfolio",
+            "Exchange",
+            "--type",
+            "sell",
+            "--coin",
+            "btc",
+            "--qty",
+            "0.1",
+            "--price",
+            "9000",
+            "--time",
+            "2023-12-31",
+        ])
+        .await;
+    assert!(
+        early.stderr.contains("holds 0 then: 0.1 short"),
+        "{}",
+        early.stderr
+    );
+    // Removing a buy the sale needed is refused as well.
+    let tx = user.run(&["portfolio", "ls", "--json"]).await.ok().json();
+    let first = tx[0]["id"].as_i64().expect("id");
+    user.run(&[
+        "portfolio",
+        "add",
+        "--portfolio",
+        "Exchange",
+        "--type",
+        "sell",
+        "--coin",
+        "btc",
+        "--qty",
+        "1.5",
+        "--price",
+        "1",
+        "--time",
+        "2024-01-06",
+    ])
+    .await
+    .ok();
+    let rm = user.run(&["portfolio", "rm", &first.to_string()]).await;
+    assert_eq!(rm.code, 2, "{rm:?}");
+    assert!(
+        rm.stderr.contains("would leave a later transaction short"),
+        "{}",
+        rm.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_transfer_between_portfolios_keeps_the_lots_cost_and_dates() {
+    let (_fake, user) = three_buys_and_a_sale().await;
+    // Drop the sale: Exchange holds A (10,010), B (20,000), C (15,000).
+    let txs = user.run(&["portfolio", "ls", "--json"]).await.ok().json();
+    let sale = txs[3]["id"].as_i64().expect("id").to_string();
+    user.run(&["portfolio", "rm", &sale]).await.ok();
+    user.run(&["portfolio", "method", "Exchange", "lifo"])
+        .await
+        .ok();
+    // LIFO sends C and half of B (15,000 + 10,000) to Ledger (FIFO there).
+    user.run(&[
+        "portfolio",
+        "add",
+        "--portfolio",
+        "Exchange",
+        "--type",
+        "transfer_out",
+        "--coin",
+        "btc",
+        "--qty",
+        "1.5",
+        "--to",
+        "Ledger",
+        "--time",
+        "2024-01-04",
+    ])
+    .await
+    .ok();
+    let ledger = user
+        .run(&["portfolio", "holdings", "--portfolio", "ledger", "--json"])
+        .await
+        .ok()
+        .json();
+    assert_eq!(field(&ledger["holdings"][0], "cost_basis"), "25000.00");
+    assert_eq!(
+        field(&ledger["holdings"][0], "realized_pnl"),
+        "0.00",
+        "a transfer is no disposal"
+    );
+    // Ledger's FIFO sale of 0.25 at 30,000 takes from B (day 2): 7,500 − 5,000.
+    user.run(&[
+        "portfolio",
+        "add",
+        "--portfolio",
+        "Ledger",
+        "--type",
+        "sell",
+        "--coin",
+        "btc",
+        "--qty",
+        "0.25",
+        "--price",
+        "30000",
+        "--time",
+        "2024-01-05",
+    ])
+    .await
+    .ok();
+    let ledger = user
+        .run(&["portfolio", "holdings", "--portfolio", "Ledger", "--json"])
+        .await
+        .ok()
+        .json();
+    assert_eq!(field(&ledger["holdings"][0], "realized_pnl"), "2500.00");
+    assert_eq!(field(&ledger["holdings"][0], "cost_basis"), "20000.00");
+    let exchange = user
+        .run(&["portfolio", "holdings", "--portfolio", "Exchange", "--json"])
+        .await
+        .ok()
+        .json();
+    assert_eq!(field(&exchange["holdings"][0], "cost_basis"), "20010.00");
+    assert_eq!(field(&exchange["holdings"][0], "quantity"), "1.5");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_input_is_named_and_nothing_is_stored() {
+    let fake = FakeCoinGecko::start().await;
+    let user = User::new(&fake.base_url());
+    let base = ["portfolio", "add", "--portfolio", "P", "--coin", "btc"];
+    for (args, says) in [
+        (vec!["--type", "buy", "--qty", "1"], "a buy needs a price"),
+        (
+            vec!["--type", "swap", "--qty", "1", "--price", "1"],
+            "'swap' is not a transaction type",
+        ),
+        (
+            vec!["--type", "buy", "--qty", "-1", "--price", "1"],
+            "the quantity must be above 0",
+        ),
+        (
+            vec!["--type", "buy", "--qty", "1e16", "--price", "1"],
+            "at most 1000000000000000, not 1e16",
+        ),
+        (
+            vec![
+                "--type",
+                "buy",
+                "--qty",
+                "1",
+                "--price",
+                "1",
+                "--currency",
+                "btc",
+            ],
+            "'btc' is not a fiat currency",
+        ),
+        (
+            vec![
+                "--type",
+                "buy",
+                "--qty",
+                "1",
+                "--price",
+                "1",
+                "--time",
+                "yesterday",
+            ],
+            "'yesterday' is not a time",
+        ),
+        (
+            vec!["--type", "sell", "--qty", "1", "--price", "1", "--to", "Q"],
+            "only a transfer_out goes to another portfolio",
+        ),
+    ] {
+        let mut argv = base.to_vec();
+        argv.extend(args);
+        let run = user.run(&argv).await;
+        assert_eq!(run.code, 2, "{argv:?}: {run:?}");
+        assert!(run.stderr.contains(says), "{argv:?}: {}", run.stderr);
+    }
+    assert_eq!(
+        user.run(&["portfolio", "ls", "--json"]).await.ok().json(),
+        serde_json::json!([])
+    );
+}
