@@ -1,0 +1,119 @@
+//! Criterion benchmarks of the portfolio: 100,000 transactions replayed by
+//! each method, and the whole `Engine::holdings` (read from SQLite, valued,
+//! replayed); figures go in BENCHMARKS.md.
+//! Run: `cargo bench -p coinlytics-engine --bench portfolio`.
+
+use std::collections::HashMap;
+use std::hint::black_box;
+use std::time::Duration;
+
+use chrono::DateTime;
+use coinlytics_engine::Engine;
+use coinlytics_engine::portfolio::basis::{Action, Book, Entry};
+use coinlytics_engine::portfolio::{Method, Tx, TxKind};
+use coinlytics_engine::store::queries::portfolio as q;
+use coinlytics_engine::testing;
+use criterion::{Criterion, criterion_group, criterion_main};
+use rust_decimal::Decimal;
+
+const N: i64 = 100_000;
+const COINS: [&str; 5] = ["bitcoin", "ethereum", "solana", "cardano", "dogecoin"];
+/// 2020-01-01T00:00:00Z.
+const T0: i64 = 1_577_836_800;
+
+/// Transaction `i`: buys of 1 unit at a wandering price, every third a sale
+/// of half a unit (never more than held), fees in dollars.
+fn tx(i: i64) -> (u32, i64, TxKind, Decimal, Decimal, Decimal) {
+    let coin = (i % COINS.len() as i64) as u32;
+    let kind = if i % 3 == 2 {
+        TxKind::Sell
+    } else {
+        TxKind::Buy
+    };
+    let qty = if kind == TxKind::Sell {
+        Decimal::new(5, 1)
+    } else {
+        Decimal::ONE
+    };
+    let price = Decimal::new(1_000_000 + (i * 7_919) % 500_000, 2);
+    (coin, T0 + i * 600, kind, qty, price, Decimal::new(125, 2))
+}
+
+fn entries() -> Vec<Entry> {
+    (0..N)
+        .map(|i| {
+            let (coin, time, kind, quantity, price, fee) = tx(i);
+            let action = match kind {
+                TxKind::Buy => Action::Acquire {
+                    cost: quantity * price + fee,
+                },
+                _ => Action::Dispose {
+                    proceeds: quantity * price - fee,
+                },
+            };
+            Entry {
+                tx: i,
+                portfolio: 1 + i % 2,
+                coin,
+                time,
+                quantity,
+                action,
+            }
+        })
+        .collect()
+}
+
+fn replay(c: &mut Criterion) {
+    let entries = entries();
+    let mut g = c.benchmark_group("replay_100k");
+    for method in Method::ALL {
+        g.bench_function(method.as_str(), |b| {
+            b.iter(|| Book::replay(black_box(&entries), HashMap::new(), method).expect("held"))
+        });
+    }
+    g.finish();
+}
+
+fn holdings(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("dir");
+    // No price source is asked: holdings read only the store.
+    let engine = Engine::open(testing::settings(dir.path(), "http://127.0.0.1:9")).expect("engine");
+    let store = engine.market.store().clone();
+    store
+        .write(|c| {
+            let a = q::ensure(c, "Exchange", 0)?;
+            let b = q::ensure(c, "Ledger", 0)?;
+            for i in 0..N {
+                let (coin, time, kind, quantity, price, fee) = tx(i);
+                let t = Tx {
+                    id: 0,
+                    portfolio: String::new(),
+                    portfolio_id: if i % 2 == 0 { a.id } else { b.id },
+                    time: DateTime::from_timestamp(time, 0).expect("time"),
+                    kind,
+                    coin_id: COINS[coin as usize].into(),
+                    quantity,
+                    price: Some(price),
+                    currency: "usd".into(),
+                    fee: Some(fee),
+                    fee_currency: Some("usd".into()),
+                    note: None,
+                    transfer: None,
+                };
+                q::insert(c, &t, None, 0)?;
+            }
+            Ok(())
+        })
+        .expect("100,000 transactions");
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    c.bench_function("holdings_100k_from_sqlite", |b| {
+        b.iter(|| rt.block_on(engine.holdings(None, None)).expect("holdings"))
+    });
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(20).measurement_time(Duration::from_secs(10));
+    targets = replay, holdings
+}
+criterion_main!(benches);
