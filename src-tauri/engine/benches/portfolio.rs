@@ -21,11 +21,12 @@ const COINS: [&str; 5] = ["bitcoin", "ethereum", "solana", "cardano", "dogecoin"
 /// 2020-01-01T00:00:00Z.
 const T0: i64 = 1_577_836_800;
 
-/// Transaction `i`: buys of 1 unit at a wandering price, every third a sale
-/// of half a unit (never more than held), fees in dollars.
+/// Transaction `i`: in runs of 15 in one portfolio, two buys of 1 unit of
+/// each coin at a wandering price, then a sale of half a unit of each
+/// (never more than held); fees in dollars.
 fn tx(i: i64) -> (u32, i64, TxKind, Decimal, Decimal, Decimal) {
     let coin = (i % COINS.len() as i64) as u32;
-    let kind = if i % 3 == 2 {
+    let kind = if (i / 5) % 3 == 2 {
         TxKind::Sell
     } else {
         TxKind::Buy
@@ -37,6 +38,10 @@ fn tx(i: i64) -> (u32, i64, TxKind, Decimal, Decimal, Decimal) {
     };
     let price = Decimal::new(1_000_000 + (i * 7_919) % 500_000, 2);
     (coin, T0 + i * 600, kind, qty, price, Decimal::new(125, 2))
+}
+
+fn portfolio(i: i64) -> i64 {
+    1 + (i / 15) % 2
 }
 
 fn entries() -> Vec<Entry> {
@@ -53,7 +58,7 @@ fn entries() -> Vec<Entry> {
             };
             Entry {
                 tx: i,
-                portfolio: 1 + i % 2,
+                portfolio: portfolio(i),
                 coin,
                 time,
                 quantity,
@@ -88,7 +93,7 @@ fn holdings(c: &mut Criterion) {
                 let t = Tx {
                     id: 0,
                     portfolio: String::new(),
-                    portfolio_id: if i % 2 == 0 { a.id } else { b.id },
+                    portfolio_id: if portfolio(i) == 1 { a.id } else { b.id },
                     time: DateTime::from_timestamp(time, 0).expect("time"),
                     kind,
                     coin_id: COINS[coin as usize].into(),

@@ -497,10 +497,10 @@ fn methods(portfolios: &[Portfolio]) -> HashMap<i64, Method> {
     portfolios.iter().map(|p| (p.id, p.method)).collect()
 }
 
-/// Transactions in the order they are replayed: by time, a transfer's
-/// sending leg before its receiving one, then as recorded.
+/// Transactions in the order they are replayed: by time, then as recorded
+/// (a transfer's sending leg is recorded before its receiving one).
 fn sort(txs: &mut [Tx]) {
-    txs.sort_by_key(|t| (t.time, t.kind == TxKind::TransferIn, t.id));
+    txs.sort_by_key(|t| (t.time, t.id));
 }
 
 /// Transactions as basis entries, in the reporting fiat; coins indexed.

@@ -2,6 +2,7 @@
 //! profit and loss. Nothing here leaves the machine.
 
 pub mod basis;
+pub mod import;
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;

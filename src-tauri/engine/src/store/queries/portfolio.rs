@@ -112,11 +112,12 @@ fn tx_row(r: &Row) -> rusqlite::Result<Tx> {
     })
 }
 
-/// Every transaction, in time order (a transfer's sending leg first).
+/// Every transaction, in time order, then as recorded (a transfer's
+/// sending leg is recorded first), straight from the index.
 pub fn all(conn: &Connection) -> rusqlite::Result<Vec<Tx>> {
     conn.prepare_cached(&format!(
         "SELECT {TX_COLUMNS} FROM portfolio_txs t JOIN portfolios p ON p.id = t.portfolio
-         ORDER BY t.time, t.kind = 'transfer_in', t.id"
+         ORDER BY t.time, t.id"
     ))?
     .query_map([], tx_row)?
     .collect()

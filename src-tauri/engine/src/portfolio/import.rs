@@ -1,0 +1,743 @@
+//! Reading transaction files: the generic format (README.md documents it),
+//! and the exports of Coinbase (its 2024 transaction history), Kraken
+//! (ledgers) and Binance (spot trade history), from their documented
+//! columns. Pure: rows become [`Draft`]s or [`RowError`]s; coins are still
+//! the file's symbols, resolved by the application layer.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use super::{TxKind, is_fiat};
+use crate::model::InvalidInput;
+
+/// A file's layout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    Generic,
+    Coinbase,
+    Kraken,
+    Binance,
+}
+
+impl Format {
+    pub const ALL: [Format; 4] = [
+        Format::Generic,
+        Format::Coinbase,
+        Format::Kraken,
+        Format::Binance,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Generic => "generic",
+            Format::Coinbase => "coinbase",
+            Format::Kraken => "kraken",
+            Format::Binance => "binance",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Format> {
+        Format::ALL
+            .into_iter()
+            .find(|f| f.as_str().eq_ignore_ascii_case(s.trim()))
+    }
+
+    /// Which layout a header names, by its columns.
+    fn of_header(h: &Header) -> Option<Format> {
+        if h.has("transaction type") && h.has("quantity transacted") {
+            Some(Format::Coinbase)
+        } else if h.has("refid") && h.has("asset") && h.has("amount") {
+            Some(Format::Kraken)
+        } else if h.has("date(utc)") && (h.has("pair") || h.has("market")) {
+            Some(Format::Binance)
+        } else if h.has("time") && h.has("type") && h.has("coin") && h.has("quantity") {
+            Some(Format::Generic)
+        } else {
+            None
+        }
+    }
+}
+
+/// A transaction read from a file; `asset` is as the file names it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Draft {
+    /// The line of the file it comes from (1 is the first line).
+    pub line: u64,
+    pub time: DateTime<Utc>,
+    pub kind: TxKind,
+    /// Lower case: `btc`, `eth`, or a coin id in the generic format.
+    pub asset: String,
+    pub quantity: Decimal,
+    pub price: Option<Decimal>,
+    pub currency: Option<String>,
+    pub fee: Option<Decimal>,
+    /// A fiat code or an asset as the file names it.
+    pub fee_currency: Option<String>,
+    pub note: Option<String>,
+    /// Unique per row of the source: importing the same file twice adds nothing.
+    pub key: String,
+}
+
+/// Why a row cannot be imported.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct RowError {
+    pub line: u64,
+    pub column: String,
+    pub reason: String,
+}
+
+/// A row passed over on purpose (cash moving in or out, an internal transfer).
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct Skipped {
+    pub line: u64,
+    pub reason: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Parsed {
+    pub drafts: Vec<Draft>,
+    pub errors: Vec<RowError>,
+    pub skipped: Vec<Skipped>,
+}
+
+/// Stablecoins a trade may be priced in, taken at one US dollar.
+const USD_STABLECOINS: &[&str] = &["usdt", "usdc", "busd", "fdusd", "tusd", "dai", "usdp"];
+
+/// The header's columns, by lower-case name.
+struct Header {
+    index: HashMap<String, usize>,
+    names: Vec<String>,
+}
+
+impl Header {
+    fn new(record: &csv::StringRecord) -> Header {
+        let names: Vec<String> = record
+            .iter()
+            .map(|s| s.trim().trim_start_matches('\u{feff}').to_string())
+            .collect();
+        let index = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.to_ascii_lowercase(), i))
+            .collect();
+        Header { index, names }
+    }
+
+    fn has(&self, name: &str) -> bool {
+        self.index.contains_key(name)
+    }
+}
+
+/// One record and where it is, with its fields by column name.
+struct Row<'a> {
+    line: u64,
+    header: &'a Header,
+    record: &'a csv::StringRecord,
+}
+
+impl<'a> Row<'a> {
+    /// The column's text, trimmed ("" when the column is absent or empty).
+    fn get(&self, name: &str) -> &'a str {
+        self.header
+            .index
+            .get(name)
+            .and_then(|i| self.record.get(*i))
+            .map_or("", str::trim)
+    }
+
+    /// The column as the file names it, for messages.
+    fn column(&self, name: &str) -> String {
+        self.header
+            .index
+            .get(name)
+            .map_or(name.to_string(), |i| self.header.names[*i].clone())
+    }
+
+    fn err(&self, name: &str, reason: impl Into<String>) -> RowError {
+        RowError {
+            line: self.line,
+            column: self.column(name),
+            reason: reason.into(),
+        }
+    }
+
+    fn required(&self, name: &str) -> Result<&str, RowError> {
+        match self.get(name) {
+            "" => Err(self.err(name, "is empty")),
+            v => Ok(v),
+        }
+    }
+
+    fn decimal(&self, name: &str) -> Result<Decimal, RowError> {
+        let v = self.required(name)?;
+        number(v).ok_or_else(|| self.err(name, format!("'{v}' is not a number")))
+    }
+
+    fn opt_decimal(&self, name: &str) -> Result<Option<Decimal>, RowError> {
+        match self.get(name) {
+            "" => Ok(None),
+            v => number(v)
+                .map(Some)
+                .ok_or_else(|| self.err(name, format!("'{v}' is not a number"))),
+        }
+    }
+
+    fn time(&self, name: &str) -> Result<DateTime<Utc>, RowError> {
+        let v = self.required(name)?;
+        time(v).ok_or_else(|| self.err(name, format!("'{v}' is not a date and time")))
+    }
+}
+
+/// A number as exports write it: `1234.5`, `$1,234.50`, `-€0.10`, `1e-8`.
+pub fn number(s: &str) -> Option<Decimal> {
+    let t: String = s
+        .chars()
+        .filter(|c| !matches!(c, ',' | '$' | '€' | '£' | '¥' | ' ' | '_'))
+        .collect();
+    Decimal::from_str(&t)
+        .or_else(|_| Decimal::from_scientific(&t))
+        .ok()
+}
+
+/// RFC 3339, `2024-01-05 12:00:00 UTC`, `2024-01-05 12:00:00` (UTC) or a day.
+fn time(s: &str) -> Option<DateTime<Utc>> {
+    let t = s.trim().trim_end_matches(" UTC").trim_end_matches('Z');
+    if let Ok(dt) = DateTime::parse_from_rfc3339(s.trim()) {
+        return Some(dt.with_timezone(&Utc));
+    }
+    for f in [
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M",
+    ] {
+        if let Ok(dt) = NaiveDateTime::parse_from_str(t, f) {
+            return Some(dt.and_utc());
+        }
+    }
+    NaiveDate::parse_from_str(t, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|d| d.and_utc())
+}
+
+/// Reads `bytes` in `format` (found from the header when `None`).
+pub fn parse(bytes: &[u8], format: Option<Format>) -> Result<(Format, Parsed), InvalidInput> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes);
+    let mut records = reader.records();
+    // Coinbase puts a few lines before its header: the header is the first
+    // line whose columns name a known layout.
+    let mut header = None;
+    for record in records.by_ref() {
+        let record = record.map_err(|e| InvalidInput(format!("not a CSV file: {e}")))?;
+        let h = Header::new(&record);
+        let found = Format::of_header(&h);
+        if let Some(f) = found.filter(|f| format.is_none_or(|want| want == *f)) {
+            header = Some((f, h));
+            break;
+        }
+        if format == Some(Format::Generic)
+            && found.is_none()
+            && h.names.iter().any(|n| !n.is_empty())
+        {
+            return Err(InvalidInput(format!(
+                "the first line is not the generic format's header (time,type,coin,quantity,price,currency,fee,fee_currency,note): {}",
+                h.names.join(",")
+            )));
+        }
+    }
+    let Some((format, header)) = header else {
+        return Err(InvalidInput(match format {
+            Some(f) => format!("no {} header found in the file", f.as_str()),
+            None => "no known header found: the file is not a Coinbase, Kraken or Binance export, nor the generic format (time,type,coin,quantity,…)".into(),
+        }));
+    };
+    let mut rows = Vec::new();
+    for record in records {
+        let record = record.map_err(|e| InvalidInput(format!("the file stops being CSV: {e}")))?;
+        if record.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        let line = record.position().map_or(0, |p| p.line());
+        rows.push((line, record));
+    }
+    let mut parsed = Parsed::default();
+    let mut seen: HashMap<String, u32> = HashMap::new();
+    // Rows with no id of their own are told apart by their text and how
+    // often the same text came before, so two identical trades both count.
+    let mut fingerprint = |record: &csv::StringRecord| {
+        let text = record
+            .iter()
+            .map(str::trim)
+            .collect::<Vec<_>>()
+            .join("\u{1f}");
+        let n = seen.entry(text.clone()).or_insert(0);
+        *n += 1;
+        format!("{}|{text}#{n}", format.as_str())
+    };
+    match format {
+        Format::Generic => {
+            for (line, record) in &rows {
+                let row = Row {
+                    line: *line,
+                    header: &header,
+                    record,
+                };
+                match generic(&row, fingerprint(record)) {
+                    Ok(d) => parsed.drafts.push(d),
+                    Err(e) => parsed.errors.push(e),
+                }
+            }
+        }
+        Format::Coinbase => {
+            for (line, record) in &rows {
+                let row = Row {
+                    line: *line,
+                    header: &header,
+                    record,
+                };
+                coinbase(&row, &mut parsed);
+            }
+        }
+        Format::Binance => {
+            for (line, record) in &rows {
+                let row = Row {
+                    line: *line,
+                    header: &header,
+                    record,
+                };
+                match binance(&row, fingerprint(record)) {
+                    Ok(d) => parsed.drafts.push(d),
+                    Err(e) => parsed.errors.push(e),
+                }
+            }
+        }
+        Format::Kraken => kraken(&rows, &header, &mut parsed),
+    }
+    Ok((format, parsed))
+}
+
+fn generic(row: &Row, key: String) -> Result<Draft, RowError> {
+    let kind_text = row.required("type")?;
+    let kind = TxKind::parse(kind_text).ok_or_else(|| {
+        row.err(
+            "type",
+            format!("'{kind_text}' is not buy, sell, transfer_in, transfer_out, fee or income"),
+        )
+    })?;
+    let quantity = row.decimal("quantity")?;
+    if quantity <= Decimal::ZERO {
+        return Err(row.err("quantity", "must be above 0"));
+    }
+    let price = row.opt_decimal("price")?;
+    if kind.needs_price() && price.is_none() {
+        return Err(row.err("price", format!("a {} needs a price", kind.as_str())));
+    }
+    let opt = |name: &str| Some(row.get(name).to_ascii_lowercase()).filter(|s| !s.is_empty());
+    Ok(Draft {
+        line: row.line,
+        time: row.time("time")?,
+        kind,
+        asset: row.required("coin")?.to_ascii_lowercase(),
+        quantity,
+        price,
+        currency: opt("currency"),
+        fee: row.opt_decimal("fee")?,
+        fee_currency: opt("fee_currency"),
+        note: Some(row.get("note").to_string()).filter(|s| !s.is_empty()),
+        key,
+    })
+}
+
+/// Coinbase's 2024 transaction history: one row per transaction, its own
+/// ID, amounts like `$1,234.00`, a sale's quantity negative.
+fn coinbase(row: &Row, parsed: &mut Parsed) {
+    let result = (|| -> Result<Vec<Draft>, RowError> {
+        let id = row.get("id");
+        let kind_text = row.required("transaction type")?;
+        let asset = row.required("asset")?.to_ascii_lowercase();
+        let time = row.time("timestamp")?;
+        let quantity = row.decimal("quantity transacted")?.abs();
+        let currency = row.get("price currency").to_ascii_lowercase();
+        let currency = if currency.is_empty() {
+            row.get("spot price currency").to_ascii_lowercase()
+        } else {
+            currency
+        };
+        let price_col = if row.has("price at transaction") {
+            "price at transaction"
+        } else {
+            "spot price at transaction"
+        };
+        let price = row.opt_decimal(price_col)?.map(|d| d.abs());
+        let fee = row
+            .opt_decimal("fees and/or spread")?
+            .map(|d| d.abs())
+            .filter(|f| !f.is_zero());
+        let note = Some(row.get("notes").to_string()).filter(|s| !s.is_empty());
+        let key = |suffix: &str| {
+            if id.is_empty() {
+                format!("coinbase|{}|{}", row.line, suffix)
+            } else {
+                format!("coinbase|{id}{suffix}")
+            }
+        };
+        if is_fiat(&asset) {
+            return Ok(Vec::new());
+        }
+        let kind = match kind_text.to_ascii_lowercase().as_str() {
+            "buy" | "advanced trade buy" | "advance trade buy" => TxKind::Buy,
+            "sell" | "advanced trade sell" | "advance trade sell" => TxKind::Sell,
+            "send" | "withdrawal" => TxKind::TransferOut,
+            "receive" | "deposit" => TxKind::TransferIn,
+            "rewards income" | "staking income" | "learning reward" | "inflation reward"
+            | "coinbase earn" | "reward income" | "interest" => TxKind::Income,
+            "convert" => {
+                return convert(row, time, asset, quantity, currency, price, fee, note, &key);
+            }
+            "retail staking transfer" | "retail unstaking transfer" | "retail eth2 deprecation" => {
+                return Ok(Vec::new());
+            }
+            other => {
+                return Err(row.err(
+                    "transaction type",
+                    format!("'{other}' is not a transaction type Coinbase documents"),
+                ));
+            }
+        };
+        if kind.needs_price() && price.is_none() {
+            return Err(row.err(price_col, "is empty"));
+        }
+        if !currency.is_empty() && !is_fiat(&currency) {
+            return Err(row.err(
+                "price currency",
+                format!("'{currency}' is not a fiat currency"),
+            ));
+        }
+        Ok(vec![Draft {
+            line: row.line,
+            time,
+            kind,
+            asset,
+            quantity,
+            price: price.filter(|_| kind != TxKind::TransferOut),
+            currency: Some(currency.clone()).filter(|c| !c.is_empty()),
+            fee,
+            fee_currency: fee.map(|_| currency),
+            note,
+            key: key(""),
+        }])
+    })();
+    match result {
+        Ok(drafts) if drafts.is_empty() => parsed.skipped.push(Skipped {
+            line: row.line,
+            reason: "cash or an internal move".into(),
+        }),
+        Ok(drafts) => parsed.drafts.extend(drafts),
+        Err(e) => parsed.errors.push(e),
+    }
+}
+
+impl Row<'_> {
+    fn has(&self, name: &str) -> bool {
+        self.header.has(name)
+    }
+}
+
+/// "Converted 0.5 ETH to 0.0262 BTC": a sale of the one at the row's price
+/// and a buy of the other for the same value.
+#[allow(clippy::too_many_arguments)]
+fn convert(
+    row: &Row,
+    time: DateTime<Utc>,
+    asset: String,
+    quantity: Decimal,
+    currency: String,
+    price: Option<Decimal>,
+    fee: Option<Decimal>,
+    note: Option<String>,
+    key: &dyn Fn(&str) -> String,
+) -> Result<Vec<Draft>, RowError> {
+    let text = note.clone().unwrap_or_default();
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let to = words.iter().position(|w| w.eq_ignore_ascii_case("to"));
+    let (Some(to), Some(price)) = (to, price) else {
+        return Err(row.err(
+            "notes",
+            "a Convert needs 'Converted … to <quantity> <asset>' and a price",
+        ));
+    };
+    let (Some(q2), Some(a2)) = (words.get(to + 1).and_then(|q| number(q)), words.get(to + 2))
+    else {
+        return Err(row.err(
+            "notes",
+            format!("'{text}' does not say what it was converted to"),
+        ));
+    };
+    if q2 <= Decimal::ZERO {
+        return Err(row.err("notes", "converted to nothing"));
+    }
+    let value = quantity * price;
+    let sell = Draft {
+        line: row.line,
+        time,
+        kind: TxKind::Sell,
+        asset,
+        quantity,
+        price: Some(price),
+        currency: Some(currency.clone()),
+        fee,
+        fee_currency: fee.map(|_| currency.clone()),
+        note: note.clone(),
+        key: key("/sell"),
+    };
+    let buy = Draft {
+        line: row.line,
+        time,
+        kind: TxKind::Buy,
+        asset: a2.to_ascii_lowercase(),
+        quantity: q2,
+        price: Some(value / q2),
+        currency: Some(currency),
+        fee: None,
+        fee_currency: None,
+        note,
+        key: key("/buy"),
+    };
+    Ok(vec![sell, buy])
+}
+
+/// `0.5BTC` → (0.5, "btc").
+fn amount_with_unit(s: &str) -> Option<(Decimal, String)> {
+    let split = s.find(|c: char| c.is_ascii_alphabetic())?;
+    let (n, unit) = s.split_at(split);
+    Some((number(n)?, unit.to_ascii_lowercase()))
+}
+
+/// The currency a trade's quote asset counts in: a fiat, or a dollar
+/// stablecoin taken at one US dollar.
+fn quote_currency(asset: &str) -> Option<String> {
+    if is_fiat(asset) {
+        Some(asset.to_string())
+    } else if USD_STABLECOINS.contains(&asset) {
+        Some("usd".into())
+    } else {
+        None
+    }
+}
+
+/// Binance's spot trade history: `Date(UTC),Pair,Side,Price,Executed,Amount,Fee`,
+/// the last three with their asset after the number (`0.5BTC`).
+fn binance(row: &Row, key: String) -> Result<Draft, RowError> {
+    let time = row.time("date(utc)")?;
+    let side = row.required("side").or_else(|_| row.required("type"))?;
+    let kind = match side.to_ascii_lowercase().as_str() {
+        "buy" => TxKind::Buy,
+        "sell" => TxKind::Sell,
+        other => return Err(row.err("side", format!("'{other}' is neither BUY nor SELL"))),
+    };
+    let executed = row.required("executed")?;
+    let (quantity, asset) = amount_with_unit(executed).ok_or_else(|| {
+        row.err(
+            "executed",
+            format!("'{executed}' is not an amount and an asset"),
+        )
+    })?;
+    let amount = row.required("amount")?;
+    let (total, quote) = amount_with_unit(amount).ok_or_else(|| {
+        row.err(
+            "amount",
+            format!("'{amount}' is not an amount and an asset"),
+        )
+    })?;
+    let currency = quote_currency(&quote).ok_or_else(|| {
+        row.err(
+            "amount",
+            format!("a trade priced in {} (not a fiat or a dollar stablecoin): record it as a sale and a buy", quote.to_uppercase()),
+        )
+    })?;
+    if quantity <= Decimal::ZERO {
+        return Err(row.err("executed", "must be above 0"));
+    }
+    let (fee, fee_currency) = match row.get("fee") {
+        "" => (None, None),
+        f => {
+            let (n, unit) = amount_with_unit(f)
+                .ok_or_else(|| row.err("fee", format!("'{f}' is not an amount and an asset")))?;
+            let unit = if unit == quote {
+                currency.clone()
+            } else {
+                unit
+            };
+            (
+                Some(n).filter(|n| !n.is_zero()),
+                Some(unit).filter(|_| !n.is_zero()),
+            )
+        }
+    };
+    let note = (quote != currency).then(|| format!("{} taken at 1 USD", quote.to_uppercase()));
+    Ok(Draft {
+        line: row.line,
+        time,
+        kind,
+        asset,
+        quantity,
+        price: Some(total.abs() / quantity),
+        currency: Some(currency),
+        fee,
+        fee_currency,
+        note,
+        key,
+    })
+}
+
+/// A Kraken asset code as a symbol: `XXBT` → `btc`, `ZEUR` → `eur`,
+/// `DOT.S` → `dot`.
+fn kraken_asset(code: &str) -> String {
+    let base = code.split('.').next().unwrap_or(code).to_ascii_uppercase();
+    let base = if base.len() == 4 && (base.starts_with('X') || base.starts_with('Z')) {
+        base[1..].to_string()
+    } else {
+        base
+    };
+    match base.as_str() {
+        "XBT" => "btc".into(),
+        "XDG" => "doge".into(),
+        other => other.to_ascii_lowercase(),
+    }
+}
+
+/// Kraken's ledgers: one row per asset moved; a trade is two rows sharing
+/// a `refid`, the fiat spent or received and the coin.
+fn kraken(rows: &[(u64, csv::StringRecord)], header: &Header, parsed: &mut Parsed) {
+    let mut trades: Vec<Vec<Row>> = Vec::new();
+    let mut by_refid: HashMap<&str, usize> = HashMap::new();
+    for (line, record) in rows {
+        let row = Row {
+            line: *line,
+            header,
+            record,
+        };
+        let kind = row.get("type").to_ascii_lowercase();
+        match kind.as_str() {
+            "trade" | "spend" | "receive" => {
+                let refid = row.get("refid");
+                match by_refid.get(refid).filter(|_| !refid.is_empty()) {
+                    Some(i) => trades[*i].push(row),
+                    None => {
+                        by_refid.insert(refid, trades.len());
+                        trades.push(vec![row]);
+                    }
+                }
+            }
+            _ => match kraken_single(&row, &kind) {
+                Ok(Some(d)) => parsed.drafts.push(d),
+                Ok(None) => parsed.skipped.push(Skipped {
+                    line: row.line,
+                    reason: format!("{kind} of cash, or between Kraken's wallets"),
+                }),
+                Err(e) => parsed.errors.push(e),
+            },
+        }
+    }
+    for legs in trades {
+        match kraken_trade(&legs) {
+            Ok(d) => parsed.drafts.push(d),
+            Err(e) => parsed.errors.push(e),
+        }
+    }
+    parsed.drafts.sort_by_key(|d| d.line);
+}
+
+fn kraken_single(row: &Row, kind: &str) -> Result<Option<Draft>, RowError> {
+    let asset = kraken_asset(row.required("asset")?);
+    let amount = row.decimal("amount")?;
+    let fee = row.opt_decimal("fee")?.filter(|f| !f.is_zero());
+    let tx_kind = match kind {
+        _ if is_fiat(&asset) => return Ok(None),
+        "deposit" => TxKind::TransferIn,
+        "withdrawal" => TxKind::TransferOut,
+        "staking" | "earn" | "reward" | "dividend" | "airdrop" if amount > Decimal::ZERO => {
+            TxKind::Income
+        }
+        "transfer" | "staking" | "earn" => return Ok(None),
+        other => {
+            return Err(row.err(
+                "type",
+                format!("'{other}' is not a ledger type Kraken documents"),
+            ));
+        }
+    };
+    Ok(Some(Draft {
+        line: row.line,
+        time: row.time("time")?,
+        kind: tx_kind,
+        asset: asset.clone(),
+        quantity: amount.abs(),
+        price: None,
+        currency: None,
+        fee,
+        fee_currency: fee.map(|_| asset),
+        note: None,
+        key: format!("kraken|{}", row.required("txid")?),
+    }))
+}
+
+fn kraken_trade(legs: &[Row]) -> Result<Draft, RowError> {
+    let first = &legs[0];
+    let (fiat, coin): (Vec<&Row>, Vec<&Row>) = legs
+        .iter()
+        .partition(|r| is_fiat(&kraken_asset(r.get("asset"))));
+    let (Some(fiat), Some(coin), 2) = (fiat.first(), coin.first(), legs.len()) else {
+        return Err(first.err(
+            "refid",
+            "a trade needs one fiat row and one coin row sharing its refid (coin-for-coin trades: record a sale and a buy)",
+        ));
+    };
+    let currency = kraken_asset(fiat.get("asset"));
+    let coin_amount = coin.decimal("amount")?;
+    let fiat_amount = fiat.decimal("amount")?;
+    if coin_amount.is_zero() {
+        return Err(coin.err("amount", "is 0"));
+    }
+    let kind = if coin_amount > Decimal::ZERO {
+        TxKind::Buy
+    } else {
+        TxKind::Sell
+    };
+    let fiat_fee = fiat.opt_decimal("fee")?.unwrap_or_default();
+    let coin_fee = coin.opt_decimal("fee")?.unwrap_or_default();
+    let (fee, fee_currency) = if !coin_fee.is_zero() {
+        // Rare: Kraken took the fee in the coin.
+        (Some(coin_fee), Some(kraken_asset(coin.get("asset"))))
+    } else {
+        (
+            Some(fiat_fee).filter(|f| !f.is_zero()),
+            Some(currency.clone()).filter(|_| !fiat_fee.is_zero()),
+        )
+    };
+    let line = legs.iter().map(|r| r.line).min().unwrap_or(first.line);
+    Ok(Draft {
+        line,
+        time: coin.time("time")?,
+        kind,
+        asset: kraken_asset(coin.get("asset")),
+        quantity: coin_amount.abs(),
+        price: Some(fiat_amount.abs() / coin_amount.abs()),
+        currency: Some(currency),
+        fee,
+        fee_currency,
+        note: None,
+        key: format!("kraken|{}", first.get("refid")),
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,193 @@
+//! Each layout from a sample that follows its documented columns.
+
+use rust_decimal::Decimal;
+
+use super::*;
+
+fn d(s: &str) -> Decimal {
+    s.parse().expect("a decimal")
+}
+
+fn read(text: &str, format: Option<Format>) -> (Format, Parsed) {
+    parse(text.as_bytes(), format).expect("a known layout")
+}
+
+const COINBASE: &str = "\
+You can use this transaction report to inform your likely tax obligations.
+
+Transactions
+User,Jane Doe,0a1b2c3d
+ID,Timestamp,Transaction Type,Asset,Quantity Transacted,Price Currency,Price at Transaction,Subtotal,Total (inclusive of fees and/or spread),Fees and/or Spread,Notes
+65a1f0c3e1,2024-01-05 12:00:00 UTC,Buy,BTC,0.5,USD,\"$43,000.00\",\"$21,500.00\",\"$21,700.00\",$200.00,Bought 0.5 BTC for $21700.00 USD
+65a1f0c3e2,2024-02-01 09:30:00 UTC,Sell,BTC,-0.2,USD,\"$50,000.00\",\"$10,000.00\",\"$9,900.00\",$100.00,Sold 0.2 BTC for $9900.00 USD
+65a1f0c3e3,2024-02-02 10:00:00 UTC,Staking Income,ETH,0.01,USD,\"$2,300.00\",$23.00,$23.00,$0.00,
+65a1f0c3e4,2024-02-03 10:00:00 UTC,Convert,ETH,-0.5,USD,\"$2,400.00\",\"$1,200.00\",\"$1,200.00\",$0.00,Converted 0.5 ETH to 0.024 BTC
+65a1f0c3e5,2024-02-04 10:00:00 UTC,Deposit,USD,1000,USD,$1.00,\"$1,000.00\",\"$1,000.00\",$0.00,
+65a1f0c3e6,2024-02-05 10:00:00 UTC,Send,BTC,-0.1,USD,\"$42,000.00\",\"$4,200.00\",\"$4,200.00\",$0.00,Sent to a Ledger
+";
+
+#[test]
+fn coinbase_2024_reads_past_its_preamble_dollar_amounts_and_negative_sales() {
+    let (format, p) = read(COINBASE, None);
+    assert_eq!(format, Format::Coinbase);
+    assert!(p.errors.is_empty(), "{:?}", p.errors);
+    assert_eq!(p.skipped.len(), 1, "the USD deposit is cash");
+    let kinds: Vec<(TxKind, &str, Decimal)> = p
+        .drafts
+        .iter()
+        .map(|x| (x.kind, x.asset.as_str(), x.quantity))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (TxKind::Buy, "btc", d("0.5")),
+            (TxKind::Sell, "btc", d("0.2")),
+            (TxKind::Income, "eth", d("0.01")),
+            (TxKind::Sell, "eth", d("0.5")),
+            (TxKind::Buy, "btc", d("0.024")),
+            (TxKind::TransferOut, "btc", d("0.1")),
+        ]
+    );
+    let buy = &p.drafts[0];
+    assert_eq!(
+        (buy.price, buy.fee, buy.currency.as_deref()),
+        (Some(d("43000")), Some(d("200")), Some("usd"))
+    );
+    assert_eq!(buy.line, 6);
+    assert_eq!(buy.key, "coinbase|65a1f0c3e1");
+    // The conversion's buy costs what the ETH sold for: 1,200 / 0.024 = 50,000.
+    assert_eq!(p.drafts[4].price, Some(d("50000")));
+}
+
+#[test]
+fn kraken_ledgers_pair_a_trades_two_rows() {
+    let text = "\
+\"txid\",\"refid\",\"time\",\"type\",\"subtype\",\"aclass\",\"asset\",\"wallet\",\"amount\",\"fee\",\"balance\"
+\"L1\",\"T1\",\"2024-01-05 12:00:00\",\"trade\",\"\",\"currency\",\"ZUSD\",\"spot / main\",\"-21500.0000\",\"34.4000\",\"78465.6000\"
+\"L2\",\"T1\",\"2024-01-05 12:00:00\",\"trade\",\"\",\"currency\",\"XXBT\",\"spot / main\",\"0.5000000000\",\"0.0000000000\",\"0.5000000000\"
+\"L3\",\"D1\",\"2024-01-06 08:00:00\",\"deposit\",\"\",\"currency\",\"ZEUR\",\"spot / main\",\"500.0000\",\"0.0000\",\"500.0000\"
+\"L4\",\"S1\",\"2024-01-07 00:00:00\",\"staking\",\"\",\"currency\",\"DOT.S\",\"spot / main\",\"1.2500000000\",\"0.0000000000\",\"1.2500000000\"
+\"L5\",\"W1\",\"2024-01-08 00:00:00\",\"withdrawal\",\"\",\"currency\",\"XXBT\",\"spot / main\",\"-0.1000000000\",\"0.0001000000\",\"0.3999000000\"
+";
+    let (format, p) = read(text, None);
+    assert_eq!(format, Format::Kraken);
+    assert!(p.errors.is_empty(), "{:?}", p.errors);
+    assert_eq!(p.skipped.len(), 1);
+    let buy = &p.drafts[0];
+    assert_eq!(
+        (buy.kind, buy.asset.as_str(), buy.quantity),
+        (TxKind::Buy, "btc", d("0.5"))
+    );
+    assert_eq!(
+        (buy.price, buy.fee, buy.fee_currency.as_deref()),
+        (Some(d("43000")), Some(d("34.4")), Some("usd"))
+    );
+    assert_eq!(buy.key, "kraken|T1");
+    assert_eq!(
+        (p.drafts[1].kind, p.drafts[1].asset.as_str()),
+        (TxKind::Income, "dot")
+    );
+    let out = &p.drafts[2];
+    assert_eq!(
+        (out.kind, out.quantity, out.fee, out.fee_currency.as_deref()),
+        (
+            TxKind::TransferOut,
+            d("0.1"),
+            Some(d("0.0001")),
+            Some("btc")
+        )
+    );
+}
+
+#[test]
+fn binance_trade_history_reads_amounts_with_their_assets() {
+    let text = "\
+Date(UTC),Pair,Side,Price,Executed,Amount,Fee
+2024-01-05 12:00:00,BTCUSDT,BUY,43000,0.5BTC,21500USDT,0.0005BNB
+2024-01-06 12:00:00,ETHEUR,SELL,2100,1.5ETH,3150EUR,3.15EUR
+2024-01-06 12:00:00,ETHBTC,BUY,0.05,1ETH,0.05BTC,0.001ETH
+";
+    let (format, p) = read(text, None);
+    assert_eq!(format, Format::Binance);
+    let buy = &p.drafts[0];
+    assert_eq!(
+        (buy.kind, buy.asset.as_str(), buy.quantity, buy.price),
+        (TxKind::Buy, "btc", d("0.5"), Some(d("43000")))
+    );
+    assert_eq!(
+        (
+            buy.currency.as_deref(),
+            buy.fee,
+            buy.fee_currency.as_deref()
+        ),
+        (Some("usd"), Some(d("0.0005")), Some("bnb"))
+    );
+    assert_eq!(buy.note.as_deref(), Some("USDT taken at 1 USD"));
+    let sell = &p.drafts[1];
+    assert_eq!(
+        (
+            sell.kind,
+            sell.currency.as_deref(),
+            sell.fee_currency.as_deref()
+        ),
+        (TxKind::Sell, Some("eur"), Some("eur"))
+    );
+    assert_eq!(p.errors.len(), 1);
+    assert_eq!(
+        (p.errors[0].line, p.errors[0].column.as_str()),
+        (4, "Amount")
+    );
+    assert!(
+        p.errors[0].reason.contains("priced in BTC"),
+        "{}",
+        p.errors[0].reason
+    );
+}
+
+#[test]
+fn the_generic_format_names_every_bad_row_and_column() {
+    let text = "\
+time,type,coin,quantity,price,currency,fee,fee_currency,note
+2024-01-01,buy,bitcoin,0.5,30000,usd,10,usd,first
+2024-01-02,swap,bitcoin,1,1,usd,,,
+2024-01-03,buy,bitcoin,lots,1,usd,,,
+yesterday,buy,bitcoin,1,1,usd,,,
+2024-01-05,sell,bitcoin,1,,usd,,,
+2024-01-01,buy,bitcoin,0.5,30000,usd,10,usd,first
+";
+    let (_, p) = read(text, Some(Format::Generic));
+    let errors: Vec<(u64, &str)> = p
+        .errors
+        .iter()
+        .map(|e| (e.line, e.column.as_str()))
+        .collect();
+    assert_eq!(
+        errors,
+        [(3, "type"), (4, "quantity"), (5, "time"), (6, "price")]
+    );
+    // Two identical rows are two transactions, told apart by their order.
+    assert_eq!(p.drafts.len(), 2);
+    assert_ne!(p.drafts[0].key, p.drafts[1].key);
+    // The same file read again gives the same keys.
+    let (_, again) = read(text, Some(Format::Generic));
+    assert_eq!(
+        again.drafts.iter().map(|x| &x.key).collect::<Vec<_>>(),
+        p.drafts.iter().map(|x| &x.key).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn a_file_of_no_known_layout_is_refused_whole() {
+    let err = parse(b"a,b,c\n1,2,3\n", None).expect_err("unknown");
+    assert!(err.0.contains("no known header"), "{}", err.0);
+    let err = parse(b"date,amount\n1,2\n", Some(Format::Generic)).expect_err("not generic");
+    assert!(err.0.contains("generic format's header"), "{}", err.0);
+}
+
+#[test]
+fn numbers_as_exports_write_them() {
+    assert_eq!(number("$1,234.50"), Some(d("1234.50")));
+    assert_eq!(number("-€0.10"), Some(d("-0.10")));
+    assert_eq!(number("1e-8"), Some(d("0.00000001")));
+    assert_eq!(number("lots"), None);
+}
