@@ -379,3 +379,267 @@ async fn bad_input_is_named_and_nothing_is_stored() {
         serde_json::json!([])
     );
 }
+
+fn fixture(name: &str) -> String {
+    format!("{}/fixtures/portfolio/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+async fn count(user: &User, portfolio: &str) -> usize {
+    let v = user
+        .run(&["portfolio", "ls", "--portfolio", portfolio, "--json"])
+        .await;
+    if v.code != 0 {
+        return 0;
+    }
+    v.json().as_array().map_or(0, Vec::len)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_coinbase_export_previews_imports_once_and_adds_nothing_again() {
+    let fake = FakeCoinGecko::start().await;
+    let user = User::new(&fake.base_url());
+    let file = fixture("coinbase-2024.csv");
+    let preview = user
+        .run(&[
+            "portfolio",
+            "import",
+            &file,
+            "--portfolio",
+            "Coinbase",
+            "--dry-run",
+            "--json",
+        ])
+        .await
+        .ok()
+        .json();
+    assert_eq!(preview["format"], "coinbase");
+    assert_eq!(preview["committed"], false);
+    // A buy of ETH, a buy, a sale, staking, a Convert (a sale and a buy), a send;
+    // the USD deposit is cash and skipped.
+    assert_eq!(
+        preview["added"].as_array().map(Vec::len),
+        Some(7),
+        "{preview}"
+    );
+    assert_eq!(preview["skipped"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        count(&user, "Coinbase").await,
+        0,
+        "a dry run writes nothing"
+    );
+
+    let done = user
+        .run(&["portfolio", "import", &file, "--portfolio", "Coinbase"])
+        .await
+        .ok();
+    assert!(
+        done.stdout
+            .contains("7 added, 0 already imported, 1 skipped"),
+        "{}",
+        done.stdout
+    );
+    let again = user
+        .run(&["portfolio", "import", &file, "--portfolio", "Coinbase"])
+        .await
+        .ok();
+    assert!(
+        again.stdout.contains("0 added, 7 already imported"),
+        "{}",
+        again.stdout
+    );
+    assert_eq!(count(&user, "Coinbase").await, 7);
+
+    // BTC: 0.5 − 0.2 + 0.024 − 0.1 = 0.224; ETH: 1 + 0.01 − 0.5 = 0.51.
+    // ETH's realized gain (FIFO): 0.5 of the 2,210 lot costs 1,105, sold
+    // for 0.5 × 2,400 = 1,200: +95. BTC's: 0.2 of the 21,700 lot costs
+    // 8,680, sold for 10,000 − 100: +1,220.
+    let h = user
+        .run(&["portfolio", "holdings", "--json"])
+        .await
+        .ok()
+        .json();
+    let line = |coin: &str| {
+        h["holdings"]
+            .as_array()
+            .expect("holdings")
+            .iter()
+            .find(|x| x["coin"] == coin)
+            .cloned()
+            .expect(coin)
+    };
+    assert_eq!(field(&line("bitcoin"), "quantity"), "0.224");
+    assert_eq!(field(&line("bitcoin"), "realized_pnl"), "1220.00");
+    assert_eq!(field(&line("ethereum"), "quantity"), "0.51");
+    assert_eq!(field(&line("ethereum"), "realized_pnl"), "95.00");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kraken_and_binance_exports_import_the_same_trades() {
+    let fake = FakeCoinGecko::start().await;
+    let user = User::new(&fake.base_url());
+    let k = user
+        .run(&[
+            "portfolio",
+            "import",
+            &fixture("kraken-ledgers.csv"),
+            "--portfolio",
+            "Kraken",
+            "--json",
+        ])
+        .await
+        .ok()
+        .json();
+    assert_eq!(
+        (k["format"].as_str(), k["added"].as_array().map(Vec::len)),
+        (Some("kraken"), Some(3)),
+        "{k}"
+    );
+    let b = user
+        .run(&[
+            "portfolio",
+            "import",
+            &fixture("binance-trades.csv"),
+            "--portfolio",
+            "Binance",
+            "--json",
+        ])
+        .await
+        .ok()
+        .json();
+    assert_eq!(
+        (b["format"].as_str(), b["added"].as_array().map(Vec::len)),
+        (Some("binance"), Some(2)),
+        "{b}"
+    );
+    // Kraken: 0.5 BTC for 21,500 + 34.40; 0.2 sold for 10,000 − 16: cost
+    // 8,613.76, gain 1,370.24; 0.1 withdrawn.
+    let kh = user
+        .run(&["portfolio", "holdings", "--portfolio", "Kraken", "--json"])
+        .await
+        .ok()
+        .json();
+    assert_eq!(field(&kh["holdings"][0], "realized_pnl"), "1370.24");
+    // Binance: 21,500 + 21.50 for 0.5; 0.2 sold for 10,000 − 10: cost
+    // 8,608.60, gain 1,381.40.
+    let bh = user
+        .run(&["portfolio", "holdings", "--portfolio", "Binance", "--json"])
+        .await
+        .ok()
+        .json();
+    assert_eq!(field(&bh["holdings"][0], "realized_pnl"), "1381.40");
+    assert_eq!(field(&bh["holdings"][0], "quantity"), "0.3");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_fee_in_a_coin_with_no_stored_price_then_is_named_on_its_row() {
+    let fake = FakeCoinGecko::start().await;
+    let user = User::new(&fake.base_url());
+    // Kraken took 0.0001 BTC for the withdrawal: a disposal at BTC's price
+    // that day, which nothing stored gives.
+    let text = std::fs::read_to_string(fixture("kraken-ledgers.csv"))
+        .expect("fixture")
+        .replace(
+            "\"-0.1000000000\",\"0.0000000000\"",
+            "\"-0.1000000000\",\"0.0001000000\"",
+        );
+    let file = user.data_dir().join("kraken-fee.csv");
+    std::fs::create_dir_all(user.data_dir()).expect("dir");
+    std::fs::write(&file, text).expect("write");
+    let run = user
+        .run(&[
+            "portfolio",
+            "import",
+            file.to_str().expect("utf-8"),
+            "--portfolio",
+            "Kraken",
+        ])
+        .await;
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr.contains("line 7, column price: cannot value transfer_out bitcoin on 2024-02-05: no stored price of bitcoin"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("coinlytics backfill --coins bitcoin"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(count(&user, "Kraken").await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_file_with_bad_rows_imports_nothing_and_names_every_one() {
+    let fake = FakeCoinGecko::start().await;
+    let user = User::new(&fake.base_url());
+    let run = user
+        .run(&[
+            "portfolio",
+            "import",
+            &fixture("generic-bad.csv"),
+            "--portfolio",
+            "P",
+        ])
+        .await;
+    assert_eq!(run.code, 2, "{run:?}");
+    for (line, column) in [(3, "type"), (4, "quantity"), (5, "coin"), (6, "price")] {
+        assert!(
+            run.stderr
+                .contains(&format!("line {line}, column {column}:")),
+            "line {line}: {}",
+            run.stderr
+        );
+    }
+    assert!(
+        run.stderr.contains("nothing was imported"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(count(&user, "P").await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_export_imports_back_as_the_generic_format() {
+    let (_fake, user) = three_buys_and_a_sale().await;
+    let csv = user.run(&["portfolio", "export"]).await.ok().stdout;
+    assert!(
+        csv.starts_with("time,type,coin,quantity,price,currency,fee,fee_currency,note,portfolio\n"),
+        "{csv}"
+    );
+    let file = user.data_dir().join("export.csv");
+    std::fs::write(&file, &csv).expect("write");
+    let copy = user
+        .run(&[
+            "portfolio",
+            "import",
+            file.to_str().expect("utf-8"),
+            "--portfolio",
+            "Copy",
+            "--json",
+        ])
+        .await
+        .ok()
+        .json();
+    assert_eq!(
+        (
+            copy["format"].as_str(),
+            copy["added"].as_array().map(Vec::len)
+        ),
+        (Some("generic"), Some(4))
+    );
+    let h = user
+        .run(&["portfolio", "holdings", "--portfolio", "Copy", "--json"])
+        .await
+        .ok()
+        .json();
+    assert_eq!(field(&h["holdings"][0], "realized_pnl"), "24960.00");
+    let holdings = user
+        .run(&["portfolio", "export", "--holdings", "--portfolio", "Copy"])
+        .await
+        .ok()
+        .stdout;
+    assert!(
+        holdings.contains("bitcoin,1.5,25000.00,40000"),
+        "{holdings}"
+    );
+}

@@ -4,7 +4,9 @@
 use clap::Subcommand;
 use coinlytics_engine::app::portfolio::TxInput;
 use coinlytics_engine::model::CoinId;
+use coinlytics_engine::model::InvalidInput;
 use coinlytics_engine::portfolio::Method;
+use coinlytics_engine::portfolio::import::Format;
 use coinlytics_engine::{Engine, Error};
 
 use crate::print_json;
@@ -81,11 +83,39 @@ pub enum PortfolioCmd {
     },
     /// Set how a portfolio matches lots: fifo, lifo, hifo or average
     Method { portfolio: String, method: String },
+    /// Import a CSV file: all its new rows, or none if any is wrong; importing it again adds nothing
+    Import {
+        file: std::path::PathBuf,
+        #[arg(long)]
+        portfolio: String,
+        /// auto, generic, coinbase, kraken or binance
+        #[arg(long, default_value = "auto")]
+        format: String,
+        /// Only say what would be added, what is a duplicate and what is wrong
+        #[arg(long)]
+        dry_run: bool,
+        /// Print the report as JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print transactions (or, with --holdings, the holdings) as CSV
+    Export {
+        #[arg(long)]
+        portfolio: Option<String>,
+        #[arg(long)]
+        holdings: bool,
+        /// With --holdings: fifo, lifo, hifo or average for every portfolio
+        #[arg(long)]
+        method: Option<String>,
+    },
 }
+
+/// The most a file to import may hold: far more than any exchange's history.
+const MAX_IMPORT_BYTES: u64 = 256 * 1024 * 1024;
 
 fn method(s: &str) -> Result<Method, Error> {
     Method::parse(s).ok_or_else(|| {
-        coinlytics_engine::model::InvalidInput(format!(
+        InvalidInput(format!(
             "'{}' is not a method (fifo, lifo, hifo or average)",
             s.trim()
         ))
@@ -274,6 +304,85 @@ pub async fn run(engine: &Engine, cmd: PortfolioCmd) -> Result<(), Error> {
                 w.currency.to_uppercase(),
                 gains.join(" / ")
             );
+        }
+        PortfolioCmd::Import {
+            file,
+            portfolio,
+            format,
+            dry_run,
+            json,
+        } => {
+            let format = match format.trim().to_ascii_lowercase().as_str() {
+                "auto" => None,
+                f => Some(Format::parse(f).ok_or_else(|| {
+                    InvalidInput(format!(
+                        "'{f}' is not a format (auto, generic, coinbase, kraken or binance)"
+                    ))
+                })?),
+            };
+            let shown = file.display().to_string();
+            let meta = std::fs::metadata(&file)
+                .map_err(|e| Error::NotFound(format!("cannot read {shown}: {e}")))?;
+            if meta.len() > MAX_IMPORT_BYTES {
+                return Err(InvalidInput(format!(
+                    "{shown} is larger than {} MiB",
+                    MAX_IMPORT_BYTES >> 20
+                ))
+                .into());
+            }
+            let bytes = std::fs::read(&file)
+                .map_err(|e| Error::NotFound(format!("cannot read {shown}: {e}")))?;
+            let r = engine
+                .import_txs(bytes, &portfolio, format, dry_run)
+                .await?;
+            if json {
+                print_json(&r)?;
+            } else {
+                let verb = if dry_run || !r.errors.is_empty() {
+                    "to add"
+                } else {
+                    "added"
+                };
+                outln!(
+                    "{} ({}): {} {verb}, {} already imported, {} skipped",
+                    shown,
+                    r.format.as_str(),
+                    r.added.len(),
+                    r.duplicates,
+                    r.skipped.len()
+                );
+                for s in &r.skipped {
+                    outln!("  line {}: skipped ({})", s.line, s.reason);
+                }
+                for e in &r.errors {
+                    errln!("  line {}, column {}: {}", e.line, e.column, e.reason);
+                }
+            }
+            if !r.errors.is_empty() {
+                return Err(InvalidInput(format!(
+                    "{} row(s) of {shown} cannot be imported; nothing was imported",
+                    r.errors.len()
+                ))
+                .into());
+            }
+            if dry_run && !json {
+                outln!("dry run: nothing was written");
+            }
+        }
+        PortfolioCmd::Export {
+            portfolio,
+            holdings,
+            method: m,
+        } => {
+            let text = if holdings {
+                let m = m.as_deref().map(method).transpose()?;
+                engine.export_holdings(portfolio.as_deref(), m).await?
+            } else {
+                engine.export_txs(portfolio.as_deref())?
+            };
+            for line in text.lines() {
+                outln!("{line}");
+            }
         }
         PortfolioCmd::Method {
             portfolio,

@@ -18,6 +18,7 @@ use crate::error::{Error, Result};
 use crate::model::alert::MAX_PRICE_LEVEL;
 use crate::model::{CoinId, Currency, InvalidInput, QuoteRequest, Selection};
 use crate::portfolio::basis::{Action, Book, Entry, Shortfall};
+use crate::portfolio::import::{self, Format, RowError, Skipped};
 use crate::portfolio::{Method, Portfolio, Tx, TxKind, is_fiat};
 use crate::store::queries::portfolio as q;
 
@@ -112,6 +113,22 @@ pub struct MethodGain {
     pub method: Method,
     #[ts(type = "string")]
     pub gain: Decimal,
+}
+
+/// What an import adds, or would: the preview and the outcome alike.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct ImportReport {
+    pub format: Format,
+    pub portfolio: String,
+    /// The transactions new to the portfolio (numbered once committed).
+    pub added: Vec<Tx>,
+    /// Rows imported before (by a file's own ids, or the same row's text).
+    pub duplicates: usize,
+    pub skipped: Vec<Skipped>,
+    /// Every row that cannot be imported; any at all and nothing is.
+    pub errors: Vec<RowError>,
+    /// Whether `added` was written: not on a dry run, nor with errors.
+    pub committed: bool,
 }
 
 impl Engine {
@@ -464,6 +481,266 @@ impl Engine {
         })
     }
 
+    /// Reads a transaction file into `portfolio`: all its new rows, or,
+    /// if any row is wrong (or would sell more than held), none. With
+    /// `dry_run` it only says what it would do.
+    pub async fn import_txs(
+        &self,
+        bytes: Vec<u8>,
+        portfolio: &str,
+        format: Option<Format>,
+        dry_run: bool,
+    ) -> Result<ImportReport> {
+        let name = portfolio_name(portfolio)?;
+        let (format, parsed) = super::blocking(move || Ok(import::parse(&bytes, format)?)).await?;
+        let mut errors = parsed.errors;
+        // Each symbol once: a file of 100,000 rows names a few dozen coins.
+        let mut coins: HashMap<String, Option<String>> = HashMap::new();
+        for d in &parsed.drafts {
+            for sym in
+                std::iter::once(&d.asset).chain(d.fee_currency.iter().filter(|c| !is_fiat(c)))
+            {
+                if !coins.contains_key(sym) {
+                    let id = match CoinId::parse(sym) {
+                        Ok(c) => self.coin(&c).await.ok().map(|c| c.id),
+                        Err(_) => None,
+                    };
+                    coins.insert(sym.clone(), id);
+                }
+            }
+        }
+        let reporting = self.settings().currency;
+        let mut drafts = Vec::with_capacity(parsed.drafts.len());
+        for d in parsed.drafts {
+            let Some(coin) = coins.get(&d.asset).cloned().flatten() else {
+                errors.push(RowError {
+                    line: d.line,
+                    column: "coin".into(),
+                    reason: format!("'{}' is no coin in the coin list", d.asset),
+                });
+                continue;
+            };
+            let currency = d.currency.clone().unwrap_or_else(|| reporting.clone());
+            if !is_fiat(&currency) {
+                errors.push(RowError {
+                    line: d.line,
+                    column: "currency".into(),
+                    reason: format!("'{currency}' is not a fiat currency"),
+                });
+                continue;
+            }
+            let fee_currency = match &d.fee_currency {
+                Some(c) if is_fiat(c) => Some(c.clone()),
+                Some(c) => match coins.get(c).cloned().flatten() {
+                    Some(id) => Some(id),
+                    None => {
+                        errors.push(RowError {
+                            line: d.line,
+                            column: "fee_currency".into(),
+                            reason: format!("'{c}' is no currency or coin"),
+                        });
+                        continue;
+                    }
+                },
+                None => d.fee.map(|_| currency.clone()),
+            };
+            if [Some(d.quantity), d.price, d.fee]
+                .into_iter()
+                .flatten()
+                .any(|v| v > MAX_PRICE_LEVEL)
+            {
+                errors.push(RowError {
+                    line: d.line,
+                    column: "quantity".into(),
+                    reason: format!("an amount above {MAX_PRICE_LEVEL}"),
+                });
+                continue;
+            }
+            drafts.push((
+                d.line,
+                d.key,
+                Tx {
+                    id: 0,
+                    portfolio: name.clone(),
+                    portfolio_id: 0,
+                    time: d.time,
+                    kind: d.kind,
+                    coin_id: coin,
+                    quantity: d.quantity,
+                    price: d.price,
+                    currency,
+                    fee: d.fee,
+                    fee_currency,
+                    note: d.note,
+                    transfer: None,
+                },
+            ));
+        }
+        let store = self.store.clone();
+        let now = super::now_ms();
+        super::blocking(move || {
+            let known = store.read(q::import_keys)?;
+            let before = drafts.len();
+            drafts.retain(|(_, key, _)| !known.contains(key));
+            let duplicates = before - drafts.len();
+            let mut report = ImportReport {
+                format,
+                portfolio: name.clone(),
+                added: drafts.iter().map(|(.., t)| t.clone()).collect(),
+                duplicates,
+                skipped: parsed.skipped,
+                errors,
+                committed: false,
+            };
+            if !report.errors.is_empty() {
+                report.errors.sort_by_key(|e| e.line);
+                return Ok(report);
+            }
+            // The new rows replayed with every stored one: none may sell more than held.
+            let mut txs = store.read(q::all)?;
+            let portfolios = store.read(q::portfolios)?;
+            let pid = portfolios
+                .iter()
+                .find(|p| p.name.eq_ignore_ascii_case(&name))
+                .map_or(-1, |p| p.id);
+            let first = txs.iter().map(|t| t.id).max().unwrap_or(0) + 1;
+            let mut lines = HashMap::new();
+            for (i, (line, _, t)) in drafts.iter().enumerate() {
+                let mut t = t.clone();
+                t.id = first + i as i64;
+                t.portfolio_id = pid;
+                lines.insert(t.id, *line);
+                txs.push(t);
+            }
+            sort(&mut txs);
+            let valued = match store.read(|c| value(c, &txs, &reporting))? {
+                Ok(v) => v,
+                Err(u) => {
+                    report.errors.push(RowError {
+                        line: lines.get(&u.tx).copied().unwrap_or(0),
+                        column: "price".into(),
+                        reason: format!("cannot value {}", u.why),
+                    });
+                    return Ok(report);
+                }
+            };
+            let mut methods = methods(&portfolios);
+            methods.entry(-1).or_default();
+            if let Err(s) = Book::replay(&valued.entries, methods, Method::default()) {
+                let line = lines.get(&s.tx).copied().unwrap_or(0);
+                report.errors.push(RowError {
+                    line,
+                    column: "quantity".into(),
+                    reason: shortfall(&s, &txs, &valued.coins).to_string(),
+                });
+                return Ok(report);
+            }
+            if dry_run || drafts.is_empty() {
+                return Ok(report);
+            }
+            report.added = store.write(|c| {
+                let p = q::ensure(c, &name, now)?;
+                let mut added = Vec::with_capacity(drafts.len());
+                for (_, key, mut t) in drafts {
+                    t.portfolio_id = p.id;
+                    t.portfolio = p.name.clone();
+                    t.id = q::insert(c, &t, Some(&key), now)?;
+                    added.push(t);
+                }
+                Ok(added)
+            })?;
+            report.committed = true;
+            Ok(report)
+        })
+        .await
+    }
+
+    /// Transactions as a file in the generic format (with their portfolio).
+    pub fn export_txs(&self, portfolio: Option<&str>) -> Result<String> {
+        let txs = self.txs(portfolio)?;
+        let opt = |d: Option<Decimal>| d.map(|d| d.normalize().to_string()).unwrap_or_default();
+        let mut rows = vec![
+            [
+                "time",
+                "type",
+                "coin",
+                "quantity",
+                "price",
+                "currency",
+                "fee",
+                "fee_currency",
+                "note",
+                "portfolio",
+            ]
+            .map(String::from),
+        ];
+        rows.extend(txs.iter().map(|t| {
+            [
+                t.time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                t.kind.as_str().into(),
+                t.coin_id.clone(),
+                t.quantity.normalize().to_string(),
+                opt(t.price),
+                t.currency.clone(),
+                opt(t.fee),
+                t.fee_currency.clone().unwrap_or_default(),
+                t.note.clone().unwrap_or_default(),
+                t.portfolio.clone(),
+            ]
+        }));
+        write_csv(rows)
+    }
+
+    /// The holdings as a file: one row per coin, then the totals.
+    pub async fn export_holdings(
+        &self,
+        portfolio: Option<&str>,
+        method: Option<Method>,
+    ) -> Result<String> {
+        let h = self.holdings(portfolio, method).await?;
+        let opt = |d: Option<Decimal>| d.map(|d| d.to_string()).unwrap_or_default();
+        let mut rows = vec![
+            [
+                "coin",
+                "quantity",
+                "cost_basis",
+                "price",
+                "market_value",
+                "unrealized_pnl",
+                "realized_pnl",
+                "allocation_pct",
+                "currency",
+            ]
+            .map(String::from),
+        ];
+        for x in &h.holdings {
+            rows.push([
+                x.coin.clone(),
+                x.quantity.to_string(),
+                x.cost_basis.to_string(),
+                opt(x.price),
+                opt(x.market_value),
+                opt(x.unrealized_pnl),
+                x.realized_pnl.to_string(),
+                opt(x.allocation_pct),
+                h.currency.clone(),
+            ]);
+        }
+        let t = &h.totals;
+        rows.push([
+            "total".into(),
+            String::new(),
+            t.cost_basis.to_string(),
+            String::new(),
+            t.market_value.to_string(),
+            t.unrealized_pnl.to_string(),
+            t.realized_pnl.to_string(),
+            String::new(),
+            h.currency.clone(),
+        ]);
+        write_csv(rows)
+    }
+
     /// Every transaction replayed; the portfolios `portfolio` names (all when none).
     async fn book(
         &self,
@@ -493,6 +770,18 @@ impl Engine {
     }
 }
 
+fn write_csv<const N: usize>(rows: Vec<[String; N]>) -> Result<String> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for row in rows {
+        w.write_record(&row)
+            .map_err(|e| Error::Internal(format!("cannot write CSV: {e}")))?;
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| Error::Internal(format!("cannot write CSV: {e}")))?;
+    String::from_utf8(bytes).map_err(|e| Error::Internal(e.to_string()))
+}
+
 fn methods(portfolios: &[Portfolio]) -> HashMap<i64, Method> {
     portfolios.iter().map(|p| (p.id, p.method)).collect()
 }
@@ -514,7 +803,7 @@ fn value(
     conn: &rusqlite::Connection,
     txs: &[Tx],
     reporting: &str,
-) -> rusqlite::Result<Result<Valued>> {
+) -> rusqlite::Result<Result<Valued, Unpriced>> {
     let mut coins: Vec<String> = Vec::new();
     let mut index: HashMap<String, u32> = HashMap::new();
     let mut ix = |coin: &str| -> u32 {
@@ -689,14 +978,29 @@ fn fx_rate(
     })
 }
 
-fn missing_price(t: &Tx, why: &str) -> Error {
-    Error::NotFound(format!(
-        "cannot value transaction #{} ({} {} on {}): {why}",
-        t.id,
+/// A transaction that cannot be valued: no price given and none stored.
+struct Unpriced {
+    tx: i64,
+    why: String,
+}
+
+impl From<Unpriced> for Error {
+    fn from(u: Unpriced) -> Error {
+        Error::NotFound(format!("cannot value transaction #{}: {}", u.tx, u.why))
+    }
+}
+
+fn missing_price(t: &Tx, why: &str) -> Unpriced {
+    let what = format!(
+        "{} {} on {}",
         t.kind.as_str(),
         t.coin_id,
         t.time.date_naive()
-    ))
+    );
+    Unpriced {
+        tx: t.id,
+        why: format!("{what}: {why}"),
+    }
 }
 
 /// "Ledger sells 0.8 bitcoin on 2024-01-02 but holds 0.5 then: 0.3 short".

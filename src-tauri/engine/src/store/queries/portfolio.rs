@@ -131,6 +131,13 @@ pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<Tx>> {
     .optional()
 }
 
+/// Every imported row's key.
+pub fn import_keys(conn: &Connection) -> rusqlite::Result<std::collections::HashSet<String>> {
+    conn.prepare_cached("SELECT import_key FROM portfolio_txs WHERE import_key IS NOT NULL")?
+        .query_map([], |r| r.get(0))?
+        .collect()
+}
+
 /// Removes the transactions `ids`; returns how many were there.
 pub fn delete(conn: &Connection, ids: &[i64]) -> rusqlite::Result<usize> {
     let mut n = 0;
