@@ -30,6 +30,10 @@ const COMMANDS: &[&str] = &[
     "backfill",
     "compare",
     "convert",
+    "portfolio",
+    "portfolio_add",
+    "portfolio_remove",
+    "portfolio_import",
 ];
 
 /// The chart library's one file the page loads, copied from the npm

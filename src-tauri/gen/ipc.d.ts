@@ -456,4 +456,81 @@ from: string,
 to: Array<string>, };
   export type SmtpSecurity = "starttls" | "tls" | "none";
   export type EmailForm = { smtp_host: string, smtp_port: string, security: string, username: string, from: string, to: string, };
+  export type PortfolioPage = { portfolios: Array<Portfolio>, 
+/**
+ * The portfolio shown; all of them when none.
+ */
+selected: string | null, holdings: Holdings, 
+/**
+ * Newest first, at most 500.
+ */
+txs: Array<Tx>, 
+/**
+ * How many transactions there are in all.
+ */
+tx_count: number, };
+  export type Portfolio = { id: number, name: string, method: Method, };
+  export type Method = "fifo" | "lifo" | "hifo" | "average";
+  export type Holdings = { currency: string, 
+/**
+ * The portfolios included.
+ */
+portfolios: Array<Portfolio>, 
+/**
+ * Set when one method was asked for every portfolio.
+ */
+method: Method | null, holdings: Array<Holding>, totals: Totals, };
+  export type Holding = { 
+/**
+ * The coin's id.
+ */
+coin: string, name: string, symbol: string, quantity: string, cost_basis: string, 
+/**
+ * A unit's stored price; none when the coin has no stored quote.
+ */
+price: string | null, market_value: string | null, unrealized_pnl: string | null, 
+/**
+ * Gains of the disposals of this coin, matched by the method.
+ */
+realized_pnl: string, 
+/**
+ * Its share of the priced holdings' value, in percent.
+ */
+allocation_pct: string | null, };
+  export type Totals = { cost_basis: string, market_value: string, unrealized_pnl: string, realized_pnl: string, };
+  export type Tx = { id: number, portfolio: string, time: string, kind: TxKind, coin_id: string, quantity: string, 
+/**
+ * A unit's price in `currency`.
+ */
+price: string | null, currency: string, fee: string | null, 
+/**
+ * A fiat code or a coin id.
+ */
+fee_currency: string | null, note: string | null, 
+/**
+ * Both legs of a transfer between portfolios share it.
+ */
+transfer: number | null, };
+  export type TxKind = "buy" | "sell" | "transfer_in" | "transfer_out" | "fee" | "income";
+  export type TxForm = { portfolio: string, kind: string, coin: string, quantity: string, price: string | null, currency: string | null, fee: string | null, fee_currency: string | null, time: string | null, note: string | null, to: string | null, };
+  export type ImportReport = { format: Format, portfolio: string, 
+/**
+ * The transactions new to the portfolio (numbered once committed).
+ */
+added: Array<Tx>, 
+/**
+ * Rows imported before (by a file's own ids, or the same row's text).
+ */
+duplicates: number, skipped: Array<Skipped>, 
+/**
+ * Every row that cannot be imported; any at all and nothing is.
+ */
+errors: Array<RowError>, 
+/**
+ * Whether `added` was written: not on a dry run, nor with errors.
+ */
+committed: boolean, };
+  export type Format = "generic" | "coinbase" | "kraken" | "binance";
+  export type RowError = { line: number, column: string, reason: string, };
+  export type Skipped = { line: number, reason: string, };
 }

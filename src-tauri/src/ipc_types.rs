@@ -15,6 +15,7 @@ use coinlytics_engine::app::compare::{CompareSeries, Comparison, NormalPoint};
 use coinlytics_engine::app::convert::{Conversion, Unit};
 use coinlytics_engine::app::email::{EmailForm, EmailStatus};
 use coinlytics_engine::app::history::{AlertLevel, CoinOverview, History};
+use coinlytics_engine::app::portfolio::{Holding, Holdings, ImportReport, Totals};
 use coinlytics_engine::app::watchlist::Added;
 use coinlytics_engine::config::{EmailSettings, SmtpSecurity};
 use coinlytics_engine::error::{ErrorBody, ErrorKind};
@@ -23,11 +24,14 @@ use coinlytics_engine::model::alert::{
     Channels, Condition, Delivery, DeliveryStatus, Firing, HistoryEntry, Rule, RuleSpec,
 };
 use coinlytics_engine::model::{Candle, Coin, Quote, QuoteFigures, QuoteRequest, Range, Selection};
+use coinlytics_engine::portfolio::import::{Format, RowError, Skipped};
+use coinlytics_engine::portfolio::{Method, Portfolio, Tx, TxKind};
 use ts_rs::{Config, TS};
 
 use crate::alerts::AlertsPage;
 use crate::coin::BackfillEvent;
 use crate::commands::{Dashboard, Markets, Preference, Preferences, UiMarks};
+use crate::portfolio::{PortfolioPage, TxForm};
 use crate::state::{MonitorState, MonitorStatus};
 
 fn declarations() -> String {
@@ -86,6 +90,20 @@ fn declarations() -> String {
         EmailSettings::decl(&cfg),
         SmtpSecurity::decl(&cfg),
         EmailForm::decl(&cfg),
+        // The portfolio.
+        PortfolioPage::decl(&cfg),
+        Portfolio::decl(&cfg),
+        Method::decl(&cfg),
+        Holdings::decl(&cfg),
+        Holding::decl(&cfg),
+        Totals::decl(&cfg),
+        Tx::decl(&cfg),
+        TxKind::decl(&cfg),
+        TxForm::decl(&cfg),
+        ImportReport::decl(&cfg),
+        Format::decl(&cfg),
+        RowError::decl(&cfg),
+        Skipped::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by src-tauri/src/ipc_types.rs; do not edit.\n\

@@ -10,6 +10,7 @@ mod coin;
 mod commands;
 #[cfg(test)]
 mod ipc_types;
+mod portfolio;
 mod state;
 mod tray;
 
@@ -173,6 +174,10 @@ fn run(started: Instant, hidden: bool) -> ExitCode {
             coin::backfill,
             analysis::compare,
             analysis::convert,
+            portfolio::portfolio,
+            portfolio::portfolio_add,
+            portfolio::portfolio_remove,
+            portfolio::portfolio_import,
         ])
         .setup(move |app| {
             let state = app.state::<AppState>();

@@ -988,3 +988,116 @@ async fn a_coin_s_chart_ranges_candles_comparison_and_conversion() {
     wait_js(&c, "the lookback field shown", "return !document.getElementById('alert-lookback-field').hidden && !document.getElementById('alert-window-field').hidden").await;
     screenshot(&c, "alerts-anomaly-light.png").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_portfolio_adds_a_transaction_and_imports_a_file_through_its_preview() {
+    let fake = FakeCoinGecko::start().await;
+    fake.set_price("bitcoin", 40_000.0);
+    let user = User::new(&fake.base_url());
+    user.run(&["prices", "--coins", "bitcoin,ethereum"])
+        .await
+        .ok();
+    let (_driver, c) = open_dashboard(&user, &[], &[]).await;
+    click(&c, "#tab-portfolio").await;
+    wait_js(
+        &c,
+        "the empty portfolio",
+        "return !document.getElementById('pf-empty').hidden",
+    )
+    .await;
+
+    // A buy of 1 BTC at 10,000 with a 10 USD fee: it cost 10,010 and is
+    // worth 40,000 now, +29,990.
+    let add = |fields: &'static str| {
+        let c = c.clone();
+        async move {
+            c.execute(
+                &format!(
+                    "const f = document.getElementById('pf-form');
+                     for (const [k, v] of Object.entries({fields})) {{
+                       const el = f.querySelector(`[name=${{k}}]`); el.value = v; el.dispatchEvent(new Event('change'));
+                     }}
+                     f.requestSubmit(); return true"
+                ),
+                vec![],
+            )
+            .await
+            .expect("fill and submit");
+        }
+    };
+    add("{portfolio: 'Exchange', kind: 'buy', coin: 'btc', quantity: '1', price: '10000', fee: '10', currency: 'usd', time: '2024-01-01T12:00'}").await;
+    let row = "#pf-holdings tr[data-coin=\"bitcoin\"]";
+    wait_js(
+        &c,
+        "the holding at cost and value",
+        &format!("const r = document.querySelector('{row}'); return r && r.cells[3].textContent === '$40,000.00' && r.cells[4].textContent === '$10,010.00' && r.cells[5].textContent === '+$29,990.00'"),
+    )
+    .await;
+    // Half sold at 30,000: 15,000 for 5,005 of cost, +9,995 realized.
+    add("{kind: 'sell', coin: 'btc', quantity: '0.5', price: '30000', fee: '', time: '2024-02-01T12:00'}").await;
+    wait_js(
+        &c,
+        "the sale realized",
+        &format!("const r = document.querySelector('{row}'); return r && r.cells[6].textContent === '+$9,995.00' && document.getElementById('pf-realized').textContent === '+$9,995.00'"),
+    )
+    .await;
+    // Selling more than held is refused, named, and changes nothing.
+    add("{kind: 'sell', coin: 'btc', quantity: '2', price: '30000', time: '2024-03-01T12:00'}")
+        .await;
+    wait_js(
+        &c,
+        "the shortfall named",
+        "return /Exchange sells 2 bitcoin on 2024-03-01 but holds 0.5 then: 1.5 short/.test(document.getElementById('pf-form-message').textContent)",
+    )
+    .await;
+    screenshot(&c, "portfolio-light.png").await;
+
+    // Import Coinbase's export: the preview says what it would add.
+    c.execute(
+        "document.getElementById('pf-file').hidden = false; return true",
+        vec![],
+    )
+    .await
+    .expect("show input");
+    let file = format!(
+        "{}/fixtures/portfolio/coinbase-2024.csv",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    c.find(Locator::Id("pf-file"))
+        .await
+        .expect("file input")
+        .send_keys(&file)
+        .await
+        .expect("pick the file");
+    c.execute("document.getElementById('pf-file').hidden = true; const p = document.getElementById('pf-import-portfolio'); p.value = 'Coinbase'; p.dispatchEvent(new Event('change')); return true", vec![])
+        .await
+        .expect("portfolio");
+    wait_js(
+        &c,
+        "the preview",
+        "const s = document.getElementById('pf-import-summary').textContent; return /coinbase: Would import 7 transactions; 0 already imported; 1 skipped/.test(s) && !document.getElementById('pf-import-commit').disabled",
+    )
+    .await;
+    screenshot(&c, "portfolio-import-preview-light.png").await;
+    click(&c, "#pf-import-commit").await;
+    wait_js(
+        &c,
+        "the import done",
+        "return /Imported 7/.test(document.getElementById('pf-import-summary').textContent)",
+    )
+    .await;
+    click(&c, "#pf-import-cancel").await;
+    wait_js(
+        &c,
+        "ethereum held",
+        "return !!document.querySelector('#pf-holdings tr[data-coin=\"ethereum\"]')",
+    )
+    .await;
+    let listed = user.run(&["portfolio", "ls", "--json"]).await.ok().json();
+    assert_eq!(
+        listed.as_array().map(Vec::len),
+        Some(9),
+        "2 added by hand, 7 imported"
+    );
+    screenshot(&c, "portfolio-imported-light.png").await;
+}

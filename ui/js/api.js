@@ -6,6 +6,32 @@ const { listen } = /** @type {any} */ (window).__TAURI__.event;
 export const api = {
   /** @returns {Promise<Ipc.Dashboard>} */
   dashboard: () => invoke("dashboard"),
+  /**
+   * The Portfolio view: holdings (each portfolio's method, or `method` for all) and transactions.
+   * @param {string | null} portfolio
+   * @param {string | null} method
+   * @returns {Promise<Ipc.PortfolioPage>}
+   */
+  portfolio: (portfolio, method) => invoke("portfolio", { portfolio, method }),
+  /**
+   * @param {Ipc.TxForm} form Rust checks every field.
+   * @returns {Promise<Ipc.Tx[]>} what was recorded (a transfer: both legs)
+   */
+  portfolioAdd: (form) => invoke("portfolio_add", { form }),
+  /**
+   * @param {number} id
+   * @returns {Promise<Ipc.Tx[]>} what was removed
+   */
+  portfolioRemove: (id) => invoke("portfolio_remove", { id }),
+  /**
+   * A file's text into `portfolio`; `dryRun`: only the preview.
+   * @param {string} text
+   * @param {string} portfolio
+   * @param {string} format "auto", "generic", "coinbase", "kraken" or "binance"
+   * @param {boolean} dryRun
+   * @returns {Promise<Ipc.ImportReport>}
+   */
+  portfolioImport: (text, portfolio, format, dryRun) => invoke("portfolio_import", { text, portfolio, format, dryRun }),
   /** @returns {Promise<void>} */
   refresh: () => invoke("refresh"),
   /**

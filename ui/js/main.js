@@ -7,6 +7,7 @@ import { setupSettings } from "./settings.js";
 import { AlertsView } from "./alerts.js";
 import { CoinView } from "./coin.js";
 import { CompareView } from "./compare.js";
+import { PortfolioView } from "./portfolio.js";
 import { setupConverter } from "./convert.js";
 
 /** @param {string} id */
@@ -37,6 +38,8 @@ let alertsView;
 let coinView;
 /** @type {CompareView} */
 let compareView;
+/** @type {PortfolioView} */
+let portfolioView;
 /** The list view a coin was opened from, for Back. */
 let previousView = "watchlist";
 
@@ -169,12 +172,13 @@ function openCoin(id) {
   coinView.open(id);
 }
 
-/** @param {string} view "watchlist", "markets", "compare", "alerts" or "coin" */
+/** @param {string} view "watchlist", "markets", "portfolio", "compare", "alerts" or "coin" */
 async function showView(view) {
   state.view = view;
   for (const tab of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll("[role=tab]"))) tab.setAttribute("aria-selected", String(tab.dataset.view === view));
-  for (const v of ["watchlist", "markets", "compare", "alerts", "coin"]) $(`view-${v}`).hidden = view !== v;
+  for (const v of ["watchlist", "markets", "portfolio", "compare", "alerts", "coin"]) $(`view-${v}`).hidden = view !== v;
   if (view === "compare") compareView.open();
+  if (view === "portfolio") await portfolioView.load();
   if (view === "alerts") {
     alertsView.prepare();
     await alertsView.load();
@@ -256,6 +260,7 @@ async function start() {
     onError: showError,
   });
   compareView = new CompareView({ coins: () => state.watchlist, onError: showError });
+  portfolioView = new PortfolioView({ onError: showError, openCoin: (id) => openCoin(id) });
   setupConverter({ units: () => [...new Set([...state.watchlist.map((c) => c.symbol), state.currency, "usd", "eur", "btc", "eth"])] });
   $("coin-back").addEventListener("click", () => showView(previousView));
   document.addEventListener("keydown", (e) => {

@@ -1,6 +1,6 @@
 //! Criterion benchmarks of the portfolio: 100,000 transactions replayed by
-//! each method, and the whole `Engine::holdings` (read from SQLite, valued,
-//! replayed); figures go in BENCHMARKS.md.
+//! each method, the whole `Engine::holdings` (read from SQLite, valued,
+//! replayed), and a 100,000-row CSV imported; figures go in BENCHMARKS.md.
 //! Run: `cargo bench -p coinlytics-engine --bench portfolio`.
 
 use std::collections::HashMap;
@@ -116,9 +116,72 @@ fn holdings(c: &mut Criterion) {
     });
 }
 
+/// The transactions of `tx` as a file in the generic format.
+fn csv_file() -> Vec<u8> {
+    let mut text = String::from("time,type,coin,quantity,price,currency,fee,fee_currency,note\n");
+    for i in 0..N {
+        let (coin, time, kind, quantity, price, fee) = tx(i);
+        let time = DateTime::from_timestamp(time, 0)
+            .expect("time")
+            .to_rfc3339();
+        text.push_str(&format!(
+            "{time},{},{},{quantity},{price},usd,{fee},usd,\n",
+            kind.as_str(),
+            COINS[coin as usize]
+        ));
+    }
+    text.into_bytes()
+}
+
+/// Reading, checking (coins, duplicates, a replay with the stored
+/// transactions) and writing 100,000 rows, each run into a new database.
+fn import(c: &mut Criterion) {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let fake = rt.block_on(coinlytics_tests::FakeCoinGecko::start());
+    let file = csv_file();
+    let open = || {
+        let dir = tempfile::tempdir().expect("dir");
+        let engine = Engine::open(testing::settings(dir.path(), &fake.base_url())).expect("engine");
+        // The coin list, as a first run fetches it.
+        rt.block_on(engine.import_txs(
+            b"time,type,coin,quantity,price\n2020-01-01,buy,bitcoin,1,1\n".to_vec(),
+            "Warm",
+            None,
+            true,
+        ))
+        .expect("coin list");
+        (dir, engine)
+    };
+    let mut g = c.benchmark_group("import_100k_csv");
+    g.sample_size(10);
+    g.bench_function("dry_run", |b| {
+        let (_dir, engine) = open();
+        b.iter(|| {
+            let r = rt
+                .block_on(engine.import_txs(file.clone(), "Bench", None, true))
+                .expect("import");
+            assert!(r.errors.is_empty() && r.added.len() == N as usize);
+        })
+    });
+    g.bench_function("commit", |b| {
+        b.iter_batched(
+            open,
+            |(dir, engine)| {
+                let r = rt
+                    .block_on(engine.import_txs(file.clone(), "Bench", None, false))
+                    .expect("import");
+                assert!(r.committed);
+                (dir, engine)
+            },
+            criterion::BatchSize::PerIteration,
+        )
+    });
+    g.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(20).measurement_time(Duration::from_secs(10));
-    targets = replay, holdings
+    targets = replay, holdings, import
 }
 criterion_main!(benches);

@@ -52,7 +52,10 @@ pub struct TxInput {
 /// One coin's line in the holdings, amounts in `Holdings::currency`, to the cent.
 #[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct Holding {
+    /// The coin's id.
     pub coin: String,
+    pub name: String,
+    pub symbol: String,
     #[ts(type = "string")]
     pub quantity: Decimal,
     #[ts(type = "string")]
@@ -379,14 +382,27 @@ impl Engine {
             })?
         };
         let price_of = |coin: &str| quotes.iter().find(|q| q.coin_id == coin).map(|q| q.price);
+        // Names from the stored coin list (a coin no longer listed keeps its id).
+        let named = |coin: &str| -> (String, String) {
+            match self
+                .store
+                .read(|c| crate::store::queries::coins::find(c, coin))
+            {
+                Ok(Some(c)) if c.id == coin => (c.name, c.symbol.to_ascii_uppercase()),
+                _ => (coin.to_string(), coin.to_ascii_uppercase()),
+            }
+        };
         let mut holdings: Vec<Holding> = by_coin
             .into_iter()
             .map(|(c, (quantity, cost, realized))| {
                 let coin = coins[c as usize].clone();
                 let price = price_of(&coin).filter(|_| !quantity.is_zero());
                 let value = price.map(|p| p * quantity);
+                let (name, symbol) = named(&coin);
                 Holding {
                     coin,
+                    name,
+                    symbol,
                     quantity: quantity.normalize(),
                     cost_basis: cents(cost),
                     price,

@@ -50,6 +50,10 @@ impl TxKind {
 
     /// `buy`, `transfer-in`, `Transfer_In`…
     pub fn parse(s: &str) -> Option<TxKind> {
+        // As stored, without an allocation: the store reads one per row.
+        if let Some(k) = TxKind::ALL.into_iter().find(|k| k.as_str() == s) {
+            return Some(k);
+        }
         let s = s.trim().to_ascii_lowercase().replace(['-', ' '], "_");
         TxKind::ALL.into_iter().find(|k| k.as_str() == s)
     }

@@ -19,8 +19,10 @@ use rust_decimal::Decimal;
 
 /// Reads a TEXT money column back into an exact decimal.
 pub(crate) fn decimal_col(row: &rusqlite::Row, idx: usize) -> rusqlite::Result<Decimal> {
-    let s: String = row.get(idx)?;
-    Decimal::from_str(&s).map_err(|e| {
+    // Borrowed from the row: no String per value (100,000 transactions
+    // read three or four each).
+    let s = row.get_ref(idx)?.as_str()?;
+    Decimal::from_str(s).map_err(|e| {
         rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
     })
 }

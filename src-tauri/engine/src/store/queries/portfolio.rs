@@ -88,13 +88,13 @@ const TX_COLUMNS: &str =
     t.currency, t.fee, t.fee_currency, t.note, t.transfer";
 
 fn tx_row(r: &Row) -> rusqlite::Result<Tx> {
-    let kind: String = r.get(4)?;
+    let kind = r.get_ref(4)?.as_str()?;
     Ok(Tx {
         id: r.get(0)?,
         portfolio: r.get(1)?,
         portfolio_id: r.get(2)?,
         time: DateTime::from_timestamp(r.get(3)?, 0).unwrap_or_default(),
-        kind: TxKind::parse(&kind).ok_or_else(|| {
+        kind: TxKind::parse(kind).ok_or_else(|| {
             rusqlite::Error::FromSqlConversionFailure(
                 4,
                 rusqlite::types::Type::Text,

@@ -1,0 +1,130 @@
+//! The Portfolio view's commands: the holdings with the transactions, add
+//! and remove a transaction, and import a file through a preview.
+
+use coinlytics_engine::Error;
+use coinlytics_engine::app::portfolio::{Holdings, ImportReport, TxInput};
+use coinlytics_engine::model::InvalidInput;
+use coinlytics_engine::portfolio::import::Format;
+use coinlytics_engine::portfolio::{Method, Portfolio, Tx};
+use serde::{Deserialize, Serialize};
+use tauri::State;
+
+use crate::state::AppState;
+
+/// The most of a file the page may send to import (its text).
+const MAX_IMPORT_CHARS: usize = 64 * 1024 * 1024;
+/// The newest transactions the view lists; `coinlytics portfolio ls` has all.
+const LISTED: usize = 500;
+
+/// Everything the Portfolio view shows.
+#[derive(Serialize, ts_rs::TS)]
+pub struct PortfolioPage {
+    portfolios: Vec<Portfolio>,
+    /// The portfolio shown; all of them when none.
+    selected: Option<String>,
+    holdings: Holdings,
+    /// Newest first, at most 500.
+    txs: Vec<Tx>,
+    /// How many transactions there are in all.
+    tx_count: usize,
+}
+
+/// A transaction as the form sends it; Rust checks every field.
+#[derive(Debug, Deserialize, ts_rs::TS)]
+pub struct TxForm {
+    portfolio: String,
+    kind: String,
+    coin: String,
+    quantity: String,
+    price: Option<String>,
+    currency: Option<String>,
+    fee: Option<String>,
+    fee_currency: Option<String>,
+    time: Option<String>,
+    note: Option<String>,
+    to: Option<String>,
+}
+
+fn blank_is_none(s: Option<String>) -> Option<String> {
+    s.filter(|v| !v.trim().is_empty())
+}
+
+#[tauri::command]
+pub async fn portfolio(
+    state: State<'_, AppState>,
+    portfolio: Option<String>,
+    method: Option<String>,
+) -> Result<PortfolioPage, Error> {
+    let engine = state.engine()?;
+    let selected = blank_is_none(portfolio);
+    let method = match blank_is_none(method) {
+        Some(m) => {
+            Some(Method::parse(&m).ok_or_else(|| InvalidInput(format!("'{m}' is not a method")))?)
+        }
+        None => None,
+    };
+    let holdings = engine.holdings(selected.as_deref(), method).await?;
+    let mut txs = engine.txs(selected.as_deref())?;
+    let tx_count = txs.len();
+    txs.reverse();
+    txs.truncate(LISTED);
+    Ok(PortfolioPage {
+        portfolios: engine.portfolios()?,
+        selected,
+        holdings,
+        txs,
+        tx_count,
+    })
+}
+
+#[tauri::command]
+pub async fn portfolio_add(state: State<'_, AppState>, form: TxForm) -> Result<Vec<Tx>, Error> {
+    let input = TxInput {
+        portfolio: form.portfolio,
+        kind: form.kind,
+        coin: form.coin,
+        quantity: form.quantity,
+        price: blank_is_none(form.price),
+        currency: blank_is_none(form.currency),
+        fee: blank_is_none(form.fee),
+        fee_currency: blank_is_none(form.fee_currency),
+        time: blank_is_none(form.time),
+        note: blank_is_none(form.note),
+        to: blank_is_none(form.to),
+    };
+    state.engine()?.add_tx(&input).await
+}
+
+#[tauri::command]
+pub async fn portfolio_remove(state: State<'_, AppState>, id: i64) -> Result<Vec<Tx>, Error> {
+    state.engine()?.remove_tx(id).await
+}
+
+/// Reads `text` (a file the user picked) into `portfolio`; with `dry_run`
+/// only the preview.
+#[tauri::command]
+pub async fn portfolio_import(
+    state: State<'_, AppState>,
+    text: String,
+    portfolio: String,
+    format: Option<String>,
+    dry_run: bool,
+) -> Result<ImportReport, Error> {
+    if text.len() > MAX_IMPORT_CHARS {
+        return Err(InvalidInput(format!(
+            "the file is larger than {} MiB",
+            MAX_IMPORT_CHARS >> 20
+        ))
+        .into());
+    }
+    let format = match blank_is_none(format).filter(|f| f != "auto") {
+        Some(f) => {
+            Some(Format::parse(&f).ok_or_else(|| InvalidInput(format!("'{f}' is not a format")))?)
+        }
+        None => None,
+    };
+    state
+        .engine()?
+        .import_txs(text.into_bytes(), &portfolio, format, dry_run)
+        .await
+}

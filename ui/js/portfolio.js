@@ -1,0 +1,273 @@
+// The Portfolio view: holdings valued at the stored quotes, totals, the
+// allocation, the transactions with add and delete, and CSV import through
+// a preview. Every figure comes from Rust, exact and to the cent; the page
+// only formats it.
+import { api, describe } from "./api.js";
+import * as fmt from "./format.js";
+
+/** @param {string} id */
+const $ = (id) => document.getElementById(id);
+/** Allocation colours, in order of value. */
+const COLOURS = ["#2f7df6", "#16a34a", "#f59e0b", "#db2777", "#7c3aed", "#0891b2", "#dc2626", "#65a30d"];
+
+/**
+ * @param {string | null | undefined} value a decimal string
+ * @param {string} currency
+ */
+function money(value, currency) {
+  return value === null || value === undefined ? "—" : fmt.price(value, currency);
+}
+
+/**
+ * A gain or loss with its sign and colour class.
+ * @param {HTMLElement} el
+ * @param {string | null | undefined} value
+ * @param {string} currency
+ */
+function pnl(el, value, currency) {
+  const n = Number(value);
+  el.textContent = value === null || value === undefined ? "—" : `${n > 0 ? "+" : ""}${fmt.price(value, currency)}`;
+  el.classList.remove("up", "down");
+  if (n) el.classList.add(n > 0 ? "up" : "down");
+}
+
+/** @param {string | null | undefined} v */
+const plain = (v) => (v === null || v === undefined ? "" : v);
+
+export class PortfolioView {
+  /** @param {{onError: (message: string) => void, openCoin: (id: string) => void}} opts */
+  constructor(opts) {
+    this.opts = opts;
+    /** @type {Ipc.PortfolioPage | null} */
+    this.page = null;
+    /** @type {string | null} the picked file's text */
+    this.fileText = null;
+    $("pf-select").addEventListener("change", () => this.load());
+    $("pf-method").addEventListener("change", () => this.load());
+    $("pf-form").addEventListener("submit", (e) => {
+      e.preventDefault();
+      this.add();
+    });
+    const kind = /** @type {HTMLSelectElement} */ ($("pf-kind"));
+    kind.addEventListener("change", () => this.fitForm());
+    $("pf-import-button").addEventListener("click", () => $("pf-file").click());
+    $("pf-file").addEventListener("change", () => this.pick());
+    $("pf-import-format").addEventListener("change", () => this.preview());
+    $("pf-import-portfolio").addEventListener("change", () => this.preview());
+    $("pf-import-cancel").addEventListener("click", () => /** @type {HTMLDialogElement} */ ($("pf-import")).close());
+    $("pf-import-commit").addEventListener("click", () => this.commit());
+    this.fitForm();
+  }
+
+  /** Shows the fields the chosen type uses. */
+  fitForm() {
+    const kind = /** @type {HTMLSelectElement} */ ($("pf-kind")).value;
+    $("pf-to-field").hidden = kind !== "transfer_out";
+    const price = /** @type {HTMLInputElement} */ ($("pf-form").querySelector("[name=price]"));
+    price.required = kind === "buy" || kind === "sell";
+    price.placeholder = price.required ? "" : "stored price then";
+  }
+
+  async load() {
+    const portfolio = /** @type {HTMLSelectElement} */ ($("pf-select")).value || null;
+    const method = /** @type {HTMLSelectElement} */ ($("pf-method")).value || null;
+    try {
+      this.page = await api.portfolio(portfolio, method);
+      this.render();
+    } catch (e) {
+      this.opts.onError(describe(e));
+    }
+  }
+
+  render() {
+    const p = /** @type {Ipc.PortfolioPage} */ (this.page);
+    const h = p.holdings;
+    const cur = h.currency;
+    // The portfolios to pick, keeping the choice.
+    const select = /** @type {HTMLSelectElement} */ ($("pf-select"));
+    const names = p.portfolios.map((x) => x.name);
+    const options = [["", "All portfolios"], ...names.map((n) => [n, n])];
+    if (select.options.length !== options.length || options.some(([v], i) => select.options[i].value !== v)) {
+      select.replaceChildren(...options.map(([v, t]) => new Option(t, v)));
+      select.value = p.selected ?? "";
+    }
+    $("pf-names").replaceChildren(...names.map((n) => new Option(n)));
+    const formPortfolio = /** @type {HTMLInputElement} */ ($("pf-form").querySelector("[name=portfolio]"));
+    if (!formPortfolio.value) formPortfolio.value = p.selected ?? names[0] ?? "Main";
+
+    $("pf-value").textContent = money(h.totals.market_value, cur);
+    $("pf-cost").textContent = money(h.totals.cost_basis, cur);
+    pnl($("pf-unrealized"), h.totals.unrealized_pnl, cur);
+    pnl($("pf-realized"), h.totals.realized_pnl, cur);
+
+    const held = h.holdings.filter((x) => Number(x.quantity) > 0);
+    const bar = $("pf-allocation");
+    bar.replaceChildren(
+      ...held
+        .filter((x) => Number(x.allocation_pct) > 0)
+        .map((x, i) => {
+          const seg = document.createElement("span");
+          seg.style.width = `${x.allocation_pct}%`;
+          seg.style.background = COLOURS[i % COLOURS.length];
+          seg.title = `${x.name}: ${x.allocation_pct} %`;
+          return seg;
+        }),
+    );
+    bar.hidden = held.length === 0;
+
+    const body = /** @type {HTMLTableElement} */ ($("pf-holdings")).tBodies[0];
+    body.replaceChildren(
+      ...h.holdings.map((x, i) => {
+        const tr = document.createElement("tr");
+        tr.dataset.coin = x.coin;
+        const coin = Object.assign(document.createElement("button"), { type: "button", className: "coin-link linkish" });
+        const dot = Object.assign(document.createElement("span"), { className: "swatch" });
+        dot.style.background = Number(x.quantity) > 0 ? COLOURS[i % COLOURS.length] : "transparent";
+        coin.append(dot, x.name, Object.assign(document.createElement("span"), { className: "sym", textContent: ` ${x.symbol}` }));
+        coin.addEventListener("click", () => this.opts.openCoin(x.coin));
+        const cells = [
+          x.quantity,
+          money(x.price, cur),
+          money(x.market_value, cur),
+          money(x.cost_basis, cur),
+          null,
+          null,
+          x.allocation_pct === null ? "—" : `${x.allocation_pct} %`,
+        ];
+        const first = document.createElement("td");
+        first.className = "left";
+        first.append(coin);
+        tr.append(first);
+        cells.forEach((text, j) => {
+          const td = document.createElement("td");
+          td.className = "num";
+          if (j === 4) pnl(td, x.unrealized_pnl, cur);
+          else if (j === 5) pnl(td, x.realized_pnl, cur);
+          else td.textContent = /** @type {string} */ (text);
+          if (j === 4) td.classList.add("pf-unrealized");
+          if (j === 5) td.classList.add("pf-realized");
+          tr.append(td);
+        });
+        return tr;
+      }),
+    );
+    $("pf-holdings").hidden = h.holdings.length === 0;
+    $("pf-empty").hidden = h.holdings.length > 0;
+
+    $("pf-count").textContent = p.tx_count > p.txs.length ? `newest ${p.txs.length} of ${p.tx_count}` : `${p.tx_count}`;
+    const txBody = /** @type {HTMLTableElement} */ ($("pf-txs")).tBodies[0];
+    txBody.replaceChildren(
+      ...p.txs.map((t) => {
+        const tr = document.createElement("tr");
+        tr.dataset.id = String(t.id);
+        const fee = t.fee ? `${t.fee} ${plain(t.fee_currency).toUpperCase()}` : "";
+        const price = t.price ? `${t.price} ${t.currency.toUpperCase()}` : "—";
+        const when = t.time.slice(0, 16).replace("T", " ");
+        for (const [text, cls] of [[when, "left"], [t.portfolio, "left"], [t.kind.replace("_", " "), "left"], [t.coin_id, "left"], [t.quantity, "num"], [price, "num"], [fee, "num"], [plain(t.note), "left note-cell"]]) {
+          const td = document.createElement("td");
+          td.className = cls;
+          td.textContent = text;
+          tr.append(td);
+        }
+        const actions = document.createElement("td");
+        actions.className = "actions";
+        const rm = Object.assign(document.createElement("button"), { type: "button", className: "row-action", textContent: "Delete" });
+        rm.setAttribute("aria-label", `Delete transaction ${t.id}`);
+        rm.addEventListener("click", () => this.remove(t));
+        actions.append(rm);
+        tr.append(actions);
+        return tr;
+      }),
+    );
+    $("pf-txs").hidden = p.txs.length === 0;
+  }
+
+  async add() {
+    const form = /** @type {HTMLFormElement} */ ($("pf-form"));
+    const data = new FormData(form);
+    const get = (/** @type {string} */ k) => String(data.get(k) ?? "").trim();
+    const time = get("time");
+    /** @type {Ipc.TxForm} */
+    const input = {
+      portfolio: get("portfolio"),
+      kind: get("kind"),
+      coin: get("coin"),
+      quantity: get("quantity"),
+      price: get("price") || null,
+      currency: get("currency") || null,
+      fee: get("fee") || null,
+      fee_currency: get("fee_currency") || null,
+      // datetime-local has no zone: the user's local time.
+      time: time ? new Date(time).toISOString() : null,
+      note: get("note") || null,
+      to: get("to") || null,
+    };
+    const message = $("pf-form-message");
+    try {
+      const added = await api.portfolioAdd(input);
+      message.textContent = `Added ${added.map((t) => `#${t.id}`).join(" and ")}.`;
+      for (const k of ["quantity", "price", "fee", "note"]) /** @type {HTMLInputElement} */ (form.querySelector(`[name=${k}]`)).value = "";
+      await this.load();
+    } catch (e) {
+      message.textContent = describe(e);
+    }
+  }
+
+  /** @param {Ipc.Tx} t */
+  async remove(t) {
+    try {
+      await api.portfolioRemove(t.id);
+      await this.load();
+    } catch (e) {
+      this.opts.onError(describe(e));
+    }
+  }
+
+  async pick() {
+    const input = /** @type {HTMLInputElement} */ ($("pf-file"));
+    const file = input.files?.[0];
+    input.value = "";
+    if (!file) return;
+    this.fileText = await file.text();
+    $("pf-import-file").textContent = `${file.name} (${fmt.amount(file.size)} bytes)`;
+    const target = /** @type {HTMLInputElement} */ ($("pf-import-portfolio"));
+    if (!target.value) target.value = /** @type {HTMLSelectElement} */ ($("pf-select")).value || this.page?.portfolios[0]?.name || "Main";
+    /** @type {HTMLDialogElement} */ ($("pf-import")).showModal();
+    await this.preview();
+  }
+
+  /** A dry run: what would be added, what was before, what is wrong. */
+  async preview() {
+    await this.importFile(true);
+  }
+
+  async commit() {
+    await this.importFile(false);
+  }
+
+  /** @param {boolean} dryRun */
+  async importFile(dryRun) {
+    if (this.fileText === null) return;
+    const summary = $("pf-import-summary");
+    const errors = $("pf-import-errors");
+    const commit = /** @type {HTMLButtonElement} */ ($("pf-import-commit"));
+    const portfolio = /** @type {HTMLInputElement} */ ($("pf-import-portfolio")).value.trim();
+    const format = /** @type {HTMLSelectElement} */ ($("pf-import-format")).value;
+    try {
+      const r = await api.portfolioImport(this.fileText, portfolio, format, dryRun);
+      const verb = r.committed ? "Imported" : "Would import";
+      summary.textContent = `${r.format}: ${verb} ${r.added.length} transaction${r.added.length === 1 ? "" : "s"}; ${r.duplicates} already imported; ${r.skipped.length} skipped (cash or internal moves).`;
+      errors.replaceChildren(
+        ...r.errors.map((e) => Object.assign(document.createElement("li"), { textContent: `Line ${e.line}, ${e.column}: ${e.reason}` })),
+      );
+      if (r.errors.length) summary.textContent += ` ${r.errors.length} row${r.errors.length === 1 ? "" : "s"} cannot be imported, so nothing will be.`;
+      commit.disabled = r.committed || r.errors.length > 0 || r.added.length === 0;
+      commit.textContent = r.committed ? "Imported" : `Import ${r.added.length}`;
+      if (r.committed) await this.load();
+    } catch (e) {
+      summary.textContent = describe(e);
+      errors.replaceChildren();
+      commit.disabled = true;
+    }
+  }
+}
