@@ -7,6 +7,7 @@
 pub mod alert;
 mod candle;
 mod chart;
+pub mod portfolio;
 
 pub use candle::{Candle, MAX_POINTS, Range, Resolution};
 pub use chart::{ChartPoint, ExchangeRate, OhlcCandle, RateKind};

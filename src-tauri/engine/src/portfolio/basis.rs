@@ -11,41 +11,8 @@ use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
 
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
 
-/// How a disposal picks the lots it takes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, ts_rs::TS)]
-#[serde(rename_all = "snake_case")]
-pub enum Method {
-    /// First in, first out: the oldest lots first.
-    #[default]
-    Fifo,
-    /// Last in, first out: the newest lots first.
-    Lifo,
-    /// Highest in, first out: the dearest lots first (the smallest gain).
-    Hifo,
-    /// Average cost: every unit costs the holding's average.
-    Average,
-}
-
-impl Method {
-    pub const ALL: [Method; 4] = [Method::Fifo, Method::Lifo, Method::Hifo, Method::Average];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Method::Fifo => "fifo",
-            Method::Lifo => "lifo",
-            Method::Hifo => "hifo",
-            Method::Average => "average",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Method> {
-        Method::ALL
-            .into_iter()
-            .find(|m| m.as_str().eq_ignore_ascii_case(s.trim()))
-    }
-}
+pub use crate::model::portfolio::Method;
 
 /// Some units of a coin acquired at once: how many, what they cost in all
 /// (fees included), and when (unix seconds).

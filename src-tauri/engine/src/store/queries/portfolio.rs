@@ -4,7 +4,7 @@ use chrono::DateTime;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{decimal_col, opt_decimal_col};
-use crate::portfolio::{Method, Portfolio, Tx, TxKind};
+use crate::model::portfolio::{Method, Portfolio, Tx, TxKind};
 
 fn portfolio_row(r: &Row) -> rusqlite::Result<Portfolio> {
     let method: String = r.get(2)?;
