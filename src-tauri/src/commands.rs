@@ -34,6 +34,8 @@ pub struct Dashboard {
     /// Why the last refresh failed: the prices shown are stale.
     failure: Option<String>,
     paused: bool,
+    /// The portfolio's amounts are hidden.
+    privacy: bool,
 }
 
 /// Async so it runs on the runtime, not on the main thread the window
@@ -55,6 +57,7 @@ pub async fn dashboard(state: State<'_, AppState>) -> Answer<Dashboard> {
         updated_at: status.updated_at,
         failure: status.failure,
         paused: state.is_paused(),
+        privacy: settings.privacy,
     })
 }
 
@@ -130,6 +133,7 @@ pub async fn markets(state: State<'_, AppState>) -> Answer<Markets> {
 #[derive(Serialize, ts_rs::TS)]
 pub struct Preferences {
     close_to_tray: bool,
+    privacy: bool,
     autostart: bool,
     /// The coins the tray ticker cycles through; empty: the first three.
     tray_coins: Vec<String>,
@@ -141,6 +145,8 @@ pub struct Preferences {
 pub enum Preference {
     CloseToTray,
     Autostart,
+    /// Hide the portfolio's amounts.
+    Privacy,
 }
 
 /// Start at login is an entry of the desktop session, not a setting.
@@ -153,6 +159,7 @@ pub fn preferences(app: AppHandle, state: State<'_, AppState>) -> Answer<Prefere
     let settings = state.engine()?.settings();
     Ok(Preferences {
         close_to_tray: settings.close_to_tray,
+        privacy: settings.privacy,
         autostart: app.autolaunch().is_enabled().map_err(autostart_error)?,
         tray_coins: settings.tray_coins,
     })
@@ -170,6 +177,12 @@ pub async fn set_preference(
             state
                 .engine()?
                 .configure(&[(Key::CloseToTray, value.to_string())])
+                .await?;
+        }
+        Preference::Privacy => {
+            state
+                .engine()?
+                .configure(&[(Key::Privacy, value.to_string())])
                 .await?;
         }
         Preference::Autostart if value => app.autolaunch().enable().map_err(autostart_error)?,

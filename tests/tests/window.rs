@@ -1100,4 +1100,24 @@ async fn the_portfolio_adds_a_transaction_and_imports_a_file_through_its_preview
         "2 added by hand, 7 imported"
     );
     screenshot(&c, "portfolio-imported-light.png").await;
+
+    // One key hides the amounts (not the prices) and the setting is kept.
+    c.find(Locator::Css("body"))
+        .await
+        .expect("body")
+        .send_keys("\u{E009}\u{E008}h\u{E000}")
+        .await
+        .expect("Ctrl+Shift+H");
+    wait_js(
+        &c,
+        "the amounts hidden",
+        &format!("const hidden = (el) => getComputedStyle(el).fontSize === '0px';
+          const r = document.querySelector('{row}');
+          return document.body.classList.contains('private') && hidden(document.getElementById('pf-value'))
+            && hidden(r.cells[3]) && !hidden(r.cells[2])"),
+    )
+    .await;
+    screenshot(&c, "portfolio-private-light.png").await;
+    let kept = user.run(&["config", "get", "privacy"]).await.ok();
+    assert!(kept.stdout.contains("true"), "{}", kept.stdout);
 }

@@ -66,7 +66,7 @@ export const api = {
   /** @returns {Promise<Ipc.Preferences>} */
   preferences: () => invoke("preferences"),
   /**
-   * key: "close_to_tray" | "autostart"
+   * key: "close_to_tray" | "autostart" | "privacy"
    * @param {Ipc.Preference} key
    * @param {boolean} value
    * @returns {Promise<void>}

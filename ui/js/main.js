@@ -265,6 +265,13 @@ async function start() {
   $("coin-back").addEventListener("click", () => showView(previousView));
   document.addEventListener("keydown", (e) => {
     if (e.key === "Escape" && state.view === "coin" && !(/** @type {HTMLElement} */ (e.target)).closest("dialog, input")) showView(previousView);
+    // One key hides the portfolio's amounts, and shows them again; kept as a setting.
+    if (e.ctrlKey && e.shiftKey && e.key.toLowerCase() === "h") {
+      e.preventDefault();
+      const on = !document.body.classList.contains("private");
+      document.body.classList.toggle("private", on);
+      api.setPreference("privacy", on).catch((err) => fail(err));
+    }
   });
   for (const tab of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll("[role=tab]"))) tab.addEventListener("click", () => showView(tab.dataset.view));
   $("go-markets").addEventListener("click", (e) => {
@@ -299,6 +306,7 @@ async function start() {
     for (const q of d.quotes) state.quotes.set(q.coin_id, q);
     state.updatedAt = d.updated_at;
     state.failure = d.failure;
+    document.body.classList.toggle("private", d.privacy);
   } catch (e) {
     state.failure = describe(e);
   }

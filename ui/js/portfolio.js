@@ -146,6 +146,8 @@ export class PortfolioView {
           else td.textContent = /** @type {string} */ (text);
           if (j === 4) td.classList.add("pf-unrealized");
           if (j === 5) td.classList.add("pf-realized");
+          // The user's amounts: hidden by the privacy switch (a price or a share is not).
+          if ([0, 2, 3, 4, 5].includes(j)) td.classList.add("priv");
           tr.append(td);
         });
         return tr;
@@ -163,7 +165,7 @@ export class PortfolioView {
         const fee = t.fee ? `${t.fee} ${plain(t.fee_currency).toUpperCase()}` : "";
         const price = t.price ? `${t.price} ${t.currency.toUpperCase()}` : "—";
         const when = t.time.slice(0, 16).replace("T", " ");
-        for (const [text, cls] of [[when, "left"], [t.portfolio, "left"], [t.kind.replace("_", " "), "left"], [t.coin_id, "left"], [t.quantity, "num"], [price, "num"], [fee, "num"], [plain(t.note), "left note-cell"]]) {
+        for (const [text, cls] of [[when, "left"], [t.portfolio, "left"], [t.kind.replace("_", " "), "left"], [t.coin_id, "left"], [t.quantity, "num priv"], [price, "num"], [fee, "num priv"], [plain(t.note), "left note-cell"]]) {
           const td = document.createElement("td");
           td.className = cls;
           td.textContent = text;

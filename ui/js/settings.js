@@ -47,6 +47,7 @@ export function setupSettings({ button, dialog, error, coins }) {
   const boxes = {
     close_to_tray: dialog.querySelector("#pref-close-to-tray"),
     autostart: dialog.querySelector("#pref-autostart"),
+    privacy: dialog.querySelector("#pref-privacy"),
   };
   button.addEventListener("click", async () => {
     error.textContent = "";
@@ -66,6 +67,7 @@ export function setupSettings({ button, dialog, error, coins }) {
       error.textContent = "";
       try {
         await api.setPreference(/** @type {Ipc.Preference} */ (key), box.checked);
+        if (key === "privacy") document.body.classList.toggle("private", box.checked);
       } catch (e) {
         box.checked = !box.checked;
         error.textContent = describe(e);

@@ -211,6 +211,8 @@ pub struct Settings {
     pub alert_history_days: u32,
     /// Closing the window keeps the app running in the tray.
     pub close_to_tray: bool,
+    /// Hide the portfolio's amounts in the window and the tray.
+    pub privacy: bool,
     /// Coins the tray ticker cycles through, in order; empty: the first
     /// coins of the watchlist.
     pub tray_coins: Vec<String>,
@@ -237,6 +239,7 @@ pub enum Key {
     EventLogDays,
     AlertHistoryDays,
     CloseToTray,
+    Privacy,
     TrayCoins,
     EmailSmtpHost,
     EmailSmtpPort,
@@ -392,7 +395,7 @@ impl Setting {
 }
 
 /// Every setting, in the order `config get` lists them; indexed by [`Key`].
-pub static SETTINGS: [Setting; 19] = [
+pub static SETTINGS: [Setting; 20] = [
     Setting {
         key: Key::DataDir,
         name: "data_dir",
@@ -563,6 +566,17 @@ pub static SETTINGS: [Setting; 19] = [
         write: |s, v| s.close_to_tray = v.flag(),
     },
     Setting {
+        key: Key::Privacy,
+        name: "privacy",
+        env: "COINLYTICS_PRIVACY",
+        help: "hide the portfolio's amounts in the window and the tray (Ctrl+Shift+H in the window)",
+        kind: Kind::Bool,
+        default: Some("false"),
+        flag: false,
+        read: |s| s.privacy.to_string(),
+        write: |s, v| s.privacy = v.flag(),
+    },
+    Setting {
         key: Key::TrayCoins,
         name: "tray_coins",
         env: "COINLYTICS_TRAY_COINS",
@@ -730,6 +744,7 @@ impl Settings {
             event_log_days: 0,
             alert_history_days: 0,
             close_to_tray: false,
+            privacy: false,
             tray_coins: Vec::new(),
             email: EmailSettings::default(),
             config_file,
