@@ -335,10 +335,7 @@ impl Engine {
             let valued = store.read(|c| value(c, &rest, &reporting))??;
             Book::replay(&valued.entries, methods(&portfolios), Method::default()).map_err(
                 |s| {
-                    let Error::Invalid(InvalidInput(m)) = shortfall(&s, &rest, &valued.coins)
-                    else {
-                        unreachable!("shortfall is invalid input")
-                    };
+                    let InvalidInput(m) = shortfall(&s, &rest, &valued.coins);
                     InvalidInput(format!(
                         "removing #{id} would leave a later transaction short: {m}"
                     ))
@@ -647,7 +644,7 @@ impl Engine {
                 report.errors.push(RowError {
                     line,
                     column: "quantity".into(),
-                    reason: shortfall(&s, &txs, &valued.coins).to_string(),
+                    reason: shortfall(&s, &txs, &valued.coins).0,
                 });
                 return Ok(report);
             }
@@ -1020,7 +1017,7 @@ fn missing_price(t: &Tx, why: &str) -> Unpriced {
 }
 
 /// "Ledger sells 0.8 bitcoin on 2024-01-02 but holds 0.5 then: 0.3 short".
-fn shortfall(s: &Shortfall, txs: &[Tx], coins: &[String]) -> Error {
+fn shortfall(s: &Shortfall, txs: &[Tx], coins: &[String]) -> InvalidInput {
     let tx = txs.iter().find(|t| t.id == s.tx);
     let portfolio = tx.map_or("the portfolio", |t| t.portfolio.as_str());
     let what = tx.map_or("takes", |t| match t.kind {
@@ -1038,7 +1035,6 @@ fn shortfall(s: &Shortfall, txs: &[Tx], coins: &[String]) -> Error {
         s.held.normalize(),
         s.missing().normalize()
     ))
-    .into()
 }
 
 /// Money as shown and reported: to the cent, half away from zero.

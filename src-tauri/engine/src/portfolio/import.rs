@@ -158,6 +158,10 @@ impl<'a> Row<'a> {
             .map_or(name.to_string(), |i| self.header.names[*i].clone())
     }
 
+    fn has(&self, name: &str) -> bool {
+        self.header.has(name)
+    }
+
     fn err(&self, name: &str, reason: impl Into<String>) -> RowError {
         RowError {
             line: self.line,
@@ -442,12 +446,6 @@ fn coinbase(row: &Row, parsed: &mut Parsed) {
         }),
         Ok(drafts) => parsed.drafts.extend(drafts),
         Err(e) => parsed.errors.push(e),
-    }
-}
-
-impl Row<'_> {
-    fn has(&self, name: &str) -> bool {
-        self.header.has(name)
     }
 }
 
