@@ -534,7 +534,7 @@ errors: Array<RowError>,
  * Whether `added` was written: not on a dry run, nor with errors.
  */
 committed: boolean, };
-  export type Format = "generic" | "coinbase" | "kraken" | "binance";
+  export type Format = "generic" | "coinbase" | "kraken" | "binance" | "mapped";
   export type RowError = { line: number, column: string, reason: string, };
   export type Skipped = { line: number, reason: string, };
 }

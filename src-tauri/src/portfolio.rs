@@ -2,9 +2,8 @@
 //! and remove a transaction, and import a file through a preview.
 
 use coinlytics_engine::Error;
-use coinlytics_engine::app::portfolio::{Holdings, ImportReport, TxInput};
+use coinlytics_engine::app::portfolio::{Holdings, ImportAs, ImportReport, TxInput};
 use coinlytics_engine::model::InvalidInput;
-use coinlytics_engine::portfolio::import::Format;
 use coinlytics_engine::portfolio::{Method, Portfolio, Tx};
 use serde::{Deserialize, Serialize};
 use tauri::State;
@@ -117,14 +116,9 @@ pub async fn portfolio_import(
         ))
         .into());
     }
-    let format = match blank_is_none(format).filter(|f| f != "auto") {
-        Some(f) => {
-            Some(Format::parse(&f).ok_or_else(|| InvalidInput(format!("'{f}' is not a format")))?)
-        }
-        None => None,
-    };
+    let how = ImportAs::parse(format.as_deref().unwrap_or("auto"));
     state
         .engine()?
-        .import_txs(text.into_bytes(), &portfolio, format, dry_run)
+        .import_txs(text.into_bytes(), &portfolio, how, dry_run)
         .await
 }

@@ -643,3 +643,123 @@ async fn an_export_imports_back_as_the_generic_format() {
         "{holdings}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn any_other_csv_is_mapped_saved_as_a_profile_and_imported_through_it() {
+    let fake = FakeCoinGecko::start().await;
+    let user = User::new(&fake.base_url());
+    let file = fixture("wallet-app.csv");
+    // Auto-detection does not know this layout and says so.
+    let unknown = user
+        .run(&["portfolio", "import", &file, "--portfolio", "Wallet"])
+        .await;
+    assert_eq!(unknown.code, 2, "{unknown:?}");
+    assert!(
+        unknown.stderr.contains("no known header"),
+        "{}",
+        unknown.stderr
+    );
+    // The app guesses every column from its name.
+    let guess = user
+        .run(&["portfolio", "map", &file, "--json"])
+        .await
+        .ok()
+        .json();
+    assert_eq!(guess["mapping"]["time"], "Date");
+    assert_eq!(guess["mapping"]["type"], "Action");
+    assert_eq!(guess["mapping"]["coin"], "Asset");
+    assert_eq!(guess["mapping"]["quantity"], "Amount");
+    assert_eq!(guess["mapping"]["fee"], "Commission");
+    assert_eq!(guess["missing"], serde_json::json!([]));
+    // Saved as a profile (a column named explicitly wins over the guess)…
+    let saved = user
+        .run(&[
+            "portfolio",
+            "map",
+            &file,
+            "--save",
+            "Wallet app",
+            "--note",
+            "Memo",
+        ])
+        .await
+        .ok();
+    assert!(
+        saved.stdout.contains("saved as 'Wallet app'"),
+        "{}",
+        saved.stdout
+    );
+    // …and used by name.
+    let r = user
+        .run(&[
+            "portfolio",
+            "import",
+            &file,
+            "--portfolio",
+            "Wallet",
+            "--format",
+            "wallet app",
+            "--json",
+        ])
+        .await
+        .ok()
+        .json();
+    assert_eq!(
+        (r["format"].as_str(), r["added"].as_array().map(Vec::len)),
+        (Some("mapped"), Some(3)),
+        "{r}"
+    );
+    let again = user
+        .run(&[
+            "portfolio",
+            "import",
+            &file,
+            "--portfolio",
+            "Wallet",
+            "--format",
+            "Wallet app",
+        ])
+        .await
+        .ok();
+    assert!(
+        again.stdout.contains("0 added, 3 already imported"),
+        "{}",
+        again.stdout
+    );
+    // 0.25 BTC for 15,000 + 5; 0.1 sold for 6,500 − 2: cost 6,002, +496.
+    let h = user
+        .run(&["portfolio", "holdings", "--portfolio", "Wallet", "--json"])
+        .await
+        .ok()
+        .json();
+    let btc = h["holdings"]
+        .as_array()
+        .expect("holdings")
+        .iter()
+        .find(|x| x["coin"] == "bitcoin")
+        .cloned()
+        .expect("btc");
+    assert_eq!(field(&btc, "realized_pnl"), "496.00");
+    // A profile without a required column is refused; so is a format's name.
+    let bad = user
+        .run(&["portfolio", "map", &file, "--save", "binance"])
+        .await;
+    assert_eq!(bad.code, 2, "{bad:?}");
+    let none = user
+        .run(&[
+            "portfolio",
+            "import",
+            &file,
+            "--portfolio",
+            "W",
+            "--format",
+            "nosuch",
+        ])
+        .await;
+    assert!(
+        none.stderr
+            .contains("no format or import profile named 'nosuch'"),
+        "{}",
+        none.stderr
+    );
+}

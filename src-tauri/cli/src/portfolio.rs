@@ -2,11 +2,11 @@
 //! portfolio, from the terminal.
 
 use clap::Subcommand;
-use coinlytics_engine::app::portfolio::TxInput;
+use coinlytics_engine::app::portfolio::{ImportAs, TxInput};
 use coinlytics_engine::model::CoinId;
 use coinlytics_engine::model::InvalidInput;
 use coinlytics_engine::portfolio::Method;
-use coinlytics_engine::portfolio::import::Format;
+use coinlytics_engine::portfolio::import::Mapping;
 use coinlytics_engine::{Engine, Error};
 
 use crate::print_json;
@@ -88,13 +88,40 @@ pub enum PortfolioCmd {
         file: std::path::PathBuf,
         #[arg(long)]
         portfolio: String,
-        /// auto, generic, coinbase, kraken or binance
+        /// auto, generic, coinbase, kraken, binance, or an import profile's name (`portfolio map`)
         #[arg(long, default_value = "auto")]
         format: String,
         /// Only say what would be added, what is a duplicate and what is wrong
         #[arg(long)]
         dry_run: bool,
         /// Print the report as JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show which column of a CSV of no known layout holds each field (guessed, or as given), and save it as a profile
+    Map {
+        file: std::path::PathBuf,
+        /// Save the mapping as this import profile (then: `import FILE --format NAME`)
+        #[arg(long)]
+        save: Option<String>,
+        #[arg(long, value_name = "COLUMN")]
+        time: Option<String>,
+        #[arg(long = "type", value_name = "COLUMN")]
+        kind: Option<String>,
+        #[arg(long, value_name = "COLUMN")]
+        coin: Option<String>,
+        #[arg(long, value_name = "COLUMN")]
+        quantity: Option<String>,
+        #[arg(long, value_name = "COLUMN")]
+        price: Option<String>,
+        #[arg(long, value_name = "COLUMN")]
+        currency: Option<String>,
+        #[arg(long, value_name = "COLUMN")]
+        fee: Option<String>,
+        #[arg(long, value_name = "COLUMN")]
+        fee_currency: Option<String>,
+        #[arg(long, value_name = "COLUMN")]
+        note: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -112,6 +139,21 @@ pub enum PortfolioCmd {
 
 /// The most a file to import may hold: far more than any exchange's history.
 const MAX_IMPORT_BYTES: u64 = 256 * 1024 * 1024;
+
+/// A file to import, at most `MAX_IMPORT_BYTES`.
+fn read_file(file: &std::path::Path) -> Result<Vec<u8>, Error> {
+    let shown = file.display();
+    let meta = std::fs::metadata(file)
+        .map_err(|e| Error::NotFound(format!("cannot read {shown}: {e}")))?;
+    if meta.len() > MAX_IMPORT_BYTES {
+        return Err(InvalidInput(format!(
+            "{shown} is larger than {} MiB",
+            MAX_IMPORT_BYTES >> 20
+        ))
+        .into());
+    }
+    std::fs::read(file).map_err(|e| Error::NotFound(format!("cannot read {shown}: {e}")))
+}
 
 fn method(s: &str) -> Result<Method, Error> {
     Method::parse(s).ok_or_else(|| {
@@ -312,29 +354,10 @@ pub async fn run(engine: &Engine, cmd: PortfolioCmd) -> Result<(), Error> {
             dry_run,
             json,
         } => {
-            let format = match format.trim().to_ascii_lowercase().as_str() {
-                "auto" => None,
-                f => Some(Format::parse(f).ok_or_else(|| {
-                    InvalidInput(format!(
-                        "'{f}' is not a format (auto, generic, coinbase, kraken or binance)"
-                    ))
-                })?),
-            };
+            let how = ImportAs::parse(&format);
             let shown = file.display().to_string();
-            let meta = std::fs::metadata(&file)
-                .map_err(|e| Error::NotFound(format!("cannot read {shown}: {e}")))?;
-            if meta.len() > MAX_IMPORT_BYTES {
-                return Err(InvalidInput(format!(
-                    "{shown} is larger than {} MiB",
-                    MAX_IMPORT_BYTES >> 20
-                ))
-                .into());
-            }
-            let bytes = std::fs::read(&file)
-                .map_err(|e| Error::NotFound(format!("cannot read {shown}: {e}")))?;
-            let r = engine
-                .import_txs(bytes, &portfolio, format, dry_run)
-                .await?;
+            let bytes = read_file(&file)?;
+            let r = engine.import_txs(bytes, &portfolio, how, dry_run).await?;
             if json {
                 print_json(&r)?;
             } else {
@@ -367,6 +390,88 @@ pub async fn run(engine: &Engine, cmd: PortfolioCmd) -> Result<(), Error> {
             }
             if dry_run && !json {
                 outln!("dry run: nothing was written");
+            }
+        }
+        PortfolioCmd::Map {
+            file,
+            save,
+            time,
+            kind,
+            coin,
+            quantity,
+            price,
+            currency,
+            fee,
+            fee_currency,
+            note,
+            json,
+        } => {
+            let bytes = read_file(&file)?;
+            let mut guess = engine.guess_mapping(&bytes)?;
+            let given = Mapping {
+                time,
+                kind,
+                coin,
+                quantity,
+                price,
+                currency,
+                fee,
+                fee_currency,
+                note,
+            };
+            let m = &mut guess.mapping;
+            for (slot, over) in [
+                (&mut m.time, given.time),
+                (&mut m.kind, given.kind),
+                (&mut m.coin, given.coin),
+                (&mut m.quantity, given.quantity),
+                (&mut m.price, given.price),
+                (&mut m.currency, given.currency),
+                (&mut m.fee, given.fee),
+                (&mut m.fee_currency, given.fee_currency),
+                (&mut m.note, given.note),
+            ] {
+                if over.is_some() {
+                    *slot = over;
+                }
+            }
+            guess.missing = guess
+                .mapping
+                .missing()
+                .into_iter()
+                .map(String::from)
+                .collect();
+            if let Some(name) = &save {
+                engine.save_import_profile(name, &guess.mapping)?;
+            }
+            if json {
+                return print_json(&guess);
+            }
+            let m = &guess.mapping;
+            for (field, column) in [
+                ("time", &m.time),
+                ("type", &m.kind),
+                ("coin", &m.coin),
+                ("quantity", &m.quantity),
+                ("price", &m.price),
+                ("currency", &m.currency),
+                ("fee", &m.fee),
+                ("fee_currency", &m.fee_currency),
+                ("note", &m.note),
+            ] {
+                outln!("{field:<13} {}", column.as_deref().unwrap_or("—"));
+            }
+            if !guess.missing.is_empty() {
+                errln!(
+                    "no column for {}: name it (e.g. --{} COLUMN)",
+                    guess.missing.join(", "),
+                    guess.missing[0]
+                );
+            }
+            if let Some(name) = save {
+                outln!(
+                    "saved as '{name}': `coinlytics portfolio import FILE --portfolio P --format {name}`"
+                );
             }
         }
         PortfolioCmd::Export {

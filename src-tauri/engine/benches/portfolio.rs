@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use chrono::DateTime;
 use coinlytics_engine::Engine;
+use coinlytics_engine::app::portfolio::ImportAs;
 use coinlytics_engine::portfolio::basis::{Action, Book, Entry};
 use coinlytics_engine::portfolio::{Method, Tx, TxKind};
 use coinlytics_engine::store::queries::portfolio as q;
@@ -146,7 +147,7 @@ fn import(c: &mut Criterion) {
         rt.block_on(engine.import_txs(
             b"time,type,coin,quantity,price\n2020-01-01,buy,bitcoin,1,1\n".to_vec(),
             "Warm",
-            None,
+            ImportAs::Detect,
             true,
         ))
         .expect("coin list");
@@ -158,7 +159,7 @@ fn import(c: &mut Criterion) {
         let (_dir, engine) = open();
         b.iter(|| {
             let r = rt
-                .block_on(engine.import_txs(file.clone(), "Bench", None, true))
+                .block_on(engine.import_txs(file.clone(), "Bench", ImportAs::Detect, true))
                 .expect("import");
             assert!(r.errors.is_empty() && r.added.len() == N as usize);
         })
@@ -168,7 +169,7 @@ fn import(c: &mut Criterion) {
             open,
             |(dir, engine)| {
                 let r = rt
-                    .block_on(engine.import_txs(file.clone(), "Bench", None, false))
+                    .block_on(engine.import_txs(file.clone(), "Bench", ImportAs::Detect, false))
                     .expect("import");
                 assert!(r.committed);
                 (dir, engine)

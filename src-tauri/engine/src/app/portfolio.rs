@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::model::alert::MAX_PRICE_LEVEL;
 use crate::model::{CoinId, Currency, InvalidInput, QuoteRequest, Selection};
 use crate::portfolio::basis::{Action, Book, Entry, Shortfall};
-use crate::portfolio::import::{self, Format, RowError, Skipped};
+use crate::portfolio::import::{self, Format, Mapping, RowError, Skipped};
 use crate::portfolio::{Method, Portfolio, Tx, TxKind, is_fiat};
 use crate::store::queries::portfolio as q;
 
@@ -116,6 +116,44 @@ pub struct MethodGain {
     pub method: Method,
     #[ts(type = "string")]
     pub gain: Decimal,
+}
+
+/// How to read a file to import.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ImportAs {
+    /// By the layout its header names.
+    Detect,
+    Format(Format),
+    /// Through a saved profile of its columns, by name.
+    Profile(String),
+    Mapping(Mapping),
+}
+
+impl ImportAs {
+    /// `auto`, a format's name, or a profile's.
+    pub fn parse(s: &str) -> ImportAs {
+        match s.trim() {
+            "" | "auto" => ImportAs::Detect,
+            name => Format::parse(name)
+                .map_or_else(|| ImportAs::Profile(name.to_string()), ImportAs::Format),
+        }
+    }
+}
+
+/// A saved way to read a CSV of no known layout.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct ImportProfile {
+    pub name: String,
+    pub mapping: Mapping,
+}
+
+/// A file's columns and the app's guess of which holds each field.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct MappingGuess {
+    pub columns: Vec<String>,
+    pub mapping: Mapping,
+    /// Required fields no column was found for.
+    pub missing: Vec<String>,
 }
 
 /// What an import adds, or would: the preview and the outcome alike.
@@ -501,11 +539,21 @@ impl Engine {
         &self,
         bytes: Vec<u8>,
         portfolio: &str,
-        format: Option<Format>,
+        how: ImportAs,
         dry_run: bool,
     ) -> Result<ImportReport> {
         let name = portfolio_name(portfolio)?;
-        let (format, parsed) = super::blocking(move || Ok(import::parse(&bytes, format)?)).await?;
+        let (format, mapping) = match how {
+            ImportAs::Detect => (None, None),
+            ImportAs::Format(f) => (Some(f), None),
+            ImportAs::Profile(p) => (None, Some(self.import_profile(&p)?.mapping)),
+            ImportAs::Mapping(m) => (None, Some(m)),
+        };
+        let (format, parsed) = super::blocking(move || match mapping {
+            Some(m) => Ok((Format::Mapped, import::parse_mapped(&bytes, &m)?)),
+            None => Ok(import::parse(&bytes, format)?),
+        })
+        .await?;
         let mut errors = parsed.errors;
         // Each symbol once: a file of 100,000 rows names a few dozen coins.
         let mut coins: HashMap<String, Option<String>> = HashMap::new();
@@ -666,6 +714,71 @@ impl Engine {
             Ok(report)
         })
         .await
+    }
+
+    /// A file's columns and a guess of which holds each field.
+    pub fn guess_mapping(&self, bytes: &[u8]) -> Result<MappingGuess> {
+        let (columns, mapping) = import::guess(bytes)?;
+        let missing = mapping.missing().into_iter().map(String::from).collect();
+        Ok(MappingGuess {
+            columns,
+            mapping,
+            missing,
+        })
+    }
+
+    /// Saves `mapping` as the import profile `name` (replacing one so named).
+    pub fn save_import_profile(&self, name: &str, mapping: &Mapping) -> Result<ImportProfile> {
+        let name = portfolio_name(name)?;
+        if Format::parse(&name).is_some() || name.eq_ignore_ascii_case("auto") {
+            return Err(InvalidInput(format!(
+                "'{name}' names a format; a profile needs another name"
+            ))
+            .into());
+        }
+        let missing = mapping.missing();
+        if !missing.is_empty() {
+            return Err(InvalidInput(format!(
+                "the mapping names no column for {}",
+                missing.join(", ")
+            ))
+            .into());
+        }
+        let json = serde_json::to_string(mapping).map_err(|e| Error::Internal(e.to_string()))?;
+        self.store
+            .write(|c| q::save_profile(c, &name, &json, super::now_ms()))?;
+        Ok(ImportProfile {
+            name,
+            mapping: mapping.clone(),
+        })
+    }
+
+    pub fn import_profile(&self, name: &str) -> Result<ImportProfile> {
+        let (name, json) = self
+            .store
+            .read(|c| q::profile(c, name.trim()))?
+            .ok_or_else(|| {
+                Error::NotFound(format!(
+                    "no format or import profile named '{}'",
+                    name.trim()
+                ))
+            })?;
+        let mapping = serde_json::from_str(&json)
+            .map_err(|e| Error::Internal(format!("import profile '{name}' is unreadable: {e}")))?;
+        Ok(ImportProfile { name, mapping })
+    }
+
+    pub fn import_profiles(&self) -> Result<Vec<ImportProfile>> {
+        self.store
+            .read(q::profiles)?
+            .into_iter()
+            .map(|(name, json)| {
+                let mapping = serde_json::from_str(&json).map_err(|e| {
+                    Error::Internal(format!("import profile '{name}' is unreadable: {e}"))
+                })?;
+                Ok(ImportProfile { name, mapping })
+            })
+            .collect()
     }
 
     /// Transactions as a file in the generic format (with their portfolio).

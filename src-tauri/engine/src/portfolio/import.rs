@@ -22,6 +22,8 @@ pub enum Format {
     Coinbase,
     Kraken,
     Binance,
+    /// Any other file, read through a [`Mapping`] of its columns.
+    Mapped,
 }
 
 impl Format {
@@ -38,6 +40,7 @@ impl Format {
             Format::Coinbase => "coinbase",
             Format::Kraken => "kraken",
             Format::Binance => "binance",
+            Format::Mapped => "mapped",
         }
     }
 
@@ -263,6 +266,14 @@ pub fn parse(bytes: &[u8], format: Option<Format>) -> Result<(Format, Parsed), I
             None => "no known header found: the file is not a Coinbase, Kraken or Binance export, nor the generic format (time,type,coin,quantity,…)".into(),
         }));
     };
+    let rows = rest(records)?;
+    Ok((format, read(format, &header, &rows)))
+}
+
+/// The records after the header, without blank lines, with their line.
+fn rest(
+    records: csv::StringRecordsIter<&[u8]>,
+) -> Result<Vec<(u64, csv::StringRecord)>, InvalidInput> {
     let mut rows = Vec::new();
     for record in records {
         let record = record.map_err(|e| InvalidInput(format!("the file stops being CSV: {e}")))?;
@@ -272,6 +283,11 @@ pub fn parse(bytes: &[u8], format: Option<Format>) -> Result<(Format, Parsed), I
         let line = record.position().map_or(0, |p| p.line());
         rows.push((line, record));
     }
+    Ok(rows)
+}
+
+/// Reads `rows` (after `header`) in `format`.
+fn read(format: Format, header: &Header, rows: &[(u64, csv::StringRecord)]) -> Parsed {
     let mut parsed = Parsed::default();
     let mut seen: HashMap<String, u32> = HashMap::new();
     // Rows with no id of their own are told apart by their text and how
@@ -287,11 +303,11 @@ pub fn parse(bytes: &[u8], format: Option<Format>) -> Result<(Format, Parsed), I
         format!("{}|{text}#{n}", format.as_str())
     };
     match format {
-        Format::Generic => {
-            for (line, record) in &rows {
+        Format::Generic | Format::Mapped => {
+            for (line, record) in rows {
                 let row = Row {
                     line: *line,
-                    header: &header,
+                    header,
                     record,
                 };
                 match generic(&row, fingerprint(record)) {
@@ -301,20 +317,20 @@ pub fn parse(bytes: &[u8], format: Option<Format>) -> Result<(Format, Parsed), I
             }
         }
         Format::Coinbase => {
-            for (line, record) in &rows {
+            for (line, record) in rows {
                 let row = Row {
                     line: *line,
-                    header: &header,
+                    header,
                     record,
                 };
                 coinbase(&row, &mut parsed);
             }
         }
         Format::Binance => {
-            for (line, record) in &rows {
+            for (line, record) in rows {
                 let row = Row {
                     line: *line,
-                    header: &header,
+                    header,
                     record,
                 };
                 match binance(&row, fingerprint(record)) {
@@ -323,14 +339,248 @@ pub fn parse(bytes: &[u8], format: Option<Format>) -> Result<(Format, Parsed), I
                 }
             }
         }
-        Format::Kraken => kraken(&rows, &header, &mut parsed),
+        Format::Kraken => kraken(rows, header, &mut parsed),
     }
-    Ok((format, parsed))
+    parsed
+}
+
+/// Which of a file's columns holds each field of the generic format: for a
+/// CSV of no known layout. Saved as a named profile and used again.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize, ts_rs::TS)]
+pub struct Mapping {
+    pub time: Option<String>,
+    #[serde(rename = "type")]
+    #[ts(rename = "type")]
+    pub kind: Option<String>,
+    pub coin: Option<String>,
+    pub quantity: Option<String>,
+    pub price: Option<String>,
+    pub currency: Option<String>,
+    pub fee: Option<String>,
+    pub fee_currency: Option<String>,
+    pub note: Option<String>,
+}
+
+/// Column names that usually hold each field, most telling first.
+const SYNONYMS: [(&str, &[&str]); 9] = [
+    (
+        "time",
+        &[
+            "time",
+            "timestamp",
+            "date(utc)",
+            "date",
+            "datetime",
+            "created at",
+            "executed at",
+        ],
+    ),
+    (
+        "type",
+        &[
+            "type",
+            "side",
+            "transaction type",
+            "action",
+            "operation",
+            "kind",
+        ],
+    ),
+    (
+        "coin",
+        &[
+            "coin",
+            "asset",
+            "symbol",
+            "ticker",
+            "cryptocurrency",
+            "crypto",
+            "currency code",
+        ],
+    ),
+    (
+        "quantity",
+        &[
+            "quantity", "amount", "qty", "units", "size", "volume", "executed",
+        ],
+    ),
+    (
+        "price",
+        &[
+            "price",
+            "unit price",
+            "rate",
+            "price per coin",
+            "spot price",
+        ],
+    ),
+    (
+        "currency",
+        &[
+            "currency",
+            "quote currency",
+            "price currency",
+            "fiat",
+            "quote",
+        ],
+    ),
+    ("fee", &["fee", "fees", "commission"]),
+    (
+        "fee_currency",
+        &["fee currency", "fee coin", "fee asset", "commission asset"],
+    ),
+    ("note", &["note", "notes", "description", "comment", "memo"]),
+];
+
+impl Mapping {
+    fn get(&self, field: &str) -> Option<&str> {
+        match field {
+            "time" => self.time.as_deref(),
+            "type" => self.kind.as_deref(),
+            "coin" => self.coin.as_deref(),
+            "quantity" => self.quantity.as_deref(),
+            "price" => self.price.as_deref(),
+            "currency" => self.currency.as_deref(),
+            "fee" => self.fee.as_deref(),
+            "fee_currency" => self.fee_currency.as_deref(),
+            _ => self.note.as_deref(),
+        }
+    }
+
+    fn set(&mut self, field: &str, column: String) {
+        let slot = match field {
+            "time" => &mut self.time,
+            "type" => &mut self.kind,
+            "coin" => &mut self.coin,
+            "quantity" => &mut self.quantity,
+            "price" => &mut self.price,
+            "currency" => &mut self.currency,
+            "fee" => &mut self.fee,
+            "fee_currency" => &mut self.fee_currency,
+            _ => &mut self.note,
+        };
+        *slot = Some(column);
+    }
+
+    /// The fields a file must map: time, type, coin and quantity.
+    pub fn missing(&self) -> Vec<&'static str> {
+        ["time", "type", "coin", "quantity"]
+            .into_iter()
+            .filter(|f| self.get(f).is_none())
+            .collect()
+    }
+}
+
+/// The first line's columns and a guess of which holds each field (an
+/// exact name first, then a name containing a usual one); each column is
+/// used once.
+pub fn guess(bytes: &[u8]) -> Result<(Vec<String>, Mapping), InvalidInput> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes);
+    let columns: Vec<String> = match reader.records().next() {
+        Some(Ok(r)) => Header::new(&r).names,
+        Some(Err(e)) => return Err(InvalidInput(format!("not a CSV file: {e}"))),
+        None => return Err(InvalidInput("the file is empty".into())),
+    };
+    let mut mapping = Mapping::default();
+    let mut used = vec![false; columns.len()];
+    for exact in [true, false] {
+        for (field, names) in SYNONYMS {
+            if mapping.get(field).is_some() {
+                continue;
+            }
+            let lower: Vec<String> = columns.iter().map(|c| c.to_ascii_lowercase()).collect();
+            let found = names.iter().find_map(|n| {
+                (0..columns.len()).find(|&i| {
+                    !used[i]
+                        && if exact {
+                            lower[i] == *n
+                        } else {
+                            lower[i].contains(n)
+                        }
+                })
+            });
+            if let Some(i) = found {
+                used[i] = true;
+                mapping.set(field, columns[i].clone());
+            }
+        }
+    }
+    Ok((columns, mapping))
+}
+
+/// Reads `bytes`, whose first line names its columns, through `mapping`.
+pub fn parse_mapped(bytes: &[u8], mapping: &Mapping) -> Result<Parsed, InvalidInput> {
+    let missing = mapping.missing();
+    if !missing.is_empty() {
+        return Err(InvalidInput(format!(
+            "the mapping names no column for {}",
+            missing.join(", ")
+        )));
+    }
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes);
+    let mut records = reader.records();
+    let first = match records.next() {
+        Some(Ok(r)) => r,
+        Some(Err(e)) => return Err(InvalidInput(format!("not a CSV file: {e}"))),
+        None => return Err(InvalidInput("the file is empty".into())),
+    };
+    let file = Header::new(&first);
+    // The generic format's names, pointing at the file's columns (and
+    // named as the file names them in messages).
+    let mut index = HashMap::new();
+    for (field, _) in SYNONYMS {
+        let Some(column) = mapping.get(field) else {
+            continue;
+        };
+        let Some(&i) = file.index.get(&column.to_ascii_lowercase()) else {
+            return Err(InvalidInput(format!(
+                "the file has no column '{column}' (mapped to {field})"
+            )));
+        };
+        index.insert(field.to_string(), i);
+    }
+    let header = Header {
+        index,
+        names: file.names,
+    };
+    let rows = rest(records)?;
+    Ok(read(Format::Mapped, &header, &rows))
+}
+
+/// A type as files write it: the generic names, and `Bought`, `SELL`,
+/// `Deposit`, `Withdrawal`, `Staking reward`…
+fn kind_of(s: &str) -> Option<TxKind> {
+    if let Some(k) = TxKind::parse(s) {
+        return Some(k);
+    }
+    let s = s.trim().to_ascii_lowercase();
+    Some(match s.as_str() {
+        "bought" | "purchase" | "buy order" | "market buy" | "limit buy" => TxKind::Buy,
+        "sold" | "sale" | "sell order" | "market sell" | "limit sell" => TxKind::Sell,
+        "deposit" | "receive" | "received" | "transfer in" => TxKind::TransferIn,
+        "withdrawal" | "withdraw" | "send" | "sent" | "transfer out" => TxKind::TransferOut,
+        "network fee" | "gas" => TxKind::Fee,
+        _ if [
+            "reward", "staking", "interest", "airdrop", "income", "mining",
+        ]
+        .iter()
+        .any(|w| s.contains(w)) =>
+        {
+            TxKind::Income
+        }
+        _ => return None,
+    })
 }
 
 fn generic(row: &Row, key: String) -> Result<Draft, RowError> {
     let kind_text = row.required("type")?;
-    let kind = TxKind::parse(kind_text).ok_or_else(|| {
+    let kind = kind_of(kind_text).ok_or_else(|| {
         row.err(
             "type",
             format!("'{kind_text}' is not buy, sell, transfer_in, transfer_out, fee or income"),

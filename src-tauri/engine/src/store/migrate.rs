@@ -232,6 +232,16 @@ const MIGRATIONS: &[M<'static>] = &[
     CREATE INDEX portfolio_txs_time ON portfolio_txs(time, id);
     "#,
     ),
+    M::up(
+        r#"
+    -- How to read a CSV of no known layout: its columns for each field (JSON).
+    CREATE TABLE import_profiles (
+        name       TEXT PRIMARY KEY COLLATE NOCASE,
+        mapping    TEXT NOT NULL,
+        created_at INTEGER NOT NULL  -- unix ms
+    );
+    "#,
+    ),
 ];
 
 /// How many migrations this build has: the schema version it writes.

@@ -191,3 +191,82 @@ fn numbers_as_exports_write_them() {
     assert_eq!(number("1e-8"), Some(d("0.00000001")));
     assert_eq!(number("lots"), None);
 }
+
+const WALLET_APP: &str = "\
+Date,Action,Asset,Amount,Unit Price,Quote Currency,Commission,Memo
+2024-03-01 10:00:00,Bought,BTC,0.25,60000,EUR,5,dca
+2024-03-15 10:00:00,Sold,BTC,0.1,65000,EUR,2,
+2024-03-20 10:00:00,Staking reward,ETH,0.02,3000,EUR,,
+2024-03-21 10:00:00,Bought,BTC,,60000,EUR,,
+";
+
+#[test]
+fn a_mapping_is_guessed_from_usual_column_names() {
+    let (columns, m) = guess(WALLET_APP.as_bytes()).expect("a header");
+    assert_eq!(columns.len(), 8);
+    assert_eq!(m.time.as_deref(), Some("Date"));
+    assert_eq!(m.kind.as_deref(), Some("Action"));
+    assert_eq!(m.coin.as_deref(), Some("Asset"));
+    assert_eq!(m.quantity.as_deref(), Some("Amount"));
+    assert_eq!(m.price.as_deref(), Some("Unit Price"));
+    assert_eq!(m.currency.as_deref(), Some("Quote Currency"));
+    assert_eq!(m.fee.as_deref(), Some("Commission"));
+    assert_eq!(m.note.as_deref(), Some("Memo"));
+    assert!(m.missing().is_empty());
+}
+
+#[test]
+fn a_mapped_file_reads_like_the_generic_format_and_names_its_own_columns() {
+    let (_, m) = guess(WALLET_APP.as_bytes()).expect("a header");
+    let p = parse_mapped(WALLET_APP.as_bytes(), &m).expect("mapped");
+    let kinds: Vec<(TxKind, &str)> = p
+        .drafts
+        .iter()
+        .map(|x| (x.kind, x.asset.as_str()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (TxKind::Buy, "btc"),
+            (TxKind::Sell, "btc"),
+            (TxKind::Income, "eth")
+        ]
+    );
+    assert_eq!(
+        (
+            p.drafts[0].currency.as_deref(),
+            p.drafts[0].fee,
+            p.drafts[0].note.as_deref()
+        ),
+        (Some("eur"), Some(d("5")), Some("dca"))
+    );
+    assert_eq!(p.errors.len(), 1);
+    assert_eq!(
+        (
+            p.errors[0].line,
+            p.errors[0].column.as_str(),
+            p.errors[0].reason.as_str()
+        ),
+        (5, "Amount", "is empty")
+    );
+    assert!(p.drafts[0].key.starts_with("mapped|"));
+}
+
+#[test]
+fn a_mapping_must_name_the_required_columns_and_the_file_must_have_them() {
+    let mut m = Mapping {
+        time: Some("Date".into()),
+        kind: Some("Action".into()),
+        coin: Some("Asset".into()),
+        ..Mapping::default()
+    };
+    let err = parse_mapped(WALLET_APP.as_bytes(), &m).expect_err("no quantity");
+    assert!(err.0.contains("no column for quantity"), "{}", err.0);
+    m.quantity = Some("Size".into());
+    let err = parse_mapped(WALLET_APP.as_bytes(), &m).expect_err("no Size column");
+    assert!(
+        err.0.contains("no column 'Size' (mapped to quantity)"),
+        "{}",
+        err.0
+    );
+}

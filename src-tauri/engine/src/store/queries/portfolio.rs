@@ -182,3 +182,31 @@ pub fn price_at(
     }
     Ok(best)
 }
+
+/// Saves (or replaces) the import profile `name`: its mapping as JSON.
+pub fn save_profile(
+    conn: &Connection,
+    name: &str,
+    mapping: &str,
+    now_ms: i64,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO import_profiles (name, mapping, created_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (name) DO UPDATE SET mapping = excluded.mapping",
+    )?
+    .execute(params![name, mapping, now_ms])?;
+    Ok(())
+}
+
+/// The import profile `name` (any case): its name as saved and its mapping.
+pub fn profile(conn: &Connection, name: &str) -> rusqlite::Result<Option<(String, String)>> {
+    conn.prepare_cached("SELECT name, mapping FROM import_profiles WHERE name = ?1")?
+        .query_row([name], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()
+}
+
+pub fn profiles(conn: &Connection) -> rusqlite::Result<Vec<(String, String)>> {
+    conn.prepare_cached("SELECT name, mapping FROM import_profiles ORDER BY name")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect()
+}
