@@ -374,6 +374,31 @@ async fn bad_input_is_named_and_nothing_is_stored() {
         assert_eq!(run.code, 2, "{argv:?}: {run:?}");
         assert!(run.stderr.contains(says), "{argv:?}: {}", run.stderr);
     }
+    // Income with no price, and none stored for that day: said how to get one.
+    let income = user
+        .run(&[
+            "portfolio",
+            "add",
+            "--portfolio",
+            "P",
+            "--type",
+            "income",
+            "--coin",
+            "eth",
+            "--qty",
+            "0.1",
+            "--time",
+            "2024-01-01",
+        ])
+        .await;
+    assert_ne!(income.code, 0);
+    assert!(
+        income.stderr.contains(
+            "cannot value it: income ethereum on 2024-01-01: no stored price of ethereum in USD"
+        ) && income.stderr.contains("add --price"),
+        "{}",
+        income.stderr
+    );
     assert_eq!(
         user.run(&["portfolio", "ls", "--json"]).await.ok().json(),
         serde_json::json!([])

@@ -320,11 +320,16 @@ impl Engine {
             }
             txs.extend(planned.iter().cloned());
             sort(&mut txs);
-            let mut methods: HashMap<i64, Method> =
-                portfolios.iter().map(|p| (p.id, p.method)).collect();
-            methods.entry(-1).or_default();
-            let valued = store.read(|c| value(c, &txs, &reporting))??;
-            Book::replay(&valued.entries, methods, Method::default())
+            let valued = match store.read(|c| value(c, &txs, &reporting))? {
+                Ok(v) => v,
+                // The new transaction is not numbered yet.
+                Err(u) if u.tx >= i64::MAX - 1 => {
+                    return Err(Error::NotFound(format!("cannot value it: {}", u.why)));
+                }
+                Err(u) => return Err(u.into()),
+            };
+            // A new portfolio (no id yet) uses the default method.
+            Book::replay(&valued.entries, methods(&portfolios), Method::default())
                 .map_err(|s| shortfall(&s, &txs, &valued.coins))?;
 
             store
@@ -685,9 +690,7 @@ impl Engine {
                     return Ok(report);
                 }
             };
-            let mut methods = methods(&portfolios);
-            methods.entry(-1).or_default();
-            if let Err(s) = Book::replay(&valued.entries, methods, Method::default()) {
+            if let Err(s) = Book::replay(&valued.entries, methods(&portfolios), Method::default()) {
                 let line = lines.get(&s.tx).copied().unwrap_or(0);
                 report.errors.push(RowError {
                     line,
