@@ -32,6 +32,7 @@ const COMMANDS: &[&str] = &[
     "convert",
     "portfolio",
     "portfolio_add",
+    "portfolio_edit",
     "portfolio_remove",
     "portfolio_import",
 ];

@@ -176,6 +176,7 @@ fn run(started: Instant, hidden: bool) -> ExitCode {
             analysis::convert,
             portfolio::portfolio,
             portfolio::portfolio_add,
+            portfolio::portfolio_edit,
             portfolio::portfolio_remove,
             portfolio::portfolio_import,
         ])

@@ -76,22 +76,37 @@ pub async fn portfolio(
     })
 }
 
+impl TxForm {
+    fn input(self) -> TxInput {
+        TxInput {
+            portfolio: self.portfolio,
+            kind: self.kind,
+            coin: self.coin,
+            quantity: self.quantity,
+            price: blank_is_none(self.price),
+            currency: blank_is_none(self.currency),
+            fee: blank_is_none(self.fee),
+            fee_currency: blank_is_none(self.fee_currency),
+            time: blank_is_none(self.time),
+            note: blank_is_none(self.note),
+            to: blank_is_none(self.to),
+        }
+    }
+}
+
 #[tauri::command]
 pub async fn portfolio_add(state: State<'_, AppState>, form: TxForm) -> Result<Vec<Tx>, Error> {
-    let input = TxInput {
-        portfolio: form.portfolio,
-        kind: form.kind,
-        coin: form.coin,
-        quantity: form.quantity,
-        price: blank_is_none(form.price),
-        currency: blank_is_none(form.currency),
-        fee: blank_is_none(form.fee),
-        fee_currency: blank_is_none(form.fee_currency),
-        time: blank_is_none(form.time),
-        note: blank_is_none(form.note),
-        to: blank_is_none(form.to),
-    };
-    state.engine()?.add_tx(&input).await
+    state.engine()?.add_tx(&form.input()).await
+}
+
+/// Changes transaction `id` to what the form says.
+#[tauri::command]
+pub async fn portfolio_edit(
+    state: State<'_, AppState>,
+    id: i64,
+    form: TxForm,
+) -> Result<Tx, Error> {
+    state.engine()?.edit_tx(id, &form.input()).await
 }
 
 #[tauri::command]

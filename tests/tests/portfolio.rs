@@ -788,3 +788,44 @@ async fn any_other_csv_is_mapped_saved_as_a_profile_and_imported_through_it() {
         none.stderr
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_edit_changes_the_figures_keeps_the_number_and_is_refused_if_it_oversells() {
+    let (_fake, user) = three_buys_and_a_sale().await;
+    let txs = user.run(&["portfolio", "ls", "--json"]).await.ok().json();
+    let (buy, sale) = (
+        txs[0]["id"].as_i64().expect("id"),
+        txs[3]["id"].as_i64().expect("id"),
+    );
+    // The first buy was at 11,000 (cost 11,010): FIFO's sale now costs
+    // 11,010 + 10,000 = 21,010, a gain of 23,960.
+    user.run(&["portfolio", "edit", &buy.to_string(), "--price", "11000"])
+        .await
+        .ok();
+    let h = user
+        .run(&["portfolio", "holdings", "--json"])
+        .await
+        .ok()
+        .json();
+    assert_eq!(field(&h["holdings"][0], "realized_pnl"), "23960.00");
+    let listed = user.run(&["portfolio", "ls", "--json"]).await.ok().json();
+    assert_eq!(listed[0]["id"].as_i64(), Some(buy), "the same number");
+    assert_eq!(listed[0]["fee"], "10", "fields not given are kept");
+    // Selling 3.5 of the 3 held is refused and changes nothing.
+    let over = user
+        .run(&["portfolio", "edit", &sale.to_string(), "--qty", "3.5"])
+        .await;
+    assert_eq!(over.code, 2, "{over:?}");
+    assert!(
+        over.stderr
+            .contains("sells 3.5 bitcoin on 2024-01-04 but holds 3 then: 0.5 short"),
+        "{}",
+        over.stderr
+    );
+    let h = user
+        .run(&["portfolio", "holdings", "--json"])
+        .await
+        .ok()
+        .json();
+    assert_eq!(field(&h["holdings"][0], "quantity"), "1.5");
+}

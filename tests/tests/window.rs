@@ -1050,6 +1050,16 @@ async fn the_portfolio_adds_a_transaction_and_imports_a_file_through_its_preview
         "return /Exchange sells 2 bitcoin on 2024-03-01 but holds 0.5 then: 1.5 short/.test(document.getElementById('pf-form-message').textContent)",
     )
     .await;
+    // The sale was at 32,000, not 30,000: edited, 16,000 − 5,005 = +10,995.
+    click(&c, "#pf-txs button[aria-label=\"Edit transaction 2\"]").await;
+    wait_js(&c, "the form editing #2", "return document.getElementById('pf-submit').textContent === 'Save #2' && document.querySelector('#pf-form [name=price]').value === '30000'").await;
+    add("{price: '32000'}").await;
+    wait_js(
+        &c,
+        "the edited sale realized",
+        "return document.getElementById('pf-realized').textContent === '+$10,995.00' && document.getElementById('pf-submit').textContent === 'Add'",
+    )
+    .await;
     screenshot(&c, "portfolio-light.png").await;
 
     // Import Coinbase's export: the preview says what it would add.

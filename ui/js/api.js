@@ -20,6 +20,12 @@ export const api = {
   portfolioAdd: (form) => invoke("portfolio_add", { form }),
   /**
    * @param {number} id
+   * @param {Ipc.TxForm} form
+   * @returns {Promise<Ipc.Tx>}
+   */
+  portfolioEdit: (id, form) => invoke("portfolio_edit", { id, form }),
+  /**
+   * @param {number} id
    * @returns {Promise<Ipc.Tx[]>} what was removed
    */
   portfolioRemove: (id) => invoke("portfolio_remove", { id }),

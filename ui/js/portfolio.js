@@ -42,12 +42,15 @@ export class PortfolioView {
     this.page = null;
     /** @type {string | null} the picked file's text */
     this.fileText = null;
+    /** @type {number | null} the transaction the form edits */
+    this.editing = null;
     $("pf-select").addEventListener("change", () => this.load());
     $("pf-method").addEventListener("change", () => this.load());
     $("pf-form").addEventListener("submit", (e) => {
       e.preventDefault();
       this.add();
     });
+    $("pf-cancel").addEventListener("click", () => this.stopEditing());
     const kind = /** @type {HTMLSelectElement} */ ($("pf-kind"));
     kind.addEventListener("change", () => this.fitForm());
     $("pf-import-button").addEventListener("click", () => $("pf-file").click());
@@ -173,6 +176,12 @@ export class PortfolioView {
         }
         const actions = document.createElement("td");
         actions.className = "actions";
+        if (t.transfer === null) {
+          const edit = Object.assign(document.createElement("button"), { type: "button", className: "row-action", textContent: "Edit" });
+          edit.setAttribute("aria-label", `Edit transaction ${t.id}`);
+          edit.addEventListener("click", () => this.edit(t));
+          actions.append(edit, " ");
+        }
         const rm = Object.assign(document.createElement("button"), { type: "button", className: "row-action", textContent: "Delete" });
         rm.setAttribute("aria-label", `Delete transaction ${t.id}`);
         rm.addEventListener("click", () => this.remove(t));
@@ -206,13 +215,51 @@ export class PortfolioView {
     };
     const message = $("pf-form-message");
     try {
-      const added = await api.portfolioAdd(input);
-      message.textContent = `Added ${added.map((t) => `#${t.id}`).join(" and ")}.`;
+      if (this.editing !== null) {
+        const saved = await api.portfolioEdit(this.editing, input);
+        message.textContent = `Saved #${saved.id}.`;
+        this.stopEditing(false);
+      } else {
+        const added = await api.portfolioAdd(input);
+        message.textContent = `Added ${added.map((t) => `#${t.id}`).join(" and ")}.`;
+      }
       for (const k of ["quantity", "price", "fee", "note"]) /** @type {HTMLInputElement} */ (form.querySelector(`[name=${k}]`)).value = "";
       await this.load();
     } catch (e) {
       message.textContent = describe(e);
     }
+  }
+
+  /**
+   * Fills the form with `t` to change it.
+   * @param {Ipc.Tx} t
+   */
+  edit(t) {
+    const form = /** @type {HTMLFormElement} */ ($("pf-form"));
+    const local = new Date(t.time);
+    const pad = (/** @type {number} */ n) => String(n).padStart(2, "0");
+    const time = `${local.getFullYear()}-${pad(local.getMonth() + 1)}-${pad(local.getDate())}T${pad(local.getHours())}:${pad(local.getMinutes())}:${pad(local.getSeconds())}`;
+    /** @type {Record<string, string>} */
+    const values = {
+      portfolio: t.portfolio, kind: t.kind, coin: t.coin_id, quantity: t.quantity, price: t.price ?? "",
+      currency: t.currency, fee: t.fee ?? "", fee_currency: t.fee_currency ?? "", time, note: t.note ?? "",
+    };
+    for (const [k, v] of Object.entries(values)) /** @type {HTMLInputElement} */ (form.querySelector(`[name=${k}]`)).value = v;
+    this.editing = t.id;
+    this.fitForm();
+    $("pf-form-title").textContent = `Edit transaction #${t.id}`;
+    $("pf-submit").textContent = `Save #${t.id}`;
+    $("pf-cancel").hidden = false;
+    $("pf-form-message").textContent = "";
+    form.scrollIntoView({ block: "nearest" });
+  }
+
+  stopEditing(clear = true) {
+    this.editing = null;
+    $("pf-form-title").textContent = "Add a transaction";
+    $("pf-submit").textContent = "Add";
+    $("pf-cancel").hidden = true;
+    if (clear) $("pf-form-message").textContent = "";
   }
 
   /** @param {Ipc.Tx} t */

@@ -56,6 +56,30 @@ pub enum PortfolioCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Change a transaction: the fields given replace its own (e.g. `edit 12 --price 30100`)
+    Edit {
+        id: i64,
+        #[arg(long)]
+        portfolio: Option<String>,
+        #[arg(long = "type", value_name = "TYPE")]
+        kind: Option<String>,
+        #[arg(long)]
+        coin: Option<String>,
+        #[arg(long = "qty", value_name = "QUANTITY", allow_hyphen_values = true)]
+        quantity: Option<String>,
+        #[arg(long, allow_hyphen_values = true)]
+        price: Option<String>,
+        #[arg(long)]
+        currency: Option<String>,
+        #[arg(long, allow_hyphen_values = true)]
+        fee: Option<String>,
+        #[arg(long)]
+        fee_currency: Option<String>,
+        #[arg(long)]
+        time: Option<String>,
+        #[arg(long)]
+        note: Option<String>,
+    },
     /// Remove a transaction by its number (both legs of a transfer)
     Rm { id: i64 },
     /// Holdings, cost basis and profit and loss in the display currency
@@ -391,6 +415,50 @@ pub async fn run(engine: &Engine, cmd: PortfolioCmd) -> Result<(), Error> {
             if dry_run && !json {
                 outln!("dry run: nothing was written");
             }
+        }
+        PortfolioCmd::Edit {
+            id,
+            portfolio,
+            kind,
+            coin,
+            quantity,
+            price,
+            currency,
+            fee,
+            fee_currency,
+            time,
+            note,
+        } => {
+            let t = engine.tx(id)?;
+            let dec = |d: Option<rust_decimal::Decimal>| d.map(|d| d.normalize().to_string());
+            let input = TxInput {
+                portfolio: portfolio.unwrap_or(t.portfolio),
+                kind: kind.unwrap_or_else(|| t.kind.as_str().to_string()),
+                coin: coin.unwrap_or(t.coin_id),
+                quantity: quantity.unwrap_or_else(|| t.quantity.normalize().to_string()),
+                price: price.or_else(|| dec(t.price)),
+                currency: currency.or(Some(t.currency)),
+                fee: fee.or_else(|| dec(t.fee)),
+                fee_currency: fee_currency.or(t.fee_currency),
+                time: time.or_else(|| Some(t.time.to_rfc3339())),
+                note: note.or(t.note),
+                to: None,
+            };
+            let t = engine.edit_tx(id, &input).await?;
+            outln!(
+                "#{} {} {} {}{} in {} on {}",
+                t.id,
+                t.kind.as_str(),
+                t.quantity.normalize(),
+                t.coin_id,
+                t.price.map_or(String::new(), |p| format!(
+                    " at {} {}",
+                    p.normalize(),
+                    t.currency.to_uppercase()
+                )),
+                t.portfolio,
+                t.time.format("%Y-%m-%d %H:%M UTC")
+            );
         }
         PortfolioCmd::Map {
             file,

@@ -205,7 +205,9 @@ impl Engine {
 
     /// Records a transaction (a transfer to another portfolio: both legs),
     /// unless it would take more of a coin than a portfolio holds then.
-    pub async fn add_tx(&self, input: &TxInput) -> Result<Vec<Tx>> {
+    /// `input` checked and resolved: the transaction (not numbered) and,
+    /// for a transfer to another portfolio, that portfolio's name.
+    async fn checked_tx(&self, input: &TxInput) -> Result<(Tx, Option<String>)> {
         let kind = TxKind::parse(&input.kind).ok_or_else(|| {
             InvalidInput(format!(
                 "'{}' is not a transaction type (buy, sell, transfer_in, transfer_out, fee or income)",
@@ -276,7 +278,7 @@ impl Engine {
             return Err(InvalidInput(format!("a transfer from '{name}' to itself")).into());
         }
 
-        let mut tx = Tx {
+        let tx = Tx {
             id: 0,
             portfolio: name.clone(),
             portfolio_id: 0,
@@ -291,6 +293,12 @@ impl Engine {
             note,
             transfer: None,
         };
+        Ok((tx, to))
+    }
+
+    pub async fn add_tx(&self, input: &TxInput) -> Result<Vec<Tx>> {
+        let (mut tx, to) = self.checked_tx(input).await?;
+        let name = tx.portfolio.clone();
         let now = super::now_ms();
         let store = self.store.clone();
         let reporting = self.settings().currency;
@@ -357,6 +365,64 @@ impl Engine {
                 .map_err(Error::from)
         })
         .await
+    }
+
+    /// Changes transaction `id` to `input`, keeping its number (and an
+    /// imported row's key, so importing the file again still adds nothing),
+    /// unless that would leave a sale short. A transfer between portfolios
+    /// is removed and recorded again instead.
+    pub async fn edit_tx(&self, id: i64, input: &TxInput) -> Result<Tx> {
+        let (mut tx, to) = self.checked_tx(input).await?;
+        let between = || -> Error {
+            InvalidInput(
+                "a transfer between portfolios cannot be edited: remove it and record it again"
+                    .into(),
+            )
+            .into()
+        };
+        if to.is_some() {
+            return Err(between());
+        }
+        let store = self.store.clone();
+        let reporting = self.settings().currency;
+        let now = super::now_ms();
+        super::blocking(move || {
+            let mut txs = store.read(q::all)?;
+            let Some(old) = txs.iter().find(|t| t.id == id) else {
+                return Err(Error::NotFound(format!("no transaction #{id}")));
+            };
+            if old.transfer.is_some() {
+                return Err(between());
+            }
+            let portfolios = store.read(q::portfolios)?;
+            tx.id = id;
+            tx.portfolio_id = (portfolios.iter())
+                .find(|p| p.name.eq_ignore_ascii_case(&tx.portfolio))
+                .map_or(-1, |p| p.id);
+            txs.retain(|t| t.id != id);
+            txs.push(tx.clone());
+            sort(&mut txs);
+            let valued = store.read(|c| value(c, &txs, &reporting))??;
+            Book::replay(&valued.entries, methods(&portfolios), Method::default())
+                .map_err(|s| shortfall(&s, &txs, &valued.coins))?;
+            store
+                .write(|c| {
+                    let p = q::ensure(c, &tx.portfolio, now)?;
+                    tx.portfolio_id = p.id;
+                    tx.portfolio = p.name;
+                    q::update(c, &tx)?;
+                    Ok(tx)
+                })
+                .map_err(Error::from)
+        })
+        .await
+    }
+
+    /// Transaction `id`.
+    pub fn tx(&self, id: i64) -> Result<Tx> {
+        self.store
+            .read(|c| q::get(c, id))?
+            .ok_or_else(|| Error::NotFound(format!("no transaction #{id}")))
     }
 
     /// Removes transaction `id` (both legs of a transfer), unless a later

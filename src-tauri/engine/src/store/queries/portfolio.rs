@@ -77,6 +77,29 @@ pub fn insert(
     Ok(conn.last_insert_rowid())
 }
 
+/// Rewrites transaction `tx.id` (its transfer link and import key stay).
+pub fn update(conn: &Connection, tx: &Tx) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "UPDATE portfolio_txs SET portfolio = ?2, time = ?3, kind = ?4, coin_id = ?5, quantity = ?6,
+             price = ?7, currency = ?8, fee = ?9, fee_currency = ?10, note = ?11
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        tx.id,
+        tx.portfolio_id,
+        tx.time.timestamp(),
+        tx.kind.as_str(),
+        tx.coin_id,
+        tx.quantity.to_string(),
+        tx.price.map(|d| d.to_string()),
+        tx.currency,
+        tx.fee.map(|d| d.to_string()),
+        tx.fee_currency,
+        tx.note,
+    ])?;
+    Ok(())
+}
+
 pub fn set_transfer(conn: &Connection, id: i64, transfer: i64) -> rusqlite::Result<()> {
     conn.prepare_cached("UPDATE portfolio_txs SET transfer = ?2 WHERE id = ?1")?
         .execute(params![id, transfer])?;
