@@ -500,8 +500,17 @@ realized_pnl: string,
 /**
  * Its share of the priced holdings' value, in percent.
  */
-allocation_pct: string | null, };
-  export type Totals = { cost_basis: string, market_value: string, unrealized_pnl: string, realized_pnl: string, };
+allocation_pct: string | null, 
+/**
+ * How the value moved over 24 hours: the quantity held times the
+ * stored price's move; none without a stored price a day ago.
+ */
+change_24h: string | null, };
+  export type Totals = { cost_basis: string, market_value: string, unrealized_pnl: string, realized_pnl: string, 
+/**
+ * The 24 h changes of the holdings that have one.
+ */
+change_24h: string, };
   export type Tx = { id: number, portfolio: string, time: string, kind: TxKind, coin_id: string, quantity: string, 
 /**
  * A unit's price in `currency`.

@@ -1030,7 +1030,7 @@ async fn the_portfolio_adds_a_transaction_and_imports_a_file_through_its_preview
     wait_js(
         &c,
         "the holding at cost and value",
-        &format!("const r = document.querySelector('{row}'); return r && r.cells[3].textContent === '$40,000.00' && r.cells[4].textContent === '$10,010.00' && r.cells[5].textContent === '+$29,990.00'"),
+        &format!("const r = document.querySelector('{row}'); return r && r.cells[3].textContent === '$40,000.00' && r.cells[5].textContent === '$10,010.00' && r.cells[6].textContent === '+$29,990.00'"),
     )
     .await;
     // Half sold at 30,000: 15,000 for 5,005 of cost, +9,995 realized.
@@ -1038,7 +1038,7 @@ async fn the_portfolio_adds_a_transaction_and_imports_a_file_through_its_preview
     wait_js(
         &c,
         "the sale realized",
-        &format!("const r = document.querySelector('{row}'); return r && r.cells[6].textContent === '+$9,995.00' && document.getElementById('pf-realized').textContent === '+$9,995.00'"),
+        &format!("const r = document.querySelector('{row}'); return r && r.cells[7].textContent === '+$9,995.00' && document.getElementById('pf-realized').textContent === '+$9,995.00'"),
     )
     .await;
     // Selling more than held is refused, named, and changes nothing.

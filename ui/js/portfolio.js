@@ -99,6 +99,8 @@ export class PortfolioView {
     if (!formPortfolio.value) formPortfolio.value = p.selected ?? names[0] ?? "Main";
 
     $("pf-value").textContent = money(h.totals.market_value, cur);
+    pnl($("pf-change"), h.totals.change_24h, cur);
+    $("pf-change").hidden = !h.holdings.some((x) => x.change_24h !== null);
     $("pf-cost").textContent = money(h.totals.cost_basis, cur);
     pnl($("pf-unrealized"), h.totals.unrealized_pnl, cur);
     pnl($("pf-realized"), h.totals.realized_pnl, cur);
@@ -128,10 +130,12 @@ export class PortfolioView {
         dot.style.background = Number(x.quantity) > 0 ? COLOURS[i % COLOURS.length] : "transparent";
         coin.append(dot, x.name, Object.assign(document.createElement("span"), { className: "sym", textContent: ` ${x.symbol}` }));
         coin.addEventListener("click", () => this.opts.openCoin(x.coin));
+        // Columns after the coin: quantity, price, value, 24 h, cost, unrealized, realized, share.
         const cells = [
           x.quantity,
           money(x.price, cur),
           money(x.market_value, cur),
+          null,
           money(x.cost_basis, cur),
           null,
           null,
@@ -144,13 +148,12 @@ export class PortfolioView {
         cells.forEach((text, j) => {
           const td = document.createElement("td");
           td.className = "num";
-          if (j === 4) pnl(td, x.unrealized_pnl, cur);
-          else if (j === 5) pnl(td, x.realized_pnl, cur);
+          if (j === 3) pnl(td, x.change_24h, cur);
+          else if (j === 5) pnl(td, x.unrealized_pnl, cur);
+          else if (j === 6) pnl(td, x.realized_pnl, cur);
           else td.textContent = /** @type {string} */ (text);
-          if (j === 4) td.classList.add("pf-unrealized");
-          if (j === 5) td.classList.add("pf-realized");
           // The user's amounts: hidden by the privacy switch (a price or a share is not).
-          if ([0, 2, 3, 4, 5].includes(j)) td.classList.add("priv");
+          if ([0, 2, 3, 4, 5, 6].includes(j)) td.classList.add("priv");
           tr.append(td);
         });
         return tr;

@@ -24,6 +24,8 @@ use crate::store::queries::portfolio as q;
 
 /// How far back a stored price may be from the moment it values.
 const PRICE_MAX_AGE_SECS: i64 = 2 * 86_400;
+/// How far from exactly a day ago a stored price may be, for the 24 h change.
+const DAY_AGO_SLACK_SECS: i64 = 2 * 3600;
 /// The coin whose history in two currencies gives a day's exchange rate.
 const RATE_COIN: &str = "bitcoin";
 /// A portfolio's name: at most this many characters.
@@ -73,6 +75,10 @@ pub struct Holding {
     /// Its share of the priced holdings' value, in percent.
     #[ts(type = "string | null")]
     pub allocation_pct: Option<Decimal>,
+    /// How the value moved over 24 hours: the quantity held times the
+    /// stored price's move; none without a stored price a day ago.
+    #[ts(type = "string | null")]
+    pub change_24h: Option<Decimal>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, ts_rs::TS)]
@@ -85,6 +91,9 @@ pub struct Totals {
     pub unrealized_pnl: Decimal,
     #[ts(type = "string")]
     pub realized_pnl: Decimal,
+    /// The 24 h changes of the holdings that have one.
+    #[ts(type = "string")]
+    pub change_24h: Decimal,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
@@ -505,6 +514,13 @@ impl Engine {
                 let price = price_of(&coin).filter(|_| !quantity.is_zero());
                 let value = price.map(|p| p * quantity);
                 let (name, symbol) = named(&coin);
+                let day_ago = price.and_then(|_| {
+                    let then = Utc::now().timestamp() - 86_400;
+                    let found = self
+                        .store
+                        .read(|c| q::price_at(c, &coin, &reporting, then, DAY_AGO_SLACK_SECS));
+                    found.ok().flatten().map(|(p, _)| p)
+                });
                 Holding {
                     coin,
                     name,
@@ -516,6 +532,9 @@ impl Engine {
                     unrealized_pnl: value.map(|v| cents(v - cost)),
                     realized_pnl: cents(realized),
                     allocation_pct: None,
+                    change_24h: price
+                        .zip(day_ago)
+                        .map(|(now, then)| cents((now - then) * quantity)),
                 }
             })
             .collect();
@@ -525,6 +544,7 @@ impl Engine {
             totals.market_value += h.market_value.unwrap_or_default();
             totals.unrealized_pnl += h.unrealized_pnl.unwrap_or_default();
             totals.realized_pnl += h.realized_pnl;
+            totals.change_24h += h.change_24h.unwrap_or_default();
         }
         for h in &mut holdings {
             h.allocation_pct = (h.market_value)

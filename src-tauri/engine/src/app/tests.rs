@@ -418,3 +418,49 @@ async fn offline_a_conversion_uses_the_stored_rates_and_marks_them_stale() {
         "known down: not asked again"
     );
 }
+
+#[tokio::test]
+async fn a_holdings_24h_change_is_its_quantity_times_the_stored_prices_move() {
+    use super::portfolio::TxInput;
+    use crate::store::queries::candles::{self, Bar};
+    use rust_decimal::Decimal;
+    let w = world().await;
+    w.fake.set_price("bitcoin", 40_000.0);
+    w.engine
+        .quotes(
+            &w.engine
+                .request(&Pick::Coins(vec![coin("bitcoin")]))
+                .await
+                .expect("request"),
+        )
+        .await
+        .expect("quotes");
+    let buy = TxInput {
+        portfolio: "P".into(),
+        kind: "buy".into(),
+        coin: "btc".into(),
+        quantity: "0.5".into(),
+        price: Some("30000".into()),
+        time: Some("2024-01-01".into()),
+        ..TxInput::default()
+    };
+    w.engine.add_tx(&buy).await.expect("buy");
+    let h = w.engine.holdings(None, None).await.expect("holdings");
+    assert_eq!(h.holdings[0].change_24h, None, "no price stored a day ago");
+    // 38,000 a day ago: 0.5 × (40,000 − 38,000) = +1,000.
+    let then = chrono::Utc::now().timestamp() - 86_400;
+    let store = w.engine.market.store().clone();
+    store
+        .write(|c| {
+            let series = candles::series_id(c, "bitcoin", "usd")?;
+            candles::merge(
+                c,
+                series,
+                &[Bar::point(then - 60, Decimal::from(38_000), None)],
+            )
+        })
+        .expect("a price a day ago");
+    let h = w.engine.holdings(None, None).await.expect("holdings");
+    assert_eq!(h.holdings[0].change_24h, Some(Decimal::new(100_000, 2)));
+    assert_eq!(h.totals.change_24h, Decimal::new(100_000, 2));
+}
