@@ -889,8 +889,18 @@ async fn a_coin_s_chart_ranges_candles_comparison_and_conversion() {
     click(&c, "#watchlist-table tr[data-id=\"bitcoin\"] .coin-link").await;
     wait_js(&c, "the coin view", "return !document.getElementById('view-coin').hidden && document.getElementById('coin-name').textContent === 'Bitcoin'").await;
     wait_js(&c, "the backfill done", "return /points, /.test(document.getElementById('chart-state').textContent) && !/Fetching/.test(document.getElementById('chart-state').textContent)").await;
-    let month = wait_chart(&c, "#chart", "30d").await;
-    assert!(month > 100, "30 days of hourly history, not {month} points");
+    // The status says done before the redraw with the fetched history
+    // lands: wait for the redraw, not the first frame.
+    let month = wait_js(
+        &c,
+        "30 days of hourly history drawn",
+        "const el = document.getElementById('chart'); const n = Number(el.dataset.points); return el.dataset.range === '30d' && n > 100 && el.querySelector('canvas') ? n : null",
+    )
+    .await;
+    assert!(
+        month.as_u64().is_some_and(|n| n > 100),
+        "30 days of hourly history, not {month} points"
+    );
     let stats = c
         .execute(
             "return document.getElementById('coin-stats').innerText",
