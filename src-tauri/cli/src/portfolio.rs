@@ -164,6 +164,22 @@ pub enum PortfolioCmd {
 /// The most a file to import may hold: far more than any exchange's history.
 const MAX_IMPORT_BYTES: u64 = 256 * 1024 * 1024;
 
+/// "#3 buy 0.5 bitcoin at 30000 USD in Ledger on 2024-01-01 00:00 UTC".
+fn recorded(t: &coinlytics_engine::portfolio::Tx) -> String {
+    let price = t.price.map_or(String::new(), |p| {
+        format!(" at {} {}", p.normalize(), t.currency.to_uppercase())
+    });
+    format!(
+        "#{} {} {} {}{price} in {} on {}",
+        t.id,
+        t.kind.as_str(),
+        t.quantity.normalize(),
+        t.coin_id,
+        t.portfolio,
+        t.time.format("%Y-%m-%d %H:%M UTC")
+    )
+}
+
 /// A file to import, at most `MAX_IMPORT_BYTES`.
 fn read_file(file: &std::path::Path) -> Result<Vec<u8>, Error> {
     let shown = file.display();
@@ -218,20 +234,7 @@ pub async fn run(engine: &Engine, cmd: PortfolioCmd) -> Result<(), Error> {
                 to,
             };
             for tx in engine.add_tx(&input).await? {
-                outln!(
-                    "#{} {} {} {}{} in {} on {}",
-                    tx.id,
-                    tx.kind.as_str(),
-                    tx.quantity.normalize(),
-                    tx.coin_id,
-                    tx.price.map_or(String::new(), |p| format!(
-                        "at {} {}",
-                        p.normalize(),
-                        tx.currency.to_uppercase()
-                    )),
-                    tx.portfolio,
-                    tx.time.format("%Y-%m-%d %H:%M UTC")
-                );
+                outln!("{}", recorded(&tx));
             }
         }
         PortfolioCmd::Ls { portfolio, json } => {
@@ -445,20 +448,7 @@ pub async fn run(engine: &Engine, cmd: PortfolioCmd) -> Result<(), Error> {
                 to: None,
             };
             let t = engine.edit_tx(id, &input).await?;
-            outln!(
-                "#{} {} {} {}{} in {} on {}",
-                t.id,
-                t.kind.as_str(),
-                t.quantity.normalize(),
-                t.coin_id,
-                t.price.map_or(String::new(), |p| format!(
-                    " at {} {}",
-                    p.normalize(),
-                    t.currency.to_uppercase()
-                )),
-                t.portfolio,
-                t.time.format("%Y-%m-%d %H:%M UTC")
-            );
+            outln!("{}", recorded(&t));
         }
         PortfolioCmd::Map {
             file,
