@@ -35,6 +35,7 @@ const COMMANDS: &[&str] = &[
     "portfolio_edit",
     "portfolio_remove",
     "portfolio_import",
+    "portfolio_value",
 ];
 
 /// The chart library's one file the page loads, copied from the npm

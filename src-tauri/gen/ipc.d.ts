@@ -76,7 +76,15 @@ tray_coins: Array<string>, };
 /**
  * What the form offers, in order.
  */
-conditions: Array<ConditionInfo>, };
+conditions: Array<ConditionInfo>, 
+/**
+ * The portfolios a portfolio rule may read.
+ */
+portfolios: Array<string>, 
+/**
+ * The coins the portfolio holds (or held), for its rules.
+ */
+held: Array<Coin>, };
   export type MonitorStatus = { state: MonitorState, message: string, };
   export type MonitorState = "starting" | "active" | "passive" | "failed" | "restarting";
   export type RuleView = { 
@@ -104,7 +112,19 @@ armed: boolean,
 /**
  * Firings so far.
  */
-epoch: number, last_fired_at: number | null, coin_id: string, currency: string, condition: Condition, 
+epoch: number, last_fired_at: number | null, 
+/**
+ * Empty for a rule on a portfolio's value.
+ */
+coin_id: string, currency: string, 
+/**
+ * Portfolio rules: the portfolio read; `None`: all of them together.
+ */
+portfolio: string | null, 
+/**
+ * Drift rules: the holding's target share, in %.
+ */
+target_pct: string | null, condition: Condition, 
 /**
  * A price for above/below; a percentage for the others (of the move,
  * or of the 24-hour change, which may be negative).
@@ -145,7 +165,19 @@ armed: boolean,
 /**
  * Firings so far.
  */
-epoch: number, last_fired_at: number | null, coin_id: string, currency: string, condition: Condition, 
+epoch: number, last_fired_at: number | null, 
+/**
+ * Empty for a rule on a portfolio's value.
+ */
+coin_id: string, currency: string, 
+/**
+ * Portfolio rules: the portfolio read; `None`: all of them together.
+ */
+portfolio: string | null, 
+/**
+ * Drift rules: the holding's target share, in %.
+ */
+target_pct: string | null, condition: Condition, 
 /**
  * A price for above/below; a percentage for the others (of the move,
  * or of the 24-hour change, which may be negative).
@@ -174,7 +206,19 @@ band_pct: string,
  * The least time between two firings of the rule.
  */
 cooldown_secs: number, };
-  export type RuleSpec = { coin_id: string, currency: string, condition: Condition, 
+  export type RuleSpec = { 
+/**
+ * Empty for a rule on a portfolio's value.
+ */
+coin_id: string, currency: string, 
+/**
+ * Portfolio rules: the portfolio read; `None`: all of them together.
+ */
+portfolio: string | null, 
+/**
+ * Drift rules: the holding's target share, in %.
+ */
+target_pct: string | null, condition: Condition, 
 /**
  * A price for above/below; a percentage for the others (of the move,
  * or of the 24-hour change, which may be negative).
@@ -205,13 +249,22 @@ band_pct: string,
 cooldown_secs: number, };
   export type RuleInput = { 
 /**
- * An id (`bitcoin`) or symbol (`btc`).
+ * An id (`bitcoin`) or symbol (`btc`); empty for a rule on a
+ * portfolio's value.
  */
 coin: string, 
 /**
  * The level's currency; `None`: the configured one.
  */
-currency: string | null, condition: Condition, 
+currency: string | null, 
+/**
+ * Portfolio rules: a portfolio's name; `None`: all of them.
+ */
+portfolio: string | null, 
+/**
+ * Drift rules: the target share, in %.
+ */
+target: string | null, condition: Condition, 
 /**
  * A price, a percentage, or standard deviations (see [`RuleSpec::level`]).
  */
@@ -232,7 +285,7 @@ band_pct: string | null,
  * A duration like `10m`; `None`: no cooldown.
  */
 cooldown: string | null, };
-  export type Condition = "above" | "below" | "move" | "move_up" | "move_down" | "change_above" | "change_below" | "anomaly";
+  export type Condition = "above" | "below" | "move" | "move_up" | "move_down" | "change_above" | "change_below" | "anomaly" | "value_above" | "value_below" | "pnl_above" | "pnl_below" | "drift";
   export type ConditionInfo = { condition: Condition, label: string, 
 /**
  * The level is a price (in the rule's currency)...
@@ -249,7 +302,19 @@ window: boolean,
 /**
  * The rule takes a lookback (a week when not given).
  */
-lookback: boolean, };
+lookback: boolean, 
+/**
+ * The rule reads a portfolio (one, or all of them).
+ */
+portfolio: boolean, 
+/**
+ * The rule is about one coin.
+ */
+coin: boolean, 
+/**
+ * The rule takes a target share.
+ */
+target: boolean, };
   export type Channels = { desktop: boolean, email: boolean, };
   export type HistoryEntry = { 
 /**
@@ -276,7 +341,15 @@ value: string, change_24h_pct: number | null, note: string,
 /**
  * Unix ms.
  */
-fired_at: number, channels: Channels, };
+fired_at: number, channels: Channels, 
+/**
+ * Portfolio rules: the portfolio read (`None`: all of them).
+ */
+portfolio: string | null, 
+/**
+ * Drift rules: the target share, in %.
+ */
+target_pct: string | null, };
   export type Firing = { 
 /**
  * `<rule id>-<epoch>`: unique for ever (rule ids are never reused).
@@ -294,7 +367,15 @@ value: string, change_24h_pct: number | null, note: string,
 /**
  * Unix ms.
  */
-fired_at: number, channels: Channels, };
+fired_at: number, channels: Channels, 
+/**
+ * Portfolio rules: the portfolio read (`None`: all of them).
+ */
+portfolio: string | null, 
+/**
+ * Drift rules: the target share, in %.
+ */
+target_pct: string | null, };
   export type Delivery = { status: DeliveryStatus, attempts: number, last_error: string | null, sent_at: number | null, 
 /**
  * The status in words: "Sent", "Retrying (2)".
@@ -472,7 +553,11 @@ txs: Array<Tx>,
 /**
  * How many transactions there are in all.
  */
-tx_count: number, };
+tx_count: number, 
+/**
+ * The rate each listed transaction in another fiat was converted at.
+ */
+rates: Array<FxUsed>, };
   export type Portfolio = { id: number, name: string, method: Method, };
   export type Method = "fifo" | "lifo" | "hifo" | "average";
   export type Holdings = { currency: string, 
@@ -546,4 +631,32 @@ committed: boolean, };
   export type Format = "generic" | "coinbase" | "kraken" | "binance" | "mapped";
   export type RowError = { line: number, column: string, reason: string, };
   export type Skipped = { line: number, reason: string, };
+  export type ValueHistory = { currency: string, 
+/**
+ * Oldest first, from the first transaction to now.
+ */
+points: Array<ValuePoint>, 
+/**
+ * Coins held with no stored history in `currency`: left out of the
+ * value (`coinlytics backfill` fetches it).
+ */
+unpriced: Array<string>, };
+  export type FxUsed = { tx: number, 
+/**
+ * "1 EUR = 1.084211 USD"
+ */
+text: string, 
+/**
+ * The day whose stored rate it is: "2024-03-01".
+ */
+day: string, 
+/**
+ * A unit of the transaction's currency in the display one, exact.
+ */
+rate: string, };
+  export type ValuePoint = { 
+/**
+ * Unix ms: the start of the period whose closing prices value it.
+ */
+t: number, value: string, };
 }

@@ -10,6 +10,7 @@ use coinlytics_engine::alerts::monitor::AlertEvent;
 use coinlytics_engine::app::alerts::{ConditionInfo, RuleInput, RuleView, conditions};
 use coinlytics_engine::app::email::{self, EmailForm, EmailStatus};
 use coinlytics_engine::config::EmailSettings;
+use coinlytics_engine::model::Coin;
 use coinlytics_engine::model::alert::HistoryEntry;
 use coinlytics_engine::{Engine, Error};
 use serde::Serialize;
@@ -89,12 +90,24 @@ pub struct AlertsPage {
     email_configured: bool,
     /// What the form offers, in order.
     conditions: Vec<ConditionInfo>,
+    /// The portfolios a portfolio rule may read.
+    portfolios: Vec<String>,
+    /// The coins the portfolio holds (or held), for its rules.
+    held: Vec<Coin>,
 }
 
 #[tauri::command]
 pub async fn alerts(state: State<'_, AppState>) -> Answer<AlertsPage> {
-    let (rules, history) = state
-        .with_engine(|e| Ok((e.alerts()?, e.alert_history(HISTORY_LIMIT)?)))
+    let (rules, history, portfolios, held) = state
+        .with_engine(|e| {
+            let portfolios = e.portfolios()?.into_iter().map(|p| p.name).collect();
+            Ok((
+                e.alerts()?,
+                e.alert_history(HISTORY_LIMIT)?,
+                portfolios,
+                e.held_coins()?,
+            ))
+        })
         .await?;
     Ok(AlertsPage {
         rules,
@@ -102,6 +115,8 @@ pub async fn alerts(state: State<'_, AppState>) -> Answer<AlertsPage> {
         monitor: state.monitor(),
         email_configured: state.engine()?.settings().email.is_configured(),
         conditions: conditions(),
+        portfolios,
+        held,
     })
 }
 

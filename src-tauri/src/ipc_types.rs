@@ -15,7 +15,9 @@ use coinlytics_engine::app::compare::{CompareSeries, Comparison, NormalPoint};
 use coinlytics_engine::app::convert::{Conversion, Unit};
 use coinlytics_engine::app::email::{EmailForm, EmailStatus};
 use coinlytics_engine::app::history::{AlertLevel, CoinOverview, History};
-use coinlytics_engine::app::portfolio::{Holding, Holdings, ImportReport, Totals};
+use coinlytics_engine::app::portfolio::{
+    FxUsed, Holding, Holdings, ImportReport, Totals, ValueHistory, ValuePoint,
+};
 use coinlytics_engine::app::watchlist::Added;
 use coinlytics_engine::config::{EmailSettings, SmtpSecurity};
 use coinlytics_engine::error::{ErrorBody, ErrorKind};
@@ -104,6 +106,9 @@ fn declarations() -> String {
         Format::decl(&cfg),
         RowError::decl(&cfg),
         Skipped::decl(&cfg),
+        ValueHistory::decl(&cfg),
+        FxUsed::decl(&cfg),
+        ValuePoint::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by src-tauri/src/ipc_types.rs; do not edit.\n\

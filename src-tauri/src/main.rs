@@ -179,6 +179,7 @@ fn run(started: Instant, hidden: bool) -> ExitCode {
             portfolio::portfolio_edit,
             portfolio::portfolio_remove,
             portfolio::portfolio_import,
+            portfolio::portfolio_value,
         ])
         .setup(move |app| {
             let state = app.state::<AppState>();

@@ -2,7 +2,9 @@
 //! and remove a transaction, and import a file through a preview.
 
 use coinlytics_engine::Error;
-use coinlytics_engine::app::portfolio::{Holdings, ImportAs, ImportReport, TxInput};
+use coinlytics_engine::app::portfolio::{
+    FxUsed, Holdings, ImportAs, ImportReport, TxInput, ValueHistory,
+};
 use coinlytics_engine::model::InvalidInput;
 use coinlytics_engine::portfolio::{Method, Portfolio, Tx};
 use serde::{Deserialize, Serialize};
@@ -26,6 +28,8 @@ pub struct PortfolioPage {
     txs: Vec<Tx>,
     /// How many transactions there are in all.
     tx_count: usize,
+    /// The rate each listed transaction in another fiat was converted at.
+    rates: Vec<FxUsed>,
 }
 
 /// A transaction as the form sends it; Rust checks every field.
@@ -67,7 +71,10 @@ pub async fn portfolio(
     let tx_count = txs.len();
     txs.reverse();
     txs.truncate(LISTED);
+    let mut rates = engine.fx_used().await?;
+    rates.retain(|r| txs.iter().any(|t| t.id == r.tx));
     Ok(PortfolioPage {
+        rates,
         portfolios: engine.portfolios()?,
         selected,
         holdings,
@@ -112,6 +119,17 @@ pub async fn portfolio_edit(
 #[tauri::command]
 pub async fn portfolio_remove(state: State<'_, AppState>, id: i64) -> Result<Vec<Tx>, Error> {
     state.engine()?.remove_tx(id).await
+}
+
+/// The value of `portfolio` (all when none) over time, for the view's
+/// chart; asked for after the holdings, so they show first.
+#[tauri::command]
+pub async fn portfolio_value(
+    state: State<'_, AppState>,
+    portfolio: Option<String>,
+) -> Result<ValueHistory, Error> {
+    let portfolio = blank_is_none(portfolio);
+    state.engine()?.value_history(portfolio.as_deref()).await
 }
 
 /// Reads `text` (a file the user picked) into `portfolio`; with `dry_run`

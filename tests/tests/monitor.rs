@@ -377,6 +377,127 @@ async fn alert_rules_from_the_command_line() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn portfolio_rules_fire_once_each_on_its_value_a_holding_s_pnl_and_a_share_s_drift() {
+    let w = World::start(70_000.0).await;
+    // Solana is held but not watched: it is refreshed for the portfolio.
+    w.run(&["watchlist", "add", "bitcoin"]).await.ok();
+    for (coin, qty, price) in [("bitcoin", "1", "50000"), ("solana", "100", "100")] {
+        w.run(&[
+            "portfolio",
+            "add",
+            "--portfolio",
+            "Ledger",
+            "--type",
+            "buy",
+            "--coin",
+            coin,
+            "--qty",
+            qty,
+            "--price",
+            price,
+            "--currency",
+            "usd",
+            "--time",
+            "2024-01-01T00:00:00Z",
+        ])
+        .await
+        .ok();
+    }
+    w.alerts_add("--value-below 80000 --portfolio ledger").await;
+    w.alerts_add("--coin btc --pnl-above 50 --portfolio Ledger")
+        .await;
+    w.alerts_add("--coin sol --drift 10 --target 20").await;
+    let ls = w.run(&["alerts", "ls"]).await.ok().stdout;
+    for rule in [
+        "Ledger: portfolio value falls below $80,000.00",
+        "Bitcoin in Ledger: holding's P&L rises to 50 %",
+        "Solana in all portfolios: holding's share drifts from its target by 10 points (target 20 %)",
+    ] {
+        assert!(ls.contains(rule), "{rule}: {ls}");
+    }
+    w.refused(
+        &[
+            "alerts",
+            "add",
+            "--coin",
+            "btc",
+            "--above",
+            "1",
+            "--portfolio",
+            "Ledger",
+        ],
+        "a portfolio goes only with a rule on the portfolio",
+    )
+    .await;
+    w.refused(
+        &[
+            "alerts", "add", "--coin", "btc", "--drift", "5", "--target", "101",
+        ],
+        "a drift rule needs a target share from 0 to 100 %",
+    )
+    .await;
+    let nowhere = w
+        .run(&["alerts", "add", "--value-above", "1", "--portfolio", "Nope"])
+        .await;
+    assert_eq!(
+        (nowhere.code, nowhere.stderr.trim()),
+        (1, "coinlytics: no portfolio named 'Nope'")
+    );
+
+    let monitor = MonitorProcess::start(&w.user, &w.env());
+    monitor.wait_for("monitoring 3 enabled alert rule(s)").await;
+    // 85,230 in all: BTC +40 %, SOL 17.9 % of it. Nothing fires.
+    w.refreshes(2).await;
+    assert!(w.notifications.received().is_empty());
+    // BTC +52 %.
+    w.fake.set_price("bitcoin", 76_000.0);
+    let shown = w.notifications.wait_for(1, WAIT).await;
+    assert_eq!(shown[0].summary, "BTC P&L +52 % in Ledger");
+    assert!(
+        shown[0]
+            .body
+            // The body is markup: the server shows "P&L".
+            .contains(
+                "Bitcoin is worth $76,000.00 in Ledger, a P&amp;L of 52 % (alert level 50 %)."
+            ),
+        "{:?}",
+        shown[0]
+    );
+    // 75,230 in all: below 80,000.
+    w.fake.set_price("bitcoin", 60_000.0);
+    let shown = w.notifications.wait_for(2, WAIT).await;
+    assert_eq!(shown[1].summary, "Ledger value below $80,000.00");
+    assert!(
+        shown[1]
+            .body
+            .contains("Ledger is worth $75,230.00 (alert level $80,000.00)."),
+        "{:?}",
+        shown[1]
+    );
+    // SOL 40,000 of 100,000: 20 points from its target.
+    w.fake.set_price("solana", 400.0);
+    let shown = w.notifications.wait_for(3, WAIT).await;
+    assert_eq!(
+        shown[2].summary,
+        "SOL is 40 % of the portfolio (target 20 %)"
+    );
+    // Still beyond at the next updates: each fired once.
+    w.refreshes(4).await;
+    assert_eq!(w.notifications.received().len(), 3);
+    let history = w.history().await;
+    let keys: Vec<&str> = history
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|h| h["key"].as_str())
+        .collect();
+    assert_eq!(keys, ["3-1", "1-1", "2-1"]);
+    assert_eq!(history[1]["portfolio"], "Ledger");
+    assert_eq!(history[0]["target_pct"], "20");
+    monitor.kill9();
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn an_unusual_move_fires_one_anomaly_alert_and_the_usual_wiggles_none() {
     let before = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

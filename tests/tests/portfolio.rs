@@ -829,3 +829,147 @@ async fn an_edit_changes_the_figures_keeps_the_number_and_is_refused_if_it_overs
         .json();
     assert_eq!(field(&h["holdings"][0], "quantity"), "1.5");
 }
+
+/// `coinlytics backfill` of bitcoin's year in `currency`, 600 calls a minute.
+async fn backfill_bitcoin(user: &User, currency: &str) {
+    let mut cmd = user.command(&["backfill", "--coins", "bitcoin", "--range", "1y"]);
+    cmd.env("COINLYTICS_REQUESTS_PER_MINUTE", "600")
+        .env("COINLYTICS_CURRENCY", currency);
+    let out = tokio::task::spawn_blocking(move || cmd.output().expect("backfill"))
+        .await
+        .expect("join");
+    assert!(out.status.success(), "{out:?}");
+}
+
+fn decimal(v: &Value) -> rust_decimal::Decimal {
+    v.as_str()
+        .and_then(|s| s.parse().ok())
+        .expect("a decimal string")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_euro_buy_is_converted_at_its_day_s_stored_rate_and_a_fee_in_bitcoin_is_a_disposal() {
+    let fake = FakeCoinGecko::start().await;
+    let user = User::new(&fake.base_url());
+    user.run(&["prices", "--coins", "bitcoin,ethereum,solana"])
+        .await
+        .ok();
+    // The EUR→USD rate comes from bitcoin's stored prices in both.
+    backfill_bitcoin(&user, "usd").await;
+    backfill_bitcoin(&user, "eur").await;
+    let day = |ago: i64| {
+        (chrono::Utc::now() - chrono::Duration::days(ago))
+            .format("%Y-%m-%dT12:00:00Z")
+            .to_string()
+    };
+    let add = |args: Vec<String>| {
+        let user = &user;
+        async move {
+            let mut all = vec!["portfolio", "add", "--portfolio", "Main"];
+            all.extend(args.iter().map(String::as_str));
+            user.run(&all).await.ok()
+        }
+    };
+    let strings = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let ether_day = day(100);
+    add(strings(&[
+        "--type",
+        "buy",
+        "--coin",
+        "eth",
+        "--qty",
+        "2",
+        "--price",
+        "3000",
+        "--currency",
+        "eur",
+        "--time",
+        &ether_day,
+    ]))
+    .await;
+    let (bitcoin_day, fee_day) = (day(60), day(30));
+    add(strings(&[
+        "--type",
+        "buy",
+        "--coin",
+        "btc",
+        "--qty",
+        "1",
+        "--price",
+        "20000",
+        "--currency",
+        "usd",
+        "--time",
+        &bitcoin_day,
+    ]))
+    .await;
+    add(strings(&[
+        "--type",
+        "buy",
+        "--coin",
+        "sol",
+        "--qty",
+        "10",
+        "--price",
+        "150",
+        "--currency",
+        "usd",
+        "--fee",
+        "0.001",
+        "--fee-currency",
+        "bitcoin",
+        "--time",
+        &fee_day,
+    ]))
+    .await;
+
+    let h = user
+        .run(&["portfolio", "holdings", "--json"])
+        .await
+        .ok()
+        .json();
+    let of = |coin: &str| -> Value {
+        h["holdings"]
+            .as_array()
+            .and_then(|a| a.iter().find(|x| x["coin"] == coin).cloned())
+            .unwrap_or_else(|| panic!("{coin} held: {h}"))
+    };
+    // 6,000 EUR at about the fake's 0.92 EUR a dollar, 6,521.74 USD (the
+    // rate is bitcoin's stored price in USD over that in EUR, each read
+    // from the fake a moment apart).
+    let ether_cost = decimal(&of("ethereum")["cost_basis"]);
+    assert!(
+        (ether_cost - rust_decimal::Decimal::new(652_174, 2)).abs() < rust_decimal::Decimal::ONE,
+        "{h}"
+    );
+    // The 0.001 BTC fee is sold at bitcoin's stored price that day: its
+    // value is added to the solana's cost, and its gain over its 20 of
+    // cost is realized on bitcoin.
+    assert_eq!(of("bitcoin")["quantity"], "0.999");
+    let fee_value = decimal(&of("solana")["cost_basis"]) - rust_decimal::Decimal::from(1500);
+    assert!(fee_value > rust_decimal::Decimal::ZERO, "{h}");
+    assert_eq!(
+        decimal(&of("bitcoin")["realized_pnl"]),
+        fee_value - rust_decimal::Decimal::from(20),
+        "{h}"
+    );
+    // Which rate converted the euro buy is said with it, and it is the
+    // rate the cost was worked out at.
+    let ls = user.run(&["portfolio", "ls"]).await.ok().stdout;
+    let said = format!(", the stored rate of {}", &ether_day[..10]);
+    let line = ls
+        .lines()
+        .find(|l| l.contains("converted at 1 EUR = ") && l.ends_with(&said))
+        .unwrap_or_else(|| panic!("{ls}"));
+    let rate: rust_decimal::Decimal = line
+        .split("1 EUR = ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|r| r.parse().ok())
+        .expect("a rate");
+    assert!(
+        (rate * rust_decimal::Decimal::from(6000) - ether_cost).abs()
+            < rust_decimal::Decimal::new(1, 2),
+        "{rate} × 6000 is not {ether_cost}"
+    );
+}

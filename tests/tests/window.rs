@@ -1007,6 +1007,10 @@ async fn the_portfolio_adds_a_transaction_and_imports_a_file_through_its_preview
     user.run(&["prices", "--coins", "bitcoin,ethereum"])
         .await
         .ok();
+    // A year of bitcoin's history values the portfolio over time.
+    user.run(&["backfill", "--coins", "bitcoin", "--range", "1y"])
+        .await
+        .ok();
     let (_driver, c) = open_dashboard(&user, &[], &[]).await;
     click(&c, "#tab-portfolio").await;
     wait_js(
@@ -1070,7 +1074,44 @@ async fn the_portfolio_adds_a_transaction_and_imports_a_file_through_its_preview
         "return document.getElementById('pf-realized').textContent === '+$10,995.00' && document.getElementById('pf-submit').textContent === 'Add'",
     )
     .await;
+    // 0.5 BTC all through the stored year: a point every few days.
+    wait_js(
+        &c,
+        "the value over time drawn",
+        "const p = document.getElementById('pf-chart-panel'); return !p.hidden && Number(p.dataset.points) > 50 && /\\$/.test(document.getElementById('pf-chart-legend').textContent)",
+    )
+    .await;
     screenshot(&c, "portfolio-light.png").await;
+
+    // An alert on the holding's share: the form asks for a target.
+    click(&c, "#tab-alerts").await;
+    c.execute(
+        "const s = document.querySelector('#alert-form [name=condition]'); s.value = 'drift'; s.dispatchEvent(new Event('change', {bubbles: true})); return true",
+        vec![],
+    )
+    .await
+    .expect("choose drift");
+    wait_js(
+        &c,
+        "the portfolio and target fields",
+        "return !document.getElementById('alert-portfolio-field').hidden && !document.getElementById('alert-target-field').hidden && !document.getElementById('alert-coin-field').hidden && [...document.querySelectorAll('#alert-form [name=portfolio] option')].some((o) => o.value === 'Exchange')",
+    )
+    .await;
+    c.execute(
+        "const f = document.getElementById('alert-form'); f.querySelector('[name=coin]').value = 'bitcoin'; f.querySelector('[name=portfolio]').value = 'Exchange'; f.querySelector('[name=level]').value = '5'; f.querySelector('[name=target]').value = '60'; return true",
+        vec![],
+    )
+    .await
+    .expect("fill the rule");
+    screenshot(&c, "alerts-drift-light.png").await;
+    click(&c, "#alert-save").await;
+    wait_js(
+        &c,
+        "the drift rule listed",
+        "return document.getElementById('alert-rules').innerText.includes('Bitcoin in Exchange: holding\\'s share drifts from its target by 5 points (target 60 %)')",
+    )
+    .await;
+    click(&c, "#tab-portfolio").await;
 
     // Import Coinbase's export: the preview says what it would add.
     c.execute(

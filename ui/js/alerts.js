@@ -12,6 +12,7 @@ const $ = (id) => document.getElementById(id);
  * The rule form, with its named fields.
  * @typedef {HTMLFormElement & {elements: HTMLFormControlsCollection & {
  *   coin: HTMLSelectElement, condition: HTMLSelectElement, level: HTMLInputElement, window: HTMLSelectElement, lookback: HTMLSelectElement,
+ *   portfolio: HTMLSelectElement, target: HTMLInputElement,
  *   currency: HTMLInputElement, desktop: HTMLInputElement, email: HTMLInputElement, repeat: RadioNodeList,
  *   band_pct: HTMLInputElement, cooldown: HTMLSelectElement, note: HTMLInputElement}}} AlertForm
  */
@@ -58,6 +59,15 @@ export class AlertsView {
     this.resetForm();
   }
 
+  /** @param {string} selected a portfolio's name, or "" for all */
+  fillPortfolios(selected) {
+    const names = [...(this.page?.portfolios ?? [])];
+    if (selected && !names.includes(selected)) names.push(selected);
+    const select = this.form.elements.portfolio;
+    select.replaceChildren(el("option", { value: "", textContent: "All portfolios" }), ...names.map((n) => el("option", { value: n, textContent: n })));
+    select.value = selected;
+  }
+
   /** @param {Ipc.ConditionInfo[]} conditions */
   fillConditions(conditions) {
     if (this.conditions.size > 0) return;
@@ -69,9 +79,16 @@ export class AlertsView {
 
   syncForm() {
     const f = this.form.elements;
-    const c = this.conditions.get(this.condition) ?? { price: true, unit: null, window: false, lookback: false };
+    const c = this.conditions.get(this.condition) ?? { price: true, unit: null, window: false, lookback: false, portfolio: false, coin: true, target: false };
     $("alert-window-field").hidden = !c.window;
     $("alert-lookback-field").hidden = !c.lookback;
+    $("alert-portfolio-field").hidden = !c.portfolio;
+    $("alert-coin-field").hidden = !c.coin;
+    $("alert-target-field").hidden = !c.target;
+    f.target.required = c.target;
+    // A portfolio rule may be on a coin held but not watched.
+    const selected = f.coin.value;
+    this.fillCoins(selected || undefined, c.portfolio);
     $("alert-level-unit").textContent = c.price ? f.currency.value.toUpperCase() : (c.unit ?? "");
     // A price rule's band is a % of its level; the others' is in the level's unit.
     $("alert-band-unit").textContent = c.price ? "%" : (c.unit ?? "");
@@ -80,9 +97,13 @@ export class AlertsView {
     f.cooldown.disabled = !rearm;
   }
 
-  /** @param {string} [selected] */
-  fillCoins(selected) {
-    const coins = this.ctx.coins();
+  /**
+   * @param {string} [selected]
+   * @param {boolean} [held] list the coins the portfolio holds too
+   */
+  fillCoins(selected, held = false) {
+    const coins = [...this.ctx.coins()];
+    if (held) for (const h of this.page?.held ?? []) if (!coins.some((c) => c.id === h.id)) coins.push(h);
     const select = this.form.elements.coin;
     const options = coins.map((c) => el("option", { value: c.id, textContent: c.name }));
     if (selected && !coins.some((c) => c.id === selected)) options.push(el("option", { value: selected, textContent: selected }));
@@ -92,7 +113,7 @@ export class AlertsView {
 
   /**
    * A new rule, optionally prefilled ("alert me" from a watchlist row).
-   * @param {{coin_id?: string, condition?: Ipc.Condition, level?: string, currency?: string}} [prefill]
+   * @param {{coin_id?: string, condition?: Ipc.Condition, level?: string, currency?: string, portfolio?: string | null, target_pct?: string | null}} [prefill]
    */
   resetForm(prefill = {}) {
     this.editing = null;
@@ -101,6 +122,8 @@ export class AlertsView {
     this.condition = prefill.condition ?? "above";
     f.condition.value = this.condition;
     f.level.value = prefill.level ?? "";
+    this.fillPortfolios(prefill.portfolio ?? "");
+    f.target.value = prefill.target_pct ?? "";
     f.window.value = "3600";
     f.lookback.value = "604800";
     f.currency.value = prefill.currency ?? this.ctx.currency();
@@ -119,7 +142,7 @@ export class AlertsView {
 
   /** @param {Ipc.RuleView} r */
   edit(r) {
-    this.resetForm({ coin_id: r.coin_id, condition: r.condition, level: r.level, currency: r.currency });
+    this.resetForm({ coin_id: r.coin_id, condition: r.condition, level: r.level, currency: r.currency, portfolio: r.portfolio, target_pct: r.target_pct });
     this.editing = r.id;
     const f = this.form.elements;
     if (r.window_secs) f.window.value = String(r.window_secs);
@@ -140,10 +163,13 @@ export class AlertsView {
   async save() {
     const f = this.form.elements;
     const message = $("alert-form-message");
+    const c = this.conditions.get(this.condition);
     /** @type {Ipc.RuleInput} */
     const input = {
-      coin: f.coin.value,
+      coin: c?.coin === false ? "" : f.coin.value,
       currency: f.currency.value,
+      portfolio: c?.portfolio ? f.portfolio.value || null : null,
+      target: c?.target ? f.target.value : null,
       condition: this.condition,
       level: f.level.value,
       window: this.conditions.get(this.condition)?.window ? f.window.value : null,
@@ -196,6 +222,7 @@ export class AlertsView {
   render() {
     const p = this.page;
     this.fillConditions(p.conditions);
+    this.fillPortfolios(this.form.elements.portfolio.value);
     $("alerts-monitor").textContent = p.monitor.message;
     $("alerts-monitor").className = p.monitor.state === "failed" || p.monitor.state === "restarting" ? "note error" : "note";
 

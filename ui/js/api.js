@@ -38,6 +38,11 @@ export const api = {
    * @returns {Promise<Ipc.ImportReport>}
    */
   portfolioImport: (text, portfolio, format, dryRun) => invoke("portfolio_import", { text, portfolio, format, dryRun }),
+  /**
+   * @param {string | null} portfolio all when null
+   * @returns {Promise<Ipc.ValueHistory>}
+   */
+  portfolioValue: (portfolio) => invoke("portfolio_value", { portfolio }),
   /** @returns {Promise<void>} */
   refresh: () => invoke("refresh"),
   /**

@@ -184,6 +184,58 @@ export class PriceChart {
   }
 }
 
+/** A portfolio's value over time: one area, its legend the value under the crosshair. */
+export class ValueChart {
+  /**
+   * @param {HTMLElement} el
+   * @param {HTMLElement} legend
+   */
+  constructor(el, legend) {
+    this.el = el;
+    this.legend = legend;
+    /** @type {any} */
+    this.chart = null;
+    /** @type {any} */
+    this.area = null;
+    this.currency = "usd";
+  }
+
+  /** @param {Ipc.ValueHistory} history */
+  async draw(history) {
+    const lib = await library();
+    this.currency = history.currency;
+    if (!this.chart) {
+      this.chart = lib.createChart(this.el, options(lib));
+      this.area = this.chart.addSeries(lib.AreaSeries, {
+        lineColor: cssVar("--accent"),
+        topColor: cssVar("--chart-fill-top"),
+        bottomColor: "rgba(0,0,0,0)",
+        lineWidth: 2,
+        priceFormat: { type: "custom", formatter: (/** @type {number} */ p) => fmt.price(p, this.currency) },
+      });
+      this.chart.subscribeCrosshairMove((/** @type {any} */ param) => {
+        const d = param.time !== undefined ? param.seriesData.get(this.area) : null;
+        this.showLegend(d ? Number(param.time) : null, d?.value ?? null);
+      });
+    }
+    const points = history.points.map((p) => ({ time: /** @type {any} */ (Math.floor(p.t / 1000)), value: Number(p.value) }));
+    this.area.setData(points);
+    this.chart.timeScale().fitContent();
+    this.last = points[points.length - 1] ?? null;
+    this.showLegend(null, null);
+    await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+  }
+
+  /**
+   * @param {number | null} secs
+   * @param {number | null} value
+   */
+  showLegend(secs, value) {
+    const at = secs === null ? this.last : { time: secs, value };
+    this.legend.textContent = at ? `${timeLabel(at.time)}  ·  ${fmt.price(at.value, this.currency)}` : "";
+  }
+}
+
 /** Colours of the compared coins, in order; distinct in light and dark. */
 export const SERIES_COLOURS = ["#2563eb", "#f59e0b", "#10b981", "#db2777", "#8b5cf6"];
 

@@ -3,6 +3,7 @@
 // a preview. Every figure comes from Rust, exact and to the cent; the page
 // only formats it.
 import { api, describe } from "./api.js";
+import { ValueChart } from "./chart.js";
 import * as fmt from "./format.js";
 
 /** @param {string} id */
@@ -40,6 +41,8 @@ export class PortfolioView {
     this.opts = opts;
     /** @type {Ipc.PortfolioPage | null} */
     this.page = null;
+    /** @type {ValueChart | null} made when first shown */
+    this.chart = null;
     /** @type {string | null} the picked file's text */
     this.fileText = null;
     /** @type {number | null} the transaction the form edits */
@@ -78,6 +81,30 @@ export class PortfolioView {
       this.page = await api.portfolio(portfolio, method);
       this.render();
     } catch (e) {
+      this.opts.onError(describe(e));
+      return;
+    }
+    await this.loadValue(portfolio);
+  }
+
+  /**
+   * The value-over-time chart, after the figures have shown.
+   * @param {string | null} portfolio
+   */
+  async loadValue(portfolio) {
+    const panel = $("pf-chart-panel");
+    try {
+      const history = await api.portfolioValue(portfolio);
+      panel.hidden = history.points.length < 2;
+      $("pf-chart-note").textContent = history.unpriced.length
+        ? `Left out, with no stored history: ${history.unpriced.join(", ")}. Open a coin's chart to fetch its history.`
+        : "";
+      if (panel.hidden) return;
+      this.chart ??= new ValueChart($("pf-chart"), $("pf-chart-legend"));
+      await this.chart.draw(history);
+      panel.dataset.points = String(history.points.length);
+    } catch (e) {
+      panel.hidden = true;
       this.opts.onError(describe(e));
     }
   }
@@ -176,6 +203,13 @@ export class PortfolioView {
           td.className = cls;
           td.textContent = text;
           tr.append(td);
+        }
+        // A price in another fiat says which rate converted it.
+        const rate = p.rates.find((r) => r.tx === t.id);
+        if (rate) {
+          const cell = tr.cells[5];
+          cell.title = `Converted at ${rate.text}, the stored rate of ${rate.day}`;
+          cell.append(Object.assign(document.createElement("div"), { className: "sym", textContent: rate.text }));
         }
         const actions = document.createElement("td");
         actions.className = "actions";

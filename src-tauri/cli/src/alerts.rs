@@ -11,8 +11,9 @@ use crate::print_json;
 
 #[derive(Subcommand, Debug)]
 pub enum AlertsCmd {
-    /// Add a rule, e.g. `--coin bitcoin --above 71000`, `--coin eth --move-pct 5 --window 1h`
-    /// or `--coin sol --anomaly 3 --window 1h`
+    /// Add a rule, e.g. `--coin bitcoin --above 71000`, `--coin eth --move-pct 5 --window 1h`,
+    /// `--coin sol --anomaly 3 --window 1h`, or on the portfolio: `--value-below 50000`,
+    /// `--coin btc --pnl-above 50 --portfolio Ledger`, `--coin btc --drift 5 --target 50`
     Add(Box<AddArgs>),
     /// List the rules
     Ls {
@@ -50,11 +51,13 @@ pub enum AlertsCmd {
 
 #[derive(Args, Debug)]
 #[command(group(ArgGroup::new("condition").required(true)
-    .args(["above", "below", "move_pct", "change_above", "change_below", "anomaly"])))]
+    .args(["above", "below", "move_pct", "change_above", "change_below", "anomaly",
+        "value_above", "value_below", "pnl_above", "pnl_below", "drift"])))]
 pub struct AddArgs {
-    /// The coin: an id like `bitcoin` or a symbol like `btc`
+    /// The coin: an id like `bitcoin` or a symbol like `btc` (every rule but
+    /// --value-above and --value-below)
     #[arg(long, value_name = "COIN")]
-    coin: String,
+    coin: Option<String>,
     /// Fire when the price crosses above LEVEL
     #[arg(long, value_name = "LEVEL")]
     above: Option<String>,
@@ -86,6 +89,28 @@ pub struct AddArgs {
     /// Fire when the 24h change falls to PCT % (may be negative)
     #[arg(long, value_name = "PCT", allow_negative_numbers = true)]
     change_below: Option<String>,
+    /// Fire when the portfolio's market value rises above LEVEL
+    #[arg(long, value_name = "LEVEL")]
+    value_above: Option<String>,
+    /// Fire when the portfolio's market value falls below LEVEL
+    #[arg(long, value_name = "LEVEL")]
+    value_below: Option<String>,
+    /// Fire when the coin's unrealized P&L rises to PCT % of its cost basis
+    #[arg(long, value_name = "PCT", allow_negative_numbers = true)]
+    pnl_above: Option<String>,
+    /// Fire when the coin's unrealized P&L falls to PCT % (e.g. -20)
+    #[arg(long, value_name = "PCT", allow_negative_numbers = true)]
+    pnl_below: Option<String>,
+    /// Fire when the coin's share of the portfolio is POINTS percentage
+    /// points or more from --target
+    #[arg(long, value_name = "POINTS", requires = "target")]
+    drift: Option<String>,
+    /// The coin's target share of the portfolio, in % (with --drift)
+    #[arg(long, value_name = "PCT", requires = "drift")]
+    target: Option<String>,
+    /// The portfolio a portfolio rule reads [default: all of them together]
+    #[arg(long, value_name = "NAME")]
+    portfolio: Option<String>,
     /// Currency of the level [default: the configured currency]
     #[arg(long, value_name = "CODE")]
     currency: Option<String>,
@@ -131,18 +156,30 @@ impl AddArgs {
             (Condition::ChangeBelow, v.clone())
         } else if let Some(v) = &self.anomaly {
             (Condition::Anomaly, v.clone())
+        } else if let Some(v) = &self.value_above {
+            (Condition::ValueAbove, v.clone())
+        } else if let Some(v) = &self.value_below {
+            (Condition::ValueBelow, v.clone())
+        } else if let Some(v) = &self.pnl_above {
+            (Condition::PnlAbove, v.clone())
+        } else if let Some(v) = &self.pnl_below {
+            (Condition::PnlBelow, v.clone())
+        } else if let Some(v) = &self.drift {
+            (Condition::Drift, v.clone())
         } else {
             // clap's group makes one of them required.
             return Err(coinlytics_engine::model::InvalidInput(
-                "say when to fire: --above, --below, --move-pct, --change-above, --change-below \
-                 or --anomaly"
+                "say when to fire: --above, --below, --move-pct, --change-above, --change-below, \
+                 --anomaly, --value-above, --value-below, --pnl-above, --pnl-below or --drift"
                     .into(),
             )
             .into());
         };
         Ok(RuleInput {
-            coin: self.coin.clone(),
+            coin: self.coin.clone().unwrap_or_default(),
             currency: self.currency.clone(),
+            portfolio: self.portfolio.clone(),
+            target: self.target.clone(),
             condition,
             level,
             window: self.window.clone(),

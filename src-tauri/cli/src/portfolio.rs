@@ -7,7 +7,7 @@ use coinlytics_engine::model::CoinId;
 use coinlytics_engine::model::InvalidInput;
 use coinlytics_engine::portfolio::Method;
 use coinlytics_engine::portfolio::import::Mapping;
-use coinlytics_engine::{Engine, Error};
+use coinlytics_engine::{Engine, Error, format};
 
 use crate::print_json;
 
@@ -149,6 +149,16 @@ pub enum PortfolioCmd {
         #[arg(long)]
         json: bool,
     },
+    /// The portfolio's value over time, from stored history (a point a
+    /// period, up to 500)
+    Value {
+        /// One portfolio [default: all of them together]
+        #[arg(long)]
+        portfolio: Option<String>,
+        /// Print an object: currency, points [{t (unix ms), value}], unpriced
+        #[arg(long)]
+        json: bool,
+    },
     /// Print transactions (or, with --holdings, the holdings) as CSV
     Export {
         #[arg(long)]
@@ -258,10 +268,12 @@ pub async fn run(engine: &Engine, cmd: PortfolioCmd) -> Result<(), Error> {
                 "PRICE",
                 "FEE"
             );
+            let rates = engine.fx_used().await?;
             for t in txs {
                 let price = t.price.map_or("—".into(), |p| {
                     format!("{} {}", p.normalize(), t.currency.to_uppercase())
                 });
+                let rate = rates.iter().find(|r| r.tx == t.id);
                 let fee = match (t.fee, &t.fee_currency) {
                     (Some(f), Some(c)) => format!("{} {}", f.normalize(), c.to_uppercase()),
                     _ => String::new(),
@@ -277,6 +289,14 @@ pub async fn run(engine: &Engine, cmd: PortfolioCmd) -> Result<(), Error> {
                     price,
                     fee
                 );
+                if let Some(r) = rate {
+                    outln!(
+                        "{:>5}  converted at {}, the stored rate of {}",
+                        "",
+                        r.text,
+                        r.day
+                    );
+                }
             }
         }
         PortfolioCmd::Rm { id } => {
@@ -545,6 +565,30 @@ pub async fn run(engine: &Engine, cmd: PortfolioCmd) -> Result<(), Error> {
             };
             for line in text.lines() {
                 outln!("{line}");
+            }
+        }
+        PortfolioCmd::Value { portfolio, json } => {
+            let history = engine.value_history(portfolio.as_deref()).await?;
+            if json {
+                return print_json(&history);
+            }
+            for p in &history.points {
+                let t = chrono::DateTime::from_timestamp_millis(p.t).unwrap_or_default();
+                outln!(
+                    "{}  {:>20}",
+                    t.format("%Y-%m-%d %H:%M"),
+                    format::price(p.value, &history.currency)
+                );
+            }
+            if history.points.is_empty() {
+                outln!("No value history yet: no transactions, or no stored prices for them.");
+            }
+            if !history.unpriced.is_empty() {
+                errln!(
+                    "coinlytics: left out, with no stored history: {} (`coinlytics backfill --coins {}` fetches it)",
+                    history.unpriced.join(", "),
+                    history.unpriced.join(",")
+                );
             }
         }
         PortfolioCmd::Method {

@@ -103,6 +103,8 @@ fn update_to_notification(c: &mut Criterion) {
         let input = RuleInput {
             coin: "bitcoin".into(),
             currency: None,
+            portfolio: None,
+            target: None,
             condition: Condition::Above,
             level: "100".into(),
             window: None,

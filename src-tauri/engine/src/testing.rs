@@ -55,6 +55,8 @@ pub fn rule_spec(coin_id: &str, condition: Condition, level: &str) -> RuleSpec {
     RuleSpec {
         coin_id: coin_id.into(),
         currency: "usd".into(),
+        portfolio: None,
+        target_pct: None,
         condition,
         level: dec(level),
         window_secs: condition.takes_window().then_some(3600),
@@ -76,6 +78,8 @@ pub fn rule_input(coin: &str, condition: Condition, level: &str) -> RuleInput {
     RuleInput {
         coin: coin.into(),
         currency: None,
+        portfolio: None,
+        target: None,
         condition,
         level: level.into(),
         window: condition.takes_window().then(|| "1h".into()),
@@ -116,6 +120,8 @@ pub fn firing(coin_id: &str) -> Firing {
             desktop: true,
             email: false,
         },
+        portfolio: None,
+        target_pct: None,
     }
 }
 

@@ -11,6 +11,11 @@
 //! An anomaly rule's reading is |z| of the latest window's return against
 //! the same window's returns over its lookback (`analytics::anomaly`), so
 //! it crosses, re-arms (band in σ) and cools down like any other rule.
+//!
+//! A portfolio rule reads the holdings the monitor values after an update
+//! ([`PortfolioReading`]): the total value, a holding's P&L %, or how far
+//! its share is from the target. Incomplete figures (a holding with no
+//! price) are no reading, never a false crossing.
 
 use std::collections::{HashMap, VecDeque};
 
@@ -67,9 +72,33 @@ impl PriceWindow {
     }
 }
 
+/// A portfolio's (or all portfolios') holdings valued in one currency,
+/// as portfolio rules read them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PortfolioReading {
+    /// `None`: all portfolios together.
+    pub portfolio: Option<String>,
+    pub currency: String,
+    /// The market value of every holding; `None` if one has no price.
+    pub total: Option<Decimal>,
+    pub holdings: Vec<HoldingReading>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct HoldingReading {
+    pub coin: String,
+    pub name: String,
+    pub symbol: String,
+    pub cost_basis: Decimal,
+    /// `None` without a price.
+    pub market_value: Option<Decimal>,
+}
+
 #[derive(Debug, Default)]
 pub struct RuleBook {
     rules: Vec<Rule>,
+    /// Indices into `rules` of the portfolio rules (in no coin's index).
+    portfolio_rules: Vec<usize>,
     /// currency → coin → indices into `rules`.
     index: HashMap<String, HashMap<String, Vec<usize>>>,
     /// currency → coin → recent prices, only for coins with move or
@@ -98,6 +127,10 @@ impl RuleBook {
         };
         for (i, r) in book.rules.iter().enumerate() {
             let s = &r.spec;
+            if s.condition.is_portfolio() {
+                book.portfolio_rules.push(i);
+                continue;
+            }
             book.index
                 .entry(s.currency.clone())
                 .or_default()
@@ -123,6 +156,50 @@ impl RuleBook {
 
     pub fn is_empty(&self) -> bool {
         self.rules.is_empty()
+    }
+
+    /// The portfolios (`None`: all together) that rules read in `currency`.
+    pub fn portfolios_wanted(&self, currency: &str) -> Vec<Option<String>> {
+        let mut wanted: Vec<Option<String>> = Vec::new();
+        for &i in &self.portfolio_rules {
+            let s = &self.rules[i].spec;
+            if s.currency == currency && !wanted.contains(&s.portfolio) {
+                wanted.push(s.portfolio.clone());
+            }
+        }
+        wanted
+    }
+
+    /// Runs the rules on `reading`'s portfolio and currency.
+    pub fn evaluate_portfolio(&mut self, reading: &PortfolioReading, now_ms: i64) -> Outcome {
+        let mut out = Outcome::default();
+        for &i in &self.portfolio_rules {
+            let rule = &mut self.rules[i];
+            let s = &rule.spec;
+            if !rule.enabled || s.portfolio != reading.portfolio || s.currency != reading.currency {
+                continue;
+            }
+            let found = portfolio_reading(s, reading)
+                .map(|(r, worth, (name, sym))| (r, worth, (name.to_string(), sym.to_string())));
+            let Some((r, worth, (name, sym))) = found else {
+                continue;
+            };
+            match step(rule, r.compared, now_ms) {
+                Step::Nothing => {}
+                Step::Rearmed => out.changed.push(rule.clone()),
+                Step::Fired => {
+                    out.fired.push(Firing::on_portfolio(
+                        rule,
+                        (&name, &sym),
+                        worth,
+                        r.recorded,
+                        now_ms,
+                    ));
+                    out.changed.push(rule.clone());
+                }
+            }
+        }
+        out
     }
 
     /// (currency, coin, seconds of history) of every coin with move or
@@ -159,6 +236,7 @@ impl RuleBook {
             rules,
             index,
             windows,
+            ..
         } = self;
         for q in quotes {
             let Some(ids) = index.get(&q.currency).and_then(|m| m.get(&q.coin_id)) else {
@@ -191,6 +269,45 @@ impl RuleBook {
             }
         }
         out
+    }
+}
+
+/// What a portfolio rule reads: the reading, what the subject is worth,
+/// and its (name, symbol).
+fn portfolio_reading<'a>(
+    s: &'a RuleSpec,
+    p: &'a PortfolioReading,
+) -> Option<(Reading, Decimal, (&'a str, &'a str))> {
+    let held = p.holdings.iter().find(|h| h.coin == s.coin_id);
+    match s.condition {
+        Condition::ValueAbove | Condition::ValueBelow => {
+            let total = p.total?;
+            let name = p.portfolio.as_deref().unwrap_or("Portfolio");
+            Some((total.into(), total, (name, "")))
+        }
+        Condition::PnlAbove | Condition::PnlBelow => {
+            let h = held.filter(|h| h.cost_basis > Decimal::ZERO)?;
+            let value = h.market_value?;
+            let pct = (value - h.cost_basis)
+                .checked_mul(Decimal::ONE_HUNDRED)?
+                .checked_div(h.cost_basis)?
+                .round_dp(4);
+            Some((pct.into(), value, (&h.name, &h.symbol)))
+        }
+        Condition::Drift => {
+            // A coin no longer held has a share of 0 %, as far from its
+            // target as can be.
+            let total = p.total.filter(|t| !t.is_zero())?;
+            let value = held.map_or(Some(Decimal::ZERO), |h| h.market_value)?;
+            let share = (value * Decimal::ONE_HUNDRED / total).round_dp(4);
+            let who = held.map_or((s.coin_id.as_str(), ""), |h| (&h.name, &h.symbol));
+            let reading = Reading {
+                compared: (share - s.target_pct?).abs(),
+                recorded: share,
+            };
+            Some((reading, value, who))
+        }
+        _ => None,
     }
 }
 
@@ -227,6 +344,12 @@ fn reading(rule: &Rule, q: &Quote, window: Option<&PriceWindow>, ts: i64) -> Opt
             .change_24h_pct
             .and_then(|p| Decimal::try_from(p).ok())
             .map(|d| d.round_dp(4))?,
+        // Portfolio rules are in no coin's index.
+        Condition::ValueAbove
+        | Condition::ValueBelow
+        | Condition::PnlAbove
+        | Condition::PnlBelow
+        | Condition::Drift => return None,
         Condition::Anomaly => {
             let s = &rule.spec;
             // O(n) in the window's points per reading: a week of minute
@@ -343,6 +466,7 @@ mod tests {
     use chrono::{TimeZone, Utc};
 
     use super::*;
+    use crate::model::alert::HistoryEntry;
     use crate::testing;
 
     fn rule(id: i64, coin: &str, condition: Condition, level: &str) -> Rule {
@@ -373,6 +497,113 @@ mod tests {
                     .is_empty()
             })
             .collect()
+    }
+
+    /// Ledger holding 1 BTC (cost 20,000) worth `btc` and 10 ETH (cost
+    /// 10,000) worth `eth`; `None`: no price.
+    fn ledger(btc: Option<&str>, eth: Option<&str>) -> PortfolioReading {
+        let held = |coin: &str, cost: &str, value: Option<&str>| HoldingReading {
+            coin: coin.into(),
+            name: coin.into(),
+            symbol: coin[..3].into(),
+            cost_basis: testing::dec(cost),
+            market_value: value.map(testing::dec),
+        };
+        let holdings = vec![
+            held("bitcoin", "20000", btc),
+            held("ethereum", "10000", eth),
+        ];
+        PortfolioReading {
+            portfolio: Some("Ledger".into()),
+            currency: "usd".into(),
+            total: btc.zip(eth).map(|(b, e)| testing::dec(b) + testing::dec(e)),
+            holdings,
+        }
+    }
+
+    fn portfolio_rule(id: i64, coin: &str, c: Condition, level: &str) -> Rule {
+        let mut r = rule(id, coin, c, level);
+        r.spec.portfolio = Some("Ledger".into());
+        r.spec.band_pct = Decimal::ONE;
+        if c == Condition::Drift {
+            r.spec.target_pct = Some(testing::dec("50"));
+        }
+        r
+    }
+
+    #[test]
+    fn portfolio_rules_read_the_total_a_holding_s_pnl_and_its_share() {
+        let mut book = RuleBook::new(vec![
+            portfolio_rule(1, "", Condition::ValueAbove, "40000"),
+            portfolio_rule(2, "bitcoin", Condition::PnlAbove, "50"),
+            portfolio_rule(3, "bitcoin", Condition::Drift, "10"),
+            portfolio_rule(4, "ethereum", Condition::PnlBelow, "-20"),
+        ]);
+        assert_eq!(book.portfolios_wanted("usd"), [Some("Ledger".to_string())]);
+        assert!(book.portfolios_wanted("eur").is_empty());
+        // Not a coin's rule: a bitcoin quote fires nothing.
+        assert!(
+            book.evaluate(&[quote("bitcoin", "1000000", 0)], 0)
+                .fired
+                .is_empty()
+        );
+        let fired = |book: &mut RuleBook, r: PortfolioReading| -> Vec<(i64, String)> {
+            book.evaluate_portfolio(&r, 1_000)
+                .fired
+                .into_iter()
+                .map(|f| (f.rule_id, f.headline()))
+                .collect()
+        };
+        // 29,000 in all: BTC +0 % at 20,000 is 68.97 % of it (18.97
+        // points from 50); ETH -10 %.
+        assert_eq!(
+            fired(&mut book, ledger(Some("20000"), Some("9000"))),
+            [(3, "BIT is 68.97 % of Ledger (target 50 %)".to_string())]
+        );
+        // BTC 32,000 (+60 %), ETH 7,900 (-21 %): 39,900 in all, BTC 80.2 %.
+        assert_eq!(
+            fired(&mut book, ledger(Some("32000"), Some("7900"))),
+            [
+                (2, "BIT P&L +60 % in Ledger".to_string()),
+                (4, "ETH P&L -21 % in Ledger".to_string())
+            ]
+        );
+        // 40,100: the value crosses; the others wait to re-arm.
+        let f = book.evaluate_portfolio(&ledger(Some("32200"), Some("7900")), 2_000);
+        assert_eq!(f.fired.len(), 1);
+        let value = &f.fired[0];
+        assert_eq!(value.headline(), "Ledger value above $40,000.00");
+        assert_eq!(
+            value.body(),
+            "Ledger is worth $40,100.00 (alert level $40,000.00)."
+        );
+        assert_eq!(
+            HistoryEntry::new(value.clone(), false).description,
+            "Ledger: portfolio value rises above $40,000.00"
+        );
+        // An unpriced holding makes no total: no reading, no firing, and
+        // the rule stays as it was.
+        let mut book = RuleBook::new(vec![portfolio_rule(
+            1,
+            "",
+            Condition::ValueBelow,
+            "1000000",
+        )]);
+        assert!(fired(&mut book, ledger(Some("1"), None)).is_empty());
+        assert_eq!(
+            fired(&mut book, ledger(Some("1"), Some("1"))),
+            [(1, "Ledger value below $1,000,000.00".to_string())]
+        );
+        // Another portfolio's reading is not this rule's.
+        let mut other = ledger(Some("1"), Some("1"));
+        other.portfolio = None;
+        let mut book = RuleBook::new(vec![portfolio_rule(
+            1,
+            "",
+            Condition::ValueBelow,
+            "1000000",
+        )]);
+        assert!(fired(&mut book, other).is_empty());
     }
 
     #[test]

@@ -12,10 +12,11 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
+use tracing::Instrument;
 
 use super::dispatch::{DeliveryEvent, Dispatcher};
 use super::email::Mailer;
-use super::evaluate::RuleBook;
+use super::evaluate::{HoldingReading, PortfolioReading, RuleBook};
 use super::lock::MonitorLock;
 use super::notify::Notifier;
 use super::now_ms;
@@ -29,7 +30,8 @@ use crate::store::{Store, StoreError, queries};
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum AlertEvent {
-    Fired(Firing),
+    // Boxed: a firing is several times the size of the other events.
+    Fired(Box<Firing>),
     Delivery(DeliveryEvent),
     /// The monitor stopped unexpectedly (a bug) and starts again after
     /// `retry_in_secs`; deliveries go on meanwhile.
@@ -191,7 +193,6 @@ async fn run(
     mut stopped: watch::Receiver<bool>,
 ) {
     let mut updates = engine.market.subscribe();
-    let store = engine.store.clone();
     let mut book = Book::default();
     loop {
         let event = tokio::select! {
@@ -201,11 +202,11 @@ async fn run(
         match event {
             Ok(MarketEvent::Updated(snap)) => {
                 let span = tracing::info_span!("alerts", coins = snap.quotes.len());
-                let fired = span.in_scope(|| book.on_update(&store, &snap));
+                let fired = book.on_update(&engine, &snap).instrument(span).await;
                 if !fired.is_empty() {
                     dispatcher.wake();
                     for f in fired {
-                        let _ = events.send(AlertEvent::Fired(f));
+                        let _ = events.send(AlertEvent::Fired(Box::new(f)));
                     }
                 }
             }
@@ -231,12 +232,27 @@ struct Book {
 impl Book {
     /// Evaluates one update and records its outcome; returns the firings
     /// that were recorded.
-    fn on_update(&mut self, store: &Store, snap: &Snapshot) -> Vec<Firing> {
+    async fn on_update(&mut self, engine: &Engine, snap: &Snapshot) -> Vec<Firing> {
+        let store = &engine.store;
         if let Err(e) = self.reload_if_changed(store) {
             tracing::error!(error = %e, "cannot load alert rules");
             return Vec::new();
         }
-        let out = self.rules.evaluate(&snap.quotes, now_ms());
+        let now = now_ms();
+        let mut out = self.rules.evaluate(&snap.quotes, now);
+        // Portfolio rules read the holdings at the prices this update stored.
+        for portfolio in self.rules.portfolios_wanted(&snap.currency) {
+            match portfolio_reading(engine, portfolio, &snap.currency).await {
+                Ok(reading) => {
+                    let more = self.rules.evaluate_portfolio(&reading, now);
+                    out.fired.extend(more.fired);
+                    out.changed.extend(more.changed);
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot value a portfolio for its alert rules")
+                }
+            }
+        }
         if out.is_empty() {
             return Vec::new();
         }
@@ -298,6 +314,38 @@ impl Book {
         self.rev = Some(rev);
         Ok(())
     }
+}
+
+/// The holdings of `portfolio` (all when `None`) in `currency`, by each
+/// portfolio's method, as portfolio rules read them.
+async fn portfolio_reading(
+    engine: &Engine,
+    portfolio: Option<String>,
+    currency: &str,
+) -> crate::Result<PortfolioReading> {
+    let h = engine
+        .holdings_in(portfolio.as_deref(), None, currency.to_string())
+        .await?;
+    let priced = h
+        .holdings
+        .iter()
+        .all(|x| x.quantity.is_zero() || x.market_value.is_some());
+    Ok(PortfolioReading {
+        portfolio,
+        currency: h.currency,
+        total: priced.then_some(h.totals.market_value),
+        holdings: h
+            .holdings
+            .into_iter()
+            .map(|x| HoldingReading {
+                coin: x.coin,
+                name: x.name,
+                symbol: x.symbol,
+                cost_basis: x.cost_basis,
+                market_value: x.market_value,
+            })
+            .collect(),
+    })
 }
 
 /// The stored prices of a coin from `from` to `to` (unix seconds), oldest

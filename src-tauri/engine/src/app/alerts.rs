@@ -28,10 +28,15 @@ const ICON: &[u8] = include_bytes!("../../../../icons/128x128.png");
 /// same answer.
 #[derive(Debug, Clone, Deserialize, ts_rs::TS)]
 pub struct RuleInput {
-    /// An id (`bitcoin`) or symbol (`btc`).
+    /// An id (`bitcoin`) or symbol (`btc`); empty for a rule on a
+    /// portfolio's value.
     pub coin: String,
     /// The level's currency; `None`: the configured one.
     pub currency: Option<String>,
+    /// Portfolio rules: a portfolio's name; `None`: all of them.
+    pub portfolio: Option<String>,
+    /// Drift rules: the target share, in %.
+    pub target: Option<String>,
     pub condition: Condition,
     /// A price, a percentage, or standard deviations (see [`RuleSpec::level`]).
     pub level: String,
@@ -94,6 +99,13 @@ impl RuleInput {
                 .clone()
                 .filter(|c| !c.trim().is_empty())
                 .unwrap_or_else(|| default_currency.to_string()),
+            portfolio: self.portfolio.clone(),
+            target_pct: match &self.target {
+                Some(t) if !t.trim().is_empty() => {
+                    Some(number("the target", t.trim_end_matches('%'))?)
+                }
+                _ => None,
+            },
             condition: self.condition,
             level: number("the level", &self.level)?,
             window_secs,
@@ -141,6 +153,12 @@ pub struct ConditionInfo {
     pub window: bool,
     /// The rule takes a lookback (a week when not given).
     pub lookback: bool,
+    /// The rule reads a portfolio (one, or all of them).
+    pub portfolio: bool,
+    /// The rule is about one coin.
+    pub coin: bool,
+    /// The rule takes a target share.
+    pub target: bool,
 }
 
 /// Every condition, in the order a form lists them.
@@ -154,6 +172,9 @@ pub fn conditions() -> Vec<ConditionInfo> {
             unit: c.level_unit(),
             window: c.takes_window(),
             lookback: c.takes_lookback(),
+            portfolio: c.is_portfolio(),
+            coin: c.takes_coin(),
+            target: c.takes_target(),
         })
         .collect()
 }
@@ -304,7 +325,7 @@ impl Engine {
     /// Whether the condition already holds at the last stored price: a new
     /// rule then fires at the next update (front ends say so).
     fn already_beyond(&self, s: &RuleSpec) -> Option<bool> {
-        if !s.condition.is_price() {
+        if !s.condition.is_price() || s.condition.is_portfolio() {
             return None;
         }
         let req = QuoteRequest {
@@ -323,6 +344,13 @@ impl Engine {
         // A rule in a currency the source does not quote would never see a
         // price, and its request would fail on every refresh.
         self.supported_currency(&spec.currency).await?;
+        if let Some(name) = &spec.portfolio {
+            // Stored as the portfolio spells it, so the monitor finds it.
+            spec.portfolio = Some(self.portfolio(name)?.name);
+        }
+        if !spec.condition.takes_coin() {
+            return Ok(spec);
+        }
         let coin = CoinId::parse(&spec.coin_id)?;
         spec.coin_id = match self.market.resolve_coin(coin.as_str()).await {
             Ok(c) => c.id,

@@ -174,9 +174,10 @@ impl Engine {
         Ok(currency)
     }
 
-    /// What the refresher fetches: the default request, and the coins of
-    /// enabled alert rules it does not cover (per currency), so every rule
-    /// sees its coin's price.
+    /// What the refresher fetches: the default request, and the coins it
+    /// does not cover (per currency) of enabled alert rules and of the
+    /// portfolio (in the display currency, and in the currency of each
+    /// portfolio rule), so every rule and holding sees its coin's price.
     pub fn refresh_requests(&self) -> Result<Vec<QuoteRequest>> {
         let main = self.default_request()?;
         let covered = |coin: &str, currency: &str| {
@@ -184,6 +185,16 @@ impl Engine {
                 && matches!(&main.selection, Selection::Coins(ids) if ids.iter().any(|i| i == coin))
         };
         let mut extra: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+        let mut want = |coin: &str, currency: &str| {
+            if !covered(coin, currency) {
+                let ids = extra.entry(currency.to_string()).or_default();
+                if !ids.iter().any(|i| i == coin) {
+                    ids.push(coin.to_string());
+                }
+            }
+        };
+        let held = self.store.read(queries::portfolio::coins)?;
+        let mut valued_in = vec![main.currency.clone()];
         for r in self
             .store
             .read(queries::alerts::rules)?
@@ -191,11 +202,17 @@ impl Engine {
             .filter(|r| r.enabled)
         {
             let s = r.spec;
-            if !covered(&s.coin_id, &s.currency) {
-                let ids = extra.entry(s.currency).or_default();
-                if !ids.contains(&s.coin_id) {
-                    ids.push(s.coin_id);
+            if s.condition.is_portfolio() {
+                if !valued_in.contains(&s.currency) {
+                    valued_in.push(s.currency);
                 }
+            } else {
+                want(&s.coin_id, &s.currency);
+            }
+        }
+        for currency in &valued_in {
+            for coin in held.iter().filter(|c| !crate::portfolio::is_fiat(c)) {
+                want(coin, currency);
             }
         }
         let mut requests = vec![main];

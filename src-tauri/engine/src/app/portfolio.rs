@@ -16,7 +16,7 @@ use serde::Serialize;
 use crate::Engine;
 use crate::error::{Error, Result};
 use crate::model::alert::MAX_PRICE_LEVEL;
-use crate::model::{CoinId, Currency, InvalidInput, QuoteRequest, Selection};
+use crate::model::{Coin, CoinId, Currency, InvalidInput, QuoteRequest, Selection};
 use crate::portfolio::basis::{Action, Book, Entry, Shortfall};
 use crate::portfolio::import::{self, Format, Mapping, RowError, Skipped};
 use crate::portfolio::{Method, Portfolio, Tx, TxKind, is_fiat};
@@ -95,6 +95,44 @@ pub struct Totals {
     #[ts(type = "string")]
     pub change_24h: Decimal,
 }
+
+/// A transaction in another fiat than the display currency, and the rate
+/// its amounts were converted at.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct FxUsed {
+    pub tx: i64,
+    /// "1 EUR = 1.084211 USD"
+    pub text: String,
+    /// The day whose stored rate it is: "2024-03-01".
+    pub day: String,
+    /// A unit of the transaction's currency in the display one, exact.
+    #[serde(with = "rust_decimal::serde::str")]
+    #[ts(type = "string")]
+    pub rate: Decimal,
+}
+
+/// A portfolio's market value over time, from stored history.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct ValueHistory {
+    pub currency: String,
+    /// Oldest first, from the first transaction to now.
+    pub points: Vec<ValuePoint>,
+    /// Coins held with no stored history in `currency`: left out of the
+    /// value (`coinlytics backfill` fetches it).
+    pub unpriced: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct ValuePoint {
+    /// Unix ms: the start of the period whose closing prices value it.
+    pub t: i64,
+    #[serde(with = "rust_decimal::serde::str")]
+    #[ts(type = "string")]
+    pub value: Decimal,
+}
+
+/// The most points a value history has: a point a day for over a year.
+const VALUE_POINTS: u32 = 500;
 
 #[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct Holdings {
@@ -195,11 +233,28 @@ impl Engine {
         Ok(p)
     }
 
-    fn portfolio(&self, name: &str) -> Result<Portfolio> {
+    pub(crate) fn portfolio(&self, name: &str) -> Result<Portfolio> {
         let name = portfolio_name(name)?;
         self.store
             .read(|c| q::find(c, &name))?
             .ok_or_else(|| Error::NotFound(format!("no portfolio named '{name}'")))
+    }
+
+    /// Every coin the transactions name, with its name where the stored
+    /// coin list has it: what a portfolio alert's form offers.
+    pub fn held_coins(&self) -> Result<Vec<Coin>> {
+        Ok(self.store.read(|c| {
+            let mut coins = Vec::new();
+            for id in q::coins(c)?.into_iter().filter(|id| !is_fiat(id)) {
+                let found = crate::store::queries::coins::find(c, &id)?.filter(|k| k.id == id);
+                coins.push(found.unwrap_or_else(|| Coin {
+                    symbol: id.clone(),
+                    name: id.clone(),
+                    id,
+                }));
+            }
+            Ok(coins)
+        })?)
     }
 
     /// Transactions, oldest first; of one portfolio when named.
@@ -473,7 +528,17 @@ impl Engine {
         portfolio: Option<&str>,
         method: Option<Method>,
     ) -> Result<Holdings> {
-        let reporting = self.settings().currency;
+        self.holdings_in(portfolio, method, self.settings().currency)
+            .await
+    }
+
+    /// [`Engine::holdings`] valued in `reporting` (an alert rule's currency).
+    pub async fn holdings_in(
+        &self,
+        portfolio: Option<&str>,
+        method: Option<Method>,
+        reporting: String,
+    ) -> Result<Holdings> {
         let (book, coins, portfolios) = self.book(portfolio, method, &reporting).await?;
         let ids: Vec<i64> = portfolios.iter().map(|p| p.id).collect();
         let mut by_coin: HashMap<u32, (Decimal, Decimal, Decimal)> = HashMap::new();
@@ -564,6 +629,139 @@ impl Engine {
             holdings,
             totals,
         })
+    }
+
+    /// The rate each transaction in another fiat than the display currency
+    /// was converted at (the same rate the holdings use); none where no
+    /// rate is stored.
+    pub async fn fx_used(&self) -> Result<Vec<FxUsed>> {
+        let reporting = self.settings().currency;
+        let store = self.store.clone();
+        super::blocking(move || {
+            let txs = store.read(q::all)?;
+            Ok(store.read(|c| {
+                let mut cache = HashMap::new();
+                let mut used = Vec::new();
+                for t in txs.iter().filter(|t| t.currency != reporting) {
+                    let Some(rate) =
+                        day_rate(c, &mut cache, &t.currency, &reporting, t.time.timestamp())?
+                    else {
+                        continue;
+                    };
+                    used.push(FxUsed {
+                        tx: t.id,
+                        text: format!(
+                            "1 {} = {} {}",
+                            t.currency.to_uppercase(),
+                            rate.round_dp(6).normalize(),
+                            reporting.to_uppercase(),
+                        ),
+                        day: t.time.date_naive().to_string(),
+                        rate,
+                    });
+                }
+                Ok(used)
+            })?)
+        })
+        .await
+    }
+
+    /// The value of `portfolio` (all when none) over time: what it held at
+    /// the end of each period times each coin's stored closing price then
+    /// (the last one before, where a coin's history has a gap). Quantities
+    /// only: no method or cost is involved.
+    pub async fn value_history(&self, portfolio: Option<&str>) -> Result<ValueHistory> {
+        let only = portfolio.map(|p| self.portfolio(p)).transpose()?;
+        let reporting = self.settings().currency;
+        let store = self.store.clone();
+        super::blocking(move || {
+            let mut txs = store.read(q::all)?;
+            if let Some(p) = &only {
+                txs.retain(|t| t.portfolio_id == p.id);
+            }
+            // Signed changes of each coin's quantity, in time order.
+            let mut changes: Vec<(i64, String, Decimal)> = Vec::new();
+            for t in &txs {
+                let q = match t.kind {
+                    TxKind::Buy | TxKind::TransferIn | TxKind::Income => t.quantity,
+                    TxKind::Sell | TxKind::TransferOut | TxKind::Fee => -t.quantity,
+                };
+                changes.push((t.time.timestamp(), t.coin_id.clone(), q));
+                if let (Some(fee), Some(fc)) = (t.fee, &t.fee_currency)
+                    && !is_fiat(fc)
+                {
+                    changes.push((t.time.timestamp(), fc.clone(), -fee));
+                }
+            }
+            let mut history = ValueHistory {
+                currency: reporting.clone(),
+                points: Vec::new(),
+                unpriced: Vec::new(),
+            };
+            let Some(from) = changes.first().map(|c| c.0) else {
+                return Ok(history);
+            };
+            let to = Utc::now().timestamp().max(from + 1);
+            let mut coins: Vec<String> = changes.iter().map(|c| c.1.clone()).collect();
+            coins.sort();
+            coins.dedup();
+            // Every coin is read over the same range and count, so their
+            // periods line up.
+            let mut closes: HashMap<String, Vec<(i64, Decimal)>> = HashMap::new();
+            let mut step = 0;
+            for coin in &coins {
+                let read = store.read(|c| {
+                    match crate::store::queries::candles::find_series(c, coin, &reporting)? {
+                        Some(series) => {
+                            crate::store::queries::candles::range(c, series, from, to, VALUE_POINTS)
+                                .map(Some)
+                        }
+                        None => Ok(None),
+                    }
+                })?;
+                match read {
+                    Some((_, s, candles)) if !candles.is_empty() => {
+                        step = s;
+                        let points = candles.into_iter().map(|k| (k.t / 1000, k.close));
+                        closes.insert(coin.clone(), points.collect());
+                    }
+                    _ => history.unpriced.push(coin.clone()),
+                }
+            }
+            let mut times: Vec<i64> = closes.values().flatten().map(|p| p.0).collect();
+            times.sort_unstable();
+            times.dedup();
+            let mut held: HashMap<&str, Decimal> = HashMap::new();
+            let mut next = 0;
+            let mut at: HashMap<&str, usize> = HashMap::new();
+            for t in times {
+                let end = t + step;
+                while let Some((_, coin, q)) = changes.get(next).filter(|c| c.0 < end) {
+                    *held.entry(coin).or_default() += q;
+                    next += 1;
+                }
+                let mut value = Decimal::ZERO;
+                for (coin, q) in &held {
+                    let Some(series) = closes.get(*coin) else {
+                        continue;
+                    };
+                    // The last close at or before `t`.
+                    let i = at.entry(coin).or_default();
+                    while series.get(*i + 1).is_some_and(|p| p.0 <= t) {
+                        *i += 1;
+                    }
+                    if let Some(&(_, close)) = series.get(*i).filter(|p| p.0 <= t) {
+                        value += *q * close;
+                    }
+                }
+                history.points.push(ValuePoint {
+                    t: t * 1000,
+                    value: cents(value),
+                });
+            }
+            Ok(history)
+        })
+        .await
     }
 
     /// What selling `quantity` of `coin` now, at its stored price (or
@@ -1038,25 +1236,20 @@ fn value(
         let rate = if t.currency == reporting {
             Decimal::ONE
         } else {
-            let day = ts.div_euclid(86_400);
-            match rates.get(&(t.currency.clone(), day)) {
-                Some(r) => *r,
+            match day_rate(conn, &mut rates, &t.currency, reporting, ts)? {
+                Some(r) => r,
                 None => {
-                    let Some(r) = fx_rate(conn, &t.currency, reporting, ts)? else {
-                        return Ok(Err(missing_price(
-                            t,
-                            &format!(
-                                "no stored {}→{} rate for {}: it comes from {RATE_COIN}'s history in both; \
+                    return Ok(Err(missing_price(
+                        t,
+                        &format!(
+                            "no stored {}→{} rate for {}: it comes from {RATE_COIN}'s history in both; \
                              `coinlytics backfill --coins {RATE_COIN} --currency {}` fetches it",
-                                t.currency.to_uppercase(),
-                                reporting.to_uppercase(),
-                                t.time.date_naive(),
-                                t.currency
-                            ),
-                        )));
-                    };
-                    rates.insert((t.currency.clone(), day), r);
-                    r
+                            t.currency.to_uppercase(),
+                            reporting.to_uppercase(),
+                            t.time.date_naive(),
+                            t.currency
+                        ),
+                    )));
                 }
             }
         };
@@ -1093,7 +1286,7 @@ fn value(
             if *fc == t.currency {
                 fee_value = fee * rate;
             } else if is_fiat(fc) {
-                match fx_rate(conn, fc, reporting, ts)? {
+                match day_rate(conn, &mut rates, fc, reporting, ts)? {
                     Some(r) => fee_value = fee * r,
                     None => {
                         return Ok(Err(missing_price(
@@ -1177,6 +1370,27 @@ fn value(
 
 /// A unit of `from` in `to` on the day of `ts`: the ratio of bitcoin's
 /// stored prices in both.
+/// A unit of `from` in `to` for a transaction at `ts`: the stored rate of
+/// its day (the first asked for that day, so every transaction of a day
+/// is converted alike), kept in `cache`.
+fn day_rate(
+    conn: &rusqlite::Connection,
+    cache: &mut HashMap<(String, i64), Decimal>,
+    from: &str,
+    to: &str,
+    ts: i64,
+) -> rusqlite::Result<Option<Decimal>> {
+    let key = (from.to_string(), ts.div_euclid(86_400));
+    if let Some(r) = cache.get(&key) {
+        return Ok(Some(*r));
+    }
+    let rate = fx_rate(conn, from, to, ts)?;
+    if let Some(r) = rate {
+        cache.insert(key, r);
+    }
+    Ok(rate)
+}
+
 fn fx_rate(
     conn: &rusqlite::Connection,
     from: &str,

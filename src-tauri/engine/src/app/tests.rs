@@ -464,3 +464,88 @@ async fn a_holdings_24h_change_is_its_quantity_times_the_stored_prices_move() {
     assert_eq!(h.holdings[0].change_24h, Some(Decimal::new(100_000, 2)));
     assert_eq!(h.totals.change_24h, Decimal::new(100_000, 2));
 }
+
+#[tokio::test]
+async fn a_portfolio_s_value_over_time_is_what_it_held_then_times_the_stored_closes() {
+    use super::portfolio::TxInput;
+    use crate::store::queries::candles::{self, Bar};
+    use rust_decimal::Decimal;
+    let w = world().await;
+    let day = 86_400;
+    let d0 = (chrono::Utc::now().timestamp() / day - 10) * day + 3600;
+    let at = |secs: i64| {
+        chrono::DateTime::from_timestamp(secs, 0)
+            .expect("time")
+            .to_rfc3339()
+    };
+    let tx = |kind: &str, coin: &str, qty: &str, price: &str, time: i64| TxInput {
+        portfolio: "P".into(),
+        kind: kind.into(),
+        coin: coin.into(),
+        quantity: qty.into(),
+        price: Some(price.into()),
+        time: Some(at(time)),
+        ..TxInput::default()
+    };
+    // A close a day at noon: bitcoin 1,000 + 10 a day, solana 50.
+    let store = w.engine.market.store().clone();
+    store
+        .write(|c| {
+            let (btc, sol) = (
+                candles::series_id(c, "bitcoin", "usd")?,
+                candles::series_id(c, "solana", "usd")?,
+            );
+            for k in 0..10 {
+                let t = d0 - 3600 + k * day + 12 * 3600;
+                candles::merge(c, btc, &[Bar::point(t, Decimal::from(1000 + 10 * k), None)])?;
+                candles::merge(c, sol, &[Bar::point(t, Decimal::from(50), None)])?;
+            }
+            Ok(())
+        })
+        .expect("closes");
+    w.engine
+        .add_tx(&tx("buy", "bitcoin", "2", "900", d0))
+        .await
+        .expect("buy");
+    w.engine
+        .add_tx(&tx(
+            "sell",
+            "bitcoin",
+            "1",
+            "1100",
+            d0 + 5 * day + 12 * 3600,
+        ))
+        .await
+        .expect("sell");
+    let sol = TxInput {
+        fee: Some("0.5".into()),
+        fee_currency: Some("solana".into()),
+        ..tx("buy", "solana", "10", "40", d0 + 7 * day)
+    };
+    w.engine.add_tx(&sol).await.expect("buy solana");
+    w.engine
+        .add_tx(&tx("buy", "ethereum", "1", "3000", d0 + 8 * day))
+        .await
+        .expect("buy ether");
+
+    let h = w.engine.value_history(Some("p")).await.expect("history");
+    assert_eq!(h.currency, "usd");
+    assert_eq!(h.unpriced, ["ethereum"], "no stored history of ether");
+    let values: Vec<String> = h.points.iter().map(|p| p.value.to_string()).collect();
+    // 2 BTC to day 5 (sold after its noon close), then 1; from day 7 also
+    // 9.5 SOL (10 less the 0.5 fee) at 50.
+    assert_eq!(
+        values,
+        [
+            "2000.00", "2020.00", "2040.00", "2060.00", "2080.00", "2100.00", "1060.00", "1545.00",
+            "1555.00", "1565.00"
+        ]
+    );
+    assert!(h.points.windows(2).all(|p| p[0].t < p[1].t));
+    let e = w
+        .engine
+        .value_history(Some("Nope"))
+        .await
+        .expect_err("none");
+    assert_eq!(e.to_string(), "no portfolio named 'Nope'");
+}

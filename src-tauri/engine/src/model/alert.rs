@@ -34,10 +34,23 @@ pub enum Condition {
     /// or more (either way) from the mean of the same window's returns
     /// over the lookback before it (`analytics::anomaly`).
     Anomaly,
+    /// A portfolio's (or all portfolios') market value is at or above the
+    /// level.
+    ValueAbove,
+    /// A portfolio's market value is at or below the level.
+    ValueBelow,
+    /// A holding's unrealized P&L, in % of its cost basis, is at or above
+    /// the level.
+    PnlAbove,
+    /// A holding's unrealized P&L % is at or below the level.
+    PnlBelow,
+    /// A holding's share of the portfolio's value is `level` percentage
+    /// points or more away from its target (`target_pct`).
+    Drift,
 }
 
 impl Condition {
-    pub const ALL: [Condition; 8] = [
+    pub const ALL: [Condition; 13] = [
         Condition::Above,
         Condition::Below,
         Condition::Move,
@@ -46,6 +59,11 @@ impl Condition {
         Condition::ChangeAbove,
         Condition::ChangeBelow,
         Condition::Anomaly,
+        Condition::ValueAbove,
+        Condition::ValueBelow,
+        Condition::PnlAbove,
+        Condition::PnlBelow,
+        Condition::Drift,
     ];
 
     /// What the rule watches, as a form offers it: "Price rises above".
@@ -59,6 +77,11 @@ impl Condition {
             Condition::ChangeAbove => "24h change rises to",
             Condition::ChangeBelow => "24h change falls to",
             Condition::Anomaly => "Price moves unusually, beyond",
+            Condition::ValueAbove => "Portfolio value rises above",
+            Condition::ValueBelow => "Portfolio value falls below",
+            Condition::PnlAbove => "Holding's P&L rises to",
+            Condition::PnlBelow => "Holding's P&L falls to",
+            Condition::Drift => "Holding's share drifts from its target by",
         }
     }
 
@@ -72,6 +95,11 @@ impl Condition {
             Condition::ChangeAbove => "change_above",
             Condition::ChangeBelow => "change_below",
             Condition::Anomaly => "anomaly",
+            Condition::ValueAbove => "value_above",
+            Condition::ValueBelow => "value_below",
+            Condition::PnlAbove => "pnl_above",
+            Condition::PnlBelow => "pnl_below",
+            Condition::Drift => "drift",
         }
     }
 
@@ -79,9 +107,35 @@ impl Condition {
         Condition::ALL.into_iter().find(|c| c.as_str() == s)
     }
 
-    /// The level is a price (in the rule's currency), not a percentage.
+    /// The level is an amount of money (a price, or a portfolio's value)
+    /// in the rule's currency, not a percentage.
     pub fn is_price(self) -> bool {
-        matches!(self, Condition::Above | Condition::Below)
+        matches!(
+            self,
+            Condition::Above | Condition::Below | Condition::ValueAbove | Condition::ValueBelow
+        )
+    }
+
+    /// The rule reads a portfolio's holdings, not a coin's quote.
+    pub fn is_portfolio(self) -> bool {
+        matches!(
+            self,
+            Condition::ValueAbove
+                | Condition::ValueBelow
+                | Condition::PnlAbove
+                | Condition::PnlBelow
+                | Condition::Drift
+        )
+    }
+
+    /// The rule is about one coin (every rule but a portfolio's value).
+    pub fn takes_coin(self) -> bool {
+        !matches!(self, Condition::ValueAbove | Condition::ValueBelow)
+    }
+
+    /// The rule has a target share (`target_pct`).
+    pub fn takes_target(self) -> bool {
+        self == Condition::Drift
     }
 
     pub fn is_move(self) -> bool {
@@ -108,14 +162,19 @@ impl Condition {
     pub fn level_unit(self) -> Option<&'static str> {
         match self {
             Condition::Above | Condition::Below => None,
+            Condition::ValueAbove | Condition::ValueBelow => None,
             Condition::Anomaly => Some("σ"),
+            Condition::Drift => Some("points"),
             _ => Some("%"),
         }
     }
 
     /// The reading is beyond the level when it is low, not high.
     pub fn is_downward(self) -> bool {
-        matches!(self, Condition::Below | Condition::ChangeBelow)
+        matches!(
+            self,
+            Condition::Below | Condition::ChangeBelow | Condition::ValueBelow | Condition::PnlBelow
+        )
     }
 }
 
@@ -159,8 +218,16 @@ impl Channels {
 /// What a user asks for; validated by [`RuleSpec::validate`] before it is stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct RuleSpec {
+    /// Empty for a rule on a portfolio's value.
     pub coin_id: String,
     pub currency: String,
+    /// Portfolio rules: the portfolio read; `None`: all of them together.
+    #[serde(default)]
+    pub portfolio: Option<String>,
+    /// Drift rules: the holding's target share, in %.
+    #[serde(default, with = "rust_decimal::serde::str_option")]
+    #[ts(type = "string | null")]
+    pub target_pct: Option<Decimal>,
     pub condition: Condition,
     /// A price for above/below; a percentage for the others (of the move,
     /// or of the 24-hour change, which may be negative).
@@ -219,18 +286,50 @@ impl RuleSpec {
         self.coin_id = self.coin_id.trim().to_ascii_lowercase();
         self.currency = self.currency.trim().to_ascii_lowercase();
         self.note = self.note.trim().to_string();
-        if self.coin_id.is_empty() || self.coin_id.len() > 100 {
+        let c = self.condition;
+        if !c.takes_coin() {
+            self.coin_id.clear();
+        } else if self.coin_id.is_empty() || self.coin_id.len() > 100 {
             return bad("a rule needs a coin".into());
+        }
+        self.portfolio = self
+            .portfolio
+            .map(|p| p.trim().to_string())
+            .filter(|p| !p.is_empty());
+        if self.portfolio.is_some() && !c.is_portfolio() {
+            return bad("a portfolio goes only with a rule on the portfolio".into());
+        }
+        match (c.takes_target(), self.target_pct) {
+            (true, Some(t)) if (Decimal::ZERO..=Decimal::ONE_HUNDRED).contains(&t) => {}
+            (true, _) => return bad("a drift rule needs a target share from 0 to 100 %".into()),
+            (false, Some(_)) => return bad("a target share goes only with a drift rule".into()),
+            (false, None) => {}
+        }
+        if matches!(c, Condition::PnlAbove | Condition::PnlBelow)
+            && (self.level < -Decimal::ONE_HUNDRED || self.level > Decimal::from(100_000))
+        {
+            return bad(format!(
+                "a P&L level must be from -100 to 100000 %, not {}",
+                self.level
+            ));
+        }
+        if c == Condition::Drift
+            && (self.level <= Decimal::ZERO || self.level > Decimal::ONE_HUNDRED)
+        {
+            return bad(format!(
+                "the drift must be above 0 and at most 100 percentage points, not {}",
+                self.level
+            ));
         }
         if !(2..=10).contains(&self.currency.len())
             || !self.currency.bytes().all(|b| b.is_ascii_lowercase())
         {
             return bad(format!("'{}' is not a currency code", self.currency));
         }
-        let c = self.condition;
         if c.is_price() && self.level <= Decimal::ZERO {
+            let what = if c.is_portfolio() { "value" } else { "price" };
             return bad(format!(
-                "the price level must be above zero, not {}",
+                "the {what} level must be above zero, not {}",
                 self.level
             ));
         }
@@ -323,7 +422,7 @@ impl RuleSpec {
             self.level,
             &self.currency,
             (self.window_secs, self.lookback_secs),
-            coin,
+            (coin, self.portfolio.as_deref(), self.target_pct),
         )
     }
 }
@@ -336,14 +435,43 @@ fn level_text(c: Condition, level: Decimal, currency: &str) -> String {
     }
 }
 
+/// "Holding's P&L rises to" → "holding's P&L rises to".
+fn lower_first(label: &str) -> String {
+    let mut chars = label.chars();
+    chars
+        .next()
+        .map(|f| f.to_lowercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// A portfolio rule's portfolio in words: "Ledger", or "all portfolios".
+pub fn portfolio_label(portfolio: Option<&str>) -> &str {
+    portfolio.unwrap_or("all portfolios")
+}
+
 fn describe(
     c: Condition,
     level: Decimal,
     currency: &str,
     (window, lookback): (Option<u32>, Option<u32>),
-    coin: &str,
+    (coin, portfolio, target): (&str, Option<&str>, Option<Decimal>),
 ) -> String {
     let level = level_text(c, level, currency);
+    if c.is_portfolio() {
+        let whose = portfolio_label(portfolio);
+        let subject = if c.takes_coin() {
+            format!("{coin} in {whose}")
+        } else {
+            let mut w = whose.chars();
+            w.next()
+                .map(|f| f.to_uppercase().chain(w).collect())
+                .unwrap_or_default()
+        };
+        let target = target
+            .map(|t| format!(" (target {} %)", t.normalize()))
+            .unwrap_or_default();
+        return format!("{subject}: {} {level}{target}", lower_first(c.label()));
+    }
     let window = match window {
         Some(w) if c.takes_window() => format!(" within {}", format_duration(u64::from(w))),
         _ => String::new(),
@@ -354,7 +482,7 @@ fn describe(
     };
     format!(
         "{coin}: {} {level}{window}{lookback}",
-        c.label().to_lowercase()
+        lower_first(c.label())
     )
 }
 
@@ -426,6 +554,12 @@ pub struct Firing {
     /// Unix ms.
     pub fired_at: i64,
     pub channels: Channels,
+    /// Portfolio rules: the portfolio read (`None`: all of them).
+    pub portfolio: Option<String>,
+    /// Drift rules: the target share, in %.
+    #[serde(with = "rust_decimal::serde::str_option")]
+    #[ts(type = "string | null")]
+    pub target_pct: Option<Decimal>,
 }
 
 impl Firing {
@@ -449,6 +583,43 @@ impl Firing {
             note: s.note.clone(),
             fired_at: now_ms,
             channels: s.channels,
+            portfolio: None,
+            target_pct: None,
+        }
+    }
+
+    /// A portfolio rule's firing. `name` and `symbol` are the coin's (a
+    /// value rule's: the portfolio's name and none); `worth` is what the
+    /// holding or the portfolio is worth; `value` the reading that crossed
+    /// (the value, the P&L %, the share %).
+    pub(crate) fn on_portfolio(
+        rule: &Rule,
+        (name, symbol): (&str, &str),
+        worth: Decimal,
+        value: Decimal,
+        now_ms: i64,
+    ) -> Firing {
+        let s = &rule.spec;
+        Firing {
+            key: format!("{}-{}", rule.id, rule.epoch),
+            rule_id: rule.id,
+            epoch: rule.epoch,
+            coin_id: s.coin_id.clone(),
+            symbol: symbol.to_string(),
+            name: name.to_string(),
+            currency: s.currency.clone(),
+            condition: s.condition,
+            level: s.level,
+            window_secs: None,
+            lookback_secs: None,
+            price: worth,
+            value,
+            change_24h_pct: None,
+            note: s.note.clone(),
+            fired_at: now_ms,
+            channels: s.channels,
+            portfolio: s.portfolio.clone(),
+            target_pct: s.target_pct,
         }
     }
 
@@ -490,13 +661,69 @@ impl Firing {
                     self.value.abs().round_dp(2).normalize()
                 )
             }
+            Condition::ValueAbove | Condition::ValueBelow => {
+                let side = if self.condition.is_downward() {
+                    "below"
+                } else {
+                    "above"
+                };
+                format!(
+                    "{} value {side} {}",
+                    self.name,
+                    format::price(self.level, &self.currency)
+                )
+            }
+            Condition::PnlAbove | Condition::PnlBelow => {
+                let sign = if self.value > Decimal::ZERO { "+" } else { "" };
+                format!("{sym} P&L {sign}{}{}", pct(self.value), self.whose(" in "))
+            }
+            Condition::Drift => format!(
+                "{sym} is {} of {} (target {})",
+                pct(self.value),
+                self.portfolio.as_deref().unwrap_or("the portfolio"),
+                pct(self.target_pct.unwrap_or_default())
+            ),
         }
+    }
+
+    /// " in Ledger" after `sep`; nothing for all portfolios.
+    fn whose(&self, sep: &str) -> String {
+        self.portfolio
+            .as_deref()
+            .map(|p| format!("{sep}{p}"))
+            .unwrap_or_default()
     }
 
     /// "Bitcoin is at $71,234.56 (alert level $71,000.00), +1.20% in 24h."
     /// ("alert level 3 σ against 7d" for an anomaly rule) and the note.
     pub fn body(&self) -> String {
         let price = format::price(self.price, &self.currency);
+        if self.condition.is_portfolio() {
+            let level = level_text(self.condition, self.level, &self.currency);
+            let mut body = match self.condition {
+                Condition::ValueAbove | Condition::ValueBelow => {
+                    format!("{} is worth {price} (alert level {level}).", self.name)
+                }
+                Condition::PnlAbove | Condition::PnlBelow => format!(
+                    "{} is worth {price}{}, a P&L of {} % (alert level {level}).",
+                    self.name,
+                    self.whose(" in "),
+                    self.value.round_dp(2).normalize()
+                ),
+                _ => format!(
+                    "{} is worth {price}, {} % of {}: the target is {} % (alert at {level} from it).",
+                    self.name,
+                    self.value.round_dp(2).normalize(),
+                    portfolio_label(self.portfolio.as_deref()),
+                    self.target_pct.unwrap_or_default().normalize()
+                ),
+            };
+            if !self.note.is_empty() {
+                body.push('\n');
+                body.push_str(&self.note);
+            }
+            return body;
+        }
         let mut level = level_text(self.condition, self.level, &self.currency);
         if let Some(l) = self
             .lookback_secs
@@ -607,7 +834,7 @@ impl HistoryEntry {
                 f.level,
                 &f.currency,
                 (f.window_secs, f.lookback_secs),
-                &f.name,
+                (&f.name, f.portfolio.as_deref(), f.target_pct),
             ),
             firing,
             acknowledged,

@@ -242,6 +242,16 @@ const MIGRATIONS: &[M<'static>] = &[
     );
     "#,
     ),
+    M::up(
+        r#"
+    -- Rules on a portfolio: which one (NULL: all of them), and a drift
+    -- rule's target share (exact decimal %). A firing keeps both.
+    ALTER TABLE alert_rules ADD COLUMN portfolio TEXT;
+    ALTER TABLE alert_rules ADD COLUMN target_pct TEXT;
+    ALTER TABLE alert_firings ADD COLUMN portfolio TEXT;
+    ALTER TABLE alert_firings ADD COLUMN target_pct TEXT;
+    "#,
+    ),
 ];
 
 /// How many migrations this build has: the schema version it writes.

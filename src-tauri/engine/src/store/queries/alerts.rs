@@ -5,7 +5,7 @@
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 
-use super::{decimal_col, state};
+use super::{decimal_col, opt_decimal_col, state};
 use crate::model::alert::{
     Channels, Condition, Delivery, DeliveryStatus, Firing, HistoryEntry, Rule, RuleSpec,
 };
@@ -27,7 +27,7 @@ fn bump_rev(conn: &Connection, now_ms: i64) -> rusqlite::Result<()> {
 
 const RULE_COLUMNS: &str = "id, coin_id, currency, kind, level, window_secs, desktop, email, \
      enabled, note, once, band_pct, cooldown_secs, created_at, armed, epoch, last_fired_at, rev, \
-     lookback_secs";
+     lookback_secs, portfolio, target_pct";
 
 fn bad_kind(idx: usize, kind: &str) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(
@@ -44,6 +44,8 @@ fn rule_row(r: &Row) -> rusqlite::Result<Rule> {
         spec: RuleSpec {
             coin_id: r.get(1)?,
             currency: r.get(2)?,
+            portfolio: r.get(19)?,
+            target_pct: opt_decimal_col(r, 20)?,
             condition: Condition::parse(&kind).ok_or_else(|| bad_kind(3, &kind))?,
             level: decimal_col(r, 4)?,
             window_secs: r.get(5)?,
@@ -66,8 +68,8 @@ fn rule_row(r: &Row) -> rusqlite::Result<Rule> {
     })
 }
 
-/// What a spec sets, as `?2` to `?13` of the statements below.
-fn spec_values(s: &RuleSpec) -> [Value; 12] {
+/// What a spec sets, as `?2` to `?15` of the statements below.
+fn spec_values(s: &RuleSpec) -> [Value; 14] {
     [
         s.coin_id.clone().into(),
         s.currency.clone().into(),
@@ -81,6 +83,8 @@ fn spec_values(s: &RuleSpec) -> [Value; 12] {
         s.band_pct.to_string().into(),
         s.cooldown_secs.into(),
         s.lookback_secs.into(),
+        s.portfolio.clone().into(),
+        s.target_pct.map(|t| t.to_string()).into(),
     ]
 }
 
@@ -92,9 +96,9 @@ fn with_spec(first: i64, s: &RuleSpec) -> impl rusqlite::Params {
 pub fn insert_rule(conn: &Connection, s: &RuleSpec, now_ms: i64) -> rusqlite::Result<i64> {
     conn.prepare_cached(
         "INSERT INTO alert_rules (created_at, coin_id, currency, kind, level, window_secs,
-             desktop, email, note, once, band_pct, cooldown_secs, lookback_secs,
-             enabled, armed, epoch)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 1, 1, 0)",
+             desktop, email, note, once, band_pct, cooldown_secs, lookback_secs, portfolio,
+             target_pct, enabled, armed, epoch)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, 1, 1, 0)",
     )?
     .execute(with_spec(now_ms, s))?;
     let id = conn.last_insert_rowid();
@@ -114,7 +118,8 @@ pub fn update_rule(
         .prepare_cached(
             "UPDATE alert_rules SET coin_id = ?2, currency = ?3, kind = ?4, level = ?5,
                  window_secs = ?6, desktop = ?7, email = ?8, note = ?9, once = ?10,
-                 band_pct = ?11, cooldown_secs = ?12, lookback_secs = ?13, armed = 1,
+                 band_pct = ?11, cooldown_secs = ?12, lookback_secs = ?13, portfolio = ?14,
+                 target_pct = ?15, armed = 1,
                  last_fired_at = NULL,
                  rev = rev + 1
              WHERE id = ?1",
@@ -199,8 +204,8 @@ pub fn insert_firing(conn: &Connection, f: &Firing) -> rusqlite::Result<bool> {
         conn.prepare_cached(
             "INSERT OR IGNORE INTO alert_firings (key, rule_id, coin_id, symbol, name, currency,
                  kind, level, window_secs, price, value, change_24h_pct, note, fired_at,
-                 lookback_secs)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                 lookback_secs, portfolio, target_pct)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
         )?
         .execute(params![
             f.key,
@@ -218,6 +223,8 @@ pub fn insert_firing(conn: &Connection, f: &Firing) -> rusqlite::Result<bool> {
             f.note,
             f.fired_at,
             f.lookback_secs,
+            f.portfolio,
+            f.target_pct.map(|t| t.to_string()),
         ])? > 0;
     if new {
         let mut stmt = conn.prepare_cached(
@@ -233,7 +240,10 @@ pub fn insert_firing(conn: &Connection, f: &Firing) -> rusqlite::Result<bool> {
 
 const FIRING_COLUMNS: &str = "f.key, f.rule_id, f.coin_id, f.symbol, f.name, f.currency, f.kind, \
      f.level, f.window_secs, f.price, f.value, f.change_24h_pct, f.note, f.fired_at, f.acknowledged, \
-     f.lookback_secs";
+     f.lookback_secs, f.portfolio, f.target_pct";
+
+/// How many columns `FIRING_COLUMNS` has: a query's next column's index.
+const FIRING_COLUMN_COUNT: usize = 18;
 
 fn firing_row(r: &Row) -> rusqlite::Result<Firing> {
     let key: String = r.get(0)?;
@@ -259,6 +269,8 @@ fn firing_row(r: &Row) -> rusqlite::Result<Firing> {
         note: r.get(12)?,
         fired_at: r.get(13)?,
         channels: Channels::default(),
+        portfolio: r.get(16)?,
+        target_pct: opt_decimal_col(r, 17)?,
     })
 }
 
@@ -280,7 +292,7 @@ pub fn due(
          ORDER BY d.next_attempt_at LIMIT ?4"
     ))?
     .query_map(params![channel, now_ms, horizon_ms, limit], |r| {
-        Ok((firing_row(r)?, r.get(16)?))
+        Ok((firing_row(r)?, r.get(FIRING_COLUMN_COUNT)?))
     })?
     .collect()
 }

@@ -155,6 +155,18 @@ pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<Tx>> {
 }
 
 /// Every imported row's key.
+/// Every coin a transaction names, fees in a coin included.
+pub fn coins(conn: &Connection) -> rusqlite::Result<Vec<String>> {
+    conn.prepare_cached(
+        "SELECT coin_id FROM portfolio_txs
+         UNION
+         SELECT fee_currency FROM portfolio_txs
+         WHERE fee_currency IS NOT NULL",
+    )?
+    .query_map([], |r| r.get(0))?
+    .collect()
+}
+
 pub fn import_keys(conn: &Connection) -> rusqlite::Result<std::collections::HashSet<String>> {
     conn.prepare_cached("SELECT import_key FROM portfolio_txs WHERE import_key IS NOT NULL")?
         .query_map([], |r| r.get(0))?
