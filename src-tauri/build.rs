@@ -35,6 +35,9 @@ const COMMANDS: &[&str] = &[
     "portfolio_edit",
     "portfolio_remove",
     "portfolio_import",
+    "portfolio_mapping_guess",
+    "portfolio_profiles",
+    "portfolio_profile_save",
 ];
 
 /// The chart library's one file the page loads, copied from the npm

@@ -15,7 +15,9 @@ use coinlytics_engine::app::compare::{CompareSeries, Comparison, NormalPoint};
 use coinlytics_engine::app::convert::{Conversion, Unit};
 use coinlytics_engine::app::email::{EmailForm, EmailStatus};
 use coinlytics_engine::app::history::{AlertLevel, CoinOverview, History};
-use coinlytics_engine::app::portfolio::{Holding, Holdings, ImportReport, Totals};
+use coinlytics_engine::app::portfolio::{
+    Holding, Holdings, ImportProfile, ImportReport, MappingField, MappingGuess, Totals,
+};
 use coinlytics_engine::app::watchlist::Added;
 use coinlytics_engine::config::{EmailSettings, SmtpSecurity};
 use coinlytics_engine::error::{ErrorBody, ErrorKind};
@@ -24,7 +26,7 @@ use coinlytics_engine::model::alert::{
     Channels, Condition, Delivery, DeliveryStatus, Firing, HistoryEntry, Rule, RuleSpec,
 };
 use coinlytics_engine::model::{Candle, Coin, Quote, QuoteFigures, QuoteRequest, Range, Selection};
-use coinlytics_engine::portfolio::import::{Format, RowError, Skipped};
+use coinlytics_engine::portfolio::import::{Format, Mapping, RowError, Skipped};
 use coinlytics_engine::portfolio::{Method, Portfolio, Tx, TxKind};
 use ts_rs::{Config, TS};
 
@@ -104,6 +106,10 @@ fn declarations() -> String {
         Format::decl(&cfg),
         RowError::decl(&cfg),
         Skipped::decl(&cfg),
+        MappingGuess::decl(&cfg),
+        MappingField::decl(&cfg),
+        Mapping::decl(&cfg),
+        ImportProfile::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by src-tauri/src/ipc_types.rs; do not edit.\n\
