@@ -36,6 +36,9 @@ const COMMANDS: &[&str] = &[
     "portfolio_remove",
     "portfolio_import",
     "portfolio_value",
+    "portfolio_mapping_guess",
+    "portfolio_profiles",
+    "portfolio_profile_save",
 ];
 
 /// The chart library's one file the page loads, copied from the npm

@@ -659,4 +659,33 @@ rate: string, };
  * Unix ms: the start of the period whose closing prices value it.
  */
 t: number, value: string, };
+  export type MappingGuess = { 
+/**
+ * The layout the file is in when the app knows it: then it needs no
+ * mapping.
+ */
+format: Format | null, 
+/**
+ * The first line's columns, in the file's order.
+ */
+columns: Array<string>, 
+/**
+ * The fields a mapping fills, in order.
+ */
+fields: Array<MappingField>, mapping: Mapping, 
+/**
+ * Required fields no column was found for.
+ */
+missing: Array<string>, };
+  export type MappingField = { 
+/**
+ * Its key in the mapping: `time`, `type`, `coin`, … `note`.
+ */
+field: string, label: string, 
+/**
+ * Whether every file must have a column for it.
+ */
+required: boolean, };
+  export type Mapping = { time: string | null, type: string | null, coin: string | null, quantity: string | null, price: string | null, currency: string | null, fee: string | null, fee_currency: string | null, note: string | null, };
+  export type ImportProfile = { name: string, mapping: Mapping, };
 }

@@ -16,7 +16,8 @@ use coinlytics_engine::app::convert::{Conversion, Unit};
 use coinlytics_engine::app::email::{EmailForm, EmailStatus};
 use coinlytics_engine::app::history::{AlertLevel, CoinOverview, History};
 use coinlytics_engine::app::portfolio::{
-    FxUsed, Holding, Holdings, ImportReport, Totals, ValueHistory, ValuePoint,
+    FxUsed, Holding, Holdings, ImportProfile, ImportReport, MappingField, MappingGuess, Totals,
+    ValueHistory, ValuePoint,
 };
 use coinlytics_engine::app::watchlist::Added;
 use coinlytics_engine::config::{EmailSettings, SmtpSecurity};
@@ -26,7 +27,7 @@ use coinlytics_engine::model::alert::{
     Channels, Condition, Delivery, DeliveryStatus, Firing, HistoryEntry, Rule, RuleSpec,
 };
 use coinlytics_engine::model::{Candle, Coin, Quote, QuoteFigures, QuoteRequest, Range, Selection};
-use coinlytics_engine::portfolio::import::{Format, RowError, Skipped};
+use coinlytics_engine::portfolio::import::{Format, Mapping, RowError, Skipped};
 use coinlytics_engine::portfolio::{Method, Portfolio, Tx, TxKind};
 use ts_rs::{Config, TS};
 
@@ -109,6 +110,10 @@ fn declarations() -> String {
         ValueHistory::decl(&cfg),
         FxUsed::decl(&cfg),
         ValuePoint::decl(&cfg),
+        MappingGuess::decl(&cfg),
+        MappingField::decl(&cfg),
+        Mapping::decl(&cfg),
+        ImportProfile::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by src-tauri/src/ipc_types.rs; do not edit.\n\

@@ -1,11 +1,13 @@
 //! The Portfolio view's commands: the holdings with the transactions, add
-//! and remove a transaction, and import a file through a preview.
+//! and remove a transaction, and import a file through a preview (a file of
+//! no known layout through a mapping of its columns, kept as a profile).
 
 use coinlytics_engine::Error;
 use coinlytics_engine::app::portfolio::{
-    FxUsed, Holdings, ImportAs, ImportReport, TxInput, ValueHistory,
+    FxUsed, Holdings, ImportAs, ImportProfile, ImportReport, MappingGuess, TxInput, ValueHistory,
 };
 use coinlytics_engine::model::InvalidInput;
+use coinlytics_engine::portfolio::import::Mapping;
 use coinlytics_engine::portfolio::{Method, Portfolio, Tx};
 use serde::{Deserialize, Serialize};
 use tauri::State;
@@ -14,6 +16,8 @@ use crate::state::AppState;
 
 /// The most of a file the page may send to import (its text).
 const MAX_IMPORT_CHARS: usize = 64 * 1024 * 1024;
+/// The longest column name a mapping may send: it is stored with a profile.
+const MAX_COLUMN_CHARS: usize = 1024;
 /// The newest transactions the view lists; `coinlytics portfolio ls` has all.
 const LISTED: usize = 500;
 
@@ -132,16 +136,8 @@ pub async fn portfolio_value(
     state.engine()?.value_history(portfolio.as_deref()).await
 }
 
-/// Reads `text` (a file the user picked) into `portfolio`; with `dry_run`
-/// only the preview.
-#[tauri::command]
-pub async fn portfolio_import(
-    state: State<'_, AppState>,
-    text: String,
-    portfolio: String,
-    format: Option<String>,
-    dry_run: bool,
-) -> Result<ImportReport, Error> {
+/// A file's text, refused past [`MAX_IMPORT_CHARS`] before any reading.
+fn file_text(text: String) -> Result<Vec<u8>, Error> {
     if text.len() > MAX_IMPORT_CHARS {
         return Err(InvalidInput(format!(
             "the file is larger than {} MiB",
@@ -149,9 +145,74 @@ pub async fn portfolio_import(
         ))
         .into());
     }
-    let how = ImportAs::parse(format.as_deref().unwrap_or("auto"));
+    Ok(text.into_bytes())
+}
+
+/// A mapping from the page, refused when a column name is past
+/// [`MAX_COLUMN_CHARS`]; the engine checks what it maps.
+fn mapping_arg(mapping: Mapping) -> Result<Mapping, Error> {
+    if let Some(long) = mapping
+        .columns()
+        .find(|c| c.chars().count() > MAX_COLUMN_CHARS)
+    {
+        let start: String = long.chars().take(20).collect();
+        return Err(InvalidInput(format!(
+            "the column '{start}…' is longer than {MAX_COLUMN_CHARS} characters"
+        ))
+        .into());
+    }
+    Ok(mapping)
+}
+
+/// Reads `text` (a file the user picked) into `portfolio`, through
+/// `mapping` when given, else as `format` says (a format's name, a saved
+/// profile's, or `auto`); with `dry_run` only the preview.
+#[tauri::command]
+pub async fn portfolio_import(
+    state: State<'_, AppState>,
+    text: String,
+    portfolio: String,
+    format: Option<String>,
+    mapping: Option<Mapping>,
+    dry_run: bool,
+) -> Result<ImportReport, Error> {
+    let bytes = file_text(text)?;
+    let how = match mapping {
+        Some(m) => ImportAs::Mapping(mapping_arg(m)?),
+        None => ImportAs::parse(format.as_deref().unwrap_or("auto")),
+    };
     state
         .engine()?
-        .import_txs(text.into_bytes(), &portfolio, how, dry_run)
+        .import_txs(bytes, &portfolio, how, dry_run)
+        .await
+}
+
+/// A picked file's columns, the guess of which holds each field, and the
+/// layout it is in if the app knows it.
+#[tauri::command]
+pub async fn portfolio_mapping_guess(
+    state: State<'_, AppState>,
+    text: String,
+) -> Result<MappingGuess, Error> {
+    let bytes = file_text(text)?;
+    state.with_engine(move |e| e.guess_mapping(&bytes)).await
+}
+
+/// The saved import profiles, by name.
+#[tauri::command]
+pub async fn portfolio_profiles(state: State<'_, AppState>) -> Result<Vec<ImportProfile>, Error> {
+    state.with_engine(|e| e.import_profiles()).await
+}
+
+/// Saves `mapping` as the import profile `name` (replacing one so named).
+#[tauri::command]
+pub async fn portfolio_profile_save(
+    state: State<'_, AppState>,
+    name: String,
+    mapping: Mapping,
+) -> Result<ImportProfile, Error> {
+    let mapping = mapping_arg(mapping)?;
+    state
+        .with_engine(move |e| e.save_import_profile(&name, &mapping))
         .await
 }

@@ -696,6 +696,29 @@ async fn any_other_csv_is_mapped_saved_as_a_profile_and_imported_through_it() {
     assert_eq!(guess["mapping"]["quantity"], "Amount");
     assert_eq!(guess["mapping"]["fee"], "Commission");
     assert_eq!(guess["missing"], serde_json::json!([]));
+    // It says the layout is unknown, and which fields a file must map.
+    assert_eq!(guess["format"], serde_json::Value::Null);
+    let required: Vec<&str> = guess["fields"]
+        .as_array()
+        .expect("fields")
+        .iter()
+        .filter(|f| f["required"] == true)
+        .filter_map(|f| f["field"].as_str())
+        .collect();
+    assert_eq!(required, ["time", "type", "coin", "quantity"]);
+    let known = user
+        .run(&["portfolio", "map", &fixture("coinbase-2024.csv"), "--json"])
+        .await
+        .ok()
+        .json();
+    assert_eq!(known["format"], "coinbase");
+    let unnamed = user.run(&["portfolio", "map", &file, "--save", " "]).await;
+    assert_eq!(unnamed.code, 2, "{unnamed:?}");
+    assert!(
+        unnamed.stderr.contains("is not a profile name"),
+        "{}",
+        unnamed.stderr
+    );
     // Saved as a profile (a column named explicitly wins over the guess)…
     let saved = user
         .run(&[

@@ -999,6 +999,30 @@ async fn a_coin_s_chart_ranges_candles_comparison_and_conversion() {
     screenshot(&c, "alerts-anomaly-light.png").await;
 }
 
+/// Picks tests/fixtures/portfolio/`name` in the Portfolio view's file
+/// input (as the Import CSV… button's file chooser would).
+async fn pick_import_file(c: &Client, name: &str) {
+    c.execute(
+        "document.getElementById('pf-file').hidden = false; return true",
+        vec![],
+    )
+    .await
+    .expect("show input");
+    let file = format!("{}/fixtures/portfolio/{name}", env!("CARGO_MANIFEST_DIR"));
+    c.find(Locator::Id("pf-file"))
+        .await
+        .expect("file input")
+        .send_keys(&file)
+        .await
+        .expect("pick the file");
+    c.execute(
+        "document.getElementById('pf-file').hidden = true; return true",
+        vec![],
+    )
+    .await
+    .expect("hide input");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_portfolio_adds_a_transaction_and_imports_a_file_through_its_preview() {
     let fake = FakeCoinGecko::start().await;
@@ -1114,25 +1138,8 @@ async fn the_portfolio_adds_a_transaction_and_imports_a_file_through_its_preview
     click(&c, "#tab-portfolio").await;
 
     // Import Coinbase's export: the preview says what it would add.
-    c.execute(
-        "document.getElementById('pf-file').hidden = false; return true",
-        vec![],
-    )
-    .await
-    .expect("show input");
-    let file = format!(
-        "{}/fixtures/portfolio/coinbase-2024.csv",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    c.find(Locator::Id("pf-file"))
-        .await
-        .expect("file input")
-        .send_keys(&file)
-        .await
-        .expect("pick the file");
-    c.execute("document.getElementById('pf-file').hidden = true; const p = document.getElementById('pf-import-portfolio'); p.value = 'Coinbase'; p.dispatchEvent(new Event('change')); return true", vec![])
-        .await
-        .expect("portfolio");
+    pick_import_file(&c, "coinbase-2024.csv").await;
+    fill(&c, "#pf-import-portfolio", "Coinbase").await;
     wait_js(
         &c,
         "the preview",
@@ -1181,4 +1188,194 @@ async fn the_portfolio_adds_a_transaction_and_imports_a_file_through_its_preview
     screenshot(&c, "portfolio-private-light.png").await;
     let kept = user.run(&["config", "get", "privacy"]).await.ok();
     assert!(kept.stdout.contains("true"), "{}", kept.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_of_no_known_layout_is_imported_through_its_mapped_columns_kept_as_a_profile() {
+    let fake = FakeCoinGecko::start().await;
+    fake.set_price("bitcoin", 40_000.0);
+    let user = User::new(&fake.base_url());
+    user.run(&["prices", "--coins", "bitcoin,ethereum"])
+        .await
+        .ok();
+    let (_driver, c) = open_dashboard(&user, &[], &[]).await;
+    click(&c, "#tab-portfolio").await;
+    wait_js(
+        &c,
+        "the empty portfolio",
+        "return !document.getElementById('pf-empty').hidden",
+    )
+    .await;
+
+    // A wallet app's export: no layout the app knows, so the dialog asks
+    // for its columns, each list set to the guess from the column names.
+    pick_import_file(&c, "wallet-app.csv").await;
+    fill(&c, "#pf-import-portfolio", "Wallet").await;
+    let chosen = "return [...document.querySelectorAll('#pf-map-fields select')].map(s => s.name + '=' + s.value).join(',')";
+    let guessed = wait_js(
+        &c,
+        "the mapping step, guessed",
+        &format!("if (document.getElementById('pf-map').hidden || document.getElementById('pf-import-format').value !== 'map') return null; {chosen}"),
+    )
+    .await;
+    assert_eq!(
+        guessed,
+        "time=Date,type=Action,coin=Asset,quantity=Amount,price=Unit Price,currency=Quote Currency,fee=Commission,fee_currency=,note=Memo"
+    );
+    let required = c
+        .execute(
+            "return [...document.querySelectorAll('#pf-map-fields label')].filter(l => l.querySelector('abbr.req')).map(l => l.querySelector('select').name).join(',')",
+            vec![],
+        )
+        .await
+        .expect("required");
+    assert_eq!(required, "time,type,coin,quantity");
+    wait_js(
+        &c,
+        "the guessed preview",
+        "return /mapped: Would import 3 transactions; 0 already imported/.test(document.getElementById('pf-import-summary').textContent)",
+    )
+    .await;
+
+    // A wrong column for the type: every row is named, nothing imports…
+    fill(&c, "#pf-map-fields select[name=type]", "Memo").await;
+    wait_js(
+        &c,
+        "the rows refused",
+        "const errors = [...document.querySelectorAll('#pf-import-errors li')].map(li => li.textContent);
+         return errors.length === 3 && errors[0] === \"Line 2, Memo: 'dca' is not buy, sell, transfer_in, transfer_out, fee or income\"
+           && document.getElementById('pf-import-commit').disabled",
+    )
+    .await;
+    screenshot(&c, "portfolio-mapping-errors.png").await;
+    // …corrected, the fee's currency named too: the three rows again.
+    fill(&c, "#pf-map-fields select[name=type]", "Action").await;
+    fill(
+        &c,
+        "#pf-map-fields select[name=fee_currency]",
+        "Quote Currency",
+    )
+    .await;
+    wait_js(
+        &c,
+        "the corrected preview",
+        "return /mapped: Would import 3 transactions/.test(document.getElementById('pf-import-summary').textContent)
+          && document.querySelectorAll('#pf-import-errors li').length === 0
+          && document.getElementById('pf-import-commit').textContent === 'Import 3'
+          && !document.getElementById('pf-import-commit').disabled",
+    )
+    .await;
+
+    // Kept as a profile under a name of the user's.
+    fill(&c, "#pf-map-name", "Wallet app").await;
+    c.execute(
+        "document.getElementById('pf-map-save').requestSubmit(); return true",
+        vec![],
+    )
+    .await
+    .expect("save the profile");
+    wait_js(
+        &c,
+        "the profile saved and listed",
+        "return /Saved as “Wallet app”/.test(document.getElementById('pf-map-message').textContent)
+          && [...document.querySelectorAll('#pf-import-format optgroup option')].some(o => o.value === 'Wallet app')
+          && document.getElementById('pf-import-format').value === 'map'",
+    )
+    .await;
+    screenshot(&c, "portfolio-mapping.png").await;
+    // The CLI reads the file through the profile the window saved.
+    let wallet = format!(
+        "{}/fixtures/portfolio/wallet-app.csv",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let profile = user
+        .run(&[
+            "portfolio",
+            "import",
+            &wallet,
+            "--portfolio",
+            "Wallet",
+            "--format",
+            "Wallet app",
+            "--dry-run",
+            "--json",
+        ])
+        .await
+        .ok()
+        .json();
+    assert_eq!(
+        profile["added"].as_array().map(Vec::len),
+        Some(3),
+        "{profile}"
+    );
+
+    // Imported: 0.25 BTC for 15,005, 0.1 sold for 6,498: +496 realized.
+    click(&c, "#pf-import-commit").await;
+    wait_js(
+        &c,
+        "the import done",
+        "return /mapped: Imported 3/.test(document.getElementById('pf-import-summary').textContent)",
+    )
+    .await;
+    click(&c, "#pf-import-cancel").await;
+    wait_js(
+        &c,
+        "the holdings from the file",
+        "const btc = document.querySelector('#pf-holdings tr[data-coin=\"bitcoin\"]');
+         return btc && btc.cells[1].textContent === '0.15'
+           && !!document.querySelector('#pf-holdings tr[data-coin=\"ethereum\"]')
+           && document.getElementById('pf-realized').textContent === '+$496.00'",
+    )
+    .await;
+
+    // The next time, the profile is in the Format list and reads the file
+    // the same way: all three rows imported before.
+    pick_import_file(&c, "wallet-app.csv").await;
+    wait_js(
+        &c,
+        "the dialog again",
+        "return document.getElementById('pf-import').open && /3 already imported/.test(document.getElementById('pf-import-summary').textContent)",
+    )
+    .await;
+    fill(&c, "#pf-import-format", "Wallet app").await;
+    wait_js(
+        &c,
+        "the profile's preview",
+        "return document.getElementById('pf-map').hidden
+          && /mapped: Would import 0 transactions; 3 already imported/.test(document.getElementById('pf-import-summary').textContent)
+          && document.getElementById('pf-import-commit').disabled",
+    )
+    .await;
+    screenshot(&c, "portfolio-mapping-profile.png").await;
+
+    // A profile named like a format is refused by the engine, in the same
+    // words as the CLI's; a column name past the cap by the command.
+    let mapping = json!({ "time": "Date", "type": "Action", "coin": "Asset", "quantity": "Amount",
+        "price": null, "currency": null, "fee": null, "fee_currency": null, "note": null });
+    let window = invoke_err(
+        &c,
+        "portfolio_profile_save",
+        json!({ "name": "binance", "mapping": mapping }),
+    )
+    .await;
+    let cli = user
+        .run(&["portfolio", "map", &wallet, "--save", "binance"])
+        .await;
+    assert_eq!(
+        (window["kind"].as_str(), cli.stderr.trim().to_string()),
+        (
+            Some("invalid_input"),
+            format!("coinlytics: {}", window["message"].as_str().unwrap_or("?"))
+        ),
+        "{window}"
+    );
+    let long = json!({ "time": "x".repeat(5000), "type": "Action", "coin": "Asset",
+        "quantity": "Amount" });
+    let window = invoke_err(
+        &c,
+        "portfolio_profile_save",
+        json!({ "name": "Long", "mapping": long }),
+    )
+    .await;
+    assert_eq!(window["kind"], "invalid_input", "{window}");
 }

@@ -30,14 +30,30 @@ export const api = {
    */
   portfolioRemove: (id) => invoke("portfolio_remove", { id }),
   /**
-   * A file's text into `portfolio`; `dryRun`: only the preview.
+   * A file's text into `portfolio`, through `mapping` when given, else as `format` says; `dryRun`: only the preview.
    * @param {string} text
    * @param {string} portfolio
-   * @param {string} format "auto", "generic", "coinbase", "kraken" or "binance"
+   * @param {string} format "auto", "generic", "coinbase", "kraken", "binance" or a saved profile's name
+   * @param {Ipc.Mapping | null} mapping which of the file's columns holds each field
    * @param {boolean} dryRun
    * @returns {Promise<Ipc.ImportReport>}
    */
-  portfolioImport: (text, portfolio, format, dryRun) => invoke("portfolio_import", { text, portfolio, format, dryRun }),
+  portfolioImport: (text, portfolio, format, mapping, dryRun) => invoke("portfolio_import", { text, portfolio, format, mapping, dryRun }),
+  /**
+   * A file's columns, the guess of which holds each field, and its layout if Rust knows it.
+   * @param {string} text
+   * @returns {Promise<Ipc.MappingGuess>}
+   */
+  portfolioMappingGuess: (text) => invoke("portfolio_mapping_guess", { text }),
+  /** @returns {Promise<Ipc.ImportProfile[]>} the saved mappings, by name */
+  portfolioProfiles: () => invoke("portfolio_profiles"),
+  /**
+   * Saves `mapping` as the import profile `name` (replacing one so named); Rust checks both.
+   * @param {string} name
+   * @param {Ipc.Mapping} mapping
+   * @returns {Promise<Ipc.ImportProfile>}
+   */
+  portfolioProfileSave: (name, mapping) => invoke("portfolio_profile_save", { name, mapping }),
   /**
    * @param {string | null} portfolio all when null
    * @returns {Promise<Ipc.ValueHistory>}

@@ -1,7 +1,8 @@
 // The Portfolio view: holdings valued at the stored quotes, totals, the
 // allocation, the transactions with add and delete, and CSV import through
-// a preview. Every figure comes from Rust, exact and to the cent; the page
-// only formats it.
+// a preview (a file of no known layout through a mapping of its columns,
+// which can be saved as a profile). Every figure comes from Rust, exact and
+// to the cent; the page only formats it.
 import { api, describe } from "./api.js";
 import { ValueChart } from "./chart.js";
 import * as fmt from "./format.js";
@@ -45,6 +46,10 @@ export class PortfolioView {
     this.chart = null;
     /** @type {string | null} the picked file's text */
     this.fileText = null;
+    /** @type {Ipc.MappingGuess | null} its columns and the guess of each field's */
+    this.guess = null;
+    /** Numbers each import call: only the latest one's answer is shown. */
+    this.importSeq = 0;
     /** @type {number | null} the transaction the form edits */
     this.editing = null;
     $("pf-select").addEventListener("change", () => this.load());
@@ -62,6 +67,10 @@ export class PortfolioView {
     $("pf-import-portfolio").addEventListener("change", () => this.preview());
     $("pf-import-cancel").addEventListener("click", () => /** @type {HTMLDialogElement} */ ($("pf-import")).close());
     $("pf-import-commit").addEventListener("click", () => this.commit());
+    $("pf-map-save").addEventListener("submit", (e) => {
+      e.preventDefault();
+      this.saveProfile();
+    });
     this.fitForm();
   }
 
@@ -316,10 +325,98 @@ export class PortfolioView {
     if (!file) return;
     this.fileText = await file.text();
     $("pf-import-file").textContent = `${file.name} (${fmt.amount(file.size)} bytes)`;
+    $("pf-map-message").textContent = "";
     const target = /** @type {HTMLInputElement} */ ($("pf-import-portfolio"));
     if (!target.value) target.value = /** @type {HTMLSelectElement} */ ($("pf-select")).value || this.page?.portfolios[0]?.name || "Main";
     /** @type {HTMLDialogElement} */ ($("pf-import")).showModal();
+    await this.loadProfiles();
+    try {
+      this.guess = await api.portfolioMappingGuess(this.fileText);
+    } catch {
+      // Not a CSV at all: the preview says why.
+      this.guess = null;
+    }
+    this.fillMapping();
+    // A file of a layout Rust does not know goes to the mapping step; a
+    // known one leaves it. A format or profile the user chose stays.
+    const format = /** @type {HTMLSelectElement} */ ($("pf-import-format"));
+    if (format.value === "auto" || this.mapping() !== null) {
+      if (this.guess?.format === null) /** @type {HTMLOptionElement} */ ($("pf-import-map-option")).selected = true;
+      else format.value = "auto";
+    }
     await this.preview();
+  }
+
+  /** The saved profiles in the Format list, after the formats. */
+  async loadProfiles() {
+    const format = /** @type {HTMLSelectElement} */ ($("pf-import-format"));
+    const chosen = format.selectedIndex;
+    const was = format.value;
+    try {
+      const profiles = await api.portfolioProfiles();
+      format.querySelector("optgroup")?.remove();
+      if (profiles.length) {
+        const group = Object.assign(document.createElement("optgroup"), { label: "Saved profiles" });
+        group.append(...profiles.map((p) => new Option(p.name, p.name)));
+        format.append(group);
+      }
+      // The same choice, by name for a profile (the list may have grown).
+      if (format.options[chosen]?.value === was) format.selectedIndex = chosen;
+      else format.value = was;
+      if (format.selectedIndex < 0) format.value = "auto";
+    } catch (e) {
+      this.opts.onError(describe(e));
+    }
+  }
+
+  /** The mapping step: a list of the file's columns for each field, set to the guess. */
+  fillMapping() {
+    const g = this.guess;
+    $("pf-map-note").textContent = g?.format === null
+      ? "A layout Coinlytics does not know: pick the column that holds each field."
+      : "Pick the column that holds each field.";
+    const guessed = /** @type {Record<string, string | null>} */ (g?.mapping ?? {});
+    const columns = g?.columns ?? [];
+    $("pf-map-fields").replaceChildren(
+      ...(g?.fields ?? []).map((f) => {
+        const label = document.createElement("label");
+        const name = document.createElement("span");
+        name.textContent = f.label;
+        if (f.required) name.append(Object.assign(document.createElement("abbr"), { className: "req", title: "required", textContent: "*" }));
+        const select = document.createElement("select");
+        select.name = f.field;
+        select.required = f.required;
+        select.append(new Option("—", ""), ...columns.map((c) => new Option(c, c)));
+        select.value = guessed[f.field] ?? "";
+        select.addEventListener("change", () => this.preview());
+        label.append(name, select);
+        return label;
+      }),
+    );
+  }
+
+  /**
+   * The mapping the step's lists say, or null unless "Map columns…" is chosen.
+   * @returns {Ipc.Mapping | null}
+   */
+  mapping() {
+    if (!(/** @type {HTMLOptionElement} */ ($("pf-import-map-option")).selected)) return null;
+    const selects = /** @type {NodeListOf<HTMLSelectElement>} */ ($("pf-map-fields").querySelectorAll("select"));
+    return /** @type {Ipc.Mapping} */ (Object.fromEntries([...selects].map((s) => [s.name, s.value || null])));
+  }
+
+  async saveProfile() {
+    const mapping = this.mapping();
+    if (mapping === null) return;
+    const name = /** @type {HTMLInputElement} */ ($("pf-map-name")).value;
+    const message = $("pf-map-message");
+    try {
+      const saved = await api.portfolioProfileSave(name, mapping);
+      message.textContent = `Saved as “${saved.name}”: choose it under Format next time.`;
+      await this.loadProfiles();
+    } catch (e) {
+      message.textContent = describe(e);
+    }
   }
 
   /** A dry run: what would be added, what was before, what is wrong. */
@@ -334,13 +431,17 @@ export class PortfolioView {
   /** @param {boolean} dryRun */
   async importFile(dryRun) {
     if (this.fileText === null) return;
+    const seq = ++this.importSeq;
     const summary = $("pf-import-summary");
     const errors = $("pf-import-errors");
     const commit = /** @type {HTMLButtonElement} */ ($("pf-import-commit"));
     const portfolio = /** @type {HTMLInputElement} */ ($("pf-import-portfolio")).value.trim();
     const format = /** @type {HTMLSelectElement} */ ($("pf-import-format")).value;
+    const mapping = this.mapping();
+    $("pf-map").hidden = mapping === null;
     try {
-      const r = await api.portfolioImport(this.fileText, portfolio, format, dryRun);
+      const r = await api.portfolioImport(this.fileText, portfolio, format, mapping, dryRun);
+      if (seq !== this.importSeq) return;
       const verb = r.committed ? "Imported" : "Would import";
       summary.textContent = `${r.format}: ${verb} ${r.added.length} transaction${r.added.length === 1 ? "" : "s"}; ${r.duplicates} already imported; ${r.skipped.length} skipped (cash or internal moves).`;
       errors.replaceChildren(
@@ -351,6 +452,7 @@ export class PortfolioView {
       commit.textContent = r.committed ? "Imported" : `Import ${r.added.length}`;
       if (r.committed) await this.load();
     } catch (e) {
+      if (seq !== this.importSeq) return;
       summary.textContent = describe(e);
       errors.replaceChildren();
       commit.disabled = true;

@@ -197,10 +197,26 @@ pub struct ImportProfile {
 /// A file's columns and the app's guess of which holds each field.
 #[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct MappingGuess {
+    /// The layout the file is in when the app knows it: then it needs no
+    /// mapping.
+    pub format: Option<Format>,
+    /// The first line's columns, in the file's order.
     pub columns: Vec<String>,
+    /// The fields a mapping fills, in order.
+    pub fields: Vec<MappingField>,
     pub mapping: Mapping,
     /// Required fields no column was found for.
     pub missing: Vec<String>,
+}
+
+/// A field of a [`Mapping`], as a form asks for it.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct MappingField {
+    /// Its key in the mapping: `time`, `type`, `coin`, … `note`.
+    pub field: String,
+    pub label: String,
+    /// Whether every file must have a column for it.
+    pub required: bool,
 }
 
 /// What an import adds, or would: the preview and the outcome alike.
@@ -1003,12 +1019,23 @@ impl Engine {
         .await
     }
 
-    /// A file's columns and a guess of which holds each field.
+    /// A file's columns, a guess of which holds each field, and the layout
+    /// it is in if the app knows it.
     pub fn guess_mapping(&self, bytes: &[u8]) -> Result<MappingGuess> {
         let (columns, mapping) = import::guess(bytes)?;
         let missing = mapping.missing().into_iter().map(String::from).collect();
+        let fields = import::FIELDS
+            .into_iter()
+            .map(|(field, label, required)| MappingField {
+                field: field.into(),
+                label: label.into(),
+                required,
+            })
+            .collect();
         Ok(MappingGuess {
+            format: import::detect(bytes)?,
             columns,
+            fields,
             mapping,
             missing,
         })
@@ -1016,7 +1043,7 @@ impl Engine {
 
     /// Saves `mapping` as the import profile `name` (replacing one so named).
     pub fn save_import_profile(&self, name: &str, mapping: &Mapping) -> Result<ImportProfile> {
-        let name = portfolio_name(name)?;
+        let name = name_of(name, "profile")?;
         if Format::parse(&name).is_some() || name.eq_ignore_ascii_case("auto") {
             return Err(InvalidInput(format!(
                 "'{name}' names a format; a profile needs another name"
@@ -1461,10 +1488,16 @@ fn cents(d: Decimal) -> Decimal {
 }
 
 fn portfolio_name(s: &str) -> std::result::Result<String, InvalidInput> {
+    name_of(s, "portfolio")
+}
+
+/// A name a user gives `what` (a portfolio, an import profile): trimmed,
+/// 1 to [`MAX_NAME`] characters, none a control character.
+fn name_of(s: &str, what: &str) -> std::result::Result<String, InvalidInput> {
     let name = s.trim();
     if name.is_empty() || name.chars().count() > MAX_NAME || name.chars().any(char::is_control) {
         return Err(InvalidInput(format!(
-            "'{name}' is not a portfolio name (1 to {MAX_NAME} characters)"
+            "'{name}' is not a {what} name (1 to {MAX_NAME} characters)"
         )));
     }
     Ok(name.to_string())

@@ -239,28 +239,7 @@ pub fn parse(bytes: &[u8], format: Option<Format>) -> Result<(Format, Parsed), I
         .flexible(true)
         .from_reader(bytes);
     let mut records = reader.records();
-    // Coinbase puts a few lines before its header: the header is the first
-    // line whose columns name a known layout.
-    let mut header = None;
-    for record in records.by_ref() {
-        let record = record.map_err(|e| InvalidInput(format!("not a CSV file: {e}")))?;
-        let h = Header::new(&record);
-        let found = Format::of_header(&h);
-        if let Some(f) = found.filter(|f| format.is_none_or(|want| want == *f)) {
-            header = Some((f, h));
-            break;
-        }
-        if format == Some(Format::Generic)
-            && found.is_none()
-            && h.names.iter().any(|n| !n.is_empty())
-        {
-            return Err(InvalidInput(format!(
-                "the first line is not the generic format's header (time,type,coin,quantity,price,currency,fee,fee_currency,note): {}",
-                h.names.join(",")
-            )));
-        }
-    }
-    let Some((format, header)) = header else {
+    let Some((format, header)) = find_header(&mut records, format)? else {
         return Err(InvalidInput(match format {
             Some(f) => format!("no {} header found in the file", f.as_str()),
             None => "no known header found: the file is not a Coinbase, Kraken or Binance export, nor the generic format (time,type,coin,quantity,…)".into(),
@@ -268,6 +247,40 @@ pub fn parse(bytes: &[u8], format: Option<Format>) -> Result<(Format, Parsed), I
     };
     let rows = rest(records)?;
     Ok((format, read(format, &header, &rows)))
+}
+
+/// The layout `bytes` is in, found as [`parse`] finds it; `None` when it
+/// is none the app knows (the file needs a [`Mapping`]).
+pub fn detect(bytes: &[u8]) -> Result<Option<Format>, InvalidInput> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes);
+    Ok(find_header(&mut reader.records(), None)?.map(|(f, _)| f))
+}
+
+/// Reads up to the header: Coinbase puts a few lines before its own, so it
+/// is the first line whose columns name a known layout (`want`, when given).
+fn find_header(
+    records: &mut csv::StringRecordsIter<&[u8]>,
+    want: Option<Format>,
+) -> Result<Option<(Format, Header)>, InvalidInput> {
+    for record in records {
+        let record = record.map_err(|e| InvalidInput(format!("not a CSV file: {e}")))?;
+        let h = Header::new(&record);
+        let found = Format::of_header(&h);
+        if let Some(f) = found.filter(|f| want.is_none_or(|want| want == *f)) {
+            return Ok(Some((f, h)));
+        }
+        if want == Some(Format::Generic) && found.is_none() && h.names.iter().any(|n| !n.is_empty())
+        {
+            return Err(InvalidInput(format!(
+                "the first line is not the generic format's header (time,type,coin,quantity,price,currency,fee,fee_currency,note): {}",
+                h.names.join(",")
+            )));
+        }
+    }
+    Ok(None)
 }
 
 /// The records after the header, without blank lines, with their line.
@@ -360,6 +373,21 @@ pub struct Mapping {
     pub fee_currency: Option<String>,
     pub note: Option<String>,
 }
+
+/// The fields a [`Mapping`] fills, in the generic format's order: each
+/// one's name (as in the mapping's JSON), its label, and whether every
+/// file must have it.
+pub const FIELDS: [(&str, &str, bool); 9] = [
+    ("time", "Time", true),
+    ("type", "Type", true),
+    ("coin", "Coin", true),
+    ("quantity", "Quantity", true),
+    ("price", "Price", false),
+    ("currency", "Currency", false),
+    ("fee", "Fee", false),
+    ("fee_currency", "Fee currency", false),
+    ("note", "Note", false),
+];
 
 /// Column names that usually hold each field, most telling first.
 const SYNONYMS: [(&str, &[&str]); 9] = [
@@ -462,11 +490,17 @@ impl Mapping {
         *slot = Some(column);
     }
 
-    /// The fields a file must map: time, type, coin and quantity.
+    /// The columns it names.
+    pub fn columns(&self) -> impl Iterator<Item = &str> {
+        FIELDS.into_iter().filter_map(|(f, _, _)| self.get(f))
+    }
+
+    /// The required [`FIELDS`] it names no column for.
     pub fn missing(&self) -> Vec<&'static str> {
-        ["time", "type", "coin", "quantity"]
+        FIELDS
             .into_iter()
-            .filter(|f| self.get(f).is_none())
+            .filter(|(f, _, required)| *required && self.get(f).is_none())
+            .map(|(f, _, _)| f)
             .collect()
     }
 }

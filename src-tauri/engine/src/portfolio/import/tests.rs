@@ -216,6 +216,27 @@ fn a_mapping_is_guessed_from_usual_column_names() {
 }
 
 #[test]
+fn detection_finds_a_known_layout_past_a_preamble_and_none_in_another_file() {
+    assert_eq!(detect(COINBASE.as_bytes()), Ok(Some(Format::Coinbase)));
+    assert_eq!(detect(WALLET_APP.as_bytes()), Ok(None));
+    // It agrees with the import: what it finds, parse reads.
+    assert_eq!(read(COINBASE, None).0, Format::Coinbase);
+    assert!(parse(WALLET_APP.as_bytes(), None).is_err());
+}
+
+#[test]
+fn the_required_fields_are_the_ones_a_mapping_is_missing() {
+    let required: Vec<&str> = FIELDS.iter().filter(|f| f.2).map(|f| f.0).collect();
+    assert_eq!(required, ["time", "type", "coin", "quantity"]);
+    assert_eq!(Mapping::default().missing(), required);
+    // Every field's key is the one the mapping's JSON uses.
+    let json = serde_json::to_value(Mapping::default()).expect("json");
+    for (field, _, _) in FIELDS {
+        assert!(json.get(field).is_some(), "{field}");
+    }
+}
+
+#[test]
 fn a_mapped_file_reads_like_the_generic_format_and_names_its_own_columns() {
     let (_, m) = guess(WALLET_APP.as_bytes()).expect("a header");
     let p = parse_mapped(WALLET_APP.as_bytes(), &m).expect("mapped");
