@@ -1109,6 +1109,12 @@ async fn the_portfolio_adds_a_transaction_and_imports_a_file_through_its_preview
 
     // An alert on the holding's share: the form asks for a target.
     click(&c, "#tab-alerts").await;
+    wait_js(
+        &c,
+        "the conditions offered",
+        "return !!document.querySelector('#alert-form [name=condition] option[value=drift]')",
+    )
+    .await;
     c.execute(
         "const s = document.querySelector('#alert-form [name=condition]'); s.value = 'drift'; s.dispatchEvent(new Event('change', {bubbles: true})); return true",
         vec![],
