@@ -65,12 +65,12 @@ request: QuoteRequest, source: string, currency: string, quotes: Array<Quote>, f
  * False if the coin was watched already.
  */
 added: boolean, };
-  export type Preferences = { close_to_tray: boolean, privacy: boolean, autostart: boolean, 
+  export type Preferences = { close_to_tray: boolean, privacy: boolean, tray_portfolio: boolean, autostart: boolean, 
 /**
  * The coins the tray ticker cycles through; empty: the first three.
  */
 tray_coins: Array<string>, };
-  export type Preference = "close_to_tray" | "autostart" | "privacy";
+  export type Preference = "close_to_tray" | "autostart" | "privacy" | "tray_portfolio";
   export type UiMarks = { navigation_unix_ms: number, script_ms: number, data_ms: number, painted_ms: number, };
   export type AlertsPage = { rules: Array<RuleView>, history: Array<HistoryEntry>, monitor: MonitorStatus, email_configured: boolean, 
 /**

@@ -134,6 +134,7 @@ pub async fn markets(state: State<'_, AppState>) -> Answer<Markets> {
 pub struct Preferences {
     close_to_tray: bool,
     privacy: bool,
+    tray_portfolio: bool,
     autostart: bool,
     /// The coins the tray ticker cycles through; empty: the first three.
     tray_coins: Vec<String>,
@@ -147,6 +148,8 @@ pub enum Preference {
     Autostart,
     /// Hide the portfolio's amounts.
     Privacy,
+    /// Show the portfolio's total in the tray ticker.
+    TrayPortfolio,
 }
 
 /// Start at login is an entry of the desktop session, not a setting.
@@ -160,6 +163,7 @@ pub fn preferences(app: AppHandle, state: State<'_, AppState>) -> Answer<Prefere
     Ok(Preferences {
         close_to_tray: settings.close_to_tray,
         privacy: settings.privacy,
+        tray_portfolio: settings.tray_portfolio,
         autostart: app.autolaunch().is_enabled().map_err(autostart_error)?,
         tray_coins: settings.tray_coins,
     })
@@ -179,11 +183,14 @@ pub async fn set_preference(
                 .configure(&[(Key::CloseToTray, value.to_string())])
                 .await?;
         }
-        Preference::Privacy => {
-            state
-                .engine()?
-                .configure(&[(Key::Privacy, value.to_string())])
-                .await?;
+        Preference::Privacy | Preference::TrayPortfolio => {
+            let k = match key {
+                Preference::Privacy => Key::Privacy,
+                _ => Key::TrayPortfolio,
+            };
+            state.engine()?.configure(&[(k, value.to_string())]).await?;
+            // The tray's total shows or goes at once, not at the next update.
+            crate::tray::update_portfolio(&app);
         }
         Preference::Autostart if value => app.autolaunch().enable().map_err(autostart_error)?,
         Preference::Autostart => app.autolaunch().disable().map_err(autostart_error)?,

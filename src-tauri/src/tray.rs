@@ -1,9 +1,12 @@
 //! The tray: an icon whose label is a live ticker ("BTC $67,187.33 ▲3.6%"),
 //! cycling through the first watched coins, and a menu listing every
-//! watched coin with its price and change, plus Open, Pause and Quit.
+//! watched coin with its price and change, plus Open, Pause and Quit. With
+//! the setting `tray_portfolio`, and privacy off, the portfolio's total value
+//! takes its turn in the label.
 
 use std::time::Duration;
 
+use coinlytics_engine::app::portfolio::Holdings;
 use coinlytics_engine::market::Snapshot;
 use coinlytics_engine::model::Quote;
 use tauri::image::Image;
@@ -26,6 +29,8 @@ pub const ALERT_MARK: &str = "● ";
 #[derive(Default)]
 pub struct Ticker {
     labels: Vec<String>,
+    /// "Portfolio $12,345.67", after the coins; `None` unless asked for.
+    portfolio: Option<String>,
     next: usize,
     offline: bool,
     /// Alerts fired and not yet seen: the label and icon carry a mark.
@@ -47,6 +52,49 @@ fn label(q: &Quote) -> String {
         q.symbol.to_ascii_uppercase(),
         format::price(q.price, &q.currency)
     )
+}
+
+/// "Portfolio $12,345.67": the holdings' total, if anything is held.
+fn portfolio_label(h: &Holdings) -> Option<String> {
+    (!h.holdings.is_empty()).then(|| {
+        format!(
+            "Portfolio {}",
+            format::price(h.totals.market_value, &h.currency)
+        )
+    })
+}
+
+/// The setting asks for the total, and privacy does not hide it.
+fn shows_portfolio(s: &coinlytics_engine::config::Settings) -> bool {
+    s.tray_portfolio && !s.privacy
+}
+
+/// Values the portfolio for the label when `tray_portfolio` asks and
+/// privacy allows; otherwise takes its line away at once.
+pub fn update_portfolio(app: &AppHandle) {
+    let Some(state) = app.try_state::<AppState>() else {
+        return;
+    };
+    let Ok(engine) = state.engine() else { return };
+    let wanted = |e: &coinlytics_engine::Engine| shows_portfolio(&e.settings());
+    if !wanted(&engine) {
+        lock(&state.tray).portfolio = None;
+        return;
+    }
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let line = match engine.holdings(None, None).await {
+            Ok(h) => portfolio_label(&h),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot value the portfolio for the tray");
+                None
+            }
+        };
+        if let Some(state) = app.try_state::<AppState>() {
+            // Privacy may have come on while it was valued.
+            lock(&state.tray).portfolio = line.filter(|_| wanted(&engine));
+        }
+    });
 }
 
 /// The quotes the label cycles through: the chosen coins in their order,
@@ -141,16 +189,18 @@ fn show_next_label(app: &AppHandle) {
     let title = {
         let mut t = lock(&state.tray);
         let mark = if t.alerts > 0 { ALERT_MARK } else { "" };
-        if t.labels.is_empty() {
+        let n = t.labels.len() + usize::from(t.portfolio.is_some());
+        if n == 0 {
             if t.alerts == 0 {
                 return;
             }
             format!("{mark}Coinlytics")
         } else {
-            let i = t.next % t.labels.len();
+            let i = t.next % n;
             t.next = i + 1;
+            let text = t.labels.get(i).or(t.portfolio.as_ref()).cloned();
             let suffix = if t.offline { " (offline)" } else { "" };
-            format!("{mark}{}{suffix}", t.labels[i])
+            format!("{mark}{}{suffix}", text.unwrap_or_default())
         }
     };
     if let Some(tray) = app.tray_by_id(TRAY_ID) {
@@ -205,6 +255,7 @@ pub fn on_update(app: &AppHandle, snap: &Snapshot) {
             }
         }
     }
+    update_portfolio(app);
     show_next_label(app);
 }
 
@@ -288,6 +339,19 @@ mod tests {
 
     fn quote(id: &str) -> Quote {
         coinlytics_engine::testing::quote(id, "1")
+    }
+
+    #[test]
+    fn the_portfolio_s_total_shows_only_when_asked_and_never_in_privacy() {
+        // No config file there: the settings are the defaults.
+        let dir = std::path::Path::new("/nonexistent/coinlytics-tray-test");
+        let mut s = coinlytics_engine::testing::settings(dir, "http://127.0.0.1:9");
+        (s.tray_portfolio, s.privacy) = (false, false);
+        assert!(!shows_portfolio(&s));
+        s.tray_portfolio = true;
+        assert!(shows_portfolio(&s));
+        s.privacy = true;
+        assert!(!shows_portfolio(&s), "privacy hides it");
     }
 
     #[test]

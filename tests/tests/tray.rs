@@ -206,6 +206,28 @@ async fn the_tray_shows_a_live_ticker_and_a_menu_of_the_watchlist() {
     user.run(&["watchlist", "add", "bitcoin", "ethereum"])
         .await
         .ok();
+    // Half a bitcoin held, and its value asked for in the ticker.
+    user.run(&[
+        "portfolio",
+        "add",
+        "--portfolio",
+        "Ledger",
+        "--type",
+        "buy",
+        "--coin",
+        "bitcoin",
+        "--qty",
+        "0.5",
+        "--price",
+        "10000",
+        "--time",
+        "2024-01-01",
+    ])
+    .await
+    .ok();
+    user.run(&["config", "set", "tray_portfolio", "true"])
+        .await
+        .ok();
     let mut cmd = user.command(&[]);
     cmd.env("DISPLAY", std::env::var_os("DISPLAY").expect("DISPLAY"))
         .env("COINLYTICS_REFRESH_SECS", "5")
@@ -243,6 +265,16 @@ async fn the_tray_shows_a_live_ticker_and_a_menu_of_the_watchlist() {
         is_ticker(&item.label().await, "ETH").then_some(())
     })
     .await;
+    let total = wait_for("the portfolio's total in the label", async || {
+        let l = item.label().await;
+        l.starts_with("Portfolio $").then_some(l)
+    })
+    .await;
+    let shown: f64 = total["Portfolio $".len()..]
+        .replace(',', "")
+        .parse()
+        .expect("an amount");
+    assert!((shown - usd / 2.0).abs() <= 0.011, "{total} vs {usd}");
 
     // The menu: each watched coin with its price, then the commands.
     let menu = wait_for("coins in the menu", async || {

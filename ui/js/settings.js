@@ -48,6 +48,7 @@ export function setupSettings({ button, dialog, error, coins }) {
     close_to_tray: dialog.querySelector("#pref-close-to-tray"),
     autostart: dialog.querySelector("#pref-autostart"),
     privacy: dialog.querySelector("#pref-privacy"),
+    tray_portfolio: dialog.querySelector("#pref-tray-portfolio"),
   };
   button.addEventListener("click", async () => {
     error.textContent = "";

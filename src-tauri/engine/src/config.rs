@@ -213,6 +213,8 @@ pub struct Settings {
     pub close_to_tray: bool,
     /// Hide the portfolio's amounts in the window and the tray.
     pub privacy: bool,
+    /// The tray ticker also shows the portfolio's total value.
+    pub tray_portfolio: bool,
     /// Coins the tray ticker cycles through, in order; empty: the first
     /// coins of the watchlist.
     pub tray_coins: Vec<String>,
@@ -240,6 +242,7 @@ pub enum Key {
     AlertHistoryDays,
     CloseToTray,
     Privacy,
+    TrayPortfolio,
     TrayCoins,
     EmailSmtpHost,
     EmailSmtpPort,
@@ -395,7 +398,7 @@ impl Setting {
 }
 
 /// Every setting, in the order `config get` lists them; indexed by [`Key`].
-pub static SETTINGS: [Setting; 20] = [
+pub static SETTINGS: [Setting; 21] = [
     Setting {
         key: Key::DataDir,
         name: "data_dir",
@@ -577,6 +580,17 @@ pub static SETTINGS: [Setting; 20] = [
         write: |s, v| s.privacy = v.flag(),
     },
     Setting {
+        key: Key::TrayPortfolio,
+        name: "tray_portfolio",
+        env: "COINLYTICS_TRAY_PORTFOLIO",
+        help: "the tray ticker also shows the portfolio's total value (not while privacy is on)",
+        kind: Kind::Bool,
+        default: Some("false"),
+        flag: false,
+        read: |s| s.tray_portfolio.to_string(),
+        write: |s, v| s.tray_portfolio = v.flag(),
+    },
+    Setting {
         key: Key::TrayCoins,
         name: "tray_coins",
         env: "COINLYTICS_TRAY_COINS",
@@ -745,6 +759,7 @@ impl Settings {
             alert_history_days: 0,
             close_to_tray: false,
             privacy: false,
+            tray_portfolio: false,
             tray_coins: Vec::new(),
             email: EmailSettings::default(),
             config_file,
