@@ -18,8 +18,11 @@ use crate::state::AppState;
 const MAX_IMPORT_CHARS: usize = 64 * 1024 * 1024;
 /// The longest column name a mapping may send: it is stored with a profile.
 const MAX_COLUMN_CHARS: usize = 1024;
-/// The newest transactions the view lists; `coinlytics portfolio ls` has all.
-const LISTED: usize = 500;
+/// The newest transactions the view lists at first: a screenful or two
+/// paints fast however many there are; "Show more" asks for more.
+const LISTED: usize = 100;
+/// The most it lists when asked; `coinlytics portfolio ls` has all.
+const MAX_LISTED: usize = 10_000;
 
 /// Everything the Portfolio view shows.
 #[derive(Serialize, ts_rs::TS)]
@@ -28,7 +31,7 @@ pub struct PortfolioPage {
     /// The portfolio shown; all of them when none.
     selected: Option<String>,
     holdings: Holdings,
-    /// Newest first, at most 500.
+    /// Newest first: the `listed` newest (100 when not given).
     txs: Vec<Tx>,
     /// How many transactions there are in all.
     tx_count: usize,
@@ -61,6 +64,7 @@ pub async fn portfolio(
     state: State<'_, AppState>,
     portfolio: Option<String>,
     method: Option<String>,
+    listed: Option<usize>,
 ) -> Result<PortfolioPage, Error> {
     let engine = state.engine()?;
     let selected = blank_is_none(portfolio);
@@ -74,8 +78,13 @@ pub async fn portfolio(
     let mut txs = engine.txs(selected.as_deref())?;
     let tx_count = txs.len();
     txs.reverse();
-    txs.truncate(LISTED);
-    let mut rates = engine.fx_used().await?;
+    txs.truncate(listed.unwrap_or(LISTED).clamp(1, MAX_LISTED));
+    let reporting = &holdings.currency;
+    let mut rates = if txs.iter().any(|t| t.currency != *reporting) {
+        engine.fx_used().await?
+    } else {
+        Vec::new()
+    };
     rates.retain(|r| txs.iter().any(|t| t.id == r.tx));
     Ok(PortfolioPage {
         rates,

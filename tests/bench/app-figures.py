@@ -319,6 +319,25 @@ def switch_range(driver, rng, settle=1.0):
             "other_marks": [(m["range"], m["paint_ms"], m["points"]) for j, m in enumerate(f["marks"]) if j != i]}
 
 
+def fake_and_env(fake_bin, work, refresh_secs):
+    """The fake CoinGecko server on 127.0.0.1 (300 coins), and an environment
+    that points the app at it, with its home, data and config in `work`."""
+    fake = subprocess.Popen([fake_bin, "--coins", "300"], stdout=subprocess.PIPE, text=True)
+    url = fake.stdout.readline().strip()
+    env = dict(os.environ)
+    env.update({
+        "HOME": str(work / "home"),
+        "COINLYTICS_DATA_DIR": str(work / "data"),
+        "COINLYTICS_CONFIG": str(work / "config.toml"),
+        "COINLYTICS_COINGECKO_URL": url,
+        "COINLYTICS_REFRESH_SECS": str(refresh_secs),
+        "COINLYTICS_REQUESTS_PER_MINUTE": "600",
+        "RUST_LOG": "warn,coinlytics=info",
+    })
+    (work / "home").mkdir()
+    return fake, env
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--profile", default="release")
@@ -340,19 +359,7 @@ def main():
             sys.exit(f"missing {p}: cargo build --{args.profile} --workspace --bins --examples")
 
     work = Path(tempfile.mkdtemp(prefix="coinlytics-figures-"))
-    fake = subprocess.Popen([fake_bin, "--coins", "300"], stdout=subprocess.PIPE, text=True)
-    url = fake.stdout.readline().strip()
-    env = dict(os.environ)
-    env.update({
-        "HOME": str(work / "home"),
-        "COINLYTICS_DATA_DIR": str(work / "data"),
-        "COINLYTICS_CONFIG": str(work / "config.toml"),
-        "COINLYTICS_COINGECKO_URL": url,
-        "COINLYTICS_REFRESH_SECS": "10",
-        "COINLYTICS_REQUESTS_PER_MINUTE": "600",
-        "RUST_LOG": "warn,coinlytics=info",
-    })
-    (work / "home").mkdir()
+    fake, env = fake_and_env(fake_bin, work, refresh_secs=10)
     try:
         # 100 coins in the watchlist, with stored quotes.
         top = subprocess.run([app, "prices", "--json", "--top", "100"], env=env, capture_output=True, check=True)

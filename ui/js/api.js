@@ -10,9 +10,10 @@ export const api = {
    * The Portfolio view: holdings (each portfolio's method, or `method` for all) and transactions.
    * @param {string | null} portfolio
    * @param {string | null} method
+   * @param {number} listed how many of the newest transactions to list
    * @returns {Promise<Ipc.PortfolioPage>}
    */
-  portfolio: (portfolio, method) => invoke("portfolio", { portfolio, method }),
+  portfolio: (portfolio, method, listed) => invoke("portfolio", { portfolio, method, listed }),
   /**
    * @param {Ipc.TxForm} form Rust checks every field.
    * @returns {Promise<Ipc.Tx[]>} what was recorded (a transfer: both legs)
