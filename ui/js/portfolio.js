@@ -96,9 +96,10 @@ export class PortfolioView {
     const started = performance.now();
     const portfolio = /** @type {HTMLSelectElement} */ ($("pf-select")).value || null;
     const method = /** @type {HTMLSelectElement} */ ($("pf-method")).value || null;
+    let dataMs = 0;
     try {
       this.page = await api.portfolio(portfolio, method, this.listed);
-      var dataMs = performance.now() - started;
+      dataMs = performance.now() - started;
       this.render();
     } catch (e) {
       this.opts.onError(describe(e));
