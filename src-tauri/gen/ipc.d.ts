@@ -547,7 +547,7 @@ to: Array<string>, };
  */
 selected: string | null, holdings: Holdings, 
 /**
- * Newest first, at most 500.
+ * Newest first: the `listed` newest (100 when not given).
  */
 txs: Array<Tx>, 
 /**
