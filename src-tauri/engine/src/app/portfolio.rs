@@ -273,6 +273,13 @@ impl Engine {
         })?)
     }
 
+    /// A coin a transaction may name: one the stored coins or the coin list
+    /// know, never a guess. (Offline, [`Engine::coin`] takes a name as an
+    /// id, which in a transaction would be a coin of its own for ever.)
+    async fn recorded_coin(&self, c: &CoinId) -> Result<Coin> {
+        self.market.resolve_coin(c.as_str()).await
+    }
+
     /// Transactions, oldest first; of one portfolio when named.
     pub fn txs(&self, portfolio: Option<&str>) -> Result<Vec<Tx>> {
         let only = portfolio.map(|p| self.portfolio(p)).transpose()?;
@@ -294,7 +301,7 @@ impl Engine {
                 input.kind.trim()
             ))
         })?;
-        let coin = self.coin(&CoinId::parse(&input.coin)?).await?;
+        let coin = self.recorded_coin(&CoinId::parse(&input.coin)?).await?;
         let quantity = amount(&input.quantity, "quantity", false)?;
         let price = input
             .price
@@ -326,7 +333,7 @@ impl Engine {
                 Some(if is_fiat(&code) {
                     code
                 } else {
-                    self.coin(&CoinId::parse(c)?).await?.id
+                    self.recorded_coin(&CoinId::parse(c)?).await?.id
                 })
             }
         };
@@ -789,7 +796,7 @@ impl Engine {
         price: Option<&str>,
         portfolio: Option<&str>,
     ) -> Result<WhatIf> {
-        let coin = self.coin(coin).await?;
+        let coin = self.recorded_coin(coin).await?;
         let quantity = amount(quantity, "quantity", false)?;
         let reporting = self.settings().currency;
         let price = match price {
@@ -868,7 +875,14 @@ impl Engine {
             {
                 if !coins.contains_key(sym) {
                     let id = match CoinId::parse(sym) {
-                        Ok(c) => self.coin(&c).await.ok().map(|c| c.id),
+                        Ok(c) => match self.recorded_coin(&c).await {
+                            Ok(c) => Some(c.id),
+                            // The row says which coin is unknown.
+                            Err(Error::UnknownCoin(_)) => None,
+                            // Offline: no row is wrong, the import cannot
+                            // be checked yet.
+                            Err(e) => return Err(e),
+                        },
                         Err(_) => None,
                     };
                     coins.insert(sym.clone(), id);

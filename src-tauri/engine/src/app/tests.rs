@@ -549,3 +549,46 @@ async fn a_portfolio_s_value_over_time_is_what_it_held_then_times_the_stored_clo
         .expect_err("none");
     assert_eq!(e.to_string(), "no portfolio named 'Nope'");
 }
+
+#[tokio::test]
+async fn offline_a_transaction_names_only_a_coin_already_known_never_a_guess() {
+    use super::portfolio::TxInput;
+    let w = world().await;
+    // Bitcoin's quote stored while online, asked by id so the coin list
+    // is never fetched: no other coin is known.
+    w.engine
+        .quotes(&crate::model::QuoteRequest {
+            selection: crate::model::Selection::Coins(vec!["bitcoin".into()]),
+            currency: "usd".into(),
+        })
+        .await
+        .expect("quotes");
+    w.fake.set_down(true);
+    let buy = |coin: &str| TxInput {
+        portfolio: "P".into(),
+        kind: "buy".into(),
+        coin: coin.into(),
+        quantity: "1".into(),
+        price: Some("100".into()),
+        time: Some("2024-01-01".into()),
+        ..TxInput::default()
+    };
+    // A stored coin, by id or symbol, is still known.
+    let added = w.engine.add_tx(&buy("btc")).await.expect("known offline");
+    assert_eq!(added[0].coin_id, "bitcoin");
+    // Any other name is not taken as an id: the source is needed to check it.
+    let e = w.engine.add_tx(&buy("sol")).await.expect_err("unchecked");
+    assert!(matches!(e, Error::Provider(_)), "{e}");
+    let file = b"time,type,coin,quantity,price,currency\n2024-01-02,buy,sol,1,100,usd\n".to_vec();
+    let e = w
+        .engine
+        .import_txs(file, "P", super::portfolio::ImportAs::Detect, false)
+        .await
+        .expect_err("the import cannot be checked");
+    assert!(matches!(e, Error::Provider(_)), "{e}");
+    assert_eq!(
+        w.engine.txs(None).expect("txs").len(),
+        1,
+        "nothing imported"
+    );
+}
