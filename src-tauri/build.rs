@@ -36,6 +36,7 @@ const COMMANDS: &[&str] = &[
     "portfolio_remove",
     "portfolio_import",
     "portfolio_value",
+    "portfolio_whatif",
     "portfolio_mapping_guess",
     "portfolio_profiles",
     "portfolio_profile_save",

@@ -659,6 +659,12 @@ rate: string, };
  * Unix ms: the start of the period whose closing prices value it.
  */
 t: number, value: string, };
+  export type WhatIf = { coin: string, quantity: string, price: string, currency: string, 
+/**
+ * Per method, the gain (a loss is negative), to the cent.
+ */
+gains: Array<MethodGain>, };
+  export type MethodGain = { method: Method, gain: string, };
   export type MappingGuess = { 
 /**
  * The layout the file is in when the app knows it: then it needs no

@@ -16,8 +16,8 @@ use coinlytics_engine::app::convert::{Conversion, Unit};
 use coinlytics_engine::app::email::{EmailForm, EmailStatus};
 use coinlytics_engine::app::history::{AlertLevel, CoinOverview, History};
 use coinlytics_engine::app::portfolio::{
-    FxUsed, Holding, Holdings, ImportProfile, ImportReport, MappingField, MappingGuess, Totals,
-    ValueHistory, ValuePoint,
+    FxUsed, Holding, Holdings, ImportProfile, ImportReport, MappingField, MappingGuess, MethodGain,
+    Totals, ValueHistory, ValuePoint, WhatIf,
 };
 use coinlytics_engine::app::watchlist::Added;
 use coinlytics_engine::config::{EmailSettings, SmtpSecurity};
@@ -110,6 +110,8 @@ fn declarations() -> String {
         ValueHistory::decl(&cfg),
         FxUsed::decl(&cfg),
         ValuePoint::decl(&cfg),
+        WhatIf::decl(&cfg),
+        MethodGain::decl(&cfg),
         MappingGuess::decl(&cfg),
         MappingField::decl(&cfg),
         Mapping::decl(&cfg),

@@ -5,8 +5,9 @@
 use coinlytics_engine::Error;
 use coinlytics_engine::app::portfolio::{
     FxUsed, Holdings, ImportAs, ImportProfile, ImportReport, MappingGuess, TxInput, ValueHistory,
+    WhatIf,
 };
-use coinlytics_engine::model::InvalidInput;
+use coinlytics_engine::model::{CoinId, InvalidInput};
 use coinlytics_engine::portfolio::import::Mapping;
 use coinlytics_engine::portfolio::{Method, Portfolio, Tx};
 use serde::{Deserialize, Serialize};
@@ -132,6 +133,24 @@ pub async fn portfolio_edit(
 #[tauri::command]
 pub async fn portfolio_remove(state: State<'_, AppState>, id: i64) -> Result<Vec<Tx>, Error> {
     state.engine()?.remove_tx(id).await
+}
+
+/// What selling `quantity` of `coin` now, at its stored price or `price`,
+/// would realize under each method, in `portfolio` (all when none).
+#[tauri::command]
+pub async fn portfolio_whatif(
+    state: State<'_, AppState>,
+    coin: String,
+    quantity: String,
+    price: Option<String>,
+    portfolio: Option<String>,
+) -> Result<WhatIf, Error> {
+    let coin = CoinId::parse(&coin)?;
+    let (price, portfolio) = (blank_is_none(price), blank_is_none(portfolio));
+    state
+        .engine()?
+        .what_if(&coin, &quantity, price.as_deref(), portfolio.as_deref())
+        .await
 }
 
 /// The value of `portfolio` (all when none) over time, for the view's

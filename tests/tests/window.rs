@@ -1098,6 +1098,20 @@ async fn the_portfolio_adds_a_transaction_and_imports_a_file_through_its_preview
         "return document.getElementById('pf-realized').textContent === '+$10,995.00' && document.getElementById('pf-submit').textContent === 'Add'",
     )
     .await;
+    // Before selling the other half at 40,000: 20,000 − 5,005 = +14,995
+    // by every method (one lot).
+    c.execute(
+        "const f = document.getElementById('pf-whatif'); f.querySelector('[name=coin]').value = 'btc'; f.querySelector('[name=quantity]').value = '0.5'; f.querySelector('[name=price]').value = '40000'; f.requestSubmit(); return true",
+        vec![],
+    )
+    .await
+    .expect("what if");
+    wait_js(
+        &c,
+        "the gain under each method",
+        "return document.getElementById('pf-whatif-result').textContent === 'Selling 0.5 bitcoin at $40,000.00: FIFO +$14,995.00  ·  LIFO +$14,995.00  ·  HIFO +$14,995.00  ·  Average cost +$14,995.00'",
+    )
+    .await;
     // 0.5 BTC all through the stored year: a point every few days.
     wait_js(
         &c,

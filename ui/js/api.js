@@ -60,6 +60,15 @@ export const api = {
    * @returns {Promise<Ipc.ValueHistory>}
    */
   portfolioValue: (portfolio) => invoke("portfolio_value", { portfolio }),
+  /**
+   * What selling `quantity` of `coin` now would realize under each method.
+   * @param {string} coin
+   * @param {string} quantity
+   * @param {string | null} price the stored price when null
+   * @param {string | null} portfolio all when null
+   * @returns {Promise<Ipc.WhatIf>}
+   */
+  portfolioWhatIf: (coin, quantity, price, portfolio) => invoke("portfolio_whatif", { coin, quantity, price, portfolio }),
   /** @returns {Promise<void>} */
   refresh: () => invoke("refresh"),
   /**

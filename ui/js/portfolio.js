@@ -68,6 +68,10 @@ export class PortfolioView {
       this.add();
     });
     $("pf-cancel").addEventListener("click", () => this.stopEditing());
+    $("pf-whatif").addEventListener("submit", (e) => {
+      e.preventDefault();
+      this.whatIf();
+    });
     const kind = /** @type {HTMLSelectElement} */ ($("pf-kind"));
     kind.addEventListener("change", () => this.fitForm());
     $("pf-import-button").addEventListener("click", () => $("pf-file").click());
@@ -112,6 +116,30 @@ export class PortfolioView {
     view.dataset.paintMs = String(Math.round(performance.now() - started));
     view.dataset.painted = String(Number(view.dataset.painted ?? 0) + 1);
     await this.loadValue(portfolio);
+  }
+
+  /** The realized gain of a sale now under each method, before selling. */
+  async whatIf() {
+    const f = /** @type {HTMLFormElement} */ ($("pf-whatif"));
+    const field = (/** @type {string} */ name) => /** @type {HTMLInputElement} */ (f.querySelector(`[name=${name}]`)).value;
+    const out = $("pf-whatif-result");
+    out.className = "form-message";
+    try {
+      const portfolio = /** @type {HTMLSelectElement} */ ($("pf-select")).value || null;
+      const w = await api.portfolioWhatIf(field("coin"), field("quantity"), field("price") || null, portfolio);
+      out.replaceChildren(`Selling ${w.quantity} ${w.coin} at ${fmt.price(w.price, w.currency)}: `);
+      w.gains.forEach((g, i) => {
+        const gain = document.createElement("b");
+        gain.classList.add("priv");
+        pnl(gain, g.gain, w.currency);
+        // The method's name as the method list above words it.
+        const name = $("pf-method").querySelector(`option[value="${g.method}"]`)?.textContent ?? g.method;
+        out.append(i ? "  ·  " : "", `${name} `, gain);
+      });
+    } catch (e) {
+      out.className = "form-message error";
+      out.textContent = describe(e);
+    }
   }
 
   /**
