@@ -1399,3 +1399,70 @@ async fn a_file_of_no_known_layout_is_imported_through_its_mapped_columns_kept_a
     .await;
     assert_eq!(window["kind"], "invalid_input", "{window}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_portfolio_screen_shows_the_hand_worked_figures_under_each_method() {
+    // The fixture of engine/src/portfolio/basis/tests.rs: three buys of
+    // 1 BTC (A at 10,000 with a 10 fee, B at 20,000, C at 15,000), then 1.5
+    // sold at 30,000 with a 30 fee; bitcoin at 40,000 now.
+    let fake = FakeCoinGecko::start().await;
+    fake.set_price("bitcoin", 40_000.0);
+    let user = User::new(&fake.base_url());
+    user.run(&["prices", "--coins", "bitcoin"]).await.ok();
+    for (kind, qty, price, fee, day) in [
+        ("buy", "1", "10000", "10", "2024-01-01"),
+        ("buy", "1", "20000", "0", "2024-01-02"),
+        ("buy", "1", "15000", "0", "2024-01-03"),
+        ("sell", "1.5", "30000", "30", "2024-01-04"),
+    ] {
+        user.run(&[
+            "portfolio", "add", "--portfolio", "Exchange", "--coin", "btc", "--type", kind,
+            "--qty", qty, "--price", price, "--fee", fee, "--time", day,
+        ])
+        .await
+        .ok();
+    }
+    let (_driver, c) = open_dashboard(&user, &[], &[]).await;
+    click(&c, "#tab-portfolio").await;
+    // (method, cost basis of the 1.5 left, unrealized = 60,000 − it, realized)
+    for (method, cost, unrealized, realized) in [
+        ("fifo", "$25,000.00", "+$35,000.00", "+$24,960.00"),
+        ("lifo", "$20,010.00", "+$39,990.00", "+$19,970.00"),
+        ("hifo", "$17,510.00", "+$42,490.00", "+$17,470.00"),
+        ("average", "$22,505.00", "+$37,495.00", "+$22,465.00"),
+    ] {
+        c.execute(
+            &format!("const s = document.getElementById('pf-method'); s.value = '{method}'; s.dispatchEvent(new Event('change')); return true"),
+            vec![],
+        )
+        .await
+        .expect("choose the method");
+        wait_js(
+            &c,
+            &format!("the {method} figures"),
+            &format!(
+                "const r = document.querySelector('#pf-holdings tr[data-coin=\"bitcoin\"]');
+                 return r && r.cells[1].textContent === '1.5' && r.cells[3].textContent === '$60,000.00'
+                   && r.cells[5].textContent === '{cost}' && r.cells[6].textContent === '{unrealized}'
+                   && r.cells[7].textContent === '{realized}'
+                   && document.getElementById('pf-realized').textContent === '{realized}'
+                   && document.getElementById('pf-unrealized').textContent === '{unrealized}'"
+            ),
+        )
+        .await;
+    }
+    // Selling 1 more at the stored 40,000, each method's history replayed.
+    c.execute(
+        "const f = document.getElementById('pf-whatif'); f.querySelector('[name=coin]').value = 'btc'; f.querySelector('[name=quantity]').value = '1'; f.requestSubmit(); return true",
+        vec![],
+    )
+    .await
+    .expect("what if");
+    wait_js(
+        &c,
+        "the what-if of each method",
+        "return document.getElementById('pf-whatif-result').textContent === 'Selling 1 bitcoin at $40,000.00: FIFO +$22,500.00  ·  LIFO +$24,995.00  ·  HIFO +$27,495.00  ·  Average cost +$24,996.67'",
+    )
+    .await;
+    screenshot(&c, "portfolio-methods-light.png").await;
+}
