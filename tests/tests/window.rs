@@ -1416,8 +1416,22 @@ async fn the_portfolio_screen_shows_the_hand_worked_figures_under_each_method() 
         ("sell", "1.5", "30000", "30", "2024-01-04"),
     ] {
         user.run(&[
-            "portfolio", "add", "--portfolio", "Exchange", "--coin", "btc", "--type", kind,
-            "--qty", qty, "--price", price, "--fee", fee, "--time", day,
+            "portfolio",
+            "add",
+            "--portfolio",
+            "Exchange",
+            "--coin",
+            "btc",
+            "--type",
+            kind,
+            "--qty",
+            qty,
+            "--price",
+            price,
+            "--fee",
+            fee,
+            "--time",
+            day,
         ])
         .await
         .ok();
