@@ -146,7 +146,7 @@ impl Backfiller {
 
     /// Fills `coins` in `currency` over `days`, telling `progress` after
     /// each step. A coin already being filled (by another caller) is
-    /// skipped. Stops at the first failure that waiting does not cure; the
+    /// waited for. Stops at the first failure that waiting does not cure; the
     /// steps done so far stay done.
     pub async fn run<P: PriceProvider>(
         &self,
@@ -163,9 +163,15 @@ impl Backfiller {
         let mut done = 0;
         for coin in coins {
             let key = (coin.id.clone(), currency.to_string());
-            if !self.running().insert(key.clone()) {
-                done += steps.len() as u32;
-                continue;
+            // A coin another caller is filling (a shorter range asked a
+            // moment before) is waited for, not skipped: skipping it lost
+            // the longer range's steps. Its steps are then fresh here.
+            loop {
+                let free = self.running().insert(key.clone());
+                if free {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
             }
             let _guard = Running(self, key);
             let series = {
