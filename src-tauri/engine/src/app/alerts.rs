@@ -352,22 +352,10 @@ impl Engine {
             return Ok(spec);
         }
         let coin = CoinId::parse(&spec.coin_id)?;
-        spec.coin_id = match self.market.resolve_coin(coin.as_str()).await {
-            Ok(c) => c.id,
-            // Offline with no coin list yet: a coin we have stored quotes
-            // for is still a coin.
-            Err(Error::Provider(_)) if self.is_known_coin(coin.as_str())? => coin.into(),
-            Err(e) => return Err(e),
-        };
+        // The stored coins first (so offline, a coin with stored quotes is
+        // still a coin), then the coin list: as a transaction's coin is.
+        spec.coin_id = self.market.resolve_coin(coin.as_str()).await?.id;
         Ok(spec)
-    }
-
-    fn is_known_coin(&self, id: &str) -> Result<bool> {
-        Ok(self
-            .store
-            .read(|c| queries::coins::search(c, id, 1))?
-            .iter()
-            .any(|c| c.id == id))
     }
 }
 

@@ -445,7 +445,7 @@ fn lower_first(label: &str) -> String {
 }
 
 /// A portfolio rule's portfolio in words: "Ledger", or "all portfolios".
-pub fn portfolio_label(portfolio: Option<&str>) -> &str {
+fn portfolio_label(portfolio: Option<&str>) -> &str {
     portfolio.unwrap_or("all portfolios")
 }
 
