@@ -161,6 +161,9 @@ async fn killed_before_sending_then_restarted_the_mail_arrives_exactly_once() {
     monitor
         .wait_for("delivery of 1-1 by email failed, will retry")
         .await;
+    // The desktop send runs beside the mail's; delivery is at least once, so a
+    // kill between its send and its record would rightly show it again.
+    monitor.wait_for("delivered 1-1 by desktop").await;
     let before = monitor.kill9();
     assert!(before.contains("fired 1-1"), "{before}");
     let h = w.history().await;
