@@ -40,6 +40,8 @@ const COMMANDS: &[&str] = &[
     "portfolio_mapping_guess",
     "portfolio_profiles",
     "portfolio_profile_save",
+    "sources_report",
+    "source_compare",
 ];
 
 /// The chart library's one file the page loads, copied from the npm

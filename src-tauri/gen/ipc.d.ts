@@ -42,7 +42,12 @@ updated_at: string,
 /**
  * When Coinlytics fetched it.
  */
-fetched_at: string, change_30d_pct: number | null, change_1y_pct: number | null, 
+fetched_at: string, 
+/**
+ * Where the price came from: "CoinGecko", "Binance", or "median of 3
+ * (…)" (`sources::Choice::label`).
+ */
+source: string, change_30d_pct: number | null, change_1y_pct: number | null, 
 /**
  * All-time high and low, and when (unix ms).
  */
@@ -60,6 +65,78 @@ ath: string | null, ath_at: number | null, atl: string | null, atl_at: number | 
  */
 request: QuoteRequest, source: string, currency: string, quotes: Array<Quote>, fetched_at: string, };
   export type MarketEvent = { "type": "updated" } & Snapshot | { "type": "failed", request: QuoteRequest, source: string, kind: ErrorKind, message: string, at: string, };
+  export type PriceTick = { coin_id: string, currency: string, price: string, 
+/**
+ * "Binance", or "median of 3 (…)".
+ */
+source: string, 
+/**
+ * The source's time of the price.
+ */
+at: string, change_24h_pct: number | null, };
+  export type Source = "coingecko" | "binance" | "kraken" | "coinbase";
+  export type SourceState = "idle" | "polling" | "streaming" | "backing_off" | "blocked" | "off";
+  export type Health = { state: SourceState, last_success: string | null, 
+/**
+ * The last answer's round trip (REST), in ms.
+ */
+latency_ms: number | null, 
+/**
+ * Failed requests and dropped streams in this run.
+ */
+errors: number, last_error: string | null, 
+/**
+ * Readings held back for straying too far from the other sources.
+ */
+held_back: number, 
+/**
+ * Prices received in this run.
+ */
+readings: number, };
+  export type SourceStatus = { source: Source, name: string, 
+/**
+ * "streaming", "polling", "backing off", "blocked for this region", …
+ */
+state_label: string, state: SourceState, last_success: string | null, 
+/**
+ * The last answer's round trip (REST), in ms.
+ */
+latency_ms: number | null, 
+/**
+ * Failed requests and dropped streams in this run.
+ */
+errors: number, last_error: string | null, 
+/**
+ * Readings held back for straying too far from the other sources.
+ */
+held_back: number, 
+/**
+ * Prices received in this run.
+ */
+readings: number, };
+  export type SourcesReport = { sources: Array<SourceStatus>, 
+/**
+ * CoinGecko requests sent in the last 60 s.
+ */
+coingecko_used: number, 
+/**
+ * The most a minute may have (`requests_per_minute`).
+ */
+coingecko_limit: number, };
+  export type SourcePrice = { source: Source, name: string, price: string, 
+/**
+ * How far from the median of the fresh sources, in %.
+ */
+spread_pct: number | null, age_secs: number, 
+/**
+ * Stale readings are shown but take no part in the median.
+ */
+fresh: boolean, };
+  export type SourceComparison = { coin_id: string, currency: string, median: string | null, prices: Array<SourcePrice>, 
+/**
+ * The widest gap between two fresh sources, as % of the median.
+ */
+spread_pct: number | null, };
   export type Added = { coin: Coin, 
 /**
  * False if the coin was watched already.

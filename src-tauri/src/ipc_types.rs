@@ -19,16 +19,18 @@ use coinlytics_engine::app::portfolio::{
     FxUsed, Holding, Holdings, ImportProfile, ImportReport, MappingField, MappingGuess, MethodGain,
     Totals, ValueHistory, ValuePoint, WhatIf,
 };
+use coinlytics_engine::app::sources::{SourceComparison, SourcePrice, SourceStatus, SourcesReport};
 use coinlytics_engine::app::watchlist::Added;
 use coinlytics_engine::config::{EmailSettings, SmtpSecurity};
 use coinlytics_engine::error::{ErrorBody, ErrorKind};
-use coinlytics_engine::market::{MarketEvent, Snapshot};
+use coinlytics_engine::market::{MarketEvent, PriceTick, Snapshot};
 use coinlytics_engine::model::alert::{
     Channels, Condition, Delivery, DeliveryStatus, Firing, HistoryEntry, Rule, RuleSpec,
 };
 use coinlytics_engine::model::{Candle, Coin, Quote, QuoteFigures, QuoteRequest, Range, Selection};
 use coinlytics_engine::portfolio::import::{Format, Mapping, RowError, Skipped};
 use coinlytics_engine::portfolio::{Method, Portfolio, Tx, TxKind};
+use coinlytics_engine::sources::{Health, Source, SourceState};
 use ts_rs::{Config, TS};
 
 use crate::alerts::AlertsPage;
@@ -54,6 +56,15 @@ fn declarations() -> String {
         Selection::decl(&cfg),
         Snapshot::decl(&cfg),
         MarketEvent::decl(&cfg),
+        PriceTick::decl(&cfg),
+        // Price sources.
+        Source::decl(&cfg),
+        SourceState::decl(&cfg),
+        Health::decl(&cfg),
+        SourceStatus::decl(&cfg),
+        SourcesReport::decl(&cfg),
+        SourcePrice::decl(&cfg),
+        SourceComparison::decl(&cfg),
         Added::decl(&cfg),
         Preferences::decl(&cfg),
         Preference::decl(&cfg),

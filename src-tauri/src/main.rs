@@ -11,23 +11,27 @@ mod commands;
 #[cfg(test)]
 mod ipc_types;
 mod portfolio;
+mod sources;
 mod state;
 mod tray;
 
+use std::collections::HashMap;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use coinlytics_engine::Engine;
 use coinlytics_engine::config::{Overrides, Settings};
 use coinlytics_engine::logging::{self, Stderr};
-use coinlytics_engine::market::MarketEvent;
+use coinlytics_engine::market::{MarketEvent, PriceTick, Snapshot};
 use tauri::{Emitter, Manager, WindowEvent};
 
 use state::AppState;
 
 /// The event the window listens to for market updates and failures.
 pub const MARKET_EVENT: &str = "market";
+/// Streamed prices, a batch per frame: `PriceTick[]`.
+pub const TICKS_EVENT: &str = "ticks";
 
 fn main() -> ExitCode {
     let started = Instant::now();
@@ -147,6 +151,8 @@ fn run(started: Instant, hidden: bool) -> ExitCode {
         .manage(state)
         .invoke_handler(tauri::generate_handler![
             commands::dashboard,
+            sources::sources_report,
+            sources::source_compare,
             commands::refresh,
             commands::search_coins,
             commands::watchlist_add,
@@ -190,6 +196,7 @@ fn run(started: Instant, hidden: bool) -> ExitCode {
             tracing::debug!(since_start_ms = state.since_start_ms(), "setup");
             if let Ok(engine) = &engine {
                 forward_market_events(app.handle().clone(), engine.clone());
+                forward_ticks(app.handle().clone(), engine.clone());
                 state.resume(engine.clone());
                 alerts::start(app.handle(), engine.clone());
                 // Search runs over the stored coin list; keep it a day fresh.
@@ -233,6 +240,76 @@ fn run(started: Instant, hidden: bool) -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// Streamed prices reach the window at most once a frame, the newest of
+/// each coin since the last (so a flood of ticks never floods the page),
+/// and the tray once a second.
+const TICK_FRAME: Duration = Duration::from_millis(16);
+const TRAY_TICK: Duration = Duration::from_secs(1);
+
+/// Sends streamed prices to the window (`ticks`, coalesced per coin per
+/// frame) and to the tray (the dashboard's last update, moved by them).
+fn forward_ticks(app: tauri::AppHandle, engine: Arc<Engine>) {
+    let mut ticks = engine.market.subscribe_ticks();
+    let mut updates = engine.subscribe();
+    tauri::async_runtime::spawn(async move {
+        let mut pending: HashMap<(String, String), PriceTick> = HashMap::new();
+        let mut shown: Option<Snapshot> = None;
+        let mut tray_moved = false;
+        let mut frame = tokio::time::interval(TICK_FRAME);
+        frame.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut tray_frame = tokio::time::interval(TRAY_TICK);
+        loop {
+            tokio::select! {
+                t = ticks.recv() => match t {
+                    Ok(t) => {
+                        pending.insert((t.coin_id.clone(), t.currency.clone()), t);
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                },
+                u = updates.recv() => {
+                    if let Ok(MarketEvent::Updated(snap)) = u
+                        && engine.default_request().ok().as_ref() == Some(&snap.request)
+                    {
+                        shown = Some((*snap).clone());
+                    }
+                }
+                _ = frame.tick(), if !pending.is_empty() => {
+                    let batch: Vec<PriceTick> = pending.drain().map(|(_, t)| t).collect();
+                    if let Some(snap) = &mut shown {
+                        tray_moved |= move_quotes(snap, &batch);
+                    }
+                    if let Err(e) = app.emit(TICKS_EVENT, &batch) {
+                        tracing::warn!(error = %e, "cannot forward streamed prices to the window");
+                    }
+                }
+                _ = tray_frame.tick() => {
+                    if std::mem::take(&mut tray_moved) && let Some(snap) = &shown {
+                        tray::on_update(&app, snap);
+                    }
+                }
+            }
+        }
+    });
+}
+
+/// Moves the quotes of `snap` to the streamed prices; true if one moved.
+fn move_quotes(snap: &mut Snapshot, ticks: &[PriceTick]) -> bool {
+    let mut moved = false;
+    for t in ticks {
+        if t.currency != snap.currency {
+            continue;
+        }
+        if let Some(q) = snap.quotes.iter_mut().find(|q| q.coin_id == t.coin_id) {
+            q.price = t.price;
+            q.source = t.source.clone();
+            q.updated_at = t.at;
+            moved = true;
+        }
+    }
+    moved
 }
 
 /// Sends every market event to the window and the tray, in order.

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use coinlytics_engine::alerts::monitor::Monitor;
 use coinlytics_engine::error::ErrorBody;
 use coinlytics_engine::logging::LogGuard;
-use coinlytics_engine::refresher::{self, RefresherHandle};
+use coinlytics_engine::refresher::{self, RefresherHandle, StreamsHandle};
 use coinlytics_engine::{Engine, Error};
 use serde::Serialize;
 
@@ -57,6 +57,8 @@ impl MonitorStatus {
 pub struct AppState {
     engine: Result<Arc<Engine>, ErrorBody>,
     refresher: Mutex<Option<RefresherHandle>>,
+    /// The exchanges' live streams, beside the refresher.
+    streams: Mutex<Option<StreamsHandle>>,
     monitor: Mutex<MonitorStatus>,
     /// The tray's ticker, kept so the label can cycle between updates.
     pub tray: Mutex<Ticker>,
@@ -86,6 +88,7 @@ impl AppState {
         AppState {
             engine,
             refresher: Mutex::new(None),
+            streams: Mutex::new(None),
             monitor: Mutex::new(MonitorStatus::new(MonitorState::Starting, None)),
             tray: Mutex::new(Ticker::default()),
             started,
@@ -152,19 +155,25 @@ impl AppState {
         *lock(&self.monitor) = MonitorStatus::new(state, detail);
     }
 
-    /// Starts refreshing the watchlist at the configured interval.
+    /// Starts refreshing the watchlist at the configured interval, and
+    /// streaming it from the exchanges.
     pub fn resume(&self, engine: Arc<Engine>) {
         let mut r = lock(&self.refresher);
         if r.is_none() {
             let interval = engine.settings().refresh_interval();
+            *lock(&self.streams) =
+                refresher::spawn_streams(engine.clone(), false, Engine::refresh_requests);
             *r = Some(refresher::spawn(engine, interval, Engine::refresh_requests));
         }
     }
 
-    /// Stops refreshing until [`AppState::resume`].
+    /// Stops refreshing and streaming until [`AppState::resume`].
     pub fn pause(&self) {
         if let Some(h) = lock(&self.refresher).take() {
             tauri::async_runtime::spawn(h.stop());
+        }
+        if let Some(s) = lock(&self.streams).take() {
+            tauri::async_runtime::spawn(s.stop());
         }
     }
 

@@ -332,6 +332,7 @@ def fake_and_env(fake_bin, work, refresh_secs):
         "COINLYTICS_COINGECKO_URL": url,
         "COINLYTICS_REFRESH_SECS": str(refresh_secs),
         "COINLYTICS_REQUESTS_PER_MINUTE": "600",
+        "COINLYTICS_SOURCES": "coingecko",
         "RUST_LOG": "warn,coinlytics=info",
     })
     (work / "home").mkdir()

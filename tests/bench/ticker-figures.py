@@ -144,6 +144,7 @@ def base_env(work, refresh):
         "COINLYTICS_COINGECKO_API_PLAN": "none",
         "COINLYTICS_REFRESH_SECS": str(refresh),
         "COINLYTICS_REQUESTS_PER_MINUTE": "600",
+        "COINLYTICS_SOURCES": "coingecko",
     })
     for d in ("home/.config", "home/.local/share", "data"):
         (work / d).mkdir(parents=True, exist_ok=True)

@@ -28,6 +28,7 @@ mod monitor;
 mod portfolio;
 mod prices;
 mod secret;
+mod sources;
 mod table;
 mod watch;
 mod watchlist;
@@ -148,7 +149,7 @@ fn capitalised(s: &str) -> String {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Live terminal ticker: price, 1h/24h change, market cap, volume. q or Ctrl-C quits.
-    Watch(Pick),
+    Watch(watch::WatchArgs),
     /// Print prices once, for people or scripts (exit 0 even if stale; 1 if nothing to show)
     Prices {
         /// Print a JSON array instead of a table
@@ -185,6 +186,8 @@ pub enum Command {
     /// E-mail for alerts: the SMTP password (in the OS keyring) and a test message
     #[command(subcommand)]
     Email(email::EmailCmd),
+    /// Price sources (CoinGecko, Binance, Kraken, Coinbase): state, latency, errors, budget; compare a coin across them
+    Sources(sources::SourcesArgs),
 }
 
 /// Which coins to show: `--coins` or `--top`, else the watchlist.
@@ -258,7 +261,7 @@ fn run(globals: &Globals, command: Command) -> Result<(), Error> {
                     errln!("coinlytics: warning: {w}");
                 }
                 match command {
-                    Command::Watch(pick) => watch::run(engine, pick).await,
+                    Command::Watch(args) => watch::run(engine, args).await,
                     Command::Prices { json, pick } => prices::run(&engine, json, pick).await,
                     Command::Watchlist(cmd) => watchlist::run(&engine, cmd).await,
                     Command::Alerts(cmd) => alerts::run(&engine, cmd).await,
@@ -269,6 +272,7 @@ fn run(globals: &Globals, command: Command) -> Result<(), Error> {
                     Command::Portfolio(cmd) => portfolio::run(&engine, cmd).await,
                     Command::Monitor => monitor::run(engine).await,
                     Command::Email(cmd) => email::run(&engine, cmd).await,
+                    Command::Sources(args) => sources::run(&engine, args).await,
                     Command::Config(cmd) => config::run(&engine, cmd).await,
                     Command::ApiKey(cmd) => apikey::run(engine.settings(), cmd),
                 }

@@ -29,6 +29,7 @@ pub async fn run(engine: Arc<Engine>) -> Result<(), Error> {
         settings.refresh_interval(),
         Engine::refresh_requests,
     );
+    let streams = refresher::spawn_streams(engine.clone(), false, Engine::refresh_requests);
     outln!(
         "monitoring {} enabled alert rule(s), refreshing every {} s; Ctrl-C stops",
         rules.iter().filter(|r| r.rule.enabled).count(),
@@ -61,6 +62,9 @@ pub async fn run(engine: Arc<Engine>) -> Result<(), Error> {
             },
             _ = &mut stop => break,
         }
+    }
+    if let Some(s) = streams {
+        s.stop().await;
     }
     refresher.stop().await;
     monitor.stop().await;

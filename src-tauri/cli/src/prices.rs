@@ -68,6 +68,7 @@ fn to_json(q: &Quote, stale: bool) -> Value {
         "updated_at": q.updated_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         "fetched_at": q.fetched_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         "stale": stale,
+        "source": q.source,
         "age_secs": (Utc::now() - q.fetched_at).num_seconds().max(0),
     })
 }

@@ -1,6 +1,8 @@
 //! `coinlytics watch`: a live ticker. On a terminal it redraws in place on
 //! the alternate screen and restores the terminal however it ends (q,
-//! Ctrl-C, SIGTERM, a panic); piped, it prints a table per update.
+//! Ctrl-C, SIGTERM, a panic); piped, it prints a table per update. Prices
+//! streamed by the exchanges move their rows as they come, redrawn at most
+//! [`FRAME`] apart.
 
 use std::io::{IsTerminal, Write};
 use std::sync::Arc;
@@ -8,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Local, Utc};
-use coinlytics_engine::market::MarketEvent;
+use coinlytics_engine::market::{MarketEvent, PriceTick};
 use coinlytics_engine::model::{Quote, QuoteRequest, Selection};
 use coinlytics_engine::{Engine, refresher};
 use crossterm::event::{self, Event, KeyCode, KeyEvent, KeyModifiers};
@@ -18,6 +20,18 @@ use crossterm::{cursor, execute, queue};
 use tokio::sync::{broadcast, mpsc};
 
 use crate::Pick;
+
+/// The ticker redraws at most this often, however fast prices stream.
+const FRAME: Duration = Duration::from_millis(100);
+
+#[derive(clap::Args, Debug)]
+pub struct WatchArgs {
+    #[command(flatten)]
+    pick: Pick,
+    /// Stream live prices from the exchanges (Binance, Kraken, Coinbase) even if `streaming` is off
+    #[arg(long)]
+    stream: bool,
+}
 use crate::table::{Table, Trend};
 use coinlytics_engine::app::market::Pick as EnginePick;
 use coinlytics_engine::{Error, format};
@@ -29,6 +43,8 @@ struct State {
     updated: Option<DateTime<Utc>>,
     failure: Option<String>,
     refresh_secs: u64,
+    /// When the last streamed price came.
+    streamed: Option<std::time::Instant>,
 }
 
 impl State {
@@ -56,6 +72,24 @@ impl State {
         }
     }
 
+    /// A streamed price: its coin's row moves; true if one did.
+    fn apply_tick(&mut self, t: &PriceTick) -> bool {
+        if t.currency != self.req.currency {
+            return false;
+        }
+        let Some(q) = self.quotes.iter_mut().find(|q| q.coin_id == t.coin_id) else {
+            return false;
+        };
+        q.price = t.price;
+        q.source = t.source.clone();
+        q.updated_at = t.at;
+        if t.change_24h_pct.is_some() {
+            q.change_24h_pct = t.change_24h_pct;
+        }
+        self.streamed = Some(std::time::Instant::now());
+        true
+    }
+
     fn status_line(&self) -> String {
         let when = match self.updated {
             Some(t) => format!(
@@ -65,8 +99,12 @@ impl State {
             ),
             None => "waiting for the first update".into(),
         };
+        let live = match self.streamed {
+            Some(t) if t.elapsed() < Duration::from_secs(10) => " · streaming live",
+            _ => "",
+        };
         format!(
-            "Coinlytics · {} coins in {} · {when} · every {}s",
+            "Coinlytics · {} coins in {} · {when} · every {}s{live}",
             self.quotes.len(),
             self.req.currency.to_ascii_uppercase(),
             self.refresh_secs
@@ -74,12 +112,14 @@ impl State {
     }
 }
 
-pub async fn run(engine: Arc<Engine>, pick: Pick) -> Result<(), Error> {
-    let pick = pick.parse()?;
+pub async fn run(engine: Arc<Engine>, args: WatchArgs) -> Result<(), Error> {
+    let pick = args.pick.parse()?;
     let follow_watchlist = pick == EnginePick::Default;
     let req = engine.request(&pick).await?;
     let events = engine.subscribe();
+    let ticks = engine.market.subscribe_ticks();
     let fixed = req.clone();
+    let streamed = req.clone();
     // With no --coins/--top the ticker follows the watchlist as it changes.
     let refresher = refresher::spawn(
         engine.clone(),
@@ -92,18 +132,29 @@ pub async fn run(engine: Arc<Engine>, pick: Pick) -> Result<(), Error> {
             }
         },
     );
+    let streams = refresher::spawn_streams(engine.clone(), args.stream, move |e| {
+        if follow_watchlist {
+            e.default_request().map(|r| vec![r])
+        } else {
+            Ok(vec![streamed.clone()])
+        }
+    });
     let state = State {
         quotes: engine.stored_quotes(&req).unwrap_or_default(),
         req,
         updated: None,
         failure: None,
         refresh_secs: engine.settings().refresh_secs,
+        streamed: None,
     };
     let result = if std::io::stdout().is_terminal() {
-        live(engine, events, state).await
+        live(engine, events, ticks, state).await
     } else {
-        piped(engine, events, state).await
+        piped(engine, events, ticks, state).await
     };
+    if let Some(s) = streams {
+        s.stop().await;
+    }
     refresher.stop().await;
     result
 }
@@ -112,8 +163,12 @@ pub async fn run(engine: Arc<Engine>, pick: Pick) -> Result<(), Error> {
 async fn piped(
     engine: Arc<Engine>,
     mut events: broadcast::Receiver<MarketEvent>,
+    mut ticks: broadcast::Receiver<PriceTick>,
     mut state: State,
 ) -> Result<(), Error> {
+    // Streamed prices are printed as a table a second at most.
+    let mut second = tokio::time::interval(Duration::from_secs(1));
+    let mut moved = false;
     loop {
         tokio::select! {
             ev = events.recv() => match ev {
@@ -121,6 +176,17 @@ async fn piped(
                 Err(broadcast::error::RecvError::Lagged(_)) => continue,
                 Err(broadcast::error::RecvError::Closed) => return Ok(()),
             },
+            t = ticks.recv() => {
+                if let Ok(t) = t {
+                    moved |= state.apply_tick(&t);
+                }
+                continue;
+            }
+            _ = second.tick() => {
+                if !std::mem::take(&mut moved) {
+                    continue;
+                }
+            }
             _ = shutdown_signal() => return Ok(()),
         }
         let mut out = std::io::stdout().lock();
@@ -244,6 +310,7 @@ fn spawn_key_reader(stop: Arc<AtomicBool>) -> mpsc::Receiver<Key> {
 async fn live(
     engine: Arc<Engine>,
     mut events: broadcast::Receiver<MarketEvent>,
+    mut ticks: broadcast::Receiver<PriceTick>,
     mut state: State,
 ) -> Result<(), Error> {
     let screen =
@@ -251,20 +318,35 @@ async fn live(
     let stop = Arc::new(AtomicBool::new(false));
     let mut keys = spawn_key_reader(stop.clone());
     let mut clock = tokio::time::interval(Duration::from_secs(1));
+    let mut frame = tokio::time::interval(FRAME);
+    // Streamed prices wait for the next frame to be drawn.
+    let mut moved = false;
+    let mut dirty = true;
     loop {
-        draw(&state).map_err(|e| Error::Internal(format!("cannot draw: {e}")))?;
+        if std::mem::take(&mut dirty) {
+            draw(&state).map_err(|e| Error::Internal(format!("cannot draw: {e}")))?;
+        }
         tokio::select! {
             ev = events.recv() => match ev {
-                Ok(ev) => state.apply(ev, &engine),
+                Ok(ev) => {
+                    state.apply(ev, &engine);
+                    dirty = true;
+                }
                 Err(broadcast::error::RecvError::Lagged(_)) => {}
                 Err(broadcast::error::RecvError::Closed) => break,
             },
+            t = ticks.recv() => {
+                if let Ok(t) = t {
+                    moved |= state.apply_tick(&t);
+                }
+            }
+            _ = frame.tick() => dirty = std::mem::take(&mut moved),
             key = keys.recv() => match key {
                 Some(Key::Refresh) => engine.refresh_soon(state.req.clone()),
-                Some(Key::Resized) => {}
+                Some(Key::Resized) => dirty = true,
                 Some(Key::Quit) | None => break,
             },
-            _ = clock.tick() => {}
+            _ = clock.tick() => dirty = true,
             _ = shutdown_signal() => break,
         }
     }

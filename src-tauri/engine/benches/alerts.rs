@@ -50,6 +50,7 @@ fn quote(i: usize, ts: i64) -> Quote {
         market_cap_rank: Some(i as u32 + 1),
         updated_at: t,
         fetched_at: t,
+        source: "CoinGecko".into(),
         figures: Default::default(),
         ..testing::quote(&format!("coin-{i:03}"), "1")
     }

@@ -77,6 +77,7 @@ fn quote(i: u32) -> Quote {
         sparkline_7d: (0..168).map(|h| 67_000.0 + h as f64).collect(),
         updated_at: t,
         fetched_at: t,
+        source: "CoinGecko".into(),
         figures: Default::default(),
         ..coinlytics_engine::testing::quote(&format!("coin-{i:03}"), "1")
     }

@@ -28,6 +28,7 @@ use serde::Serialize;
 
 use crate::error::ErrorKind;
 use crate::model::{CoinId, Currency};
+use crate::sources::{Preference, Source};
 
 /// Default public CoinGecko API; tests and offline demos point
 /// `coingecko_url` at a server on 127.0.0.1 instead.
@@ -218,6 +219,22 @@ pub struct Settings {
     /// Coins the tray ticker cycles through, in order; empty: the first
     /// coins of the watchlist.
     pub tray_coins: Vec<String>,
+    /// The sources asked for prices (keys of [`Source`]).
+    pub sources: Vec<String>,
+    /// The price shown: "aggregate" or a source's key.
+    pub price_source: String,
+    /// Coins' own `price_source`: "coin=source".
+    pub coin_sources: Vec<String>,
+    /// Live exchange streams for watched coins.
+    pub streaming: bool,
+    /// How far (%) a source may stray from the others' median.
+    pub sanity_band_pct: u32,
+    pub binance_url: String,
+    pub binance_ws_url: String,
+    pub kraken_url: String,
+    pub kraken_ws_url: String,
+    pub coinbase_url: String,
+    pub coinbase_ws_url: String,
     /// SMTP account and addresses for alert e-mails.
     pub email: EmailSettings,
     /// The config file these settings were read from (and `set` writes to).
@@ -244,6 +261,17 @@ pub enum Key {
     Privacy,
     TrayPortfolio,
     TrayCoins,
+    Sources,
+    PriceSource,
+    CoinSources,
+    Streaming,
+    SanityBandPct,
+    BinanceUrl,
+    BinanceWsUrl,
+    KrakenUrl,
+    KrakenWsUrl,
+    CoinbaseUrl,
+    CoinbaseWsUrl,
     EmailSmtpHost,
     EmailSmtpPort,
     EmailSecurity,
@@ -398,7 +426,7 @@ impl Setting {
 }
 
 /// Every setting, in the order `config get` lists them; indexed by [`Key`].
-pub static SETTINGS: [Setting; 21] = [
+pub static SETTINGS: [Setting; 32] = [
     Setting {
         key: Key::DataDir,
         name: "data_dir",
@@ -449,11 +477,7 @@ pub static SETTINGS: [Setting; 21] = [
         help: "base URL of the CoinGecko API v3",
         kind: Kind::Text {
             allowed: "an http:// or https:// URL",
-            check: |v| {
-                let url = reqwest::Url::parse(v).ok()?;
-                let web = matches!(url.scheme(), "http" | "https") && url.host().is_some();
-                web.then(|| v.trim_end_matches('/').to_string())
-            },
+            check: |v| check_url(v, &["http", "https"]),
         },
         default: Some(DEFAULT_COINGECKO_URL),
         flag: true,
@@ -605,6 +629,162 @@ pub static SETTINGS: [Setting; 21] = [
         flag: false,
         read: |s| s.tray_coins.join(","),
         write: |s, v| s.tray_coins = v.list(),
+    },
+    Setting {
+        key: Key::Sources,
+        name: "sources",
+        env: "COINLYTICS_SOURCES",
+        help: "where prices come from: CoinGecko and the exchanges to ask",
+        kind: Kind::List {
+            max: 4,
+            item: "of coingecko, binance, kraken, coinbase",
+            check: |v| {
+                let v = v.to_ascii_lowercase();
+                Source::from_key(&v).map(|s| s.key().to_string())
+            },
+            join: ",",
+        },
+        default: Some("coingecko,binance,kraken,coinbase"),
+        flag: false,
+        read: |s| s.sources.join(","),
+        write: |s, v| s.sources = v.list(),
+    },
+    Setting {
+        key: Key::PriceSource,
+        name: "price_source",
+        env: "COINLYTICS_PRICE_SOURCE",
+        help: "the price shown: one source's while it is fresh, or aggregate (the median of the fresh ones)",
+        kind: Kind::Choice(Preference::KEYS),
+        default: Some("aggregate"),
+        flag: false,
+        read: |s| s.price_source.clone(),
+        write: |s, v| s.price_source = v.text(),
+    },
+    Setting {
+        key: Key::CoinSources,
+        name: "coin_sources",
+        env: "COINLYTICS_COIN_SOURCES",
+        help: "a coin's own price_source, e.g. bitcoin=kraken,ethereum=aggregate",
+        kind: Kind::List {
+            max: 500,
+            item: "coin=source pairs (a source or aggregate)",
+            check: check_coin_source,
+            join: ",",
+        },
+        default: Some(""),
+        flag: false,
+        read: |s| s.coin_sources.join(","),
+        write: |s, v| s.coin_sources = v.list(),
+    },
+    Setting {
+        key: Key::Streaming,
+        name: "streaming",
+        env: "COINLYTICS_STREAMING",
+        help: "live exchange streams for watched coins an exchange lists (REST polling is the fallback)",
+        kind: Kind::Bool,
+        default: Some("true"),
+        flag: false,
+        read: |s| s.streaming.to_string(),
+        write: |s, v| s.streaming = v.flag(),
+    },
+    Setting {
+        key: Key::SanityBandPct,
+        name: "sanity_band_pct",
+        env: "COINLYTICS_SANITY_BAND_PCT",
+        help: "a source's price further than this from the others' median is held back",
+        kind: Kind::Int {
+            min: 1,
+            max: 100,
+            unit: " of percent",
+        },
+        default: Some("10"),
+        flag: false,
+        read: |s| s.sanity_band_pct.to_string(),
+        write: |s, v| s.sanity_band_pct = v.int(),
+    },
+    Setting {
+        key: Key::BinanceUrl,
+        name: "binance_url",
+        env: "COINLYTICS_BINANCE_URL",
+        help: "base URL of Binance's REST API",
+        kind: Kind::Text {
+            allowed: "an http:// or https:// URL",
+            check: |v| check_url(v, &["http", "https"]),
+        },
+        default: Some("https://api.binance.com"),
+        flag: false,
+        read: |s| s.binance_url.clone(),
+        write: |s, v| s.binance_url = v.text(),
+    },
+    Setting {
+        key: Key::BinanceWsUrl,
+        name: "binance_ws_url",
+        env: "COINLYTICS_BINANCE_WS_URL",
+        help: "base URL of Binance's market streams",
+        kind: Kind::Text {
+            allowed: "a ws:// or wss:// URL",
+            check: |v| check_url(v, &["ws", "wss"]),
+        },
+        default: Some("wss://stream.binance.com:9443"),
+        flag: false,
+        read: |s| s.binance_ws_url.clone(),
+        write: |s, v| s.binance_ws_url = v.text(),
+    },
+    Setting {
+        key: Key::KrakenUrl,
+        name: "kraken_url",
+        env: "COINLYTICS_KRAKEN_URL",
+        help: "base URL of Kraken's REST API",
+        kind: Kind::Text {
+            allowed: "an http:// or https:// URL",
+            check: |v| check_url(v, &["http", "https"]),
+        },
+        default: Some("https://api.kraken.com"),
+        flag: false,
+        read: |s| s.kraken_url.clone(),
+        write: |s, v| s.kraken_url = v.text(),
+    },
+    Setting {
+        key: Key::KrakenWsUrl,
+        name: "kraken_ws_url",
+        env: "COINLYTICS_KRAKEN_WS_URL",
+        help: "base URL of Kraken's WebSocket API v2",
+        kind: Kind::Text {
+            allowed: "a ws:// or wss:// URL",
+            check: |v| check_url(v, &["ws", "wss"]),
+        },
+        default: Some("wss://ws.kraken.com/v2"),
+        flag: false,
+        read: |s| s.kraken_ws_url.clone(),
+        write: |s, v| s.kraken_ws_url = v.text(),
+    },
+    Setting {
+        key: Key::CoinbaseUrl,
+        name: "coinbase_url",
+        env: "COINLYTICS_COINBASE_URL",
+        help: "base URL of Coinbase's Advanced Trade REST API",
+        kind: Kind::Text {
+            allowed: "an http:// or https:// URL",
+            check: |v| check_url(v, &["http", "https"]),
+        },
+        default: Some("https://api.coinbase.com"),
+        flag: false,
+        read: |s| s.coinbase_url.clone(),
+        write: |s, v| s.coinbase_url = v.text(),
+    },
+    Setting {
+        key: Key::CoinbaseWsUrl,
+        name: "coinbase_ws_url",
+        env: "COINLYTICS_COINBASE_WS_URL",
+        help: "base URL of Coinbase's Advanced Trade WebSocket",
+        kind: Kind::Text {
+            allowed: "a ws:// or wss:// URL",
+            check: |v| check_url(v, &["ws", "wss"]),
+        },
+        default: Some("wss://advanced-trade-ws.coinbase.com"),
+        flag: false,
+        read: |s| s.coinbase_ws_url.clone(),
+        write: |s, v| s.coinbase_ws_url = v.text(),
     },
     Setting {
         key: Key::EmailSmtpHost,
@@ -761,6 +941,17 @@ impl Settings {
             privacy: false,
             tray_portfolio: false,
             tray_coins: Vec::new(),
+            sources: Vec::new(),
+            price_source: String::new(),
+            coin_sources: Vec::new(),
+            streaming: false,
+            sanity_band_pct: 0,
+            binance_url: String::new(),
+            binance_ws_url: String::new(),
+            kraken_url: String::new(),
+            kraken_ws_url: String::new(),
+            coinbase_url: String::new(),
+            coinbase_ws_url: String::new(),
             email: EmailSettings::default(),
             config_file,
         };
@@ -917,6 +1108,21 @@ impl Settings {
 
 /// Whether `host` (a name or an IP address, IPv6 without brackets) is this
 /// machine: the one place something secret may travel in clear.
+/// A URL of one of `schemes` with a host, without its trailing slash.
+fn check_url(v: &str, schemes: &[&str]) -> Option<String> {
+    let url = reqwest::Url::parse(v).ok()?;
+    let ok = schemes.contains(&url.scheme()) && url.host().is_some();
+    ok.then(|| v.trim_end_matches('/').to_string())
+}
+
+/// `coin=source`: a coin id and a source's key or `aggregate`.
+fn check_coin_source(v: &str) -> Option<String> {
+    let (coin, source) = v.split_once('=')?;
+    let coin = CoinId::parse(coin.trim()).ok()?;
+    let pref = Preference::from_key(&source.trim().to_ascii_lowercase())?;
+    Some(format!("{}={}", coin.as_str(), pref.key()))
+}
+
 pub(crate) fn is_loopback(host: &str) -> bool {
     host == "localhost" || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }

@@ -27,6 +27,7 @@ pub mod private;
 pub mod provider;
 pub mod refresher;
 pub mod secrets;
+pub mod sources;
 pub mod store;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;
@@ -90,6 +91,7 @@ impl Engine {
             requests_per_minute: settings.requests_per_minute,
             ..HttpOptions::default()
         };
+        let sources = sources::Sources::from_settings(&settings, &opts)?;
         let provider = CoinGecko::new(
             &settings.coingecko_url,
             key.as_ref().map(|(plan, k)| (*plan, k.expose())),
@@ -97,7 +99,8 @@ impl Engine {
         )?;
         let backfiller = backfill::Backfiller::new(settings.requests_per_minute);
         let ttl = MAX_CACHE_TTL.min(settings.refresh_interval() / 2);
-        let market = Arc::new(Market::new(Arc::new(provider), store.clone(), ttl));
+        let market =
+            Arc::new(Market::new(Arc::new(provider), store.clone(), ttl).with_sources(sources));
         Ok(Engine {
             settings: RwLock::new(settings),
             store,

@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
 use serde::Serialize;
 use tokio::sync::broadcast;
 use tracing::{Instrument, field};
@@ -18,10 +19,18 @@ use crate::cache::Coalescer;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{Coin, Quote, QuoteRequest, Selection};
 use crate::provider::PriceProvider;
+use crate::provider::exchange::Tick;
+use crate::sources::{Offer, Source, Sources};
 use crate::store::{Store, StoreError, queries};
 
 /// How many events a slow subscriber may fall behind before it skips ahead.
 const CHANNEL_CAPACITY: usize = 64;
+/// Streamed prices come much faster: a subscriber that falls this far
+/// behind skips to the newest (every tick carries a whole price).
+const TICK_CAPACITY: usize = 4096;
+/// How long a stablecoin's stored dollar price is reused for converting
+/// streamed prices before it is read again.
+const STABLECOIN_CACHE: Duration = Duration::from_secs(60);
 /// The coin list is refetched at most this often when a coin is not found.
 const COIN_LIST_MAX_AGE: Duration = Duration::from_secs(3600);
 const COIN_LIST_FETCHED_AT: &str = "coin_list_fetched_at";
@@ -58,6 +67,22 @@ impl Snapshot {
             fetched_at: self.fetched_at,
         }
     }
+}
+
+/// A streamed price, as chosen from every source's readings at the moment
+/// an exchange's tick arrived; published at once, written to the store
+/// within a second ([`Market::flush_ticks`]).
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct PriceTick {
+    pub coin_id: String,
+    pub currency: String,
+    #[ts(type = "string")]
+    pub price: Decimal,
+    /// "Binance", or "median of 3 (…)".
+    pub source: String,
+    /// The source's time of the price.
+    pub at: DateTime<Utc>,
+    pub change_24h_pct: Option<f64>,
 }
 
 /// How the last refresh of a request went, for a view that opens between
@@ -105,12 +130,17 @@ impl QuotesView {
 
 pub struct Market<P> {
     provider: Arc<P>,
+    sources: Sources,
     store: Arc<Store>,
     events: broadcast::Sender<MarketEvent>,
     cache: Coalescer<QuoteRequest, Arc<Snapshot>>,
     /// The last outcome of each request refreshed in this run: the market
     /// owns it, every view reads it.
     outcomes: Mutex<HashMap<QuoteRequest, RefreshStatus>>,
+    ticks: broadcast::Sender<PriceTick>,
+    /// The newest streamed price of each coin not yet written.
+    unwritten: Mutex<HashMap<(String, String), PriceTick>>,
+    stablecoins: Mutex<HashMap<String, (Instant, Option<Decimal>)>>,
 }
 
 impl<P: PriceProvider> Market<P> {
@@ -118,15 +148,29 @@ impl<P: PriceProvider> Market<P> {
     pub fn new(provider: Arc<P>, store: Arc<Store>, ttl: Duration) -> Self {
         Market {
             provider,
+            sources: Sources::coingecko_only(),
             store,
             events: broadcast::channel(CHANNEL_CAPACITY).0,
             cache: Coalescer::new(ttl),
             outcomes: Mutex::new(HashMap::new()),
+            ticks: broadcast::channel(TICK_CAPACITY).0,
+            unwritten: Mutex::new(HashMap::new()),
+            stablecoins: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The market with these sources beside the provider.
+    pub fn with_sources(mut self, sources: Sources) -> Self {
+        self.sources = sources;
+        self
     }
 
     pub fn provider(&self) -> &P {
         &self.provider
+    }
+
+    pub fn sources(&self) -> &Sources {
+        &self.sources
     }
 
     pub fn store(&self) -> &Arc<Store> {
@@ -136,6 +180,72 @@ impl<P: PriceProvider> Market<P> {
     /// Every update and failure from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<MarketEvent> {
         self.events.subscribe()
+    }
+
+    /// Every streamed price from now on.
+    pub fn subscribe_ticks(&self) -> broadcast::Receiver<PriceTick> {
+        self.ticks.subscribe()
+    }
+
+    /// Takes an exchange's streamed tick: offers it to the sources' book
+    /// and, if the price to show for its coin changed, publishes it at once
+    /// and keeps it for the next [`Market::flush_ticks`]. A tick held back
+    /// by the sanity band publishes nothing.
+    pub fn take_tick(&self, t: &Tick) -> Option<PriceTick> {
+        let offer = self
+            .sources
+            .offer_tick(t, &|coin| self.stablecoin_price(coin));
+        if offer != Offer::Accepted {
+            return None;
+        }
+        let c = self.sources.choose(t.coin_id, t.currency, Utc::now())?;
+        let tick = PriceTick {
+            coin_id: t.coin_id.to_string(),
+            currency: t.currency.to_string(),
+            price: c.price,
+            source: c.label(),
+            at: c.at,
+            change_24h_pct: c.change_24h_pct,
+        };
+        {
+            let mut unwritten = self.unwritten.lock().unwrap_or_else(|p| p.into_inner());
+            let key = (tick.coin_id.clone(), tick.currency.clone());
+            if unwritten
+                .get(&key)
+                .is_some_and(|last| last.price == tick.price && last.source == tick.source)
+            {
+                return None;
+            }
+            unwritten.insert(key, tick.clone());
+        }
+        let _ = self.ticks.send(tick.clone());
+        Some(tick)
+    }
+
+    /// Writes the streamed prices taken since the last call: each coin's
+    /// latest quote, and its candles (the 1-minute ones first).
+    pub fn flush_ticks(&self) -> Result<usize, StoreError> {
+        let ticks: Vec<PriceTick> = {
+            let mut unwritten = self.unwritten.lock().unwrap_or_else(|p| p.into_inner());
+            unwritten.drain().map(|(_, t)| t).collect()
+        };
+        if ticks.is_empty() {
+            return Ok(0);
+        }
+        let now = Utc::now();
+        let prices: Vec<queries::quotes::Streamed> = ticks
+            .iter()
+            .map(|t| queries::quotes::Streamed {
+                coin_id: &t.coin_id,
+                currency: &t.currency,
+                price: t.price,
+                source: &t.source,
+                at: t.at,
+                fetched_at: now,
+            })
+            .collect();
+        self.store.record_streamed(&prices)?;
+        Ok(ticks.len())
     }
 
     /// Fetches, stores and publishes the quotes `req` asks for, unless a
@@ -224,12 +334,83 @@ impl<P: PriceProvider> Market<P> {
         outcomes.get(req).cloned()
     }
 
+    /// Asks CoinGecko and the exchanges at once; each coin's price is then
+    /// chosen from every source's fresh reading. If CoinGecko fails (or is
+    /// off) and an exchange answered, the stored quotes carry the
+    /// exchanges' prices: the request fails only when no source has a
+    /// fresh price of any of its coins.
     async fn fetch_and_store(&self, req: &QuoteRequest) -> Result<Arc<Snapshot>> {
-        let quotes = self.provider.markets(req).await?;
+        let coins = match &req.selection {
+            Selection::Coins(ids) => ids.clone(),
+            Selection::Top(n) => {
+                let stored = self
+                    .store
+                    .read(|c| queries::quotes::latest_top(c, &req.currency, *n))?;
+                stored.into_iter().map(|q| q.coin_id).collect()
+            }
+        };
+        let from_provider = async {
+            if !self.sources.coingecko() {
+                return None;
+            }
+            let started = Instant::now();
+            Some(
+                self.provider
+                    .markets(req)
+                    .await
+                    .map(|q| (q, started.elapsed().as_millis() as u64)),
+            )
+        };
+        let fallback = |coin: &str| self.stablecoin_price(coin);
+        let exchanges = self.sources.poll_exchanges(&coins, &req.currency, fallback);
+        let (provided, ()) = tokio::join!(from_provider, exchanges);
+        let now = Utc::now();
+        let (mut quotes, provider_failure) = match provided {
+            Some(Ok((quotes, latency_ms))) => {
+                self.sources.took_provider(&quotes, latency_ms);
+                (quotes, None)
+            }
+            Some(Err(e)) => {
+                self.sources.failed(Source::CoinGecko, &e);
+                (self.stored(req)?, Some(Error::from(e)))
+            }
+            None => (self.stored(req)?, None),
+        };
+        let provided = provider_failure.is_none() && self.sources.coingecko();
+        let mut chosen = 0;
+        for q in &mut quotes {
+            let Some(c) = self.sources.choose(&q.coin_id, &req.currency, now) else {
+                continue;
+            };
+            chosen += 1;
+            q.price = c.price;
+            q.source = c.label();
+            if !provided {
+                q.updated_at = c.at;
+                q.fetched_at = now;
+                q.change_24h_pct = c.change_24h_pct.or(q.change_24h_pct);
+            }
+        }
+        if !provided {
+            // Only the quotes a source priced just now are stored as new.
+            quotes.retain(|q| q.fetched_at == now);
+            if chosen == 0 {
+                return Err(provider_failure.unwrap_or_else(|| {
+                    Error::NotFound("no source has a price of these coins now".into())
+                }));
+            }
+            if let Some(e) = &provider_failure {
+                tracing::warn!(error = %e, coins = chosen, "CoinGecko failed; prices from the exchanges");
+            }
+        }
         self.store.record_refresh(&quotes)?;
         let snap = Arc::new(Snapshot {
             request: req.clone(),
-            source: self.provider.name(),
+            source: if provided {
+                self.provider.name()
+            } else {
+                "exchanges"
+            },
             currency: req.currency.clone(),
             quotes,
             fetched_at: Utc::now(),
@@ -237,6 +418,29 @@ impl<P: PriceProvider> Market<P> {
         // No subscribers is fine: the CLI refreshes without any.
         let _ = self.events.send(MarketEvent::Updated(snap.clone()));
         Ok(snap)
+    }
+
+    /// A dollar stablecoin's stored dollar price (CoinGecko's), for
+    /// converting an exchange's USDT price when no source has a fresh one.
+    fn stablecoin_price(&self, coin: &str) -> Option<Decimal> {
+        let mut cache = self.stablecoins.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((at, price)) = cache.get(coin)
+            && at.elapsed() < STABLECOIN_CACHE
+        {
+            return *price;
+        }
+        let price = self.stored_stablecoin_price(coin);
+        cache.insert(coin.to_string(), (Instant::now(), price));
+        price
+    }
+
+    fn stored_stablecoin_price(&self, coin: &str) -> Option<Decimal> {
+        let ids = [coin.to_string()];
+        let stored = self
+            .store
+            .read(|c| queries::quotes::latest_for_ids(c, "usd", &ids))
+            .ok()?;
+        stored.first().map(|q| q.price)
     }
 
     /// The last stored quotes for `req`, in the order it asks for.

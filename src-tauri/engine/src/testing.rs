@@ -44,6 +44,7 @@ pub fn quote(coin_id: &str, price: &str) -> Quote {
         sparkline_7d: Vec::new(),
         updated_at: at,
         fetched_at: at,
+        source: "CoinGecko".into(),
         figures: Default::default(),
     }
 }
@@ -135,6 +136,8 @@ pub fn settings(dir: &Path, base_url: &str) -> Settings {
         values: vec![
             (Key::DataDir, dir.join("data").display().to_string()),
             (Key::CoingeckoUrl, base_url.into()),
+            // No exchange: tests never reach a real API.
+            (Key::Sources, "coingecko".into()),
             (Key::Currency, "usd".into()),
             (Key::RequestsPerMinute, "10000".into()),
             (Key::HttpTimeoutSecs, "2".into()),

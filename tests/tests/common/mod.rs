@@ -103,6 +103,9 @@ impl User {
             .env("COINLYTICS_DATA_DIR", self.data_dir())
             .env("COINLYTICS_CONFIG", self.config_file())
             .env("COINLYTICS_COINGECKO_URL", &self.url)
+            // The exchanges only where a test runs fakes of them: no test
+            // reaches a real API.
+            .env("COINLYTICS_SOURCES", "coingecko")
             .env("COINLYTICS_HTTP_TIMEOUT_SECS", "2")
             .env("COINLYTICS_REQUESTS_PER_MINUTE", "600")
             .env("COINLYTICS_KEYRING_SERVICE", "coinlytics-test")

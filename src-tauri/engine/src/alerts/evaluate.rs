@@ -479,6 +479,7 @@ mod tests {
             change_24h_pct: Some(-12.5),
             updated_at: t,
             fetched_at: t,
+            source: "CoinGecko".into(),
             figures: Default::default(),
             ..testing::quote(coin, price)
         }

@@ -4,6 +4,7 @@
 //! any process are picked up at the next update (a revision counter in
 //! SQLite says when).
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -21,7 +22,8 @@ use super::lock::MonitorLock;
 use super::notify::Notifier;
 use super::now_ms;
 use crate::Engine;
-use crate::market::{MarketEvent, Snapshot};
+use crate::market::{MarketEvent, PriceTick, Snapshot};
+use crate::model::Quote;
 use crate::model::alert::Firing;
 use crate::model::{MAX_POINTS, Resolution};
 use crate::store::{Store, StoreError, queries};
@@ -186,6 +188,10 @@ async fn supervise<F, Fut>(
     }
 }
 
+/// Streamed prices are evaluated at most this often (all that came
+/// meanwhile at once), so a flood of ticks costs a bounded number of runs.
+const TICK_BATCH: Duration = Duration::from_millis(50);
+
 async fn run(
     engine: Arc<Engine>,
     dispatcher: Arc<Dispatcher>,
@@ -193,33 +199,92 @@ async fn run(
     mut stopped: watch::Receiver<bool>,
 ) {
     let mut updates = engine.market.subscribe();
+    let mut ticks = engine.market.subscribe_ticks();
     let mut book = Book::default();
+    // The last full quote of each coin, which a streamed price moves.
+    let mut last: HashMap<(String, String), Quote> = HashMap::new();
+    let mut streamed: HashMap<(String, String), PriceTick> = HashMap::new();
+    let mut next_batch = tokio::time::Instant::now();
     loop {
-        let event = tokio::select! {
-            e = updates.recv() => e,
+        let fired = tokio::select! {
+            e = updates.recv() => match e {
+                Ok(MarketEvent::Updated(snap)) => {
+                    for q in &snap.quotes {
+                        last.insert((q.coin_id.clone(), q.currency.clone()), q.clone());
+                    }
+                    let span = tracing::info_span!("alerts", coins = snap.quotes.len());
+                    book.on_update(&engine, &snap, true).instrument(span).await
+                }
+                Ok(MarketEvent::Failed { .. }) => continue,
+                Err(broadcast::error::RecvError::Lagged(n)) => {
+                    tracing::warn!(
+                        skipped = n,
+                        "the alert monitor fell behind; skipped updates"
+                    );
+                    continue;
+                }
+                Err(broadcast::error::RecvError::Closed) => return,
+            },
+            t = ticks.recv() => {
+                // A lagging receiver skips to the newest ticks: each is a whole price.
+                if let Ok(t) = t {
+                    streamed.insert((t.coin_id.clone(), t.currency.clone()), t);
+                }
+                continue;
+            }
+            _ = tokio::time::sleep_until(next_batch), if !streamed.is_empty() => {
+                next_batch = tokio::time::Instant::now() + TICK_BATCH;
+                let mut fired = Vec::new();
+                for snap in streamed_snapshots(&mut last, std::mem::take(&mut streamed)) {
+                    let span = tracing::info_span!("alerts", coins = snap.quotes.len(), streamed = true);
+                    fired.extend(book.on_update(&engine, &snap, false).instrument(span).await);
+                }
+                fired
+            }
             _ = stopped.changed() => return,
         };
-        match event {
-            Ok(MarketEvent::Updated(snap)) => {
-                let span = tracing::info_span!("alerts", coins = snap.quotes.len());
-                let fired = book.on_update(&engine, &snap).instrument(span).await;
-                if !fired.is_empty() {
-                    dispatcher.wake();
-                    for f in fired {
-                        let _ = events.send(AlertEvent::Fired(Box::new(f)));
-                    }
-                }
+        if !fired.is_empty() {
+            dispatcher.wake();
+            for f in fired {
+                let _ = events.send(AlertEvent::Fired(Box::new(f)));
             }
-            Ok(MarketEvent::Failed { .. }) => {}
-            Err(broadcast::error::RecvError::Lagged(n)) => {
-                tracing::warn!(
-                    skipped = n,
-                    "the alert monitor fell behind; skipped updates"
-                );
-            }
-            Err(broadcast::error::RecvError::Closed) => return,
         }
     }
+}
+
+/// Streamed prices as updates: each coin's last quote at its new price,
+/// one snapshot per currency. A coin no refresh has quoted yet waits for
+/// one (its rules need the rest of the quote).
+fn streamed_snapshots(
+    last: &mut HashMap<(String, String), Quote>,
+    ticks: HashMap<(String, String), PriceTick>,
+) -> Vec<Snapshot> {
+    let mut by_currency: HashMap<String, Vec<Quote>> = HashMap::new();
+    for (key, t) in ticks {
+        let Some(q) = last.get_mut(&key) else {
+            continue;
+        };
+        q.price = t.price;
+        q.source = t.source;
+        q.updated_at = t.at;
+        q.fetched_at = chrono::Utc::now();
+        by_currency.entry(t.currency).or_default().push(q.clone());
+    }
+    by_currency
+        .into_iter()
+        .map(|(currency, quotes)| Snapshot {
+            request: crate::model::QuoteRequest {
+                selection: crate::model::Selection::Coins(
+                    quotes.iter().map(|q| q.coin_id.clone()).collect(),
+                ),
+                currency: currency.clone(),
+            },
+            source: "stream",
+            currency,
+            quotes,
+            fetched_at: chrono::Utc::now(),
+        })
+        .collect()
 }
 
 /// The rule book and the revision of the rules it was loaded at.
@@ -231,8 +296,14 @@ struct Book {
 
 impl Book {
     /// Evaluates one update and records its outcome; returns the firings
-    /// that were recorded.
-    async fn on_update(&mut self, engine: &Engine, snap: &Snapshot) -> Vec<Firing> {
+    /// that were recorded. Portfolio rules are read at refreshes only
+    /// (`portfolios`), not at every streamed price.
+    async fn on_update(
+        &mut self,
+        engine: &Engine,
+        snap: &Snapshot,
+        portfolios: bool,
+    ) -> Vec<Firing> {
         let store = &engine.store;
         if let Err(e) = self.reload_if_changed(store) {
             tracing::error!(error = %e, "cannot load alert rules");
@@ -241,7 +312,12 @@ impl Book {
         let now = now_ms();
         let mut out = self.rules.evaluate(&snap.quotes, now);
         // Portfolio rules read the holdings at the prices this update stored.
-        for portfolio in self.rules.portfolios_wanted(&snap.currency) {
+        let wanted = if portfolios {
+            self.rules.portfolios_wanted(&snap.currency)
+        } else {
+            Vec::new()
+        };
+        for portfolio in wanted {
             match portfolio_reading(engine, portfolio, &snap.currency).await {
                 Ok(reading) => {
                     let more = self.rules.evaluate_portfolio(&reading, now);

@@ -23,6 +23,7 @@ pub mod history;
 pub mod market;
 pub mod portfolio;
 pub mod settings;
+pub mod sources;
 pub mod watchlist;
 
 #[cfg(test)]

@@ -121,6 +121,9 @@ pub struct Quote {
     pub updated_at: DateTime<Utc>,
     /// When Coinlytics fetched it.
     pub fetched_at: DateTime<Utc>,
+    /// Where the price came from: "CoinGecko", "Binance", or "median of 3
+    /// (…)" (`sources::Choice::label`).
+    pub source: String,
     /// What the coin view shows beyond the dashboard's columns (flat in
     /// JSON, as the page reads them).
     #[serde(flatten)]

@@ -58,6 +58,13 @@ impl CoinGecko {
         self.http.base_url()
     }
 
+    /// Requests sent in the last minute, and the plan's limit per minute
+    /// (`requests_per_minute`): the client waits rather than pass it, so
+    /// polling slows down before CoinGecko answers 429.
+    pub fn budget(&self) -> (u32, u32) {
+        self.http.budget()
+    }
+
     /// One page as sent: the caller tells a short (last) page by its rows,
     /// before any is dropped.
     async fn markets_page(
@@ -125,6 +132,7 @@ fn parse_markets(
                     .unwrap_or_default(),
                 updated_at: w.last_updated.unwrap_or(fetched_at),
                 fetched_at,
+                source: NAME.into(),
                 figures: QuoteFigures {
                     change_30d_pct: w.price_change_percentage_30d_in_currency,
                     change_1y_pct: w.price_change_percentage_1y_in_currency,

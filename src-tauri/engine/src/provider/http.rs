@@ -5,8 +5,9 @@
 //! API key) go only over https or to this machine, and never follow a
 //! redirect to another origin.
 
+use std::collections::VecDeque;
 use std::num::NonZeroU32;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use backon::{ExponentialBuilder, Retryable};
@@ -55,6 +56,8 @@ pub(super) struct HttpClient {
     client: OnceLock<reqwest::Client>,
     headers: HeaderMap,
     limiter: Arc<DefaultDirectRateLimiter>,
+    /// When each request of the last minute went out: the budget shown.
+    sent: Mutex<VecDeque<Instant>>,
     opts: HttpOptions,
 }
 
@@ -75,6 +78,7 @@ impl HttpClient {
             client: OnceLock::new(),
             headers,
             limiter: Arc::new(RateLimiter::direct(Quota::per_minute(per_minute))),
+            sent: Mutex::new(VecDeque::new()),
             opts,
         })
     }
@@ -155,6 +159,7 @@ impl HttpClient {
         query: &[(&str, String)],
     ) -> Result<Vec<u8>, ProviderError> {
         self.limiter.until_ready().await;
+        self.count_sent();
         let url = format!("{}{}", self.base_url, endpoint);
         let started = Instant::now();
         let resp = self
@@ -240,6 +245,33 @@ impl HttpClient {
     pub(super) fn base_url(&self) -> &str {
         &self.base_url
     }
+
+    fn count_sent(&self) {
+        let now = Instant::now();
+        let mut sent = self.sent.lock().unwrap_or_else(|p| p.into_inner());
+        sent.push_back(now);
+        while sent
+            .front()
+            .is_some_and(|t| now.duration_since(*t) > Duration::from_secs(60))
+        {
+            sent.pop_front();
+        }
+    }
+
+    /// Requests sent in the last 60 s, and the most a minute may have.
+    pub(super) fn budget(&self) -> (u32, u32) {
+        let now = Instant::now();
+        let sent = self.sent.lock().unwrap_or_else(|p| p.into_inner());
+        let used = sent
+            .iter()
+            .filter(|t| now.duration_since(**t) <= Duration::from_secs(60))
+            .count();
+        (used as u32, self.opts.requests_per_minute)
+    }
+
+    pub(super) fn provider(&self) -> &'static str {
+        self.provider
+    }
 }
 
 /// Whether a secret may travel to `url`: encrypted, or not leaving this
@@ -297,13 +329,15 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 }
 
 /// The human part of an error body: CoinGecko's `status.error_message` or
-/// `error`, else the status's reason; never more than a line.
+/// `error`, Binance's `msg`, else the status's reason; never more than a line.
 fn error_message(body: &[u8], status: reqwest::StatusCode) -> String {
     let from_json = serde_json::from_slice::<serde_json::Value>(body)
         .ok()
         .and_then(|v| {
             v.pointer("/status/error_message")
                 .or_else(|| v.get("error"))
+                // Binance's {"code": -1121, "msg": "Invalid symbol."}
+                .or_else(|| v.get("msg"))
                 .and_then(|m| m.as_str().map(str::to_owned))
         });
     let msg = from_json.unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_string());

@@ -3,6 +3,7 @@
 
 mod coingecko;
 mod decimal;
+pub mod exchange;
 mod http;
 
 use std::future::Future;

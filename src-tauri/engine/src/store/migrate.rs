@@ -252,6 +252,12 @@ const MIGRATIONS: &[M<'static>] = &[
     ALTER TABLE alert_firings ADD COLUMN target_pct TEXT;
     "#,
     ),
+    M::up(
+        r#"
+    -- Where a latest quote's price came from (a source, or a median of several).
+    ALTER TABLE quotes ADD COLUMN source TEXT;
+    "#,
+    ),
 ];
 
 /// How many migrations this build has: the schema version it writes.

@@ -162,6 +162,21 @@ impl Store {
         })
     }
 
+    /// Streamed prices: each coin's latest quote moved, and the price
+    /// merged into its candles (not the raw points, which a refresh adds:
+    /// a point a second would swamp them).
+    pub fn record_streamed(&self, prices: &[queries::quotes::Streamed]) -> Result<(), StoreError> {
+        self.write(|tx| {
+            queries::quotes::set_streamed(tx, prices)?;
+            for p in prices {
+                let series = queries::candles::series_id(tx, p.coin_id, p.currency)?;
+                let bar = queries::candles::Bar::point(p.at.timestamp(), p.price, None);
+                queries::candles::merge(tx, series, &[bar])?;
+            }
+            Ok(())
+        })
+    }
+
     /// Trims the event log and the alert history to their retention (in
     /// days, from the settings); returns (events, firings) removed.
     pub fn prune(

@@ -19,6 +19,7 @@ fn quote(id: &str, rank: u32, price: &str) -> Quote {
         sparkline_7d: vec![1.5, 2.25, 3.0],
         updated_at: t,
         fetched_at: t,
+        source: "CoinGecko".into(),
         figures: Default::default(),
         ..crate::testing::quote(id, price)
     }

@@ -11,9 +11,9 @@ pub fn upsert(conn: &Connection, quotes: &[Quote]) -> rusqlite::Result<()> {
         "INSERT OR REPLACE INTO quotes (coin_id, currency, price, market_cap, volume_24h,
              change_1h_pct, change_24h_pct, change_7d_pct, market_cap_rank, sparkline_7d,
              updated_at, fetched_at, change_30d_pct, change_1y_pct, ath, ath_at, atl, atl_at,
-             circulating_supply, total_supply, max_supply)
+             circulating_supply, total_supply, max_supply, source)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-             ?18, ?19, ?20, ?21)",
+             ?18, ?19, ?20, ?21, ?22)",
     )?;
     let text = |d: Option<rust_decimal::Decimal>| d.map(|v| v.to_string());
     for q in quotes {
@@ -40,6 +40,37 @@ pub fn upsert(conn: &Connection, quotes: &[Quote]) -> rusqlite::Result<()> {
             text(f.circulating_supply),
             text(f.total_supply),
             text(f.max_supply),
+            q.source,
+        ])?;
+    }
+    Ok(())
+}
+
+/// A streamed price of a coin, for its latest quote.
+pub struct Streamed<'a> {
+    pub coin_id: &'a str,
+    pub currency: &'a str,
+    pub price: rust_decimal::Decimal,
+    pub source: &'a str,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub fetched_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Moves the price of quotes already stored (a refresh stored the rest of
+/// each quote); a coin never refreshed has no row to move and is skipped.
+pub fn set_streamed(conn: &Connection, prices: &[Streamed]) -> rusqlite::Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "UPDATE quotes SET price = ?3, source = ?4, updated_at = ?5, fetched_at = ?6
+         WHERE coin_id = ?1 AND currency = ?2",
+    )?;
+    for p in prices {
+        stmt.execute(params![
+            p.coin_id,
+            p.currency,
+            p.price.to_string(),
+            p.source,
+            to_millis(p.at),
+            to_millis(p.fetched_at),
         ])?;
     }
     Ok(())
@@ -49,7 +80,7 @@ const SELECT: &str = "SELECT q.coin_id, c.symbol, c.name, c.image, q.currency, q
         q.market_cap, q.volume_24h, q.change_1h_pct, q.change_24h_pct, q.change_7d_pct,
         q.market_cap_rank, q.sparkline_7d, q.updated_at, q.fetched_at, q.change_30d_pct,
         q.change_1y_pct, q.ath, q.ath_at, q.atl, q.atl_at, q.circulating_supply,
-        q.total_supply, q.max_supply
+        q.total_supply, q.max_supply, q.source
     FROM quotes q JOIN coins c ON c.id = q.coin_id";
 
 fn row_to_quote(r: &Row) -> rusqlite::Result<Quote> {
@@ -70,6 +101,10 @@ fn row_to_quote(r: &Row) -> rusqlite::Result<Quote> {
         sparkline_7d: spark.map(|b| decode_sparkline(&b)).unwrap_or_default(),
         updated_at: from_millis(r.get(13)?),
         fetched_at: from_millis(r.get(14)?),
+        // Rows from before there were several sources.
+        source: r
+            .get::<_, Option<String>>(24)?
+            .unwrap_or_else(|| "CoinGecko".into()),
         figures: QuoteFigures {
             change_30d_pct: r.get(15)?,
             change_1y_pct: r.get(16)?,
