@@ -552,3 +552,5 @@ fn json_str(s: &str) -> String {
     serde_json::Value::String(s.to_string()).to_string()
 }
 
+#[cfg(test)]
+mod tests;
