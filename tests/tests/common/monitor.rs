@@ -22,8 +22,14 @@ pub struct MonitorProcess {
 
 impl MonitorProcess {
     pub fn start(user: &User, env: &[(String, String)]) -> MonitorProcess {
+        Self::start_args(user, &["monitor"], env)
+    }
+
+    /// Any long-running `coinlytics` command (`watch` piped, say), read
+    /// the same way.
+    pub fn start_args(user: &User, args: &[&str], env: &[(String, String)]) -> MonitorProcess {
         let mut child = user
-            .command(&["monitor"])
+            .command(args)
             .env("COINLYTICS_REFRESH_SECS", "5")
             .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdout(Stdio::piped())

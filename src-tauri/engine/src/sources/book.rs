@@ -1,7 +1,7 @@
 //! The latest reading of every coin from every source, and the choice of
 //! the one price to show.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
@@ -58,6 +58,8 @@ type Key = (String, String);
 
 struct Inner {
     readings: HashMap<Key, BTreeMap<Source, Reading>>,
+    /// The sources of each coin held back now.
+    held: HashMap<Key, BTreeSet<Source>>,
     health: BTreeMap<Source, Health>,
 }
 
@@ -94,6 +96,7 @@ impl SourceBook {
         SourceBook {
             inner: Mutex::new(Inner {
                 readings: HashMap::new(),
+                held: HashMap::new(),
                 health,
             }),
             fresh_for: chrono::Duration::from_std(fresh_for).unwrap_or(chrono::Duration::MAX),
@@ -105,47 +108,76 @@ impl SourceBook {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Takes `source`'s reading of `coin` in `currency`, unless at least two
-    /// other fresh sources put the coin's median further away than the band:
-    /// one bad tick is held back (and logged), not shown.
+    /// Takes `source`'s reading of `coin` in `currency`. With three or more
+    /// fresh sources, one further than the band from their median is held
+    /// back: kept out of the price shown, counted and logged once, until a
+    /// later reading of it comes back within the band. With two, no one can
+    /// tell which is wrong, and both count.
     pub fn offer(&self, source: Source, coin: &str, currency: &str, reading: Reading) -> Offer {
         let now = reading.received;
         let mut inner = self.lock();
         let key = (coin.to_string(), currency.to_string());
-        let others: Vec<Decimal> = inner
-            .readings
-            .get(&key)
-            .map(|m| {
-                m.iter()
-                    .filter(|(s, r)| **s != source && self.fresh(&inner.health, **s, r, now))
-                    .map(|(_, r)| r.price)
-                    .collect()
-            })
-            .unwrap_or_default();
-        if others.len() >= 2
-            && let Some(median) = median(others)
-            && median > Decimal::ZERO
-            && ((reading.price - median).abs() / median) * Decimal::ONE_HUNDRED > self.band_pct
-        {
-            let h = inner.health.entry(source).or_default();
-            h.held_back += 1;
-            tracing::warn!(
-                source = source.name(),
-                coin,
-                currency,
-                price = %reading.price,
-                %median,
-                "price held back: too far from the other sources"
-            );
-            return Offer::HeldBack { median };
-        }
         inner.health.entry(source).or_default().readings += 1;
         inner
             .readings
-            .entry(key)
+            .entry(key.clone())
             .or_default()
             .insert(source, reading);
-        Offer::Accepted
+        let (outliers, median) = self.outliers(&inner, &key, now);
+        let before = inner.held.remove(&key).unwrap_or_default();
+        for s in outliers.difference(&before) {
+            inner.health.entry(*s).or_default().held_back += 1;
+            let price = inner.readings[&key][s].price;
+            tracing::warn!(
+                source = s.name(),
+                coin,
+                currency,
+                %price,
+                median = %median.unwrap_or_default(),
+                "price held back: too far from the other sources"
+            );
+        }
+        let held = outliers.contains(&source);
+        inner.held.insert(key, outliers);
+        match (held, median) {
+            (true, Some(median)) => Offer::HeldBack { median },
+            _ => Offer::Accepted,
+        }
+    }
+
+    /// The fresh readings of `key` further than the band from the median of
+    /// all fresh ones (when there are three or more), and that median.
+    fn outliers(
+        &self,
+        inner: &Inner,
+        key: &Key,
+        now: DateTime<Utc>,
+    ) -> (BTreeSet<Source>, Option<Decimal>) {
+        let fresh: Vec<(Source, Decimal)> = inner
+            .readings
+            .get(key)
+            .map(|m| {
+                m.iter()
+                    .filter(|(s, r)| self.fresh(&inner.health, **s, r, now))
+                    .map(|(s, r)| (*s, r.price))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if fresh.len() < 3 {
+            return (BTreeSet::new(), None);
+        }
+        let Some(median) = median(fresh.iter().map(|(_, p)| *p).collect()) else {
+            return (BTreeSet::new(), None);
+        };
+        if median <= Decimal::ZERO {
+            return (BTreeSet::new(), Some(median));
+        }
+        let far = fresh
+            .into_iter()
+            .filter(|(_, p)| ((*p - median).abs() / median) * Decimal::ONE_HUNDRED > self.band_pct)
+            .map(|(s, _)| s)
+            .collect();
+        (far, Some(median))
     }
 
     fn fresh(
@@ -159,7 +191,8 @@ impl SourceBook {
     }
 
     /// The price of `coin` in `currency` to show now: the preferred
-    /// source's while it is fresh, else the median of the fresh ones.
+    /// source's while it is fresh (and not held back), else the median of
+    /// the fresh ones that are not.
     pub fn choose(
         &self,
         coin: &str,
@@ -168,12 +201,12 @@ impl SourceBook {
         now: DateTime<Utc>,
     ) -> Option<Choice> {
         let inner = self.lock();
-        let readings = inner
-            .readings
-            .get(&(coin.to_string(), currency.to_string()))?;
+        let key = (coin.to_string(), currency.to_string());
+        let readings = inner.readings.get(&key)?;
+        let (held, _) = self.outliers(&inner, &key, now);
         let fresh: Vec<(Source, &Reading)> = readings
             .iter()
-            .filter(|(s, r)| self.fresh(&inner.health, **s, r, now))
+            .filter(|(s, r)| self.fresh(&inner.health, **s, r, now) && !held.contains(*s))
             .map(|(s, r)| (*s, r))
             .collect();
         if let Preference::Prefer(want) = pref
@@ -325,33 +358,43 @@ mod tests {
     }
 
     #[test]
-    fn a_reading_far_from_two_others_is_held_back() {
+    fn a_reading_far_from_the_others_median_is_held_back_whatever_came_first() {
         let b = book();
         b.offer(Source::Binance, "bitcoin", "usd", reading("70000", 0));
         // With one other source, no one can tell which is wrong.
         assert_eq!(
-            b.offer(Source::Kraken, "bitcoin", "usd", reading("90000", 0)),
+            b.offer(Source::Coinbase, "bitcoin", "usd", reading("90000", 0)),
             Offer::Accepted
         );
-        b.offer(Source::Kraken, "bitcoin", "usd", reading("70050", 0));
-        let held = b.offer(Source::Coinbase, "bitcoin", "usd", reading("90000", 0));
+        // A third settles it, whichever was offered last.
         assert_eq!(
-            held,
-            Offer::HeldBack {
-                median: "70025".parse().expect("d")
-            }
+            b.offer(Source::Kraken, "bitcoin", "usd", reading("70050", 0)),
+            Offer::Accepted
         );
-        let c = b.choose(
-            "bitcoin",
-            "usd",
-            Preference::Prefer(Source::Coinbase),
-            Utc::now(),
-        );
+        let now = Utc::now();
+        let c = b.choose("bitcoin", "usd", Preference::Prefer(Source::Coinbase), now);
         assert_eq!(
-            c.map(|c| c.sources.len()),
-            Some(2),
-            "the bad tick is not shown"
+            c.map(|c| c.sources),
+            Some(vec![Source::Binance, Source::Kraken]),
+            "the bad price is not shown"
         );
         assert_eq!(b.health()[3].1.held_back, 1);
+        let again = b.offer(Source::Coinbase, "bitcoin", "usd", reading("91000", 0));
+        assert_eq!(
+            again,
+            Offer::HeldBack {
+                median: "70050".parse().expect("d")
+            }
+        );
+        assert_eq!(
+            b.health()[3].1.held_back,
+            1,
+            "held back once while it lasts"
+        );
+        b.offer(Source::Coinbase, "bitcoin", "usd", reading("70100", 0));
+        let c = b
+            .choose("bitcoin", "usd", Preference::Aggregate, now)
+            .expect("choice");
+        assert_eq!(c.sources.len(), 3, "back within the band, it counts again");
     }
 }

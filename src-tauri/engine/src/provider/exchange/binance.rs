@@ -57,7 +57,7 @@ pub(super) fn stream_plan(base: &str, pairs: &[Pair]) -> StreamPlan {
 #[derive(Deserialize)]
 struct Combined {
     stream: Option<String>,
-    data: Option<TickerEvent>,
+    data: Option<serde_json::Value>,
     error: Option<ErrorBody>,
 }
 
@@ -91,6 +91,11 @@ pub(super) fn parse_stream(
         // {"result":null,"id":1}: a SUBSCRIBE answered.
         return Ok(Frame::Alive);
     };
+    // Other events (`serverShutdown` before a restart) carry no price.
+    if data.get("e").and_then(|e| e.as_str()) != Some("24hrTicker") {
+        return Ok(Frame::Alive);
+    }
+    let data: TickerEvent = serde_json::from_value(data).map_err(|e| e.to_string())?;
     let stream = msg.stream.unwrap_or_default();
     let Some(pair) = pairs
         .iter()

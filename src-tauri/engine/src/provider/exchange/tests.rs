@@ -66,6 +66,12 @@ fn binance_combined_stream_ticks_and_acks() {
         Ok(Frame::Alive)
     );
     assert!(parse_stream(Exchange::Binance, "{not json", &p, Utc::now()).is_err());
+    let shutdown =
+        r#"{"stream":"!serverShutdown","data":{"e":"serverShutdown","E":1672515782136}}"#;
+    assert_eq!(
+        parse_stream(Exchange::Binance, shutdown, &p, Utc::now()),
+        Ok(Frame::Alive)
+    );
 }
 
 #[test]

@@ -1,0 +1,356 @@
+//! Several price sources through the real `coinlytics` binary: CoinGecko's
+//! fake and three fake exchanges (REST and WebSocket on 127.0.0.1, each in
+//! its exchange's wire format). Which price is shown and why, failover,
+//! a region's refusal, a price held back, and live streams that drop, go
+//! silent and come back.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use coinlytics_tests::{ExchangeKind, FakeCoinGecko, FakeExchange};
+use common::monitor::{MonitorProcess, WAIT, World};
+use common::{Run, User};
+
+/// The three fake exchanges, and the settings that point a user at them.
+struct Exchanges {
+    binance: FakeExchange,
+    kraken: FakeExchange,
+    coinbase: FakeExchange,
+}
+
+impl Exchanges {
+    async fn start() -> Exchanges {
+        let x = Exchanges {
+            binance: FakeExchange::start(ExchangeKind::Binance).await,
+            kraken: FakeExchange::start(ExchangeKind::Kraken).await,
+            coinbase: FakeExchange::start(ExchangeKind::Coinbase).await,
+        };
+        // Tether a tenth of a cent over the dollar on both dollar markets:
+        // Binance's USDT price is converted at it.
+        x.kraken.set_price("USDTUSD", "1.001");
+        x.coinbase.set_price("USDT-USD", "1.001");
+        x
+    }
+
+    /// Every source on, each exchange at its fake; `sources` limits them.
+    fn env(&self, sources: &str) -> Vec<(String, String)> {
+        [
+            ("COINLYTICS_SOURCES", sources.to_string()),
+            ("COINLYTICS_BINANCE_URL", self.binance.rest_url()),
+            ("COINLYTICS_BINANCE_WS_URL", self.binance.ws_url()),
+            ("COINLYTICS_KRAKEN_URL", self.kraken.rest_url()),
+            ("COINLYTICS_KRAKEN_WS_URL", self.kraken.ws_url()),
+            ("COINLYTICS_COINBASE_URL", self.coinbase.rest_url()),
+            ("COINLYTICS_COINBASE_WS_URL", self.coinbase.ws_url()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
+    }
+
+    fn set_bitcoin(&self, binance_usdt: &str, kraken: &str, coinbase: &str) {
+        self.binance.set_price("BTCUSDT", binance_usdt);
+        self.kraken.set_price("XBTUSD", kraken);
+        self.coinbase.set_price("BTC-USD", coinbase);
+    }
+}
+
+const ALL: &str = "coingecko,binance,kraken,coinbase";
+
+async fn run(user: &User, args: &[&str], env: &[(String, String)]) -> Run {
+    let mut cmd = user.command(args);
+    cmd.envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let out = tokio::task::spawn_blocking(move || cmd.output().expect("run"))
+        .await
+        .expect("join");
+    Run::from(out)
+}
+
+/// `prices --coins bitcoin --json`'s one row.
+async fn bitcoin(user: &User, env: &[(String, String)]) -> serde_json::Value {
+    let rows = run(user, &["prices", "--coins", "bitcoin", "--json"], env)
+        .await
+        .ok()
+        .json();
+    rows[0].clone()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn each_price_says_where_it_came_from_the_median_by_default_or_the_source_preferred() {
+    let fake = FakeCoinGecko::start().await;
+    fake.set_price("bitcoin", 70_000.0);
+    let x = Exchanges::start().await;
+    // Binance 70,000 USDT at $1.001 = $70,070.
+    x.set_bitcoin("70000", "70200", "69950");
+    let user = User::new(&fake.base_url());
+    let env = x.env(ALL);
+
+    let row = bitcoin(&user, &env).await;
+    // 69,950 · 70,000 · 70,070 · 70,200: the middle two's mean.
+    assert_eq!(row["price"], 70_035.0, "{row}");
+    assert_eq!(
+        row["source"], "median of 4 (CoinGecko, Binance, Kraken, Coinbase)",
+        "{row}"
+    );
+    assert!(row["age_secs"].as_i64().is_some_and(|a| a < 5), "{row}");
+    assert_eq!(row["stale"], false);
+
+    let mut kraken = env.clone();
+    kraken.push(("COINLYTICS_PRICE_SOURCE".into(), "kraken".into()));
+    let row = bitcoin(&user, &kraken).await;
+    assert_eq!(
+        (row["price"].as_f64(), row["source"].as_str()),
+        (Some(70_200.0), Some("Kraken"))
+    );
+
+    let mut per_coin = env.clone();
+    per_coin.push(("COINLYTICS_COIN_SOURCES".into(), "bitcoin=binance".into()));
+    let row = bitcoin(&user, &per_coin).await;
+    assert_eq!(
+        (row["price"].as_f64(), row["source"].as_str()),
+        (Some(70_070.0), Some("Binance"))
+    );
+
+    // The same reading as a table, per source, with each one's spread.
+    let cmp = run(&user, &["sources", "compare", "btc", "--json"], &env)
+        .await
+        .ok()
+        .json();
+    let median = cmp["median"].as_str().and_then(|m| m.parse::<f64>().ok());
+    assert_eq!(median, Some(70_035.0), "{cmp}");
+    let names: Vec<&str> = cmp["prices"]
+        .as_array()
+        .expect("prices")
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    assert_eq!(names, ["CoinGecko", "Binance", "Kraken", "Coinbase"]);
+    // (70,200 − 69,950) / 70,035.
+    let widest = cmp["spread_pct"].as_f64().expect("spread");
+    assert!((widest - 0.35696).abs() < 0.0001, "{cmp}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn coingecko_down_the_exchanges_answer_and_a_region_refusal_is_skipped() {
+    let fake = FakeCoinGecko::start().await;
+    fake.set_price("bitcoin", 70_000.0);
+    let x = Exchanges::start().await;
+    x.set_bitcoin("70000", "70200", "69950");
+    let user = User::new(&fake.base_url());
+    let env = x.env(ALL);
+    bitcoin(&user, &env).await;
+
+    fake.set_down(true);
+    x.binance.set_status(Some(451));
+    let row = bitcoin(&user, &env).await;
+    assert_eq!(row["stale"], false, "{row}");
+    assert_eq!(
+        (row["price"].as_f64(), row["source"].as_str()),
+        (Some(70_075.0), Some("median of 2 (Kraken, Coinbase)")),
+        "{row}"
+    );
+
+    let report = run(&user, &["sources", "--json"], &env).await.ok().json();
+    let state = |name: &str| {
+        let s = report["sources"]
+            .as_array()
+            .expect("sources")
+            .iter()
+            .find(|s| s["name"] == name)
+            .cloned()
+            .expect("source");
+        s
+    };
+    let binance = state("Binance");
+    assert_eq!(binance["state"], "blocked", "{report}");
+    assert!(
+        binance["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("451") && e.contains("restricted location")),
+        "{report}"
+    );
+    assert_eq!(state("CoinGecko")["state"], "backing_off", "{report}");
+    assert_eq!(state("Kraken")["state"], "polling", "{report}");
+    assert!(state("Kraken")["latency_ms"].as_u64().is_some(), "{report}");
+    assert!(report["coingecko_used"].as_u64() >= Some(1), "{report}");
+    assert_eq!(report["coingecko_limit"], 600);
+
+    // Nothing answers: the stored price, marked stale, as before.
+    x.kraken.set_status(Some(503));
+    x.coinbase.set_status(Some(503));
+    let row = bitcoin(&user, &env).await;
+    assert_eq!(row["stale"], true, "{row}");
+    assert_eq!(row["price"], 70_075.0, "{row}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_price_far_from_the_other_sources_is_held_back_not_shown() {
+    let fake = FakeCoinGecko::start().await;
+    fake.set_price("bitcoin", 70_000.0);
+    let x = Exchanges::start().await;
+    x.set_bitcoin("70000", "70200", "91000");
+    let user = User::new(&fake.base_url());
+    let env = x.env(ALL);
+    let row = bitcoin(&user, &env).await;
+    assert_eq!(
+        (row["price"].as_f64(), row["source"].as_str()),
+        (
+            Some(70_070.0),
+            Some("median of 3 (CoinGecko, Binance, Kraken)")
+        ),
+        "{row}"
+    );
+    let log = std::fs::read_dir(user.data_dir().join("logs"))
+        .expect("logs")
+        .filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
+        .collect::<String>();
+    assert!(
+        log.contains("price held back") && log.contains("91000"),
+        "{log}"
+    );
+}
+
+/// `coinlytics watch --coins bitcoin --stream`, piped: a table a second
+/// while prices stream.
+fn watch(user: &User, env: &[(String, String)]) -> MonitorProcess {
+    MonitorProcess::start_args(user, &["watch", "--coins", "bitcoin", "--stream"], env)
+}
+
+async fn until(what: &str, mut ok: impl FnMut() -> bool) -> Duration {
+    let started = Instant::now();
+    while !ok() {
+        assert!(started.elapsed() < WAIT, "never: {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    started.elapsed()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dropped_stream_reconnects_and_resubscribes_and_a_silent_one_is_reopened() {
+    let fake = FakeCoinGecko::start().await;
+    fake.set_price("bitcoin", 70_000.0);
+    let x = Exchanges::start().await;
+    let user = User::new(&fake.base_url());
+    let mut env = x.env("coingecko,binance");
+    env.push(("COINLYTICS_PRICE_SOURCE".into(), "binance".into()));
+    // No dollar market for tether here: Binance's USDT is taken at $1.
+    // The first refresh stores bitcoin's quote; streamed prices move it.
+    bitcoin(&user, &env).await;
+    let ticker = watch(&user, &env);
+    until("Binance streams bitcoin", || {
+        x.binance.subscribed() == ["btcusdt@ticker"]
+    })
+    .await;
+    x.binance.set_price("BTCUSDT", "71000");
+    ticker.wait_for("71,000.00").await;
+
+    // The server closes the socket (as Binance does after 24 h).
+    x.binance.drop_sockets();
+    until("reconnected", || {
+        x.binance.connects() == 2 && x.binance.connections() == 1
+    })
+    .await;
+    assert_eq!(x.binance.subscribed(), ["btcusdt@ticker"]);
+    x.binance.set_price("BTCUSDT", "72000");
+    ticker.wait_for("72,000.00").await;
+    assert_eq!(
+        x.binance.pong_timeouts(),
+        0,
+        "the server's pings are answered"
+    );
+
+    // Silent but open: stale after 10 s, and opened again.
+    x.binance.set_silent(true);
+    let took = until("a silent stream reopened", || x.binance.connects() == 3).await;
+    assert!(took >= Duration::from_secs(9), "reopened after {took:?}");
+    x.binance.set_silent(false);
+    x.binance.set_price("BTCUSDT", "73000");
+    ticker.wait_for("73,000.00").await;
+
+    // The exchange goes away, and comes back on the same address.
+    let port = x.binance.port();
+    let Exchanges {
+        binance,
+        kraken: _k,
+        coinbase: _c,
+    } = x;
+    binance.shutdown().await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let binance = FakeExchange::start_on(ExchangeKind::Binance, port).await;
+    let back = until("streaming again", || binance.connections() == 1).await;
+    assert!(
+        back < Duration::from_secs(3),
+        "reconnected {back:?} after the server came back"
+    );
+    binance.set_price("BTCUSDT", "74000");
+    ticker.wait_for("74,000.00").await;
+    ticker.kill9();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kraken_and_coinbase_stream_after_subscribing_and_coinbase_in_time() {
+    let fake = FakeCoinGecko::start().await;
+    fake.set_price("bitcoin", 70_000.0);
+    let x = Exchanges::start().await;
+    let user = User::new(&fake.base_url());
+    for (sources, pair) in [
+        ("coingecko,kraken", "kraken"),
+        ("coingecko,coinbase", "coinbase"),
+    ] {
+        let mut env = x.env(sources);
+        env.push(("COINLYTICS_PRICE_SOURCE".into(), pair.into()));
+        bitcoin(&user, &env).await;
+        let ticker = watch(&user, &env);
+        let (exchange, name, want) = if pair == "kraken" {
+            (&x.kraken, "XBTUSD", ["BTC/USD", "USDT/USD"])
+        } else {
+            (&x.coinbase, "BTC-USD", ["BTC-USD", "USDT-USD"])
+        };
+        until("subscribed", || exchange.subscribed() == want).await;
+        exchange.set_price(name, "75500.5");
+        ticker.wait_for("75,500.50").await;
+        ticker.kill9();
+    }
+    assert_eq!(
+        x.coinbase.subscribe_timeouts(),
+        0,
+        "Coinbase heard a subscribe within 5 s"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_streamed_price_crossing_a_level_fires_the_alert_without_waiting_for_a_refresh() {
+    let w = World::start(70_000.0).await;
+    let x = Exchanges::start().await;
+    x.binance.set_price("BTCUSDT", "70000");
+    let mut env = w.env();
+    env.extend(x.env("coingecko,binance"));
+    env.push(("COINLYTICS_PRICE_SOURCE".into(), "binance".into()));
+    // A refresh a minute: only the stream can be quick enough.
+    env.push(("COINLYTICS_REFRESH_SECS".into(), "60".into()));
+    w.alerts_add("--coin bitcoin --above 71000 --channel desktop")
+        .await;
+    let monitor = MonitorProcess::start(&w.user, &env);
+    monitor.wait_for("monitoring").await;
+    until("Binance streams bitcoin", || {
+        x.binance
+            .subscribed()
+            .contains(&"btcusdt@ticker".to_string())
+    })
+    .await;
+    // The first refresh's quote is in the monitor's hands.
+    until("refreshed", || w.fake.requests("/coins/markets") >= 1).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let started = Instant::now();
+    x.binance.set_price("BTCUSDT", "72000");
+    let n = w.notifications.wait_for(1, WAIT).await;
+    let took = started.elapsed();
+    assert!(n[0].summary.contains("BTC above"), "{n:?}");
+    assert!(
+        took < Duration::from_secs(5),
+        "fired {took:?} after the tick"
+    );
+    monitor.wait_for("fired 1-1").await;
+    monitor.kill9();
+}
