@@ -31,7 +31,8 @@ pub struct Ticker {
     labels: Vec<String>,
     /// "Portfolio $12,345.67", after the coins; `None` unless asked for.
     portfolio: Option<String>,
-    next: usize,
+    /// The label shown now, by its place in the cycle.
+    shown: usize,
     offline: bool,
     /// Alerts fired and not yet seen: the label and icon carry a mark.
     alerts: i64,
@@ -176,13 +177,16 @@ pub fn create(app: &AppHandle) -> tauri::Result<()> {
         let mut tick = tokio::time::interval(CYCLE);
         loop {
             tick.tick().await;
-            show_next_label(&app);
+            show_label(&app, true);
         }
     });
     Ok(())
 }
 
-fn show_next_label(app: &AppHandle) {
+/// Shows the label in turn (`advance`, every [`CYCLE`]) or the one shown,
+/// with its price brought up to date: an update, which streamed prices send
+/// every second, must neither hold the cycle at the first coin nor rush it.
+fn show_label(app: &AppHandle, advance: bool) {
     let Some(state) = app.try_state::<AppState>() else {
         return;
     };
@@ -196,8 +200,8 @@ fn show_next_label(app: &AppHandle) {
             }
             format!("{mark}Coinlytics")
         } else {
-            let i = t.next % n;
-            t.next = i + 1;
+            let i = (t.shown + usize::from(advance)) % n;
+            t.shown = i;
             let text = t.labels.get(i).or(t.portfolio.as_ref()).cloned();
             let suffix = if t.offline { " (offline)" } else { "" };
             format!("{mark}{}{suffix}", text.unwrap_or_default())
@@ -223,7 +227,6 @@ pub fn on_update(app: &AppHandle, snap: &Snapshot) {
             .into_iter()
             .map(label)
             .collect();
-        t.next = 0;
         t.offline = false;
     }
     let tooltip: Vec<String> = snap.quotes.iter().map(label).collect();
@@ -256,7 +259,7 @@ pub fn on_update(app: &AppHandle, snap: &Snapshot) {
         }
     }
     update_portfolio(app);
-    show_next_label(app);
+    show_label(app, false);
 }
 
 /// Marks the tray while `count` fired alerts are unacknowledged: a dot
@@ -286,7 +289,7 @@ pub fn set_alert_count(app: &AppHandle, count: i64) {
             let _ = tray.set_tooltip(Some(format!("Coinlytics: {count} new alert(s)")));
         }
     }
-    show_next_label(app);
+    show_label(app, false);
 }
 
 /// The last refresh failed: the label says the prices are stale.
@@ -294,7 +297,7 @@ pub fn on_failure(app: &AppHandle) {
     if let Some(state) = app.try_state::<AppState>() {
         lock(&state.tray).offline = true;
     }
-    show_next_label(app);
+    show_label(app, false);
 }
 
 pub fn show_dashboard(app: &AppHandle) {
