@@ -1480,3 +1480,102 @@ async fn the_portfolio_screen_shows_the_hand_worked_figures_under_each_method() 
     .await;
     screenshot(&c, "portfolio-methods-light.png").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_streamed_price_moves_its_row_within_a_second_and_settings_show_each_source() {
+    use coinlytics_tests::{ExchangeKind, FakeExchange};
+    let fake = FakeCoinGecko::start().await;
+    fake.set_price("bitcoin", 70_000.0);
+    let binance = FakeExchange::start(ExchangeKind::Binance).await;
+    binance.set_price("BTCUSDT", "70000");
+    // Kraken is down: its REST calls and its stream both get 503s.
+    let kraken = FakeExchange::start(ExchangeKind::Kraken).await;
+    kraken.set_status(Some(503));
+    let user = User::new(&fake.base_url());
+    user.run(&["watchlist", "add", "bitcoin"]).await.ok();
+    let (rest, ws, krest, kws) = (
+        binance.rest_url(),
+        binance.ws_url(),
+        kraken.rest_url(),
+        kraken.ws_url(),
+    );
+    let env = [
+        ("COINLYTICS_SOURCES", "coingecko,binance,kraken"),
+        ("COINLYTICS_PRICE_SOURCE", "binance"),
+        ("COINLYTICS_BINANCE_URL", rest.as_str()),
+        ("COINLYTICS_BINANCE_WS_URL", ws.as_str()),
+        ("COINLYTICS_KRAKEN_URL", krest.as_str()),
+        ("COINLYTICS_KRAKEN_WS_URL", kws.as_str()),
+    ];
+    let (_driver, c) = open_dashboard(&user, &env, &[]).await;
+    wait_js(
+        &c,
+        "bitcoin at Binance's price",
+        "const c = document.querySelector('#watchlist-table tr[data-id=\"bitcoin\"] .price'); return c && c.textContent === '$70,000.00'",
+    )
+    .await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while binance.subscribed() != ["btcusdt@ticker"] {
+        assert!(
+            Instant::now() < deadline,
+            "the window never streamed bitcoin"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // The page notes when the cell shows the new price, by the same clock.
+    c.execute(
+        "window.__sameDocument = true; const cell = document.querySelector('#watchlist-table tr[data-id=\"bitcoin\"] .price');
+         new MutationObserver(() => { if (cell.textContent === '$71,234.56' && !window.__movedAt) window.__movedAt = Date.now(); })
+           .observe(cell, { childList: true, characterData: true, subtree: true });",
+        vec![],
+    )
+    .await
+    .expect("observe the price");
+    let sent = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_millis() as i64;
+    binance.set_price("BTCUSDT", "71234.56");
+    let moved = wait_js(&c, "the streamed price", "return window.__movedAt").await;
+    let took = moved.as_i64().expect("ms") - sent;
+    assert!(
+        took < 1000,
+        "the streamed price showed {took} ms after the tick"
+    );
+    let page = wait_js(
+        &c,
+        "Live in the status bar, the source on hover, no reload",
+        "const c = document.querySelector('#watchlist-table tr[data-id=\"bitcoin\"] .price');
+         return document.getElementById('updated').textContent === 'Live' && window.__sameDocument === true && c.title",
+    )
+    .await;
+    assert!(
+        page.as_str().is_some_and(|t| t.starts_with("Binance · ")),
+        "{page}"
+    );
+    screenshot(&c, "dashboard-streaming.png").await;
+
+    click(&c, "#open-settings").await;
+    let states = wait_js(
+        &c,
+        "each source's state",
+        "const rows = [...document.querySelectorAll('#sources-panel tbody tr')];
+         const s = Object.fromEntries(rows.map((r) => [r.dataset.source, r.cells[1].textContent]));
+         return s.binance === 'streaming' && s.kraken === 'backing off' && s.coingecko === 'polling' && s.coinbase === 'off' && s",
+    )
+    .await;
+    assert_eq!(states["binance"], "streaming", "{states}");
+    let budget = wait_js(
+        &c,
+        "the CoinGecko budget",
+        "return document.querySelector('#sources-panel .budget').textContent",
+    )
+    .await;
+    assert!(
+        budget
+            .as_str()
+            .is_some_and(|b| b.starts_with("CoinGecko: ") && b.contains(" of 600 requests")),
+        "{budget}"
+    );
+    screenshot(&c, "settings-sources.png").await;
+}

@@ -220,6 +220,19 @@ export const api = {
    * @returns {Promise<() => void>} unsubscribes
    */
   onMarket: (handler) => listen("market", (e) => handler(e.payload)),
+  /**
+   * Streamed prices, the newest of each coin, a batch per frame at most.
+   * @param {(ticks: Ipc.PriceTick[]) => void} handler
+   * @returns {Promise<() => void>} unsubscribes
+   */
+  onTicks: (handler) => listen("ticks", (e) => handler(e.payload)),
+  /** @returns {Promise<Ipc.SourcesReport>} each price source's health and the CoinGecko budget */
+  sourcesReport: () => invoke("sources_report"),
+  /**
+   * @param {string} coin
+   * @returns {Promise<Ipc.SourceComparison>} the coin's price on each source
+   */
+  sourceCompare: (coin) => invoke("source_compare", { coin }),
 };
 
 /**

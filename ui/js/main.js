@@ -4,6 +4,7 @@ import * as fmt from "./format.js";
 import { QuoteTable } from "./table.js";
 import { setupSearch } from "./search.js";
 import { setupSettings } from "./settings.js";
+import { setupSources } from "./sources.js";
 import { AlertsView } from "./alerts.js";
 import { CoinView } from "./coin.js";
 import { CompareView } from "./compare.js";
@@ -16,7 +17,7 @@ const scriptMs = performance.now();
 
 /**
  * @type {{currency: string, watchlist: Ipc.Coin[], quotes: Map<string, Ipc.Quote>, markets: Ipc.Quote[],
- *   updatedAt: string | null, failure: string | null, view: string}}
+ *   updatedAt: string | null, failure: string | null, streamedAt: number, view: string}}
  */
 const state = {
   currency: "usd",
@@ -25,8 +26,12 @@ const state = {
   markets: [],
   updatedAt: null,
   failure: null,
+  streamedAt: 0, // when a streamed price last came (ms)
   view: "watchlist",
 };
+
+/** The status line says "Live" while streamed prices came this recently. */
+const LIVE_FOR_MS = 10_000;
 
 /** @type {QuoteTable} */
 let watchTable;
@@ -102,7 +107,9 @@ function renderStatus() {
     banner.hidden = true;
     document.body.classList.remove("stale");
   }
-  $("updated").textContent = state.updatedAt ? `Updated ${fmt.time(state.updatedAt)}` : "Waiting for prices…";
+  const live = Date.now() - state.streamedAt < LIVE_FOR_MS;
+  $("updated").textContent = live ? "Live" : state.updatedAt ? `Updated ${fmt.time(state.updatedAt)}` : "Waiting for prices…";
+  $("updated").classList.toggle("live", live);
 }
 
 /** @param {string} id */
@@ -150,6 +157,27 @@ function onMarket(ev) {
   } else if (ev.type === "failed") {
     state.failure = ev.message;
   }
+  renderStatus();
+}
+
+/**
+ * Streamed prices move their coins' rows; the status line says prices are live.
+ * @param {Ipc.PriceTick[]} ticks
+ */
+function onTicks(ticks) {
+  let moved = false;
+  for (const t of ticks) {
+    const q = state.quotes.get(t.coin_id);
+    if (!q || t.currency !== state.currency) continue;
+    const next = { ...q, price: t.price, source: t.source, updated_at: t.at, change_24h_pct: t.change_24h_pct ?? q.change_24h_pct };
+    state.quotes.set(t.coin_id, next);
+    coinView.onQuote(next);
+    moved = true;
+  }
+  if (!moved) return;
+  state.streamedAt = Date.now();
+  state.failure = null;
+  renderWatchlist();
   renderStatus();
 }
 
@@ -295,8 +323,11 @@ async function start() {
   });
   setupSearch({ input: /** @type {HTMLInputElement} */ ($("search")), list: $("search-results"), onPick: (c) => addCoin(c.id), onError: showError });
   setupSettings({ button: $("open-settings"), dialog: /** @type {HTMLDialogElement} */ ($("settings")), error: $("settings-error"), coins: () => state.watchlist });
+  setupSources(/** @type {HTMLDialogElement} */ ($("settings")), $("sources-panel"));
 
-  const [, dashboard] = await Promise.allSettled([api.onMarket(onMarket), api.dashboard()]);
+  const [, , dashboard] = await Promise.allSettled([api.onMarket(onMarket), api.onTicks(onTicks), api.dashboard()]);
+  // "Live" fades back to the last refresh's time when streams go quiet.
+  setInterval(() => state.streamedAt && renderStatus(), LIVE_FOR_MS);
   const dataMs = performance.now();
   try {
     if (dashboard.status === "rejected") throw dashboard.reason;

@@ -241,6 +241,9 @@ export class QuoteTable {
       r.price.classList.add(up ? "flash-up" : "flash-down");
     }
     r.shown = priced ? { currency: cur, price: Number(q.price) } : null;
+    // Where the price came from and when: "Binance · 12:03:04".
+    const from = priced && q.updated_at ? `${q.source ?? "CoinGecko"} · ${fmt.time(q.updated_at)}` : "";
+    if (r.price.title !== from) r.price.title = from;
     for (const { key, td } of r.changes) {
       setText(td, fmt.percent(q[key]));
       const cls = `num ${fmt.trendClass(q[key])}`;
