@@ -51,12 +51,22 @@ source: string, change_30d_pct: number | null, change_1y_pct: number | null,
 /**
  * All-time high and low, and when (unix ms).
  */
-ath: string | null, ath_at: number | null, atl: string | null, atl_at: number | null, circulating_supply: string | null, total_supply: string | null, max_supply: string | null, };
+ath: string | null, ath_at: number | null, atl: string | null, atl_at: number | null, circulating_supply: string | null, total_supply: string | null, max_supply: string | null, 
+/**
+ * How far apart the fresh sources are: (highest − lowest) / median,
+ * in %; `None` with fewer than two. Live only: never stored.
+ */
+spread_pct: number | null, };
   export type QuoteFigures = { change_30d_pct: number | null, change_1y_pct: number | null, 
 /**
  * All-time high and low, and when (unix ms).
  */
-ath: string | null, ath_at: number | null, atl: string | null, atl_at: number | null, circulating_supply: string | null, total_supply: string | null, max_supply: string | null, };
+ath: string | null, ath_at: number | null, atl: string | null, atl_at: number | null, circulating_supply: string | null, total_supply: string | null, max_supply: string | null, 
+/**
+ * How far apart the fresh sources are: (highest − lowest) / median,
+ * in %; `None` with fewer than two. Live only: never stored.
+ */
+spread_pct: number | null, };
   export type QuoteRequest = { selection: Selection, currency: string, };
   export type Selection = { "coins": Array<string> } | { "top": number };
   export type Snapshot = { 
@@ -73,7 +83,11 @@ source: string,
 /**
  * The source's time of the price.
  */
-at: string, change_24h_pct: number | null, };
+at: string, change_24h_pct: number | null, 
+/**
+ * The fresh sources' spread in % (`sources::Choice::spread_pct`).
+ */
+spread_pct: number | null, };
   export type Source = "coingecko" | "binance" | "kraken" | "coinbase";
   export type SourceState = "idle" | "polling" | "streaming" | "backing_off" | "blocked" | "off";
   export type Health = { state: SourceState, last_success: string | null, 
@@ -362,7 +376,7 @@ band_pct: string | null,
  * A duration like `10m`; `None`: no cooldown.
  */
 cooldown: string | null, };
-  export type Condition = "above" | "below" | "move" | "move_up" | "move_down" | "change_above" | "change_below" | "anomaly" | "value_above" | "value_below" | "pnl_above" | "pnl_below" | "drift";
+  export type Condition = "above" | "below" | "move" | "move_up" | "move_down" | "change_above" | "change_below" | "anomaly" | "value_above" | "value_below" | "pnl_above" | "pnl_below" | "drift" | "spread_above";
   export type ConditionInfo = { condition: Condition, label: string, 
 /**
  * The level is a price (in the rule's currency)...

@@ -354,3 +354,32 @@ async fn a_streamed_price_crossing_a_level_fires_the_alert_without_waiting_for_a
     monitor.wait_for("fired 1-1").await;
     monitor.kill9();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_spread_rule_fires_when_the_sources_drift_apart() {
+    let w = World::start(70_000.0).await;
+    let x = Exchanges::start().await;
+    x.binance.set_price("BTCUSDT", "70000");
+    x.kraken.set_price("XBTUSD", "70000");
+    let mut env = w.env();
+    env.extend(x.env("coingecko,binance,kraken"));
+    w.alerts_add("--coin bitcoin --spread-above 1 --channel desktop")
+        .await;
+    let monitor = MonitorProcess::start(&w.user, &env);
+    monitor.wait_for("monitoring").await;
+    until("Kraken streams bitcoin", || {
+        x.kraken.subscribed().contains(&"BTC/USD".to_string())
+    })
+    .await;
+    until("refreshed", || w.fake.requests("/coins/markets") >= 1).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        w.notifications.received().is_empty(),
+        "in step, nothing fires"
+    );
+    // 70,000 · 70,070 (USDT at $1.001) · 71,000: 1,000 apart around 70,070.
+    x.kraken.set_price("XBTUSD", "71000");
+    let n = w.notifications.wait_for(1, WAIT).await;
+    assert_eq!(n[0].summary, "BTC: sources 1.43 % apart", "{n:?}");
+    monitor.kill9();
+}

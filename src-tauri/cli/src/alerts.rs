@@ -52,7 +52,7 @@ pub enum AlertsCmd {
 #[derive(Args, Debug)]
 #[command(group(ArgGroup::new("condition").required(true)
     .args(["above", "below", "move_pct", "change_above", "change_below", "anomaly",
-        "value_above", "value_below", "pnl_above", "pnl_below", "drift"])))]
+        "value_above", "value_below", "pnl_above", "pnl_below", "drift", "spread_above"])))]
 pub struct AddArgs {
     /// The coin: an id like `bitcoin` or a symbol like `btc` (every rule but
     /// --value-above and --value-below)
@@ -105,6 +105,10 @@ pub struct AddArgs {
     /// points or more from --target
     #[arg(long, value_name = "POINTS", requires = "target")]
     drift: Option<String>,
+    /// Fire when the coin's price sources are PCT % or more apart
+    /// ((highest − lowest) / median; needs two or more sources)
+    #[arg(long, value_name = "PCT")]
+    spread_above: Option<String>,
     /// The coin's target share of the portfolio, in % (with --drift)
     #[arg(long, value_name = "PCT", requires = "drift")]
     target: Option<String>,
@@ -166,11 +170,14 @@ impl AddArgs {
             (Condition::PnlBelow, v.clone())
         } else if let Some(v) = &self.drift {
             (Condition::Drift, v.clone())
+        } else if let Some(v) = &self.spread_above {
+            (Condition::SpreadAbove, v.clone())
         } else {
             // clap's group makes one of them required.
             return Err(coinlytics_engine::model::InvalidInput(
                 "say when to fire: --above, --below, --move-pct, --change-above, --change-below, \
-                 --anomaly, --value-above, --value-below, --pnl-above, --pnl-below or --drift"
+                 --anomaly, --value-above, --value-below, --pnl-above, --pnl-below, --drift or \
+                 --spread-above"
                     .into(),
             )
             .into());

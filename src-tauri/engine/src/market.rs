@@ -83,6 +83,8 @@ pub struct PriceTick {
     /// The source's time of the price.
     pub at: DateTime<Utc>,
     pub change_24h_pct: Option<f64>,
+    /// The fresh sources' spread in % (`sources::Choice::spread_pct`).
+    pub spread_pct: Option<f64>,
 }
 
 /// How the last refresh of a request went, for a view that opens between
@@ -206,6 +208,7 @@ impl<P: PriceProvider> Market<P> {
             source: c.label(),
             at: c.at,
             change_24h_pct: c.change_24h_pct,
+            spread_pct: c.spread_pct,
         };
         {
             let mut unwritten = self.unwritten.lock().unwrap_or_else(|p| p.into_inner());
@@ -385,6 +388,7 @@ impl<P: PriceProvider> Market<P> {
             chosen += 1;
             q.price = c.price;
             q.source = c.label();
+            q.figures.spread_pct = c.spread_pct;
             if !provided {
                 q.updated_at = c.at;
                 q.fetched_at = now;

@@ -344,6 +344,12 @@ fn reading(rule: &Rule, q: &Quote, window: Option<&PriceWindow>, ts: i64) -> Opt
             .change_24h_pct
             .and_then(|p| Decimal::try_from(p).ok())
             .map(|d| d.round_dp(4))?,
+        // Known only while two or more sources are fresh.
+        Condition::SpreadAbove => q
+            .figures
+            .spread_pct
+            .and_then(|p| Decimal::try_from(p).ok())
+            .map(|d| d.round_dp(4))?,
         // Portfolio rules are in no coin's index.
         Condition::ValueAbove
         | Condition::ValueBelow

@@ -265,6 +265,7 @@ fn streamed_snapshots(
             continue;
         };
         q.price = t.price;
+        q.figures.spread_pct = t.spread_pct;
         q.source = t.source;
         q.updated_at = t.at;
         q.fetched_at = chrono::Utc::now();

@@ -130,13 +130,10 @@ fn comparison(
 ) -> SourceComparison {
     let fresh: Vec<Decimal> = readings.iter().filter(|r| r.2).map(|r| r.1.price).collect();
     let median = book::median(fresh.clone());
+    let spread_pct = book::spread(fresh);
     let pct = |d: Decimal| -> Option<f64> {
         let m = median.filter(|m| *m > Decimal::ZERO)?;
         (d / m * Decimal::ONE_HUNDRED).to_f64()
-    };
-    let spread_pct = match (fresh.iter().max(), fresh.iter().min()) {
-        (Some(hi), Some(lo)) if fresh.len() >= 2 => pct(*hi - *lo),
-        _ => None,
     };
     let prices = readings
         .into_iter()

@@ -47,10 +47,13 @@ pub enum Condition {
     /// A holding's share of the portfolio's value is `level` percentage
     /// points or more away from its target (`target_pct`).
     Drift,
+    /// The coin's fresh sources are `level` % or more apart: (highest −
+    /// lowest) / their median.
+    SpreadAbove,
 }
 
 impl Condition {
-    pub const ALL: [Condition; 13] = [
+    pub const ALL: [Condition; 14] = [
         Condition::Above,
         Condition::Below,
         Condition::Move,
@@ -64,6 +67,7 @@ impl Condition {
         Condition::PnlAbove,
         Condition::PnlBelow,
         Condition::Drift,
+        Condition::SpreadAbove,
     ];
 
     /// What the rule watches, as a form offers it: "Price rises above".
@@ -82,6 +86,7 @@ impl Condition {
             Condition::PnlAbove => "Holding's P&L rises to",
             Condition::PnlBelow => "Holding's P&L falls to",
             Condition::Drift => "Holding's share drifts from its target by",
+            Condition::SpreadAbove => "Sources disagree by",
         }
     }
 
@@ -100,6 +105,7 @@ impl Condition {
             Condition::PnlAbove => "pnl_above",
             Condition::PnlBelow => "pnl_below",
             Condition::Drift => "drift",
+            Condition::SpreadAbove => "spread_above",
         }
     }
 
@@ -310,6 +316,14 @@ impl RuleSpec {
         {
             return bad(format!(
                 "a P&L level must be from -100 to 100000 %, not {}",
+                self.level
+            ));
+        }
+        if c == Condition::SpreadAbove
+            && (self.level <= Decimal::ZERO || self.level > Decimal::ONE_HUNDRED)
+        {
+            return bad(format!(
+                "the spread must be a percentage above 0 and at most 100, not {}",
                 self.level
             ));
         }
@@ -676,6 +690,9 @@ impl Firing {
             Condition::PnlAbove | Condition::PnlBelow => {
                 let sign = if self.value > Decimal::ZERO { "+" } else { "" };
                 format!("{sym} P&L {sign}{}{}", pct(self.value), self.whose(" in "))
+            }
+            Condition::SpreadAbove => {
+                format!("{sym}: sources {} apart", pct(self.value))
             }
             Condition::Drift => format!(
                 "{sym} is {} of {} (target {})",

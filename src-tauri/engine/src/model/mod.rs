@@ -192,6 +192,10 @@ pub struct QuoteFigures {
     pub total_supply: Option<Decimal>,
     #[ts(type = "string | null")]
     pub max_supply: Option<Decimal>,
+    /// How far apart the fresh sources are: (highest − lowest) / median,
+    /// in %; `None` with fewer than two. Live only: never stored.
+    #[serde(default)]
+    pub spread_pct: Option<f64>,
 }
 
 /// One row of price history; `(coin_id, currency, ts)` identifies it, so

@@ -143,6 +143,7 @@ fn parse_markets(
                     circulating_supply: w.circulating_supply,
                     total_supply: w.total_supply,
                     max_supply: w.max_supply,
+                    spread_pct: None,
                 },
             })
         })

@@ -39,6 +39,9 @@ pub struct Choice {
     /// The oldest time among the readings used.
     pub at: DateTime<Utc>,
     pub sources: Vec<Source>,
+    /// The fresh sources' spread, (highest − lowest) / median in %, with
+    /// two or more (a held-back price takes no part).
+    pub spread_pct: Option<f64>,
 }
 
 impl Choice {
@@ -209,6 +212,7 @@ impl SourceBook {
             .filter(|(s, r)| self.fresh(&inner.health, **s, r, now) && !held.contains(*s))
             .map(|(s, r)| (*s, r))
             .collect();
+        let spread_pct = spread(fresh.iter().map(|(_, r)| r.price).collect());
         if let Preference::Prefer(want) = pref
             && let Some((s, r)) = fresh.iter().find(|(s, _)| *s == want)
         {
@@ -217,6 +221,7 @@ impl SourceBook {
                 change_24h_pct: r.change_24h_pct,
                 at: r.at,
                 sources: vec![*s],
+                spread_pct,
             });
         }
         let price = median(fresh.iter().map(|(_, r)| r.price).collect())?;
@@ -225,6 +230,7 @@ impl SourceBook {
             change_24h_pct: fresh.iter().find_map(|(_, r)| r.change_24h_pct),
             at: fresh.iter().map(|(_, r)| r.at).min()?,
             sources: fresh.iter().map(|(s, _)| *s).collect(),
+            spread_pct,
         })
     }
 
@@ -289,6 +295,17 @@ impl SourceBook {
             .map(|s| (s, inner.health.get(&s).cloned().unwrap_or_default()))
             .collect()
     }
+}
+
+/// (highest − lowest) / median, in %, of two or more prices.
+pub fn spread(prices: Vec<Decimal>) -> Option<f64> {
+    use rust_decimal::prelude::ToPrimitive;
+    if prices.len() < 2 {
+        return None;
+    }
+    let (hi, lo) = (*prices.iter().max()?, *prices.iter().min()?);
+    let m = median(prices).filter(|m| *m > Decimal::ZERO)?;
+    ((hi - lo) / m * Decimal::ONE_HUNDRED).to_f64()
 }
 
 /// The middle price; the mean of the two middle ones for an even count.

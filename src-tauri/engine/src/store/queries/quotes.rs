@@ -115,6 +115,7 @@ fn row_to_quote(r: &Row) -> rusqlite::Result<Quote> {
             circulating_supply: opt_decimal_col(r, 21)?,
             total_supply: opt_decimal_col(r, 22)?,
             max_supply: opt_decimal_col(r, 23)?,
+            spread_pct: None,
         },
     })
 }
