@@ -243,7 +243,13 @@ band_pct: string,
 /**
  * The least time between two firings of the rule.
  */
-cooldown_secs: number, };
+cooldown_secs: number, 
+/**
+ * Price rules only: fire only when a second source's price is past
+ * the level too, one received within this many seconds, so one bad
+ * tick cannot fire it.
+ */
+confirm_secs: number | null, };
   export type Rule = { id: number, enabled: boolean, 
 /**
  * Unix ms.
@@ -296,7 +302,13 @@ band_pct: string,
 /**
  * The least time between two firings of the rule.
  */
-cooldown_secs: number, };
+cooldown_secs: number, 
+/**
+ * Price rules only: fire only when a second source's price is past
+ * the level too, one received within this many seconds, so one bad
+ * tick cannot fire it.
+ */
+confirm_secs: number | null, };
   export type RuleSpec = { 
 /**
  * Empty for a rule on a portfolio's value.
@@ -337,7 +349,13 @@ band_pct: string,
 /**
  * The least time between two firings of the rule.
  */
-cooldown_secs: number, };
+cooldown_secs: number, 
+/**
+ * Price rules only: fire only when a second source's price is past
+ * the level too, one received within this many seconds, so one bad
+ * tick cannot fire it.
+ */
+confirm_secs: number | null, };
   export type RuleInput = { 
 /**
  * An id (`bitcoin`) or symbol (`btc`); empty for a rule on a
@@ -375,7 +393,12 @@ band_pct: string | null,
 /**
  * A duration like `10m`; `None`: no cooldown.
  */
-cooldown: string | null, };
+cooldown: string | null, 
+/**
+ * Price rules: a duration like `30s` within which a second source
+ * must confirm the crossing; `None`: one source is enough.
+ */
+confirm?: string, };
   export type Condition = "above" | "below" | "move" | "move_up" | "move_down" | "change_above" | "change_below" | "anomaly" | "value_above" | "value_below" | "pnl_above" | "pnl_below" | "drift" | "spread_above";
   export type ConditionInfo = { condition: Condition, label: string, 
 /**
@@ -405,7 +428,11 @@ coin: boolean,
 /**
  * The rule takes a target share.
  */
-target: boolean, };
+target: boolean, 
+/**
+ * The rule can ask for a second source's confirmation.
+ */
+confirm: boolean, };
   export type Channels = { desktop: boolean, email: boolean, };
   export type HistoryEntry = { 
 /**

@@ -153,14 +153,13 @@ async fn coingecko_down_the_exchanges_answer_and_a_region_refusal_is_skipped() {
 
     let report = run(&user, &["sources", "--json"], &env).await.ok().json();
     let state = |name: &str| {
-        let s = report["sources"]
+        report["sources"]
             .as_array()
             .expect("sources")
             .iter()
             .find(|s| s["name"] == name)
             .cloned()
-            .expect("source");
-        s
+            .expect("source")
     };
     let binance = state("Binance");
     assert_eq!(binance["state"], "blocked", "{report}");
@@ -381,5 +380,76 @@ async fn a_spread_rule_fires_when_the_sources_drift_apart() {
     x.kraken.set_price("XBTUSD", "71000");
     let n = w.notifications.wait_for(1, WAIT).await;
     assert_eq!(n[0].summary, "BTC: sources 1.43 % apart", "{n:?}");
+    monitor.kill9();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rule_asking_for_a_second_source_is_not_fired_by_one_bad_tick() {
+    let w = World::start(70_000.0).await;
+    let x = Exchanges::start().await;
+    x.binance.set_price("BTCUSDT", "70000");
+    x.kraken.set_price("XBTUSD", "70000");
+    let mut env = w.env();
+    env.extend(x.env("coingecko,binance,kraken"));
+    // Binance's price is the one shown: alone, it fires a plain rule.
+    env.push(("COINLYTICS_PRICE_SOURCE".into(), "binance".into()));
+    w.alerts_add("--coin bitcoin --above 71000 --channel desktop")
+        .await;
+    w.alerts_add("--coin bitcoin --above 71000 --confirm 30s --channel desktop")
+        .await;
+    w.refused(
+        &[
+            "alerts",
+            "add",
+            "--coin",
+            "bitcoin",
+            "--change-above",
+            "5",
+            "--confirm",
+            "30s",
+        ],
+        "a second source's confirmation goes only with a price rule",
+    )
+    .await;
+    let rules = w.run(&["alerts", "ls", "--json"]).await.ok().json();
+    assert!(
+        rules
+            .to_string()
+            .contains("confirmed by a second source within 30s"),
+        "{rules}"
+    );
+    let monitor = MonitorProcess::start(&w.user, &env);
+    monitor.wait_for("monitoring").await;
+    until("Kraken streams bitcoin", || {
+        x.kraken.subscribed().contains(&"BTC/USD".to_string())
+    })
+    .await;
+    until("Binance streams bitcoin", || {
+        x.binance
+            .subscribed()
+            .contains(&"btcusdt@ticker".to_string())
+    })
+    .await;
+    until("refreshed", || w.fake.requests("/coins/markets") >= 1).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    // One source jumps: the plain rule fires, the confirmed one waits.
+    x.binance.set_price("BTCUSDT", "72000");
+    monitor.wait_for("fired 1-1").await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(w.notifications.received().len(), 1);
+    assert!(
+        !monitor.output().contains("fired 2-1"),
+        "{}",
+        monitor.output()
+    );
+
+    // A second source agrees: now it fires, once.
+    x.kraken.set_price("XBTUSD", "71500");
+    monitor.wait_for("fired 2-1").await;
+    let n = w.notifications.wait_for(2, WAIT).await;
+    assert_eq!(n[1].summary, "BTC above $71,000.00", "{n:?}");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(w.notifications.received().len(), 2, "once each");
     monitor.kill9();
 }

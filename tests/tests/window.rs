@@ -1578,4 +1578,29 @@ async fn a_streamed_price_moves_its_row_within_a_second_and_settings_show_each_s
         "{budget}"
     );
     screenshot(&c, "settings-sources.png").await;
+    click(&c, "#settings-done").await;
+
+    // A rule that a second source must confirm, from the Alerts form.
+    click(&c, "#watchlist-table tr[data-id=\"bitcoin\"] .bell").await;
+    fill(&c, "#alert-form [name=level]", "75000").await;
+    c.execute(
+        "const s = document.querySelector('#alert-form [name=confirm]'); s.value = '30'; s.dispatchEvent(new Event('change', {bubbles: true}));",
+        vec![],
+    )
+    .await
+    .expect("choose the confirmation");
+    screenshot(&c, "alerts-confirm-form.png").await;
+    click(&c, "#alert-save").await;
+    let rule = wait_js(
+        &c,
+        "the confirmed rule listed",
+        "return document.querySelector('#alert-rules tbody tr')?.innerText",
+    )
+    .await;
+    assert!(
+        rule.as_str().is_some_and(|r| r.contains(
+            "Bitcoin: price rises above $75,000.00, confirmed by a second source within 30s"
+        )),
+        "{rule}"
+    );
 }

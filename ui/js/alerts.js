@@ -14,7 +14,7 @@ const $ = (id) => document.getElementById(id);
  *   coin: HTMLSelectElement, condition: HTMLSelectElement, level: HTMLInputElement, window: HTMLSelectElement, lookback: HTMLSelectElement,
  *   portfolio: HTMLSelectElement, target: HTMLInputElement,
  *   currency: HTMLInputElement, desktop: HTMLInputElement, email: HTMLInputElement, repeat: RadioNodeList,
- *   band_pct: HTMLInputElement, cooldown: HTMLSelectElement, note: HTMLInputElement}}} AlertForm
+ *   band_pct: HTMLInputElement, cooldown: HTMLSelectElement, confirm: HTMLSelectElement, note: HTMLInputElement}}} AlertForm
  */
 
 const el = (tag, props = {}, ...children) => {
@@ -79,12 +79,13 @@ export class AlertsView {
 
   syncForm() {
     const f = this.form.elements;
-    const c = this.conditions.get(this.condition) ?? { price: true, unit: null, window: false, lookback: false, portfolio: false, coin: true, target: false };
+    const c = this.conditions.get(this.condition) ?? { price: true, unit: null, window: false, lookback: false, portfolio: false, coin: true, target: false, confirm: true };
     $("alert-window-field").hidden = !c.window;
     $("alert-lookback-field").hidden = !c.lookback;
     $("alert-portfolio-field").hidden = !c.portfolio;
     $("alert-coin-field").hidden = !c.coin;
     $("alert-target-field").hidden = !c.target;
+    $("alert-confirm-field").hidden = !c.confirm;
     f.target.required = c.target;
     // A portfolio rule may be on a coin held but not watched.
     const selected = f.coin.value;
@@ -132,6 +133,7 @@ export class AlertsView {
     f.repeat.value = "rearm";
     f.band_pct.value = "0.5";
     f.cooldown.value = "0";
+    f.confirm.value = "";
     f.note.value = "";
     $("alert-form-title").textContent = "New alert";
     $("alert-save").textContent = "Create alert";
@@ -152,6 +154,7 @@ export class AlertsView {
     f.repeat.value = r.once ? "once" : "rearm";
     f.band_pct.value = r.band_pct;
     f.cooldown.value = String(r.cooldown_secs);
+    f.confirm.value = r.confirm_secs ? String(r.confirm_secs) : "";
     f.note.value = r.note;
     $("alert-form-title").textContent = `Edit alert #${r.id}`;
     $("alert-save").textContent = "Save changes";
@@ -179,6 +182,7 @@ export class AlertsView {
       once: f.repeat.value === "once",
       band_pct: f.band_pct.value.trim() || "0",
       cooldown: f.cooldown.value,
+      confirm: c?.confirm ? f.confirm.value || null : null,
     };
     message.className = "form-message";
     try {

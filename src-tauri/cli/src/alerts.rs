@@ -131,6 +131,10 @@ pub struct AddArgs {
     /// The least time between two firings, e.g. 0s, 10m, 1h
     #[arg(long, value_name = "DURATION", default_value = "0s")]
     cooldown: String,
+    /// With --above or --below: fire only when a second price source is past
+    /// the level too, within DURATION (e.g. 30s), so one bad tick cannot fire it
+    #[arg(long, value_name = "DURATION")]
+    confirm: Option<String>,
     /// A note shown with the alert
     #[arg(long, value_name = "TEXT", default_value = "")]
     note: String,
@@ -196,6 +200,7 @@ impl AddArgs {
             once: self.once,
             band_pct: Some(self.band_pct.clone()),
             cooldown: Some(self.cooldown.clone()),
+            confirm: self.confirm.clone(),
         })
     }
 }

@@ -118,6 +118,7 @@ fn update_to_notification(c: &mut Criterion) {
             once: false,
             band_pct: Some("0".into()),
             cooldown: None,
+            confirm: None,
         };
         engine.alert_save(None, &input).await.expect("rule");
         let (tx, rx) = mpsc::unbounded_channel();

@@ -70,6 +70,7 @@ pub fn rule_spec(coin_id: &str, condition: Condition, level: &str) -> RuleSpec {
         once: false,
         band_pct: DEFAULT_BAND_PCT,
         cooldown_secs: 0,
+        confirm_secs: None,
     }
 }
 
@@ -93,6 +94,7 @@ pub fn rule_input(coin: &str, condition: Condition, level: &str) -> RuleInput {
         once: false,
         band_pct: None,
         cooldown: None,
+        confirm: None,
     }
 }
 

@@ -231,6 +231,18 @@ impl RuleBook {
 
     /// Runs every rule of the coins in `quotes` on their new readings.
     pub fn evaluate(&mut self, quotes: &[Quote], now_ms: i64) -> Outcome {
+        self.evaluate_with(quotes, now_ms, &|_, _, _| Vec::new())
+    }
+
+    /// [`RuleBook::evaluate`], with `others(coin, currency, secs)`: the
+    /// prices of each source heard within `secs`, for rules that want a
+    /// second source's confirmation.
+    pub fn evaluate_with(
+        &mut self,
+        quotes: &[Quote],
+        now_ms: i64,
+        others: &dyn Fn(&str, &str, u32) -> Vec<Decimal>,
+    ) -> Outcome {
         let mut out = Outcome::default();
         let RuleBook {
             rules,
@@ -254,7 +266,8 @@ impl RuleBook {
                 if !rule.enabled {
                     continue;
                 }
-                let Some(Reading { compared, recorded }) = reading(rule, q, window.as_deref(), ts)
+                let Some(Reading { compared, recorded }) =
+                    reading(rule, q, window.as_deref(), ts, others)
                 else {
                     continue;
                 };
@@ -336,10 +349,33 @@ impl From<Decimal> for Reading {
 /// its windows, or none that moved), or when it is too large to work out
 /// exactly (skipped, with a warning: `Decimal` arithmetic would panic and
 /// take the monitor down).
-fn reading(rule: &Rule, q: &Quote, window: Option<&PriceWindow>, ts: i64) -> Option<Reading> {
+fn reading(
+    rule: &Rule,
+    q: &Quote,
+    window: Option<&PriceWindow>,
+    ts: i64,
+    others: &dyn Fn(&str, &str, u32) -> Vec<Decimal>,
+) -> Option<Reading> {
     let c = rule.spec.condition;
     let value = match c {
-        Condition::Above | Condition::Below => q.price,
+        Condition::Above | Condition::Below => match rule.spec.confirm_secs {
+            None => q.price,
+            // Past the level on two sources: the second highest price is
+            // above it, or the second lowest below. One source, or one bad
+            // tick, moves neither.
+            Some(secs) => {
+                let mut prices = others(&q.coin_id, &q.currency, secs);
+                if prices.len() < 2 {
+                    return None;
+                }
+                prices.sort();
+                if c == Condition::Above {
+                    prices[prices.len() - 2]
+                } else {
+                    prices[1]
+                }
+            }
+        },
         Condition::ChangeAbove | Condition::ChangeBelow => q
             .change_24h_pct
             .and_then(|p| Decimal::try_from(p).ok())

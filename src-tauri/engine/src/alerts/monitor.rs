@@ -311,7 +311,11 @@ impl Book {
             return Vec::new();
         }
         let now = now_ms();
-        let mut out = self.rules.evaluate(&snap.quotes, now);
+        let sources = &engine.market.sources().book;
+        let others = |coin: &str, currency: &str, secs: u32| {
+            sources.recent_prices(coin, currency, Duration::from_secs(u64::from(secs)))
+        };
+        let mut out = self.rules.evaluate_with(&snap.quotes, now, &others);
         // Portfolio rules read the holdings at the prices this update stored.
         let wanted = if portfolios {
             self.rules.portfolios_wanted(&snap.currency)

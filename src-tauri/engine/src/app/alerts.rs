@@ -51,6 +51,11 @@ pub struct RuleInput {
     pub band_pct: Option<String>,
     /// A duration like `10m`; `None`: no cooldown.
     pub cooldown: Option<String>,
+    /// Price rules: a duration like `30s` within which a second source
+    /// must confirm the crossing; `None`: one source is enough.
+    #[serde(default)]
+    #[ts(optional)]
+    pub confirm: Option<String>,
 }
 
 fn number(what: &str, v: &str) -> Result<Decimal, RuleError> {
@@ -121,6 +126,10 @@ impl RuleInput {
                 Some(c) => duration("the cooldown", c)?,
                 None => 0,
             },
+            confirm_secs: match &self.confirm {
+                Some(c) if !c.trim().is_empty() => Some(duration("the confirmation window", c)?),
+                _ => None,
+            },
         }
         .validate()
     }
@@ -159,6 +168,8 @@ pub struct ConditionInfo {
     pub coin: bool,
     /// The rule takes a target share.
     pub target: bool,
+    /// The rule can ask for a second source's confirmation.
+    pub confirm: bool,
 }
 
 /// Every condition, in the order a form lists them.
@@ -175,6 +186,7 @@ pub fn conditions() -> Vec<ConditionInfo> {
             portfolio: c.is_portfolio(),
             coin: c.takes_coin(),
             target: c.takes_target(),
+            confirm: c.takes_confirm(),
         })
         .collect()
 }

@@ -139,6 +139,12 @@ impl Condition {
         !matches!(self, Condition::ValueAbove | Condition::ValueBelow)
     }
 
+    /// A second source's confirmation can be asked for (`confirm_secs`):
+    /// a coin's price above or below a level.
+    pub fn takes_confirm(self) -> bool {
+        matches!(self, Condition::Above | Condition::Below)
+    }
+
     /// The rule has a target share (`target_pct`).
     pub fn takes_target(self) -> bool {
         self == Condition::Drift
@@ -257,8 +263,16 @@ pub struct RuleSpec {
     pub band_pct: Decimal,
     /// The least time between two firings of the rule.
     pub cooldown_secs: u32,
+    /// Price rules only: fire only when a second source's price is past
+    /// the level too, one received within this many seconds, so one bad
+    /// tick cannot fire it.
+    #[serde(default)]
+    pub confirm_secs: Option<u32>,
 }
 
+/// A second source's confirmation is looked for within 5 s to an hour.
+const MIN_CONFIRM: u32 = 5;
+const MAX_CONFIRM: u32 = 3600;
 pub const DEFAULT_BAND_PCT: Decimal = Decimal::from_parts(5, 0, 0, false, 1);
 const MAX_WINDOW: Duration = Duration::from_secs(7 * 24 * 3600);
 /// An anomaly rule's lookback when none is given: a week of the window's
@@ -318,6 +332,23 @@ impl RuleSpec {
                 "a P&L level must be from -100 to 100000 %, not {}",
                 self.level
             ));
+        }
+        match self.confirm_secs {
+            Some(_) if !c.takes_confirm() => {
+                return bad(
+                    "a second source's confirmation goes only with a price rule (above or below)"
+                        .into(),
+                );
+            }
+            Some(s) if !(MIN_CONFIRM..=MAX_CONFIRM).contains(&s) => {
+                return bad(format!(
+                    "the confirmation window must be from {} to {}, not {}",
+                    format_duration(u64::from(MIN_CONFIRM)),
+                    format_duration(u64::from(MAX_CONFIRM)),
+                    format_duration(u64::from(s))
+                ));
+            }
+            _ => {}
         }
         if c == Condition::SpreadAbove
             && (self.level <= Decimal::ZERO || self.level > Decimal::ONE_HUNDRED)
@@ -431,13 +462,20 @@ impl RuleSpec {
     /// beyond 3 σ within 1h (against 7d)": the one wording of a rule, for
     /// every front end. `coin` is the coin's name where known, else its id.
     pub fn describe(&self, coin: &str) -> String {
-        describe(
+        let text = describe(
             self.condition,
             self.level,
             &self.currency,
             (self.window_secs, self.lookback_secs),
             (coin, self.portfolio.as_deref(), self.target_pct),
-        )
+        );
+        match self.confirm_secs {
+            Some(s) => format!(
+                "{text}, confirmed by a second source within {}",
+                format_duration(u64::from(s))
+            ),
+            None => text,
+        }
     }
 }
 

@@ -254,6 +254,36 @@ impl SourceBook {
             .unwrap_or_default()
     }
 
+    /// The price of each source of `coin` in `currency` heard within
+    /// `within` (and not held back): what a second source's confirmation
+    /// reads.
+    pub fn recent_prices(
+        &self,
+        coin: &str,
+        currency: &str,
+        within: std::time::Duration,
+    ) -> Vec<Decimal> {
+        let now = Utc::now();
+        let within = chrono::Duration::from_std(within).unwrap_or(chrono::Duration::MAX);
+        let inner = self.lock();
+        let key = (coin.to_string(), currency.to_string());
+        let (held, _) = self.outliers(&inner, &key, now);
+        inner
+            .readings
+            .get(&key)
+            .map(|m| {
+                m.iter()
+                    .filter(|(s, r)| {
+                        inner.health.get(*s).is_some_and(|h| h.state.usable())
+                            && now - r.received <= within
+                            && !held.contains(*s)
+                    })
+                    .map(|(_, r)| r.price)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// `source` answered (a REST call or a stream message).
     pub fn succeeded(&self, source: Source, state: SourceState, latency_ms: Option<u64>) {
         let mut inner = self.lock();

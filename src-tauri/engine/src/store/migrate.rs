@@ -258,6 +258,12 @@ const MIGRATIONS: &[M<'static>] = &[
     ALTER TABLE quotes ADD COLUMN source TEXT;
     "#,
     ),
+    M::up(
+        r#"
+    -- A price rule's confirmation by a second source within this many seconds.
+    ALTER TABLE alert_rules ADD COLUMN confirm_secs INTEGER;
+    "#,
+    ),
 ];
 
 /// How many migrations this build has: the schema version it writes.
