@@ -318,29 +318,50 @@ async fn kraken_and_coinbase_stream_after_subscribing_and_coinbase_in_time() {
     );
 }
 
+/// `coinlytics monitor` over CoinGecko's fake and the exchanges of
+/// `sources`, with `env` besides and `rules` in place; returned once each
+/// exchange streams bitcoin and a refresh has given the monitor its quote.
+async fn streaming_monitor(
+    w: &World,
+    x: &Exchanges,
+    sources: &str,
+    env: &[(&str, &str)],
+    rules: &[&str],
+) -> MonitorProcess {
+    let mut all = w.env();
+    all.extend(x.env(sources));
+    all.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    for r in rules {
+        w.alerts_add(r).await;
+    }
+    let monitor = MonitorProcess::start(&w.user, &all);
+    monitor.wait_for("monitoring").await;
+    for (name, exchange, stream) in [
+        ("binance", &x.binance, "btcusdt@ticker"),
+        ("kraken", &x.kraken, "BTC/USD"),
+        ("coinbase", &x.coinbase, "BTC-USD"),
+    ] {
+        if sources.contains(name) {
+            until(name, || exchange.subscribed().contains(&stream.to_string())).await;
+        }
+    }
+    until("refreshed", || w.fake.requests("/coins/markets") >= 1).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    monitor
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_streamed_price_crossing_a_level_fires_the_alert_without_waiting_for_a_refresh() {
     let w = World::start(70_000.0).await;
     let x = Exchanges::start().await;
     x.binance.set_price("BTCUSDT", "70000");
-    let mut env = w.env();
-    env.extend(x.env("coingecko,binance"));
-    env.push(("COINLYTICS_PRICE_SOURCE".into(), "binance".into()));
     // A refresh a minute: only the stream can be quick enough.
-    env.push(("COINLYTICS_REFRESH_SECS".into(), "60".into()));
-    w.alerts_add("--coin bitcoin --above 71000 --channel desktop")
-        .await;
-    let monitor = MonitorProcess::start(&w.user, &env);
-    monitor.wait_for("monitoring").await;
-    until("Binance streams bitcoin", || {
-        x.binance
-            .subscribed()
-            .contains(&"btcusdt@ticker".to_string())
-    })
-    .await;
-    // The first refresh's quote is in the monitor's hands.
-    until("refreshed", || w.fake.requests("/coins/markets") >= 1).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    let env = [
+        ("COINLYTICS_PRICE_SOURCE", "binance"),
+        ("COINLYTICS_REFRESH_SECS", "60"),
+    ];
+    let rules = ["--coin bitcoin --above 71000 --channel desktop"];
+    let monitor = streaming_monitor(&w, &x, "coingecko,binance", &env, &rules).await;
     let started = Instant::now();
     x.binance.set_price("BTCUSDT", "72000");
     let n = w.notifications.wait_for(1, WAIT).await;
@@ -360,18 +381,8 @@ async fn a_spread_rule_fires_when_the_sources_drift_apart() {
     let x = Exchanges::start().await;
     x.binance.set_price("BTCUSDT", "70000");
     x.kraken.set_price("XBTUSD", "70000");
-    let mut env = w.env();
-    env.extend(x.env("coingecko,binance,kraken"));
-    w.alerts_add("--coin bitcoin --spread-above 1 --channel desktop")
-        .await;
-    let monitor = MonitorProcess::start(&w.user, &env);
-    monitor.wait_for("monitoring").await;
-    until("Kraken streams bitcoin", || {
-        x.kraken.subscribed().contains(&"BTC/USD".to_string())
-    })
-    .await;
-    until("refreshed", || w.fake.requests("/coins/markets") >= 1).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    let rules = ["--coin bitcoin --spread-above 1 --channel desktop"];
+    let monitor = streaming_monitor(&w, &x, "coingecko,binance,kraken", &[], &rules).await;
     assert!(
         w.notifications.received().is_empty(),
         "in step, nothing fires"
@@ -389,14 +400,6 @@ async fn a_rule_asking_for_a_second_source_is_not_fired_by_one_bad_tick() {
     let x = Exchanges::start().await;
     x.binance.set_price("BTCUSDT", "70000");
     x.kraken.set_price("XBTUSD", "70000");
-    let mut env = w.env();
-    env.extend(x.env("coingecko,binance,kraken"));
-    // Binance's price is the one shown: alone, it fires a plain rule.
-    env.push(("COINLYTICS_PRICE_SOURCE".into(), "binance".into()));
-    w.alerts_add("--coin bitcoin --above 71000 --channel desktop")
-        .await;
-    w.alerts_add("--coin bitcoin --above 71000 --confirm 30s --channel desktop")
-        .await;
     w.refused(
         &[
             "alerts",
@@ -411,27 +414,20 @@ async fn a_rule_asking_for_a_second_source_is_not_fired_by_one_bad_tick() {
         "a second source's confirmation goes only with a price rule",
     )
     .await;
-    let rules = w.run(&["alerts", "ls", "--json"]).await.ok().json();
+    // Binance's price is the one shown: alone, it fires a plain rule.
+    let env = [("COINLYTICS_PRICE_SOURCE", "binance")];
+    let rules = [
+        "--coin bitcoin --above 71000 --channel desktop",
+        "--coin bitcoin --above 71000 --confirm 30s --channel desktop",
+    ];
+    let monitor = streaming_monitor(&w, &x, "coingecko,binance,kraken", &env, &rules).await;
+    let listed = w.run(&["alerts", "ls", "--json"]).await.ok().json();
     assert!(
-        rules
+        listed
             .to_string()
             .contains("confirmed by a second source within 30s"),
-        "{rules}"
+        "{listed}"
     );
-    let monitor = MonitorProcess::start(&w.user, &env);
-    monitor.wait_for("monitoring").await;
-    until("Kraken streams bitcoin", || {
-        x.kraken.subscribed().contains(&"BTC/USD".to_string())
-    })
-    .await;
-    until("Binance streams bitcoin", || {
-        x.binance
-            .subscribed()
-            .contains(&"btcusdt@ticker".to_string())
-    })
-    .await;
-    until("refreshed", || w.fake.requests("/coins/markets") >= 1).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
 
     // One source jumps: the plain rule fires, the confirmed one waits.
     x.binance.set_price("BTCUSDT", "72000");

@@ -32,15 +32,11 @@ pub(super) async fn tickers(http: &HttpClient, pairs: &[Pair]) -> Result<Vec<Tic
         let price = decimal_text(&row.last_price).ok_or_else(|| {
             malformed(http, TICKER_24HR, format!("lastPrice '{}'", row.last_price))
         })?;
-        out.push(Tick {
-            exchange: pair.exchange,
-            coin_id: pair.coin_id,
-            currency: pair.currency,
-            quote: pair.quote,
+        out.push(pair.tick(
             price,
-            change_24h_pct: row.price_change_percent.and_then(|p| p.parse().ok()),
-            at: row.close_time.and_then(millis).unwrap_or(now),
-        });
+            row.price_change_percent.and_then(|p| p.parse().ok()),
+            row.close_time.and_then(millis).unwrap_or(now),
+        ));
     }
     Ok(out)
 }
@@ -104,15 +100,11 @@ pub(super) fn parse_stream(
         return Ok(Frame::Alive);
     };
     let price = decimal_text(&data.last).ok_or_else(|| format!("price '{}'", data.last))?;
-    Ok(Frame::Ticks(vec![Tick {
-        exchange: pair.exchange,
-        coin_id: pair.coin_id,
-        currency: pair.currency,
-        quote: pair.quote,
+    Ok(Frame::Ticks(vec![pair.tick(
         price,
-        change_24h_pct: data.change_pct.and_then(|p| p.parse().ok()),
-        at: data.event_ms.and_then(millis).unwrap_or(received),
-    }]))
+        data.change_pct.and_then(|p| p.parse().ok()),
+        data.event_ms.and_then(millis).unwrap_or(received),
+    )]))
 }
 
 fn millis(ms: i64) -> Option<DateTime<Utc>> {

@@ -42,15 +42,11 @@ pub(super) async fn tickers(http: &HttpClient, pairs: &[Pair]) -> Result<Vec<Tic
                 format!("{}: price '{}'", p.product_id, p.price),
             )
         })?;
-        out.push(Tick {
-            exchange: pair.exchange,
-            coin_id: pair.coin_id,
-            currency: pair.currency,
-            quote: pair.quote,
+        out.push(pair.tick(
             price,
-            change_24h_pct: p.price_percentage_change_24h.and_then(|c| c.parse().ok()),
-            at: now,
-        });
+            p.price_percentage_change_24h.and_then(|c| c.parse().ok()),
+            now,
+        ));
     }
     Ok(out)
 }
@@ -113,15 +109,11 @@ pub(super) fn parse_stream(
         };
         let price = decimal_text(&t.price)
             .ok_or_else(|| format!("{}: price '{}'", t.product_id, t.price))?;
-        ticks.push(Tick {
-            exchange: pair.exchange,
-            coin_id: pair.coin_id,
-            currency: pair.currency,
-            quote: pair.quote,
+        ticks.push(pair.tick(
             price,
-            change_24h_pct: t.price_percent_chg_24_h.and_then(|c| c.parse().ok()),
+            t.price_percent_chg_24_h.and_then(|c| c.parse().ok()),
             at,
-        });
+        ));
     }
     Ok(Frame::Ticks(ticks))
 }

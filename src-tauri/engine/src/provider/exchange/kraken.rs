@@ -55,15 +55,7 @@ pub(super) async fn tickers(http: &HttpClient, pairs: &[Pair]) -> Result<Vec<Tic
         let price = decimal_text(last)
             .ok_or_else(|| malformed(http, TICKER, format!("{key}: last price '{last}'")))?;
         let open = info.o.as_deref().and_then(decimal_text);
-        out.push(Tick {
-            exchange: pair.exchange,
-            coin_id: pair.coin_id,
-            currency: pair.currency,
-            quote: pair.quote,
-            price,
-            change_24h_pct: open.and_then(|o| pct_change(o, price)),
-            at: now,
-        });
+        out.push(pair.tick(price, open.and_then(|o| pct_change(o, price)), now));
     }
     Ok(out)
 }
@@ -130,15 +122,7 @@ pub(super) fn parse_stream(
         let Some(price) = t.last.filter(|p| *p > Decimal::ZERO) else {
             return Err(format!("{}: no last price", t.symbol));
         };
-        ticks.push(Tick {
-            exchange: pair.exchange,
-            coin_id: pair.coin_id,
-            currency: pair.currency,
-            quote: pair.quote,
-            price,
-            change_24h_pct: t.change_pct,
-            at: t.timestamp.unwrap_or(received),
-        });
+        ticks.push(pair.tick(price, t.change_pct, t.timestamp.unwrap_or(received)));
     }
     Ok(Frame::Ticks(ticks))
 }

@@ -53,6 +53,26 @@ pub struct Pair {
     pub stream: String,
 }
 
+impl Pair {
+    /// This pair's price, as a tick.
+    pub fn tick(
+        &self,
+        price: rust_decimal::Decimal,
+        change_24h_pct: Option<f64>,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> super::Tick {
+        super::Tick {
+            exchange: self.exchange,
+            coin_id: self.coin_id,
+            currency: self.currency,
+            quote: self.quote,
+            price,
+            change_24h_pct,
+            at,
+        }
+    }
+}
+
 struct Listed {
     coin: &'static str,
     binance: Option<&'static str>,
