@@ -449,3 +449,31 @@ async fn a_rule_asking_for_a_second_source_is_not_fired_by_one_bad_tick() {
     assert_eq!(w.notifications.received().len(), 2, "once each");
     monitor.kill9();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_symbol_binance_does_not_list_leaves_the_others_priced_by_it() {
+    let fake = FakeCoinGecko::start().await;
+    fake.set_price("bitcoin", 70_000.0);
+    let x = Exchanges::start().await;
+    x.binance.set_price("BTCUSDT", "70500");
+    let user = User::new(&fake.base_url());
+    let mut env = x.env("coingecko,binance");
+    env.push(("COINLYTICS_PRICE_SOURCE".into(), "binance".into()));
+    // This Binance has no SHIBUSDT: it refuses the batch that asks for it.
+    let rows = run(
+        &user,
+        &["prices", "--coins", "bitcoin,shiba-inu", "--json"],
+        &env,
+    )
+    .await
+    .ok()
+    .json();
+    assert_eq!(
+        (rows[0]["price"].as_f64(), rows[0]["source"].as_str()),
+        (Some(70_500.0), Some("Binance")),
+        "{rows}"
+    );
+    assert_eq!(rows[1]["source"], "CoinGecko", "{rows}");
+    let report = run(&user, &["sources", "--json"], &env).await.ok().json();
+    assert_eq!(report["sources"][1]["state"], "polling", "{report}");
+}

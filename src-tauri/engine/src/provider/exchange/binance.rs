@@ -19,10 +19,32 @@ struct Ticker24hr {
     close_time: Option<i64>,
 }
 
+/// One request for every pair; Binance refuses the whole batch if one
+/// symbol is unknown (a delisting), and then each is asked alone, the
+/// unknown ones left out.
 pub(super) async fn tickers(http: &HttpClient, pairs: &[Pair]) -> Result<Vec<Tick>, ProviderError> {
     let symbols: Vec<&str> = pairs.iter().map(|p| p.rest.as_str()).collect();
     let symbols = serde_json::to_string(&symbols).unwrap_or_default();
-    let rows: Vec<Ticker24hr> = http.get_json(TICKER_24HR, &[("symbols", symbols)]).await?;
+    let rows: Vec<Ticker24hr> = match http.get_json(TICKER_24HR, &[("symbols", symbols)]).await {
+        Ok(rows) => rows,
+        Err(e) if unknown_symbol(&e) && pairs.len() > 1 => {
+            let mut rows = Vec::new();
+            for p in pairs {
+                match http
+                    .get_json(TICKER_24HR, &[("symbol", p.rest.clone())])
+                    .await
+                {
+                    Ok(row) => rows.push(row),
+                    Err(e) if unknown_symbol(&e) => {
+                        tracing::warn!(symbol = %p.rest, "Binance does not know this symbol; skipped");
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            rows
+        }
+        Err(e) => return Err(e),
+    };
     let now = Utc::now();
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
@@ -39,6 +61,11 @@ pub(super) async fn tickers(http: &HttpClient, pairs: &[Pair]) -> Result<Vec<Tic
         ));
     }
     Ok(out)
+}
+
+/// Binance's HTTP 400 {"code": -1121, "msg": "Invalid symbol."}.
+fn unknown_symbol(e: &ProviderError) -> bool {
+    matches!(&e.failure, crate::provider::Failure::Status { status: 400, message } if message.contains("Invalid symbol"))
 }
 
 pub(super) fn stream_plan(base: &str, pairs: &[Pair]) -> StreamPlan {
