@@ -367,6 +367,8 @@ async fn a_streamed_price_crossing_a_level_fires_the_alert_without_waiting_for_a
     let n = w.notifications.wait_for(1, WAIT).await;
     let took = started.elapsed();
     assert!(n[0].summary.contains("BTC above"), "{n:?}");
+    // BENCHMARKS.md quotes it (`--nocapture`); the figure is ≤ 1 s.
+    println!("a streamed crossing notified {took:?} after the tick");
     assert!(
         took < Duration::from_secs(5),
         "fired {took:?} after the tick"

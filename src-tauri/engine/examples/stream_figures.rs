@@ -9,9 +9,14 @@
 //! 2. CPU at 1,000 ticks/s for 20 s: the engine's threads only (the
 //!    fake's are counted apart), as % of one core, with the prices written
 //!    each second as the app does.
+//! 3. Memory: the process's resident memory before the streams start and
+//!    while COINS coins stream at 1,000 ticks/s (the fake's own sockets
+//!    included, so an upper bound of what streaming adds).
+//! 4. Reconnection: the fake stops for 5 s and starts again on its port;
+//!    the time from its return to the stream's socket.
 //!
 //! Run: `cargo run --release -p coinlytics-engine --example stream_figures [COINS]`
-//! (default 15: the coins Binance lists in the table).
+//! (default 50: every coin Binance streams in the table).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -36,6 +41,41 @@ const COINS: &[(&str, &str)] = &[
     ("uniswap", "UNIUSDT"),
     ("tron", "TRXUSDT"),
     ("binancecoin", "BNBUSDT"),
+    ("the-open-network", "TONUSDT"),
+    ("shiba-inu", "SHIBUSDT"),
+    ("near", "NEARUSDT"),
+    ("internet-computer", "ICPUSDT"),
+    ("aptos", "APTUSDT"),
+    ("sui", "SUIUSDT"),
+    ("ethereum-classic", "ETCUSDT"),
+    ("filecoin", "FILUSDT"),
+    ("cosmos", "ATOMUSDT"),
+    ("hedera-hashgraph", "HBARUSDT"),
+    ("arbitrum", "ARBUSDT"),
+    ("optimism", "OPUSDT"),
+    ("injective-protocol", "INJUSDT"),
+    ("aave", "AAVEUSDT"),
+    ("pepe", "PEPEUSDT"),
+    ("render-token", "RENDERUSDT"),
+    ("the-graph", "GRTUSDT"),
+    ("algorand", "ALGOUSDT"),
+    ("vechain", "VETUSDT"),
+    ("fetch-ai", "FETUSDT"),
+    ("celestia", "TIAUSDT"),
+    ("lido-dao", "LDOUSDT"),
+    ("tezos", "XTZUSDT"),
+    ("the-sandbox", "SANDUSDT"),
+    ("decentraland", "MANAUSDT"),
+    ("axie-infinity", "AXSUSDT"),
+    ("theta-token", "THETAUSDT"),
+    ("curve-dao-token", "CRVUSDT"),
+    ("zcash", "ZECUSDT"),
+    ("dash", "DASHUSDT"),
+    ("neo", "NEOUSDT"),
+    ("chiliz", "CHZUSDT"),
+    ("compound-governance-token", "COMPUSDT"),
+    ("basic-attention-token", "BATUSDT"),
+    ("sei-network", "SEIUSDT"),
 ];
 
 /// CPU seconds of this process's threads whose name starts with `prefix`.
@@ -59,6 +99,17 @@ fn cpu_secs(prefix: &str) -> f64 {
     }
     // USER_HZ: 100 on Linux.
     ticks as f64 / 100.0
+}
+
+/// This process's resident memory, MiB.
+fn rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .unwrap_or(0.0)
+        / 1024.0
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -95,6 +146,7 @@ fn main() {
     settings.binance_ws_url = fake.ws_url();
     settings.binance_url = fake.rest_url();
     let engine = Arc::new(Engine::open(settings).expect("engine"));
+    let rss_before = rss_mib();
     let ids: Vec<String> = COINS[..n].iter().map(|(id, _)| id.to_string()).collect();
     let req = QuoteRequest {
         selection: Selection::Coins(ids),
@@ -167,6 +219,29 @@ fn main() {
         (e1 - e0) / wall * 100.0,
         received,
         (f1 - f0) / wall * 100.0,
+    );
+    println!(
+        "resident memory: {rss_before:.1} MiB with the engine open, {:.1} MiB after {n} coins streamed {secs} s at 1,000 ticks/s (+{:.1} MiB, the fake's sockets included)",
+        rss_mib(),
+        rss_mib() - rss_before
+    );
+
+    // 4. The exchange goes away for 5 s and comes back at the same address.
+    let port = fake.port();
+    fake_rt.block_on(fake.shutdown());
+    std::thread::sleep(Duration::from_secs(5));
+    let fake = fake_rt.block_on(FakeExchange::start_on(ExchangeKind::Binance, port));
+    let back = Instant::now();
+    while fake.connections() == 0 {
+        assert!(
+            back.elapsed() < Duration::from_secs(30),
+            "never reconnected"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    println!(
+        "a stream whose server was gone 5 s reconnected {:.0} ms after it came back",
+        back.elapsed().as_secs_f64() * 1e3
     );
     engine_rt.block_on(streams.stop());
 }
