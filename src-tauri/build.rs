@@ -42,6 +42,7 @@ const COMMANDS: &[&str] = &[
     "portfolio_profile_save",
     "sources_report",
     "source_compare",
+    "source_prefer",
 ];
 
 /// The chart library's one file the page loads, copied from the npm

@@ -150,7 +150,15 @@ fresh: boolean, };
 /**
  * The widest gap between two fresh sources, as % of the median.
  */
-spread_pct: number | null, };
+spread_pct: number | null, 
+/**
+ * The price the coin shows: "aggregate" or a source's key.
+ */
+preference: string, 
+/**
+ * `preference` is the coin's own (`coin_sources`), not the default.
+ */
+own_preference: boolean, };
   export type Added = { coin: Coin, 
 /**
  * False if the coin was watched already.

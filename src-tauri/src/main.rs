@@ -153,6 +153,7 @@ fn run(started: Instant, hidden: bool) -> ExitCode {
             commands::dashboard,
             sources::sources_report,
             sources::source_compare,
+            sources::source_prefer,
             commands::refresh,
             commands::search_coins,
             commands::watchlist_add,

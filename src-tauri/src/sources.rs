@@ -14,6 +14,20 @@ pub async fn sources_report(state: State<'_, AppState>) -> Result<SourcesReport,
     Ok(state.engine()?.sources_report())
 }
 
+/// Where `coin`'s price comes from: a source's key or "aggregate"; `null`
+/// for the default. Checked by the settings like any other value.
+#[tauri::command]
+pub async fn source_prefer(
+    state: State<'_, AppState>,
+    coin: String,
+    source: Option<String>,
+) -> Result<(), Error> {
+    state
+        .engine()?
+        .prefer_source(&CoinId::parse(&coin)?, source.as_deref())
+        .await
+}
+
 /// `coin`'s price on each source and its spread from the median.
 #[tauri::command]
 pub async fn source_compare(

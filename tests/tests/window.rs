@@ -1603,4 +1603,31 @@ async fn a_streamed_price_moves_its_row_within_a_second_and_settings_show_each_s
         )),
         "{rule}"
     );
+
+    // The coin's view: its price on each source; it can show CoinGecko's.
+    click(&c, "#tab-watchlist").await;
+    click(&c, "#watchlist-table tr[data-id=\"bitcoin\"] .coin-link").await;
+    wait_js(
+        &c,
+        "the price on each source",
+        "const rows = [...document.querySelectorAll('#coin-sources tbody tr')].map((r) => r.dataset.source + ' ' + r.cells[1].textContent);
+         return rows.includes('binance $71,234.56') && rows.includes('coingecko $70,000.00')",
+    )
+    .await;
+    c.execute(
+        "document.getElementById('coin-sources').scrollIntoView()",
+        vec![],
+    )
+    .await
+    .expect("scroll");
+    screenshot(&c, "coin-sources.png").await;
+    fill(&c, "#coin-source-pref", "coingecko").await;
+    wait_js(
+        &c,
+        "bitcoin at CoinGecko's price after the next refresh",
+        "return document.getElementById('coin-price').textContent === '$70,000.00' && document.getElementById('coin-source-pref').value === 'coingecko'",
+    )
+    .await;
+    let saved = user.run(&["config", "get", "coin_sources"]).await.ok();
+    assert!(saved.stdout.contains("bitcoin=coingecko"), "{saved:?}");
 }

@@ -233,6 +233,13 @@ export const api = {
    * @returns {Promise<Ipc.SourceComparison>} the coin's price on each source
    */
   sourceCompare: (coin) => invoke("source_compare", { coin }),
+  /**
+   * Where a coin's price comes from: "aggregate" or a source's key; null for the default.
+   * @param {string} coin
+   * @param {string | null} source
+   * @returns {Promise<void>}
+   */
+  sourcePrefer: (coin, source) => invoke("source_prefer", { coin, source }),
 };
 
 /**

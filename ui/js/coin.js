@@ -55,6 +55,15 @@ export class CoinView {
       else if (e.key === "c") this.setType("candles");
     });
     api.onBackfill((ev) => this.onBackfill(ev));
+    $("coin-source-pref").addEventListener("change", async (e) => {
+      const v = /** @type {HTMLSelectElement} */ (e.target).value;
+      try {
+        await api.sourcePrefer(this.coinId, v || null);
+        await this.loadSources();
+      } catch (err) {
+        this.opts.onError(describe(err));
+      }
+    });
   }
 
   /** @param {string} id */
@@ -64,8 +73,40 @@ export class CoinView {
     this.history = null;
     this.backfill = null;
     $("coin-name").textContent = id;
-    await Promise.all([this.loadOverview(), this.loadHistory()]);
+    await Promise.all([this.loadOverview(), this.loadHistory(), this.loadSources()]);
     api.backfill(id, this.range).catch((e) => this.opts.onError(describe(e)));
+  }
+
+  /** The coin's price on each source, and which one it shows. */
+  async loadSources() {
+    const id = this.coinId;
+    this.sourcesAt = Date.now();
+    try {
+      const c = await api.sourceCompare(id);
+      if (id !== this.coinId) return;
+      this.renderSources(c);
+    } catch (e) {
+      this.opts.onError(describe(e));
+    }
+  }
+
+  /** @param {Ipc.SourceComparison} c */
+  renderSources(c) {
+    const rows = c.prices.map((p) => {
+      const tr = document.createElement("tr");
+      tr.dataset.source = p.source;
+      if (!p.fresh) tr.className = "stale";
+      const spread = p.spread_pct === null ? "—" : fmt.percent(p.spread_pct);
+      for (const [i, text] of [p.name, fmt.price(p.price, c.currency), spread, p.fresh ? `${p.age_secs} s` : `${p.age_secs} s, stale`].entries()) {
+        tr.append(Object.assign(document.createElement("td"), { textContent: text, className: i ? "num" : "" }));
+      }
+      return tr;
+    });
+    $("coin-sources").querySelector("tbody").replaceChildren(...rows);
+    $("coin-spread").textContent = c.prices.length === 0
+      ? "No source has priced this coin yet in this session."
+      : c.spread_pct === null ? "One source so far." : `Widest spread between the sources: ${fmt.percent(c.spread_pct).replace(/^\+/, "")} of the median.`;
+    /** @type {HTMLSelectElement} */ ($("coin-source-pref")).value = c.own_preference ? c.preference : "";
   }
 
   async loadOverview() {
@@ -125,6 +166,8 @@ export class CoinView {
     if (q.coin_id !== this.coinId || !this.overview) return;
     this.overview.quote = q;
     this.renderOverview();
+    // Streamed prices come often: the per-source table every 2 s at most.
+    if (Date.now() - (this.sourcesAt ?? 0) > 2000) this.loadSources();
   }
 
   /** @param {Ipc.BackfillEvent} ev */
@@ -145,7 +188,7 @@ export class CoinView {
     $("coin-symbol").textContent = o.coin.symbol.toUpperCase();
     $("coin-rank").textContent = q?.market_cap_rank ? `#${q.market_cap_rank}` : "";
     $("coin-price").textContent = q ? fmt.price(q.price, cur) : "—";
-    $("coin-updated").textContent = q ? `as of ${fmt.dateTime(Date.parse(q.fetched_at))}` : "no price stored yet";
+    $("coin-updated").textContent = q ? `as of ${fmt.dateTime(Date.parse(q.fetched_at))} · ${q.source}` : "no price stored yet";
     $("coin-watch").hidden = o.watched;
     const changes = [
       ["1h", q?.change_1h_pct],

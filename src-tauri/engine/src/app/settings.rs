@@ -30,6 +30,13 @@ impl Engine {
         if changes.iter().any(|(k, _)| *k == Key::Currency) {
             self.market.invalidate();
         }
+        if changes
+            .iter()
+            .any(|(k, _)| matches!(k, Key::PriceSource | Key::CoinSources))
+        {
+            self.market.sources().set_preferences(&settings);
+            self.market.invalidate();
+        }
         Ok(settings.clone())
     }
 

@@ -8,6 +8,7 @@ use rust_decimal::prelude::ToPrimitive;
 use serde::Serialize;
 
 use crate::Engine;
+use crate::config::Key;
 use crate::error::Result;
 use crate::model::CoinId;
 use crate::sources::{Health, Source, SourceState, book};
@@ -57,6 +58,10 @@ pub struct SourceComparison {
     pub prices: Vec<SourcePrice>,
     /// The widest gap between two fresh sources, as % of the median.
     pub spread_pct: Option<f64>,
+    /// The price the coin shows: "aggregate" or a source's key.
+    pub preference: String,
+    /// `preference` is the coin's own (`coin_sources`), not the default.
+    pub own_preference: bool,
 }
 
 impl Engine {
@@ -108,12 +113,31 @@ impl Engine {
         let coin = self.coin(coin).await?;
         let currency = self.settings().currency;
         let now = Utc::now();
-        let readings = self
-            .market
-            .sources()
-            .book
-            .readings(&coin.id, &currency, now);
-        Ok(comparison(coin.id, currency, readings, now))
+        let sources = self.market.sources();
+        let readings = sources.book.readings(&coin.id, &currency, now);
+        let (pref, own) = sources.preference(&coin.id);
+        let mut c = comparison(coin.id, currency, readings, now);
+        (c.preference, c.own_preference) = (pref.key().to_string(), own);
+        Ok(c)
+    }
+
+    /// Where `coin`'s price comes from: `source` ("aggregate" or a source's
+    /// key), or `None` for the default (`price_source`); saved in
+    /// `coin_sources`.
+    pub async fn prefer_source(&self, coin: &CoinId, source: Option<&str>) -> Result<()> {
+        let coin = self.coin(coin).await?;
+        let mut list: Vec<String> = self
+            .settings()
+            .coin_sources
+            .into_iter()
+            .filter(|p| p.split_once('=').is_none_or(|(c, _)| c != coin.id))
+            .collect();
+        if let Some(source) = source {
+            list.push(format!("{}={source}", coin.id));
+        }
+        self.configure(&[(Key::CoinSources, list.join(","))])
+            .await?;
+        Ok(())
     }
 
     /// Whether `source` is usable now.
@@ -152,5 +176,7 @@ fn comparison(
         median,
         prices,
         spread_pct,
+        preference: String::new(),
+        own_preference: false,
     }
 }

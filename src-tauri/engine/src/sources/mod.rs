@@ -14,6 +14,7 @@ pub use book::{Choice, Offer, Reading, SourceBook};
 pub use health::{Health, SourceState};
 
 use std::collections::HashMap;
+use std::sync::RwLock;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -87,9 +88,10 @@ impl Source {
 }
 
 /// Which price of a coin to show.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Preference {
     /// The median of the fresh sources.
+    #[default]
     Aggregate,
     /// This source while it is fresh; the median of the others when not.
     Prefer(Source),
@@ -121,8 +123,30 @@ pub struct Sources {
     pub book: SourceBook,
     coingecko: bool,
     rest: Vec<ExchangeRest>,
-    default_pref: Preference,
-    coin_prefs: HashMap<String, Preference>,
+    /// The settings' `price_source` and `coin_sources`, changed live.
+    prefs: RwLock<Prefs>,
+}
+
+#[derive(Default)]
+struct Prefs {
+    default: Preference,
+    coins: HashMap<String, Preference>,
+}
+
+impl Prefs {
+    fn of(s: &Settings) -> Prefs {
+        Prefs {
+            default: Preference::from_key(&s.price_source).unwrap_or_default(),
+            coins: s
+                .coin_sources
+                .iter()
+                .filter_map(|pair| {
+                    let (coin, pref) = pair.split_once('=')?;
+                    Some((coin.to_string(), Preference::from_key(pref)?))
+                })
+                .collect(),
+        }
+    }
 }
 
 impl Sources {
@@ -132,8 +156,7 @@ impl Sources {
             book: SourceBook::new(Duration::from_secs(600), 10, &[Source::CoinGecko]),
             coingecko: true,
             rest: Vec::new(),
-            default_pref: Preference::Aggregate,
-            coin_prefs: HashMap::new(),
+            prefs: RwLock::default(),
         }
     }
 
@@ -163,21 +186,12 @@ impl Sources {
                 rest.push(ExchangeRest::new(e, url, opts.clone())?);
             }
         }
-        let coin_prefs = s
-            .coin_sources
-            .iter()
-            .filter_map(|pair| {
-                let (coin, pref) = pair.split_once('=')?;
-                Some((coin.to_string(), Preference::from_key(pref)?))
-            })
-            .collect();
         let fresh_for = s.refresh_interval() * 2 + Duration::from_secs(15);
         Ok(Sources {
             book: SourceBook::new(fresh_for, s.sanity_band_pct, &enabled),
             coingecko: enabled.contains(&Source::CoinGecko),
             rest,
-            default_pref: Preference::from_key(&s.price_source).unwrap_or(Preference::Aggregate),
-            coin_prefs,
+            prefs: RwLock::new(Prefs::of(s)),
         })
     }
 
@@ -186,17 +200,26 @@ impl Sources {
         self.coingecko
     }
 
-    pub fn preference(&self, coin: &str) -> Preference {
-        self.coin_prefs
-            .get(coin)
-            .copied()
-            .unwrap_or(self.default_pref)
+    /// The price `coin` shows, and whether it is the coin's own choice
+    /// (else the default, `price_source`).
+    pub fn preference(&self, coin: &str) -> (Preference, bool) {
+        let p = self.prefs.read().unwrap_or_else(|p| p.into_inner());
+        match p.coins.get(coin) {
+            Some(own) => (*own, true),
+            None => (p.default, false),
+        }
+    }
+
+    /// Takes the settings' `price_source` and `coin_sources` anew.
+    pub fn set_preferences(&self, s: &Settings) {
+        *self.prefs.write().unwrap_or_else(|p| p.into_inner()) = Prefs::of(s);
     }
 
     /// The price of `coin` in `currency` to show now, if any source has a
     /// fresh one.
     pub fn choose(&self, coin: &str, currency: &str, now: DateTime<Utc>) -> Option<Choice> {
-        self.book.choose(coin, currency, self.preference(coin), now)
+        self.book
+            .choose(coin, currency, self.preference(coin).0, now)
     }
 
     /// CoinGecko's quotes, as readings.
