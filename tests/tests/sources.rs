@@ -479,3 +479,42 @@ async fn a_symbol_binance_does_not_list_leaves_the_others_priced_by_it() {
     let report = run(&user, &["sources", "--json"], &env).await.ok().json();
     assert_eq!(report["sources"][1]["state"], "polling", "{report}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn streamed_prices_feed_the_minute_candles() {
+    let fake = FakeCoinGecko::start().await;
+    fake.set_price("bitcoin", 70_000.0);
+    let x = Exchanges::start().await;
+    x.binance.set_price("BTCUSDT", "70000");
+    let user = User::new(&fake.base_url());
+    let mut env = x.env("coingecko,binance");
+    env.push(("COINLYTICS_PRICE_SOURCE".into(), "binance".into()));
+    // One refresh at the start, none after: what comes later is streamed.
+    env.push(("COINLYTICS_REFRESH_SECS".into(), "600".into()));
+    bitcoin(&user, &env).await;
+    let ticker = watch(&user, &env);
+    until("Binance streams bitcoin", || {
+        x.binance.subscribed() == ["btcusdt@ticker"]
+    })
+    .await;
+    x.binance.set_price("BTCUSDT", "71500");
+    ticker.wait_for("71,500.00").await;
+    // Streamed prices are written each second.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let candles = run(
+        &user,
+        &["history", "bitcoin", "--range", "1d", "--json"],
+        &env,
+    )
+    .await
+    .ok()
+    .json();
+    let highest = candles
+        .as_array()
+        .expect("candles")
+        .iter()
+        .filter_map(|c| c["high"].as_str()?.parse::<f64>().ok())
+        .fold(0.0, f64::max);
+    assert_eq!(highest, 71_500.0, "{candles}");
+    ticker.kill9();
+}
