@@ -165,20 +165,24 @@ function onMarket(ev) {
  * @param {Ipc.PriceTick[]} ticks
  */
 function onTicks(ticks) {
-  let moved = false;
+  /** @type {Ipc.Quote[]} */
+  const moved = [];
   for (const t of ticks) {
     const q = state.quotes.get(t.coin_id);
     if (!q || t.currency !== state.currency) continue;
     const next = { ...q, price: t.price, source: t.source, updated_at: t.at, change_24h_pct: t.change_24h_pct ?? q.change_24h_pct };
     state.quotes.set(t.coin_id, next);
     coinView.onQuote(next);
-    moved = true;
+    moved.push(next);
   }
-  if (!moved) return;
+  if (moved.length === 0) return;
+  const wasLive = Date.now() - state.streamedAt < LIVE_FOR_MS;
   state.streamedAt = Date.now();
-  state.failure = null;
-  renderWatchlist();
-  renderStatus();
+  watchTable.patch(moved);
+  if (!wasLive || state.failure) {
+    state.failure = null;
+    renderStatus();
+  }
 }
 
 /**

@@ -104,6 +104,22 @@ export class QuoteTable {
   }
 
   /**
+   * Streamed prices: only these coins' rows are filled again (no reorder,
+   * no other row touched).
+   * @param {QuoteRow[]} quotes
+   */
+  patch(quotes) {
+    const byId = new Map(quotes.map((q) => [q.coin_id, q]));
+    this.quotes = this.quotes.map((q) => byId.get(q.coin_id) ?? q);
+    for (const q of quotes) {
+      const r = this.rows.get(q.coin_id);
+      if (!r) continue;
+      r.q = q;
+      if (r.built) this.fill(r, q, true);
+    }
+  }
+
+  /**
    * Rows are kept per coin and updated in place: a refresh rewrites only
    * the cells whose text changed and moves only rows out of place, so an
    * idle dashboard costs next to nothing to repaint and each coin's icon is
@@ -227,7 +243,7 @@ export class QuoteTable {
    * @param {any} r the row and its cells, from createRow
    * @param {QuoteRow} q
    */
-  fill(r, q) {
+  fill(r, q, streamed = false) {
     const cur = q.currency;
     r.tr.draggable = this.opts.kind === "watchlist" && !this.sort;
     if (r.rank) setText(r.rank, String(q.market_cap_rank ?? "—"));
@@ -236,9 +252,18 @@ export class QuoteTable {
     const priced = q.has_quote !== false;
     if (setText(r.price, priced ? fmt.price(q.price, cur) : "—") && priced && r.shown?.currency === cur) {
       const up = Number(q.price) > r.shown.price;
-      r.price.classList.remove("flash-up", "flash-down");
-      void r.price.offsetWidth; // restart the animation
-      r.price.classList.add(up ? "flash-up" : "flash-down");
+      if (streamed) {
+        // Streamed prices move several times a second: a tint that two
+        // repaints set and clear, not an animation repainted every frame.
+        r.price.classList.remove("tick-up", "tick-down");
+        r.price.classList.add(up ? "tick-up" : "tick-down");
+        clearTimeout(r.tickTimer);
+        r.tickTimer = setTimeout(() => r.price.classList.remove("tick-up", "tick-down"), 700);
+      } else {
+        r.price.classList.remove("flash-up", "flash-down");
+        void r.price.offsetWidth; // restart the animation
+        r.price.classList.add(up ? "flash-up" : "flash-down");
+      }
     }
     r.shown = priced ? { currency: cur, price: Number(q.price) } : null;
     // Where the price came from and when: "Binance · 12:03:04".
