@@ -11,7 +11,7 @@ use crate::Engine;
 use crate::config::Key;
 use crate::error::Result;
 use crate::model::CoinId;
-use crate::sources::{Health, Source, SourceState, book};
+use crate::sources::{Health, Source, book};
 
 /// One source as the panel shows it.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
@@ -138,11 +138,6 @@ impl Engine {
         self.configure(&[(Key::CoinSources, list.join(","))])
             .await?;
         Ok(())
-    }
-
-    /// Whether `source` is usable now.
-    pub fn source_state(&self, source: Source) -> SourceState {
-        self.market.sources().book.state(source)
     }
 }
 

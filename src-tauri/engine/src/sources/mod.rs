@@ -44,8 +44,6 @@ impl Source {
         Source::Kraken,
         Source::Coinbase,
     ];
-    /// As settings and `--source` name them.
-    pub const KEYS: &'static [&'static str] = &["coingecko", "binance", "kraken", "coinbase"];
 
     pub fn key(self) -> &'static str {
         match self {
@@ -67,15 +65,6 @@ impl Source {
 
     pub fn from_key(key: &str) -> Option<Source> {
         Source::ALL.into_iter().find(|s| s.key() == key)
-    }
-
-    pub fn exchange(self) -> Option<Exchange> {
-        match self {
-            Source::CoinGecko => None,
-            Source::Binance => Some(Exchange::Binance),
-            Source::Kraken => Some(Exchange::Kraken),
-            Source::Coinbase => Some(Exchange::Coinbase),
-        }
     }
 
     pub fn of_exchange(e: Exchange) -> Source {
