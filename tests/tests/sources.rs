@@ -58,6 +58,15 @@ impl Exchanges {
 
 const ALL: &str = "coingecko,binance,kraken,coinbase";
 
+/// CoinGecko's fake with bitcoin at $70,000, the three fake exchanges, and
+/// a user pointed at CoinGecko's.
+async fn market() -> (FakeCoinGecko, Exchanges, User) {
+    let fake = FakeCoinGecko::start().await;
+    fake.set_price("bitcoin", 70_000.0);
+    let user = User::new(&fake.base_url());
+    (fake, Exchanges::start().await, user)
+}
+
 async fn run(user: &User, args: &[&str], env: &[(String, String)]) -> Run {
     let mut cmd = user.command(args);
     cmd.envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
@@ -78,12 +87,9 @@ async fn bitcoin(user: &User, env: &[(String, String)]) -> serde_json::Value {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn each_price_says_where_it_came_from_the_median_by_default_or_the_source_preferred() {
-    let fake = FakeCoinGecko::start().await;
-    fake.set_price("bitcoin", 70_000.0);
-    let x = Exchanges::start().await;
+    let (_fake, x, user) = market().await;
     // Binance 70,000 USDT at $1.001 = $70,070.
     x.set_bitcoin("70000", "70200", "69950");
-    let user = User::new(&fake.base_url());
     let env = x.env(ALL);
 
     let row = bitcoin(&user, &env).await;
@@ -133,11 +139,8 @@ async fn each_price_says_where_it_came_from_the_median_by_default_or_the_source_
 
 #[tokio::test(flavor = "multi_thread")]
 async fn coingecko_down_the_exchanges_answer_and_a_region_refusal_is_skipped() {
-    let fake = FakeCoinGecko::start().await;
-    fake.set_price("bitcoin", 70_000.0);
-    let x = Exchanges::start().await;
+    let (fake, x, user) = market().await;
     x.set_bitcoin("70000", "70200", "69950");
-    let user = User::new(&fake.base_url());
     let env = x.env(ALL);
     bitcoin(&user, &env).await;
 
@@ -185,11 +188,8 @@ async fn coingecko_down_the_exchanges_answer_and_a_region_refusal_is_skipped() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_price_far_from_the_other_sources_is_held_back_not_shown() {
-    let fake = FakeCoinGecko::start().await;
-    fake.set_price("bitcoin", 70_000.0);
-    let x = Exchanges::start().await;
+    let (_fake, x, user) = market().await;
     x.set_bitcoin("70000", "70200", "91000");
-    let user = User::new(&fake.base_url());
     let env = x.env(ALL);
     let row = bitcoin(&user, &env).await;
     assert_eq!(
@@ -227,10 +227,7 @@ async fn until(what: &str, mut ok: impl FnMut() -> bool) -> Duration {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_dropped_stream_reconnects_and_resubscribes_and_a_silent_one_is_reopened() {
-    let fake = FakeCoinGecko::start().await;
-    fake.set_price("bitcoin", 70_000.0);
-    let x = Exchanges::start().await;
-    let user = User::new(&fake.base_url());
+    let (_fake, x, user) = market().await;
     let mut env = x.env("coingecko,binance");
     env.push(("COINLYTICS_PRICE_SOURCE".into(), "binance".into()));
     // No dollar market for tether here: Binance's USDT is taken at $1.
@@ -289,10 +286,7 @@ async fn a_dropped_stream_reconnects_and_resubscribes_and_a_silent_one_is_reopen
 
 #[tokio::test(flavor = "multi_thread")]
 async fn kraken_and_coinbase_stream_after_subscribing_and_coinbase_in_time() {
-    let fake = FakeCoinGecko::start().await;
-    fake.set_price("bitcoin", 70_000.0);
-    let x = Exchanges::start().await;
-    let user = User::new(&fake.base_url());
+    let (_fake, x, user) = market().await;
     for (sources, pair) in [
         ("coingecko,kraken", "kraken"),
         ("coingecko,coinbase", "coinbase"),
@@ -454,11 +448,8 @@ async fn a_rule_asking_for_a_second_source_is_not_fired_by_one_bad_tick() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_symbol_binance_does_not_list_leaves_the_others_priced_by_it() {
-    let fake = FakeCoinGecko::start().await;
-    fake.set_price("bitcoin", 70_000.0);
-    let x = Exchanges::start().await;
+    let (_fake, x, user) = market().await;
     x.binance.set_price("BTCUSDT", "70500");
-    let user = User::new(&fake.base_url());
     let mut env = x.env("coingecko,binance");
     env.push(("COINLYTICS_PRICE_SOURCE".into(), "binance".into()));
     // This Binance has no SHIBUSDT: it refuses the batch that asks for it.
@@ -482,11 +473,8 @@ async fn a_symbol_binance_does_not_list_leaves_the_others_priced_by_it() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn streamed_prices_feed_the_minute_candles() {
-    let fake = FakeCoinGecko::start().await;
-    fake.set_price("bitcoin", 70_000.0);
-    let x = Exchanges::start().await;
+    let (_fake, x, user) = market().await;
     x.binance.set_price("BTCUSDT", "70000");
-    let user = User::new(&fake.base_url());
     let mut env = x.env("coingecko,binance");
     env.push(("COINLYTICS_PRICE_SOURCE".into(), "binance".into()));
     // One refresh at the start, none after: what comes later is streamed.
