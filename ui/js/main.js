@@ -170,7 +170,8 @@ function onTicks(ticks) {
   for (const t of ticks) {
     const q = state.quotes.get(t.coin_id);
     if (!q || t.currency !== state.currency) continue;
-    const next = { ...q, price: t.price, source: t.source, updated_at: t.at, change_24h_pct: t.change_24h_pct ?? q.change_24h_pct };
+    // The engine sends each field as applied to the coin's quote: shown as given.
+    const next = { ...q, price: t.price, source: t.source, updated_at: t.at, change_24h_pct: t.change_24h_pct, spread_pct: t.spread_pct };
     state.quotes.set(t.coin_id, next);
     coinView.onQuote(next);
     moved.push(next);
