@@ -102,8 +102,9 @@ export class QuoteTable {
     } else {
       this.sort = { key, dir: NUMERIC.has(key) && key !== "market_cap_rank" ? "desc" : "asc" };
     }
+    const sort = this.sort;
     for (const th of this.head.cells) {
-      th.setAttribute("aria-sort", this.sort?.key === th.dataset.sort ? (this.sort.dir === "asc" ? "ascending" : "descending") : "none");
+      th.setAttribute("aria-sort", sort && sort.key === th.dataset.sort ? (sort.dir === "asc" ? "ascending" : "descending") : "none");
     }
     this.render();
   }
