@@ -3,10 +3,11 @@
 //! real notification server and SMTP server count what arrives. In process,
 //! so a path of many updates takes seconds, not refresh intervals.
 //!
-//! This file holds one test on purpose: it points the process's session bus
-//! at a private one, which is only sound while no other thread reads the
-//! environment.
+//! The engine's notifier finds the session bus in the environment, which a
+//! test may not change while other tests' threads read it: the test runs
+//! again, alone, in a process of its own started with a private bus.
 
+use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,6 +21,9 @@ use coinlytics_engine::testing;
 use coinlytics_tests::{FakeCoinGecko, NotificationServer, PrivateBus, SmtpSink};
 
 const WAIT: Duration = Duration::from_secs(10);
+
+/// Set in the process of its own: the private bus's address.
+const OWN_PROCESS: &str = "COINLYTICS_TEST_ALERT_PATHS_BUS";
 
 fn spec(
     condition: Condition,
@@ -41,23 +45,35 @@ fn spec(
 
 #[test]
 fn price_paths_fire_once_per_real_crossing_with_hysteresis_and_cooldown() {
+    if let Ok(bus) = std::env::var(OWN_PROCESS) {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        return runtime.block_on(paths(&bus));
+    }
     let bus = PrivateBus::start();
-    #[allow(unsafe_code)]
-    // SAFETY: the test harness runs this binary's one test on one thread,
-    // and nothing else is running yet to read the environment.
-    unsafe {
-        std::env::set_var("DBUS_SESSION_BUS_ADDRESS", bus.address())
-    };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    runtime.block_on(paths(&bus));
+    let (_, module) = module_path!().split_once("::").expect("e2e::module");
+    let name =
+        format!("{module}::price_paths_fire_once_per_real_crossing_with_hysteresis_and_cooldown");
+    let out = Command::new(std::env::current_exe().expect("this test binary"))
+        .args([name.as_str(), "--exact", "--test-threads=1"])
+        .env(OWN_PROCESS, bus.address())
+        .env("DBUS_SESSION_BUS_ADDRESS", bus.address())
+        .output()
+        .expect("run the test in a process of its own");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("test result: ok. 1 passed"),
+        "{name} in its own process: {}\n{stdout}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
-async fn paths(bus: &PrivateBus) {
+async fn paths(bus: &str) {
     let fake = FakeCoinGecko::start().await;
-    let notifications = NotificationServer::start(bus.address()).await;
+    let notifications = NotificationServer::start(bus).await;
     let smtp = SmtpSink::start();
     let dir = tempfile::tempdir().expect("temp dir");
     let mut settings = testing::settings(dir.path(), &fake.base_url());

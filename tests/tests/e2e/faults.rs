@@ -3,12 +3,10 @@
 //! second connection, the fake market, a real notification server on a
 //! private bus and a real SMTP server on 127.0.0.1.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
+use crate::util::world::{MonitorProcess, WAIT, World};
 use coinlytics_tests::{Fault, SmtpSink};
-use common::monitor::{MonitorProcess, WAIT, World};
 
 /// Longer than the store's busy timeout (5 s), so a write under the lock
 /// fails rather than waits.
@@ -211,7 +209,7 @@ async fn an_smtp_server_refusing_the_login_is_named() {
     assert!(set.wait().expect("wait").success());
     let mut test = w.user.command(&["email", "test"]);
     test.envs(keyring.env()).envs(w.env());
-    let run = common::Run::from(test.output().expect("email test"));
+    let run = crate::util::Run::from(test.output().expect("email test"));
     assert_eq!(run.code, 1, "{run:?}");
     assert!(
         run.stderr.contains(&format!(

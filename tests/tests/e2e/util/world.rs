@@ -1,6 +1,6 @@
 //! A running `coinlytics monitor` and the world it watches: the fake
 //! market, a private bus with a notification server, and a user pointed at
-//! both. Shared by the monitor and fault-matrix tests.
+//! both. Shared by the monitor, fault-matrix and sources tests.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Stdio};

@@ -2,15 +2,13 @@
 //! WebKitWebDriver) under the X display `.ci/test` provides, against the
 //! fake CoinGecko server. Screenshots land in tests/artifacts/ (git-ignored).
 
-mod common;
-
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::util::{User, money};
 use coinlytics_tests::{FakeCoinGecko, NotificationServer, PrivateBus, SmtpSink};
-use common::{User, money};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 
@@ -68,7 +66,7 @@ impl Driver {
         let mut caps = serde_json::Map::new();
         caps.insert(
             "tauri:options".into(),
-            json!({ "application": common::coinlytics_bin(), "args": args }),
+            json!({ "application": crate::util::coinlytics_bin(), "args": args }),
         );
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {

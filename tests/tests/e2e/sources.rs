@@ -4,13 +4,11 @@
 //! a region's refusal, a price held back, and live streams that drop, go
 //! silent and come back.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
+use crate::util::world::{MonitorProcess, WAIT, World};
+use crate::util::{Run, User};
 use coinlytics_tests::{ExchangeKind, FakeCoinGecko, FakeExchange};
-use common::monitor::{MonitorProcess, WAIT, World};
-use common::{Run, User};
 
 /// The three fake exchanges, and the settings that point a user at them.
 struct Exchanges {

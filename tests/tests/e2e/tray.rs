@@ -1,20 +1,19 @@
-//! The tray as the desktop sees it: over D-Bus. The test owns the session
-//! bus's `org.kde.StatusNotifierWatcher` (what a panel runs), so the app's
-//! AppIndicator registers its StatusNotifierItem with it; the test then
-//! reads the item's label (the live ticker) and its menu through
-//! `com.canonical.dbusmenu`, and clicks Quit the way a panel would.
+//! The tray as the desktop sees it: over D-Bus. The test owns
+//! `org.kde.StatusNotifierWatcher` (what a panel runs) on a session bus of
+//! its own, so the app's AppIndicator registers its StatusNotifierItem with
+//! it; the test then reads the item's label (the live ticker) and its menu
+//! through `com.canonical.dbusmenu`, and clicks Quit the way a panel would.
 //!
-//! One test in its own binary: only one process can own the watcher name.
-
-mod common;
+//! A private bus, because only one process can own the watcher name, and
+//! the windows other tests open meanwhile must not register with this one.
 
 use std::collections::HashMap;
 use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use coinlytics_tests::{FakeCoinGecko, SmtpSink};
-use common::{User, money};
+use crate::util::{User, money};
+use coinlytics_tests::{FakeCoinGecko, NotificationServer, PrivateBus, SmtpSink};
 use zbus::zvariant::{OwnedValue, Value};
 
 /// What registered with our watcher: (sender's unique name, service).
@@ -182,12 +181,14 @@ fn is_ticker(label: &str, symbol: &str) -> bool {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_tray_shows_a_live_ticker_and_a_menu_of_the_watchlist() {
     assert!(
-        std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
+        std::env::var_os("DISPLAY").is_some(),
         "run through .ci/test"
     );
+    let bus = PrivateBus::start();
+    let _notifications = NotificationServer::start(bus.address()).await;
     let items: Items = Arc::default();
-    let conn = zbus::connection::Builder::session()
-        .expect("session bus")
+    let conn = zbus::connection::Builder::address(bus.address())
+        .expect("the private bus's address")
         .name("org.kde.StatusNotifierWatcher")
         .expect("name")
         .serve_at(
@@ -230,6 +231,7 @@ async fn the_tray_shows_a_live_ticker_and_a_menu_of_the_watchlist() {
         .ok();
     let mut cmd = user.command(&[]);
     cmd.env("DISPLAY", std::env::var_os("DISPLAY").expect("DISPLAY"))
+        .env("DBUS_SESSION_BUS_ADDRESS", bus.address())
         .env("COINLYTICS_REFRESH_SECS", "5")
         .stdout(Stdio::null())
         .stderr(Stdio::null());

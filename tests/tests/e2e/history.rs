@@ -2,14 +2,12 @@
 //! server: a year's backfill, resumed after a kill and paced through 429s;
 //! `history`, `compare` and `convert` as a user runs them.
 
-mod common;
-
 use std::process::Stdio;
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
+use crate::util::User;
 use coinlytics_tests::{FakeCoinGecko, Fault};
-use common::User;
 use rust_decimal::Decimal;
 use serde_json::Value;
 

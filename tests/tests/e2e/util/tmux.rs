@@ -3,6 +3,7 @@
 //! (send-keys), as a user would.
 
 use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use super::User;
@@ -32,7 +33,10 @@ impl Tmux {
             envs.join(" "),
             super::coinlytics_bin().display()
         );
-        let session = format!("{name}-{}", std::process::id());
+        // Unique in this process too: every test shares its pid.
+        static STARTED: AtomicUsize = AtomicUsize::new(0);
+        let n = STARTED.fetch_add(1, Ordering::Relaxed);
+        let session = format!("{name}-{}-{n}", std::process::id());
         let ok = Command::new("tmux")
             .args([
                 "new-session",

@@ -1,10 +1,8 @@
-//! Shared helpers of the cross-crate tests: running the real `coinlytics`
-//! binary against a private data directory and config file.
+//! What the test modules share: the real `coinlytics` binary, run by a
+//! user with a private data directory, config file and home.
 
-#![allow(dead_code)] // each test file uses its own subset
-
-pub mod monitor;
 pub mod tmux;
+pub mod world;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
