@@ -5,7 +5,8 @@
 
 use std::time::{Duration, Instant};
 
-use crate::util::world::{MonitorProcess, WAIT, World};
+use crate::util::world::{MonitorProcess, World};
+use crate::util::{WAIT, wait_until};
 use coinlytics_tests::{Fault, SmtpSink};
 
 /// Longer than the store's busy timeout (5 s), so a write under the lock
@@ -14,15 +15,11 @@ const PAST_BUSY_TIMEOUT: Duration = Duration::from_secs(12);
 
 /// Waits until `check` holds for the alert history; panics with it.
 async fn history_until(w: &World, what: &str, check: impl Fn(&serde_json::Value) -> bool) {
-    let deadline = Instant::now() + WAIT;
-    loop {
+    wait_until(what, WAIT, async || {
         let h = w.history().await;
-        if check(&h) {
-            return;
-        }
-        assert!(Instant::now() < deadline, "never {what}: {h}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+        if check(&h) { Ok(()) } else { Err(h) }
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

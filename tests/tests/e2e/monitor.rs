@@ -9,7 +9,8 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
-use crate::util::world::{MonitorProcess, WAIT, World};
+use crate::util::WAIT;
+use crate::util::world::{MonitorProcess, World};
 use coinlytics_tests::SmtpSink;
 
 const PASSWORD: &str = "smtp-Secret-9f3Kq2Lx";

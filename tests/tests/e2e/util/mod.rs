@@ -1,15 +1,17 @@
 //! What the test modules share: the built binaries (never built by a
 //! test), run by a user with a private data directory, config file and
-//! home.
+//! home; [`wait_until`], the one way to wait for something.
 
 mod bins;
 pub mod tmux;
+mod wait;
 pub mod world;
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output};
 
 pub use bins::coinlytics_bin;
+pub use wait::{WAIT, wait_until};
 
 /// A user of the app: their own data dir and config file, pointed at `url`.
 pub struct User {
@@ -86,6 +88,17 @@ impl User {
             .await
             .expect("join");
         Run::from(out)
+    }
+}
+
+/// A child process, killed and reaped when the test is done with it, also
+/// when the test fails first.
+pub struct Running(pub Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
 }
 
