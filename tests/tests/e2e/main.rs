@@ -9,6 +9,7 @@
 mod util;
 
 mod alert_paths;
+mod architecture;
 mod cli;
 mod faults;
 mod history;
