@@ -473,6 +473,33 @@ async fn a_symbol_binance_does_not_list_leaves_the_others_priced_by_it() {
     assert_eq!(report["sources"][1]["state"], "polling", "{report}");
 }
 
+/// A streamed tick moves the 24h change with the price: the engine applies
+/// it to the quote once, and the ticker shows it as given (the window's
+/// test checks the page shows the same).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_streamed_tick_moves_the_24h_change_in_the_ticker() {
+    let (_fake, x, user) = market().await;
+    let mut env = x.env("coingecko,binance");
+    env.push(("COINLYTICS_PRICE_SOURCE".into(), "binance".into()));
+    // One refresh at the start, none after: what moves later is streamed.
+    env.push(("COINLYTICS_REFRESH_SECS".into(), "600".into()));
+    bitcoin(&user, &env).await;
+    let ticker = watch(&user, &env);
+    wait_until("Binance streams bitcoin", WAIT, async || {
+        x.binance.subscribed() == ["btcusdt@ticker"]
+    })
+    .await;
+    let before = crate::util::binance_change_pct(&x.binance, "BTCUSDT").await;
+    x.binance.set_price("BTCUSDT", "80000");
+    let after = crate::util::binance_change_pct(&x.binance, "BTCUSDT").await;
+    assert!(after > before + 10.0, "{before} → {after}");
+    ticker.wait_for("80,000.00").await;
+    ticker
+        .wait_for(&coinlytics_engine::format::pct(Some(after)))
+        .await;
+    ticker.kill9();
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn streamed_prices_feed_the_minute_candles() {
     let (_fake, x, user) = market().await;

@@ -1532,6 +1532,16 @@ async fn a_streamed_price_moves_its_row_within_a_second_and_settings_show_each_s
         page.as_str().is_some_and(|t| t.starts_with("Binance · ")),
         "{page}"
     );
+    // The tick's 24h change moves the row too, as in `watch`.
+    let change = crate::util::binance_change_pct(&binance, "BTCUSDT").await;
+    wait_js(
+        &c,
+        "the streamed 24h change",
+        &format!(
+            "return [...document.querySelectorAll('#watchlist-table tr[data-id=\"bitcoin\"] td')].some(td => td.textContent === '{change:+.2}%')"
+        ),
+    )
+    .await;
     screenshot(&c, "dashboard-streaming.png").await;
 
     click(&c, "#open-settings").await;

@@ -145,3 +145,23 @@ pub fn money(amount: f64) -> String {
     }
     format!("{s}.{frac:02}")
 }
+
+/// The 24h change in % the fake Binance now gives `symbol` (its REST
+/// ticker's `priceChangePercent`), as a streamed tick of it carries it.
+pub async fn binance_change_pct(binance: &coinlytics_tests::FakeExchange, symbol: &str) -> f64 {
+    let url = format!(
+        "{}/api/v3/ticker/24hr?symbols=%5B%22{symbol}%22%5D",
+        binance.rest_url()
+    );
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let rows: serde_json::Value = reqwest::get(&url)
+        .await
+        .expect("ask the fake Binance")
+        .json()
+        .await
+        .expect("its ticker");
+    rows[0]["priceChangePercent"]
+        .as_str()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no priceChangePercent in {rows}"))
+}
