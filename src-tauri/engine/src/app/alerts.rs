@@ -1,7 +1,6 @@
 //! Alert rules, what they fired, and the monitor that watches them.
 
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::sync::Arc;
 
 use rust_decimal::Decimal;
@@ -16,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::model::alert::{
     Channels, Condition, DEFAULT_BAND_PCT, HistoryEntry, Rule, RuleError, RuleSpec, parse_duration,
 };
-use crate::model::{CoinId, QuoteRequest, Selection};
+use crate::model::{CoinId, QuoteRequest, Selection, amount};
 use crate::store::queries;
 
 /// The most firings a history shows.
@@ -59,9 +58,7 @@ pub struct RuleInput {
 }
 
 fn number(what: &str, v: &str) -> Result<Decimal, RuleError> {
-    let text: String = v.trim().trim_start_matches('+').replace(',', "");
-    Decimal::from_str(&text)
-        .map_err(|_| RuleError(format!("{what} must be a number, not '{}'", v.trim())))
+    amount::parse(v).map_err(|_| RuleError(format!("{what} must be a number, not '{}'", v.trim())))
 }
 
 fn duration(what: &str, v: &str) -> Result<u32, RuleError> {
