@@ -13,7 +13,8 @@ use crate::alerts::monitor::Monitor;
 use crate::alerts::notify::{DesktopNotifier, Notifier, OnClick};
 use crate::error::{Error, Result};
 use crate::model::alert::{
-    Channels, Condition, DEFAULT_BAND_PCT, HistoryEntry, Rule, RuleError, RuleSpec, parse_duration,
+    Channels, Condition, DEFAULT_BAND_PCT, DEFAULT_LOOKBACK_SECS, DEFAULT_WINDOW_SECS,
+    HistoryEntry, MAX_NOTE, Rule, RuleError, RuleSpec, parse_duration, rules_that,
 };
 use crate::model::{CoinId, QuoteRequest, Selection, amount};
 use crate::store::queries;
@@ -79,18 +80,20 @@ impl RuleInput {
         let window_secs = match &self.window {
             Some(w) if self.condition.takes_window() => Some(duration("the window", w)?),
             Some(w) if !w.trim().is_empty() => {
-                return Err(RuleError(
-                    "a window goes only with a move or anomaly rule".into(),
-                ));
+                return Err(RuleError(format!(
+                    "a window goes only with {}",
+                    rules_that(|d| d.window)
+                )));
             }
             _ => None,
         };
         let lookback_secs = match &self.lookback {
             Some(l) if self.condition.takes_lookback() => Some(duration("the lookback", l)?),
             Some(l) if !l.trim().is_empty() => {
-                return Err(RuleError(
-                    "a lookback goes only with an anomaly rule".into(),
-                ));
+                return Err(RuleError(format!(
+                    "a lookback goes only with {}",
+                    rules_that(|d| d.lookback)
+                )));
             }
             _ => None,
         };
