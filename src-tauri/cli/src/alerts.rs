@@ -4,7 +4,10 @@
 use chrono::{DateTime, Utc};
 use clap::{Arg, ArgGroup, ArgMatches, Args, Command, FromArgMatches, Subcommand};
 use coinlytics_engine::app::alerts::RuleInput;
-use coinlytics_engine::model::alert::{Channels, Condition, DEFAULT_BAND_PCT, Flag, HistoryEntry};
+use coinlytics_engine::model::alert::{
+    Channels, Condition, DEFAULT_BAND_PCT, DEFAULT_LOOKBACK_SECS, Flag, HistoryEntry,
+    format_duration,
+};
 use coinlytics_engine::{Engine, Error};
 
 use crate::print_json;
@@ -60,9 +63,10 @@ pub struct AddArgs {
     /// The window of --move-pct or --anomaly, e.g. 15m, 1h, 1d
     #[arg(long, value_name = "DURATION")]
     window: Option<String>,
-    /// How far back --anomaly measures the usual return, e.g. 1d, 7d, 30d
-    /// [default: 7d]
-    #[arg(long, value_name = "DURATION", requires = TAKES_LOOKBACK)]
+    #[arg(long, value_name = "DURATION", requires = TAKES_LOOKBACK, help = format!(
+        "How far back --anomaly measures the usual return, e.g. 1d, 7d, 30d [default: {}]",
+        format_duration(u64::from(DEFAULT_LOOKBACK_SECS))
+    ))]
     lookback: Option<String>,
     /// The coin's target share of the portfolio, in % (with --drift)
     #[arg(long, value_name = "PCT", requires = TAKES_TARGET)]

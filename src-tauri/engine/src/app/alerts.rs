@@ -191,6 +191,33 @@ pub fn conditions() -> Vec<ConditionInfo> {
         .collect()
 }
 
+/// What a form starts a new rule from, and the note's limit a form holds
+/// the user to as they type: the engine's own numbers, so no front end
+/// keeps one.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct RuleForm {
+    /// The band a rule re-arms past when none is given.
+    #[serde(with = "rust_decimal::serde::str")]
+    #[ts(type = "string")]
+    pub band_pct: Decimal,
+    /// A new move or anomaly rule's window.
+    pub window_secs: u32,
+    /// A new anomaly rule's lookback.
+    pub lookback_secs: u32,
+    /// The longest note, in characters.
+    pub note_max_chars: u32,
+}
+
+/// A new rule's defaults and limits, for a form.
+pub fn rule_form() -> RuleForm {
+    RuleForm {
+        band_pct: DEFAULT_BAND_PCT,
+        window_secs: DEFAULT_WINDOW_SECS,
+        lookback_secs: DEFAULT_LOOKBACK_SECS,
+        note_max_chars: MAX_NOTE,
+    }
+}
+
 impl Engine {
     /// Validates and stores a new rule (enabled and armed), or replaces
     /// what rule `id` says (re-arming it). The coin may be named by id or

@@ -112,6 +112,8 @@ pub const DEFAULT_BAND_PCT: Decimal = Decimal::from_parts(5, 0, 0, false, 1);
 pub const MAX_BAND_PCT: Decimal = Decimal::from_parts(50, 0, 0, false, 0);
 /// A move's or an anomaly's window: a minute to a week.
 pub const WINDOW_SECS: RangeInclusive<u32> = 60..=7 * 24 * 3600;
+/// The window a form proposes for a new move or anomaly rule.
+pub const DEFAULT_WINDOW_SECS: u32 = 3600;
 /// An anomaly rule's lookback when none is given: a week of the window's
 /// returns (168 of them for a 1h window).
 pub const DEFAULT_LOOKBACK_SECS: u32 = 7 * 24 * 3600;
