@@ -4,6 +4,7 @@
 //! the setting `tray_portfolio`, and privacy off, the portfolio's total value
 //! takes its turn in the label.
 
+use std::sync::Mutex;
 use std::time::Duration;
 
 use coinlytics_engine::app::portfolio::Holdings;
@@ -24,7 +25,7 @@ const CYCLE: Duration = Duration::from_secs(4);
 /// Before the label while an alert is unacknowledged.
 pub const ALERT_MARK: &str = "● ";
 
-/// What the tray shows; kept (in [`AppState`]) so the label can cycle
+/// What the tray shows; kept ([`TickerState`]) so the label can cycle
 /// between updates.
 #[derive(Default)]
 pub struct Ticker {
@@ -73,13 +74,13 @@ fn shows_portfolio(s: &coinlytics_engine::config::Settings) -> bool {
 /// Values the portfolio for the label when `tray_portfolio` asks and
 /// privacy allows; otherwise takes its line away at once.
 pub fn update_portfolio(app: &AppHandle) {
-    let Some(state) = app.try_state::<AppState>() else {
+    let (Some(state), Some(ticker)) = (app.try_state::<AppState>(), ticker_of(app)) else {
         return;
     };
     let Ok(engine) = state.engine() else { return };
     let wanted = |e: &coinlytics_engine::Engine| shows_portfolio(&e.settings());
     if !wanted(&engine) {
-        lock(&state.tray).portfolio = None;
+        lock(&ticker).portfolio = None;
         return;
     }
     let app = app.clone();
@@ -91,9 +92,9 @@ pub fn update_portfolio(app: &AppHandle) {
                 None
             }
         };
-        if let Some(state) = app.try_state::<AppState>() {
+        if let Some(ticker) = ticker_of(&app) {
             // Privacy may have come on while it was valued.
-            lock(&state.tray).portfolio = line.filter(|_| wanted(&engine));
+            lock(&ticker).portfolio = line.filter(|_| wanted(&engine));
         }
     });
 }
@@ -163,6 +164,14 @@ fn build_menu(
     Ok((menu, items))
 }
 
+/// The tray's ticker as Tauri manages it, beside `AppState` (which the
+/// tray reads, so it cannot hold the tray's state).
+pub type TickerState = Mutex<Ticker>;
+
+fn ticker_of(app: &AppHandle) -> Option<tauri::State<'_, TickerState>> {
+    app.try_state::<TickerState>()
+}
+
 pub fn create(app: &AppHandle) -> tauri::Result<()> {
     let icon = Image::from_bytes(include_bytes!("../../icons/tray.png"))?;
     TrayIconBuilder::with_id(TRAY_ID)
@@ -187,11 +196,11 @@ pub fn create(app: &AppHandle) -> tauri::Result<()> {
 /// with its price brought up to date: an update, which streamed prices send
 /// every second, must neither hold the cycle at the first coin nor rush it.
 fn show_label(app: &AppHandle, advance: bool) {
-    let Some(state) = app.try_state::<AppState>() else {
+    let Some(ticker) = ticker_of(app) else {
         return;
     };
     let title = {
-        let mut t = lock(&state.tray);
+        let mut t = lock(&ticker);
         let mark = if t.alerts > 0 { ALERT_MARK } else { "" };
         let n = t.labels.len() + usize::from(t.portfolio.is_some());
         if n == 0 {
@@ -214,7 +223,7 @@ fn show_label(app: &AppHandle, advance: bool) {
 
 /// New quotes of the watchlist (or of the top coins while it is empty).
 pub fn on_update(app: &AppHandle, snap: &Snapshot) {
-    let Some(state) = app.try_state::<AppState>() else {
+    let (Some(state), Some(ticker)) = (app.try_state::<AppState>(), ticker_of(app)) else {
         return;
     };
     let Ok(engine) = state.engine() else { return };
@@ -222,7 +231,7 @@ pub fn on_update(app: &AppHandle, snap: &Snapshot) {
         return; // e.g. the Markets view's top 250
     }
     {
-        let mut t = lock(&state.tray);
+        let mut t = lock(&ticker);
         t.labels = ticker_quotes(&snap.quotes, &engine.settings().tray_coins)
             .into_iter()
             .map(label)
@@ -232,7 +241,7 @@ pub fn on_update(app: &AppHandle, snap: &Snapshot) {
     let tooltip: Vec<String> = snap.quotes.iter().map(label).collect();
     if let Some(tray) = app.tray_by_id(TRAY_ID) {
         let _ = tray.set_tooltip(Some(tooltip.join("\n")));
-        let mut items = lock(&state.tray).coin_items.clone();
+        let mut items = lock(&ticker).coin_items.clone();
         let same_coins = items.len() == snap.quotes.len()
             && items
                 .iter()
@@ -247,12 +256,12 @@ pub fn on_update(app: &AppHandle, snap: &Snapshot) {
                     *shown = text;
                 }
             }
-            lock(&state.tray).coin_items = items;
+            lock(&ticker).coin_items = items;
         } else {
             match build_menu(app, &snap.quotes, state.is_paused()) {
                 Ok((menu, items)) => {
                     let _ = tray.set_menu(Some(menu));
-                    lock(&state.tray).coin_items = items;
+                    lock(&ticker).coin_items = items;
                 }
                 Err(e) => tracing::warn!(error = %e, "cannot rebuild the tray menu"),
             }
@@ -265,11 +274,11 @@ pub fn on_update(app: &AppHandle, snap: &Snapshot) {
 /// Marks the tray while `count` fired alerts are unacknowledged: a dot
 /// before the label, a dot on the icon, and a line in the tooltip.
 pub fn set_alert_count(app: &AppHandle, count: i64) {
-    let Some(state) = app.try_state::<AppState>() else {
+    let Some(ticker) = ticker_of(app) else {
         return;
     };
     let changed = {
-        let mut t = lock(&state.tray);
+        let mut t = lock(&ticker);
         let changed = (t.alerts > 0) != (count > 0);
         t.alerts = count;
         changed
@@ -294,8 +303,8 @@ pub fn set_alert_count(app: &AppHandle, count: i64) {
 
 /// The last refresh failed: the label says the prices are stale.
 pub fn on_failure(app: &AppHandle) {
-    if let Some(state) = app.try_state::<AppState>() {
-        lock(&state.tray).offline = true;
+    if let Some(ticker) = ticker_of(app) {
+        lock(&ticker).offline = true;
     }
     show_label(app, false);
 }
@@ -312,7 +321,7 @@ pub fn show_dashboard(app: &AppHandle) {
 /// notification).
 pub fn open_coin(app: &AppHandle, coin: &str) {
     show_dashboard(app);
-    if let Err(e) = app.emit(crate::alerts::OPEN_COIN_EVENT, coin) {
+    if let Err(e) = app.emit(crate::events::OPEN_COIN, coin) {
         tracing::warn!(error = %e, "cannot open the coin's view");
     }
 }

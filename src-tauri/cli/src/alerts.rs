@@ -10,7 +10,7 @@ use coinlytics_engine::model::alert::{
 };
 use coinlytics_engine::{Engine, Error};
 
-use crate::print_json;
+use crate::out::print_json;
 
 #[derive(Subcommand, Debug)]
 pub enum AlertsCmd {

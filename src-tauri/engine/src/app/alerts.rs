@@ -9,7 +9,6 @@ use serde::{Deserialize, Serialize};
 use crate::Engine;
 use crate::alerts::email::{EmailSource, Mailer};
 use crate::alerts::lock::MonitorLock;
-use crate::alerts::monitor::Monitor;
 use crate::alerts::notify::{DesktopNotifier, Notifier, OnClick};
 use crate::error::{Error, Result};
 use crate::model::alert::{
@@ -17,6 +16,7 @@ use crate::model::alert::{
     HistoryEntry, MAX_NOTE, Rule, RuleError, RuleSpec, parse_duration, rules_that,
 };
 use crate::model::{CoinId, QuoteRequest, Selection, amount};
+use crate::monitor::Monitor;
 use crate::store::queries;
 
 /// The most firings a history shows.

@@ -2,9 +2,9 @@
 //! [`Condition`] holds its name, its level's unit, what it is about, which
 //! of a rule's parameters it takes, its command-line flag, its own checks,
 //! how it reads an update, and how its firing is worded. Adding a condition
-//! is a variant here and a definition in its family's file: `quote.rs` (a
-//! coin's quote), `window.rs` (a coin's recent prices) or `portfolio.rs`
-//! (a portfolio's holdings).
+//! is a variant here, a definition in its family's file (`quote.rs`: a
+//! coin's quote; `window.rs`: a coin's recent prices; `portfolio.rs`: a
+//! portfolio's holdings) and its place in the table (`DEFS`, in mod.rs).
 //!
 //! Reading is a pure function of what the rule book supplies
 //! ([`Inputs`]): the update's quote, the coin's recent prices and their
@@ -15,7 +15,7 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::{Firing, Rule, RuleError, RuleSpec, portfolio, quote, window};
+use super::{DEFS, Firing, Rule, RuleError, RuleSpec};
 use crate::model::Quote;
 
 /// When a rule is beyond its level.
@@ -57,25 +57,6 @@ pub enum Condition {
     /// lowest) / their median.
     SpreadAbove,
 }
-
-/// Every condition's definition, in the order of [`Condition::ALL`] (and of
-/// the enum: [`Condition::def`] indexes it; a test checks).
-static DEFS: [&ConditionDef; 14] = [
-    &quote::ABOVE,
-    &quote::BELOW,
-    &window::MOVE,
-    &window::MOVE_UP,
-    &window::MOVE_DOWN,
-    &quote::CHANGE_ABOVE,
-    &quote::CHANGE_BELOW,
-    &window::ANOMALY,
-    &portfolio::VALUE_ABOVE,
-    &portfolio::VALUE_BELOW,
-    &portfolio::PNL_ABOVE,
-    &portfolio::PNL_BELOW,
-    &portfolio::DRIFT,
-    &quote::SPREAD_ABOVE,
-];
 
 /// What a condition's level is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

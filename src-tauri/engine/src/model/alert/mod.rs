@@ -25,6 +25,27 @@ pub use condition::{
     Subject, Worth, rules_that,
 };
 
+/// Every condition's definition, in the order of [`Condition::ALL`] (and
+/// of the enum: [`Condition::def`] indexes it; a test checks). Kept here,
+/// above `condition.rs` and the families, so that no sibling imports
+/// another that imports it back.
+static DEFS: [&ConditionDef; 14] = [
+    &quote::ABOVE,
+    &quote::BELOW,
+    &window::MOVE,
+    &window::MOVE_UP,
+    &window::MOVE_DOWN,
+    &quote::CHANGE_ABOVE,
+    &quote::CHANGE_BELOW,
+    &window::ANOMALY,
+    &portfolio::VALUE_ABOVE,
+    &portfolio::VALUE_BELOW,
+    &portfolio::PNL_ABOVE,
+    &portfolio::PNL_BELOW,
+    &portfolio::DRIFT,
+    &quote::SPREAD_ABOVE,
+];
+
 /// Where a firing is delivered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ts_rs::TS)]
 pub struct Channels {
