@@ -19,7 +19,11 @@ failure: string | null, paused: boolean,
 /**
  * The portfolio's amounts are hidden.
  */
-privacy: boolean, };
+privacy: boolean, 
+/**
+ * The most coins Compare takes at once (the engine's limit).
+ */
+compare_max: number, };
   export type Markets = { quotes: Array<Quote>, failure: string | null, };
   export type Coin = { 
 /**
@@ -176,6 +180,10 @@ tray_coins: Array<string>, };
  * What the form offers, in order.
  */
 conditions: Array<ConditionInfo>, 
+/**
+ * A new rule's defaults, and the note's limit.
+ */
+form: RuleForm, 
 /**
  * The portfolios a portfolio rule may read.
  */
@@ -441,6 +449,23 @@ target: boolean,
  * The rule can ask for a second source's confirmation.
  */
 confirm: boolean, };
+  export type RuleForm = { 
+/**
+ * The band a rule re-arms past when none is given.
+ */
+band_pct: string, 
+/**
+ * A new move or anomaly rule's window.
+ */
+window_secs: number, 
+/**
+ * A new anomaly rule's lookback.
+ */
+lookback_secs: number, 
+/**
+ * The longest note, in characters.
+ */
+note_max_chars: number, };
   export type Channels = { desktop: boolean, email: boolean, };
   export type HistoryEntry = { 
 /**

@@ -6,7 +6,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use coinlytics_engine::app::alerts::{ConditionInfo, RuleInput, RuleView, conditions};
+use coinlytics_engine::app::alerts::{
+    ConditionInfo, RuleForm, RuleInput, RuleView, conditions, rule_form,
+};
 use coinlytics_engine::app::email::{self, EmailForm, EmailStatus};
 use coinlytics_engine::config::EmailSettings;
 use coinlytics_engine::model::Coin;
@@ -87,6 +89,8 @@ pub struct AlertsPage {
     email_configured: bool,
     /// What the form offers, in order.
     conditions: Vec<ConditionInfo>,
+    /// A new rule's defaults, and the note's limit.
+    form: RuleForm,
     /// The portfolios a portfolio rule may read.
     portfolios: Vec<String>,
     /// The coins the portfolio holds (or held), for its rules.
@@ -112,6 +116,7 @@ pub async fn alerts(state: State<'_, AppState>) -> Answer<AlertsPage> {
         monitor: state.monitor(),
         email_configured: state.engine()?.settings().email.is_configured(),
         conditions: conditions(),
+        form: rule_form(),
         portfolios,
         held,
     })

@@ -6,6 +6,7 @@
 
 use chrono::{DateTime, Utc};
 use coinlytics_engine::Error;
+use coinlytics_engine::app::compare::MAX_COMPARE;
 use coinlytics_engine::app::market::Pick;
 use coinlytics_engine::app::watchlist::Added;
 use coinlytics_engine::config::Key;
@@ -36,6 +37,8 @@ pub struct Dashboard {
     paused: bool,
     /// The portfolio's amounts are hidden.
     privacy: bool,
+    /// The most coins Compare takes at once (the engine's limit).
+    compare_max: u32,
 }
 
 /// Async so it runs on the runtime, not on the main thread the window
@@ -58,6 +61,7 @@ pub async fn dashboard(state: State<'_, AppState>) -> Answer<Dashboard> {
         failure: status.failure,
         paused: state.is_paused(),
         privacy: settings.privacy,
+        compare_max: MAX_COMPARE as u32,
     })
 }
 

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use coinlytics_engine::alerts::dispatch::DeliveryEvent;
 use coinlytics_engine::analytics::Stats;
-use coinlytics_engine::app::alerts::{ConditionInfo, RuleInput, RuleView};
+use coinlytics_engine::app::alerts::{ConditionInfo, RuleForm, RuleInput, RuleView};
 use coinlytics_engine::app::compare::{CompareSeries, Comparison, NormalPoint};
 use coinlytics_engine::app::convert::{Conversion, Unit};
 use coinlytics_engine::app::email::{EmailForm, EmailStatus};
@@ -79,6 +79,7 @@ fn declarations() -> String {
         RuleInput::decl(&cfg),
         Condition::decl(&cfg),
         ConditionInfo::decl(&cfg),
+        RuleForm::decl(&cfg),
         Channels::decl(&cfg),
         HistoryEntry::decl(&cfg),
         Firing::decl(&cfg),

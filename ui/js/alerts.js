@@ -29,6 +29,8 @@ export class AlertsView {
     this.conditions = new Map();
     /** @type {Ipc.Condition} the condition the form is set to, kept until the options arrive */
     this.condition = "above";
+    /** A form reset before the first page came waits for its defaults. */
+    this.defaultsPending = true;
     const condition = form.elements.condition;
     condition.addEventListener("change", () => {
       this.condition = /** @type {Ipc.Condition} */ (condition.value);
@@ -66,7 +68,21 @@ export class AlertsView {
     for (const c of conditions) this.conditions.set(c.condition, c);
     this.form.elements.condition.replaceChildren(...conditions.map((c) => el("option", { value: c.condition, textContent: c.label })));
     this.form.elements.condition.value = this.condition;
+    // The defaults and the note's limit came with the conditions.
+    if (this.defaultsPending) this.fillDefaults();
     this.syncForm();
+  }
+
+  /** A new rule's window, lookback and band, and the note's limit: the engine's (once the first page came). */
+  fillDefaults() {
+    const d = this.page?.form;
+    this.defaultsPending = !d;
+    if (!d) return;
+    const f = this.form.elements;
+    f.window.value = String(d.window_secs);
+    f.lookback.value = String(d.lookback_secs);
+    f.band_pct.value = d.band_pct;
+    f.note.maxLength = d.note_max_chars;
   }
 
   syncForm() {
@@ -117,16 +133,14 @@ export class AlertsView {
     f.level.value = prefill.level ?? "";
     this.fillPortfolios(prefill.portfolio ?? "");
     f.target.value = prefill.target_pct ?? "";
-    f.window.value = "3600";
-    f.lookback.value = "604800";
     f.currency.value = prefill.currency ?? this.ctx.currency();
     f.desktop.checked = true;
     f.email.checked = false;
     f.repeat.value = "rearm";
-    f.band_pct.value = "0.5";
     f.cooldown.value = "0";
     f.confirm.value = "";
     f.note.value = "";
+    this.fillDefaults();
     $("alert-form-title").textContent = "New alert";
     $("alert-save").textContent = "Create alert";
     $("alert-cancel").hidden = true;

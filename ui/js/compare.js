@@ -1,14 +1,12 @@
-// Compare: up to five coins over one range, as % from its start, with
+// Compare: up to the engine's limit of coins (MAX_COMPARE) over one range, as % from its start, with
 // each one's return and risk and the correlation of their daily returns.
 import { api, describe } from "./api.js";
 import * as fmt from "./format.js";
 import { CompareChart, SERIES_COLOURS } from "./chart.js";
 import { $, all, el } from "./dom.js";
 
-const MAX = 5;
-
 export class CompareView {
-  /** @param {{coins: () => Ipc.Coin[], onError: (message: string) => void}} opts */
+  /** @param {{coins: () => Ipc.Coin[], max: () => number, onError: (message: string) => void}} opts */
   constructor(opts) {
     this.opts = opts;
     /** @type {string[]} coin ids */
@@ -30,7 +28,7 @@ export class CompareView {
     });
     const select = $("compare-add", HTMLSelectElement);
     select.addEventListener("change", () => {
-      if (select.value && this.picked.length < MAX && !this.picked.includes(select.value)) {
+      if (select.value && this.picked.length < this.opts.max() && !this.picked.includes(select.value)) {
         this.picked.push(select.value);
         this.load();
       }
@@ -64,9 +62,10 @@ export class CompareView {
     );
     const select = $("compare-add", HTMLSelectElement);
     const free = coins.filter((c) => !this.picked.includes(c.id));
-    const first = el("option", { value: "", textContent: this.picked.length >= MAX ? `At most ${MAX} coins` : "Add a coin…" });
+    const max = this.opts.max();
+    const first = el("option", { value: "", textContent: this.picked.length >= max ? `At most ${max} coins` : "Add a coin…" });
     select.replaceChildren(first, ...free.map((c) => el("option", { value: c.id, textContent: `${c.name} (${c.symbol.toUpperCase()})` })));
-    select.disabled = this.picked.length >= MAX || free.length === 0;
+    select.disabled = this.picked.length >= max || free.length === 0;
   }
 
   /** @param {boolean} fetch also fetch the picked coins' history from the source (steps done recently are skipped) */

@@ -16,7 +16,7 @@ const scriptMs = performance.now();
 
 /**
  * @type {{currency: string, watchlist: Ipc.Coin[], quotes: Map<string, Ipc.Quote>, markets: Ipc.Quote[],
- *   updatedAt: string | null, failure: string | null, streamedAt: number, view: string}}
+ *   updatedAt: string | null, failure: string | null, streamedAt: number, compareMax: number, view: string}}
  */
 const state = {
   currency: "usd",
@@ -26,6 +26,7 @@ const state = {
   updatedAt: null,
   failure: null,
   streamedAt: 0, // when a streamed price last came (ms)
+  compareMax: 0, // the most coins Compare takes (the engine's limit; 0 until the dashboard came)
   view: "watchlist",
 };
 
@@ -294,7 +295,7 @@ async function start() {
     onAlert: (q) => newAlert(q.coin_id, q.price ?? "", q.currency),
     onError: showError,
   });
-  compareView = new CompareView({ coins: () => state.watchlist, onError: showError });
+  compareView = new CompareView({ coins: () => state.watchlist, max: () => state.compareMax || Infinity, onError: showError });
   portfolioView = new PortfolioView({ onError: showError, openCoin: (id) => openCoin(id) });
   setupConverter({ units: () => [...new Set([...state.watchlist.map((c) => c.symbol), state.currency, "usd", "eur", "btc", "eth"])] });
   $("coin-back").addEventListener("click", () => showView(previousView));
@@ -345,6 +346,7 @@ async function start() {
     for (const q of d.quotes) state.quotes.set(q.coin_id, q);
     state.updatedAt = d.updated_at;
     state.failure = d.failure;
+    state.compareMax = d.compare_max;
     document.body.classList.toggle("private", d.privacy);
   } catch (e) {
     state.failure = describe(e);

@@ -2,9 +2,12 @@
 //! what they fired, for people and (with --json) scripts.
 
 use chrono::{DateTime, Utc};
-use clap::{ArgGroup, Args, Subcommand};
+use clap::{Arg, ArgGroup, ArgMatches, Args, Command, FromArgMatches, Subcommand};
 use coinlytics_engine::app::alerts::RuleInput;
-use coinlytics_engine::model::alert::{Channels, Condition, DEFAULT_BAND_PCT, HistoryEntry};
+use coinlytics_engine::model::alert::{
+    Channels, Condition, DEFAULT_BAND_PCT, DEFAULT_LOOKBACK_SECS, Flag, HistoryEntry,
+    format_duration,
+};
 use coinlytics_engine::{Engine, Error};
 
 use crate::out::print_json;
@@ -50,67 +53,23 @@ pub enum AlertsCmd {
 }
 
 #[derive(Args, Debug)]
-#[command(group(ArgGroup::new("condition").required(true)
-    .args(["above", "below", "move_pct", "change_above", "change_below", "anomaly",
-        "value_above", "value_below", "pnl_above", "pnl_below", "drift", "spread_above"])))]
 pub struct AddArgs {
     /// The coin: an id like `bitcoin` or a symbol like `btc` (every rule but
     /// --value-above and --value-below)
     #[arg(long, value_name = "COIN")]
     coin: Option<String>,
-    /// Fire when the price crosses above LEVEL
-    #[arg(long, value_name = "LEVEL")]
-    above: Option<String>,
-    /// Fire when the price crosses below LEVEL
-    #[arg(long, value_name = "LEVEL")]
-    below: Option<String>,
-    /// Fire on a move of PCT % within --window: 5 either way, +5 up only, -5 down only
-    #[arg(
-        long,
-        value_name = "PCT",
-        allow_negative_numbers = true,
-        requires = "window"
-    )]
-    move_pct: Option<String>,
+    #[command(flatten)]
+    when: ConditionFlags,
     /// The window of --move-pct or --anomaly, e.g. 15m, 1h, 1d
     #[arg(long, value_name = "DURATION")]
     window: Option<String>,
-    /// Fire when the return over --window lies K standard deviations or more
-    /// (either way) from its usual over --lookback
-    #[arg(long, value_name = "K", requires = "window")]
-    anomaly: Option<String>,
-    /// How far back --anomaly measures the usual return, e.g. 1d, 7d, 30d
-    /// [default: 7d]
-    #[arg(long, value_name = "DURATION", requires = "anomaly")]
+    #[arg(long, value_name = "DURATION", requires = TAKES_LOOKBACK, help = format!(
+        "How far back --anomaly measures the usual return, e.g. 1d, 7d, 30d [default: {}]",
+        format_duration(u64::from(DEFAULT_LOOKBACK_SECS))
+    ))]
     lookback: Option<String>,
-    /// Fire when the 24h change rises to PCT % (may be negative)
-    #[arg(long, value_name = "PCT", allow_negative_numbers = true)]
-    change_above: Option<String>,
-    /// Fire when the 24h change falls to PCT % (may be negative)
-    #[arg(long, value_name = "PCT", allow_negative_numbers = true)]
-    change_below: Option<String>,
-    /// Fire when the portfolio's market value rises above LEVEL
-    #[arg(long, value_name = "LEVEL")]
-    value_above: Option<String>,
-    /// Fire when the portfolio's market value falls below LEVEL
-    #[arg(long, value_name = "LEVEL")]
-    value_below: Option<String>,
-    /// Fire when the coin's unrealized P&L rises to PCT % of its cost basis
-    #[arg(long, value_name = "PCT", allow_negative_numbers = true)]
-    pnl_above: Option<String>,
-    /// Fire when the coin's unrealized P&L falls to PCT % (e.g. -20)
-    #[arg(long, value_name = "PCT", allow_negative_numbers = true)]
-    pnl_below: Option<String>,
-    /// Fire when the coin's share of the portfolio is POINTS percentage
-    /// points or more from --target
-    #[arg(long, value_name = "POINTS", requires = "target")]
-    drift: Option<String>,
-    /// Fire when the coin's price sources are PCT % or more apart
-    /// ((highest − lowest) / median; needs two or more sources)
-    #[arg(long, value_name = "PCT")]
-    spread_above: Option<String>,
     /// The coin's target share of the portfolio, in % (with --drift)
-    #[arg(long, value_name = "PCT", requires = "drift")]
+    #[arg(long, value_name = "PCT", requires = TAKES_TARGET)]
     target: Option<String>,
     /// The portfolio a portfolio rule reads [default: all of them together]
     #[arg(long, value_name = "NAME")]
@@ -147,43 +106,18 @@ impl AddArgs {
     /// The flags as the engine's rule input: `--move-pct +5` is a rise,
     /// `-5` a fall, `5` either way.
     fn input(&self) -> Result<RuleInput, Error> {
-        let (condition, level) = if let Some(v) = &self.above {
-            (Condition::Above, v.clone())
-        } else if let Some(v) = &self.below {
-            (Condition::Below, v.clone())
-        } else if let Some(v) = &self.move_pct {
-            let v = v.trim();
-            match v.chars().next() {
-                Some('+') => (Condition::MoveUp, v[1..].to_string()),
-                Some('-') => (Condition::MoveDown, v[1..].to_string()),
-                _ => (Condition::Move, v.to_string()),
-            }
-        } else if let Some(v) = &self.change_above {
-            (Condition::ChangeAbove, v.clone())
-        } else if let Some(v) = &self.change_below {
-            (Condition::ChangeBelow, v.clone())
-        } else if let Some(v) = &self.anomaly {
-            (Condition::Anomaly, v.clone())
-        } else if let Some(v) = &self.value_above {
-            (Condition::ValueAbove, v.clone())
-        } else if let Some(v) = &self.value_below {
-            (Condition::ValueBelow, v.clone())
-        } else if let Some(v) = &self.pnl_above {
-            (Condition::PnlAbove, v.clone())
-        } else if let Some(v) = &self.pnl_below {
-            (Condition::PnlBelow, v.clone())
-        } else if let Some(v) = &self.drift {
-            (Condition::Drift, v.clone())
-        } else if let Some(v) = &self.spread_above {
-            (Condition::SpreadAbove, v.clone())
-        } else {
+        let Some((condition, level)) = self.when.picked.clone() else {
             // clap's group makes one of them required.
-            return Err(coinlytics_engine::model::InvalidInput(
-                "say when to fire: --above, --below, --move-pct, --change-above, --change-below, \
-                 --anomaly, --value-above, --value-below, --pnl-above, --pnl-below, --drift or \
-                 --spread-above"
-                    .into(),
-            )
+            let flags: Vec<String> = condition_flags()
+                .map(|(_, f)| format!("--{}", f.long))
+                .collect();
+            let list = match flags.split_last() {
+                Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+                None => String::new(),
+            };
+            return Err(coinlytics_engine::model::InvalidInput(format!(
+                "say when to fire: {list}"
+            ))
             .into());
         };
         Ok(RuleInput {
@@ -202,6 +136,88 @@ impl AddArgs {
             cooldown: Some(self.cooldown.clone()),
             confirm: self.confirm.clone(),
         })
+    }
+}
+
+/// The group of the condition flags that take a lookback (`--anomaly`).
+const TAKES_LOOKBACK: &str = "takes-lookback";
+/// The group of the condition flags that take a target (`--drift`).
+const TAKES_TARGET: &str = "takes-target";
+
+/// Every condition's flag (`--above LEVEL`, `--move-pct PCT`, …), as the
+/// engine defines it ([`Flag`]): a new condition brings its own.
+fn condition_flags() -> impl Iterator<Item = (Condition, Flag)> {
+    Condition::ALL
+        .into_iter()
+        .filter_map(|c| c.def().flag.map(|f| (c, f)))
+}
+
+/// The one condition flag given, as the condition and level it asks for.
+#[derive(Debug, Clone, Default)]
+struct ConditionFlags {
+    picked: Option<(Condition, String)>,
+}
+
+impl FromArgMatches for ConditionFlags {
+    fn from_arg_matches(m: &ArgMatches) -> Result<Self, clap::Error> {
+        let picked = condition_flags().find_map(|(c, f)| {
+            let v = m.get_one::<String>(f.long)?;
+            Some(match f.pick {
+                Some(pick) => pick(v),
+                None => (c, v.clone()),
+            })
+        });
+        Ok(ConditionFlags { picked })
+    }
+
+    fn update_from_arg_matches(&mut self, m: &ArgMatches) -> Result<(), clap::Error> {
+        *self = ConditionFlags::from_arg_matches(m)?;
+        Ok(())
+    }
+}
+
+impl clap::Args for ConditionFlags {
+    fn augment_args(cmd: Command) -> Command {
+        let ids = |takes: fn(Condition) -> bool| {
+            condition_flags()
+                .filter(move |&(c, _)| takes(c))
+                .map(|(_, f)| f.long)
+        };
+        let mut cmd = cmd
+            .group(
+                ArgGroup::new("condition")
+                    .required(true)
+                    .args(ids(|_| true)),
+            )
+            .group(
+                ArgGroup::new(TAKES_LOOKBACK)
+                    .multiple(true)
+                    .args(ids(Condition::takes_lookback)),
+            )
+            .group(
+                ArgGroup::new(TAKES_TARGET)
+                    .multiple(true)
+                    .args(ids(Condition::takes_target)),
+            );
+        for (c, f) in condition_flags() {
+            let mut arg = Arg::new(f.long)
+                .long(f.long)
+                .value_name(f.value_name)
+                .help(f.help)
+                .allow_negative_numbers(f.negative);
+            if c.takes_window() {
+                arg = arg.requires("window");
+            }
+            if c.takes_target() {
+                arg = arg.requires("target");
+            }
+            cmd = cmd.arg(arg);
+        }
+        cmd
+    }
+
+    fn augment_args_for_update(cmd: Command) -> Command {
+        ConditionFlags::augment_args(cmd)
     }
 }
 
@@ -320,4 +336,65 @@ pub fn time(ms: i64) -> String {
     DateTime::<Utc>::from_timestamp_millis(ms)
         .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::{CommandFactory, Parser};
+
+    use super::*;
+
+    #[derive(Parser, Debug)]
+    struct Add {
+        #[command(flatten)]
+        add: AddArgs,
+    }
+
+    /// The condition and level `args` ask for, or clap's error.
+    fn check(args: &[&str]) -> Result<(Condition, String), String> {
+        let all = ["add"].iter().chain(args);
+        let add = Add::try_parse_from(all).map_err(|e| e.to_string())?;
+        let input = add.add.input().map_err(|e| e.to_string())?;
+        Ok((input.condition, input.level))
+    }
+
+    #[test]
+    fn each_condition_has_its_flag_from_the_engine() {
+        crate::Args::command().debug_assert();
+        let ok = |c: Condition, level: &str| Ok((c, level.to_string()));
+        assert_eq!(
+            check(&["--above", "71,000"]),
+            ok(Condition::Above, "71,000")
+        );
+        let window = |flag: &'static str, v: &'static str| [flag, v, "--window", "1h"];
+        assert_eq!(check(&window("--move-pct", "5")), ok(Condition::Move, "5"));
+        assert_eq!(
+            check(&window("--move-pct", "+5")),
+            ok(Condition::MoveUp, "5")
+        );
+        assert_eq!(
+            check(&window("--move-pct", "-5")),
+            ok(Condition::MoveDown, "5")
+        );
+        assert_eq!(
+            check(&["--pnl-below", "-20"]),
+            ok(Condition::PnlBelow, "-20")
+        );
+        assert_eq!(
+            check(&["--drift", "5", "--target", "50"]),
+            ok(Condition::Drift, "5")
+        );
+        for (args, needs) in [
+            (&["--anomaly", "3"][..], "--window"),
+            (&["--move-pct", "5"], "--window"),
+            (&["--drift", "5"], "--target"),
+            (&["--above", "1", "--lookback", "7d"], "--anomaly"),
+            (&["--above", "1", "--target", "50"], "--drift"),
+            (&["--above", "1", "--below", "2"], "cannot be used with"),
+            (&[], "--spread-above"),
+        ] {
+            let err = check(args).expect_err("refused");
+            assert!(err.contains(needs), "{args:?}: {err}");
+        }
+    }
 }

@@ -3,7 +3,7 @@
 use chrono::DateTime;
 use clap::Args;
 use coinlytics_engine::app::history::HistoryQuery;
-use coinlytics_engine::model::{CoinId, Range};
+use coinlytics_engine::model::{CoinId, MAX_POINTS, Range};
 use coinlytics_engine::{Engine, Error, format};
 
 use crate::out::print_json;
@@ -15,8 +15,7 @@ pub struct HistoryArgs {
     /// How far back: 1d, 7d, 30d, 90d, 1y or max
     #[arg(long, default_value = "30d")]
     range: String,
-    /// At most this many candles (1 to 2000)
-    #[arg(long)]
+    #[arg(long, help = format!("At most this many candles (1 to {MAX_POINTS})"))]
     points: Option<u32>,
     /// Candles of the range's usual width (30 min for 1d, 4 h up to 30d, a day for 90d, a week beyond), not the most points
     #[arg(long, conflicts_with = "points")]

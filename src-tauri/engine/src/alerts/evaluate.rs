@@ -23,8 +23,8 @@ use rust_decimal::Decimal;
 
 use crate::analytics;
 use crate::model::Quote;
-use crate::model::alert::Firing;
-use crate::model::alert::{Condition, Rule, RuleSpec};
+use crate::model::alert::{Firing, Inputs, Reading, Rule, RuleSpec};
+pub use crate::model::alert::{HoldingReading, PortfolioReading};
 
 /// What one update did to the book.
 #[derive(Debug, Default)]
@@ -72,28 +72,6 @@ impl PriceWindow {
     }
 }
 
-/// A portfolio's (or all portfolios') holdings valued in one currency,
-/// as portfolio rules read them.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PortfolioReading {
-    /// `None`: all portfolios together.
-    pub portfolio: Option<String>,
-    pub currency: String,
-    /// The market value of every holding; `None` if one has no price.
-    pub total: Option<Decimal>,
-    pub holdings: Vec<HoldingReading>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct HoldingReading {
-    pub coin: String,
-    pub name: String,
-    pub symbol: String,
-    pub cost_basis: Decimal,
-    /// `None` without a price.
-    pub market_value: Option<Decimal>,
-}
-
 #[derive(Debug, Default)]
 pub struct RuleBook {
     rules: Vec<Rule>,
@@ -110,11 +88,14 @@ pub struct RuleBook {
 /// rule its window and the lookback before it; `None` for rules on the
 /// quote alone.
 fn history_secs(s: &RuleSpec) -> Option<i64> {
+    if !s.condition.takes_window() {
+        return None;
+    }
     let window = i64::from(s.window_secs?);
     if s.condition.takes_lookback() {
         Some(window + i64::from(s.lookback_secs?))
     } else {
-        s.condition.is_move().then_some(window)
+        Some(window)
     }
 }
 
@@ -179,20 +160,24 @@ impl RuleBook {
             if !rule.enabled || s.portfolio != reading.portfolio || s.currency != reading.currency {
                 continue;
             }
-            let found = portfolio_reading(s, reading)
-                .map(|(r, worth, (name, sym))| (r, worth, (name.to_string(), sym.to_string())));
-            let Some((r, worth, (name, sym))) = found else {
+            let read = (s.condition.def().read)(rule, &PortfolioInputs(reading));
+            let Some(Reading {
+                compared,
+                recorded,
+                worth: Some(w),
+            }) = read
+            else {
                 continue;
             };
-            match step(rule, r.compared, now_ms) {
+            match step(rule, compared, now_ms) {
                 Step::Nothing => {}
                 Step::Rearmed => out.changed.push(rule.clone()),
                 Step::Fired => {
                     out.fired.push(Firing::on_portfolio(
                         rule,
-                        (&name, &sym),
-                        worth,
-                        r.recorded,
+                        (&w.name, &w.symbol),
+                        w.value,
+                        recorded,
                         now_ms,
                     ));
                     out.changed.push(rule.clone());
@@ -266,8 +251,14 @@ impl RuleBook {
                 if !rule.enabled {
                     continue;
                 }
-                let Some(Reading { compared, recorded }) =
-                    reading(rule, q, window.as_deref(), ts, others)
+                let inputs = CoinInputs {
+                    quote: q,
+                    window: window.as_deref(),
+                    others,
+                };
+                let Some(Reading {
+                    compared, recorded, ..
+                }) = (rule.spec.condition.def().read)(rule, &inputs)
                 else {
                     continue;
                 };
@@ -285,160 +276,42 @@ impl RuleBook {
     }
 }
 
-/// What a portfolio rule reads: the reading, what the subject is worth,
-/// and its (name, symbol).
-fn portfolio_reading<'a>(
-    s: &'a RuleSpec,
-    p: &'a PortfolioReading,
-) -> Option<(Reading, Decimal, (&'a str, &'a str))> {
-    let held = p.holdings.iter().find(|h| h.coin == s.coin_id);
-    match s.condition {
-        Condition::ValueAbove | Condition::ValueBelow => {
-            let total = p.total?;
-            let name = p.portfolio.as_deref().unwrap_or("Portfolio");
-            Some((total.into(), total, (name, "")))
-        }
-        Condition::PnlAbove | Condition::PnlBelow => {
-            let h = held.filter(|h| h.cost_basis > Decimal::ZERO)?;
-            let value = h.market_value?;
-            let pct = (value - h.cost_basis)
-                .checked_mul(Decimal::ONE_HUNDRED)?
-                .checked_div(h.cost_basis)?
-                .round_dp(4);
-            Some((pct.into(), value, (&h.name, &h.symbol)))
-        }
-        Condition::Drift => {
-            // A coin no longer held has a share of 0 %, as far from its
-            // target as can be.
-            let total = p.total.filter(|t| !t.is_zero())?;
-            let value = held.map_or(Some(Decimal::ZERO), |h| h.market_value)?;
-            let share = (value * Decimal::ONE_HUNDRED / total).round_dp(4);
-            let who = held.map_or((s.coin_id.as_str(), ""), |h| (&h.name, &h.symbol));
-            let reading = Reading {
-                compared: (share - s.target_pct?).abs(),
-                recorded: share,
-            };
-            Some((reading, value, who))
-        }
-        _ => None,
+/// What a coin's rules read from one update: its quote, its recent prices
+/// and each source's price.
+struct CoinInputs<'a> {
+    quote: &'a Quote,
+    window: Option<&'a PriceWindow>,
+    others: &'a dyn Fn(&str, &str, u32) -> Vec<Decimal>,
+}
+
+impl Inputs for CoinInputs<'_> {
+    fn quote(&self) -> Option<&Quote> {
+        Some(self.quote)
+    }
+
+    fn price_since(&self, since: i64) -> Option<Decimal> {
+        self.window?.reference(since)
+    }
+
+    fn anomaly_z(&self, window_secs: i64, lookback_secs: i64) -> Option<f64> {
+        // O(n) in the window's points per reading: a week of minute
+        // refreshes is 10,000 points, copied in microseconds.
+        let points: Vec<(i64, Decimal)> = self.window?.points.iter().copied().collect();
+        analytics::anomaly(&points, window_secs, lookback_secs).map(|a| a.z)
+    }
+
+    fn source_prices(&self, secs: u32) -> Vec<Decimal> {
+        (self.others)(&self.quote.coin_id, &self.quote.currency, secs)
     }
 }
 
-/// What a rule reads from one update.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Reading {
-    /// What the level is compared with.
-    compared: Decimal,
-    /// What a firing records as its value: the same, except for an anomaly
-    /// rule, whose firing keeps the signed z (which side of the usual move
-    /// it fell) while |z| is compared.
-    recorded: Decimal,
-}
+/// What a portfolio's rules read: its holdings.
+struct PortfolioInputs<'a>(&'a PortfolioReading);
 
-impl From<Decimal> for Reading {
-    fn from(d: Decimal) -> Reading {
-        Reading {
-            compared: d,
-            recorded: d,
-        }
+impl Inputs for PortfolioInputs<'_> {
+    fn portfolio(&self) -> Option<&PortfolioReading> {
+        Some(self.0)
     }
-}
-
-/// The number a rule compares with its level; `None` when the quote lacks
-/// it, when an anomaly rule has too little history yet (fewer than five of
-/// its windows, or none that moved), or when it is too large to work out
-/// exactly (skipped, with a warning: `Decimal` arithmetic would panic and
-/// take the monitor down).
-fn reading(
-    rule: &Rule,
-    q: &Quote,
-    window: Option<&PriceWindow>,
-    ts: i64,
-    others: &dyn Fn(&str, &str, u32) -> Vec<Decimal>,
-) -> Option<Reading> {
-    let c = rule.spec.condition;
-    let value = match c {
-        Condition::Above | Condition::Below => match rule.spec.confirm_secs {
-            None => q.price,
-            // Past the level on two sources: the second highest price is
-            // above it, or the second lowest below. One source, or one bad
-            // tick, moves neither.
-            Some(secs) => {
-                let mut prices = others(&q.coin_id, &q.currency, secs);
-                if prices.len() < 2 {
-                    return None;
-                }
-                prices.sort();
-                if c == Condition::Above {
-                    prices[prices.len() - 2]
-                } else {
-                    prices[1]
-                }
-            }
-        },
-        Condition::ChangeAbove | Condition::ChangeBelow => q
-            .change_24h_pct
-            .and_then(|p| Decimal::try_from(p).ok())
-            .map(|d| d.round_dp(4))?,
-        // Known only while two or more sources are fresh.
-        Condition::SpreadAbove => q
-            .figures
-            .spread_pct
-            .and_then(|p| Decimal::try_from(p).ok())
-            .map(|d| d.round_dp(4))?,
-        // Portfolio rules are in no coin's index.
-        Condition::ValueAbove
-        | Condition::ValueBelow
-        | Condition::PnlAbove
-        | Condition::PnlBelow
-        | Condition::Drift => return None,
-        Condition::Anomaly => {
-            let s = &rule.spec;
-            // O(n) in the window's points per reading: a week of minute
-            // refreshes is 10,000 points, copied in microseconds.
-            let points: Vec<(i64, Decimal)> = window?.points.iter().copied().collect();
-            let a = analytics::anomaly(
-                &points,
-                i64::from(s.window_secs?),
-                i64::from(s.lookback_secs?),
-            )?;
-            let Ok(z) = Decimal::try_from(a.z) else {
-                tracing::warn!(
-                    rule = rule.id, coin = %q.coin_id, z = a.z,
-                    "skipped a reading too large to compare exactly"
-                );
-                return None;
-            };
-            let z = z.round_dp(4);
-            return Some(Reading {
-                compared: z.abs(),
-                recorded: z,
-            });
-        }
-        Condition::Move | Condition::MoveUp | Condition::MoveDown => {
-            let since = ts - i64::from(rule.spec.window_secs?);
-            let from = window?.reference(since).filter(|p| !p.is_zero())?;
-            let Some(pct) = q
-                .price
-                .checked_sub(from)
-                .and_then(|d| d.checked_mul(Decimal::ONE_HUNDRED))
-                .and_then(|d| d.checked_div(from))
-            else {
-                tracing::warn!(
-                    rule = rule.id, coin = %q.coin_id, price = %q.price, from = %from,
-                    "skipped a reading too large to compare exactly"
-                );
-                return None;
-            };
-            let pct = pct.round_dp(4);
-            match c {
-                Condition::Move => pct.abs(),
-                Condition::MoveDown => -pct,
-                _ => pct,
-            }
-        }
-    };
-    Some(value.into())
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -508,7 +381,7 @@ mod tests {
     use chrono::{TimeZone, Utc};
 
     use super::*;
-    use crate::model::alert::HistoryEntry;
+    use crate::model::alert::{Condition, HistoryEntry};
     use crate::testing;
 
     fn rule(id: i64, coin: &str, condition: Condition, level: &str) -> Rule {

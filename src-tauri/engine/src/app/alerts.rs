@@ -1,7 +1,6 @@
 //! Alert rules, what they fired, and the monitor that watches them.
 
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::sync::Arc;
 
 use rust_decimal::Decimal;
@@ -13,9 +12,10 @@ use crate::alerts::lock::MonitorLock;
 use crate::alerts::notify::{DesktopNotifier, Notifier, OnClick};
 use crate::error::{Error, Result};
 use crate::model::alert::{
-    Channels, Condition, DEFAULT_BAND_PCT, HistoryEntry, Rule, RuleError, RuleSpec, parse_duration,
+    Channels, Condition, DEFAULT_BAND_PCT, DEFAULT_LOOKBACK_SECS, DEFAULT_WINDOW_SECS,
+    HistoryEntry, MAX_NOTE, Rule, RuleError, RuleSpec, parse_duration, rules_that,
 };
-use crate::model::{CoinId, QuoteRequest, Selection};
+use crate::model::{CoinId, QuoteRequest, Selection, amount};
 use crate::monitor::Monitor;
 use crate::store::queries;
 
@@ -59,9 +59,7 @@ pub struct RuleInput {
 }
 
 fn number(what: &str, v: &str) -> Result<Decimal, RuleError> {
-    let text: String = v.trim().trim_start_matches('+').replace(',', "");
-    Decimal::from_str(&text)
-        .map_err(|_| RuleError(format!("{what} must be a number, not '{}'", v.trim())))
+    amount::parse(v).map_err(|_| RuleError(format!("{what} must be a number, not '{}'", v.trim())))
 }
 
 fn duration(what: &str, v: &str) -> Result<u32, RuleError> {
@@ -82,18 +80,20 @@ impl RuleInput {
         let window_secs = match &self.window {
             Some(w) if self.condition.takes_window() => Some(duration("the window", w)?),
             Some(w) if !w.trim().is_empty() => {
-                return Err(RuleError(
-                    "a window goes only with a move or anomaly rule".into(),
-                ));
+                return Err(RuleError(format!(
+                    "a window goes only with {}",
+                    rules_that(|d| d.window)
+                )));
             }
             _ => None,
         };
         let lookback_secs = match &self.lookback {
             Some(l) if self.condition.takes_lookback() => Some(duration("the lookback", l)?),
             Some(l) if !l.trim().is_empty() => {
-                return Err(RuleError(
-                    "a lookback goes only with an anomaly rule".into(),
-                ));
+                return Err(RuleError(format!(
+                    "a lookback goes only with {}",
+                    rules_that(|d| d.lookback)
+                )));
             }
             _ => None,
         };
@@ -189,6 +189,33 @@ pub fn conditions() -> Vec<ConditionInfo> {
             confirm: c.takes_confirm(),
         })
         .collect()
+}
+
+/// What a form starts a new rule from, and the note's limit a form holds
+/// the user to as they type: the engine's own numbers, so no front end
+/// keeps one.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct RuleForm {
+    /// The band a rule re-arms past when none is given.
+    #[serde(with = "rust_decimal::serde::str")]
+    #[ts(type = "string")]
+    pub band_pct: Decimal,
+    /// A new move or anomaly rule's window.
+    pub window_secs: u32,
+    /// A new anomaly rule's lookback.
+    pub lookback_secs: u32,
+    /// The longest note, in characters.
+    pub note_max_chars: u32,
+}
+
+/// A new rule's defaults and limits, for a form.
+pub fn rule_form() -> RuleForm {
+    RuleForm {
+        band_pct: DEFAULT_BAND_PCT,
+        window_secs: DEFAULT_WINDOW_SECS,
+        lookback_secs: DEFAULT_LOOKBACK_SECS,
+        note_max_chars: MAX_NOTE,
+    }
 }
 
 impl Engine {

@@ -2,8 +2,6 @@
 //! and CoinGecko's exchange rates (units per bitcoin), saying which rates
 //! it used and how old they are.
 
-use std::str::FromStr;
-
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -318,9 +316,7 @@ fn link(
 
 /// An amount as typed: a positive decimal, at most 10^15.
 fn parse_amount(s: &str) -> Result<Decimal> {
-    let t = s.trim().replace('_', "");
-    let amount = Decimal::from_str(&t)
-        .or_else(|_| Decimal::from_scientific(&t))
+    let amount = crate::model::amount::parse(s)
         .map_err(|_| InvalidInput(format!("'{}' is not an amount", s.trim())))?;
     if amount <= Decimal::ZERO || amount > MAX_PRICE_LEVEL {
         return Err(InvalidInput(format!(

@@ -7,7 +7,6 @@
 //! price, at the coin's stored price then.
 
 use std::collections::HashMap;
-use std::str::FromStr;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -1532,9 +1531,7 @@ fn fiat(s: &str) -> std::result::Result<String, InvalidInput> {
 
 /// A positive amount (or zero where `zero_ok`), at most 10^15.
 fn amount(s: &str, what: &str, zero_ok: bool) -> std::result::Result<Decimal, InvalidInput> {
-    let t = s.trim().replace('_', "");
-    let d = Decimal::from_str(&t)
-        .or_else(|_| Decimal::from_scientific(&t))
+    let d = crate::model::amount::parse(s)
         .map_err(|_| InvalidInput(format!("'{}' is not a {what}", s.trim())))?;
     if d < Decimal::ZERO || (d.is_zero() && !zero_ok) || d > MAX_PRICE_LEVEL {
         let low = if zero_ok { "at least 0" } else { "above 0" };

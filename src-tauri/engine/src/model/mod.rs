@@ -5,6 +5,7 @@
 //! stay `f64`.
 
 pub mod alert;
+pub mod amount;
 mod candle;
 mod chart;
 pub mod portfolio;

@@ -5,14 +5,13 @@
 //! the file's symbols, resolved by the application layer.
 
 use std::collections::HashMap;
-use std::str::FromStr;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::{TxKind, is_fiat};
-use crate::model::InvalidInput;
+use crate::model::{InvalidInput, amount};
 
 /// A file's layout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
@@ -200,15 +199,27 @@ impl<'a> Row<'a> {
     }
 }
 
-/// A number as exports write it: `1234.5`, `$1,234.50`, `-€0.10`, `1e-8`.
+/// A number as exports write it: `1234.5`, `$1,234.50`, `-€0.10`,
+/// `1.5 €`, `1e-8`. The currency sign (and spaces beside it) is an export's
+/// own; what is left is read by the one grammar of amounts
+/// ([`crate::model::amount`]).
 pub fn number(s: &str) -> Option<Decimal> {
-    let t: String = s
-        .chars()
-        .filter(|c| !matches!(c, ',' | '$' | '€' | '£' | '¥' | ' ' | '_'))
-        .collect();
-    Decimal::from_str(&t)
-        .or_else(|_| Decimal::from_scientific(&t))
-        .ok()
+    const CURRENCY: [char; 4] = ['$', '€', '£', '¥'];
+    let t = s.trim();
+    let (sign, t) = match t.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", t.strip_prefix('+').unwrap_or(t)),
+    };
+    let t = t
+        .trim_start_matches(CURRENCY)
+        .trim_end_matches(CURRENCY)
+        .trim();
+    // `$-5` as well as `-$5`, never both.
+    let (sign, t) = match t.strip_prefix('-') {
+        Some(rest) if sign.is_empty() => ("-", rest),
+        _ => (sign, t),
+    };
+    amount::parse(&format!("{sign}{t}")).ok()
 }
 
 /// RFC 3339, `2024-01-05 12:00:00 UTC`, `2024-01-05 12:00:00` (UTC) or a day.

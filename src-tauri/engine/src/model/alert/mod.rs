@@ -1,10 +1,13 @@
 //! What an alert rule says, the checks every new or edited rule passes
 //! whatever front end it came from, and what a firing and its deliveries
 //! record. Plain data: the store and the alert services both depend on this
-//! module, and it depends on neither.
+//! module, and it depends on neither. What differs from one condition to
+//! another is in its definition (`condition.rs`, and one file per family:
+//! `quote.rs`, `window.rs`, `portfolio.rs`); this file holds what every
+//! rule shares.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
+use std::ops::RangeInclusive;
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -12,183 +15,36 @@ use serde::{Deserialize, Serialize};
 use crate::format;
 use crate::model::Quote;
 
-/// When a rule is beyond its level.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[serde(rename_all = "snake_case")]
-pub enum Condition {
-    /// The price is at or above the level.
-    Above,
-    /// The price is at or below the level.
-    Below,
-    /// The price moved by at least `level` % either way within the window.
-    Move,
-    /// The price rose by at least `level` % within the window.
-    MoveUp,
-    /// The price fell by at least `level` % within the window.
-    MoveDown,
-    /// The 24-hour change is at or above `level` %.
-    ChangeAbove,
-    /// The 24-hour change is at or below `level` %.
-    ChangeBelow,
-    /// The latest return over the window lies `level` standard deviations
-    /// or more (either way) from the mean of the same window's returns
-    /// over the lookback before it (`analytics::anomaly`).
-    Anomaly,
-    /// A portfolio's (or all portfolios') market value is at or above the
-    /// level.
-    ValueAbove,
-    /// A portfolio's market value is at or below the level.
-    ValueBelow,
-    /// A holding's unrealized P&L, in % of its cost basis, is at or above
-    /// the level.
-    PnlAbove,
-    /// A holding's unrealized P&L % is at or below the level.
-    PnlBelow,
-    /// A holding's share of the portfolio's value is `level` percentage
-    /// points or more away from its target (`target_pct`).
-    Drift,
-    /// The coin's fresh sources are `level` % or more apart: (highest −
-    /// lowest) / their median.
-    SpreadAbove,
-}
+mod condition;
+mod portfolio;
+mod quote;
+mod window;
 
-impl Condition {
-    pub const ALL: [Condition; 14] = [
-        Condition::Above,
-        Condition::Below,
-        Condition::Move,
-        Condition::MoveUp,
-        Condition::MoveDown,
-        Condition::ChangeAbove,
-        Condition::ChangeBelow,
-        Condition::Anomaly,
-        Condition::ValueAbove,
-        Condition::ValueBelow,
-        Condition::PnlAbove,
-        Condition::PnlBelow,
-        Condition::Drift,
-        Condition::SpreadAbove,
-    ];
+pub use condition::{
+    Condition, ConditionDef, Flag, HoldingReading, Inputs, Level, PortfolioReading, Reading,
+    Subject, Worth, rules_that,
+};
 
-    /// What the rule watches, as a form offers it: "Price rises above".
-    pub fn label(self) -> &'static str {
-        match self {
-            Condition::Above => "Price rises above",
-            Condition::Below => "Price falls below",
-            Condition::Move => "Price moves (either way) by",
-            Condition::MoveUp => "Price rises by",
-            Condition::MoveDown => "Price falls by",
-            Condition::ChangeAbove => "24h change rises to",
-            Condition::ChangeBelow => "24h change falls to",
-            Condition::Anomaly => "Price moves unusually, beyond",
-            Condition::ValueAbove => "Portfolio value rises above",
-            Condition::ValueBelow => "Portfolio value falls below",
-            Condition::PnlAbove => "Holding's P&L rises to",
-            Condition::PnlBelow => "Holding's P&L falls to",
-            Condition::Drift => "Holding's share drifts from its target by",
-            Condition::SpreadAbove => "Sources disagree by",
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Condition::Above => "above",
-            Condition::Below => "below",
-            Condition::Move => "move",
-            Condition::MoveUp => "move_up",
-            Condition::MoveDown => "move_down",
-            Condition::ChangeAbove => "change_above",
-            Condition::ChangeBelow => "change_below",
-            Condition::Anomaly => "anomaly",
-            Condition::ValueAbove => "value_above",
-            Condition::ValueBelow => "value_below",
-            Condition::PnlAbove => "pnl_above",
-            Condition::PnlBelow => "pnl_below",
-            Condition::Drift => "drift",
-            Condition::SpreadAbove => "spread_above",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Condition> {
-        Condition::ALL.into_iter().find(|c| c.as_str() == s)
-    }
-
-    /// The level is an amount of money (a price, or a portfolio's value)
-    /// in the rule's currency, not a percentage.
-    pub fn is_price(self) -> bool {
-        matches!(
-            self,
-            Condition::Above | Condition::Below | Condition::ValueAbove | Condition::ValueBelow
-        )
-    }
-
-    /// The rule reads a portfolio's holdings, not a coin's quote.
-    pub fn is_portfolio(self) -> bool {
-        matches!(
-            self,
-            Condition::ValueAbove
-                | Condition::ValueBelow
-                | Condition::PnlAbove
-                | Condition::PnlBelow
-                | Condition::Drift
-        )
-    }
-
-    /// The rule is about one coin (every rule but a portfolio's value).
-    pub fn takes_coin(self) -> bool {
-        !matches!(self, Condition::ValueAbove | Condition::ValueBelow)
-    }
-
-    /// A second source's confirmation can be asked for (`confirm_secs`):
-    /// a coin's price above or below a level.
-    pub fn takes_confirm(self) -> bool {
-        matches!(self, Condition::Above | Condition::Below)
-    }
-
-    /// The rule has a target share (`target_pct`).
-    pub fn takes_target(self) -> bool {
-        self == Condition::Drift
-    }
-
-    pub fn is_move(self) -> bool {
-        matches!(
-            self,
-            Condition::Move | Condition::MoveUp | Condition::MoveDown
-        )
-    }
-
-    /// The rule is measured over a window of time (`window_secs`).
-    pub fn takes_window(self) -> bool {
-        self.is_move() || self == Condition::Anomaly
-    }
-
-    /// The rule compares its window with the lookback before it
-    /// (`lookback_secs`).
-    pub fn takes_lookback(self) -> bool {
-        self == Condition::Anomaly
-    }
-
-    /// The unit of a level that is not a price: "%" (of a move or of the
-    /// 24-hour change) or "σ" (standard deviations); `None` for a price,
-    /// whose unit is the rule's currency.
-    pub fn level_unit(self) -> Option<&'static str> {
-        match self {
-            Condition::Above | Condition::Below => None,
-            Condition::ValueAbove | Condition::ValueBelow => None,
-            Condition::Anomaly => Some("σ"),
-            Condition::Drift => Some("points"),
-            _ => Some("%"),
-        }
-    }
-
-    /// The reading is beyond the level when it is low, not high.
-    pub fn is_downward(self) -> bool {
-        matches!(
-            self,
-            Condition::Below | Condition::ChangeBelow | Condition::ValueBelow | Condition::PnlBelow
-        )
-    }
-}
+/// Every condition's definition, in the order of [`Condition::ALL`] (and
+/// of the enum: [`Condition::def`] indexes it; a test checks). Kept here,
+/// above `condition.rs` and the families, so that no sibling imports
+/// another that imports it back.
+static DEFS: [&ConditionDef; 14] = [
+    &quote::ABOVE,
+    &quote::BELOW,
+    &window::MOVE,
+    &window::MOVE_UP,
+    &window::MOVE_DOWN,
+    &quote::CHANGE_ABOVE,
+    &quote::CHANGE_BELOW,
+    &window::ANOMALY,
+    &portfolio::VALUE_ABOVE,
+    &portfolio::VALUE_BELOW,
+    &portfolio::PNL_ABOVE,
+    &portfolio::PNL_BELOW,
+    &portfolio::DRIFT,
+    &quote::SPREAD_ABOVE,
+];
 
 /// Where a firing is delivered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ts_rs::TS)]
@@ -271,24 +127,29 @@ pub struct RuleSpec {
 }
 
 /// A second source's confirmation is looked for within 5 s to an hour.
-const MIN_CONFIRM: u32 = 5;
-const MAX_CONFIRM: u32 = 3600;
+pub const CONFIRM_SECS: RangeInclusive<u32> = 5..=3600;
 pub const DEFAULT_BAND_PCT: Decimal = Decimal::from_parts(5, 0, 0, false, 1);
-const MAX_WINDOW: Duration = Duration::from_secs(7 * 24 * 3600);
+/// The widest band: 50 % of a price level (points or σ for the others).
+pub const MAX_BAND_PCT: Decimal = Decimal::from_parts(50, 0, 0, false, 0);
+/// A move's or an anomaly's window: a minute to a week.
+pub const WINDOW_SECS: RangeInclusive<u32> = 60..=7 * 24 * 3600;
+/// The window a form proposes for a new move or anomaly rule.
+pub const DEFAULT_WINDOW_SECS: u32 = 3600;
 /// An anomaly rule's lookback when none is given: a week of the window's
 /// returns (168 of them for a 1h window).
 pub const DEFAULT_LOOKBACK_SECS: u32 = 7 * 24 * 3600;
 /// The longest lookback: as long as 5-minute candles are kept, beyond which
 /// the seeded history would be hourly only.
-const MAX_LOOKBACK: Duration = Duration::from_secs(90 * 24 * 3600);
+pub const MAX_LOOKBACK_SECS: u32 = 90 * 24 * 3600;
 /// A lookback spans at least this many windows: `analytics::anomaly` needs
 /// five trailing returns before it answers at all.
-const MIN_LOOKBACK_WINDOWS: u64 = 5;
+pub const MIN_LOOKBACK_WINDOWS: u64 = 5;
 /// The highest anomaly level, in standard deviations: beyond it a rule
 /// would never fire on any real series.
-const MAX_SIGMAS: Decimal = Decimal::from_parts(20, 0, 0, false, 0);
-const MAX_COOLDOWN: Duration = Duration::from_secs(30 * 24 * 3600);
-const MAX_NOTE: usize = 500;
+pub const MAX_SIGMAS: Decimal = Decimal::from_parts(20, 0, 0, false, 0);
+pub const MAX_COOLDOWN_SECS: u32 = 30 * 24 * 3600;
+/// The longest note, in characters.
+pub const MAX_NOTE: u32 = 500;
 /// The highest price level a rule takes: far above any coin's price in any
 /// currency, and low enough that every sum and product the monitor makes
 /// with it (the band, a level ± the band) stays exact within `Decimal`.
@@ -301,6 +162,8 @@ pub struct RuleError(pub String);
 
 impl RuleSpec {
     /// Checks what no front end may get wrong; normalises case and spaces.
+    /// What every rule passes is here; what only one condition asks (its
+    /// level's bounds) is that condition's own [`ConditionDef::check`].
     pub fn validate(mut self) -> Result<RuleSpec, RuleError> {
         let bad = |m: String| Err(RuleError(m));
         self.coin_id = self.coin_id.trim().to_ascii_lowercase();
@@ -321,96 +184,59 @@ impl RuleSpec {
         }
         match (c.takes_target(), self.target_pct) {
             (true, Some(t)) if (Decimal::ZERO..=Decimal::ONE_HUNDRED).contains(&t) => {}
-            (true, _) => return bad("a drift rule needs a target share from 0 to 100 %".into()),
-            (false, Some(_)) => return bad("a target share goes only with a drift rule".into()),
+            (true, _) => {
+                return bad(format!(
+                    "{} needs a target share from 0 to 100 %",
+                    c.rule_name()
+                ));
+            }
+            (false, Some(_)) => {
+                return bad(format!(
+                    "a target share goes only with {}",
+                    condition::rules_that(|d| d.target)
+                ));
+            }
             (false, None) => {}
-        }
-        if matches!(c, Condition::PnlAbove | Condition::PnlBelow)
-            && (self.level < -Decimal::ONE_HUNDRED || self.level > Decimal::from(100_000))
-        {
-            return bad(format!(
-                "a P&L level must be from -100 to 100000 %, not {}",
-                self.level
-            ));
         }
         match self.confirm_secs {
             Some(_) if !c.takes_confirm() => {
-                return bad(
-                    "a second source's confirmation goes only with a price rule (above or below)"
-                        .into(),
-                );
+                let keys: Vec<&str> = Condition::ALL
+                    .into_iter()
+                    .filter(|c| c.takes_confirm())
+                    .map(Condition::as_str)
+                    .collect();
+                return bad(format!(
+                    "a second source's confirmation goes only with {} ({})",
+                    condition::rules_that(|d| d.confirm),
+                    keys.join(" or ")
+                ));
             }
-            Some(s) if !(MIN_CONFIRM..=MAX_CONFIRM).contains(&s) => {
+            Some(s) if !CONFIRM_SECS.contains(&s) => {
                 return bad(format!(
                     "the confirmation window must be from {} to {}, not {}",
-                    format_duration(u64::from(MIN_CONFIRM)),
-                    format_duration(u64::from(MAX_CONFIRM)),
+                    format_duration(u64::from(*CONFIRM_SECS.start())),
+                    format_duration(u64::from(*CONFIRM_SECS.end())),
                     format_duration(u64::from(s))
                 ));
             }
             _ => {}
-        }
-        if c == Condition::SpreadAbove
-            && (self.level <= Decimal::ZERO || self.level > Decimal::ONE_HUNDRED)
-        {
-            return bad(format!(
-                "the spread must be a percentage above 0 and at most 100, not {}",
-                self.level
-            ));
-        }
-        if c == Condition::Drift
-            && (self.level <= Decimal::ZERO || self.level > Decimal::ONE_HUNDRED)
-        {
-            return bad(format!(
-                "the drift must be above 0 and at most 100 percentage points, not {}",
-                self.level
-            ));
         }
         if !(2..=10).contains(&self.currency.len())
             || !self.currency.bytes().all(|b| b.is_ascii_lowercase())
         {
             return bad(format!("'{}' is not a currency code", self.currency));
         }
-        if c.is_price() && self.level <= Decimal::ZERO {
-            let what = if c.is_portfolio() { "value" } else { "price" };
-            return bad(format!(
-                "the {what} level must be above zero, not {}",
-                self.level
-            ));
-        }
-        if c.is_price() && self.level > MAX_PRICE_LEVEL {
-            return bad(format!(
-                "the price level can be at most {MAX_PRICE_LEVEL} (10^15), not {}",
-                self.level
-            ));
-        }
-        if c.is_move() && (self.level <= Decimal::ZERO || self.level > Decimal::from(1000)) {
-            return bad(format!(
-                "the move must be a percentage above 0 and at most 1000, not {}",
-                self.level
-            ));
-        }
-        if c == Condition::Anomaly && (self.level <= Decimal::ZERO || self.level > MAX_SIGMAS) {
-            return bad(format!(
-                "the anomaly level must be above 0 and at most {MAX_SIGMAS} standard deviations, not {}",
-                self.level
-            ));
-        }
-        // An anomaly rule's band is in σ: one as wide as the level would
-        // wait for |z| below zero to re-arm, which never comes.
-        if c == Condition::Anomaly && !self.once && self.band_pct >= self.level {
-            return bad(format!(
-                "the band ({} σ) must be narrower than the level ({} σ), or the rule never re-arms",
-                self.band_pct.normalize(),
-                self.level.normalize()
-            ));
-        }
+        (c.def().check)(&self)?;
         if c.takes_window() {
             match self.window_secs {
-                Some(w) if w >= 60 && u64::from(w) <= MAX_WINDOW.as_secs() => {}
+                Some(w) if WINDOW_SECS.contains(&w) => {}
                 _ => {
-                    let kind = if c.is_move() { "a move" } else { "an anomaly" };
-                    return bad(format!("{kind} rule needs a window from 1m to 7d, e.g. 1h"));
+                    return bad(format!(
+                        "{} needs a window from {} to {}, e.g. 1h",
+                        c.rule_name(),
+                        format_duration(u64::from(*WINDOW_SECS.start())),
+                        format_duration(u64::from(*WINDOW_SECS.end()))
+                    ));
                 }
             }
         } else {
@@ -421,37 +247,35 @@ impl RuleSpec {
                 let lookback = *self.lookback_secs.get_or_insert(DEFAULT_LOOKBACK_SECS);
                 let (window, lookback) = (u64::from(window), u64::from(lookback));
                 let least = window * MIN_LOOKBACK_WINDOWS;
-                if lookback < least || lookback > MAX_LOOKBACK.as_secs() {
+                if lookback < least || lookback > u64::from(MAX_LOOKBACK_SECS) {
                     return bad(format!(
                         "the lookback must be at least {MIN_LOOKBACK_WINDOWS} times the window \
                          ({} for a {} window) and at most {}, not {}",
                         format_duration(least),
                         format_duration(window),
-                        format_duration(MAX_LOOKBACK.as_secs()),
+                        format_duration(u64::from(MAX_LOOKBACK_SECS)),
                         format_duration(lookback)
                     ));
                 }
             }
             _ => self.lookback_secs = None,
         }
-        if matches!(c, Condition::ChangeAbove | Condition::ChangeBelow)
-            && self.level.abs() > Decimal::from(10_000)
-        {
-            return bad(format!("a 24h change of {} % is out of range", self.level));
-        }
         if !self.channels.desktop && !self.channels.email {
             return bad("a rule needs at least one channel: desktop or email".into());
         }
-        if self.band_pct < Decimal::ZERO || self.band_pct > Decimal::from(50) {
+        if self.band_pct < Decimal::ZERO || self.band_pct > MAX_BAND_PCT {
             return bad(format!(
-                "the band must be from 0 to 50 %, not {}",
+                "the band must be from 0 to {MAX_BAND_PCT} %, not {}",
                 self.band_pct
             ));
         }
-        if u64::from(self.cooldown_secs) > MAX_COOLDOWN.as_secs() {
-            return bad("the cooldown can be at most 30 days".into());
+        if self.cooldown_secs > MAX_COOLDOWN_SECS {
+            return bad(format!(
+                "the cooldown can be at most {} days",
+                MAX_COOLDOWN_SECS / 86_400
+            ));
         }
-        if self.note.chars().count() > MAX_NOTE {
+        if self.note.chars().count() > MAX_NOTE as usize {
             return bad(format!("the note can be at most {MAX_NOTE} characters"));
         }
         Ok(self)
@@ -676,69 +500,27 @@ impl Firing {
     }
 
     /// "BTC above $71,000.00", "ETH fell 5.2 % within 1h", "SOL moved
-    /// unusually: 4.12 σ above its usual 1h move".
+    /// unusually: 4.12 σ above its usual 1h move": the condition's own
+    /// wording ([`ConditionDef::headline`]).
     pub fn headline(&self) -> String {
-        let sym = self.symbol.to_ascii_uppercase();
-        let pct = |d: Decimal| format!("{} %", d.round_dp(2).normalize());
-        let window = format_duration(u64::from(self.window_secs.unwrap_or(0)));
-        match self.condition {
-            Condition::Above => {
-                format!("{sym} above {}", format::price(self.level, &self.currency))
-            }
-            Condition::Below => {
-                format!("{sym} below {}", format::price(self.level, &self.currency))
-            }
-            Condition::Move | Condition::MoveUp | Condition::MoveDown => {
-                let moved = match self.condition {
-                    Condition::MoveUp => "rose",
-                    Condition::MoveDown => "fell",
-                    _ => "moved",
-                };
-                format!("{sym} {moved} {} within {window}", pct(self.value.abs()))
-            }
-            Condition::ChangeAbove | Condition::ChangeBelow => {
-                format!("{sym} 24h change {}", pct(self.value))
-            }
-            Condition::Anomaly => {
-                // The firing keeps the z-score, not the window's return
-                // (no column holds it): the sign says which side of the
-                // usual move it fell.
-                let side = if self.value < Decimal::ZERO {
-                    "below"
-                } else {
-                    "above"
-                };
-                format!(
-                    "{sym} moved unusually: {} σ {side} its usual {window} move",
-                    self.value.abs().round_dp(2).normalize()
-                )
-            }
-            Condition::ValueAbove | Condition::ValueBelow => {
-                let side = if self.condition.is_downward() {
-                    "below"
-                } else {
-                    "above"
-                };
-                format!(
-                    "{} value {side} {}",
-                    self.name,
-                    format::price(self.level, &self.currency)
-                )
-            }
-            Condition::PnlAbove | Condition::PnlBelow => {
-                let sign = if self.value > Decimal::ZERO { "+" } else { "" };
-                format!("{sym} P&L {sign}{}{}", pct(self.value), self.whose(" in "))
-            }
-            Condition::SpreadAbove => {
-                format!("{sym}: sources {} apart", pct(self.value))
-            }
-            Condition::Drift => format!(
-                "{sym} is {} of {} (target {})",
-                pct(self.value),
-                self.portfolio.as_deref().unwrap_or("the portfolio"),
-                pct(self.target_pct.unwrap_or_default())
-            ),
+        (self.condition.def().headline)(self)
+    }
+
+    /// "Bitcoin is at $71,234.56 (alert level $71,000.00), +1.20% in 24h."
+    /// ("alert level 3 σ against 7d" for an anomaly rule; the condition's
+    /// own, [`ConditionDef::body`]) and the note.
+    pub fn body(&self) -> String {
+        let mut body = (self.condition.def().body)(self);
+        if !self.note.is_empty() {
+            body.push('\n');
+            body.push_str(&self.note);
         }
+        body
+    }
+
+    /// The coin's symbol as a headline shows it: "BTC".
+    fn sym(&self) -> String {
+        self.symbol.to_ascii_uppercase()
     }
 
     /// " in Ledger" after `sep`; nothing for all portfolios.
@@ -748,55 +530,54 @@ impl Firing {
             .map(|p| format!("{sep}{p}"))
             .unwrap_or_default()
     }
+}
 
-    /// "Bitcoin is at $71,234.56 (alert level $71,000.00), +1.20% in 24h."
-    /// ("alert level 3 σ against 7d" for an anomaly rule) and the note.
-    pub fn body(&self) -> String {
-        let price = format::price(self.price, &self.currency);
-        if self.condition.is_portfolio() {
-            let level = level_text(self.condition, self.level, &self.currency);
-            let mut body = match self.condition {
-                Condition::ValueAbove | Condition::ValueBelow => {
-                    format!("{} is worth {price} (alert level {level}).", self.name)
-                }
-                Condition::PnlAbove | Condition::PnlBelow => format!(
-                    "{} is worth {price}{}, a P&L of {} % (alert level {level}).",
-                    self.name,
-                    self.whose(" in "),
-                    self.value.round_dp(2).normalize()
-                ),
-                _ => format!(
-                    "{} is worth {price}, {} % of {}: the target is {} % (alert at {level} from it).",
-                    self.name,
-                    self.value.round_dp(2).normalize(),
-                    portfolio_label(self.portfolio.as_deref()),
-                    self.target_pct.unwrap_or_default().normalize()
-                ),
-            };
-            if !self.note.is_empty() {
-                body.push('\n');
-                body.push_str(&self.note);
-            }
-            return body;
-        }
-        let mut level = level_text(self.condition, self.level, &self.currency);
-        if let Some(l) = self
-            .lookback_secs
-            .filter(|_| self.condition.takes_lookback())
-        {
-            level.push_str(&format!(" against {}", format_duration(u64::from(l))));
-        }
-        let mut body = format!("{} is at {price} (alert level {level})", self.name);
-        if let Some(c) = self.change_24h_pct {
-            body.push_str(&format!(", {} in 24h", format::pct(Some(c))));
-        }
-        body.push('.');
-        if !self.note.is_empty() {
-            body.push('\n');
-            body.push_str(&self.note);
-        }
-        body
+/// A percentage as a headline shows it: "5.2 %".
+fn pct_text(d: Decimal) -> String {
+    format!("{} %", d.round_dp(2).normalize())
+}
+
+/// A firing's window: "1h".
+fn window_text(f: &Firing) -> String {
+    format_duration(u64::from(f.window_secs.unwrap_or(0)))
+}
+
+/// The body of a rule on a coin's quote or prices: "Bitcoin is at
+/// $71,234.56 (alert level $71,000.00), +1.20% in 24h."
+fn quote_body(f: &Firing) -> String {
+    let price = format::price(f.price, &f.currency);
+    let mut level = level_text(f.condition, f.level, &f.currency);
+    if let Some(l) = f.lookback_secs.filter(|_| f.condition.takes_lookback()) {
+        level.push_str(&format!(" against {}", format_duration(u64::from(l))));
     }
+    let mut body = format!("{} is at {price} (alert level {level})", f.name);
+    if let Some(c) = f.change_24h_pct {
+        body.push_str(&format!(", {} in 24h", format::pct(Some(c))));
+    }
+    body.push('.');
+    body
+}
+
+/// A money level's checks: above zero, at most [`MAX_PRICE_LEVEL`].
+fn money_level(s: &RuleSpec) -> Result<(), RuleError> {
+    if s.level <= Decimal::ZERO {
+        let what = if s.condition.is_portfolio() {
+            "value"
+        } else {
+            "price"
+        };
+        return Err(RuleError(format!(
+            "the {what} level must be above zero, not {}",
+            s.level
+        )));
+    }
+    if s.level > MAX_PRICE_LEVEL {
+        return Err(RuleError(format!(
+            "the price level can be at most {MAX_PRICE_LEVEL} (10^15), not {}",
+            s.level
+        )));
+    }
+    Ok(())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
