@@ -6,14 +6,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use coinlytics_engine::app::alerts::AlertEvent;
 use coinlytics_engine::app::alerts::{
     ConditionInfo, RuleForm, RuleInput, RuleView, conditions, rule_form,
 };
 use coinlytics_engine::app::email::{self, EmailForm, EmailStatus};
-use coinlytics_engine::config::EmailSettings;
+use coinlytics_engine::app::settings::EmailSettings;
 use coinlytics_engine::model::Coin;
 use coinlytics_engine::model::alert::HistoryEntry;
-use coinlytics_engine::monitor::AlertEvent;
 use coinlytics_engine::{Engine, Error};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, State};

@@ -7,30 +7,32 @@
 
 use std::path::Path;
 
-use coinlytics_engine::alerts::dispatch::DeliveryEvent;
-use coinlytics_engine::analytics::Stats;
+use coinlytics_engine::app::alerts::AlertEvent;
+use coinlytics_engine::app::alerts::DeliveryEvent;
 use coinlytics_engine::app::alerts::{ConditionInfo, RuleForm, RuleInput, RuleView};
+use coinlytics_engine::app::compare::Stats;
 use coinlytics_engine::app::compare::{CompareSeries, Comparison, NormalPoint};
 use coinlytics_engine::app::convert::{Conversion, Unit};
 use coinlytics_engine::app::email::{EmailForm, EmailStatus};
 use coinlytics_engine::app::history::{AlertLevel, CoinOverview, History};
+use coinlytics_engine::app::market::{MarketEvent, Snapshot};
 use coinlytics_engine::app::portfolio::{
     FxUsed, Holding, Holdings, ImportProfile, ImportReport, MappingField, MappingGuess, MethodGain,
     Totals, ValueHistory, ValuePoint, WhatIf,
 };
+use coinlytics_engine::app::settings::{EmailSettings, SmtpSecurity};
+use coinlytics_engine::app::sources::{Health, SourceState};
 use coinlytics_engine::app::sources::{SourceComparison, SourcePrice, SourceStatus, SourcesReport};
 use coinlytics_engine::app::watchlist::Added;
-use coinlytics_engine::config::{EmailSettings, SmtpSecurity};
 use coinlytics_engine::error::{ErrorBody, ErrorKind};
-use coinlytics_engine::market::{MarketEvent, PriceTick, Snapshot};
+use coinlytics_engine::model::PriceTick;
+use coinlytics_engine::model::Source;
 use coinlytics_engine::model::alert::{
     Channels, Condition, Delivery, DeliveryStatus, Firing, HistoryEntry, Rule, RuleSpec,
 };
 use coinlytics_engine::model::{Candle, Coin, Quote, QuoteFigures, QuoteRequest, Range, Selection};
-use coinlytics_engine::monitor::AlertEvent;
 use coinlytics_engine::portfolio::import::{Format, Mapping, RowError, Skipped};
 use coinlytics_engine::portfolio::{Method, Portfolio, Tx, TxKind};
-use coinlytics_engine::sources::{Health, Source, SourceState};
 use ts_rs::{Config, TS};
 
 use crate::alerts::AlertsPage;

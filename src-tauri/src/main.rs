@@ -22,9 +22,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use coinlytics_engine::Engine;
-use coinlytics_engine::config::{Overrides, Settings};
-use coinlytics_engine::logging::{self, Stderr};
-use coinlytics_engine::market::{MarketEvent, PriceTick, Snapshot};
+use coinlytics_engine::app::logging::{self, Stderr};
+use coinlytics_engine::app::market::{MarketEvent, Snapshot};
+use coinlytics_engine::app::settings::{Overrides, Settings};
+use coinlytics_engine::model::PriceTick;
 use tauri::{Emitter, Manager, WindowEvent};
 
 use state::AppState;

@@ -5,10 +5,10 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use coinlytics_engine::app::alerts::Monitor;
+use coinlytics_engine::app::logging::LogGuard;
+use coinlytics_engine::app::market::refresher::{self, RefresherHandle, StreamsHandle};
 use coinlytics_engine::error::ErrorBody;
-use coinlytics_engine::logging::LogGuard;
-use coinlytics_engine::monitor::Monitor;
-use coinlytics_engine::refresher::{self, RefresherHandle, StreamsHandle};
 use coinlytics_engine::{Engine, Error};
 use serde::Serialize;
 

@@ -7,8 +7,8 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
+use coinlytics_engine::app::market::Snapshot;
 use coinlytics_engine::app::portfolio::Holdings;
-use coinlytics_engine::market::Snapshot;
 use coinlytics_engine::model::Quote;
 use tauri::image::Image;
 use tauri::menu::{CheckMenuItem, Menu, MenuEvent, MenuItem, PredefinedMenuItem};
@@ -67,7 +67,7 @@ fn portfolio_label(h: &Holdings) -> Option<String> {
 }
 
 /// The setting asks for the total, and privacy does not hide it.
-fn shows_portfolio(s: &coinlytics_engine::config::Settings) -> bool {
+fn shows_portfolio(s: &coinlytics_engine::app::settings::Settings) -> bool {
     s.tray_portfolio && !s.privacy
 }
 

@@ -3,8 +3,8 @@
 
 use clap::{Subcommand, ValueEnum};
 use coinlytics_engine::Error;
+use coinlytics_engine::app::settings::{ApiPlan, Settings};
 use coinlytics_engine::app::settings::{api_key_plan, clear_api_key, store_api_key};
-use coinlytics_engine::config::{ApiPlan, Settings};
 
 use crate::secret::read_secret;
 

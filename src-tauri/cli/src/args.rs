@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Arg, ArgAction, ArgMatches, Args as ClapArgs, FromArgMatches};
 use coinlytics_engine::Error;
-use coinlytics_engine::config::{Key, Overrides, SETTINGS};
+use coinlytics_engine::app::settings::{Key, Overrides, SETTINGS};
 use coinlytics_engine::model::CoinId;
 
 /// Flags every command accepts: the config file, and each setting marked
@@ -56,7 +56,7 @@ impl ClapArgs for Globals {
             .value_parser(clap::value_parser!(PathBuf))
             .help(format!(
                 "Config file to use [env: {}]",
-                coinlytics_engine::config::CONFIG_ENV
+                coinlytics_engine::app::settings::CONFIG_ENV
             ));
         SETTINGS
             .iter()

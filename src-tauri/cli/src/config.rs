@@ -1,7 +1,7 @@
 //! `coinlytics config get|set|path`.
 
 use clap::Subcommand;
-use coinlytics_engine::config::{Key, Settings};
+use coinlytics_engine::app::settings::{Key, Settings};
 use coinlytics_engine::{Engine, Error};
 
 #[derive(Subcommand, Debug)]

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use coinlytics_engine::Error;
-use coinlytics_engine::config::{CONFIG_ENV, Settings};
+use coinlytics_engine::app::settings::{CONFIG_ENV, Settings};
 
 use crate::args::Globals;
 

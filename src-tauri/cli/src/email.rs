@@ -4,7 +4,7 @@
 
 use clap::Subcommand;
 use coinlytics_engine::app::email::{clear_email_password, email_status, set_email_password};
-use coinlytics_engine::config::Settings;
+use coinlytics_engine::app::settings::Settings;
 use coinlytics_engine::{Engine, Error};
 
 use crate::secret::read_secret;

@@ -38,8 +38,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
-use coinlytics_engine::config::Settings;
-use coinlytics_engine::logging::{self, LogGuard, Stderr};
+use coinlytics_engine::app::logging::{self, LogGuard, Stderr};
+use coinlytics_engine::app::settings::Settings;
 use coinlytics_engine::{Engine, Error};
 
 use args::{Globals, Pick};

@@ -3,9 +3,10 @@
 
 use std::sync::Arc;
 
+use coinlytics_engine::app::alerts::AlertEvent;
+use coinlytics_engine::app::market::refresher;
 use coinlytics_engine::model::alert::DeliveryStatus;
-use coinlytics_engine::monitor::AlertEvent;
-use coinlytics_engine::{Engine, Error, refresher};
+use coinlytics_engine::{Engine, Error};
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::alerts::time;

@@ -8,7 +8,7 @@
 use std::io::IsTerminal;
 
 use coinlytics_engine::Error;
-use coinlytics_engine::secrets::Secret;
+use coinlytics_engine::app::settings::Secret;
 use zeroize::{Zeroize, Zeroizing};
 
 /// The longest line taken; the engine's own limits are below it, so the

@@ -9,9 +9,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Local, Utc};
-use coinlytics_engine::market::{MarketEvent, PriceTick};
+use coinlytics_engine::Engine;
+use coinlytics_engine::app::market::MarketEvent;
+use coinlytics_engine::app::market::refresher;
+use coinlytics_engine::model::PriceTick;
 use coinlytics_engine::model::{Quote, QuoteRequest, Selection};
-use coinlytics_engine::{Engine, refresher};
 use crossterm::event::{self, Event, KeyCode, KeyEvent, KeyModifiers};
 use crossterm::style::{Attribute, Color, Print, ResetColor, SetAttribute, SetForegroundColor};
 use crossterm::terminal::{self, ClearType};

@@ -16,7 +16,9 @@ use crate::model::alert::{
     HistoryEntry, MAX_NOTE, Rule, RuleError, RuleSpec, parse_duration, rules_that,
 };
 use crate::model::{CoinId, QuoteRequest, Selection, amount};
-use crate::monitor::Monitor;
+// What the monitor tells front ends, and the monitor a front end runs.
+pub use crate::alerts::dispatch::DeliveryEvent;
+pub use crate::monitor::{AlertEvent, Monitor};
 use crate::store::queries;
 
 /// The most firings a history shows.

@@ -6,7 +6,8 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::Engine;
-use crate::analytics::{self, Stats};
+use crate::analytics;
+pub use crate::analytics::Stats;
 use crate::error::Result;
 use crate::model::{Coin, CoinId, Currency, InvalidInput, MAX_POINTS, Range};
 use crate::store::queries::candles;

@@ -6,10 +6,13 @@ use tokio::sync::broadcast;
 
 use crate::Engine;
 use crate::error::{Error, Result};
-use crate::market::{MarketEvent, QuotesView, RefreshStatus};
+// What front ends hear from the market, and the tasks that keep its
+// prices fresh, which a front end starts.
+pub use crate::market::{MarketEvent, QuotesView, RefreshStatus, Snapshot};
 use crate::model::{
     Coin, CoinId, Currency, InvalidInput, PriceTick, Quote, QuoteRequest, Selection,
 };
+pub use crate::refresher;
 use crate::store::queries;
 
 /// How many coins to show when the watchlist is empty.

@@ -29,5 +29,8 @@ pub mod watchlist;
 #[cfg(test)]
 mod tests;
 
+/// Logging, which a front end sets up before anything else.
+pub use crate::logging;
+
 pub(crate) use crate::clock::now_ms;
 pub(crate) use crate::task::blocking;

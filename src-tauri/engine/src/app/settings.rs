@@ -1,9 +1,14 @@
 //! Settings (see [`crate::config`] for each key) and the CoinGecko API key.
 
 use crate::Engine;
-use crate::config::{ApiPlan, Key, Settings};
+// What front ends read and pass: the settings and their keys, a secret.
+pub use crate::config::{
+    CONFIG_ENV, EmailSettings, Key, Overrides, SETTINGS, Settings, SmtpSecurity,
+};
 use crate::error::Result;
+pub use crate::model::ApiPlan;
 use crate::model::InvalidInput;
+pub use crate::secrets::Secret;
 use crate::secrets::{self, SecretName};
 
 impl Engine {

@@ -11,7 +11,9 @@ use crate::Engine;
 use crate::config::Key;
 use crate::error::Result;
 use crate::model::CoinId;
-use crate::sources::{Health, Source, book};
+use crate::model::Source;
+use crate::sources::book;
+pub use crate::sources::{Health, SourceState};
 
 /// One source as the panel shows it.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
