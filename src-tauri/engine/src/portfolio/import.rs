@@ -14,6 +14,23 @@ use serde::Serialize;
 use super::{TxKind, is_fiat};
 use crate::model::InvalidInput;
 
+/// The most a file to import may hold, whoever reads it (the window sends
+/// its text, the CLI reads it from disk): far more than any exchange's
+/// history, and little enough to hold in memory a few times over.
+pub const MAX_IMPORT_BYTES: u64 = 64 << 20;
+
+/// Refuses a file of `len` bytes past [`MAX_IMPORT_BYTES`], before any
+/// reading; `what` names it ("the file", its path).
+pub fn check_size(len: u64, what: &str) -> Result<(), InvalidInput> {
+    if len > MAX_IMPORT_BYTES {
+        return Err(InvalidInput(format!(
+            "{what} is larger than {} MiB",
+            MAX_IMPORT_BYTES >> 20
+        )));
+    }
+    Ok(())
+}
+
 /// A file's layout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
