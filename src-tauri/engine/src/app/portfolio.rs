@@ -16,11 +16,12 @@ use crate::model::alert::MAX_PRICE_LEVEL;
 use crate::model::{Coin, CoinId, Currency, InvalidInput, QuoteRequest, Selection};
 use crate::portfolio::import::{self, Format, Mapping};
 use crate::portfolio::ledger::{self, PLANNED_ID, Refused};
-use crate::portfolio::{Method, Portfolio, Tx, TxKind, cents, export, holdings, is_fiat, resolve};
+use crate::portfolio::{Method, Portfolio, Tx, TxKind, export, holdings, is_fiat, resolve};
 use crate::store::queries::portfolio as q;
 
 pub use crate::portfolio::history::{ValueHistory, ValuePoint};
 pub use crate::portfolio::holdings::{Holding, Holdings, MethodGain, Totals, WhatIf};
+pub use crate::portfolio::import::{MappingField, MappingGuess};
 pub use crate::portfolio::resolve::ImportReport;
 pub use crate::portfolio::valuation::FxUsed;
 
@@ -74,31 +75,6 @@ impl ImportAs {
 pub struct ImportProfile {
     pub name: String,
     pub mapping: Mapping,
-}
-
-/// A file's columns and the app's guess of which holds each field.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, ts_rs::TS)]
-pub struct MappingGuess {
-    /// The layout the file is in when the app knows it: then it needs no
-    /// mapping.
-    pub format: Option<Format>,
-    /// The first line's columns, in the file's order.
-    pub columns: Vec<String>,
-    /// The fields a mapping fills, in order.
-    pub fields: Vec<MappingField>,
-    pub mapping: Mapping,
-    /// Required fields no column was found for.
-    pub missing: Vec<String>,
-}
-
-/// A field of a [`Mapping`], as a form asks for it.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, ts_rs::TS)]
-pub struct MappingField {
-    /// Its key in the mapping: `time`, `type`, `coin`, … `note`.
-    pub field: String,
-    pub label: String,
-    /// Whether every file must have a column for it.
-    pub required: bool,
 }
 
 impl From<Refused> for Error {
@@ -433,35 +409,16 @@ impl Engine {
         let store = self.store.clone();
         let (id, currency) = (coin.id.clone(), reporting.clone());
         let gains = super::blocking(move || {
-            let mut gains = Vec::new();
-            for method in Method::ALL {
-                let (ledger, mut portfolios) =
-                    store.read(|c| holdings::ledger(c, &currency, Some(method)))??;
-                if let Some(p) = &only {
-                    portfolios.retain(|x| x.id == p.id);
-                }
-                let ids: Vec<i64> = portfolios.iter().map(|p| p.id).collect();
-                let gain = (ledger.coins.iter().position(|c| *c == id)).and_then(|ix| {
-                    (ledger.book).what_if(&ids, ix as u32, quantity, quantity * price, method)
-                });
-                gains.push(gain.map(|g| MethodGain {
-                    method,
-                    gain: cents(g),
-                }));
-            }
-            Ok(gains)
+            let gains = |c: &rusqlite::Connection| {
+                holdings::what_if(c, only.as_ref(), &id, quantity, price, &currency)
+            };
+            Ok(store.read(gains)??)
         })
-        .await?;
-        let gains = gains
-            .into_iter()
-            .collect::<Option<Vec<_>>>()
-            .ok_or_else(|| {
-                InvalidInput(format!(
-                    "{} {} is more than is held",
-                    quantity.normalize(),
-                    coin.symbol.to_uppercase()
-                ))
-            })?;
+        .await?
+        .ok_or_else(|| {
+            let (q, symbol) = (quantity.normalize(), coin.symbol.to_uppercase());
+            InvalidInput(format!("{q} {symbol} is more than is held"))
+        })?;
         Ok(WhatIf {
             coin: coin.id,
             quantity: quantity.normalize(),
@@ -558,23 +515,7 @@ impl Engine {
     /// it is in if the app knows it.
     pub fn guess_mapping(&self, bytes: &[u8]) -> Result<MappingGuess> {
         import::check_size(bytes.len() as u64, "the file")?;
-        let (columns, mapping) = import::guess(bytes)?;
-        let missing = mapping.missing().into_iter().map(String::from).collect();
-        let fields = import::FIELDS
-            .into_iter()
-            .map(|(field, label, required)| MappingField {
-                field: field.into(),
-                label: label.into(),
-                required,
-            })
-            .collect();
-        Ok(MappingGuess {
-            format: import::detect(bytes)?,
-            columns,
-            fields,
-            mapping,
-            missing,
-        })
+        Ok(import::guess_mapping(bytes)?)
     }
 
     /// Saves `mapping` as the import profile `name` (replacing one so named).

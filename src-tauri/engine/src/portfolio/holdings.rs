@@ -261,6 +261,42 @@ pub fn read(
     }))
 }
 
+/// What selling `quantity` of `coin` from `only` (every portfolio when
+/// none) at `price` a unit would gain under each method, to the cent;
+/// `None` when they hold less.
+pub fn what_if(
+    conn: &rusqlite::Connection,
+    only: Option<&Portfolio>,
+    coin: &str,
+    quantity: Decimal,
+    price: Decimal,
+    reporting: &str,
+) -> rusqlite::Result<Result<Option<Vec<MethodGain>>, Refused>> {
+    let mut gains = Vec::new();
+    for method in Method::ALL {
+        let (ledger, mut portfolios) = match ledger(conn, reporting, Some(method))? {
+            Ok(l) => l,
+            Err(r) => return Ok(Err(r)),
+        };
+        if let Some(p) = only {
+            portfolios.retain(|x| x.id == p.id);
+        }
+        let ids: Vec<i64> = portfolios.iter().map(|p| p.id).collect();
+        let Some(ix) = ledger.coins.iter().position(|c| c == coin) else {
+            return Ok(Ok(None));
+        };
+        let book = &ledger.book;
+        let Some(gain) = book.what_if(&ids, ix as u32, quantity, quantity * price, method) else {
+            return Ok(Ok(None));
+        };
+        gains.push(MethodGain {
+            method,
+            gain: cents(gain),
+        });
+    }
+    Ok(Ok(Some(gains)))
+}
+
 /// The stored price of each of `coins` in `currency` that has one.
 pub fn stored_prices(
     conn: &rusqlite::Connection,
