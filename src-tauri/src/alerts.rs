@@ -6,23 +6,20 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use coinlytics_engine::alerts::monitor::AlertEvent;
 use coinlytics_engine::app::alerts::{ConditionInfo, RuleInput, RuleView, conditions};
 use coinlytics_engine::app::email::{self, EmailForm, EmailStatus};
 use coinlytics_engine::config::EmailSettings;
 use coinlytics_engine::model::Coin;
 use coinlytics_engine::model::alert::HistoryEntry;
+use coinlytics_engine::monitor::AlertEvent;
 use coinlytics_engine::{Engine, Error};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, State};
 
+use crate::events;
 use crate::state::{AppState, MonitorState, MonitorStatus};
 use crate::tray;
 
-/// The event the window hears for each firing and delivery.
-pub const ALERT_EVENT: &str = "alert";
-/// The event that asks the window to show a coin (a notification's click).
-pub const OPEN_COIN_EVENT: &str = "open-coin";
 /// How often a passive window tries to take over monitoring.
 const TAKEOVER_EVERY: Duration = Duration::from_secs(15);
 const HISTORY_LIMIT: u32 = 200;
@@ -72,7 +69,7 @@ pub fn start(app: &AppHandle, engine: Arc<Engine>) {
                         AlertEvent::Restarted => state.set_monitor(MonitorState::Active, None),
                         AlertEvent::Delivery(_) => {}
                     }
-                    let _ = app.emit(ALERT_EVENT, &event);
+                    let _ = app.emit(events::ALERT, &event);
                 }
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => break,

@@ -8,9 +8,8 @@ use coinlytics_engine::model::{CoinId, Range};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, State};
 
+use crate::events;
 use crate::state::AppState;
-
-pub const BACKFILL_EVENT: &str = "backfill";
 
 /// Where the backfill of a coin the window asked for is.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
@@ -74,7 +73,7 @@ pub async fn backfill(
     let engine = state.engine()?;
     tauri::async_runtime::spawn(async move {
         let emit = |ev: BackfillEvent| {
-            if let Err(e) = app.emit(BACKFILL_EVENT, ev) {
+            if let Err(e) = app.emit(events::BACKFILL, ev) {
                 tracing::warn!(error = %e, "cannot tell the window of a backfill");
             }
         };

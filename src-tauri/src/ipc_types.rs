@@ -8,7 +8,6 @@
 use std::path::Path;
 
 use coinlytics_engine::alerts::dispatch::DeliveryEvent;
-use coinlytics_engine::alerts::monitor::AlertEvent;
 use coinlytics_engine::analytics::Stats;
 use coinlytics_engine::app::alerts::{ConditionInfo, RuleInput, RuleView};
 use coinlytics_engine::app::compare::{CompareSeries, Comparison, NormalPoint};
@@ -28,6 +27,7 @@ use coinlytics_engine::model::alert::{
     Channels, Condition, Delivery, DeliveryStatus, Firing, HistoryEntry, Rule, RuleSpec,
 };
 use coinlytics_engine::model::{Candle, Coin, Quote, QuoteFigures, QuoteRequest, Range, Selection};
+use coinlytics_engine::monitor::AlertEvent;
 use coinlytics_engine::portfolio::import::{Format, Mapping, RowError, Skipped};
 use coinlytics_engine::portfolio::{Method, Portfolio, Tx, TxKind};
 use coinlytics_engine::sources::{Health, Source, SourceState};

@@ -8,6 +8,7 @@ mod alerts;
 mod analysis;
 mod coin;
 mod commands;
+mod events;
 #[cfg(test)]
 mod ipc_types;
 mod portfolio;
@@ -27,11 +28,6 @@ use coinlytics_engine::market::{MarketEvent, PriceTick, Snapshot};
 use tauri::{Emitter, Manager, WindowEvent};
 
 use state::AppState;
-
-/// The event the window listens to for market updates and failures.
-pub const MARKET_EVENT: &str = "market";
-/// Streamed prices, a batch per frame: `PriceTick[]`.
-pub const TICKS_EVENT: &str = "ticks";
 
 fn main() -> ExitCode {
     let started = Instant::now();
@@ -149,6 +145,7 @@ fn run(started: Instant, hidden: bool) -> ExitCode {
                 .build(),
         )
         .manage(state)
+        .manage(tray::TickerState::default())
         .invoke_handler(tauri::generate_handler![
             commands::dashboard,
             sources::sources_report,
@@ -256,7 +253,7 @@ const TRAY_TICK: Duration = Duration::from_secs(4);
 /// Sends streamed prices to the window (`ticks`, coalesced per coin per
 /// frame) and to the tray (the dashboard's last update, moved by them).
 fn forward_ticks(app: tauri::AppHandle, engine: Arc<Engine>) {
-    let mut ticks = engine.market.subscribe_ticks();
+    let mut ticks = engine.subscribe_ticks();
     let mut updates = engine.subscribe();
     tauri::async_runtime::spawn(async move {
         let mut pending: HashMap<(String, String), PriceTick> = HashMap::new();
@@ -286,7 +283,7 @@ fn forward_ticks(app: tauri::AppHandle, engine: Arc<Engine>) {
                     if let Some(snap) = &mut shown {
                         tray_moved |= move_quotes(snap, &batch);
                     }
-                    if let Err(e) = app.emit(TICKS_EVENT, &batch) {
+                    if let Err(e) = app.emit(events::TICKS, &batch) {
                         tracing::warn!(error = %e, "cannot forward streamed prices to the window");
                     }
                 }
@@ -308,9 +305,7 @@ fn move_quotes(snap: &mut Snapshot, ticks: &[PriceTick]) -> bool {
             continue;
         }
         if let Some(q) = snap.quotes.iter_mut().find(|q| q.coin_id == t.coin_id) {
-            q.price = t.price;
-            q.source = t.source.clone();
-            q.updated_at = t.at;
+            q.apply_tick(t);
             moved = true;
         }
     }
@@ -343,7 +338,7 @@ fn forward_market_events(app: tauri::AppHandle, engine: Arc<Engine>) {
                         }
                         other => other,
                     };
-                    if let Err(e) = app.emit(MARKET_EVENT, &event) {
+                    if let Err(e) = app.emit(events::MARKET, &event) {
                         tracing::warn!(error = %e, "cannot forward a market event to the window");
                     }
                 }

@@ -1,18 +1,16 @@
 //! What the window and tray share, in one place: the engine (or why it
-//! failed to open), the refresher while running, who monitors the alerts,
-//! and what the tray shows. Tauri manages it; nothing here is a static.
+//! failed to open), the refresher while running, and who monitors the
+//! alerts. Tauri manages it; nothing here is a static.
 
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use coinlytics_engine::alerts::monitor::Monitor;
 use coinlytics_engine::error::ErrorBody;
 use coinlytics_engine::logging::LogGuard;
+use coinlytics_engine::monitor::Monitor;
 use coinlytics_engine::refresher::{self, RefresherHandle, StreamsHandle};
 use coinlytics_engine::{Engine, Error};
 use serde::Serialize;
-
-use crate::tray::Ticker;
 
 /// Who delivers alerts for this data directory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
@@ -60,8 +58,6 @@ pub struct AppState {
     /// The exchanges' live streams, beside the refresher.
     streams: Mutex<Option<StreamsHandle>>,
     monitor: Mutex<MonitorStatus>,
-    /// The tray's ticker, kept so the label can cycle between updates.
-    pub tray: Mutex<Ticker>,
     /// When the app started, for the start-up figure `ui_ready` logs.
     pub started: Instant,
     /// The alert monitor while this app runs it, to stop it at exit.
@@ -90,7 +86,6 @@ impl AppState {
             refresher: Mutex::new(None),
             streams: Mutex::new(None),
             monitor: Mutex::new(MonitorStatus::new(MonitorState::Starting, None)),
-            tray: Mutex::new(Ticker::default()),
             started,
             running_monitor: Mutex::new(None),
             logs: Mutex::new(None),

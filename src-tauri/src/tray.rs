@@ -5,7 +5,7 @@
 //! takes its turn in the label.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use coinlytics_engine::market::Snapshot;
@@ -27,7 +27,7 @@ const CYCLE: Duration = Duration::from_secs(4);
 /// Before the label while an alert is unacknowledged.
 pub const ALERT_MARK: &str = "● ";
 
-/// What the tray shows; kept (in [`AppState`]) so the label can cycle
+/// What the tray shows; kept ([`TickerState`]) so the label can cycle
 /// between updates.
 #[derive(Default)]
 pub struct Ticker {
@@ -79,18 +79,18 @@ fn shows_portfolio(s: &coinlytics_engine::config::Settings) -> bool {
 /// kept by the [`Tracker`] until a transaction changes, at the last prices
 /// the tray was given (streamed ones too), else the stored ones.
 pub fn update_portfolio(app: &AppHandle) {
-    let Some(state) = app.try_state::<AppState>() else {
+    let (Some(state), Some(ticker)) = (app.try_state::<AppState>(), ticker_of(app)) else {
         return;
     };
     let Ok(engine) = state.engine() else { return };
     let wanted = |e: &coinlytics_engine::Engine| shows_portfolio(&e.settings());
     if !wanted(&engine) {
-        lock(&state.tray).portfolio = None;
+        lock(&ticker).portfolio = None;
         return;
     }
     let currency = engine.settings().currency;
     let (tracker, prices) = {
-        let mut t = lock(&state.tray);
+        let mut t = lock(&ticker);
         let tracker = (t.tracker)
             .get_or_insert_with(|| Arc::new(engine.portfolio_tracker()))
             .clone();
@@ -108,9 +108,9 @@ pub fn update_portfolio(app: &AppHandle) {
                 None
             }
         };
-        if let Some(state) = app.try_state::<AppState>() {
+        if let Some(ticker) = ticker_of(&app) {
             // Privacy may have come on while it was valued.
-            lock(&state.tray).portfolio = line.filter(|_| wanted(&engine));
+            lock(&ticker).portfolio = line.filter(|_| wanted(&engine));
         }
     });
 }
@@ -180,6 +180,14 @@ fn build_menu(
     Ok((menu, items))
 }
 
+/// The tray's ticker as Tauri manages it, beside `AppState` (which the
+/// tray reads, so it cannot hold the tray's state).
+pub type TickerState = Mutex<Ticker>;
+
+fn ticker_of(app: &AppHandle) -> Option<tauri::State<'_, TickerState>> {
+    app.try_state::<TickerState>()
+}
+
 pub fn create(app: &AppHandle) -> tauri::Result<()> {
     let icon = Image::from_bytes(include_bytes!("../../icons/tray.png"))?;
     TrayIconBuilder::with_id(TRAY_ID)
@@ -204,11 +212,11 @@ pub fn create(app: &AppHandle) -> tauri::Result<()> {
 /// with its price brought up to date: an update, which streamed prices send
 /// every second, must neither hold the cycle at the first coin nor rush it.
 fn show_label(app: &AppHandle, advance: bool) {
-    let Some(state) = app.try_state::<AppState>() else {
+    let Some(ticker) = ticker_of(app) else {
         return;
     };
     let title = {
-        let mut t = lock(&state.tray);
+        let mut t = lock(&ticker);
         let mark = if t.alerts > 0 { ALERT_MARK } else { "" };
         let n = t.labels.len() + usize::from(t.portfolio.is_some());
         if n == 0 {
@@ -231,7 +239,7 @@ fn show_label(app: &AppHandle, advance: bool) {
 
 /// New quotes of the watchlist (or of the top coins while it is empty).
 pub fn on_update(app: &AppHandle, snap: &Snapshot) {
-    let Some(state) = app.try_state::<AppState>() else {
+    let (Some(state), Some(ticker)) = (app.try_state::<AppState>(), ticker_of(app)) else {
         return;
     };
     let Ok(engine) = state.engine() else { return };
@@ -239,7 +247,7 @@ pub fn on_update(app: &AppHandle, snap: &Snapshot) {
         return; // e.g. the Markets view's top 250
     }
     {
-        let mut t = lock(&state.tray);
+        let mut t = lock(&ticker);
         t.labels = ticker_quotes(&snap.quotes, &engine.settings().tray_coins)
             .into_iter()
             .map(label)
@@ -251,7 +259,7 @@ pub fn on_update(app: &AppHandle, snap: &Snapshot) {
     let tooltip: Vec<String> = snap.quotes.iter().map(label).collect();
     if let Some(tray) = app.tray_by_id(TRAY_ID) {
         let _ = tray.set_tooltip(Some(tooltip.join("\n")));
-        let mut items = lock(&state.tray).coin_items.clone();
+        let mut items = lock(&ticker).coin_items.clone();
         let same_coins = items.len() == snap.quotes.len()
             && items
                 .iter()
@@ -266,12 +274,12 @@ pub fn on_update(app: &AppHandle, snap: &Snapshot) {
                     *shown = text;
                 }
             }
-            lock(&state.tray).coin_items = items;
+            lock(&ticker).coin_items = items;
         } else {
             match build_menu(app, &snap.quotes, state.is_paused()) {
                 Ok((menu, items)) => {
                     let _ = tray.set_menu(Some(menu));
-                    lock(&state.tray).coin_items = items;
+                    lock(&ticker).coin_items = items;
                 }
                 Err(e) => tracing::warn!(error = %e, "cannot rebuild the tray menu"),
             }
@@ -284,11 +292,11 @@ pub fn on_update(app: &AppHandle, snap: &Snapshot) {
 /// Marks the tray while `count` fired alerts are unacknowledged: a dot
 /// before the label, a dot on the icon, and a line in the tooltip.
 pub fn set_alert_count(app: &AppHandle, count: i64) {
-    let Some(state) = app.try_state::<AppState>() else {
+    let Some(ticker) = ticker_of(app) else {
         return;
     };
     let changed = {
-        let mut t = lock(&state.tray);
+        let mut t = lock(&ticker);
         let changed = (t.alerts > 0) != (count > 0);
         t.alerts = count;
         changed
@@ -313,8 +321,8 @@ pub fn set_alert_count(app: &AppHandle, count: i64) {
 
 /// The last refresh failed: the label says the prices are stale.
 pub fn on_failure(app: &AppHandle) {
-    if let Some(state) = app.try_state::<AppState>() {
-        lock(&state.tray).offline = true;
+    if let Some(ticker) = ticker_of(app) {
+        lock(&ticker).offline = true;
     }
     show_label(app, false);
 }
@@ -331,7 +339,7 @@ pub fn show_dashboard(app: &AppHandle) {
 /// notification).
 pub fn open_coin(app: &AppHandle, coin: &str) {
     show_dashboard(app);
-    if let Err(e) = app.emit(crate::alerts::OPEN_COIN_EVENT, coin) {
+    if let Err(e) = app.emit(crate::events::OPEN_COIN, coin) {
         tracing::warn!(error = %e, "cannot open the coin's view");
     }
 }

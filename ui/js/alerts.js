@@ -4,9 +4,7 @@
 // deliveries, the conditions the form offers).
 import { api, describe } from "./api.js";
 import * as fmt from "./format.js";
-
-/** @param {string} id */
-const $ = (id) => document.getElementById(id);
+import { $, el } from "./dom.js";
 
 /**
  * The rule form, with its named fields.
@@ -17,12 +15,6 @@ const $ = (id) => document.getElementById(id);
  *   band_pct: HTMLInputElement, cooldown: HTMLSelectElement, confirm: HTMLSelectElement, note: HTMLInputElement}}} AlertForm
  */
 
-const el = (tag, props = {}, ...children) => {
-  const e = Object.assign(document.createElement(tag), props);
-  e.append(...children);
-  return e;
-};
-
 export class AlertsView {
   /** @param {{coins: () => Ipc.Coin[], currency: () => string, onError: (msg: string) => void, onCount: (n: number) => void}} ctx */
   constructor(ctx) {
@@ -31,7 +23,7 @@ export class AlertsView {
     this.page = null;
     /** @type {number | null} */
     this.editing = null; // id of the rule in the form, or null for a new one
-    const form = /** @type {AlertForm} */ ($("alert-form"));
+    const form = /** @type {AlertForm} */ ($("alert-form", HTMLFormElement));
     this.form = form;
     /** @type {Map<Ipc.Condition, Ipc.ConditionInfo>} what the form offers, from Rust with the first page */
     this.conditions = new Map();
@@ -182,7 +174,8 @@ export class AlertsView {
       once: f.repeat.value === "once",
       band_pct: f.band_pct.value.trim() || "0",
       cooldown: f.cooldown.value,
-      confirm: c?.confirm ? f.confirm.value || null : null,
+      // An optional field (Rust reads a missing one as none): left out, not null.
+      confirm: c?.confirm ? f.confirm.value || undefined : undefined,
     };
     message.className = "form-message";
     try {
@@ -225,12 +218,13 @@ export class AlertsView {
 
   render() {
     const p = this.page;
+    if (!p) return;
     this.fillConditions(p.conditions);
     this.fillPortfolios(this.form.elements.portfolio.value);
     $("alerts-monitor").textContent = p.monitor.message;
     $("alerts-monitor").className = p.monitor.state === "failed" || p.monitor.state === "restarting" ? "note error" : "note";
 
-    const rules = /** @type {HTMLTableElement} */ ($("alert-rules"));
+    const rules = $("alert-rules", HTMLTableElement);
     rules.tBodies[0].replaceChildren(
       ...p.rules.map((r) => {
         const toggle = el("input", { type: "checkbox", checked: r.enabled, title: "Enabled" });
@@ -256,7 +250,7 @@ export class AlertsView {
     rules.hidden = p.rules.length === 0;
     $("alert-rules-empty").hidden = p.rules.length > 0;
 
-    const history = /** @type {HTMLTableElement} */ ($("alert-history"));
+    const history = $("alert-history", HTMLTableElement);
     history.tBodies[0].replaceChildren(
       ...p.history.map((h) => {
         /** @param {Ipc.Delivery | undefined} d */

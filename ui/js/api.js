@@ -1,7 +1,23 @@
 // Every call into Rust and every event subscription goes through here.
 // The types of what crosses are in src-tauri/gen/ipc.d.ts (the `Ipc` namespace).
-const { invoke } = /** @type {any} */ (window).__TAURI__.core;
-const { listen } = /** @type {any} */ (window).__TAURI__.event;
+
+/**
+ * An event from Rust, its payload typed by the subscriber.
+ * @template T
+ * @typedef {{payload: T}} TauriEvent
+ */
+/**
+ * What the page uses of Tauri's global API (`withGlobalTauri`). What a
+ * command answers is the type its wrapper below declares.
+ * @typedef {{
+ *   core: {invoke: <T>(command: string, args?: Record<string, unknown>) => Promise<T>},
+ *   event: {listen: <T>(event: string, handler: (event: TauriEvent<T>) => void) => Promise<() => void>},
+ * }} Tauri
+ */
+const tauri = /** @type {{__TAURI__?: Tauri}} */ (window).__TAURI__;
+if (!tauri) throw new Error("No window.__TAURI__: the page runs only in the Coinlytics window");
+const { invoke } = tauri.core;
+const { listen } = tauri.event;
 
 export const api = {
   /** @returns {Promise<Ipc.Dashboard>} */
@@ -201,31 +217,31 @@ export const api = {
    * @param {(event: Ipc.BackfillEvent) => void} handler
    * @returns {Promise<() => void>} unsubscribes
    */
-  onBackfill: (handler) => listen("backfill", (e) => handler(e.payload)),
+  onBackfill: (handler) => listen("backfill", (/** @type {TauriEvent<Ipc.BackfillEvent>} */ e) => handler(e.payload)),
   /**
    * Each firing ({type: "fired", ...}) and delivery ({type: "delivery", ...}).
    * @param {(event: Ipc.AlertEvent) => void} handler
    * @returns {Promise<() => void>} unsubscribes
    */
-  onAlert: (handler) => listen("alert", (e) => handler(e.payload)),
+  onAlert: (handler) => listen("alert", (/** @type {TauriEvent<Ipc.AlertEvent>} */ e) => handler(e.payload)),
   /**
    * A notification was clicked: show this coin.
    * @param {(coinId: string) => void} handler
    * @returns {Promise<() => void>} unsubscribes
    */
-  onOpenCoin: (handler) => listen("open-coin", (e) => handler(e.payload)),
+  onOpenCoin: (handler) => listen("open-coin", (/** @type {TauriEvent<string>} */ e) => handler(e.payload)),
   /**
    * Calls `handler` with each market event: {type: "updated", ...snapshot} or {type: "failed", ...}.
    * @param {(event: Ipc.MarketEvent) => void} handler
    * @returns {Promise<() => void>} unsubscribes
    */
-  onMarket: (handler) => listen("market", (e) => handler(e.payload)),
+  onMarket: (handler) => listen("market", (/** @type {TauriEvent<Ipc.MarketEvent>} */ e) => handler(e.payload)),
   /**
    * Streamed prices, the newest of each coin, a batch per frame at most.
    * @param {(ticks: Ipc.PriceTick[]) => void} handler
    * @returns {Promise<() => void>} unsubscribes
    */
-  onTicks: (handler) => listen("ticks", (e) => handler(e.payload)),
+  onTicks: (handler) => listen("ticks", (/** @type {TauriEvent<Ipc.PriceTick[]>} */ e) => handler(e.payload)),
   /** @returns {Promise<Ipc.SourcesReport>} each price source's health and the CoinGecko budget */
   sourcesReport: () => invoke("sources_report"),
   /**

@@ -3,8 +3,19 @@
 // for it. Prices arrive as exact decimal strings; they become numbers only
 // to be drawn.
 import * as fmt from "./format.js";
+import { painted } from "./dom.js";
 
-/** @typedef {typeof import("lightweight-charts")} Lib */
+/**
+ * The library's types (node_modules/lightweight-charts, the file copied to ui/vendor/).
+ * @typedef {typeof import("lightweight-charts")} Lib
+ * @typedef {import("lightweight-charts").IChartApi} IChartApi
+ * @typedef {import("lightweight-charts").IPriceLine} IPriceLine
+ * @typedef {import("lightweight-charts").PriceFormatCustom} PriceFormatCustom
+ */
+/**
+ * @template {import("lightweight-charts").SeriesType} T
+ * @typedef {import("lightweight-charts").ISeriesApi<T>} ISeriesApi
+ */
 /** @type {Promise<Lib> | null} */
 let loading = null;
 
@@ -20,6 +31,20 @@ function library() {
 /** @param {string} name */
 const cssVar = (name) => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
 
+/**
+ * A time on the charts' axis: unix seconds, which the library's type marks.
+ * @param {number} ms unix ms
+ */
+const axisTime = (ms) => /** @type {import("lightweight-charts").UTCTimestamp} */ (Math.floor(ms / 1000));
+
+/**
+ * The value of a point under the crosshair (a line's, an area's, a volume
+ * bar's), or null.
+ * @param {unknown} d what the crosshair's `seriesData` holds for a series
+ * @returns {number | null}
+ */
+const pointValue = (d) => (d && typeof d === "object" && "value" in d && typeof d.value === "number" ? d.value : null);
+
 /** Local time for the crosshair and the axis: "Nov 24, 14:05" / "Nov 24". */
 const timeLabel = (() => {
   const long = new Intl.DateTimeFormat(fmt.locale, { dateStyle: "medium", timeStyle: "short" });
@@ -29,6 +54,7 @@ const timeLabel = (() => {
 /**
  * The look both charts share: the page's colours and font, local time.
  * @param {Lib} lib
+ * @returns {import("lightweight-charts").DeepPartial<import("lightweight-charts").ChartOptions>}
  */
 function options(lib) {
   const line = cssVar("--line");
@@ -45,34 +71,39 @@ function options(lib) {
     rightPriceScale: { borderColor: line },
     timeScale: { borderColor: line, timeVisible: true, secondsVisible: false },
     crosshair: { mode: lib.CrosshairMode.Normal },
-    localization: { locale: fmt.locale, timeFormatter: (/** @type {number} */ t) => timeLabel(t) },
+    // The charts' times are all unix seconds (axisTime).
+    localization: { locale: fmt.locale, timeFormatter: (/** @type {import("lightweight-charts").Time} */ t) => timeLabel(Number(t)) },
   };
 }
 
 /**
  * @typedef {{rule_id: number, level: string, label: string}} Level an alert's price level, drawn as a line
  * @typedef {"line" | "candles"} ChartType
+ * @typedef {{chart: IChartApi, area: ISeriesApi<"Area">, candles: ISeriesApi<"Candlestick">, volume: ISeriesApi<"Histogram">}} PriceParts
+ */
+
+/**
+ * What the legend shows: a stored candle (decimal strings) or the point
+ * under the crosshair (numbers: `value` on the line, OHLC on candles).
+ * @typedef {{t: number, open?: string | number, high?: string | number, low?: string | number, close?: string | number,
+ *   value?: number, volume?: string | number | null}} LegendPoint
  */
 
 export class PriceChart {
-  /** @param {HTMLElement} el where the chart goes; a legend is drawn above it */
+  /**
+   * @param {HTMLElement} el where the chart goes
+   * @param {HTMLElement} legend drawn above it
+   */
   constructor(el, legend) {
     this.el = el;
-    /** @type {HTMLElement} */
     this.legend = legend;
-    /** @type {any} */
-    this.chart = null;
-    /** @type {any} the series shown: `area` or `candles` */
+    /** @type {PriceParts | null} the chart and its series, made at the first draw */
+    this.parts = null;
+    /** @type {ISeriesApi<"Area"> | ISeriesApi<"Candlestick"> | null} the series shown: `area` or `candles` */
     this.price = null;
-    /** @type {any} */
-    this.area = null;
-    /** @type {any} */
-    this.candles = null;
-    /** @type {any} */
-    this.volume = null;
     /** @type {ChartType | null} */
     this.type = null;
-    /** @type {any[]} */
+    /** @type {IPriceLine[]} */
     this.lines = [];
     this.currency = "usd";
   }
@@ -86,37 +117,36 @@ export class PriceChart {
   async draw(history, { type, levels }) {
     const lib = await library();
     this.currency = history.currency;
-    if (!this.chart) this.create(lib);
-    if (this.type !== type) {
+    const { chart, area, candles, volume } = (this.parts ??= this.create(lib));
+    if (this.type !== type || !this.price) {
       // Both series stay on the price pane (removing its only series would
       // drop the pane, and the volume pane would take its place): the
       // other one is emptied and hidden.
-      const [shown, hidden] = type === "candles" ? [this.candles, this.area] : [this.area, this.candles];
+      const [shown, hidden] = type === "candles" ? [candles, area] : [area, candles];
       hidden.setData([]);
       hidden.applyOptions({ visible: false });
       shown.applyOptions({ visible: true });
-      for (const line of this.lines) this.price.removePriceLine(line);
+      for (const line of this.lines) this.price?.removePriceLine(line);
       this.lines = [];
       this.price = shown;
       this.type = type;
     }
+    const price = this.price;
     const rows = history.candles;
-    const time = (/** @type {Ipc.Candle} */ c) => /** @type {any} */ (Math.floor(c.t / 1000));
-    this.price.setData(
-      type === "candles"
-        ? rows.map((c) => ({ time: time(c), open: Number(c.open), high: Number(c.high), low: Number(c.low), close: Number(c.close) }))
-        : rows.map((c) => ({ time: time(c), value: Number(c.close) })),
-    );
+    const time = (/** @type {Ipc.Candle} */ c) => axisTime(c.t);
+    // The prices go to the series shown (`price`), the one of `type`.
+    if (type === "candles") candles.setData(rows.map((c) => ({ time: time(c), open: Number(c.open), high: Number(c.high), low: Number(c.low), close: Number(c.close) })));
+    else area.setData(rows.map((c) => ({ time: time(c), value: Number(c.close) })));
     const upBar = cssVar("--up-bg");
     const downBar = cssVar("--down-bg");
-    this.volume.setData(
+    volume.setData(
       rows
         .filter((c) => c.volume !== null)
         .map((c) => ({ time: time(c), value: Number(c.volume), color: Number(c.close) >= Number(c.open) ? upBar : downBar })),
     );
-    for (const line of this.lines) this.price.removePriceLine(line);
+    for (const line of this.lines) price.removePriceLine(line);
     this.lines = levels.map((l) =>
-      this.price.createPriceLine({
+      price.createPriceLine({
         price: Number(l.level),
         color: cssVar("--warn-line"),
         lineWidth: 1,
@@ -125,23 +155,27 @@ export class PriceChart {
         title: l.label,
       }),
     );
-    this.chart.timeScale().fitContent();
+    chart.timeScale().fitContent();
     this.showLegend(rows[rows.length - 1] ?? null);
-    await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+    await painted();
   }
 
-  /** @param {Lib} lib */
+  /**
+   * @param {Lib} lib
+   * @returns {PriceParts}
+   */
   create(lib) {
-    this.chart = lib.createChart(this.el, options(lib));
-    const priceFormat = { type: "custom", formatter: (/** @type {number} */ p) => fmt.price(p, this.currency) };
-    this.area = this.chart.addSeries(lib.AreaSeries, {
+    const chart = lib.createChart(this.el, options(lib));
+    /** @type {Omit<PriceFormatCustom, "minMove">} */
+    const priceFormat = { type: "custom", formatter: (p) => fmt.price(p, this.currency) };
+    const area = chart.addSeries(lib.AreaSeries, {
       lineColor: cssVar("--accent"),
       topColor: cssVar("--chart-fill-top"),
       bottomColor: "rgba(0,0,0,0)",
       lineWidth: 2,
       priceFormat,
     });
-    this.candles = this.chart.addSeries(lib.CandlestickSeries, {
+    const candles = chart.addSeries(lib.CandlestickSeries, {
       upColor: cssVar("--up"),
       downColor: cssVar("--down"),
       borderVisible: false,
@@ -150,23 +184,24 @@ export class PriceChart {
       priceFormat,
       visible: false,
     });
-    this.volume = this.chart.addSeries(
+    const volume = chart.addSeries(
       lib.HistogramSeries,
       { priceFormat: { type: "custom", formatter: (/** @type {number} */ v) => fmt.compact(v, this.currency) }, lastValueVisible: false, priceLineVisible: false },
       1,
     );
-    const panes = this.chart.panes();
+    const panes = chart.panes();
     if (panes[1]) panes[1].setHeight(70);
-    this.chart.subscribeCrosshairMove((/** @type {any} */ param) => {
+    chart.subscribeCrosshairMove((param) => {
       const d = param.time !== undefined && this.price ? param.seriesData.get(this.price) : null;
-      const v = param.time !== undefined ? param.seriesData.get(this.volume) : null;
-      this.showLegend(d ? { t: Number(param.time) * 1000, ...d, volume: v?.value ?? null } : null);
+      const v = param.time !== undefined ? param.seriesData.get(volume) : null;
+      this.showLegend(d ? { t: Number(param.time) * 1000, ...d, volume: pointValue(v) } : null);
     });
+    return { chart, area, candles, volume };
   }
 
   /**
    * The values under the crosshair, or the last candle's.
-   * @param {any} c a candle (strings) or a crosshair point (numbers)
+   * @param {LegendPoint | null} c
    */
   showLegend(c) {
     if (!c) {
@@ -193,10 +228,12 @@ export class ValueChart {
   constructor(el, legend) {
     this.el = el;
     this.legend = legend;
-    /** @type {any} */
+    /** @type {IChartApi | null} */
     this.chart = null;
-    /** @type {any} */
+    /** @type {ISeriesApi<"Area"> | null} */
     this.area = null;
+    /** @type {{time: number, value: number} | null} the last point, in the legend while the crosshair is away */
+    this.last = null;
     this.currency = "usd";
   }
 
@@ -204,26 +241,28 @@ export class ValueChart {
   async draw(history) {
     const lib = await library();
     this.currency = history.currency;
-    if (!this.chart) {
-      this.chart = lib.createChart(this.el, options(lib));
-      this.area = this.chart.addSeries(lib.AreaSeries, {
+    if (!this.chart || !this.area) {
+      const chart = lib.createChart(this.el, options(lib));
+      const area = chart.addSeries(lib.AreaSeries, {
         lineColor: cssVar("--accent"),
         topColor: cssVar("--chart-fill-top"),
         bottomColor: "rgba(0,0,0,0)",
         lineWidth: 2,
         priceFormat: { type: "custom", formatter: (/** @type {number} */ p) => fmt.price(p, this.currency) },
       });
-      this.chart.subscribeCrosshairMove((/** @type {any} */ param) => {
-        const d = param.time !== undefined ? param.seriesData.get(this.area) : null;
-        this.showLegend(d ? Number(param.time) : null, d?.value ?? null);
+      chart.subscribeCrosshairMove((param) => {
+        const d = param.time !== undefined ? param.seriesData.get(area) : null;
+        this.showLegend(d ? Number(param.time) : null, pointValue(d));
       });
+      this.chart = chart;
+      this.area = area;
     }
-    const points = history.points.map((p) => ({ time: /** @type {any} */ (Math.floor(p.t / 1000)), value: Number(p.value) }));
+    const points = history.points.map((p) => ({ time: axisTime(p.t), value: Number(p.value) }));
     this.area.setData(points);
     this.chart.timeScale().fitContent();
     this.last = points[points.length - 1] ?? null;
     this.showLegend(null, null);
-    await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+    await painted();
   }
 
   /**
@@ -244,9 +283,9 @@ export class CompareChart {
   /** @param {HTMLElement} el */
   constructor(el) {
     this.el = el;
-    /** @type {any} */
+    /** @type {IChartApi | null} */
     this.chart = null;
-    /** @type {any[]} */
+    /** @type {ISeriesApi<"Line">[]} */
     this.series = [];
   }
 
@@ -255,15 +294,15 @@ export class CompareChart {
    */
   async draw(cmp) {
     const lib = await library();
-    this.chart ??= lib.createChart(this.el, options(lib));
-    for (const s of this.series) this.chart.removeSeries(s);
+    const chart = (this.chart ??= lib.createChart(this.el, options(lib)));
+    for (const s of this.series) chart.removeSeries(s);
     this.series = cmp.series.map((s, i) => {
-      const series = this.chart.addSeries(lib.LineSeries, { color: SERIES_COLOURS[i % SERIES_COLOURS.length], lineWidth: 2, title: s.coin.symbol.toUpperCase(), priceFormat: { type: "custom", formatter: (/** @type {number} */ p) => fmt.percent(p) } });
-      series.setData(s.points.map((p) => ({ time: /** @type {any} */ (Math.floor(p.t / 1000)), value: p.pct })));
+      const series = chart.addSeries(lib.LineSeries, { color: SERIES_COLOURS[i % SERIES_COLOURS.length], lineWidth: 2, title: s.coin.symbol.toUpperCase(), priceFormat: { type: "custom", formatter: (/** @type {number} */ p) => fmt.percent(p) } });
+      series.setData(s.points.map((p) => ({ time: axisTime(p.t), value: p.pct })));
       return series;
     });
     if (this.series[0]) this.series[0].createPriceLine({ price: 0, color: cssVar("--muted"), lineWidth: 1, lineStyle: lib.LineStyle.Dotted, axisLabelVisible: false });
-    this.chart.timeScale().fitContent();
-    await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+    chart.timeScale().fitContent();
+    await painted();
   }
 }

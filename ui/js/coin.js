@@ -3,9 +3,7 @@
 import { api, describe } from "./api.js";
 import * as fmt from "./format.js";
 import { PriceChart } from "./chart.js";
-
-/** @param {string} id */
-const $ = (id) => document.getElementById(id);
+import { $, all, el, one } from "./dom.js";
 
 /** @type {Ipc.Range[]} */
 export const RANGES = ["1d", "7d", "30d", "90d", "1y", "max"];
@@ -33,11 +31,11 @@ export class CoinView {
     /** @type {Ipc.BackfillEvent | null} */
     this.backfill = null;
 
-    for (const b of /** @type {NodeListOf<HTMLButtonElement>} */ (document.querySelectorAll("#chart-ranges button"))) {
+    for (const b of all(document, "#chart-ranges button", HTMLButtonElement)) {
       b.addEventListener("click", () => this.setRange(/** @type {Ipc.Range} */ (b.dataset.range)));
     }
-    for (const b of /** @type {NodeListOf<HTMLButtonElement>} */ (document.querySelectorAll("#chart-types button"))) {
-      b.addEventListener("click", () => this.setType(/** @type {any} */ (b.dataset.type)));
+    for (const b of all(document, "#chart-types button", HTMLButtonElement)) {
+      b.addEventListener("click", () => this.setType(/** @type {import("./chart.js").ChartType} */ (b.dataset.type)));
     }
     $("coin-watch").addEventListener("click", () => this.coinId && this.opts.onWatch(this.coinId));
     $("coin-alert").addEventListener("click", () => {
@@ -55,8 +53,10 @@ export class CoinView {
       else if (e.key === "c") this.setType("candles");
     });
     api.onBackfill((ev) => this.onBackfill(ev));
-    $("coin-source-pref").addEventListener("change", async (e) => {
-      const v = /** @type {HTMLSelectElement} */ (e.target).value;
+    const pref = $("coin-source-pref", HTMLSelectElement);
+    pref.addEventListener("change", async () => {
+      const v = pref.value;
+      if (this.coinId === null) return;
       try {
         await api.sourcePrefer(this.coinId, v || null);
         await this.loadSources();
@@ -80,6 +80,7 @@ export class CoinView {
   /** The coin's price on each source, and which one it shows. */
   async loadSources() {
     const id = this.coinId;
+    if (id === null) return;
     this.sourcesAt = Date.now();
     try {
       const c = await api.sourceCompare(id);
@@ -98,19 +99,20 @@ export class CoinView {
       if (!p.fresh) tr.className = "stale";
       const spread = p.spread_pct === null ? "—" : fmt.percent(p.spread_pct);
       for (const [i, text] of [p.name, fmt.price(p.price, c.currency), spread, p.fresh ? `${p.age_secs} s` : `${p.age_secs} s, stale`].entries()) {
-        tr.append(Object.assign(document.createElement("td"), { textContent: text, className: i ? "num" : "" }));
+        tr.append(el("td", { textContent: text, className: i ? "num" : "" }));
       }
       return tr;
     });
-    $("coin-sources").querySelector("tbody").replaceChildren(...rows);
+    one($("coin-sources"), "tbody", HTMLTableSectionElement).replaceChildren(...rows);
     $("coin-spread").textContent = c.prices.length === 0
       ? "No source has priced this coin yet in this session."
       : c.spread_pct === null ? "One source so far." : `Widest spread between the sources: ${fmt.percent(c.spread_pct).replace(/^\+/, "")} of the median.`;
-    /** @type {HTMLSelectElement} */ ($("coin-source-pref")).value = c.own_preference ? c.preference : "";
+    $("coin-source-pref", HTMLSelectElement).value = c.own_preference ? c.preference : "";
   }
 
   async loadOverview() {
     const id = this.coinId;
+    if (id === null) return;
     try {
       const o = await api.coin(id);
       if (id !== this.coinId) return;
@@ -122,11 +124,13 @@ export class CoinView {
   }
 
   async loadHistory() {
+    const id = this.coinId;
+    if (id === null) return;
     const gen = ++this.generation;
     const started = performance.now();
     this.renderState();
     try {
-      const h = await api.history(this.coinId, this.range, this.type === "candles");
+      const h = await api.history(id, this.range, this.type === "candles");
       if (gen !== this.generation) return;
       this.history = h;
       await this.chart.draw(h, { type: this.type, levels: this.overview?.levels ?? [] });
@@ -146,17 +150,17 @@ export class CoinView {
   setRange(range) {
     if (range === this.range && this.history) return;
     this.range = range;
-    for (const b of /** @type {NodeListOf<HTMLButtonElement>} */ (document.querySelectorAll("#chart-ranges button"))) b.setAttribute("aria-pressed", String(b.dataset.range === range));
+    for (const b of all(document, "#chart-ranges button", HTMLButtonElement)) b.setAttribute("aria-pressed", String(b.dataset.range === range));
     // What the last backfill said no longer holds: a new one starts.
     this.backfill = null;
     this.loadHistory();
-    api.backfill(this.coinId, range).catch((e) => this.opts.onError(describe(e)));
+    if (this.coinId !== null) api.backfill(this.coinId, range).catch((e) => this.opts.onError(describe(e)));
   }
 
   /** @param {import("./chart.js").ChartType} type */
   setType(type) {
     this.type = type;
-    for (const b of /** @type {NodeListOf<HTMLButtonElement>} */ (document.querySelectorAll("#chart-types button"))) b.setAttribute("aria-pressed", String(b.dataset.type === type));
+    for (const b of all(document, "#chart-types button", HTMLButtonElement)) b.setAttribute("aria-pressed", String(b.dataset.type === type));
     // Candles are read at their own width: a new read, not a redraw.
     if (this.coinId) this.loadHistory();
   }
@@ -182,6 +186,7 @@ export class CoinView {
 
   renderOverview() {
     const o = this.overview;
+    if (!o) return;
     const q = o.quote;
     const cur = q?.currency ?? this.opts.currency();
     $("coin-name").textContent = o.coin.name;
@@ -190,6 +195,7 @@ export class CoinView {
     $("coin-price").textContent = q ? fmt.price(q.price, cur) : "—";
     $("coin-updated").textContent = q ? `as of ${fmt.dateTime(Date.parse(q.fetched_at))} · ${q.source}` : "no price stored yet";
     $("coin-watch").hidden = o.watched;
+    /** @type {[string, number | null | undefined][]} */
     const changes = [
       ["1h", q?.change_1h_pct],
       ["24h", q?.change_24h_pct],
@@ -199,11 +205,9 @@ export class CoinView {
     ];
     $("coin-changes").replaceChildren(
       ...changes.map(([label, v]) => {
-        const div = document.createElement("div");
-        const dt = Object.assign(document.createElement("dt"), { textContent: String(label) });
-        const dd = Object.assign(document.createElement("dd"), { textContent: fmt.percent(/** @type {number} */ (v)), className: fmt.trendClass(/** @type {number} */ (v)) });
-        div.append(dt, dd);
-        return div;
+        const dt = el("dt", { textContent: label });
+        const dd = el("dd", { textContent: fmt.percent(v), className: fmt.trendClass(v) });
+        return el("div", {}, dt, dd);
       }),
     );
     const since = (/** @type {number | null} */ ms) => (ms ? fmt.date(ms) : "");
@@ -220,9 +224,7 @@ export class CoinView {
     ];
     $("coin-stats").replaceChildren(
       ...stats.map(([label, value]) => {
-        const div = document.createElement("div");
-        div.append(Object.assign(document.createElement("dt"), { textContent: label }), Object.assign(document.createElement("dd"), { textContent: value }));
-        return div;
+        return el("div", {}, el("dt", { textContent: label }), el("dd", { textContent: value }));
       }),
     );
   }

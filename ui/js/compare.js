@@ -3,9 +3,8 @@
 import { api, describe } from "./api.js";
 import * as fmt from "./format.js";
 import { CompareChart, SERIES_COLOURS } from "./chart.js";
+import { $, all, el } from "./dom.js";
 
-/** @param {string} id */
-const $ = (id) => document.getElementById(id);
 const MAX = 5;
 
 export class CompareView {
@@ -18,10 +17,10 @@ export class CompareView {
     this.range = "90d";
     this.chart = new CompareChart($("compare-chart"));
     this.generation = 0;
-    for (const b of /** @type {NodeListOf<HTMLButtonElement>} */ (document.querySelectorAll("#compare-ranges button"))) {
+    for (const b of all(document, "#compare-ranges button", HTMLButtonElement)) {
       b.addEventListener("click", () => {
         this.range = /** @type {Ipc.Range} */ (b.dataset.range);
-        for (const o of document.querySelectorAll("#compare-ranges button")) o.setAttribute("aria-pressed", String(o === b));
+        for (const o of all(document, "#compare-ranges button", HTMLButtonElement)) o.setAttribute("aria-pressed", String(o === b));
         this.load();
       });
     }
@@ -29,8 +28,8 @@ export class CompareView {
     api.onBackfill((ev) => {
       if (ev.type === "done" && ev.points > 0 && !$("view-compare").hidden && this.picked.includes(ev.coin_id)) this.load(false);
     });
-    $("compare-add").addEventListener("change", (e) => {
-      const select = /** @type {HTMLSelectElement} */ (e.target);
+    const select = $("compare-add", HTMLSelectElement);
+    select.addEventListener("change", () => {
       if (select.value && this.picked.length < MAX && !this.picked.includes(select.value)) {
         this.picked.push(select.value);
         this.load();
@@ -53,7 +52,7 @@ export class CompareView {
         const chip = document.createElement("span");
         chip.className = "chip";
         chip.style.setProperty("--chip", SERIES_COLOURS[i % SERIES_COLOURS.length]);
-        const x = Object.assign(document.createElement("button"), { type: "button", textContent: "×", title: `Remove ${name(id)}` });
+        const x = el("button", { type: "button", textContent: "×", title: `Remove ${name(id)}` });
         x.setAttribute("aria-label", `Remove ${name(id)}`);
         x.addEventListener("click", () => {
           this.picked = this.picked.filter((p) => p !== id);
@@ -63,10 +62,10 @@ export class CompareView {
         return chip;
       }),
     );
-    const select = /** @type {HTMLSelectElement} */ ($("compare-add"));
+    const select = $("compare-add", HTMLSelectElement);
     const free = coins.filter((c) => !this.picked.includes(c.id));
-    const first = Object.assign(document.createElement("option"), { value: "", textContent: this.picked.length >= MAX ? `At most ${MAX} coins` : "Add a coin…" });
-    select.replaceChildren(first, ...free.map((c) => Object.assign(document.createElement("option"), { value: c.id, textContent: `${c.name} (${c.symbol.toUpperCase()})` })));
+    const first = el("option", { value: "", textContent: this.picked.length >= MAX ? `At most ${MAX} coins` : "Add a coin…" });
+    select.replaceChildren(first, ...free.map((c) => el("option", { value: c.id, textContent: `${c.name} (${c.symbol.toUpperCase()})` })));
     select.disabled = this.picked.length >= MAX || free.length === 0;
   }
 
@@ -76,7 +75,7 @@ export class CompareView {
     const gen = ++this.generation;
     if (this.picked.length === 0) {
       $("compare-state").textContent = "Pick up to five coins to compare.";
-      /** @type {HTMLTableElement} */ ($("compare-table")).tBodies[0].replaceChildren();
+      $("compare-table", HTMLTableElement).tBodies[0].replaceChildren();
       $("compare-corr").replaceChildren();
       return;
     }
@@ -96,7 +95,7 @@ export class CompareView {
   /** @param {Ipc.Comparison} cmp */
   renderTable(cmp) {
     const pct = (/** @type {number | null} */ v) => (v === null ? "—" : fmt.percent(v));
-    /** @type {HTMLTableElement} */ ($("compare-table")).tBodies[0].replaceChildren(
+    $("compare-table", HTMLTableElement).tBodies[0].replaceChildren(
       ...cmp.series.map((s, i) => {
         const tr = document.createElement("tr");
         const cells = [
@@ -108,7 +107,7 @@ export class CompareView {
           String(s.stats.days),
         ];
         cells.forEach((text, j) => {
-          const td = Object.assign(document.createElement("td"), { textContent: text, className: j === 0 ? "left" : "num" });
+          const td = el("td", { textContent: text, className: j === 0 ? "left" : "num" });
           if (j === 0) td.style.setProperty("--chip", SERIES_COLOURS[i % SERIES_COLOURS.length]), td.classList.add("swatch");
           if (j === 1) td.classList.add(fmt.trendClass(s.stats.return_pct));
           tr.append(td);
@@ -118,12 +117,12 @@ export class CompareView {
     );
     const names = cmp.series.map((s) => s.coin.symbol.toUpperCase());
     const head = document.createElement("tr");
-    head.append(document.createElement("th"), ...names.map((n) => Object.assign(document.createElement("th"), { textContent: n })));
+    head.append(el("th"), ...names.map((n) => el("th", { textContent: n })));
     const rows = cmp.correlation.map((row, i) => {
       const tr = document.createElement("tr");
-      tr.append(Object.assign(document.createElement("th"), { textContent: names[i] }));
+      tr.append(el("th", { textContent: names[i] }));
       for (const c of row) {
-        const td = Object.assign(document.createElement("td"), { textContent: c === null ? "—" : c.toFixed(2), className: "num" });
+        const td = el("td", { textContent: c === null ? "—" : c.toFixed(2), className: "num" });
         if (c !== null) td.style.setProperty("--corr", String(Math.abs(c))), td.classList.add(c >= 0 ? "corr-pos" : "corr-neg");
         tr.append(td);
       }

@@ -3,21 +3,19 @@
 // used and how old they are. Parsing and every rule are in Rust.
 import { api, describe } from "./api.js";
 import * as fmt from "./format.js";
-
-/** @param {string} id */
-const $ = (id) => document.getElementById(id);
+import { $, el, one } from "./dom.js";
 
 /** @param {{units: () => string[]}} opts codes to offer: watched coins' symbols and currencies */
 export function setupConverter(opts) {
-  const dialog = /** @type {HTMLDialogElement} */ ($("convert"));
-  const form = /** @type {HTMLFormElement} */ ($("convert-form"));
-  const field = (/** @type {string} */ name) => /** @type {HTMLInputElement} */ (form.elements.namedItem(name));
+  const dialog = $("convert", HTMLDialogElement);
+  const form = $("convert-form", HTMLFormElement);
+  const field = (/** @type {string} */ name) => one(form, `[name=${name}]`, HTMLInputElement);
   let generation = 0;
   /** @type {ReturnType<typeof setTimeout> | undefined} */
   let timer;
 
   const open = () => {
-    $("convert-units").replaceChildren(...opts.units().map((u) => Object.assign(document.createElement("option"), { value: u })));
+    $("convert-units").replaceChildren(...opts.units().map((u) => el("option", { value: u })));
     if (!dialog.open) dialog.showModal();
     field("amount").select();
     run();

@@ -10,7 +10,7 @@ export const locale = (() => {
   }
   return "en-US";
 })();
-/** @type {Map<string, any>} */
+/** @type {Map<string, unknown>} a key always names the same kind of formatter */
 const cache = new Map();
 
 /**
@@ -21,7 +21,7 @@ const cache = new Map();
  */
 function formatter(key, make) {
   if (!cache.has(key)) cache.set(key, make());
-  return cache.get(key);
+  return /** @type {T} */ (cache.get(key));
 }
 
 /**
@@ -35,7 +35,7 @@ function currencyStyle(currency) {
 
 /**
  * A price: cents at 1 and above, four significant digits below (0.00002231).
- * @param {string | number | null} value a Decimal as Rust sends it (a string)
+ * @param {string | number | null | undefined} value a Decimal as Rust sends it (a string); undefined shows a dash
  * @param {string} currency
  */
 export function price(value, currency) {

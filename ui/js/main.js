@@ -10,9 +10,8 @@ import { CoinView } from "./coin.js";
 import { CompareView } from "./compare.js";
 import { PortfolioView } from "./portfolio.js";
 import { setupConverter } from "./convert.js";
+import { $, all, one } from "./dom.js";
 
-/** @param {string} id */
-const $ = (id) => document.getElementById(id);
 const scriptMs = performance.now();
 
 /**
@@ -56,11 +55,14 @@ function setAlertBadge(n) {
   badge.setAttribute("aria-label", `${n} new`);
 }
 
+/** @type {ReturnType<typeof setTimeout> | undefined} clears the shown error */
+let errorTimer;
+
 /** @param {string} message */
 function showError(message) {
   $("error").textContent = message;
-  clearTimeout(/** @type {any} */ (showError).timer);
-  /** @type {any} */ (showError).timer = setTimeout(() => ($("error").textContent = ""), 8000);
+  clearTimeout(errorTimer);
+  errorTimer = setTimeout(() => ($("error").textContent = ""), 8000);
 }
 
 /**
@@ -170,7 +172,8 @@ function onTicks(ticks) {
   for (const t of ticks) {
     const q = state.quotes.get(t.coin_id);
     if (!q || t.currency !== state.currency) continue;
-    const next = { ...q, price: t.price, source: t.source, updated_at: t.at, change_24h_pct: t.change_24h_pct ?? q.change_24h_pct };
+    // The engine sends each field as applied to the coin's quote: shown as given.
+    const next = { ...q, price: t.price, source: t.source, updated_at: t.at, change_24h_pct: t.change_24h_pct, spread_pct: t.spread_pct };
     state.quotes.set(t.coin_id, next);
     coinView.onQuote(next);
     moved.push(next);
@@ -194,7 +197,7 @@ function onTicks(ticks) {
 function newAlert(coinId, price, currency) {
   showView("alerts");
   alertsView.resetForm({ coin_id: coinId, condition: "above", level: price, currency });
-  /** @type {HTMLInputElement} */ (document.querySelector("#alert-form [name=level]")).focus();
+  one(document, "#alert-form [name=level]", HTMLInputElement).focus();
 }
 
 /** @param {string} id */
@@ -207,7 +210,7 @@ function openCoin(id) {
 /** @param {string} view "watchlist", "markets", "portfolio", "compare", "alerts" or "coin" */
 async function showView(view) {
   state.view = view;
-  for (const tab of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll("[role=tab]"))) tab.setAttribute("aria-selected", String(tab.dataset.view === view));
+  for (const tab of all(document, "[role=tab]")) tab.setAttribute("aria-selected", String(tab.dataset.view === view));
   for (const v of ["watchlist", "markets", "portfolio", "compare", "alerts", "coin"]) $(`view-${v}`).hidden = view !== v;
   if (view === "compare") compareView.open();
   if (view === "portfolio") await portfolioView.load();
@@ -232,7 +235,7 @@ async function showView(view) {
 }
 
 async function loadCurrencies() {
-  const select = /** @type {HTMLSelectElement} */ ($("currency"));
+  const select = $("currency", HTMLSelectElement);
   let codes = [state.currency];
   try {
     codes = await api.currencies();
@@ -251,7 +254,7 @@ async function loadCurrencies() {
       o.value = code;
       let name = "";
       try {
-        name = code.length === 3 && names ? names.of(code.toUpperCase()) : "";
+        name = code.length === 3 && names ? (names.of(code.toUpperCase()) ?? "") : "";
       } catch {
         name = "";
       }
@@ -263,7 +266,7 @@ async function loadCurrencies() {
 }
 
 async function start() {
-  watchTable = new QuoteTable(/** @type {HTMLTableElement} */ ($("watchlist-table")), {
+  watchTable = new QuoteTable($("watchlist-table", HTMLTableElement), {
     kind: "watchlist",
     action: (q) => ({ label: "Remove", run: () => removeCoin(q) }),
     alert: (q) => newAlert(q.coin_id, q.has_quote === false ? "" : q.price, q.currency),
@@ -276,7 +279,7 @@ async function start() {
     onError: showError,
     onCount: setAlertBadge,
   });
-  marketTable = new QuoteTable(/** @type {HTMLTableElement} */ ($("markets-table")), {
+  marketTable = new QuoteTable($("markets-table", HTMLTableElement), {
     kind: "markets",
     action: (q) =>
       state.watchlist.some((c) => c.id === q.coin_id)
@@ -305,14 +308,15 @@ async function start() {
       api.setPreference("privacy", on).catch((err) => fail(err));
     }
   });
-  for (const tab of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll("[role=tab]"))) tab.addEventListener("click", () => showView(tab.dataset.view));
+  for (const tab of all(document, "[role=tab]")) tab.addEventListener("click", () => showView(tab.dataset.view ?? ""));
   $("go-markets").addEventListener("click", (e) => {
     e.preventDefault();
     showView("markets");
   });
   $("retry").addEventListener("click", () => api.refresh().catch((e) => fail(e)));
-  $("currency").addEventListener("change", async (e) => {
-    const code = /** @type {HTMLSelectElement} */ (e.target).value;
+  const currency = $("currency", HTMLSelectElement);
+  currency.addEventListener("change", async () => {
+    const code = currency.value;
     try {
       await api.setCurrency(code);
       state.currency = code;
@@ -321,13 +325,13 @@ async function start() {
       renderWatchlist();
       if (state.view === "markets") showView("markets");
     } catch (err) {
-      /** @type {HTMLSelectElement} */ (e.target).value = state.currency;
+      currency.value = state.currency;
       fail(err);
     }
   });
-  setupSearch({ input: /** @type {HTMLInputElement} */ ($("search")), list: $("search-results"), onPick: (c) => addCoin(c.id), onError: showError });
-  setupSettings({ button: $("open-settings"), dialog: /** @type {HTMLDialogElement} */ ($("settings")), error: $("settings-error"), coins: () => state.watchlist });
-  setupSources(/** @type {HTMLDialogElement} */ ($("settings")), $("sources-panel"));
+  setupSearch({ input: $("search", HTMLInputElement), list: $("search-results"), onPick: (c) => addCoin(c.id), onError: showError });
+  setupSettings({ button: $("open-settings"), dialog: $("settings", HTMLDialogElement), error: $("settings-error"), coins: () => state.watchlist });
+  setupSources($("settings", HTMLDialogElement), $("sources-panel"));
 
   const [, , dashboard] = await Promise.allSettled([api.onMarket(onMarket), api.onTicks(onTicks), api.dashboard()]);
   // "Live" fades back to the last refresh's time when streams go quiet.

@@ -6,9 +6,8 @@
 import { api, describe } from "./api.js";
 import { ValueChart } from "./chart.js";
 import * as fmt from "./format.js";
+import { $, all, el, one, painted } from "./dom.js";
 
-/** @param {string} id */
-const $ = (id) => document.getElementById(id);
 /** The newest transactions listed at first, and how many "Show more" adds. */
 const LISTED = 100;
 const MORE = 500;
@@ -72,13 +71,13 @@ export class PortfolioView {
       e.preventDefault();
       this.whatIf();
     });
-    const kind = /** @type {HTMLSelectElement} */ ($("pf-kind"));
+    const kind = $("pf-kind", HTMLSelectElement);
     kind.addEventListener("change", () => this.fitForm());
     $("pf-import-button").addEventListener("click", () => $("pf-file").click());
     $("pf-file").addEventListener("change", () => this.pick());
     $("pf-import-format").addEventListener("change", () => this.preview());
     $("pf-import-portfolio").addEventListener("change", () => this.preview());
-    $("pf-import-cancel").addEventListener("click", () => /** @type {HTMLDialogElement} */ ($("pf-import")).close());
+    $("pf-import-cancel").addEventListener("click", () => $("pf-import", HTMLDialogElement).close());
     $("pf-import-commit").addEventListener("click", () => this.commit());
     $("pf-map-save").addEventListener("submit", (e) => {
       e.preventDefault();
@@ -89,17 +88,17 @@ export class PortfolioView {
 
   /** Shows the fields the chosen type uses. */
   fitForm() {
-    const kind = /** @type {HTMLSelectElement} */ ($("pf-kind")).value;
+    const kind = $("pf-kind", HTMLSelectElement).value;
     $("pf-to-field").hidden = kind !== "transfer_out";
-    const price = /** @type {HTMLInputElement} */ ($("pf-form").querySelector("[name=price]"));
+    const price = one($("pf-form"), "[name=price]", HTMLInputElement);
     price.required = kind === "buy" || kind === "sell";
     price.placeholder = price.required ? "" : "stored price then";
   }
 
   async load() {
     const started = performance.now();
-    const portfolio = /** @type {HTMLSelectElement} */ ($("pf-select")).value || null;
-    const method = /** @type {HTMLSelectElement} */ ($("pf-method")).value || null;
+    const portfolio = $("pf-select", HTMLSelectElement).value || null;
+    const method = $("pf-method", HTMLSelectElement).value || null;
     let dataMs = 0;
     try {
       this.page = await api.portfolio(portfolio, method, this.listed);
@@ -110,7 +109,7 @@ export class PortfolioView {
       return;
     }
     // The benchmark's mark (tests/bench/portfolio-view.py): asked → figures painted.
-    await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+    await painted();
     const view = $("view-portfolio");
     view.dataset.dataMs = String(Math.round(dataMs));
     view.dataset.paintMs = String(Math.round(performance.now() - started));
@@ -120,12 +119,12 @@ export class PortfolioView {
 
   /** The realized gain of a sale now under each method, before selling. */
   async whatIf() {
-    const f = /** @type {HTMLFormElement} */ ($("pf-whatif"));
-    const field = (/** @type {string} */ name) => /** @type {HTMLInputElement} */ (f.querySelector(`[name=${name}]`)).value;
+    const f = $("pf-whatif", HTMLFormElement);
+    const field = (/** @type {string} */ name) => one(f, `[name=${name}]`, HTMLInputElement).value;
     const out = $("pf-whatif-result");
     out.className = "form-message";
     try {
-      const portfolio = /** @type {HTMLSelectElement} */ ($("pf-select")).value || null;
+      const portfolio = $("pf-select", HTMLSelectElement).value || null;
       const w = await api.portfolioWhatIf(field("coin"), field("quantity"), field("price") || null, portfolio);
       out.replaceChildren(`Selling ${w.quantity} ${w.coin} at ${fmt.price(w.price, w.currency)}: `);
       w.gains.forEach((g, i) => {
@@ -165,11 +164,12 @@ export class PortfolioView {
   }
 
   render() {
-    const p = /** @type {Ipc.PortfolioPage} */ (this.page);
+    const p = this.page;
+    if (!p) return;
     const h = p.holdings;
     const cur = h.currency;
     // The portfolios to pick, keeping the choice.
-    const select = /** @type {HTMLSelectElement} */ ($("pf-select"));
+    const select = $("pf-select", HTMLSelectElement);
     const names = p.portfolios.map((x) => x.name);
     const options = [["", "All portfolios"], ...names.map((n) => [n, n])];
     if (select.options.length !== options.length || options.some(([v], i) => select.options[i].value !== v)) {
@@ -177,7 +177,7 @@ export class PortfolioView {
       select.value = p.selected ?? "";
     }
     $("pf-names").replaceChildren(...names.map((n) => new Option(n)));
-    const formPortfolio = /** @type {HTMLInputElement} */ ($("pf-form").querySelector("[name=portfolio]"));
+    const formPortfolio = one($("pf-form"), "[name=portfolio]", HTMLInputElement);
     if (!formPortfolio.value) formPortfolio.value = p.selected ?? names[0] ?? "Main";
 
     $("pf-value").textContent = money(h.totals.market_value, cur);
@@ -202,15 +202,15 @@ export class PortfolioView {
     );
     bar.hidden = held.length === 0;
 
-    const body = /** @type {HTMLTableElement} */ ($("pf-holdings")).tBodies[0];
+    const body = $("pf-holdings", HTMLTableElement).tBodies[0];
     body.replaceChildren(
       ...h.holdings.map((x, i) => {
         const tr = document.createElement("tr");
         tr.dataset.coin = x.coin;
-        const coin = Object.assign(document.createElement("button"), { type: "button", className: "coin-link linkish" });
-        const dot = Object.assign(document.createElement("span"), { className: "swatch" });
+        const coin = el("button", { type: "button", className: "coin-link linkish" });
+        const dot = el("span", { className: "swatch" });
         dot.style.background = Number(x.quantity) > 0 ? COLOURS[i % COLOURS.length] : "transparent";
-        coin.append(dot, x.name, Object.assign(document.createElement("span"), { className: "sym", textContent: ` ${x.symbol}` }));
+        coin.append(dot, x.name, el("span", { className: "sym", textContent: ` ${x.symbol}` }));
         coin.addEventListener("click", () => this.opts.openCoin(x.coin));
         // Columns after the coin: quantity, price, value, 24 h, cost, unrealized, realized, share.
         const cells = [
@@ -233,7 +233,7 @@ export class PortfolioView {
           if (j === 3) pnl(td, x.change_24h, cur);
           else if (j === 5) pnl(td, x.unrealized_pnl, cur);
           else if (j === 6) pnl(td, x.realized_pnl, cur);
-          else td.textContent = /** @type {string} */ (text);
+          else td.textContent = text;
           // The user's amounts: hidden by the privacy switch (a price or a share is not).
           if ([0, 2, 3, 4, 5, 6].includes(j)) td.classList.add("priv");
           tr.append(td);
@@ -248,7 +248,7 @@ export class PortfolioView {
     const more = p.tx_count - p.txs.length;
     $("pf-more").hidden = more <= 0;
     $("pf-more").textContent = `Show ${Math.min(more, MORE)} more`;
-    const txBody = /** @type {HTMLTableElement} */ ($("pf-txs")).tBodies[0];
+    const txBody = $("pf-txs", HTMLTableElement).tBodies[0];
     txBody.replaceChildren(
       ...p.txs.map((t) => {
         const tr = document.createElement("tr");
@@ -267,17 +267,17 @@ export class PortfolioView {
         if (rate) {
           const cell = tr.cells[5];
           cell.title = `Converted at ${rate.text}, the stored rate of ${rate.day}`;
-          cell.append(Object.assign(document.createElement("div"), { className: "sym", textContent: rate.text }));
+          cell.append(el("div", { className: "sym", textContent: rate.text }));
         }
         const actions = document.createElement("td");
         actions.className = "actions";
         if (t.transfer === null) {
-          const edit = Object.assign(document.createElement("button"), { type: "button", className: "row-action", textContent: "Edit" });
+          const edit = el("button", { type: "button", className: "row-action", textContent: "Edit" });
           edit.setAttribute("aria-label", `Edit transaction ${t.id}`);
           edit.addEventListener("click", () => this.edit(t));
           actions.append(edit, " ");
         }
-        const rm = Object.assign(document.createElement("button"), { type: "button", className: "row-action", textContent: "Delete" });
+        const rm = el("button", { type: "button", className: "row-action", textContent: "Delete" });
         rm.setAttribute("aria-label", `Delete transaction ${t.id}`);
         rm.addEventListener("click", () => this.remove(t));
         actions.append(rm);
@@ -289,7 +289,7 @@ export class PortfolioView {
   }
 
   async add() {
-    const form = /** @type {HTMLFormElement} */ ($("pf-form"));
+    const form = $("pf-form", HTMLFormElement);
     const data = new FormData(form);
     const get = (/** @type {string} */ k) => String(data.get(k) ?? "").trim();
     const time = get("time");
@@ -318,7 +318,7 @@ export class PortfolioView {
         const added = await api.portfolioAdd(input);
         message.textContent = `Added ${added.map((t) => `#${t.id}`).join(" and ")}.`;
       }
-      for (const k of ["quantity", "price", "fee", "note"]) /** @type {HTMLInputElement} */ (form.querySelector(`[name=${k}]`)).value = "";
+      for (const k of ["quantity", "price", "fee", "note"]) one(form, `[name=${k}]`, HTMLInputElement).value = "";
       await this.load();
     } catch (e) {
       message.textContent = describe(e);
@@ -330,16 +330,17 @@ export class PortfolioView {
    * @param {Ipc.Tx} t
    */
   edit(t) {
-    const form = /** @type {HTMLFormElement} */ ($("pf-form"));
+    const form = $("pf-form", HTMLFormElement);
     const local = new Date(t.time);
     const pad = (/** @type {number} */ n) => String(n).padStart(2, "0");
     const time = `${local.getFullYear()}-${pad(local.getMonth() + 1)}-${pad(local.getDate())}T${pad(local.getHours())}:${pad(local.getMinutes())}:${pad(local.getSeconds())}`;
-    /** @type {Record<string, string>} */
+    /** @type {Record<string, string>} the inputs (the kind is a select, set below) */
     const values = {
-      portfolio: t.portfolio, kind: t.kind, coin: t.coin_id, quantity: t.quantity, price: t.price ?? "",
+      portfolio: t.portfolio, coin: t.coin_id, quantity: t.quantity, price: t.price ?? "",
       currency: t.currency, fee: t.fee ?? "", fee_currency: t.fee_currency ?? "", time, note: t.note ?? "",
     };
-    for (const [k, v] of Object.entries(values)) /** @type {HTMLInputElement} */ (form.querySelector(`[name=${k}]`)).value = v;
+    for (const [k, v] of Object.entries(values)) one(form, `[name=${k}]`, HTMLInputElement).value = v;
+    one(form, "[name=kind]", HTMLSelectElement).value = t.kind;
     this.editing = t.id;
     this.fitForm();
     $("pf-form-title").textContent = `Edit transaction #${t.id}`;
@@ -368,16 +369,16 @@ export class PortfolioView {
   }
 
   async pick() {
-    const input = /** @type {HTMLInputElement} */ ($("pf-file"));
+    const input = $("pf-file", HTMLInputElement);
     const file = input.files?.[0];
     input.value = "";
     if (!file) return;
     this.fileText = await file.text();
     $("pf-import-file").textContent = `${file.name} (${fmt.amount(file.size)} bytes)`;
     $("pf-map-message").textContent = "";
-    const target = /** @type {HTMLInputElement} */ ($("pf-import-portfolio"));
-    if (!target.value) target.value = /** @type {HTMLSelectElement} */ ($("pf-select")).value || this.page?.portfolios[0]?.name || "Main";
-    /** @type {HTMLDialogElement} */ ($("pf-import")).showModal();
+    const target = $("pf-import-portfolio", HTMLInputElement);
+    if (!target.value) target.value = $("pf-select", HTMLSelectElement).value || this.page?.portfolios[0]?.name || "Main";
+    $("pf-import", HTMLDialogElement).showModal();
     await this.loadProfiles();
     try {
       this.guess = await api.portfolioMappingGuess(this.fileText);
@@ -388,9 +389,9 @@ export class PortfolioView {
     this.fillMapping();
     // A file of a layout Rust does not know goes to the mapping step; a
     // known one leaves it. A format or profile the user chose stays.
-    const format = /** @type {HTMLSelectElement} */ ($("pf-import-format"));
+    const format = $("pf-import-format", HTMLSelectElement);
     if (format.value === "auto" || this.mapping() !== null) {
-      if (this.guess?.format === null) /** @type {HTMLOptionElement} */ ($("pf-import-map-option")).selected = true;
+      if (this.guess?.format === null) $("pf-import-map-option", HTMLOptionElement).selected = true;
       else format.value = "auto";
     }
     await this.preview();
@@ -398,14 +399,14 @@ export class PortfolioView {
 
   /** The saved profiles in the Format list, after the formats. */
   async loadProfiles() {
-    const format = /** @type {HTMLSelectElement} */ ($("pf-import-format"));
+    const format = $("pf-import-format", HTMLSelectElement);
     const chosen = format.selectedIndex;
     const was = format.value;
     try {
       const profiles = await api.portfolioProfiles();
       format.querySelector("optgroup")?.remove();
       if (profiles.length) {
-        const group = Object.assign(document.createElement("optgroup"), { label: "Saved profiles" });
+        const group = el("optgroup", { label: "Saved profiles" });
         group.append(...profiles.map((p) => new Option(p.name, p.name)));
         format.append(group);
       }
@@ -431,7 +432,7 @@ export class PortfolioView {
         const label = document.createElement("label");
         const name = document.createElement("span");
         name.textContent = f.label;
-        if (f.required) name.append(Object.assign(document.createElement("abbr"), { className: "req", title: "required", textContent: "*" }));
+        if (f.required) name.append(el("abbr", { className: "req", title: "required", textContent: "*" }));
         const select = document.createElement("select");
         select.name = f.field;
         select.required = f.required;
@@ -449,15 +450,15 @@ export class PortfolioView {
    * @returns {Ipc.Mapping | null}
    */
   mapping() {
-    if (!(/** @type {HTMLOptionElement} */ ($("pf-import-map-option")).selected)) return null;
-    const selects = /** @type {NodeListOf<HTMLSelectElement>} */ ($("pf-map-fields").querySelectorAll("select"));
-    return /** @type {Ipc.Mapping} */ (Object.fromEntries([...selects].map((s) => [s.name, s.value || null])));
+    if (!$("pf-import-map-option", HTMLOptionElement).selected) return null;
+    const selects = all($("pf-map-fields"), "select", HTMLSelectElement);
+    return /** @type {Ipc.Mapping} */ (Object.fromEntries(selects.map((s) => [s.name, s.value || null])));
   }
 
   async saveProfile() {
     const mapping = this.mapping();
     if (mapping === null) return;
-    const name = /** @type {HTMLInputElement} */ ($("pf-map-name")).value;
+    const name = $("pf-map-name", HTMLInputElement).value;
     const message = $("pf-map-message");
     try {
       const saved = await api.portfolioProfileSave(name, mapping);
@@ -483,9 +484,9 @@ export class PortfolioView {
     const seq = ++this.importSeq;
     const summary = $("pf-import-summary");
     const errors = $("pf-import-errors");
-    const commit = /** @type {HTMLButtonElement} */ ($("pf-import-commit"));
-    const portfolio = /** @type {HTMLInputElement} */ ($("pf-import-portfolio")).value.trim();
-    const format = /** @type {HTMLSelectElement} */ ($("pf-import-format")).value;
+    const commit = $("pf-import-commit", HTMLButtonElement);
+    const portfolio = $("pf-import-portfolio", HTMLInputElement).value.trim();
+    const format = $("pf-import-format", HTMLSelectElement).value;
     const mapping = this.mapping();
     $("pf-map").hidden = mapping === null;
     try {
@@ -494,7 +495,7 @@ export class PortfolioView {
       const verb = r.committed ? "Imported" : "Would import";
       summary.textContent = `${r.format}: ${verb} ${r.added.length} transaction${r.added.length === 1 ? "" : "s"}; ${r.duplicates} already imported; ${r.skipped.length} skipped (cash or internal moves).`;
       errors.replaceChildren(
-        ...r.errors.map((e) => Object.assign(document.createElement("li"), { textContent: `Line ${e.line}, ${e.column}: ${e.reason}` })),
+        ...r.errors.map((e) => el("li", { textContent: `Line ${e.line}, ${e.column}: ${e.reason}` })),
       );
       if (r.errors.length) summary.textContent += ` ${r.errors.length} row${r.errors.length === 1 ? "" : "s"} cannot be imported, so nothing will be.`;
       commit.disabled = r.committed || r.errors.length > 0 || r.added.length === 0;

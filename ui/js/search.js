@@ -1,5 +1,6 @@
 // Search-as-you-type over the stored coin list; Enter or click adds the coin.
 import { api, describe } from "./api.js";
+import { el } from "./dom.js";
 
 /**
  * @param {{input: HTMLInputElement, list: HTMLElement, onPick: (coin: Ipc.Coin) => void, onError: (message: string) => void}} opts
@@ -23,8 +24,8 @@ export function setupSearch({ input, list, onPick, onError }) {
         li.role = "option";
         li.id = `search-opt-${i}`;
         li.setAttribute("aria-selected", String(i === active));
-        const name = Object.assign(document.createElement("span"), { className: "name", textContent: c.name });
-        const sym = Object.assign(document.createElement("span"), { className: "sym", textContent: c.symbol.toUpperCase() });
+        const name = el("span", { className: "name", textContent: c.name });
+        const sym = el("span", { className: "sym", textContent: c.symbol.toUpperCase() });
         li.append(name, sym);
         li.addEventListener("mousedown", (e) => {
           e.preventDefault(); // keep focus in the input
@@ -34,7 +35,7 @@ export function setupSearch({ input, list, onPick, onError }) {
       }),
     );
     if (results.length === 0 && input.value.trim()) {
-      list.replaceChildren(Object.assign(document.createElement("li"), { className: "none", textContent: "No coin found" }));
+      list.replaceChildren(el("li", { className: "none", textContent: "No coin found" }));
     }
     list.hidden = !input.value.trim();
     input.setAttribute("aria-expanded", String(!list.hidden));

@@ -2,6 +2,7 @@
 // once; the e-mail settings are saved with their button. The SMTP password
 // is only ever sent to Rust (into the OS keyring), never shown or read back.
 import { api, describe } from "./api.js";
+import { all, el, one } from "./dom.js";
 
 /**
  * The e-mail form, with its named fields.
@@ -16,12 +17,12 @@ import { api, describe } from "./api.js";
  * @param {HTMLElement} error
  */
 function renderTrayCoins(dialog, coins, chosen, error) {
-  const list = dialog.querySelector("#tray-coin-list");
+  const list = one(dialog, "#tray-coin-list");
   list.replaceChildren(
     ...coins.map((c) => {
-      const box = Object.assign(document.createElement("input"), { type: "checkbox", value: c.id, checked: chosen.includes(c.id) });
+      const box = el("input", { type: "checkbox", value: c.id, checked: chosen.includes(c.id) });
       box.addEventListener("change", async () => {
-        const ids = [.../** @type {NodeListOf<HTMLInputElement>} */ (list.querySelectorAll("input:checked"))].map((b) => b.value);
+        const ids = all(list, "input:checked", HTMLInputElement).map((b) => b.value);
         error.textContent = "";
         try {
           await api.setTrayCoins(ids);
@@ -30,12 +31,10 @@ function renderTrayCoins(dialog, coins, chosen, error) {
           error.textContent = describe(e);
         }
       });
-      const label = Object.assign(document.createElement("label"), { className: "check" });
-      label.append(box, Object.assign(document.createElement("span"), { textContent: `${c.name} (${c.symbol.toUpperCase()})` }));
-      return label;
+      return el("label", { className: "check" }, box, el("span", { textContent: `${c.name} (${c.symbol.toUpperCase()})` }));
     }),
   );
-  /** @type {HTMLElement} */ (dialog.querySelector("#tray-coins")).hidden = coins.length === 0;
+  one(dialog, "#tray-coins").hidden = coins.length === 0;
 }
 
 /**
@@ -45,16 +44,18 @@ function renderTrayCoins(dialog, coins, chosen, error) {
 export function setupSettings({ button, dialog, error, coins }) {
   /** @type {Record<Ipc.Preference, HTMLInputElement>} */
   const boxes = {
-    close_to_tray: dialog.querySelector("#pref-close-to-tray"),
-    autostart: dialog.querySelector("#pref-autostart"),
-    privacy: dialog.querySelector("#pref-privacy"),
-    tray_portfolio: dialog.querySelector("#pref-tray-portfolio"),
+    close_to_tray: one(dialog, "#pref-close-to-tray", HTMLInputElement),
+    autostart: one(dialog, "#pref-autostart", HTMLInputElement),
+    privacy: one(dialog, "#pref-privacy", HTMLInputElement),
+    tray_portfolio: one(dialog, "#pref-tray-portfolio", HTMLInputElement),
   };
+  // Object.entries types its keys as strings; these are the preferences.
+  const entries = /** @type {[Ipc.Preference, HTMLInputElement][]} */ (Object.entries(boxes));
   button.addEventListener("click", async () => {
     error.textContent = "";
     try {
       const prefs = await api.preferences();
-      for (const [key, box] of Object.entries(boxes)) box.checked = prefs[key];
+      for (const [key, box] of entries) box.checked = prefs[key];
       renderTrayCoins(dialog, coins(), prefs.tray_coins, error);
     } catch (e) {
       error.textContent = describe(e);
@@ -63,11 +64,11 @@ export function setupSettings({ button, dialog, error, coins }) {
     dialog.showModal();
   });
   setupEmail(dialog);
-  for (const [key, box] of Object.entries(boxes)) {
+  for (const [key, box] of entries) {
     box.addEventListener("change", async () => {
       error.textContent = "";
       try {
-        await api.setPreference(/** @type {Ipc.Preference} */ (key), box.checked);
+        await api.setPreference(key, box.checked);
         if (key === "privacy") document.body.classList.toggle("private", box.checked);
       } catch (e) {
         box.checked = !box.checked;
@@ -75,7 +76,7 @@ export function setupSettings({ button, dialog, error, coins }) {
       }
     });
   }
-  dialog.querySelector("#settings-done").addEventListener("click", () => dialog.close());
+  one(dialog, "#settings-done").addEventListener("click", () => dialog.close());
 }
 
 /** @type {(keyof Ipc.EmailForm)[]} */
@@ -83,18 +84,17 @@ const EMAIL_FIELDS = ["smtp_host", "smtp_port", "security", "username", "from", 
 
 /** @param {HTMLDialogElement} dialog */
 async function loadEmail(dialog) {
-  /** @type {EmailFormElement} */
-  const form = dialog.querySelector("#email-form");
-  const message = dialog.querySelector("#email-message");
+  const form = /** @type {EmailFormElement} */ (one(dialog, "#email-form", HTMLFormElement));
+  const message = one(dialog, "#email-message");
   message.textContent = "";
   try {
     const page = await api.emailSettings();
     const s = page.settings;
     for (const key of EMAIL_FIELDS) form.elements[key].value = key === "to" ? s.to.join(", ") : String(s[key]);
     form.elements.password.value = "";
-    dialog.querySelector("#email-password-state").textContent =
+    one(dialog, "#email-password-state").textContent =
       page.keyring_error ?? (page.password_stored ? "A password is stored in the OS keyring." : "No password is stored.");
-    /** @type {HTMLElement} */ (dialog.querySelector("#email-clear-password")).hidden = !page.password_stored;
+    one(dialog, "#email-clear-password").hidden = !page.password_stored;
   } catch (e) {
     message.textContent = describe(e);
   }
@@ -102,9 +102,12 @@ async function loadEmail(dialog) {
 
 /** @param {HTMLDialogElement} dialog */
 function setupEmail(dialog) {
-  /** @type {EmailFormElement} */
-  const form = dialog.querySelector("#email-form");
-  const message = dialog.querySelector("#email-message");
+  const form = /** @type {EmailFormElement} */ (one(dialog, "#email-form", HTMLFormElement));
+  const message = one(dialog, "#email-message");
+  /**
+   * @param {string} text
+   * @param {boolean} [error]
+   */
   const say = (text, error = false) => {
     message.textContent = text;
     message.className = error ? "form-message error" : "form-message";
@@ -130,11 +133,11 @@ function setupEmail(dialog) {
     await loadEmail(dialog);
     return password ? "Saved; the password is in the OS keyring." : "Saved.";
   }));
-  dialog.querySelector("#email-test").addEventListener("click", act(async () => {
+  one(dialog, "#email-test").addEventListener("click", act(async () => {
     await api.emailTest();
     return "Sent a test e-mail.";
   }));
-  dialog.querySelector("#email-clear-password").addEventListener("click", act(async () => {
+  one(dialog, "#email-clear-password").addEventListener("click", act(async () => {
     await api.emailClearPassword();
     await loadEmail(dialog);
     return "The password was removed from the OS keyring.";

@@ -2,6 +2,7 @@
 // success, latency, errors and held-back prices, and the CoinGecko budget
 // of the last minute. Read again every 2 s while the dialog is open.
 import { api, describe } from "./api.js";
+import { el, one } from "./dom.js";
 
 const EVERY_MS = 2000;
 
@@ -23,7 +24,7 @@ function render(panel, report) {
   const rows = report.sources.map((s) => {
     const tr = document.createElement("tr");
     tr.dataset.source = s.source;
-    const state = Object.assign(document.createElement("span"), { className: `source-state ${s.state}`, textContent: s.state_label });
+    const state = el("span", { className: `source-state ${s.state}`, textContent: s.state_label });
     const cells = [s.name, state, ago(s.last_success), s.latency_ms === null ? "—" : `${s.latency_ms} ms`, String(s.errors), String(s.held_back)];
     for (const [i, c] of cells.entries()) {
       const td = document.createElement("td");
@@ -34,10 +35,11 @@ function render(panel, report) {
     if (s.last_error) tr.title = s.last_error;
     return tr;
   });
-  panel.querySelector("tbody").replaceChildren(...rows);
+  one(panel, "tbody", HTMLTableSectionElement).replaceChildren(...rows);
   const used = report.coingecko_used, limit = report.coingecko_limit;
-  panel.querySelector(".budget").textContent = `CoinGecko: ${used} of ${limit} requests in the last minute (requests_per_minute)`;
-  panel.querySelector(".budget").classList.toggle("warn", used >= limit * 0.8);
+  const budget = one(panel, ".budget");
+  budget.textContent = `CoinGecko: ${used} of ${limit} requests in the last minute (requests_per_minute)`;
+  budget.classList.toggle("warn", used >= limit * 0.8);
 }
 
 /**
@@ -51,9 +53,9 @@ export function setupSources(dialog, panel) {
   const load = async () => {
     try {
       render(panel, await api.sourcesReport());
-      panel.querySelector(".error").textContent = "";
+      one(panel, ".error").textContent = "";
     } catch (e) {
-      panel.querySelector(".error").textContent = describe(e);
+      one(panel, ".error").textContent = describe(e);
     }
   };
   new MutationObserver(() => {

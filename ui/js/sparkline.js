@@ -9,9 +9,8 @@ const NS = "http://www.w3.org/2000/svg";
 export function sparkline(points, width = 100, height = 30) {
   const svg = document.createElementNS(NS, "svg");
   svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
-  // setAttribute turns the numbers into strings.
-  svg.setAttribute("width", /** @type {any} */ (width));
-  svg.setAttribute("height", /** @type {any} */ (height));
+  svg.setAttribute("width", String(width));
+  svg.setAttribute("height", String(height));
   svg.setAttribute("aria-hidden", "true");
   svg.classList.add("spark");
   if (!points || points.length < 2) return svg;

@@ -8,6 +8,7 @@
 // name, at the same height.
 import * as fmt from "./format.js";
 import { sparkline } from "./sparkline.js";
+import { el } from "./dom.js";
 
 /**
  * A row: a quote (it has no `has_quote`), or a watched coin with no stored
@@ -17,6 +18,29 @@ import { sparkline } from "./sparkline.js";
  */
 
 /** @typedef {{label: string, run: () => void, disabled?: boolean}} RowAction */
+
+/** @typedef {"change_1h_pct" | "change_24h_pct" | "change_7d_pct"} ChangeKey */
+/** @type {ChangeKey[]} */
+const CHANGES = ["change_1h_pct", "change_24h_pct", "change_7d_pct"];
+
+/**
+ * A coin's row: its <tr>, the quote it shows, and the cells it has while
+ * `built` (a released row keeps the old ones until it is built again).
+ * @typedef {{tr: HTMLTableRowElement, q: QuoteRow, placeholder: HTMLTableCellElement,
+ *   shown?: {currency: string, price: number} | null, sparkKey?: string, tickTimer?: number, act?: RowAction}} RowBase
+ * @typedef {{rank?: HTMLTableCellElement, name: HTMLSpanElement, sym: HTMLSpanElement, price: HTMLTableCellElement,
+ *   changes: {key: ChangeKey, td: HTMLTableCellElement}[], cap: HTMLTableCellElement, vol: HTMLTableCellElement,
+ *   spark: HTMLTableCellElement, button: HTMLButtonElement, alert?: HTMLButtonElement}} Cells
+ * @typedef {RowBase & {built: boolean} & Partial<Cells>} Row
+ * @typedef {Row & Cells} BuiltRow
+ */
+
+/**
+ * Whether the row has its cells: build() gives it all of them at once.
+ * @param {Row} r
+ * @returns {r is BuiltRow}
+ */
+const isBuilt = (r) => r.built;
 
 const NUMERIC = new Set(["price", "change_1h_pct", "change_24h_pct", "change_7d_pct", "market_cap", "volume_24h", "market_cap_rank"]);
 
@@ -31,12 +55,16 @@ export class QuoteTable {
     this.opts = opts;
     /** @type {QuoteRow[]} */
     this.quotes = [];
-    /** @type {{key: string, dir: "asc" | "desc"} | null} */
+    /** @type {{key: keyof Ipc.Quote, dir: "asc" | "desc"} | null} */
     this.sort = null; // {key, dir}
-    /** @type {Map<string, any>} */
+    /** @type {Map<string, Row>} */
     this.rows = new Map(); // coin id → its row and cells
-    for (const th of table.tHead.rows[0].cells) {
-      const key = th.dataset.sort;
+    const head = table.tHead?.rows[0];
+    if (!head) throw new Error("A quote table needs a header row");
+    this.head = head;
+    for (const th of head.cells) {
+      // The page's data-sort attributes name the quote's fields.
+      const key = /** @type {keyof Ipc.Quote | undefined} */ (th.dataset.sort);
       if (!key) continue;
       const button = document.createElement("button");
       button.type = "button";
@@ -47,8 +75,8 @@ export class QuoteTable {
       button.addEventListener("click", () => this.sortBy(key));
     }
     if (opts.onReorder) this.enableReorder();
-    this.columns = table.tHead.rows[0].cells.length;
-    this.scroller = /** @type {HTMLElement} */ (table.closest("main"));
+    this.columns = head.cells.length;
+    this.scroller = table.closest("main");
     // Rows within a screen of the view get their cells; rows beyond it lose them.
     this.observer = new IntersectionObserver((entries) => this.onIntersect(entries), {
       root: this.scroller,
@@ -59,7 +87,7 @@ export class QuoteTable {
   /** @param {IntersectionObserverEntry[]} entries */
   onIntersect(entries) {
     for (const e of entries) {
-      const r = this.rows.get(/** @type {HTMLElement} */ (e.target).dataset.id);
+      const r = this.rows.get(/** @type {HTMLElement} */ (e.target).dataset.id ?? "");
       if (!r) continue;
       if (e.isIntersecting) this.build(r);
       // A hidden view's rows have no box: they keep their cells for when it shows again.
@@ -67,15 +95,16 @@ export class QuoteTable {
     }
   }
 
-  /** @param {string} key */
+  /** @param {keyof Ipc.Quote} key */
   sortBy(key) {
     if (this.sort?.key === key) {
       this.sort = this.sort.dir === "desc" ? { key, dir: "asc" } : null; // third click: back to the user's order
     } else {
       this.sort = { key, dir: NUMERIC.has(key) && key !== "market_cap_rank" ? "desc" : "asc" };
     }
-    for (const th of this.table.tHead.rows[0].cells) {
-      th.setAttribute("aria-sort", this.sort?.key === th.dataset.sort ? (this.sort.dir === "asc" ? "ascending" : "descending") : "none");
+    const sort = this.sort;
+    for (const th of this.head.cells) {
+      th.setAttribute("aria-sort", sort && sort.key === th.dataset.sort ? (sort.dir === "asc" ? "ascending" : "descending") : "none");
     }
     this.render();
   }
@@ -115,7 +144,7 @@ export class QuoteTable {
       const r = this.rows.get(q.coin_id);
       if (!r) continue;
       r.q = q;
-      if (r.built) this.fill(r, q, true);
+      if (isBuilt(r)) this.fill(r, q, true);
     }
   }
 
@@ -137,7 +166,7 @@ export class QuoteTable {
     }
     let cursor = this.body.firstElementChild;
     for (const tr of wanted) {
-      if (tr === cursor) cursor = cursor.nextElementSibling;
+      if (tr === cursor) cursor = tr.nextElementSibling;
       else this.body.insertBefore(tr, cursor);
     }
     if (!this.rowHeight) {
@@ -163,17 +192,20 @@ export class QuoteTable {
       this.observer.observe(r.tr);
     }
     r.q = q;
-    if (r.built) this.fill(r, q);
+    if (isBuilt(r)) this.fill(r, q);
     else setText(r.placeholder, q.name);
     return r.tr;
   }
 
-  /** @param {QuoteRow} q */
+  /**
+   * @param {QuoteRow} q
+   * @returns {Row}
+   */
   createRow(q) {
     const tr = document.createElement("tr");
     tr.dataset.id = q.coin_id;
     if (this.opts.kind === "watchlist") tr.tabIndex = 0;
-    const placeholder = Object.assign(document.createElement("td"), { className: "pending", colSpan: this.columns });
+    const placeholder = el("td", { className: "pending", colSpan: this.columns });
     tr.append(placeholder);
     tr.classList.add("pending");
     return { tr, q, placeholder, built: false };
@@ -181,7 +213,7 @@ export class QuoteTable {
 
   /**
    * Gives a row its cells.
-   * @param {any} r
+   * @param {Row} r
    */
   build(r) {
     if (r.built) return;
@@ -194,41 +226,45 @@ export class QuoteTable {
       return td;
     };
     const q = r.q;
+    /** @type {HTMLTableCellElement | undefined} */
+    let rank;
     if (this.opts.kind === "watchlist") {
       const handle = cell("drag");
       handle.textContent = "⋮⋮";
       handle.title = "Drag, or Alt+↑/↓, to reorder";
     } else {
-      r.rank = cell("num rank");
+      rank = cell("num rank");
     }
-    r.name = Object.assign(document.createElement("span"), { className: "name" });
-    r.sym = Object.assign(document.createElement("span"), { className: "sym" });
-    const coin = Object.assign(document.createElement("button"), { type: "button", className: "coin coin-link" });
-    coin.append(avatar(q), r.name, r.sym);
+    const name = el("span", { className: "name" });
+    const sym = el("span", { className: "sym" });
+    const coin = el("button", { type: "button", className: "coin coin-link" });
+    coin.append(avatar(q), name, sym);
     coin.addEventListener("click", () => this.opts.open(r.q.coin_id));
     cell("left").appendChild(coin);
-    r.price = cell("num price");
-    r.changes = ["change_1h_pct", "change_24h_pct", "change_7d_pct"].map((key) => ({ key, td: cell() }));
-    r.cap = cell();
-    r.vol = cell();
-    r.spark = cell("spark-col");
-    r.button = Object.assign(document.createElement("button"), { type: "button", className: "row-action" });
-    r.button.addEventListener("click", () => r.act.run());
+    const price = cell("num price");
+    const changes = CHANGES.map((key) => ({ key, td: cell() }));
+    const cap = cell();
+    const vol = cell();
+    const spark = cell("spark-col");
+    const button = el("button", { type: "button", className: "row-action" });
+    button.addEventListener("click", () => r.act?.run());
     const actions = cell("actions");
-    if (this.opts.alert) {
-      r.alert = Object.assign(document.createElement("button"), { type: "button", className: "row-action bell" });
-      r.alert.addEventListener("click", () => this.opts.alert(r.q));
-      actions.appendChild(r.alert);
+    const alert = this.opts.alert;
+    /** @type {HTMLButtonElement | undefined} */
+    let bell;
+    if (alert) {
+      bell = el("button", { type: "button", className: "row-action bell" });
+      bell.addEventListener("click", () => alert(r.q));
+      actions.appendChild(bell);
     }
-    actions.appendChild(r.button);
+    actions.appendChild(button);
     tr.classList.remove("pending");
-    r.built = true;
-    this.fill(r, q);
+    this.fill(Object.assign(r, { rank, name, sym, price, changes, cap, vol, spark, button, alert: bell, built: true }), q);
   }
 
   /**
    * Takes a far row's cells away; it keeps the coin's name.
-   * @param {any} r
+   * @param {Row} r
    */
   release(r) {
     if (!r.built || r.tr.contains(document.activeElement)) return;
@@ -240,7 +276,7 @@ export class QuoteTable {
   }
 
   /**
-   * @param {any} r the row and its cells, from createRow
+   * @param {BuiltRow} r the row and its cells, from build
    * @param {QuoteRow} q
    */
   fill(r, q, streamed = false) {
@@ -293,14 +329,16 @@ export class QuoteTable {
   }
 
   ids() {
-    return [...this.body.rows].map((r) => r.dataset.id);
+    return [...this.body.rows].map((r) => r.dataset.id).filter((id) => id !== undefined);
   }
 
   enableReorder() {
+    /** @type {HTMLTableRowElement | null} */
     let dragged = null;
     this.body.addEventListener("dragstart", (e) => {
       dragged = /** @type {Element} */ (e.target).closest("tr");
       dragged?.classList.add("dragging");
+      if (!e.dataTransfer) return;
       e.dataTransfer.effectAllowed = "move";
       e.dataTransfer.setData("text/plain", dragged?.dataset.id ?? "");
     });
@@ -309,7 +347,7 @@ export class QuoteTable {
       if (!dragged || !over || over === dragged) return;
       e.preventDefault();
       const after = e.clientY > over.getBoundingClientRect().top + over.offsetHeight / 2;
-      over.parentNode.insertBefore(dragged, after ? over.nextSibling : over);
+      over.parentNode?.insertBefore(dragged, after ? over.nextSibling : over);
     });
     this.body.addEventListener("dragend", () => {
       dragged?.classList.remove("dragging");
@@ -322,7 +360,7 @@ export class QuoteTable {
       e.preventDefault();
       const sibling = e.key === "ArrowUp" ? tr.previousElementSibling : tr.nextElementSibling;
       if (!sibling) return;
-      tr.parentNode.insertBefore(tr, e.key === "ArrowUp" ? sibling : sibling.nextSibling);
+      tr.parentNode?.insertBefore(tr, e.key === "ArrowUp" ? sibling : sibling.nextSibling);
       tr.focus();
       this.commitOrder();
     });
@@ -331,8 +369,8 @@ export class QuoteTable {
   commitOrder() {
     const ids = this.ids();
     const byId = new Map(this.quotes.map((q) => [q.coin_id, q]));
-    this.quotes = ids.map((id) => byId.get(id)).filter(Boolean);
-    this.opts.onReorder(ids);
+    this.quotes = ids.map((id) => byId.get(id)).filter((q) => q !== undefined);
+    this.opts.onReorder?.(ids);
   }
 }
 

@@ -7,7 +7,7 @@ use coinlytics_engine::app::alerts::RuleInput;
 use coinlytics_engine::model::alert::{Channels, Condition, DEFAULT_BAND_PCT, HistoryEntry};
 use coinlytics_engine::{Engine, Error};
 
-use crate::print_json;
+use crate::out::print_json;
 
 #[derive(Subcommand, Debug)]
 pub enum AlertsCmd {

@@ -6,7 +6,7 @@ use coinlytics_engine::app::compare::CompareQuery;
 use coinlytics_engine::model::{CoinId, Range};
 use coinlytics_engine::{Engine, Error};
 
-use crate::print_json;
+use crate::out::print_json;
 
 #[derive(Args, Debug)]
 pub struct CompareArgs {

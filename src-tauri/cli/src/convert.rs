@@ -5,7 +5,7 @@ use coinlytics_engine::app::convert::ConvertQuery;
 use coinlytics_engine::{Engine, Error};
 use serde_json::json;
 
-use crate::print_json;
+use crate::out::print_json;
 
 #[derive(Args, Debug)]
 pub struct ConvertArgs {

@@ -9,7 +9,7 @@ use std::process::Command;
 use coinlytics_engine::Error;
 use coinlytics_engine::config::{CONFIG_ENV, Settings};
 
-use crate::Globals;
+use crate::args::Globals;
 
 /// The window's executable name.
 const DESKTOP: &str = "coinlytics-desktop";

@@ -6,7 +6,7 @@ use coinlytics_engine::app::history::HistoryQuery;
 use coinlytics_engine::model::{CoinId, Range};
 use coinlytics_engine::{Engine, Error, format};
 
-use crate::print_json;
+use crate::out::print_json;
 
 #[derive(Args, Debug)]
 pub struct HistoryArgs {

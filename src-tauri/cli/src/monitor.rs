@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
-use coinlytics_engine::alerts::monitor::AlertEvent;
 use coinlytics_engine::model::alert::DeliveryStatus;
+use coinlytics_engine::monitor::AlertEvent;
 use coinlytics_engine::{Engine, Error, refresher};
 use tokio::sync::broadcast::error::RecvError;
 

@@ -39,3 +39,11 @@ pub fn ask(question: &str) {
     eprint!("{}", format::printable(question));
     let _ = std::io::stderr().flush();
 }
+
+/// Prints `v` as one line of JSON, for scripts.
+pub fn print_json(v: &impl serde::Serialize) -> Result<(), coinlytics_engine::Error> {
+    let text =
+        serde_json::to_string(v).map_err(|e| coinlytics_engine::Error::Internal(e.to_string()))?;
+    json(&text);
+    Ok(())
+}

@@ -9,7 +9,7 @@ use coinlytics_engine::portfolio::Method;
 use coinlytics_engine::portfolio::import::{self, Mapping};
 use coinlytics_engine::{Engine, Error, format};
 
-use crate::print_json;
+use crate::out::print_json;
 
 #[derive(Subcommand, Debug)]
 pub enum PortfolioCmd {

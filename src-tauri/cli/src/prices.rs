@@ -7,8 +7,9 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde_json::{Value, json};
 
+use crate::args::Pick;
+use crate::out::print_json;
 use crate::table::Table;
-use crate::{Pick, print_json};
 use coinlytics_engine::{Error, format};
 
 pub async fn run(engine: &Engine, json: bool, pick: Pick) -> Result<(), Error> {

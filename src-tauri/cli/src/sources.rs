@@ -8,7 +8,7 @@ use clap::{Args, Subcommand};
 use coinlytics_engine::model::CoinId;
 use coinlytics_engine::{Engine, Error, format};
 
-use crate::print_json;
+use crate::out::print_json;
 
 #[derive(Args, Debug)]
 pub struct SourcesArgs {

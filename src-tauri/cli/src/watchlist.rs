@@ -4,7 +4,7 @@ use clap::Subcommand;
 use coinlytics_engine::model::CoinId;
 use coinlytics_engine::{Engine, Error};
 
-use crate::print_json;
+use crate::out::print_json;
 
 #[derive(Subcommand, Debug)]
 pub enum WatchlistCmd {

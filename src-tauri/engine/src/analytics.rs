@@ -481,25 +481,61 @@ mod tests {
             (s.return_pct, s.volatility_pct, s.sharpe),
             (None, None, None)
         );
-        // A fall to zero is a 100% drawdown; negative prices do not panic.
+        // A fall to zero is a 100% drawdown.
         assert_near(stats(&daily(&["10", "0", "5"])).max_drawdown_pct, 100.0);
-        let _ = stats(&daily(&["-3", "2", "-1", "4"]));
-        let _ = correlation_matrix(&[
-            &daily(&["-3", "2", "-1", "4"]),
-            &daily(&["0", "0", "1", "2"]),
-        ]);
-        let _ = anomaly(
-            &daily(&["-3", "2", "0", "-1", "4", "0", "0", "7"]),
-            DAY,
-            10 * DAY,
+        // Negative prices: no return from a first price below zero, and the
+        // one daily return from a positive price (2 -> -1) is too few for a
+        // volatility; whatever is worked out is finite.
+        let negative = stats(&daily(&["-3", "2", "-1", "4"]));
+        assert_finite(&negative);
+        assert_eq!(
+            (
+                negative.return_pct,
+                negative.volatility_pct,
+                negative.sharpe
+            ),
+            (None, None, None)
         );
-        // Extreme timestamps and windows.
+        // One return each (2 -> -1; 1 -> 2), on different days: no diagonal, no pair.
+        assert_eq!(
+            correlation_matrix(&[
+                &daily(&["-3", "2", "-1", "4"]),
+                &daily(&["0", "0", "1", "2"]),
+            ]),
+            vec![vec![None, None], vec![None, None]]
+        );
+        // The latest window starts at a zero: no latest return.
+        assert_eq!(
+            anomaly(
+                &daily(&["-3", "2", "0", "-1", "4", "0", "0", "7"]),
+                DAY,
+                10 * DAY,
+            ),
+            None
+        );
+        // Extreme timestamps and windows: three days far apart (no daily
+        // return), the first day's start clamped to i64::MIN.
         let extreme = [(i64::MIN, d("1")), (0, d("2")), (i64::MAX, d("3"))];
-        let _ = (
+        assert_eq!(
             stats(&extreme),
-            daily_closes(&extreme),
-            correlation_matrix(&[&extreme]),
+            Stats {
+                days: 3,
+                return_pct: Some(200.0),
+                volatility_pct: None,
+                max_drawdown_pct: Some(0.0),
+                sharpe: None,
+            }
         );
+        assert_eq!(
+            daily_closes(&extreme),
+            vec![
+                (i64::MIN, d("1")),
+                (0, d("2")),
+                (i64::MAX / DAY * DAY, d("3"))
+            ]
+        );
+        assert_eq!(correlation_matrix(&[&extreme]), vec![vec![None]]);
+        // Three points give two trailing returns at most, fewer than five.
         for (w, l) in [
             (1, i64::MAX),
             (i64::MAX, i64::MAX),
@@ -508,18 +544,69 @@ mod tests {
             (HOUR, -DAY),
             (HOUR, i64::MIN),
         ] {
-            let _ = anomaly(&extreme, w, l);
+            assert_eq!(anomaly(&extreme, w, l), None, "window {w}, lookback {l}");
+        }
+    }
+
+    /// Every figure is finite or `None`, never NaN or infinite.
+    #[track_caller]
+    fn assert_finite(s: &Stats) {
+        for (name, v) in [
+            ("return", s.return_pct),
+            ("volatility", s.volatility_pct),
+            ("drawdown", s.max_drawdown_pct),
+            ("sharpe", s.sharpe),
+        ] {
+            assert!(v.is_none_or(f64::is_finite), "{name} {v:?} in {s:?}");
         }
     }
 
     #[test]
-    fn unsorted_input_does_not_panic() {
-        let mut points = daily(&["100", "110", "99", "121", "130", "90", "95", "101"]);
+    fn unsorted_input_is_read_by_day_and_gives_no_nan_nor_panic() {
+        let sorted = daily(&["100", "110", "99", "121", "130", "90", "95", "101"]);
+        // 101, 99, 90, 130, 121, 95, 110, 100.
+        let mut points = sorted.clone();
         points.reverse();
         points.swap(1, 5);
-        let _ = (stats(&points), normalised(&points), daily_closes(&points));
-        let _ = correlation_matrix(&[&points, &daily(&HAND)]);
-        let _ = anomaly(&points, DAY, 7 * DAY);
+
+        // Daily closes are keyed by day, so they, and the volatility, the
+        // Sharpe ratio and the correlation worked from them, do not depend
+        // on the order of the input (one point a day here).
+        assert_eq!(daily_closes(&points), daily_closes(&sorted));
+        let (s, want) = (stats(&points), stats(&sorted));
+        assert_eq!(s.days, 8);
+        assert_eq!(
+            (s.volatility_pct, s.sharpe),
+            (want.volatility_pct, want.sharpe)
+        );
+        assert!(s.volatility_pct.is_some() && s.sharpe.is_some(), "{s:?}");
+        assert_eq!(
+            correlation_matrix(&[&points, &daily(&HAND)]),
+            correlation_matrix(&[&sorted, &daily(&HAND)])
+        );
+        // The return and the drawdown follow the input's order: 101 -> 100 is
+        // -0.990099 %; the deepest fall is from 130 to 95, 35/130 = 26.923 %.
+        assert_near(s.return_pct, -100.0 / 101.0);
+        assert_near(s.max_drawdown_pct, 3500.0 / 130.0);
+        assert_finite(&s);
+        let n = normalised(&points);
+        assert_eq!(n.len(), 8);
+        assert_eq!(n[0], (points[0].0, 0.0));
+        assert_near(Some(n[3].1), 2900.0 / 101.0);
+
+        // The anomaly needs ascending input; unsorted, it answers nothing or
+        // finite figures.
+        let a = anomaly(&points, DAY, 7 * DAY);
+        if let Some(a) = a {
+            assert!(
+                [a.latest_return_pct, a.mean_pct, a.sd_pct, a.z]
+                    .iter()
+                    .all(|x| x.is_finite())
+                    && a.sd_pct > 0.0
+                    && a.samples >= 5,
+                "{a:?}"
+            );
+        }
     }
 
     #[test]

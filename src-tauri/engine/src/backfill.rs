@@ -15,13 +15,14 @@ use std::time::Duration;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use serde::Serialize;
 
-use crate::app::blocking;
+use crate::clock::now_ms;
 use crate::error::Result;
 use crate::model::{ChartPoint, Coin, OhlcCandle};
 use crate::provider::{Failure, MAX_HISTORY_DAYS_FREE, PriceProvider, ohlc_granularity_secs};
 use crate::store::Store;
 use crate::store::queries::candles::Bar;
 use crate::store::queries::{backfill as steps, candles};
+use crate::task::blocking;
 
 /// The share of the provider's request budget a backfill may use: the rest
 /// stays free for the live refresh, which then never waits behind it.
@@ -303,10 +304,6 @@ fn candle_bar(c: &OhlcCandle, span_secs: i64) -> Bar {
         close: c.close,
         volume: None,
     }
-}
-
-fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
 }
 
 #[cfg(test)]

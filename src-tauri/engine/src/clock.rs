@@ -5,6 +5,11 @@
 //! waiting": otherwise a rule stays silent until the clock catches up.
 //! Within one process, waits use tokio's monotonic time.
 
+/// Now, as stored: wall-clock unix milliseconds.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
 /// Whether `stored` lies within the last `span_ms` before `now`: false for
 /// a time older than that, and for one in the future.
 pub fn within(stored: i64, now: i64, span_ms: i64) -> bool {

@@ -26,9 +26,11 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::error::ErrorKind;
+use crate::error_kind::ErrorKind;
+pub use crate::model::ApiPlan;
 use crate::model::{CoinId, Currency};
-use crate::sources::{Preference, Source};
+use crate::model::{Preference, Source};
+use crate::provider::is_loopback;
 
 /// Default public CoinGecko API; tests and offline demos point
 /// `coingecko_url` at a server on 127.0.0.1 instead.
@@ -88,35 +90,6 @@ impl ConfigError {
                 ErrorKind::Storage
             }
             _ => ErrorKind::InvalidInput,
-        }
-    }
-}
-
-/// Which CoinGecko plan the API key in the keyring belongs to; it decides
-/// the header the key is sent in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ApiPlan {
-    /// No key: the public, keyless API.
-    None,
-    /// A demo key, sent as `x-cg-demo-api-key`.
-    Demo,
-    /// A paid key, sent as `x-cg-pro-api-key`.
-    Pro,
-}
-
-impl ApiPlan {
-    const NAMES: &[&str] = &["none", "demo", "pro"];
-
-    pub fn as_str(self) -> &'static str {
-        Self::NAMES[self as usize]
-    }
-
-    fn from_name(name: &str) -> ApiPlan {
-        match name {
-            "demo" => ApiPlan::Demo,
-            "pro" => ApiPlan::Pro,
-            _ => ApiPlan::None,
         }
     }
 }
@@ -1121,10 +1094,6 @@ fn check_coin_source(v: &str) -> Option<String> {
     let coin = CoinId::parse(coin.trim()).ok()?;
     let pref = Preference::from_key(&source.trim().to_ascii_lowercase())?;
     Some(format!("{}={}", coin.as_str(), pref.key()))
-}
-
-pub(crate) fn is_loopback(host: &str) -> bool {
-    host == "localhost" || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// A rough check of `addr@domain` or `Name <addr@domain>`, enough to catch

@@ -18,10 +18,12 @@ pub mod cache;
 pub mod clock;
 pub mod config;
 pub mod error;
+pub mod error_kind;
 pub mod format;
 pub mod logging;
 pub mod market;
 pub mod model;
+pub mod monitor;
 pub mod portfolio;
 pub mod private;
 pub mod provider;
@@ -29,6 +31,7 @@ pub mod refresher;
 pub mod secrets;
 pub mod sources;
 pub mod store;
+mod task;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;
 
@@ -125,7 +128,7 @@ impl Engine {
         let s = self.settings();
         match self
             .store
-            .prune(alerts::now_ms(), s.event_log_days, s.alert_history_days)
+            .prune(clock::now_ms(), s.event_log_days, s.alert_history_days)
         {
             Ok((0, 0)) => {}
             Ok((events, firings)) => {

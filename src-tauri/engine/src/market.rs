@@ -16,7 +16,9 @@ use tokio::sync::broadcast;
 use tracing::{Instrument, field};
 
 use crate::cache::Coalescer;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
+use crate::error_kind::ErrorKind;
+pub use crate::model::PriceTick;
 use crate::model::{Coin, Quote, QuoteRequest, Selection};
 use crate::provider::PriceProvider;
 use crate::provider::exchange::Tick;
@@ -67,24 +69,6 @@ impl Snapshot {
             fetched_at: self.fetched_at,
         }
     }
-}
-
-/// A streamed price, as chosen from every source's readings at the moment
-/// an exchange's tick arrived; published at once, written to the store
-/// within a second ([`Market::flush_ticks`]).
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
-pub struct PriceTick {
-    pub coin_id: String,
-    pub currency: String,
-    #[ts(type = "string")]
-    pub price: Decimal,
-    /// "Binance", or "median of 3 (…)".
-    pub source: String,
-    /// The source's time of the price.
-    pub at: DateTime<Utc>,
-    pub change_24h_pct: Option<f64>,
-    /// The fresh sources' spread in % (`sources::Choice::spread_pct`).
-    pub spread_pct: Option<f64>,
 }
 
 /// How the last refresh of a request went, for a view that opens between
@@ -140,6 +124,9 @@ pub struct Market<P> {
     /// owns it, every view reads it.
     outcomes: Mutex<HashMap<QuoteRequest, RefreshStatus>>,
     ticks: broadcast::Sender<PriceTick>,
+    /// Each coin's latest quote in each currency (without its sparkline,
+    /// which no tick moves): what a streamed price is applied to.
+    latest: Mutex<HashMap<(String, String), Quote>>,
     /// The newest streamed price of each coin not yet written.
     unwritten: Mutex<HashMap<(String, String), PriceTick>>,
     stablecoins: Mutex<HashMap<String, (Instant, Option<Decimal>)>>,
@@ -156,6 +143,7 @@ impl<P: PriceProvider> Market<P> {
             cache: Coalescer::new(ttl),
             outcomes: Mutex::new(HashMap::new()),
             ticks: broadcast::channel(TICK_CAPACITY).0,
+            latest: Mutex::new(HashMap::new()),
             unwritten: Mutex::new(HashMap::new()),
             stablecoins: Mutex::new(HashMap::new()),
         }
@@ -201,7 +189,7 @@ impl<P: PriceProvider> Market<P> {
             return None;
         }
         let c = self.sources.choose(t.coin_id, t.currency, Utc::now())?;
-        let tick = PriceTick {
+        let mut tick = PriceTick {
             coin_id: t.coin_id.to_string(),
             currency: t.currency.to_string(),
             price: c.price,
@@ -210,9 +198,19 @@ impl<P: PriceProvider> Market<P> {
             change_24h_pct: c.change_24h_pct,
             spread_pct: c.spread_pct,
         };
+        let key = (tick.coin_id.clone(), tick.currency.clone());
+        if let Some(q) = self
+            .latest
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get_mut(&key)
+        {
+            q.apply_tick(&tick);
+            // Published as applied, so no subscriber fills a gap its own way.
+            tick.change_24h_pct = q.change_24h_pct;
+        }
         {
             let mut unwritten = self.unwritten.lock().unwrap_or_else(|p| p.into_inner());
-            let key = (tick.coin_id.clone(), tick.currency.clone());
             if unwritten
                 .get(&key)
                 .is_some_and(|last| last.price == tick.price && last.source == tick.source)
@@ -408,6 +406,16 @@ impl<P: PriceProvider> Market<P> {
             }
         }
         self.store.record_refresh(&quotes)?;
+        {
+            let mut latest = self.latest.lock().unwrap_or_else(|p| p.into_inner());
+            for q in &quotes {
+                let kept = Quote {
+                    sparkline_7d: Vec::new(),
+                    ..q.clone()
+                };
+                latest.insert((q.coin_id.clone(), q.currency.clone()), kept);
+            }
+        }
         let snap = Arc::new(Snapshot {
             request: req.clone(),
             source: if provided {
@@ -551,5 +559,15 @@ impl<P: PriceProvider> Market<P> {
     /// Drops cached snapshots so the next refresh asks the provider.
     pub fn invalidate(&self) {
         self.cache.clear();
+    }
+}
+
+impl<P: PriceProvider> crate::sources::stream::TickSink for Market<P> {
+    fn book(&self) -> &crate::sources::SourceBook {
+        &self.sources.book
+    }
+
+    fn take(&self, tick: &Tick) {
+        self.take_tick(tick);
     }
 }

@@ -98,7 +98,7 @@ pub fn spawn_streams(
     let s = engine.settings();
     let exchanges: Vec<Exchange> = Exchange::ALL
         .into_iter()
-        .filter(|e| s.sources.iter().any(|k| k == Source::of_exchange(*e).key()))
+        .filter(|e| s.sources.iter().any(|k| k == Source::from(*e).key()))
         .collect();
     if !(s.streaming || force) || exchanges.is_empty() {
         return None;

@@ -11,7 +11,7 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::config::{EmailSettings, SmtpSecurity};
-use crate::error::ErrorKind;
+use crate::error_kind::ErrorKind;
 use crate::model::alert::Firing;
 use crate::secrets::{self, Secret, SecretError, SecretName};
 

@@ -1,8 +1,8 @@
-//! Price alerts: rules in SQLite, a monitor that runs them on every market
-//! update, and a dispatcher that delivers each firing to the desktop and by
-//! e-mail, exactly once.
+//! Price alerts: the rule book, and a dispatcher that delivers each firing
+//! to the desktop and by e-mail, exactly once; the monitor that runs the
+//! rules on every market update is [`crate::monitor`].
 //!
-//! The flow: `Market` publishes an update → [`monitor`] runs the
+//! The flow: `Market` publishes an update → [`crate::monitor`] runs the
 //! [`evaluate::RuleBook`] on it → each firing is written to SQLite with a
 //! pending delivery per channel, in one transaction, before anything is sent
 //! → [`dispatch`] delivers what is due, retrying with back-off, and records
@@ -15,9 +15,6 @@ pub mod dispatch;
 pub mod email;
 pub mod evaluate;
 pub mod lock;
-pub mod monitor;
 pub mod notify;
 
-pub(crate) fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
-}
+pub(crate) use crate::clock::now_ms;

@@ -10,13 +10,13 @@ use serde::{Deserialize, Serialize};
 use crate::Engine;
 use crate::alerts::email::{EmailSource, Mailer};
 use crate::alerts::lock::MonitorLock;
-use crate::alerts::monitor::Monitor;
 use crate::alerts::notify::{DesktopNotifier, Notifier, OnClick};
 use crate::error::{Error, Result};
 use crate::model::alert::{
     Channels, Condition, DEFAULT_BAND_PCT, HistoryEntry, Rule, RuleError, RuleSpec, parse_duration,
 };
 use crate::model::{CoinId, QuoteRequest, Selection};
+use crate::monitor::Monitor;
 use crate::store::queries;
 
 /// The most firings a history shows.

@@ -7,7 +7,9 @@ use tokio::sync::broadcast;
 use crate::Engine;
 use crate::error::{Error, Result};
 use crate::market::{MarketEvent, QuotesView, RefreshStatus};
-use crate::model::{Coin, CoinId, Currency, InvalidInput, Quote, QuoteRequest, Selection};
+use crate::model::{
+    Coin, CoinId, Currency, InvalidInput, PriceTick, Quote, QuoteRequest, Selection,
+};
 use crate::store::queries;
 
 /// How many coins to show when the watchlist is empty.
@@ -109,6 +111,13 @@ impl Engine {
     /// Every market update and failure from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<MarketEvent> {
         self.market.subscribe()
+    }
+
+    /// Every streamed price from now on, applied to its coin's quote: a
+    /// front end moves its rows with [`Quote::apply_tick`] and shows the
+    /// fields as they come.
+    pub fn subscribe_ticks(&self) -> broadcast::Receiver<PriceTick> {
+        self.market.subscribe_ticks()
     }
 
     /// Asks for fresh prices of `req` now, bypassing the cache; the

@@ -8,9 +8,11 @@ pub mod alert;
 mod candle;
 mod chart;
 pub mod portfolio;
+mod source;
 
 pub use candle::{Candle, MAX_POINTS, Range, Resolution};
 pub use chart::{ChartPoint, ExchangeRate, OhlcCandle, RateKind};
+pub use source::{ApiPlan, Preference, Source};
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -130,6 +132,26 @@ pub struct Quote {
     pub figures: QuoteFigures,
 }
 
+/// A streamed price, as chosen from every source's readings at the moment
+/// an exchange's tick arrived; published at once, written to the store
+/// within a second (`Market::flush_ticks`). Published as applied to the
+/// coin's quote ([`Quote::apply_tick`]): a source without a 24h change
+/// carries the quote's, so every front end shows the same.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct PriceTick {
+    pub coin_id: String,
+    pub currency: String,
+    #[ts(type = "string")]
+    pub price: Decimal,
+    /// "Binance", or "median of 3 (…)".
+    pub source: String,
+    /// The source's time of the price.
+    pub at: DateTime<Utc>,
+    pub change_24h_pct: Option<f64>,
+    /// The fresh sources' spread in % (`sources::Choice::spread_pct`).
+    pub spread_pct: Option<f64>,
+}
+
 /// The most points a drawn sparkline gets: a dashboard row's line is about
 /// 100 pixels wide, and WebKit keeps every point of a shape as an object,
 /// so 168 points in each of 100 rows cost megabytes for nothing seen.
@@ -142,6 +164,20 @@ impl Quote {
     pub fn for_drawing(mut self) -> Quote {
         self.sparkline_7d = extremes(&self.sparkline_7d, SPARKLINE_DRAWN_POINTS / 2);
         self
+    }
+
+    /// Moves this quote to a streamed price: the one place a tick is
+    /// applied, for the market's own quotes, the window, the tray, the
+    /// terminal ticker and the alert monitor alike. A tick without a 24h
+    /// change (its sources give none) leaves the quote's.
+    pub fn apply_tick(&mut self, t: &PriceTick) {
+        self.price = t.price;
+        self.source.clone_from(&t.source);
+        self.updated_at = t.at;
+        if t.change_24h_pct.is_some() {
+            self.change_24h_pct = t.change_24h_pct;
+        }
+        self.figures.spread_pct = t.spread_pct;
     }
 }
 

@@ -14,7 +14,7 @@ use serde::de::{Deserializer, MapAccess, Visitor};
 
 use super::http::{HttpClient, HttpOptions};
 use super::{Failure, PriceProvider, ProviderError, decimal};
-use crate::config::ApiPlan;
+use crate::model::ApiPlan;
 use crate::model::{
     ChartPoint, Coin, ExchangeRate, OhlcCandle, Quote, QuoteFigures, QuoteRequest, RateKind,
     Selection, SimplePrice,
@@ -680,7 +680,7 @@ mod tests {
             "usd",
         )
         .expect_err("a string is not a price");
-        assert_eq!(err.kind(), crate::error::ErrorKind::Upstream);
+        assert_eq!(err.kind(), crate::error_kind::ErrorKind::Upstream);
         assert!(
             err.to_string()
                 .starts_with("CoinGecko /coins/markets: malformed answer"),

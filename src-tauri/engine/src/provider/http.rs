@@ -16,7 +16,6 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue, LOCATION, RETRY_AFTER}
 use serde::de::DeserializeOwned;
 
 use super::{Failure, ProviderError};
-use crate::config::is_loopback;
 
 /// How a provider's HTTP client behaves.
 #[derive(Debug, Clone)]
@@ -352,6 +351,15 @@ fn error_message(body: &[u8], status: reqwest::StatusCode) -> String {
         line.push_str(" (check the API key: `coinlytics api-key set`)");
     }
     line
+}
+
+/// A loopback host (`localhost`, 127.0.0.0/8, ::1): the one place plain
+/// http is allowed, and what tests' fake servers listen on.
+pub fn is_loopback(host: &str) -> bool {
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 #[cfg(test)]

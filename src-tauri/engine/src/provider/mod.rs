@@ -10,9 +10,9 @@ use std::future::Future;
 use std::time::Duration;
 
 pub use coingecko::{CoinGecko, MAX_PER_PAGE, parse_markets_body};
-pub use http::HttpOptions;
+pub use http::{HttpOptions, is_loopback};
 
-use crate::error::ErrorKind;
+use crate::error_kind::ErrorKind;
 use crate::model::{ChartPoint, Coin, ExchangeRate, OhlcCandle, Quote, QuoteRequest, SimplePrice};
 
 /// A source of market data. Implementations must turn every transport or

@@ -10,6 +10,7 @@ pub mod book;
 mod health;
 pub mod stream;
 
+pub use crate::model::{Preference, Source};
 pub use book::{Choice, Offer, Reading, SourceBook};
 pub use health::{Health, SourceState};
 
@@ -17,94 +18,12 @@ use std::collections::HashMap;
 use std::sync::RwLock;
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Utc};
-use rust_decimal::Decimal;
-use serde::Serialize;
-
 use crate::config::Settings;
 use crate::model::Quote;
 use crate::provider::exchange::{self, Exchange, ExchangeRest, Tick};
 use crate::provider::{Failure, HttpOptions, ProviderError};
-
-/// A place prices come from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, ts_rs::TS)]
-#[serde(rename_all = "snake_case")]
-pub enum Source {
-    #[serde(rename = "coingecko")]
-    CoinGecko,
-    Binance,
-    Kraken,
-    Coinbase,
-}
-
-impl Source {
-    pub const ALL: [Source; 4] = [
-        Source::CoinGecko,
-        Source::Binance,
-        Source::Kraken,
-        Source::Coinbase,
-    ];
-
-    pub fn key(self) -> &'static str {
-        match self {
-            Source::CoinGecko => "coingecko",
-            Source::Binance => "binance",
-            Source::Kraken => "kraken",
-            Source::Coinbase => "coinbase",
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Source::CoinGecko => "CoinGecko",
-            Source::Binance => "Binance",
-            Source::Kraken => "Kraken",
-            Source::Coinbase => "Coinbase",
-        }
-    }
-
-    pub fn from_key(key: &str) -> Option<Source> {
-        Source::ALL.into_iter().find(|s| s.key() == key)
-    }
-
-    pub fn of_exchange(e: Exchange) -> Source {
-        match e {
-            Exchange::Binance => Source::Binance,
-            Exchange::Kraken => Source::Kraken,
-            Exchange::Coinbase => Source::Coinbase,
-        }
-    }
-}
-
-/// Which price of a coin to show.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Preference {
-    /// The median of the fresh sources.
-    #[default]
-    Aggregate,
-    /// This source while it is fresh; the median of the others when not.
-    Prefer(Source),
-}
-
-impl Preference {
-    /// As settings name it: "aggregate" or a source's key.
-    pub const KEYS: &'static [&'static str] =
-        &["aggregate", "coingecko", "binance", "kraken", "coinbase"];
-
-    pub fn from_key(key: &str) -> Option<Preference> {
-        match key {
-            "aggregate" => Some(Preference::Aggregate),
-            k => Source::from_key(k).map(Preference::Prefer),
-        }
-    }
-
-    pub fn key(self) -> &'static str {
-        match self {
-            Preference::Aggregate => "aggregate",
-            Preference::Prefer(s) => s.key(),
-        }
-    }
-}
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
 
 /// The sources of one engine: which are on, the exchanges' REST clients,
 /// the preferences, and the book of every reading.
@@ -166,7 +85,7 @@ impl Sources {
         };
         let mut rest = Vec::new();
         for e in Exchange::ALL {
-            if enabled.contains(&Source::of_exchange(e)) {
+            if enabled.contains(&Source::from(e)) {
                 let url = match e {
                     Exchange::Binance => &s.binance_url,
                     Exchange::Kraken => &s.kraken_url,
@@ -243,7 +162,7 @@ impl Sources {
             with_tether.push("tether".into());
         }
         let calls = self.rest.iter().filter_map(|r| {
-            let source = Source::of_exchange(r.exchange());
+            let source = Source::from(r.exchange());
             if self.book.state(source) == SourceState::Blocked {
                 return None;
             }
@@ -318,11 +237,7 @@ impl Sources {
             at: t.at,
             received: now,
         };
-        self.book.offer(
-            Source::of_exchange(t.exchange),
-            t.coin_id,
-            t.currency,
-            reading,
-        )
+        self.book
+            .offer(Source::from(t.exchange), t.coin_id, t.currency, reading)
     }
 }

@@ -1,7 +1,7 @@
 //! Live exchange streams: one task per exchange that is on, subscribed to
 //! the pairs of the coins wanted (the watchlist, the alert rules' coins).
-//! Each message's ticks go to the market ([`Market::take_tick`]), which
-//! chooses the price to show and publishes it at once. A stream that ends,
+//! Each message's ticks go to a [`TickSink`] (the market, which chooses
+//! the price to show and publishes it at once). A stream that ends,
 //! errs or says nothing for [`STALE_AFTER`] is opened again after a short
 //! back-off with jitter and subscribed anew; one refused for the region
 //! (HTTP 451) is left off for the run. REST polling goes on beside it, so
@@ -19,9 +19,8 @@ use tokio::task::JoinHandle;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::{self, Message};
 
-use super::{Source, SourceState};
-use crate::market::Market;
-use crate::provider::PriceProvider;
+use super::{Source, SourceBook, SourceState};
+use crate::provider::exchange::Tick;
 use crate::provider::exchange::{self, Exchange, Frame, Pair, StreamPlan};
 
 /// A stream that sends nothing for this long is stale: every exchange
@@ -60,6 +59,15 @@ impl StreamUrls {
     }
 }
 
+/// Where the streams' ticks go, and the book their health is kept in: the
+/// market. A trait, so that the streams sit below the market that owns them.
+pub trait TickSink: Send + Sync + 'static {
+    /// The book each source's health is written to.
+    fn book(&self) -> &SourceBook;
+    /// Takes one streamed tick.
+    fn take(&self, tick: &Tick);
+}
+
 /// The running streams; stopped when dropped or by [`Streams::stop`].
 pub struct Streams {
     wanted: watch::Sender<Wanted>,
@@ -70,18 +78,14 @@ pub struct Streams {
 impl Streams {
     /// Starts one task per exchange in `exchanges`, streaming nothing
     /// until [`Streams::want`] names coins.
-    pub fn spawn<P: PriceProvider>(
-        market: Arc<Market<P>>,
-        exchanges: &[Exchange],
-        urls: &StreamUrls,
-    ) -> Streams {
+    pub fn spawn<S: TickSink>(sink: Arc<S>, exchanges: &[Exchange], urls: &StreamUrls) -> Streams {
         let (wanted, wanted_rx) = watch::channel(Wanted::new());
         let (stop, stop_rx) = watch::channel(false);
         let tasks = exchanges
             .iter()
             .map(|&e| {
                 let task = run(
-                    market.clone(),
+                    sink.clone(),
                     e,
                     urls.of(e).trim_end_matches('/').to_string(),
                     wanted_rx.clone(),
@@ -136,15 +140,15 @@ enum Ended {
     Dropped { why: String, streamed: bool },
 }
 
-async fn run<P: PriceProvider>(
-    market: Arc<Market<P>>,
+async fn run<S: TickSink>(
+    sink: Arc<S>,
     exchange: Exchange,
     url: String,
     mut wanted: watch::Receiver<Wanted>,
     mut stop: watch::Receiver<bool>,
 ) {
-    let source = Source::of_exchange(exchange);
-    let book = &market.sources().book;
+    let source = Source::from(exchange);
+    let book = sink.book();
     let mut failures = 0u32;
     loop {
         let pairs = pairs_for(exchange, &wanted.borrow_and_update());
@@ -158,7 +162,7 @@ async fn run<P: PriceProvider>(
         let plan = exchange::stream_plan(exchange, &url, &pairs);
         let span = tracing::info_span!("stream", source = source.name(), pairs = pairs.len());
         let ended = tokio::select! {
-            ended = tracing::Instrument::instrument(session(&market, exchange, &plan, &pairs), span) => ended,
+            ended = tracing::Instrument::instrument(session(sink.as_ref(), exchange, &plan, &pairs), span) => ended,
             // Other coins: subscribe anew, at once.
             r = wanted.changed() => {
                 if r.is_err() { return }
@@ -194,14 +198,14 @@ fn retry_delay(n: u32) -> Duration {
     doubled.min(MAX_RETRY) + jitter
 }
 
-async fn session<P: PriceProvider>(
-    market: &Market<P>,
+async fn session<S: TickSink>(
+    sink: &S,
     exchange: Exchange,
     plan: &StreamPlan,
     pairs: &[Pair],
 ) -> Ended {
-    let source = Source::of_exchange(exchange);
-    let book = &market.sources().book;
+    let source = Source::from(exchange);
+    let book = sink.book();
     let mut ws = match connect(&plan.url).await {
         Ok(ws) => ws,
         Err(Refusal::Region(why)) => return Ended::Blocked(why),
@@ -279,7 +283,7 @@ async fn session<P: PriceProvider>(
                 streamed = true;
                 book.succeeded(source, SourceState::Streaming, None);
                 for t in &ticks {
-                    market.take_tick(t);
+                    sink.take(t);
                 }
             }
             Ok(Frame::Alive) => book.succeeded(source, SourceState::Streaming, None),

@@ -27,6 +27,16 @@ pub enum Exchange {
     Coinbase,
 }
 
+impl From<Exchange> for crate::model::Source {
+    fn from(e: Exchange) -> Self {
+        match e {
+            Exchange::Binance => Self::Binance,
+            Exchange::Kraken => Self::Kraken,
+            Exchange::Coinbase => Self::Coinbase,
+        }
+    }
+}
+
 impl Exchange {
     pub const ALL: [Exchange; 3] = [Exchange::Binance, Exchange::Kraken, Exchange::Coinbase];
 

@@ -1,54 +1,17 @@
-//! Shared helpers of the cross-crate tests: running the real `coinlytics`
-//! binary against a private data directory and config file.
+//! What the test modules share: the built binaries (never built by a
+//! test), run by a user with a private data directory, config file and
+//! home; [`wait_until`], the one way to wait for something.
 
-#![allow(dead_code)] // each test file uses its own subset
-
-pub mod monitor;
+mod bins;
 pub mod tmux;
+mod wait;
+pub mod world;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::OnceLock;
+use std::path::PathBuf;
+use std::process::{Child, Command, Output};
 
-/// The `coinlytics` binary, built (or confirmed up to date) once per test
-/// process so a test never runs a stale binary.
-pub fn coinlytics_bin() -> &'static Path {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        // The same invocation as .ci/test, so features resolve the same way
-        // and this is a no-op there (`-p coinlytics` alone would rebuild GTK).
-        let mut build = Command::new(cargo);
-        build.args(["build", "--quiet", "--workspace", "--all-targets"]);
-        // `cargo test` gives the test its package's variables; build
-        // scripts that watch one (ring watches CARGO_MANIFEST_DIR) would
-        // rebuild the TLS stack and relink every binary, per test binary.
-        for (k, _) in std::env::vars_os() {
-            let k = k.to_string_lossy();
-            if k.starts_with("CARGO_PKG_")
-                || k.starts_with("CARGO_BIN_")
-                || matches!(
-                    k.as_ref(),
-                    "CARGO_MANIFEST_DIR"
-                        | "CARGO_MANIFEST_PATH"
-                        | "CARGO_CRATE_NAME"
-                        | "CARGO_PRIMARY_PACKAGE"
-                        | "CARGO_TARGET_TMPDIR"
-                )
-            {
-                build.env_remove(k.as_ref());
-            }
-        }
-        let status = build.status().expect("run cargo build");
-        assert!(status.success(), "building the coinlytics binary failed");
-        let exe = std::env::current_exe().expect("test executable path");
-        // target/<profile>/deps/<test> → target/<profile>/coinlytics
-        let dir = exe.parent().and_then(Path::parent).expect("target dir");
-        let bin = dir.join(format!("coinlytics{}", std::env::consts::EXE_SUFFIX));
-        assert!(bin.exists(), "no binary at {}", bin.display());
-        bin
-    })
-}
+pub use bins::coinlytics_bin;
+pub use wait::{WAIT, wait_until};
 
 /// A user of the app: their own data dir and config file, pointed at `url`.
 pub struct User {
@@ -125,6 +88,17 @@ impl User {
             .await
             .expect("join");
         Run::from(out)
+    }
+}
+
+/// A child process, killed and reaped when the test is done with it, also
+/// when the test fails first.
+pub struct Running(pub Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
 }
 

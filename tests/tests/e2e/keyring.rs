@@ -2,16 +2,14 @@
 //! private D-Bus session bus): stored, sent in the right header, and found
 //! nowhere on disk or in any log; typed on a real terminal, never shown.
 
-mod common;
-
 use std::io::Write;
 use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
+use crate::util::User;
+use crate::util::tmux::{EXIT_MARK, Tmux};
 use coinlytics_tests::{FakeCoinGecko, FakeOptions, PrivateBus};
-use common::User;
-use common::tmux::{EXIT_MARK, Tmux};
 
 const KEY: &str = "CG-demo-Zq7xK2pW9vLm4Rt8";
 const TYPED_PASSWORD: &str = "smtp-Typed-7hQ2vXw9";
@@ -63,7 +61,7 @@ async fn the_api_key_lives_in_the_keyring_is_sent_and_leaks_nowhere() {
                 .expect("write");
         }
         drop(child.stdin.take());
-        common::Run::from(child.wait_with_output().expect("wait"))
+        crate::util::Run::from(child.wait_with_output().expect("wait"))
     };
 
     // Without the key the fake refuses, and the user is told why.
@@ -133,7 +131,7 @@ async fn without_a_keyring_a_configured_key_degrades_to_keyless_with_a_warning()
         )
         .output()
         .expect("run");
-    let run = common::Run::from(out).ok();
+    let run = crate::util::Run::from(out).ok();
     assert!(run.stderr.contains("keyring is not available"), "{run:?}");
     assert!(run.stderr.contains("using the keyless API"), "{run:?}");
     assert_eq!(run.json()[0]["stale"], false);
@@ -186,7 +184,7 @@ async fn secrets_typed_on_a_terminal_are_not_echoed_and_are_stored() {
             .envs(keyring.env())
             .output()
             .expect("run");
-        common::Run::from(out).ok()
+        crate::util::Run::from(out).ok()
     };
     let status = run(&["api-key", "status"]);
     assert!(
@@ -258,7 +256,7 @@ async fn a_locked_keyring_is_named_and_prices_go_on_keyless() {
     .await
     .expect("a locked keyring never hangs a command")
     .expect("join");
-    let run = common::Run::from(out).ok();
+    let run = crate::util::Run::from(out).ok();
     assert!(run.stderr.contains("keyring is locked"), "{run:?}");
     assert!(run.stderr.contains("using the keyless API"), "{run:?}");
     assert!(!run.stderr.contains(KEY), "{run:?}");

@@ -2,14 +2,11 @@
 //! server: a year's backfill, resumed after a kill and paced through 429s;
 //! `history`, `compare` and `convert` as a user runs them.
 
-mod common;
-
 use std::process::Stdio;
 use std::str::FromStr;
-use std::time::{Duration, Instant};
 
+use crate::util::{User, WAIT, wait_until};
 use coinlytics_tests::{FakeCoinGecko, Fault};
-use common::User;
 use rust_decimal::Decimal;
 use serde_json::Value;
 
@@ -182,11 +179,7 @@ async fn an_interrupted_backfill_resumes_with_what_it_had_not_done() {
             .query_row("SELECT count(*) FROM backfill_steps", [], |r| r.get(0))
             .unwrap_or(0)
     };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while done_steps() < 2 {
-        assert!(Instant::now() < deadline, "two steps never finished");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_until("two steps finished", WAIT, async || done_steps() >= 2).await;
     child.kill().expect("kill");
     child.wait().expect("reap");
     let done = done_steps();

@@ -3,12 +3,11 @@
 //! second connection, the fake market, a real notification server on a
 //! private bus and a real SMTP server on 127.0.0.1.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
+use crate::util::world::{MonitorProcess, World};
+use crate::util::{WAIT, wait_until};
 use coinlytics_tests::{Fault, SmtpSink};
-use common::monitor::{MonitorProcess, WAIT, World};
 
 /// Longer than the store's busy timeout (5 s), so a write under the lock
 /// fails rather than waits.
@@ -16,15 +15,11 @@ const PAST_BUSY_TIMEOUT: Duration = Duration::from_secs(12);
 
 /// Waits until `check` holds for the alert history; panics with it.
 async fn history_until(w: &World, what: &str, check: impl Fn(&serde_json::Value) -> bool) {
-    let deadline = Instant::now() + WAIT;
-    loop {
+    wait_until(what, WAIT, async || {
         let h = w.history().await;
-        if check(&h) {
-            return;
-        }
-        assert!(Instant::now() < deadline, "never {what}: {h}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+        if check(&h) { Ok(()) } else { Err(h) }
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -211,7 +206,7 @@ async fn an_smtp_server_refusing_the_login_is_named() {
     assert!(set.wait().expect("wait").success());
     let mut test = w.user.command(&["email", "test"]);
     test.envs(keyring.env()).envs(w.env());
-    let run = common::Run::from(test.output().expect("email test"));
+    let run = crate::util::Run::from(test.output().expect("email test"));
     assert_eq!(run.code, 1, "{run:?}");
     assert!(
         run.stderr.contains(&format!(

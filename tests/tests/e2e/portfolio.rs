@@ -2,10 +2,8 @@
 //! hand-worked fixture of `engine/src/portfolio/basis/tests.rs`, here
 //! through the store, the application layer and the CLI's JSON.
 
-mod common;
-
+use crate::util::User;
 use coinlytics_tests::FakeCoinGecko;
-use common::User;
 use serde_json::Value;
 
 /// Three buys of 1 BTC (at 10,000 with a 10 USD fee, 20,000, 15,000) and a

@@ -4,13 +4,11 @@
 //! a region's refusal, a price held back, and live streams that drop, go
 //! silent and come back.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
+use crate::util::world::{MonitorProcess, World};
+use crate::util::{Run, User, WAIT, wait_until};
 use coinlytics_tests::{ExchangeKind, FakeCoinGecko, FakeExchange};
-use common::monitor::{MonitorProcess, WAIT, World};
-use common::{Run, User};
 
 /// The three fake exchanges, and the settings that point a user at them.
 struct Exchanges {
@@ -216,15 +214,6 @@ fn watch(user: &User, env: &[(String, String)]) -> MonitorProcess {
     MonitorProcess::start_args(user, &["watch", "--coins", "bitcoin", "--stream"], env)
 }
 
-async fn until(what: &str, mut ok: impl FnMut() -> bool) -> Duration {
-    let started = Instant::now();
-    while !ok() {
-        assert!(started.elapsed() < WAIT, "never: {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    started.elapsed()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_dropped_stream_reconnects_and_resubscribes_and_a_silent_one_is_reopened() {
     let (_fake, x, user) = market().await;
@@ -234,7 +223,7 @@ async fn a_dropped_stream_reconnects_and_resubscribes_and_a_silent_one_is_reopen
     // The first refresh stores bitcoin's quote; streamed prices move it.
     bitcoin(&user, &env).await;
     let ticker = watch(&user, &env);
-    until("Binance streams bitcoin", || {
+    wait_until("Binance streams bitcoin", WAIT, async || {
         x.binance.subscribed() == ["btcusdt@ticker"]
     })
     .await;
@@ -243,7 +232,7 @@ async fn a_dropped_stream_reconnects_and_resubscribes_and_a_silent_one_is_reopen
 
     // The server closes the socket (as Binance does after 24 h).
     x.binance.drop_sockets();
-    until("reconnected", || {
+    wait_until("reconnected", WAIT, async || {
         x.binance.connects() == 2 && x.binance.connections() == 1
     })
     .await;
@@ -258,7 +247,12 @@ async fn a_dropped_stream_reconnects_and_resubscribes_and_a_silent_one_is_reopen
 
     // Silent but open: stale after 10 s, and opened again.
     x.binance.set_silent(true);
-    let took = until("a silent stream reopened", || x.binance.connects() == 3).await;
+    let silent = Instant::now();
+    wait_until("a silent stream reopened", WAIT, async || {
+        x.binance.connects() == 3
+    })
+    .await;
+    let took = silent.elapsed();
     assert!(took >= Duration::from_secs(9), "reopened after {took:?}");
     x.binance.set_silent(false);
     x.binance.set_price("BTCUSDT", "73000");
@@ -274,7 +268,9 @@ async fn a_dropped_stream_reconnects_and_resubscribes_and_a_silent_one_is_reopen
     binance.shutdown().await;
     tokio::time::sleep(Duration::from_secs(3)).await;
     let binance = FakeExchange::start_on(ExchangeKind::Binance, port).await;
-    let back = until("streaming again", || binance.connections() == 1).await;
+    let returned = Instant::now();
+    wait_until("streaming again", WAIT, async || binance.connections() == 1).await;
+    let back = returned.elapsed();
     assert!(
         back < Duration::from_secs(3),
         "reconnected {back:?} after the server came back"
@@ -300,7 +296,7 @@ async fn kraken_and_coinbase_stream_after_subscribing_and_coinbase_in_time() {
         } else {
             (&x.coinbase, "BTC-USD", ["BTC-USD", "USDT-USD"])
         };
-        until("subscribed", || exchange.subscribed() == want).await;
+        wait_until("subscribed", WAIT, async || exchange.subscribed() == want).await;
         exchange.set_price(name, "75500.5");
         ticker.wait_for("75,500.50").await;
         ticker.kill9();
@@ -336,10 +332,16 @@ async fn streaming_monitor(
         ("coinbase", &x.coinbase, "BTC-USD"),
     ] {
         if sources.contains(name) {
-            until(name, || exchange.subscribed().contains(&stream.to_string())).await;
+            wait_until(name, WAIT, async || {
+                exchange.subscribed().contains(&stream.to_string())
+            })
+            .await;
         }
     }
-    until("refreshed", || w.fake.requests("/coins/markets") >= 1).await;
+    wait_until("refreshed", WAIT, async || {
+        w.fake.requests("/coins/markets") >= 1
+    })
+    .await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     monitor
 }
@@ -481,7 +483,7 @@ async fn streamed_prices_feed_the_minute_candles() {
     env.push(("COINLYTICS_REFRESH_SECS".into(), "600".into()));
     bitcoin(&user, &env).await;
     let ticker = watch(&user, &env);
-    until("Binance streams bitcoin", || {
+    wait_until("Binance streams bitcoin", WAIT, async || {
         x.binance.subscribed() == ["btcusdt@ticker"]
     })
     .await;

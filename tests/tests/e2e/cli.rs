@@ -1,10 +1,8 @@
 //! The real `coinlytics` binary, run as a user would, against the fake
 //! CoinGecko server on 127.0.0.1.
 
-mod common;
-
+use crate::util::User;
 use coinlytics_tests::{FakeCoinGecko, Fault};
-use common::User;
 
 #[tokio::test]
 async fn watchlist_persists_across_two_runs_of_the_binary() {
@@ -306,7 +304,7 @@ async fn each_refresh_is_logged_to_a_daily_file_with_its_figures() {
 /// window is the separate `coinlytics-desktop` beside it.
 #[tokio::test]
 async fn the_headless_binary_links_no_gui_library() {
-    let bin = common::coinlytics_bin();
+    let bin = crate::util::coinlytics_bin();
     let out = std::process::Command::new("ldd")
         .arg(bin)
         .output()
@@ -341,7 +339,7 @@ async fn the_headless_binary_links_no_gui_library() {
 async fn without_the_window_installed_coinlytics_says_what_still_works() {
     let dir = tempfile::tempdir().expect("temp dir");
     let lone = dir.path().join("coinlytics");
-    std::fs::copy(common::coinlytics_bin(), &lone).expect("copy the binary");
+    std::fs::copy(crate::util::coinlytics_bin(), &lone).expect("copy the binary");
     let user = User::new("http://127.0.0.1:9");
     let template = user.command(&[]);
     let mut cmd = std::process::Command::new(&lone);

@@ -15,13 +15,13 @@ use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
 use tracing::Instrument;
 
-use super::dispatch::{DeliveryEvent, Dispatcher};
-use super::email::Mailer;
-use super::evaluate::{HoldingReading, PortfolioReading, RuleBook};
-use super::lock::MonitorLock;
-use super::notify::Notifier;
-use super::now_ms;
 use crate::Engine;
+use crate::alerts::dispatch::{DeliveryEvent, Dispatcher};
+use crate::alerts::email::Mailer;
+use crate::alerts::evaluate::{HoldingReading, PortfolioReading, RuleBook};
+use crate::alerts::lock::MonitorLock;
+use crate::alerts::notify::Notifier;
+use crate::clock::now_ms;
 use crate::market::{MarketEvent, PriceTick, Snapshot};
 use crate::model::Quote;
 use crate::model::alert::Firing;
@@ -265,11 +265,7 @@ fn streamed_snapshots(
         let Some(q) = last.get_mut(&key) else {
             continue;
         };
-        q.price = t.price;
-        q.figures.spread_pct = t.spread_pct;
-        q.source = t.source;
-        q.updated_at = t.at;
-        q.fetched_at = chrono::Utc::now();
+        q.apply_tick(&t);
         by_currency.entry(t.currency).or_default().push(q.clone());
     }
     by_currency

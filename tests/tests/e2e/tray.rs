@@ -1,20 +1,19 @@
-//! The tray as the desktop sees it: over D-Bus. The test owns the session
-//! bus's `org.kde.StatusNotifierWatcher` (what a panel runs), so the app's
-//! AppIndicator registers its StatusNotifierItem with it; the test then
-//! reads the item's label (the live ticker) and its menu through
-//! `com.canonical.dbusmenu`, and clicks Quit the way a panel would.
+//! The tray as the desktop sees it: over D-Bus. The test owns
+//! `org.kde.StatusNotifierWatcher` (what a panel runs) on a session bus of
+//! its own, so the app's AppIndicator registers its StatusNotifierItem with
+//! it; the test then reads the item's label (the live ticker) and its menu
+//! through `com.canonical.dbusmenu`, and clicks Quit the way a panel would.
 //!
-//! One test in its own binary: only one process can own the watcher name.
-
-mod common;
+//! A private bus, because only one process can own the watcher name, and
+//! the windows other tests open meanwhile must not register with this one.
 
 use std::collections::HashMap;
-use std::process::{Child, Stdio};
+use std::process::Stdio;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use coinlytics_tests::{FakeCoinGecko, SmtpSink};
-use common::{User, money};
+use crate::util::{Running, User, WAIT, money, wait_until};
+use coinlytics_tests::{FakeCoinGecko, NotificationServer, PrivateBus, SmtpSink};
 use zbus::zvariant::{OwnedValue, Value};
 
 /// What registered with our watcher: (sender's unique name, service).
@@ -151,26 +150,6 @@ impl Item {
     }
 }
 
-async fn wait_for<T>(what: &str, mut probe: impl AsyncFnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Some(v) = probe().await {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
-struct App(Child);
-
-impl Drop for App {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// Ticker text: "BTC $71,234.56 ▲1.2%" (the change may be absent).
 fn is_ticker(label: &str, symbol: &str) -> bool {
     let rest = label
@@ -182,12 +161,14 @@ fn is_ticker(label: &str, symbol: &str) -> bool {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_tray_shows_a_live_ticker_and_a_menu_of_the_watchlist() {
     assert!(
-        std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
+        std::env::var_os("DISPLAY").is_some(),
         "run through .ci/test"
     );
+    let bus = PrivateBus::start();
+    let _notifications = NotificationServer::start(bus.address()).await;
     let items: Items = Arc::default();
-    let conn = zbus::connection::Builder::session()
-        .expect("session bus")
+    let conn = zbus::connection::Builder::address(bus.address())
+        .expect("the private bus's address")
         .name("org.kde.StatusNotifierWatcher")
         .expect("name")
         .serve_at(
@@ -230,12 +211,13 @@ async fn the_tray_shows_a_live_ticker_and_a_menu_of_the_watchlist() {
         .ok();
     let mut cmd = user.command(&[]);
     cmd.env("DISPLAY", std::env::var_os("DISPLAY").expect("DISPLAY"))
+        .env("DBUS_SESSION_BUS_ADDRESS", bus.address())
         .env("COINLYTICS_REFRESH_SECS", "5")
         .stdout(Stdio::null())
         .stderr(Stdio::null());
-    let mut app = App(cmd.spawn().expect("start the app"));
+    let mut app = Running(cmd.spawn().expect("start the app"));
 
-    let (sender, service) = wait_for("the tray item to register", async || {
+    let (sender, service) = wait_until("the tray item to register", WAIT, async || {
         items
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -251,7 +233,7 @@ async fn the_tray_shows_a_live_ticker_and_a_menu_of_the_watchlist() {
     let item = Item { conn, dest, path };
 
     // The label cycles through the watched coins with price and change.
-    let btc = wait_for("a BTC ticker label", async || {
+    let btc = wait_until("a BTC ticker label", WAIT, async || {
         let l = item.label().await;
         is_ticker(&l, "BTC").then_some(l)
     })
@@ -261,11 +243,11 @@ async fn the_tray_shows_a_live_ticker_and_a_menu_of_the_watchlist() {
         btc.starts_with(&format!("BTC ${}", money(usd))),
         "{btc} vs {usd}"
     );
-    wait_for("an ETH ticker label", async || {
+    wait_until("an ETH ticker label", WAIT, async || {
         is_ticker(&item.label().await, "ETH").then_some(())
     })
     .await;
-    let total = wait_for("the portfolio's total in the label", async || {
+    let total = wait_until("the portfolio's total in the label", WAIT, async || {
         let l = item.label().await;
         l.starts_with("Portfolio $").then_some(l)
     })
@@ -277,7 +259,7 @@ async fn the_tray_shows_a_live_ticker_and_a_menu_of_the_watchlist() {
     assert!((shown - usd / 2.0).abs() <= 0.011, "{total} vs {usd}");
 
     // The menu: each watched coin with its price, then the commands.
-    let menu = wait_for("coins in the menu", async || {
+    let menu = wait_until("coins in the menu", WAIT, async || {
         let m = item.menu().await;
         (m.len() >= 5).then_some(m)
     })
@@ -296,7 +278,7 @@ async fn the_tray_shows_a_live_ticker_and_a_menu_of_the_watchlist() {
 
     // A price moves: the menu follows without anyone opening the window.
     fake.set_price("bitcoin", 12_345.67);
-    wait_for("the new BTC price in the menu", async || {
+    wait_until("the new BTC price in the menu", WAIT, async || {
         item.menu()
             .await
             .iter()
@@ -310,14 +292,14 @@ async fn the_tray_shows_a_live_ticker_and_a_menu_of_the_watchlist() {
     user.run(&["alerts", "add", "--coin", "bitcoin", "--below", "20000"])
         .await
         .ok();
-    wait_for("the alert mark on the label", async || {
+    wait_until("the alert mark on the label", WAIT, async || {
         item.label().await.starts_with("● ").then_some(())
     })
     .await;
 
     // The provider goes down: the ticker says so.
     fake.set_down(true);
-    wait_for("an offline label", async || {
+    wait_until("an offline label", WAIT, async || {
         item.label().await.ends_with("(offline)").then_some(())
     })
     .await;
@@ -360,7 +342,10 @@ async fn the_tray_shows_a_live_ticker_and_a_menu_of_the_watchlist() {
         .map(|(id, _, _)| *id)
         .expect("a Quit item");
     item.click(quit).await;
-    let status = wait_for("the app to quit", async || app.0.try_wait().expect("wait")).await;
+    let status = wait_until("the app to quit", WAIT, async || {
+        app.0.try_wait().expect("wait")
+    })
+    .await;
     assert!(status.success(), "quit with {status}");
     let history = user.run(&["alerts", "history", "--json"]).await.ok().json();
     let mailed = history

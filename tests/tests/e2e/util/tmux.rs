@@ -3,9 +3,10 @@
 //! (send-keys), as a user would.
 
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
-use super::User;
+use super::{User, wait_until};
 
 /// What the shell prints when the command ends: `EXIT_MARK` and its code.
 pub const EXIT_MARK: &str = "COINLYTICS-EXITED-";
@@ -32,7 +33,10 @@ impl Tmux {
             envs.join(" "),
             super::coinlytics_bin().display()
         );
-        let session = format!("{name}-{}", std::process::id());
+        // Unique in this process too: every test shares its pid.
+        static STARTED: AtomicUsize = AtomicUsize::new(0);
+        let n = STARTED.fetch_add(1, Ordering::Relaxed);
+        let session = format!("{name}-{}-{n}", std::process::id());
         let ok = Command::new("tmux")
             .args([
                 "new-session",
@@ -102,18 +106,15 @@ impl Tmux {
 
     /// Waits until the screen satisfies `pred`, returning it.
     pub async fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
+        wait_until(what, Duration::from_secs(20), async || {
             let screen = self.capture();
             if pred(&screen) {
-                return screen;
+                Ok(screen)
+            } else {
+                Err(screen)
             }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {what}; screen:\n{screen}"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        })
+        .await
     }
 }
 

@@ -2,15 +2,13 @@
 //! WebKitWebDriver) under the X display `.ci/test` provides, against the
 //! fake CoinGecko server. Screenshots land in tests/artifacts/ (git-ignored).
 
-mod common;
-
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::util::{Running, User, WAIT, money, wait_until};
 use coinlytics_tests::{FakeCoinGecko, NotificationServer, PrivateBus, SmtpSink};
-use common::{User, money};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 
@@ -68,22 +66,15 @@ impl Driver {
         let mut caps = serde_json::Map::new();
         caps.insert(
             "tauri:options".into(),
-            json!({ "application": common::coinlytics_bin(), "args": args }),
+            json!({ "application": crate::util::coinlytics_bin(), "args": args }),
         );
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            match ClientBuilder::native()
+        wait_until("a WebDriver session", WAIT, async || {
+            ClientBuilder::native()
                 .capabilities(caps.clone())
                 .connect(&format!("http://127.0.0.1:{}", self.port))
                 .await
-            {
-                Ok(c) => return c,
-                Err(_) if Instant::now() < deadline => {
-                    tokio::time::sleep(Duration::from_millis(200)).await;
-                }
-                Err(e) => panic!("no WebDriver session: {e}"),
-            }
-        }
+        })
+        .await
     }
 }
 
@@ -106,10 +97,9 @@ fn tauri_driver() -> PathBuf {
 }
 
 /// Runs `script` (a function body) in the page until it returns a truthy
-/// value; returns that value.
+/// value; returns that value. A failure shows the page's text.
 async fn wait_js(c: &Client, what: &str, script: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
+    wait_until(what, WAIT, async || {
         let v = c.execute(script, vec![]).await.unwrap_or(Value::Null);
         let truthy = match &v {
             Value::Null => false,
@@ -119,17 +109,15 @@ async fn wait_js(c: &Client, what: &str, script: &str) -> Value {
             _ => true,
         };
         if truthy {
-            return v;
+            return Ok(v);
         }
-        if Instant::now() > deadline {
-            let body = c
-                .execute("return document.body.innerText", vec![])
-                .await
-                .unwrap_or(Value::Null);
-            panic!("timed out waiting for {what}; page text:\n{body}");
-        }
-        tokio::time::sleep(Duration::from_millis(150)).await;
-    }
+        let text = c
+            .execute("return document.body.innerText", vec![])
+            .await
+            .unwrap_or(Value::Null);
+        Err(format!("{v} on a page reading:\n{text}"))
+    })
+    .await
 }
 
 async fn row_ids(c: &Client) -> Vec<String> {
@@ -579,22 +567,19 @@ async fn a_second_launch_shows_the_first_window_instead_of_starting_again() {
     // The user starts Coinlytics again on the same data.
     let mut second = user.command(&[]);
     second.env("DISPLAY", std::env::var_os("DISPLAY").expect("DISPLAY"));
-    let mut second = second
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("run a second instance");
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let status = loop {
-        if let Some(status) = second.try_wait().expect("wait") {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = second.kill();
-            panic!("the second launch kept running instead of handing over to the first");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let mut second = Running(
+        second
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("run a second instance"),
+    );
+    let status = wait_until(
+        "the second launch to hand over to the first and exit",
+        Duration::from_secs(15),
+        async || second.0.try_wait().expect("wait"),
+    )
+    .await;
     assert!(status.success(), "the second launch failed: {status}");
     wait_js(
         &c,
@@ -647,11 +632,10 @@ async fn settings_switch_start_at_login_and_close_to_tray() {
             .unwrap_or_default()
     };
     click(&c, "#pref-autostart").await;
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while entries(&autostart_dir).is_empty() && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let desktop = entries(&autostart_dir);
+    let desktop = wait_until("an autostart entry", Duration::from_secs(10), async || {
+        Some(entries(&autostart_dir)).filter(|e| !e.is_empty())
+    })
+    .await;
     assert_eq!(
         desktop.len(),
         1,
@@ -666,38 +650,37 @@ async fn settings_switch_start_at_login_and_close_to_tray() {
 
     // Close to tray off: saved in the config file.
     click(&c, "#pref-close-to-tray").await;
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !std::fs::read_to_string(user.config_file())
-        .unwrap_or_default()
-        .contains("close_to_tray = false")
-    {
-        assert!(
-            Instant::now() < deadline,
-            "close_to_tray = false never reached the config file"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_until(
+        "close_to_tray = false in the config file",
+        Duration::from_secs(10),
+        async || {
+            std::fs::read_to_string(user.config_file())
+                .unwrap_or_default()
+                .contains("close_to_tray = false")
+        },
+    )
+    .await;
 
     // Start at login off again: the entry is gone.
     click(&c, "#pref-autostart").await;
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !entries(&autostart_dir).is_empty() {
-        assert!(Instant::now() < deadline, "the autostart entry stayed");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_until(
+        "the autostart entry removed",
+        Duration::from_secs(10),
+        async || entries(&autostart_dir).is_empty(),
+    )
+    .await;
     // The tray ticker: Ethereum alone, saved in the config file.
     click(&c, "#tray-coin-list input[value=ethereum]").await;
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !std::fs::read_to_string(user.config_file())
-        .unwrap_or_default()
-        .contains("tray_coins = \"ethereum\"")
-    {
-        assert!(
-            Instant::now() < deadline,
-            "tray_coins never reached the config file"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_until(
+        "tray_coins = \"ethereum\" in the config file",
+        Duration::from_secs(10),
+        async || {
+            std::fs::read_to_string(user.config_file())
+                .unwrap_or_default()
+                .contains("tray_coins = \"ethereum\"")
+        },
+    )
+    .await;
     click(&c, "#settings-done").await;
     wait_js(
         &c,
@@ -1514,14 +1497,10 @@ async fn a_streamed_price_moves_its_row_within_a_second_and_settings_show_each_s
         "const c = document.querySelector('#watchlist-table tr[data-id=\"bitcoin\"] .price'); return c && c.textContent === '$70,000.00'",
     )
     .await;
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while binance.subscribed() != ["btcusdt@ticker"] {
-        assert!(
-            Instant::now() < deadline,
-            "the window never streamed bitcoin"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_until("the window to stream bitcoin", WAIT, async || {
+        binance.subscribed() == ["btcusdt@ticker"]
+    })
+    .await;
     // The page notes when the cell shows the new price, by the same clock.
     c.execute(
         "window.__sameDocument = true; const cell = document.querySelector('#watchlist-table tr[data-id=\"bitcoin\"] .price');

@@ -3,13 +3,11 @@
 //! price moves, when it goes offline and back, and when the terminal is
 //! resized, and gives the terminal back on q and on Ctrl-C.
 
-mod common;
-
 use std::time::Duration;
 
+use crate::util::User;
+use crate::util::tmux::{EXIT_MARK, Tmux};
 use coinlytics_tests::FakeCoinGecko;
-use common::User;
-use common::tmux::{EXIT_MARK, Tmux};
 
 /// What is wrong with `screen` as one clean frame (the status line first,
 /// the banner only `offline`, one header, each coin once, nothing else),

@@ -1,18 +1,15 @@
 //! A running `coinlytics monitor` and the world it watches: the fake
 //! market, a private bus with a notification server, and a user pointed at
-//! both. Shared by the monitor and fault-matrix tests.
+//! both. Shared by the monitor, fault-matrix and sources tests.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use coinlytics_tests::{FakeCoinGecko, NotificationServer, PrivateBus};
 
-use super::{Run, User};
-
-/// How long a test waits for something the monitor should do.
-pub const WAIT: Duration = Duration::from_secs(30);
+use super::{Run, User, WAIT, wait_until};
 
 /// A running `coinlytics monitor` and the lines it printed.
 pub struct MonitorProcess {
@@ -57,15 +54,15 @@ impl MonitorProcess {
 
     /// Waits for a line containing `needle`; panics with the output so far.
     pub async fn wait_for(&self, needle: &str) {
-        let deadline = Instant::now() + WAIT;
-        while !self.output().contains(needle) {
-            assert!(
-                Instant::now() < deadline,
-                "monitor never printed '{needle}':\n{}",
-                self.output()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        wait_until(&format!("it to print '{needle}'"), WAIT, async || {
+            let output = self.output();
+            if output.contains(needle) {
+                Ok(())
+            } else {
+                Err(output)
+            }
+        })
+        .await;
     }
 
     /// The crash: SIGKILL, no chance to clean up.
@@ -143,11 +140,10 @@ impl World {
     /// Waits until the fake market has answered `n` more price requests.
     pub async fn refreshes(&self, n: usize) {
         let start = self.fake.requests("/coins/markets");
-        let deadline = Instant::now() + WAIT;
-        while self.fake.requests("/coins/markets") < start + n {
-            assert!(Instant::now() < deadline, "the monitor stopped refreshing");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        wait_until(&format!("{n} more refreshes"), WAIT, async || {
+            self.fake.requests("/coins/markets") >= start + n
+        })
+        .await;
         // Let the update pass through the monitor.
         tokio::time::sleep(Duration::from_millis(300)).await;
     }

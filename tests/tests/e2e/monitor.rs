@@ -4,15 +4,14 @@
 //! scenarios: kill -9 between recording and sending, and between sending
 //! and recording; neither loses nor duplicates an alert.
 
-mod common;
-
 use std::io::Write;
 use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
+use crate::util::WAIT;
+use crate::util::world::{MonitorProcess, World};
 use coinlytics_tests::SmtpSink;
-use common::monitor::{MonitorProcess, WAIT, World};
 
 const PASSWORD: &str = "smtp-Secret-9f3Kq2Lx";
 
