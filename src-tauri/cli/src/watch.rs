@@ -6,7 +6,6 @@
 
 use std::io::{IsTerminal, Write};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Local, Utc};
@@ -19,7 +18,7 @@ use crossterm::terminal::{self, ClearType};
 use crossterm::{cursor, execute, queue};
 use tokio::sync::{broadcast, mpsc};
 
-use crate::Pick;
+use crate::args::Pick;
 
 /// The ticker redraws at most this often, however fast prices stream.
 const FRAME: Duration = Duration::from_millis(100);
@@ -80,12 +79,7 @@ impl State {
         let Some(q) = self.quotes.iter_mut().find(|q| q.coin_id == t.coin_id) else {
             return false;
         };
-        q.price = t.price;
-        q.source = t.source.clone();
-        q.updated_at = t.at;
-        if t.change_24h_pct.is_some() {
-            q.change_24h_pct = t.change_24h_pct;
-        }
+        q.apply_tick(t);
         self.streamed = Some(std::time::Instant::now());
         true
     }
@@ -117,7 +111,7 @@ pub async fn run(engine: Arc<Engine>, args: WatchArgs) -> Result<(), Error> {
     let follow_watchlist = pick == EnginePick::Default;
     let req = engine.request(&pick).await?;
     let events = engine.subscribe();
-    let ticks = engine.market.subscribe_ticks();
+    let ticks = engine.subscribe_ticks();
     let fixed = req.clone();
     let streamed = req.clone();
     // With no --coins/--top the ticker follows the watchlist as it changes.
@@ -274,14 +268,13 @@ impl Drop for Screen {
     }
 }
 
-/// Reads keys on a blocking thread; stops when `stop` is set.
-fn spawn_key_reader(stop: Arc<AtomicBool>) -> mpsc::Receiver<Key> {
+/// Reads keys on a thread of its own, blocked until one comes (no polling:
+/// an idle ticker must not wake); it ends with the process, or when the
+/// ticker stops listening.
+fn spawn_key_reader() -> mpsc::Receiver<Key> {
     let (tx, rx) = mpsc::channel(4);
     std::thread::spawn(move || {
-        while !stop.load(Ordering::Relaxed) {
-            if !event::poll(Duration::from_millis(200)).unwrap_or(false) {
-                continue;
-            }
+        loop {
             let key = match event::read() {
                 Ok(Event::Key(KeyEvent {
                     code, modifiers, ..
@@ -315,17 +308,27 @@ async fn live(
 ) -> Result<(), Error> {
     let screen =
         Screen::enter().map_err(|e| Error::Internal(format!("cannot set up the terminal: {e}")))?;
-    let stop = Arc::new(AtomicBool::new(false));
-    let mut keys = spawn_key_reader(stop.clone());
+    let mut keys = spawn_key_reader();
+    // The status line's clock ("5s ago") is the one thing that changes by
+    // itself; it is redrawn alone (see `Painter`).
     let mut clock = tokio::time::interval(Duration::from_secs(1));
-    let mut frame = tokio::time::interval(FRAME);
-    // Streamed prices wait for the next frame to be drawn.
-    let mut moved = false;
+    clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut painter = Painter::default();
+    // Streamed prices wait for the next frame, armed only while one moved.
+    let mut frame_at: Option<tokio::time::Instant> = None;
     let mut dirty = true;
     loop {
         if std::mem::take(&mut dirty) {
-            draw(&state).map_err(|e| Error::Internal(format!("cannot draw: {e}")))?;
+            painter
+                .draw(&state)
+                .map_err(|e| Error::Internal(format!("cannot draw: {e}")))?;
         }
+        let frame = async {
+            match frame_at {
+                Some(at) => tokio::time::sleep_until(at).await,
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
             ev = events.recv() => match ev {
                 Ok(ev) => {
@@ -336,27 +339,35 @@ async fn live(
                 Err(broadcast::error::RecvError::Closed) => break,
             },
             t = ticks.recv() => {
-                if let Ok(t) = t {
-                    moved |= state.apply_tick(&t);
+                if let Ok(t) = t
+                    && state.apply_tick(&t)
+                    && frame_at.is_none()
+                {
+                    frame_at = Some(tokio::time::Instant::now() + FRAME);
                 }
             }
-            _ = frame.tick() => dirty = std::mem::take(&mut moved),
+            _ = frame => {
+                frame_at = None;
+                dirty = true;
+            }
             key = keys.recv() => match key {
                 Some(Key::Refresh) => engine.refresh_soon(state.req.clone()),
-                Some(Key::Resized) => dirty = true,
+                Some(Key::Resized) => {
+                    painter.forget();
+                    dirty = true;
+                }
                 Some(Key::Quit) | None => break,
             },
             _ = clock.tick() => dirty = true,
             _ = shutdown_signal() => break,
         }
     }
-    stop.store(true, Ordering::Relaxed);
     drop(screen);
     Ok(())
 }
 
 /// How a run of text is shown.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq)]
 enum Style {
     Plain,
     Bold,
@@ -402,46 +413,84 @@ fn frame(state: &State, height: u16) -> Vec<Line> {
     lines
 }
 
-/// Draws the whole frame over the last, every row of the screen cleared
-/// first: a frame with fewer lines, or lines in other places (the banner
-/// comes and goes, the terminal was resized), leaves nothing behind.
-fn draw(state: &State) -> std::io::Result<()> {
-    let mut out = std::io::stdout().lock();
-    let (width, height) = terminal::size().unwrap_or((80, 24));
-    let lines = frame(state, height);
-    for row in 0..height {
-        queue!(
-            out,
-            cursor::MoveTo(0, row),
-            terminal::Clear(ClearType::CurrentLine)
-        )?;
-        let Some(line) = lines.get(usize::from(row)) else {
-            continue;
-        };
-        // Cut at the right edge, so the terminal never has to, with an
-        // ellipsis where text was lost.
-        let mut room = usize::from(width);
-        for (style, text) in line {
-            if room == 0 {
-                break;
-            }
-            let text: String = if text.chars().count() > room {
-                text.chars().take(room - 1).chain(['…']).collect()
-            } else {
-                text.clone()
-            };
-            room -= text.chars().count();
-            match style {
-                Style::Plain => queue!(out, Print(text))?,
-                Style::Bold => queue!(
-                    out,
-                    SetAttribute(Attribute::Bold),
-                    Print(text),
-                    SetAttribute(Attribute::Reset)
-                )?,
-                Style::Colored(c) => queue!(out, SetForegroundColor(*c), Print(text), ResetColor)?,
-            }
-        }
+/// Draws frames on the terminal, each row only when it differs from what
+/// the last frame left there: a second's tick of the clock rewrites the
+/// status line alone, a streamed price its coin's row.
+#[derive(Default)]
+struct Painter {
+    /// The text of each row on screen now, as drawn (cut to the width);
+    /// `None` where it is not known, so the row is drawn even if blank.
+    shown: Vec<Option<Line>>,
+    size: (u16, u16),
+}
+
+impl Painter {
+    /// Draw every row next time (the terminal was resized: what is on it
+    /// is no longer known).
+    fn forget(&mut self) {
+        self.shown.clear();
     }
-    out.flush()
+
+    fn draw(&mut self, state: &State) -> std::io::Result<()> {
+        let size = terminal::size().unwrap_or((80, 24));
+        if size != self.size {
+            self.size = size;
+            self.forget();
+        }
+        let (width, height) = size;
+        let lines = frame(state, height);
+        self.shown.resize(usize::from(height), None);
+        let mut out = std::io::stdout().lock();
+        for row in 0..height {
+            let line = lines
+                .get(usize::from(row))
+                .map(|l| cut(l, usize::from(width)))
+                .unwrap_or_default();
+            let shown = &mut self.shown[usize::from(row)];
+            if shown.as_ref() == Some(&line) {
+                continue;
+            }
+            queue!(
+                out,
+                cursor::MoveTo(0, row),
+                terminal::Clear(ClearType::CurrentLine)
+            )?;
+            for (style, text) in &line {
+                match style {
+                    Style::Plain => queue!(out, Print(text))?,
+                    Style::Bold => queue!(
+                        out,
+                        SetAttribute(Attribute::Bold),
+                        Print(text),
+                        SetAttribute(Attribute::Reset)
+                    )?,
+                    Style::Colored(c) => {
+                        queue!(out, SetForegroundColor(*c), Print(text), ResetColor)?
+                    }
+                }
+            }
+            *shown = Some(line);
+        }
+        out.flush()
+    }
+}
+
+/// A line cut at the right edge, so the terminal never has to, with an
+/// ellipsis where text was lost.
+fn cut(line: &Line, width: usize) -> Line {
+    let mut room = width;
+    let mut out = Line::new();
+    for (style, text) in line {
+        if room == 0 {
+            break;
+        }
+        let text: String = if text.chars().count() > room {
+            text.chars().take(room - 1).chain(['…']).collect()
+        } else {
+            text.clone()
+        };
+        room -= text.chars().count();
+        out.push((*style, text));
+    }
+    out
 }
