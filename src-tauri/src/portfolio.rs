@@ -8,15 +8,13 @@ use coinlytics_engine::app::portfolio::{
     WhatIf,
 };
 use coinlytics_engine::model::{CoinId, InvalidInput};
-use coinlytics_engine::portfolio::import::Mapping;
+use coinlytics_engine::portfolio::import::{self, Mapping};
 use coinlytics_engine::portfolio::{Method, Portfolio, Tx};
 use serde::{Deserialize, Serialize};
-use tauri::State;
+use tauri::{AppHandle, State};
 
 use crate::state::AppState;
 
-/// The most of a file the page may send to import (its text).
-const MAX_IMPORT_CHARS: usize = 64 * 1024 * 1024;
 /// The longest column name a mapping may send: it is stored with a profile.
 const MAX_COLUMN_CHARS: usize = 1024;
 /// The newest transactions the view lists at first: a screenful or two
@@ -115,24 +113,42 @@ impl TxForm {
     }
 }
 
+/// The tray's total follows a transaction written here at once (one
+/// written by another process: at the next price update).
+fn written<T>(app: &AppHandle, done: Result<T, Error>) -> Result<T, Error> {
+    if done.is_ok() {
+        crate::tray::update_portfolio(app);
+    }
+    done
+}
+
 #[tauri::command]
-pub async fn portfolio_add(state: State<'_, AppState>, form: TxForm) -> Result<Vec<Tx>, Error> {
-    state.engine()?.add_tx(&form.input()).await
+pub async fn portfolio_add(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    form: TxForm,
+) -> Result<Vec<Tx>, Error> {
+    written(&app, state.engine()?.add_tx(&form.input()).await)
 }
 
 /// Changes transaction `id` to what the form says.
 #[tauri::command]
 pub async fn portfolio_edit(
+    app: AppHandle,
     state: State<'_, AppState>,
     id: i64,
     form: TxForm,
 ) -> Result<Tx, Error> {
-    state.engine()?.edit_tx(id, &form.input()).await
+    written(&app, state.engine()?.edit_tx(id, &form.input()).await)
 }
 
 #[tauri::command]
-pub async fn portfolio_remove(state: State<'_, AppState>, id: i64) -> Result<Vec<Tx>, Error> {
-    state.engine()?.remove_tx(id).await
+pub async fn portfolio_remove(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    id: i64,
+) -> Result<Vec<Tx>, Error> {
+    written(&app, state.engine()?.remove_tx(id).await)
 }
 
 /// What selling `quantity` of `coin` now, at its stored price or `price`,
@@ -164,15 +180,10 @@ pub async fn portfolio_value(
     state.engine()?.value_history(portfolio.as_deref()).await
 }
 
-/// A file's text, refused past [`MAX_IMPORT_CHARS`] before any reading.
+/// A file's text, refused past the engine's one cap
+/// ([`import::MAX_IMPORT_BYTES`]) before any reading.
 fn file_text(text: String) -> Result<Vec<u8>, Error> {
-    if text.len() > MAX_IMPORT_CHARS {
-        return Err(InvalidInput(format!(
-            "the file is larger than {} MiB",
-            MAX_IMPORT_CHARS >> 20
-        ))
-        .into());
-    }
+    import::check_size(text.len() as u64, "the file")?;
     Ok(text.into_bytes())
 }
 
@@ -197,6 +208,7 @@ fn mapping_arg(mapping: Mapping) -> Result<Mapping, Error> {
 /// profile's, or `auto`); with `dry_run` only the preview.
 #[tauri::command]
 pub async fn portfolio_import(
+    app: AppHandle,
     state: State<'_, AppState>,
     text: String,
     portfolio: String,
@@ -209,10 +221,10 @@ pub async fn portfolio_import(
         Some(m) => ImportAs::Mapping(mapping_arg(m)?),
         None => ImportAs::parse(format.as_deref().unwrap_or("auto")),
     };
-    state
-        .engine()?
+    let done = (state.engine()?)
         .import_txs(bytes, &portfolio, how, dry_run)
-        .await
+        .await;
+    written(&app, done)
 }
 
 /// A picked file's columns, the guess of which holds each field, and the

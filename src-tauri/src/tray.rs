@@ -4,12 +4,14 @@
 //! the setting `tray_portfolio`, and privacy off, the portfolio's total value
 //! takes its turn in the label.
 
-use std::sync::Mutex;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use coinlytics_engine::app::market::Snapshot;
-use coinlytics_engine::app::portfolio::Holdings;
 use coinlytics_engine::model::Quote;
+use coinlytics_engine::portfolio::live::Tracker;
+use rust_decimal::Decimal;
 use tauri::image::Image;
 use tauri::menu::{CheckMenuItem, Menu, MenuEvent, MenuItem, PredefinedMenuItem};
 use tauri::tray::TrayIconBuilder;
@@ -32,6 +34,12 @@ pub struct Ticker {
     labels: Vec<String>,
     /// "Portfolio $12,345.67", after the coins; `None` unless asked for.
     portfolio: Option<String>,
+    /// The portfolio's positions, kept between price updates: replayed
+    /// only when the transactions change. Made when first asked for.
+    tracker: Option<Arc<Tracker>>,
+    /// The last prices of the watched coins (streamed ones included), by
+    /// id, and their currency: what the total is valued at.
+    prices: (String, HashMap<String, Decimal>),
     /// The label shown now, by its place in the cycle.
     shown: usize,
     offline: bool,
@@ -56,14 +64,9 @@ fn label(q: &Quote) -> String {
     )
 }
 
-/// "Portfolio $12,345.67": the holdings' total, if anything is held.
-fn portfolio_label(h: &Holdings) -> Option<String> {
-    (!h.holdings.is_empty()).then(|| {
-        format!(
-            "Portfolio {}",
-            format::price(h.totals.market_value, &h.currency)
-        )
-    })
+/// "Portfolio $12,345.67": the holdings' total.
+fn portfolio_label(total: Decimal, currency: &str) -> String {
+    format!("Portfolio {}", format::price(total, currency))
 }
 
 /// The setting asks for the total, and privacy does not hide it.
@@ -72,7 +75,9 @@ fn shows_portfolio(s: &coinlytics_engine::app::settings::Settings) -> bool {
 }
 
 /// Values the portfolio for the label when `tray_portfolio` asks and
-/// privacy allows; otherwise takes its line away at once.
+/// privacy allows (otherwise takes its line away at once): its positions,
+/// kept by the [`Tracker`] until a transaction changes, at the last prices
+/// the tray was given (streamed ones too), else the stored ones.
 pub fn update_portfolio(app: &AppHandle) {
     let (Some(state), Some(ticker)) = (app.try_state::<AppState>(), ticker_of(app)) else {
         return;
@@ -83,10 +88,21 @@ pub fn update_portfolio(app: &AppHandle) {
         lock(&ticker).portfolio = None;
         return;
     }
+    let currency = engine.settings().currency;
+    let (tracker, prices) = {
+        let mut t = lock(&ticker);
+        let tracker = (t.tracker)
+            .get_or_insert_with(|| Arc::new(engine.portfolio_tracker()))
+            .clone();
+        let prices = (t.prices.0 == currency).then(|| t.prices.1.clone());
+        (tracker, prices.unwrap_or_default())
+    };
     let app = app.clone();
-    tauri::async_runtime::spawn(async move {
-        let line = match engine.holdings(None, None).await {
-            Ok(h) => portfolio_label(&h),
+    // The store is read (a counter; the transactions when they changed)
+    // on a blocking thread.
+    tauri::async_runtime::spawn_blocking(move || {
+        let line = match tracker.total(&currency, &prices) {
+            Ok(total) => total.map(|t| portfolio_label(t, &currency)),
             Err(e) => {
                 tracing::warn!(error = %e, "cannot value the portfolio for the tray");
                 None
@@ -237,6 +253,8 @@ pub fn on_update(app: &AppHandle, snap: &Snapshot) {
             .map(label)
             .collect();
         t.offline = false;
+        let prices = snap.quotes.iter().map(|q| (q.coin_id.clone(), q.price));
+        t.prices = (snap.currency.clone(), prices.collect());
     }
     let tooltip: Vec<String> = snap.quotes.iter().map(label).collect();
     if let Some(tray) = app.tray_by_id(TRAY_ID) {

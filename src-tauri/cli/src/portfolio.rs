@@ -6,7 +6,7 @@ use coinlytics_engine::app::portfolio::{ImportAs, TxInput};
 use coinlytics_engine::model::CoinId;
 use coinlytics_engine::model::InvalidInput;
 use coinlytics_engine::portfolio::Method;
-use coinlytics_engine::portfolio::import::Mapping;
+use coinlytics_engine::portfolio::import::{self, Mapping};
 use coinlytics_engine::{Engine, Error, format};
 
 use crate::out::print_json;
@@ -171,9 +171,6 @@ pub enum PortfolioCmd {
     },
 }
 
-/// The most a file to import may hold: far more than any exchange's history.
-const MAX_IMPORT_BYTES: u64 = 256 * 1024 * 1024;
-
 /// "#3 buy 0.5 bitcoin at 30000 USD in Ledger on 2024-01-01 00:00 UTC".
 fn recorded(t: &coinlytics_engine::portfolio::Tx) -> String {
     let price = t.price.map_or(String::new(), |p| {
@@ -190,18 +187,13 @@ fn recorded(t: &coinlytics_engine::portfolio::Tx) -> String {
     )
 }
 
-/// A file to import, at most `MAX_IMPORT_BYTES`.
+/// A file to import, refused past the engine's one cap
+/// ([`import::MAX_IMPORT_BYTES`]) before it is read.
 fn read_file(file: &std::path::Path) -> Result<Vec<u8>, Error> {
     let shown = file.display();
     let meta = std::fs::metadata(file)
         .map_err(|e| Error::NotFound(format!("cannot read {shown}: {e}")))?;
-    if meta.len() > MAX_IMPORT_BYTES {
-        return Err(InvalidInput(format!(
-            "{shown} is larger than {} MiB",
-            MAX_IMPORT_BYTES >> 20
-        ))
-        .into());
-    }
+    import::check_size(meta.len(), &shown.to_string())?;
     std::fs::read(file).map_err(|e| Error::NotFound(format!("cannot read {shown}: {e}")))
 }
 

@@ -113,6 +113,13 @@ impl Engine {
         })
     }
 
+    /// The portfolio's total as prices move, for a display that follows
+    /// every price (the tray): positions replayed only when the
+    /// transactions change. Keep it: it holds them between calls.
+    pub fn portfolio_tracker(&self) -> portfolio::live::Tracker {
+        portfolio::live::Tracker::new(self.store.clone())
+    }
+
     /// Trims the event log and the alert history to the retention the
     /// settings give, and rolls old price history into coarser candles
     /// (minutes kept 7 days, 5 minutes 90 days, hours and days for ever).

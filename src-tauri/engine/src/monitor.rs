@@ -26,6 +26,7 @@ use crate::market::{MarketEvent, PriceTick, Snapshot};
 use crate::model::Quote;
 use crate::model::alert::Firing;
 use crate::model::{MAX_POINTS, Resolution};
+use crate::portfolio::holdings;
 use crate::store::{Store, StoreError, queries};
 
 /// What the monitor tells front ends (the window, the tray, logs).
@@ -319,7 +320,7 @@ impl Book {
             Vec::new()
         };
         for portfolio in wanted {
-            match portfolio_reading(engine, portfolio, &snap.currency).await {
+            match portfolio_reading(store.clone(), portfolio, &snap.currency).await {
                 Ok(reading) => {
                     let more = self.rules.evaluate_portfolio(&reading, now);
                     out.fired.extend(more.fired);
@@ -394,15 +395,30 @@ impl Book {
 }
 
 /// The holdings of `portfolio` (all when `None`) in `currency`, by each
-/// portfolio's method, as portfolio rules read them.
+/// portfolio's method, as portfolio rules read them: the portfolio's
+/// domain, read from the store on a blocking thread.
 async fn portfolio_reading(
-    engine: &Engine,
+    store: Arc<Store>,
     portfolio: Option<String>,
     currency: &str,
-) -> crate::Result<PortfolioReading> {
-    let h = engine
-        .holdings_in(portfolio.as_deref(), None, currency.to_string())
-        .await?;
+) -> Result<PortfolioReading, String> {
+    let (name, reporting) = (portfolio.clone(), currency.to_string());
+    let read = tokio::task::spawn_blocking(move || {
+        store.read(|c| {
+            let only = match name.as_deref().map(str::trim) {
+                Some(n) => match queries::portfolio::find(c, n)? {
+                    Some(p) => Some(p),
+                    None => return Ok(Err(format!("no portfolio named '{n}'"))),
+                },
+                None => None,
+            };
+            let h = holdings::read(c, only.as_ref(), None, &reporting)?;
+            Ok(h.map_err(|r| r.to_string()))
+        })
+    })
+    .await
+    .map_err(|e| e.to_string())?;
+    let h = read.map_err(|e| e.to_string())??;
     let priced = h
         .holdings
         .iter()

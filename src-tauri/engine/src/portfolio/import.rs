@@ -13,6 +13,23 @@ use serde::Serialize;
 use super::{TxKind, is_fiat};
 use crate::model::{InvalidInput, amount};
 
+/// The most a file to import may hold, whoever reads it (the window sends
+/// its text, the CLI reads it from disk): far more than any exchange's
+/// history, and little enough to hold in memory a few times over.
+pub const MAX_IMPORT_BYTES: u64 = 64 << 20;
+
+/// Refuses a file of `len` bytes past [`MAX_IMPORT_BYTES`], before any
+/// reading; `what` names it ("the file", its path).
+pub fn check_size(len: u64, what: &str) -> Result<(), InvalidInput> {
+    if len > MAX_IMPORT_BYTES {
+        return Err(InvalidInput(format!(
+            "{what} is larger than {} MiB",
+            MAX_IMPORT_BYTES >> 20
+        )));
+    }
+    Ok(())
+}
+
 /// A file's layout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
@@ -1029,6 +1046,53 @@ fn kraken_trade(legs: &[Row]) -> Result<Draft, RowError> {
         fee_currency,
         note: None,
         key: format!("kraken|{}", first.get("refid")),
+    })
+}
+
+/// A file's columns and the app's guess of which holds each field.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct MappingGuess {
+    /// The layout the file is in when the app knows it: then it needs no
+    /// mapping.
+    pub format: Option<Format>,
+    /// The first line's columns, in the file's order.
+    pub columns: Vec<String>,
+    /// The fields a mapping fills, in order.
+    pub fields: Vec<MappingField>,
+    pub mapping: Mapping,
+    /// Required fields no column was found for.
+    pub missing: Vec<String>,
+}
+
+/// A field of a [`Mapping`], as a form asks for it.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct MappingField {
+    /// Its key in the mapping: `time`, `type`, `coin`, … `note`.
+    pub field: String,
+    pub label: String,
+    /// Whether every file must have a column for it.
+    pub required: bool,
+}
+
+/// A file's columns, a guess of which holds each field, and the layout
+/// it is in if the app knows it.
+pub fn guess_mapping(bytes: &[u8]) -> Result<MappingGuess, InvalidInput> {
+    let (columns, mapping) = guess(bytes)?;
+    let missing = mapping.missing().into_iter().map(String::from).collect();
+    let fields = FIELDS
+        .into_iter()
+        .map(|(field, label, required)| MappingField {
+            field: field.into(),
+            label: label.into(),
+            required,
+        })
+        .collect();
+    Ok(MappingGuess {
+        format: detect(bytes)?,
+        columns,
+        fields,
+        mapping,
+        missing,
     })
 }
 

@@ -291,3 +291,11 @@ fn a_mapping_must_name_the_required_columns_and_the_file_must_have_them() {
         err.0
     );
 }
+
+#[test]
+fn a_file_past_the_one_size_cap_is_refused_before_reading() {
+    assert_eq!(MAX_IMPORT_BYTES, 64 * 1024 * 1024);
+    assert!(check_size(MAX_IMPORT_BYTES, "the file").is_ok());
+    let e = check_size(MAX_IMPORT_BYTES + 1, "big.csv").expect_err("too big");
+    assert_eq!(e.0, "big.csv is larger than 64 MiB");
+}

@@ -3,8 +3,30 @@
 use chrono::DateTime;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::{decimal_col, opt_decimal_col};
+use super::{decimal_col, opt_decimal_col, state};
 use crate::model::portfolio::{Method, Portfolio, Tx, TxKind};
+
+/// Bumped by every write to the transactions or a portfolio's method, so a
+/// reader that keeps what it replayed (the tray's total) notices a change
+/// made by any process without replaying at every price.
+const REV: &str = "portfolio_rev";
+
+pub fn rev(conn: &Connection) -> rusqlite::Result<i64> {
+    Ok(state::get(conn, REV)?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0))
+}
+
+fn bump_rev(conn: &Connection) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO settings (key, value, updated_at)
+         VALUES (?1, '1', CAST(strftime('%s', 'now') AS INTEGER) * 1000)
+         ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1,
+             updated_at = excluded.updated_at",
+    )?
+    .execute([REV])?;
+    Ok(())
+}
 
 fn portfolio_row(r: &Row) -> rusqlite::Result<Portfolio> {
     let method: String = r.get(2)?;
@@ -44,7 +66,7 @@ pub fn ensure(conn: &Connection, name: &str, now_ms: i64) -> rusqlite::Result<Po
 pub fn set_method(conn: &Connection, id: i64, method: Method) -> rusqlite::Result<()> {
     conn.prepare_cached("UPDATE portfolios SET method = ?2 WHERE id = ?1")?
         .execute(params![id, method.as_str()])?;
-    Ok(())
+    bump_rev(conn)
 }
 
 /// Stores `tx` (its id is ignored); returns the new id.
@@ -74,7 +96,9 @@ pub fn insert(
         import_key,
         now_ms,
     ])?;
-    Ok(conn.last_insert_rowid())
+    let id = conn.last_insert_rowid();
+    bump_rev(conn)?;
+    Ok(id)
 }
 
 /// Rewrites transaction `tx.id` (its transfer link and import key stay).
@@ -97,13 +121,13 @@ pub fn update(conn: &Connection, tx: &Tx) -> rusqlite::Result<()> {
         tx.fee_currency,
         tx.note,
     ])?;
-    Ok(())
+    bump_rev(conn)
 }
 
 pub fn set_transfer(conn: &Connection, id: i64, transfer: i64) -> rusqlite::Result<()> {
     conn.prepare_cached("UPDATE portfolio_txs SET transfer = ?2 WHERE id = ?1")?
         .execute(params![id, transfer])?;
-    Ok(())
+    bump_rev(conn)
 }
 
 const TX_COLUMNS: &str =
@@ -181,6 +205,7 @@ pub fn delete(conn: &Connection, ids: &[i64]) -> rusqlite::Result<usize> {
             .prepare_cached("DELETE FROM portfolio_txs WHERE id = ?1")?
             .execute([id])?;
     }
+    bump_rev(conn)?;
     Ok(n)
 }
 
