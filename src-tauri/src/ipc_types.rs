@@ -16,6 +16,7 @@ use coinlytics_engine::app::convert::{Conversion, Unit};
 use coinlytics_engine::app::email::{EmailForm, EmailStatus};
 use coinlytics_engine::app::history::{AlertLevel, CoinOverview, History};
 use coinlytics_engine::app::market::{MarketEvent, Snapshot};
+use coinlytics_engine::app::portfolio::{Format, Mapping, RowError, Skipped};
 use coinlytics_engine::app::portfolio::{
     FxUsed, Holding, Holdings, ImportProfile, ImportReport, MappingField, MappingGuess, MethodGain,
     Totals, ValueHistory, ValuePoint, WhatIf,
@@ -30,9 +31,8 @@ use coinlytics_engine::model::Source;
 use coinlytics_engine::model::alert::{
     Channels, Condition, Delivery, DeliveryStatus, Firing, HistoryEntry, Rule, RuleSpec,
 };
+use coinlytics_engine::model::portfolio::{Method, Portfolio, Tx, TxKind};
 use coinlytics_engine::model::{Candle, Coin, Quote, QuoteFigures, QuoteRequest, Range, Selection};
-use coinlytics_engine::portfolio::import::{Format, Mapping, RowError, Skipped};
-use coinlytics_engine::portfolio::{Method, Portfolio, Tx, TxKind};
 use ts_rs::{Config, TS};
 
 use crate::alerts::AlertsPage;

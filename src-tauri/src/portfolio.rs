@@ -7,9 +7,9 @@ use coinlytics_engine::app::portfolio::{
     FxUsed, Holdings, ImportAs, ImportProfile, ImportReport, MappingGuess, TxInput, ValueHistory,
     WhatIf,
 };
+use coinlytics_engine::app::portfolio::{Mapping, check_import_size};
+use coinlytics_engine::model::portfolio::{Method, Portfolio, Tx};
 use coinlytics_engine::model::{CoinId, InvalidInput};
-use coinlytics_engine::portfolio::import::{self, Mapping};
-use coinlytics_engine::portfolio::{Method, Portfolio, Tx};
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, State};
 
@@ -181,9 +181,9 @@ pub async fn portfolio_value(
 }
 
 /// A file's text, refused past the engine's one cap
-/// ([`import::MAX_IMPORT_BYTES`]) before any reading.
+/// ([`MAX_IMPORT_BYTES`](coinlytics_engine::app::portfolio::MAX_IMPORT_BYTES)) before any reading.
 fn file_text(text: String) -> Result<Vec<u8>, Error> {
-    import::check_size(text.len() as u64, "the file")?;
+    check_import_size(text.len() as u64, "the file")?;
     Ok(text.into_bytes())
 }
 

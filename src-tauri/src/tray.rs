@@ -9,8 +9,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use coinlytics_engine::app::market::Snapshot;
+use coinlytics_engine::app::portfolio::Tracker;
 use coinlytics_engine::model::Quote;
-use coinlytics_engine::portfolio::live::Tracker;
 use rust_decimal::Decimal;
 use tauri::image::Image;
 use tauri::menu::{CheckMenuItem, Menu, MenuEvent, MenuItem, PredefinedMenuItem};

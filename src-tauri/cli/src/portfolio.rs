@@ -3,10 +3,10 @@
 
 use clap::Subcommand;
 use coinlytics_engine::app::portfolio::{ImportAs, TxInput};
+use coinlytics_engine::app::portfolio::{Mapping, check_import_size};
 use coinlytics_engine::model::CoinId;
 use coinlytics_engine::model::InvalidInput;
-use coinlytics_engine::portfolio::Method;
-use coinlytics_engine::portfolio::import::{self, Mapping};
+use coinlytics_engine::model::portfolio::Method;
 use coinlytics_engine::{Engine, Error, format};
 
 use crate::out::print_json;
@@ -172,7 +172,7 @@ pub enum PortfolioCmd {
 }
 
 /// "#3 buy 0.5 bitcoin at 30000 USD in Ledger on 2024-01-01 00:00 UTC".
-fn recorded(t: &coinlytics_engine::portfolio::Tx) -> String {
+fn recorded(t: &coinlytics_engine::model::portfolio::Tx) -> String {
     let price = t.price.map_or(String::new(), |p| {
         format!(" at {} {}", p.normalize(), t.currency.to_uppercase())
     });
@@ -188,12 +188,12 @@ fn recorded(t: &coinlytics_engine::portfolio::Tx) -> String {
 }
 
 /// A file to import, refused past the engine's one cap
-/// ([`import::MAX_IMPORT_BYTES`]) before it is read.
+/// ([`MAX_IMPORT_BYTES`](coinlytics_engine::app::portfolio::MAX_IMPORT_BYTES)) before it is read.
 fn read_file(file: &std::path::Path) -> Result<Vec<u8>, Error> {
     let shown = file.display();
     let meta = std::fs::metadata(file)
         .map_err(|e| Error::NotFound(format!("cannot read {shown}: {e}")))?;
-    import::check_size(meta.len(), &shown.to_string())?;
+    check_import_size(meta.len(), &shown.to_string())?;
     std::fs::read(file).map_err(|e| Error::NotFound(format!("cannot read {shown}: {e}")))
 }
 

@@ -1,5 +1,6 @@
 //! The architecture's invariants that a reading of the sources can check:
-//! no import circle between the modules of any crate.
+//! no import circle between the modules of any crate, and front ends that
+//! reach the engine only through its application layer.
 //!
 //! A crate's modules form a tree; `use crate::a::b` in a file of module
 //! `x::y` makes the sibling `x` depend on `a` under their common parent (the
@@ -31,6 +32,48 @@ fn no_crate_has_an_import_circle() {
         found.extend(graph.circles().into_iter().map(|c| format!("{dir}: {c}")));
     }
     assert!(found.is_empty(), "import circles:\n{}", found.join("\n"));
+}
+
+/// Front ends (the window and the CLI, and any to come) call only the
+/// application layer: `app::` (the actions, and what front ends start and
+/// hear), `model` types, `Engine`, the error a front end shows (`Error`,
+/// `error::ErrorBody`) and the engine's wording of figures (`format`). The
+/// store, the market, the sources and the services stay behind `app`.
+#[test]
+fn front_ends_call_only_the_application_layer_and_model_types() {
+    const ALLOWED: &[&str] = &[
+        "app", "model", "Engine", "Error", "Result", "error", "format",
+    ];
+    let mut found = BTreeSet::new();
+    for dir in ["src-tauri/src", "src-tauri/cli/src"] {
+        let mut files = Vec::new();
+        rust_files(&workspace().join(dir), &mut files);
+        assert!(files.len() > 5, "{dir}: {files:?}");
+        for file in files {
+            let text = std::fs::read_to_string(&file).expect("read a source file");
+            for (n, line) in code_of(&text).iter().enumerate() {
+                for path in paths_in(line) {
+                    if path.first().map(String::as_str) != Some("coinlytics_engine") {
+                        continue;
+                    }
+                    let reached = path.get(1).map_or("", String::as_str);
+                    if !ALLOWED.contains(&reached) {
+                        found.insert(format!(
+                            "{}:{}: coinlytics_engine::{reached}: {}",
+                            file.display(),
+                            n + 1,
+                            line.trim()
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "front ends reaching past the application layer:\n{}",
+        found.into_iter().collect::<Vec<_>>().join("\n")
+    );
 }
 
 /// The checker finds a circle where there is one, at the right level, and
@@ -353,24 +396,7 @@ fn paths_in(line: &str) -> Vec<Vec<String>> {
             continue;
         }
         let (segments, end) = path_at(line, i);
-        if segments.len() > 1 {
-            if line[end..].starts_with("::{") {
-                let close = line[end..].find('}').map_or(line.len(), |c| end + c);
-                for item in line[end + 3..close].split(',') {
-                    let mut full = segments.clone();
-                    full.extend(
-                        item.trim()
-                            .split("::")
-                            .filter(|s| !s.is_empty())
-                            .map(String::from),
-                    );
-                    out.push(full);
-                }
-                i = close;
-                continue;
-            }
-            out.push(segments);
-        } else if line[end..].starts_with("::{") {
+        if line[end..].starts_with("::{") {
             let close = line[end..].find('}').map_or(line.len(), |c| end + c);
             for item in line[end + 3..close].split(',') {
                 let mut full = segments.clone();
@@ -386,6 +412,9 @@ fn paths_in(line: &str) -> Vec<Vec<String>> {
             }
             i = close;
             continue;
+        }
+        if segments.len() > 1 {
+            out.push(segments);
         }
         i = end.max(i + 1);
     }
@@ -417,14 +446,31 @@ fn path_at(line: &str, start: usize) -> (Vec<String>, usize) {
     (segments, i)
 }
 
-/// A file's code lines: comments and string literals blanked, and a
-/// trailing `#[cfg(test)] mod …` left out.
+/// A file's code lines: comments and string literals blanked, a `use`
+/// split over several lines joined on its first (the others left blank, so
+/// line numbers hold), and a trailing `#[cfg(test)] mod …` left out.
 fn code_of(text: &str) -> Vec<String> {
     let text = match text.find("#[cfg(test)]\nmod ") {
         Some(at) => &text[..at],
         None => text,
     };
-    text.lines().map(strip_comment_and_strings).collect()
+    let mut lines: Vec<String> = text.lines().map(strip_comment_and_strings).collect();
+    let mut open: Option<usize> = None;
+    for n in 0..lines.len() {
+        if let Some(first) = open {
+            let line = std::mem::take(&mut lines[n]);
+            lines[first].push_str(line.trim());
+            if line.contains(';') {
+                open = None;
+            }
+        } else {
+            let t = lines[n].trim_start();
+            if (t.starts_with("use ") || t.starts_with("pub use ")) && !t.contains(';') {
+                open = Some(n);
+            }
+        }
+    }
+    lines
 }
 
 fn strip_comment_and_strings(line: &str) -> String {

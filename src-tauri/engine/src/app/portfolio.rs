@@ -13,14 +13,18 @@ use crate::Engine;
 use crate::error::{Error, Result};
 use crate::model::alert::MAX_PRICE_LEVEL;
 use crate::model::{Coin, CoinId, Currency, InvalidInput, QuoteRequest, Selection};
-use crate::portfolio::import::{self, Format, Mapping};
+use crate::portfolio::import;
 use crate::portfolio::ledger::{self, PLANNED_ID, Refused};
 use crate::portfolio::{Method, Portfolio, Tx, TxKind, export, holdings, is_fiat, resolve};
 use crate::store::queries::portfolio as q;
 
 pub use crate::portfolio::history::{ValueHistory, ValuePoint};
 pub use crate::portfolio::holdings::{Holding, Holdings, MethodGain, Totals, WhatIf};
-pub use crate::portfolio::import::{MappingField, MappingGuess};
+pub use crate::portfolio::import::{
+    Format, MAX_IMPORT_BYTES, Mapping, MappingField, MappingGuess, RowError, Skipped,
+    check_size as check_import_size,
+};
+pub use crate::portfolio::live::Tracker;
 pub use crate::portfolio::resolve::ImportReport;
 pub use crate::portfolio::valuation::FxUsed;
 
