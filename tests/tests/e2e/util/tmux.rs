@@ -11,6 +11,15 @@ use super::{User, wait_until};
 /// What the shell prints when the command ends: `EXIT_MARK` and its code.
 pub const EXIT_MARK: &str = "COINLYTICS-EXITED-";
 
+/// tmux on a server of this test process's own (`-L`), never the user's:
+/// a person's tmux sessions are neither seen nor touched, and nothing
+/// they do to their server (`kill-server`) reaches a test's.
+fn tmux() -> Command {
+    let mut cmd = Command::new("tmux");
+    cmd.args(["-L", &format!("coinlytics-tests-{}", std::process::id())]);
+    cmd
+}
+
 /// A detached tmux session running one `coinlytics` command; killed on drop.
 pub struct Tmux {
     session: String,
@@ -37,7 +46,7 @@ impl Tmux {
         static STARTED: AtomicUsize = AtomicUsize::new(0);
         let n = STARTED.fetch_add(1, Ordering::Relaxed);
         let session = format!("{name}-{}-{n}", std::process::id());
-        let ok = Command::new("tmux")
+        let ok = tmux()
             .args([
                 "new-session",
                 "-d",
@@ -58,7 +67,7 @@ impl Tmux {
 
     /// The screen as text, one line a row.
     pub fn capture(&self) -> String {
-        let out = Command::new("tmux")
+        let out = tmux()
             .args(["capture-pane", "-p", "-t", &self.session])
             .output()
             .expect("tmux capture-pane");
@@ -76,7 +85,7 @@ impl Tmux {
     }
 
     fn send(&self, args: &[&str]) {
-        let ok = Command::new("tmux")
+        let ok = tmux()
             .args(["send-keys", "-t", &self.session])
             .args(args)
             .status()
@@ -88,7 +97,7 @@ impl Tmux {
     /// What a user does by resizing the window: the pty gets the new size
     /// and the program SIGWINCH.
     pub fn resize(&self, width: u16, height: u16) {
-        let ok = Command::new("tmux")
+        let ok = tmux()
             .args([
                 "resize-window",
                 "-t",
@@ -120,8 +129,6 @@ impl Tmux {
 
 impl Drop for Tmux {
     fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["kill-session", "-t", &self.session])
-            .status();
+        let _ = tmux().args(["kill-session", "-t", &self.session]).status();
     }
 }
