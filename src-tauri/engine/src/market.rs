@@ -172,6 +172,15 @@ impl<P: PriceProvider> Market<P> {
         self.events.subscribe()
     }
 
+    /// A coin's latest quote in `currency` with every streamed price taken
+    /// since applied (no sparkline); `None` before a refresh quoted it.
+    pub fn latest_quote(&self, coin: &str, currency: &str) -> Option<Quote> {
+        let latest = self.latest.lock().unwrap_or_else(|p| p.into_inner());
+        latest
+            .get(&(coin.to_string(), currency.to_string()))
+            .cloned()
+    }
+
     /// Every streamed price from now on.
     pub fn subscribe_ticks(&self) -> broadcast::Receiver<PriceTick> {
         self.ticks.subscribe()

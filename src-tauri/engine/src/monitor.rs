@@ -202,17 +202,12 @@ async fn run(
     let mut updates = engine.market.subscribe();
     let mut ticks = engine.market.subscribe_ticks();
     let mut book = Book::default();
-    // The last full quote of each coin, which a streamed price moves.
-    let mut last: HashMap<(String, String), Quote> = HashMap::new();
     let mut streamed: HashMap<(String, String), PriceTick> = HashMap::new();
     let mut next_batch = tokio::time::Instant::now();
     loop {
         let fired = tokio::select! {
             e = updates.recv() => match e {
                 Ok(MarketEvent::Updated(snap)) => {
-                    for q in &snap.quotes {
-                        last.insert((q.coin_id.clone(), q.currency.clone()), q.clone());
-                    }
                     let span = tracing::info_span!("alerts", coins = snap.quotes.len());
                     book.on_update(&engine, &snap, true).instrument(span).await
                 }
@@ -236,7 +231,7 @@ async fn run(
             _ = tokio::time::sleep_until(next_batch), if !streamed.is_empty() => {
                 next_batch = tokio::time::Instant::now() + TICK_BATCH;
                 let mut fired = Vec::new();
-                for snap in streamed_snapshots(&mut last, std::mem::take(&mut streamed)) {
+                for snap in streamed_snapshots(&engine.market, std::mem::take(&mut streamed)) {
                     let span = tracing::info_span!("alerts", coins = snap.quotes.len(), streamed = true);
                     fired.extend(book.on_update(&engine, &snap, false).instrument(span).await);
                 }
@@ -253,20 +248,18 @@ async fn run(
     }
 }
 
-/// Streamed prices as updates: each coin's last quote at its new price,
-/// one snapshot per currency. A coin no refresh has quoted yet waits for
-/// one (its rules need the rest of the quote).
-fn streamed_snapshots(
-    last: &mut HashMap<(String, String), Quote>,
+/// Streamed prices as updates: each coin's latest quote as the market
+/// applied the tick to it, one snapshot per currency. A coin no refresh
+/// has quoted yet waits for one (its rules need the rest of the quote).
+fn streamed_snapshots<P: crate::provider::PriceProvider>(
+    market: &crate::market::Market<P>,
     ticks: HashMap<(String, String), PriceTick>,
 ) -> Vec<Snapshot> {
     let mut by_currency: HashMap<String, Vec<Quote>> = HashMap::new();
-    for (key, t) in ticks {
-        let Some(q) = last.get_mut(&key) else {
-            continue;
-        };
-        q.apply_tick(&t);
-        by_currency.entry(t.currency).or_default().push(q.clone());
+    for (coin, currency) in ticks.into_keys() {
+        if let Some(q) = market.latest_quote(&coin, &currency) {
+            by_currency.entry(currency).or_default().push(q);
+        }
     }
     by_currency
         .into_iter()
