@@ -84,6 +84,18 @@ impl MonitorProcess {
     }
 }
 
+impl Drop for MonitorProcess {
+    /// A test that fails shows what the command printed (libtest shows a
+    /// failing test's stderr); none leaves the process running.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if std::thread::panicking() {
+            eprintln!("--- coinlytics printed ---\n{}", self.output());
+        }
+    }
+}
+
 /// Everything one test needs: the market, a private bus with a
 /// notification server, and a user pointed at both.
 pub struct World {
