@@ -31,6 +31,10 @@ png icon.svg 256 128x128@2x.png
 png icon.svg 512 icon.png
 png tray.svg 64 tray.png
 png tray-alert.svg 64 tray-alert.png
+# The page's pictures as PNGs, at twice the size shown (HiDPI): an SVG image
+# costs WebKit a document and an XML parser of its own (BENCHMARKS.md).
+png icon.svg 56 ../ui/brand.png
+png bell.svg 28 ../ui/bell.png
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -39,10 +43,9 @@ for s in 32 48 64 256; do png icon.svg "$s" "$tmp/$s.png"; done
 "$convert" "$tmp"/{16,24,32,48,64,256}.png icon.ico
 
 # Check every PNG's colour type: byte 25 of the file, 6 = RGBA.
-for f in 32x32.png 64x64.png 128x128.png 128x128@2x.png icon.png tray.png tray-alert.png; do
+for f in 32x32.png 64x64.png 128x128.png 128x128@2x.png icon.png tray.png tray-alert.png ../ui/brand.png ../ui/bell.png; do
   ct=$(od -An -tu1 -j25 -N1 "$f" | tr -d ' ')
   [[ $ct == 6 ]] || { echo "render.sh: $f has PNG colour type $ct, not 6 (RGBA)" >&2; exit 1; }
 done
 
-cp icon.svg ../ui/icon.svg
-echo "rendered: 32x32.png 64x64.png 128x128.png 128x128@2x.png icon.png tray.png tray-alert.png icon.ico"
+echo "rendered: 32x32.png 64x64.png 128x128.png 128x128@2x.png icon.png tray.png tray-alert.png icon.ico ui/brand.png ui/bell.png"
