@@ -2,6 +2,7 @@
 /// capabilities/default.json (`allow-<command>`), so nothing is callable by
 /// accident.
 const COMMANDS: &[&str] = &[
+    "window_events",
     "dashboard",
     "refresh",
     "search_coins",

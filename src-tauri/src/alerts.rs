@@ -16,7 +16,7 @@ use coinlytics_engine::model::Coin;
 use coinlytics_engine::model::alert::HistoryEntry;
 use coinlytics_engine::{Engine, Error};
 use serde::Serialize;
-use tauri::{AppHandle, Emitter, Manager, State};
+use tauri::{AppHandle, Manager, State};
 
 use crate::events;
 use crate::state::{AppState, MonitorState, MonitorStatus};
@@ -71,7 +71,7 @@ pub fn start(app: &AppHandle, engine: Arc<Engine>) {
                         AlertEvent::Restarted => state.set_monitor(MonitorState::Active, None),
                         AlertEvent::Delivery(_) => {}
                     }
-                    let _ = app.emit(events::ALERT, &event);
+                    events::send(&app, events::ALERT, &event);
                 }
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => break,

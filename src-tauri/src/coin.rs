@@ -6,7 +6,7 @@ use coinlytics_engine::Error;
 use coinlytics_engine::app::history::{BackfillQuery, CoinOverview, History, HistoryQuery};
 use coinlytics_engine::model::{CoinId, Range};
 use serde::Serialize;
-use tauri::{AppHandle, Emitter, State};
+use tauri::{AppHandle, State};
 
 use crate::events;
 use crate::state::AppState;
@@ -72,11 +72,7 @@ pub async fn backfill(
     };
     let engine = state.engine()?;
     tauri::async_runtime::spawn(async move {
-        let emit = |ev: BackfillEvent| {
-            if let Err(e) = app.emit(events::BACKFILL, ev) {
-                tracing::warn!(error = %e, "cannot tell the window of a backfill");
-            }
-        };
+        let emit = |ev: BackfillEvent| events::send(&app, events::BACKFILL, &ev);
         let coin_id = id.clone();
         let outcome = engine
             .backfill(&query, |p| {

@@ -26,12 +26,13 @@ use coinlytics_engine::app::logging::{self, Stderr};
 use coinlytics_engine::app::market::{MarketEvent, Snapshot};
 use coinlytics_engine::app::settings::{Overrides, Settings};
 use coinlytics_engine::model::PriceTick;
-use tauri::{Emitter, Manager, WindowEvent};
+use tauri::{Manager, WindowEvent};
 
 use state::AppState;
 
 fn main() -> ExitCode {
     let started = Instant::now();
+    coinlytics_engine::app::memory::limit_malloc_arenas();
     let mut hidden = false;
     for arg in std::env::args().skip(1) {
         match arg.as_str() {
@@ -73,22 +74,34 @@ fn instance_id(settings: &Settings) -> String {
     format!("app.coinlytics.desktop.d{hash:016x}")
 }
 
-/// A table of prices needs no GPU layers, and WebKitGTK's compositing mode
-/// costs a scrolling page about 90 MiB (GL contexts, llvmpipe where there is
-/// no GPU, tile buffers): BENCHMARKS.md. A user who sets the variable, even
-/// to 0, keeps their choice.
+/// WebKit settings that only its environment carries, for the web process
+/// it starts: a table of prices needs no GPU layers, and WebKitGTK's
+/// compositing mode costs a scrolling page about 90 MiB (GL contexts,
+/// llvmpipe where there is no GPU, tile buffers); and a page that redraws a
+/// few rows every few seconds gains nothing from JavaScriptCore's JIT
+/// compilers but their code and memory: 9.5 MiB less with the dashboard
+/// shown, 15.9 with a chart, every chart range still painted within 50 ms
+/// (BENCHMARKS.md). A user who sets either variable keeps their choice.
 #[allow(unsafe_code)]
-fn paint_without_gpu_compositing() {
-    const VAR: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
-    if cfg!(target_os = "linux") && std::env::var_os(VAR).is_none() {
-        // SAFETY: called first thing in `run`, while the process has one
-        // thread: nothing reads the environment concurrently.
-        unsafe { std::env::set_var(VAR, "1") };
+fn configure_webkit() {
+    const SETTINGS: [(&str, &str); 2] = [
+        ("WEBKIT_DISABLE_COMPOSITING_MODE", "1"),
+        ("JSC_useJIT", "false"),
+    ];
+    if !cfg!(target_os = "linux") {
+        return;
+    }
+    for (var, value) in SETTINGS {
+        if std::env::var_os(var).is_none() {
+            // SAFETY: called first thing in `run`, while the process has
+            // one thread: nothing reads the environment concurrently.
+            unsafe { std::env::set_var(var, value) };
+        }
     }
 }
 
 fn run(started: Instant, hidden: bool) -> ExitCode {
-    paint_without_gpu_compositing();
+    configure_webkit();
     if !has_display() {
         eprintln!(
             "coinlytics: no display (DISPLAY and WAYLAND_DISPLAY are unset), so the window cannot open.\n\
@@ -147,7 +160,9 @@ fn run(started: Instant, hidden: bool) -> ExitCode {
         )
         .manage(state)
         .manage(tray::TickerState::default())
+        .manage(events::Outbox::default())
         .invoke_handler(tauri::generate_handler![
+            events::window_events,
             commands::dashboard,
             sources::sources_report,
             sources::source_compare,
@@ -284,9 +299,7 @@ fn forward_ticks(app: tauri::AppHandle, engine: Arc<Engine>) {
                     if let Some(snap) = &mut shown {
                         tray_moved |= move_quotes(snap, &batch);
                     }
-                    if let Err(e) = app.emit(events::TICKS, &batch) {
-                        tracing::warn!(error = %e, "cannot forward streamed prices to the window");
-                    }
+                    events::send(&app, events::TICKS, &batch);
                 }
                 _ = tray_frame.tick() => {
                     if std::mem::take(&mut tray_moved) && let Some(snap) = &shown {
@@ -339,9 +352,7 @@ fn forward_market_events(app: tauri::AppHandle, engine: Arc<Engine>) {
                         }
                         other => other,
                     };
-                    if let Err(e) = app.emit(events::MARKET, &event) {
-                        tracing::warn!(error = %e, "cannot forward a market event to the window");
-                    }
+                    events::send(&app, events::MARKET, &event);
                 }
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
                     tracing::debug!(skipped = n, "window fell behind the market");

@@ -15,7 +15,7 @@ use rust_decimal::Decimal;
 use tauri::image::Image;
 use tauri::menu::{CheckMenuItem, Menu, MenuEvent, MenuItem, PredefinedMenuItem};
 use tauri::tray::TrayIconBuilder;
-use tauri::{AppHandle, Emitter, Manager, Wry};
+use tauri::{AppHandle, Manager, Wry};
 
 use crate::state::{AppState, lock};
 use coinlytics_engine::format;
@@ -339,9 +339,7 @@ pub fn show_dashboard(app: &AppHandle) {
 /// notification).
 pub fn open_coin(app: &AppHandle, coin: &str) {
     show_dashboard(app);
-    if let Err(e) = app.emit(crate::events::OPEN_COIN, coin) {
-        tracing::warn!(error = %e, "cannot open the coin's view");
-    }
+    crate::events::send(app, crate::events::OPEN_COIN, &coin);
 }
 
 fn on_menu_event(app: &AppHandle, event: MenuEvent) {

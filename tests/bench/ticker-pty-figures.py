@@ -56,6 +56,19 @@ def switches(pid):
     return total
 
 
+def rss_by_mapping(pid):
+    """{mapping: RSS in KiB} of a running process: a file's name, [heap],
+    [stack] or "anonymous" (thread stacks, the runtime's arenas)."""
+    out, mapping = {}, None
+    for line in Path(f"/proc/{pid}/smaps").read_text().splitlines():
+        first = line.split(maxsplit=6)
+        if "-" in first[0] and ":" not in first[0]:
+            mapping = Path(first[5]).name if len(first) > 5 else "anonymous"
+        elif first[0] == "Rss:":
+            out[mapping] = out.get(mapping, 0) + int(first[1])
+    return out
+
+
 def pty_run(bin_, fake_bin, secs, refresh):
     work = Path(tempfile.mkdtemp(prefix="coinlytics-pty-"))
     fake = tf.Fake(fake_bin)
@@ -98,6 +111,7 @@ def pty_run(bin_, fake_bin, secs, refresh):
         steady_cpu_s = (sum(tf.thread_cpu_ns(pid).values()) - start_cpu) / 1e9
         wakes = switches(pid) - start_switches
         out_bytes = written["bytes"] - start_bytes
+        where = rss_by_mapping(pid)
         os.kill(pid, signal.SIGINT)
         proc.wait(timeout=15)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -109,6 +123,7 @@ def pty_run(bin_, fake_bin, secs, refresh):
             "steady_cpu_s": steady_cpu_s,
             "wakes": wakes,
             "bytes": out_bytes,
+            "where": where,
         }
     finally:
         if proc is not None and proc.poll() is None:
@@ -132,6 +147,9 @@ def main():
         print(f"run {i + 1}: CPU {r['cpu_s']:.3f} s in all, {r['steady_cpu_s']:.3f} s in the "
               f"{args.secs:g} s measured; peak RSS {r['rss_mib']:.1f} MiB; {r['wakes']} context "
               f"switches; {r['bytes']} bytes to the terminal", flush=True)
+        largest = sorted(r["where"].items(), key=lambda kv: -kv[1])[:6]
+        print(f"  RSS at the end: {tf.mib(sum(r['where'].values())):.1f} MiB, of which "
+              + ", ".join(f"{name} {tf.mib(kib):.1f}" for name, kib in largest), flush=True)
         runs.append(r)
     med = lambda k: statistics.median(r[k] for r in runs)
     print()

@@ -2,22 +2,68 @@
 // The types of what crosses are in src-tauri/gen/ipc.d.ts (the `Ipc` namespace).
 
 /**
- * An event from Rust, its payload typed by the subscriber.
- * @template T
- * @typedef {{payload: T}} TauriEvent
- */
-/**
  * What the page uses of Tauri's global API (`withGlobalTauri`). What a
  * command answers is the type its wrapper below declares.
- * @typedef {{
- *   core: {invoke: <T>(command: string, args?: Record<string, unknown>) => Promise<T>},
- *   event: {listen: <T>(event: string, handler: (event: TauriEvent<T>) => void) => Promise<() => void>},
- * }} Tauri
+ * @typedef {{core: {invoke: <T>(command: string, args?: Record<string, unknown>) => Promise<T>}}} Tauri
  */
 const tauri = /** @type {{__TAURI__?: Tauri}} */ (window).__TAURI__;
 if (!tauri) throw new Error("No window.__TAURI__: the page runs only in the Coinlytics window");
 const { invoke } = tauri.core;
-const { listen } = tauri.event;
+
+/**
+ * Rust's events (src-tauri/src/events.rs), read in order by asking
+ * `window_events` for those after the last one seen; Rust answers as soon
+ * as there is one (or with none after a while). A pull, not Tauri's
+ * `emit`: see events.rs for why.
+ * @typedef {{kind: string, payload: unknown}} WindowEvent
+ * @type {Map<string, Set<(payload: unknown) => void>>}
+ */
+const handlers = new Map();
+let reading = false;
+
+async function readEvents() {
+  /** @type {number | null} */
+  let after = null;
+  for (;;) {
+    try {
+      const batch = /** @type {{next: number, events: WindowEvent[]}} */ (await invoke("window_events", { after }));
+      after = batch.next;
+      for (const event of batch.events) {
+        for (const handler of handlers.get(event.kind) ?? []) {
+          try {
+            handler(event.payload);
+          } catch (e) {
+            console.error(`a ${event.kind} event's handler failed`, e);
+          }
+        }
+      }
+    } catch (e) {
+      console.error("cannot read the app's events; trying again", e);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
+}
+
+/**
+ * @template T
+ * @param {string} kind
+ * @param {(payload: T) => void} handler
+ * @returns {Promise<() => void>} unsubscribes
+ */
+function listen(kind, handler) {
+  const set = handlers.get(kind) ?? new Set();
+  handlers.set(kind, set);
+  // Each kind's payload is the type its `on…` wrapper below declares.
+  const untyped = /** @type {(payload: unknown) => void} */ (handler);
+  set.add(untyped);
+  if (!reading) {
+    reading = true;
+    readEvents();
+  }
+  return Promise.resolve(() => {
+    set.delete(untyped);
+  });
+}
 
 export const api = {
   /** @returns {Promise<Ipc.Dashboard>} */
@@ -217,31 +263,31 @@ export const api = {
    * @param {(event: Ipc.BackfillEvent) => void} handler
    * @returns {Promise<() => void>} unsubscribes
    */
-  onBackfill: (handler) => listen("backfill", (/** @type {TauriEvent<Ipc.BackfillEvent>} */ e) => handler(e.payload)),
+  onBackfill: (handler) => listen("backfill", handler),
   /**
    * Each firing ({type: "fired", ...}) and delivery ({type: "delivery", ...}).
    * @param {(event: Ipc.AlertEvent) => void} handler
    * @returns {Promise<() => void>} unsubscribes
    */
-  onAlert: (handler) => listen("alert", (/** @type {TauriEvent<Ipc.AlertEvent>} */ e) => handler(e.payload)),
+  onAlert: (handler) => listen("alert", handler),
   /**
    * A notification was clicked: show this coin.
    * @param {(coinId: string) => void} handler
    * @returns {Promise<() => void>} unsubscribes
    */
-  onOpenCoin: (handler) => listen("open-coin", (/** @type {TauriEvent<string>} */ e) => handler(e.payload)),
+  onOpenCoin: (handler) => listen("open-coin", handler),
   /**
    * Calls `handler` with each market event: {type: "updated", ...snapshot} or {type: "failed", ...}.
    * @param {(event: Ipc.MarketEvent) => void} handler
    * @returns {Promise<() => void>} unsubscribes
    */
-  onMarket: (handler) => listen("market", (/** @type {TauriEvent<Ipc.MarketEvent>} */ e) => handler(e.payload)),
+  onMarket: (handler) => listen("market", handler),
   /**
    * Streamed prices, the newest of each coin, a batch per frame at most.
    * @param {(ticks: Ipc.PriceTick[]) => void} handler
    * @returns {Promise<() => void>} unsubscribes
    */
-  onTicks: (handler) => listen("ticks", (/** @type {TauriEvent<Ipc.PriceTick[]>} */ e) => handler(e.payload)),
+  onTicks: (handler) => listen("ticks", handler),
   /** @returns {Promise<Ipc.SourcesReport>} each price source's health and the CoinGecko budget */
   sourcesReport: () => invoke("sources_report"),
   /**

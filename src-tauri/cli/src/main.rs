@@ -110,6 +110,7 @@ pub enum Command {
 }
 
 fn main() -> ExitCode {
+    coinlytics_engine::app::memory::limit_malloc_arenas();
     let args = Args::parse();
     let result = match args.command {
         None => desktop::start(&args.globals, args.hidden),
@@ -132,8 +133,17 @@ fn run(globals: &Globals, command: Command) -> Result<(), Error> {
         Command::Monitor => Stderr::Warnings,
         _ => Stderr::Errors,
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    // The terminal ticker waits on the network and the keyboard: one
+    // thread runs it all, and each worker more would cost its stack and
+    // allocator arena in a process measured by its resident size.
+    let mut runtime = if matches!(command, Command::Watch { .. }) {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        let mut builder = tokio::runtime::Builder::new_multi_thread();
+        builder.worker_threads(2);
+        builder
+    };
+    let runtime = runtime
         .enable_all()
         .build()
         .map_err(|e| Error::Internal(format!("cannot start the async runtime: {e}")))?;

@@ -22,6 +22,7 @@ pub mod error_kind;
 pub mod format;
 pub mod logging;
 pub mod market;
+pub mod memory;
 pub mod model;
 pub mod monitor;
 pub mod portfolio;

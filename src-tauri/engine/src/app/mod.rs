@@ -31,6 +31,8 @@ mod tests;
 
 /// Logging, which a front end sets up before anything else.
 pub use crate::logging;
+/// What a front end's `main` does first.
+pub use crate::memory;
 
 pub(crate) use crate::clock::now_ms;
 pub(crate) use crate::task::blocking;
