@@ -6,16 +6,15 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, NaiveDate, Utc};
-use rust_decimal::Decimal;
+use chrono::Utc;
 
 use crate::Engine;
 use crate::error::{Error, Result};
-use crate::model::alert::MAX_PRICE_LEVEL;
-use crate::model::{Coin, CoinId, Currency, InvalidInput, QuoteRequest, Selection};
+use crate::model::{Coin, CoinId, InvalidInput, QuoteRequest, Selection};
 use crate::portfolio::import;
+use crate::portfolio::input::{self as check, amount, fiat, name_of, portfolio_name};
 use crate::portfolio::ledger::{self, PLANNED_ID, Refused};
-use crate::portfolio::{Method, Portfolio, Tx, TxKind, export, holdings, is_fiat, resolve};
+use crate::portfolio::{Method, Portfolio, Tx, export, holdings, is_fiat, resolve};
 use crate::store::queries::portfolio as q;
 
 pub use crate::portfolio::history::{ValueHistory, ValuePoint};
@@ -27,9 +26,6 @@ pub use crate::portfolio::import::{
 pub use crate::portfolio::live::Tracker;
 pub use crate::portfolio::resolve::ImportReport;
 pub use crate::portfolio::valuation::FxUsed;
-
-/// A portfolio's name: at most this many characters.
-const MAX_NAME: usize = 60;
 
 /// A transaction as a user typed it; every field is checked by [`Engine::add_tx`].
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -147,12 +143,7 @@ impl Engine {
     /// `input` checked and resolved: the transaction (not numbered) and,
     /// for a transfer to another portfolio, that portfolio's name.
     async fn checked_tx(&self, input: &TxInput) -> Result<(Tx, Option<String>)> {
-        let kind = TxKind::parse(&input.kind).ok_or_else(|| {
-            InvalidInput(format!(
-                "'{}' is not a transaction type (buy, sell, transfer_in, transfer_out, fee or income)",
-                input.kind.trim()
-            ))
-        })?;
+        let kind = check::kind(&input.kind)?;
         let coin = self.recorded_coin(&CoinId::parse(&input.coin)?).await?;
         let quantity = amount(&input.quantity, "quantity", false)?;
         let optional = |s: &Option<String>, what| s.as_deref().map(|s| amount(s, what, true));
@@ -181,25 +172,10 @@ impl Engine {
                 })
             }
         };
-        let time = input.time.as_deref().map(parse_time).transpose()?;
-        let note = (input.note.as_deref().map(str::trim))
-            .filter(|n| !n.is_empty())
-            .map(str::to_string);
-        if note.as_ref().is_some_and(|n| n.chars().count() > 500) {
-            return Err(InvalidInput("a note is at most 500 characters".into()).into());
-        }
-        let to = match (&input.to, kind) {
-            (Some(to), TxKind::TransferOut) => Some(portfolio_name(to)?),
-            (Some(_), _) => {
-                let why = "only a transfer_out goes to another portfolio (--to)";
-                return Err(InvalidInput(why.into()).into());
-            }
-            (None, _) => None,
-        };
+        let time = input.time.as_deref().map(check::time).transpose()?;
+        let note = check::note(input.note.as_deref())?;
         let name = portfolio_name(&input.portfolio)?;
-        if to.as_ref().is_some_and(|t| t.eq_ignore_ascii_case(&name)) {
-            return Err(InvalidInput(format!("a transfer from '{name}' to itself")).into());
-        }
+        let to = check::transfer_to(input.to.as_deref(), kind, &name)?;
         let tx = Tx {
             id: 0,
             portfolio: name,
@@ -578,61 +554,4 @@ fn profile(name: String, json: &str) -> Result<ImportProfile> {
     let mapping = serde_json::from_str(json)
         .map_err(|e| Error::Internal(format!("import profile '{name}' is unreadable: {e}")))?;
     Ok(ImportProfile { name, mapping })
-}
-
-fn portfolio_name(s: &str) -> std::result::Result<String, InvalidInput> {
-    name_of(s, "portfolio")
-}
-
-/// A name a user gives `what` (a portfolio, an import profile): trimmed,
-/// 1 to [`MAX_NAME`] characters, none a control character.
-fn name_of(s: &str, what: &str) -> std::result::Result<String, InvalidInput> {
-    let name = s.trim();
-    if name.is_empty() || name.chars().count() > MAX_NAME || name.chars().any(char::is_control) {
-        return Err(InvalidInput(format!(
-            "'{name}' is not a {what} name (1 to {MAX_NAME} characters)"
-        )));
-    }
-    Ok(name.to_string())
-}
-
-fn fiat(s: &str) -> std::result::Result<String, InvalidInput> {
-    let code = Currency::parse(s)?;
-    let code = code.as_str().to_string();
-    if is_fiat(&code) {
-        Ok(code)
-    } else {
-        Err(InvalidInput(format!(
-            "'{}' is not a fiat currency (e.g. usd, eur, gbp)",
-            s.trim()
-        )))
-    }
-}
-
-/// A positive amount (or zero where `zero_ok`), at most 10^15.
-fn amount(s: &str, what: &str, zero_ok: bool) -> std::result::Result<Decimal, InvalidInput> {
-    let d = crate::model::amount::parse(s)
-        .map_err(|_| InvalidInput(format!("'{}' is not a {what}", s.trim())))?;
-    if d < Decimal::ZERO || (d.is_zero() && !zero_ok) || d > MAX_PRICE_LEVEL {
-        let low = if zero_ok { "at least 0" } else { "above 0" };
-        return Err(InvalidInput(format!(
-            "the {what} must be {low} and at most {MAX_PRICE_LEVEL}, not {}",
-            s.trim()
-        )));
-    }
-    Ok(d)
-}
-
-/// RFC 3339 (`2024-01-31T12:00:00Z`) or a day (`2024-01-31`, midnight UTC).
-pub fn parse_time(s: &str) -> std::result::Result<DateTime<Utc>, InvalidInput> {
-    let t = s.trim();
-    if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
-        return Ok(dt.with_timezone(&Utc));
-    }
-    if let Ok(day) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
-        return Ok(day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc());
-    }
-    Err(InvalidInput(format!(
-        "'{t}' is not a time (2024-01-31T12:00:00Z or 2024-01-31)"
-    )))
 }

@@ -3,7 +3,7 @@
 //!
 //! Each concern is a module: [`valuation`] (transactions in the reporting
 //! fiat), [`basis`] (the lots by FIFO, LIFO, HIFO or average cost),
-//! [`ledger`] (the one check that no transaction takes more than is held),
+//! [`input`] (what a user types, checked), [`ledger`] (the one check that no transaction takes more than is held),
 //! [`holdings`] (positions, their value and totals), [`live`] (the total
 //! kept up to date as prices move), [`history`] (the value over time),
 //! [`import`] (reading files), [`resolve`] (a file's rows as transactions)
@@ -15,6 +15,7 @@ pub mod export;
 pub mod history;
 pub mod holdings;
 pub mod import;
+pub mod input;
 pub mod ledger;
 pub mod live;
 pub mod resolve;
