@@ -28,9 +28,9 @@ pub const OPEN_COIN: &str = "open-coin";
 /// A coin's backfill progress: `BackfillEvent`.
 pub const BACKFILL: &str = "backfill";
 
-/// Events kept for a page that is reading slowly (a frame of ticks every
-/// 250 ms at most, a market event per refresh): minutes of them.
-const KEPT: usize = 512;
+/// Events kept for a page that is not reading (a market event of 100 coins
+/// is about 90 KB); those it has read go at once.
+const KEPT: usize = 64;
 /// How long `window_events` waits for an event before answering none, so
 /// a reloaded page's abandoned request ends.
 const LONGEST_WAIT: Duration = Duration::from_secs(25);
@@ -84,11 +84,15 @@ impl Outbox {
             tokio::pin!(arrived);
             arrived.as_mut().enable();
             {
-                let queue = self.lock();
+                let mut queue = self.lock();
                 let last = queue.next.max(1) - 1;
                 let Some(after) = after else {
                     return answer(last, &[]);
                 };
+                // Asking after `after` says every event up to it arrived.
+                while queue.events.front().is_some_and(|(n, _)| *n <= after) {
+                    queue.events.pop_front();
+                }
                 let fresh: Vec<&str> = queue
                     .events
                     .iter()
@@ -195,6 +199,26 @@ mod tests {
         let answer = parsed(&outbox.after(Some(1), Duration::from_millis(20)).await);
         assert_eq!(answer["events"], serde_json::json!([]));
         assert_eq!(answer["next"].as_u64(), Some(1));
+    }
+
+    #[tokio::test]
+    async fn what_the_page_has_read_is_not_kept() {
+        let outbox = Outbox::default();
+        let next = parsed(&outbox.after(None, WAIT).await)["next"]
+            .as_u64()
+            .expect("next");
+        outbox.push(MARKET, &"a large snapshot");
+        outbox.push(TICKS, &[1]);
+        let read = parsed(&outbox.after(Some(next), WAIT).await);
+        assert_eq!(
+            outbox.lock().events.len(),
+            2,
+            "kept until the page says it has them"
+        );
+        let _ = outbox
+            .after(read["next"].as_u64(), Duration::from_millis(10))
+            .await;
+        assert!(outbox.lock().events.is_empty());
     }
 
     #[test]
