@@ -44,8 +44,8 @@ pub struct Outbox {
 
 #[derive(Default)]
 struct Queue {
-    /// The number the next event gets; the first is 1.
-    next: u64,
+    /// The number of the newest event (the first is 1); 0 before any.
+    last: u64,
     /// `(number, {"kind":…,"payload":…})`, oldest first.
     events: VecDeque<(u64, String)>,
 }
@@ -61,9 +61,8 @@ impl Outbox {
             }
         };
         let mut queue = self.lock();
-        queue.next = queue.next.max(1);
-        let number = queue.next;
-        queue.next += 1;
+        queue.last += 1;
+        let number = queue.last;
         queue.events.push_back((number, event));
         if queue.events.len() > KEPT {
             queue.events.pop_front();
@@ -76,6 +75,9 @@ impl Outbox {
     /// when it asks with `None`: none), waiting up to `wait` for one. The
     /// answer's `next` is what to ask after next time.
     async fn after(&self, after: Option<u64>, wait: Duration) -> String {
+        let Some(after) = after else {
+            return answer(self.lock().last, &[]);
+        };
         let deadline = tokio::time::Instant::now() + wait;
         loop {
             // Registered before looking, so an event pushed between the
@@ -85,26 +87,17 @@ impl Outbox {
             arrived.as_mut().enable();
             {
                 let mut queue = self.lock();
-                let last = queue.next.max(1) - 1;
-                let Some(after) = after else {
-                    return answer(last, &[]);
-                };
                 // Asking after `after` says every event up to it arrived.
                 while queue.events.front().is_some_and(|(n, _)| *n <= after) {
                     queue.events.pop_front();
                 }
-                let fresh: Vec<&str> = queue
-                    .events
-                    .iter()
-                    .filter(|(n, _)| *n > after)
-                    .map(|(_, e)| e.as_str())
-                    .collect();
-                if !fresh.is_empty() || after > last {
-                    return answer(last, &fresh);
+                if !queue.events.is_empty() || after > queue.last {
+                    let fresh: Vec<&str> = queue.events.iter().map(|(_, e)| e.as_str()).collect();
+                    return answer(queue.last, &fresh);
                 }
             }
             if tokio::time::timeout_at(deadline, arrived).await.is_err() {
-                return answer(after.unwrap_or_default(), &[]);
+                return answer(after, &[]);
             }
         }
     }
