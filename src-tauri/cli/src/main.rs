@@ -16,6 +16,7 @@
 mod out;
 
 mod alerts;
+mod api;
 mod apikey;
 mod args;
 mod backfill;
@@ -29,6 +30,7 @@ mod monitor;
 mod portfolio;
 mod prices;
 mod secret;
+mod serve;
 mod sources;
 mod table;
 mod watch;
@@ -107,6 +109,11 @@ pub enum Command {
     Email(email::EmailCmd),
     /// Price sources (CoinGecko, Binance, Kraken, Coinbase): state, latency, errors, budget; compare a coin across them
     Sources(sources::SourcesArgs),
+    /// Serve the local API (REST under /api/v1) on 127.0.0.1; Ctrl-C stops
+    Serve(serve::ServeArgs),
+    /// The local API's tokens: create, ls, revoke
+    #[command(subcommand)]
+    Api(api::ApiCmd),
 }
 
 fn main() -> ExitCode {
@@ -130,7 +137,7 @@ fn run(globals: &Globals, command: Command) -> Result<(), Error> {
     let stderr = match command {
         Command::Watch { .. } => Stderr::Off,
         // A service's log: warnings too (a failed delivery, a lost keyring).
-        Command::Monitor => Stderr::Warnings,
+        Command::Monitor | Command::Serve(_) => Stderr::Warnings,
         _ => Stderr::Errors,
     };
     // The terminal ticker waits on the network and the keyboard: one
@@ -171,6 +178,8 @@ fn run(globals: &Globals, command: Command) -> Result<(), Error> {
                     Command::Backfill(args) => backfill::run(&engine, args).await,
                     Command::Portfolio(cmd) => portfolio::run(&engine, cmd).await,
                     Command::Monitor => monitor::run(engine).await,
+                    Command::Serve(args) => serve::run(engine, args).await,
+                    Command::Api(cmd) => api::run(&engine, cmd),
                     Command::Email(cmd) => email::run(&engine, cmd).await,
                     Command::Sources(args) => sources::run(&engine, args).await,
                     Command::Config(cmd) => config::run(&engine, cmd).await,

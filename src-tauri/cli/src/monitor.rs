@@ -74,7 +74,7 @@ pub async fn run(engine: Arc<Engine>) -> Result<(), Error> {
 }
 
 /// Ctrl-C, or SIGTERM from a service manager.
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};

@@ -11,6 +11,7 @@ pub use crate::alerts::lock::LockError;
 pub use crate::config::ConfigError;
 pub use crate::error_kind::ErrorKind;
 pub use crate::model::InvalidInput;
+pub use crate::model::access::AccessError;
 pub use crate::model::alert::RuleError;
 pub use crate::provider::ProviderError;
 pub use crate::secrets::SecretError;
@@ -38,6 +39,8 @@ pub enum Error {
     Email(#[from] EmailError),
     #[error(transparent)]
     Lock(#[from] LockError),
+    #[error(transparent)]
+    Access(#[from] AccessError),
     /// Input no front end may pass on: a malformed coin id, an unsupported
     /// currency, a number out of range. The message names the value.
     #[error(transparent)]
@@ -73,6 +76,7 @@ impl Error {
             Error::NoSuchRule(_) | Error::NotFound(_) => ErrorKind::NotFound,
             Error::Email(e) => e.kind(),
             Error::Lock(_) => ErrorKind::Conflict,
+            Error::Access(e) => e.kind(),
             Error::Reported(body) => body.kind,
             Error::Internal(_) => ErrorKind::Internal,
         }

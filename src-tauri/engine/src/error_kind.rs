@@ -29,6 +29,15 @@ pub enum ErrorKind {
     Conflict,
     /// An e-mail could not be sent.
     Email,
+    /// The local API needs a valid token (none, unknown, revoked, expired).
+    Unauthorized,
+    /// The local API refuses this request whoever asks (a read-only
+    /// token writing, a foreign Host, a cross-site request).
+    Forbidden,
+    /// Too many requests to the local API; try again later.
+    TooManyRequests,
+    /// What was sent is larger than allowed (a body, a file).
+    TooLarge,
     Internal,
 }
 
@@ -45,6 +54,10 @@ impl ErrorKind {
             ErrorKind::Storage => "storage",
             ErrorKind::Conflict => "conflict",
             ErrorKind::Email => "email",
+            ErrorKind::Unauthorized => "unauthorized",
+            ErrorKind::Forbidden => "forbidden",
+            ErrorKind::TooManyRequests => "too_many_requests",
+            ErrorKind::TooLarge => "too_large",
             ErrorKind::Internal => "internal",
         }
     }

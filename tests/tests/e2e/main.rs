@@ -17,6 +17,7 @@ mod keyring;
 mod market;
 mod monitor;
 mod portfolio;
+mod serve;
 mod sources;
 mod ticker;
 mod tray;

@@ -82,6 +82,16 @@ impl Engine {
         })
     }
 
+    /// [`Engine::request`] in another currency than the configured one,
+    /// if the provider supports it.
+    pub async fn request_in(&self, pick: &Pick, currency: &str) -> Result<QuoteRequest> {
+        let currency = self.supported_currency(currency).await?;
+        Ok(QuoteRequest {
+            currency: currency.into(),
+            ..self.request(pick).await?
+        })
+    }
+
     /// The coin a user named by id or symbol. When the coin list cannot be
     /// fetched (offline), the name is taken as an id, so what is stored
     /// for it can still be shown.

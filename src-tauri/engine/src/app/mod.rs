@@ -16,6 +16,7 @@
 //! [`Error`]: crate::Error
 
 pub mod alerts;
+pub mod api;
 pub mod compare;
 pub mod convert;
 pub mod email;

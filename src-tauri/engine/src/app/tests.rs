@@ -592,3 +592,91 @@ async fn offline_a_transaction_names_only_a_coin_already_known_never_a_guess() {
         "nothing imported"
     );
 }
+
+#[tokio::test]
+async fn an_api_token_is_shown_once_kept_as_a_hash_and_revoked_at_once() {
+    use crate::model::access::Scope;
+    let w = world().await;
+    let made = w
+        .engine
+        .api_token_create("phone", Scope::Read, Some(86_400_000))
+        .expect("create");
+    let token = made.token.expose().to_string();
+    assert!(token.starts_with("cly_"));
+    // Only its hash is stored: the database file never holds the token.
+    let db = w.engine.settings().database_path();
+    let mut wal = db.clone().into_os_string();
+    wal.push("-wal");
+    let (db, wal) = (
+        std::fs::read(db).expect("the database"),
+        std::fs::read(wal).unwrap_or_default(),
+    );
+    let needle = token.as_bytes();
+    assert!(!db.is_empty());
+    for bytes in [&db, &wal] {
+        assert!(
+            !bytes.windows(needle.len()).any(|w| w == needle),
+            "token stored in the clear"
+        );
+    }
+    let listed = w.engine.api_tokens().expect("list");
+    assert_eq!(listed.len(), 1);
+    assert_eq!(
+        (listed[0].name.as_str(), listed[0].scope),
+        ("phone", Scope::Read)
+    );
+    assert!(listed[0].last_used_at.is_none());
+
+    let seen = w.engine.api_token_check(&token, false).expect("reads");
+    assert_eq!(seen.name, "phone");
+    assert!(
+        w.engine.api_tokens().expect("list")[0]
+            .last_used_at
+            .is_some()
+    );
+    let e = w
+        .engine
+        .api_token_check(&token, true)
+        .expect_err("read-only");
+    assert_eq!(e.kind(), ErrorKind::Forbidden, "{e}");
+    assert!(!e.to_string().contains(&token));
+
+    invalid(
+        w.engine
+            .api_token_create("phone", Scope::Write, None)
+            .err()
+            .expect("taken"),
+        "a token named 'phone' exists; revoke it first or choose another name",
+    );
+    w.engine.api_token_revoke("phone").expect("revoke");
+    let e = w
+        .engine
+        .api_token_check(&token, false)
+        .expect_err("revoked");
+    assert_eq!(e.kind(), ErrorKind::Unauthorized);
+    assert_eq!(
+        w.engine.api_token_revoke("phone").expect_err("gone").kind(),
+        ErrorKind::NotFound
+    );
+    let e = w
+        .engine
+        .api_token_check("cly_nope", false)
+        .expect_err("not a token");
+    assert_eq!(e.kind(), ErrorKind::Unauthorized);
+}
+
+#[tokio::test]
+async fn an_expired_api_token_is_refused_by_name() {
+    use crate::model::access::Scope;
+    let w = world().await;
+    let made = w
+        .engine
+        .api_token_create("old", Scope::Write, Some(-1))
+        .expect("create");
+    let e = w
+        .engine
+        .api_token_check(made.token.expose(), false)
+        .expect_err("expired");
+    assert_eq!(e.kind(), ErrorKind::Unauthorized);
+    assert!(e.to_string().contains("'old' has expired"), "{e}");
+}

@@ -4,6 +4,7 @@
 //! and comparisons are exact. Percentages and sparklines are display data and
 //! stay `f64`.
 
+pub mod access;
 pub mod alert;
 pub mod amount;
 mod candle;

@@ -264,6 +264,19 @@ const MIGRATIONS: &[M<'static>] = &[
     ALTER TABLE alert_rules ADD COLUMN confirm_secs INTEGER;
     "#,
     ),
+    M::up(
+        r#"
+    -- The local API's tokens: only each one's SHA-256 (access.rs).
+    CREATE TABLE api_tokens (
+        name         TEXT PRIMARY KEY,
+        hash         BLOB NOT NULL UNIQUE,
+        scope        TEXT NOT NULL CHECK (scope IN ('read', 'write')),
+        created_at   INTEGER NOT NULL,  -- unix ms
+        expires_at   INTEGER,           -- unix ms; NULL: never
+        last_used_at INTEGER            -- unix ms, to within a minute
+    );
+    "#,
+    ),
 ];
 
 /// How many migrations this build has: the schema version it writes.

@@ -146,6 +146,12 @@ pub fn money(amount: f64) -> String {
     format!("{s}.{frac:02}")
 }
 
+/// An HTTP client for the tests' own requests, on the engine's TLS stack.
+pub fn http_client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
+
 /// The 24h change in % the fake Binance now gives `symbol` (its REST
 /// ticker's `priceChangePercent`), as a streamed tick of it carries it.
 pub async fn binance_change_pct(binance: &coinlytics_tests::FakeExchange, symbol: &str) -> f64 {
@@ -153,8 +159,9 @@ pub async fn binance_change_pct(binance: &coinlytics_tests::FakeExchange, symbol
         "{}/api/v3/ticker/24hr?symbols=%5B%22{symbol}%22%5D",
         binance.rest_url()
     );
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let rows: serde_json::Value = reqwest::get(&url)
+    let rows: serde_json::Value = http_client()
+        .get(&url)
+        .send()
         .await
         .expect("ask the fake Binance")
         .json()

@@ -2,6 +2,7 @@
 //! derefs to one) so callers compose them inside [`super::Store::write`].
 
 pub mod alerts;
+pub mod api_tokens;
 pub mod backfill;
 pub mod candles;
 pub mod coins;

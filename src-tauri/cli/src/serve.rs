@@ -1,0 +1,66 @@
+//! `coinlytics serve`: the local API for a browser, a phone or a script,
+//! running the same engine as the window: the refresher, the exchanges'
+//! streams, and the alert monitor unless another process runs it.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use clap::Args;
+use coinlytics_engine::app::market::refresher;
+use coinlytics_engine::{Engine, Error};
+use coinlytics_server::{DEFAULT_PORT, MonitorRole, Options};
+
+use crate::monitor::shutdown_signal;
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// The address and port to listen on (loopback only for now)
+    #[arg(long, value_name = "ADDR:PORT", default_value_t = SocketAddr::from(([127, 0, 0, 1], DEFAULT_PORT)))]
+    pub listen: SocketAddr,
+}
+
+pub async fn run(engine: Arc<Engine>, args: ServeArgs) -> Result<(), Error> {
+    let monitor = match engine.start_monitor("coinlytics serve", None) {
+        Ok(m) => Some(m),
+        Err(Error::Lock(e)) => {
+            errln!("coinlytics: {e}; serving without watching the alerts here");
+            None
+        }
+        Err(e) => return Err(e),
+    };
+    let opts = Options {
+        listen: args.listen,
+        extra_hosts: Vec::new(),
+        monitor: if monitor.is_some() {
+            MonitorRole::Running
+        } else {
+            MonitorRole::Passive
+        },
+    };
+    let bound = coinlytics_server::bind(engine.clone(), &opts).await?;
+    let addr = bound
+        .local_addr()
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    let settings = engine.settings();
+    let refresher = refresher::spawn(
+        engine.clone(),
+        settings.refresh_interval(),
+        Engine::refresh_requests,
+    );
+    let streams = refresher::spawn_streams(engine.clone(), false, Engine::refresh_requests);
+    tracing::info!(%addr, "serving the local API");
+    outln!(
+        "serving the local API at http://{addr}/api/v1 (its health: http://{addr}/api/v1/health); Ctrl-C stops"
+    );
+    let served = bound.serve(shutdown_signal()).await;
+    if let Some(s) = streams {
+        s.stop().await;
+    }
+    refresher.stop().await;
+    if let Some(m) = monitor {
+        m.stop().await;
+    }
+    served?;
+    outln!("stopped");
+    Ok(())
+}

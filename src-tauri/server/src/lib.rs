@@ -1,0 +1,118 @@
+//! `coinlytics serve`: the local API, a third front end beside the window
+//! and the terminal. Like them it only parses a request, calls one action
+//! of the application layer (`coinlytics_engine::app`) and renders the
+//! answer, as JSON in the types that cross the window's IPC.
+//!
+//! What guards it, outermost first (guard.rs): the Host allow-list (a
+//! page on another site that rebinds its name to 127.0.0.1 is refused),
+//! a body cap and a time limit, then a token on every route but
+//! `/api/v1/health`, one that may write on every change.
+
+mod error;
+mod guard;
+mod routes;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use coinlytics_engine::{Engine, Error};
+use tokio::net::TcpListener;
+
+pub use guard::Hosts;
+
+/// Where `coinlytics serve` listens unless told otherwise: loopback only.
+pub const DEFAULT_PORT: u16 = 8725;
+/// The largest request body (an import's upload is the largest).
+pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+/// How long a request may take before it is answered 408.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What `serve` was asked for.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub listen: SocketAddr,
+    /// Host names a request may be addressed to, beyond the loopback
+    /// names and the address it listens on.
+    pub extra_hosts: Vec<String>,
+    /// Whether this process watches the alerts (`/health` says).
+    pub monitor: MonitorRole,
+}
+
+/// The alert monitor's part in this process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MonitorRole {
+    /// This process watches the alerts.
+    Running,
+    /// Another process (`coinlytics monitor`, the window) does.
+    Passive,
+}
+
+impl MonitorRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MonitorRole::Running => "running",
+            MonitorRole::Passive => "passive",
+        }
+    }
+}
+
+/// Shared by every handler.
+#[derive(Clone)]
+pub(crate) struct Ctx {
+    pub engine: Arc<Engine>,
+    pub hosts: Arc<Hosts>,
+    pub monitor: MonitorRole,
+}
+
+/// A server bound to its address, not yet serving: its address is known
+/// (port 0 picks a free one) before it starts.
+pub struct Bound {
+    listener: TcpListener,
+    app: axum::Router,
+}
+
+impl Bound {
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until `shutdown` completes; requests under way finish.
+    pub async fn serve(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), Error> {
+        axum::serve(self.listener, self.app)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .map_err(|e| Error::Internal(format!("the local API stopped: {e}")))
+    }
+}
+
+/// Binds `opts.listen`. Only a loopback address is served in the clear.
+pub async fn bind(engine: Arc<Engine>, opts: &Options) -> Result<Bound, Error> {
+    if !opts.listen.ip().is_loopback() {
+        return Err(coinlytics_engine::error::InvalidInput(format!(
+            "{} is not a loopback address: listening beyond this machine needs TLS, which this build does not offer yet; use 127.0.0.1",
+            opts.listen
+        ))
+        .into());
+    }
+    let listener = TcpListener::bind(opts.listen).await.map_err(|e| {
+        coinlytics_engine::error::InvalidInput(format!("cannot listen on {}: {e}", opts.listen))
+    })?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    let hosts = Arc::new(Hosts::new(addr, &opts.extra_hosts));
+    let ctx = Ctx {
+        engine,
+        hosts,
+        monitor: opts.monitor,
+    };
+    Ok(Bound {
+        listener,
+        app: routes::router(ctx),
+    })
+}

@@ -1,0 +1,317 @@
+//! `coinlytics serve`, the local API, through a real HTTP client against
+//! the real binary on 127.0.0.1, with tokens made by `coinlytics api token`
+//! and the fake CoinGecko behind it.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::util::User;
+use crate::util::world::MonitorProcess;
+use coinlytics_tests::FakeCoinGecko;
+
+/// A running `coinlytics serve` on a free loopback port.
+struct Server {
+    process: MonitorProcess,
+    base: String,
+    http: reqwest::Client,
+}
+
+impl Server {
+    async fn start(user: &User) -> Server {
+        let process = MonitorProcess::start_args(user, &["serve", "--listen", "127.0.0.1:0"], &[]);
+        process.wait_for("serving the local API at http://").await;
+        let output = process.output();
+        let base = output
+            .split("serving the local API at ")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .expect("the URL it serves")
+            .to_string();
+        assert!(
+            base.starts_with("http://127.0.0.1:") && base.ends_with("/api/v1"),
+            "{base}"
+        );
+        Server {
+            process,
+            base,
+            http: crate::util::http_client(),
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn get(&self, path: &str, token: Option<&str>) -> reqwest::RequestBuilder {
+        let req = self.http.get(self.url(path));
+        match token {
+            Some(t) => req.bearer_auth(t),
+            None => req,
+        }
+    }
+
+    async fn send(req: reqwest::RequestBuilder) -> (StatusCode, reqwest::header::HeaderMap, Value) {
+        let res = req.send().await.expect("the server answers");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let text = res.text().await.expect("a body");
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+        };
+        (status, headers, body)
+    }
+}
+
+async fn token(user: &User, args: &[&str]) -> String {
+    let mut all = vec!["api", "token", "create"];
+    all.extend_from_slice(args);
+    let made = user.run(&all).await.ok();
+    let token = made.stdout.trim().to_string();
+    assert!(
+        token.starts_with("cly_") && !token.contains(char::is_whitespace),
+        "{made:?}"
+    );
+    assert!(made.stderr.contains("shown only now"), "{made:?}");
+    token
+}
+
+#[track_caller]
+fn refused(got: (StatusCode, reqwest::header::HeaderMap, Value), status: u16, kind: &str) -> Value {
+    let (s, _, body) = got;
+    assert_eq!(
+        (s.as_u16(), body["kind"].as_str()),
+        (status, Some(kind)),
+        "{body}"
+    );
+    assert!(
+        body["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
+    body
+}
+
+#[tokio::test]
+async fn serve_answers_health_openly_and_prices_only_with_a_token() {
+    let fake = FakeCoinGecko::start().await;
+    fake.set_price("bitcoin", 71_234.5);
+    let user = User::new(&fake.base_url());
+    let token = token(&user, &["laptop", "--expires", "30d"]).await;
+    let server = Server::start(&user).await;
+
+    let (status, _, health) = Server::send(server.get("/health", None)).await;
+    assert_eq!(status, StatusCode::OK, "{health}");
+    assert_eq!(health["monitor"], "running", "{health}");
+    assert_eq!(health["version"], env!("CARGO_PKG_VERSION"));
+
+    // No token: 401, saying how to make one, with the scheme to use.
+    let (status, headers, body) = Server::send(server.get("/prices", None)).await;
+    assert_eq!(headers["www-authenticate"], "Bearer");
+    let no_token = refused((status, headers, body), 401, "unauthorized");
+    assert!(
+        no_token["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("coinlytics api token create")
+    );
+    // A wrong token of the right shape, and something that is not one.
+    let wrong = format!("cly_{}", "A".repeat(43));
+    refused(
+        Server::send(server.get("/prices", Some(&wrong))).await,
+        401,
+        "unauthorized",
+    );
+    refused(
+        Server::send(server.get("/prices", Some("hunter2"))).await,
+        401,
+        "unauthorized",
+    );
+
+    let (status, _, prices) =
+        Server::send(server.get("/prices?coins=btc,eth&currency=eur", Some(&token))).await;
+    assert_eq!(status, StatusCode::OK, "{prices}");
+    assert_eq!(prices["currency"], "eur");
+    assert_eq!(prices["stale"], false);
+    let ids: Vec<&str> = prices["quotes"]
+        .as_array()
+        .expect("quotes")
+        .iter()
+        .filter_map(|q| q["coin_id"].as_str())
+        .collect();
+    assert_eq!(ids, ["bitcoin", "ethereum"]);
+    let (_, _, usd) = Server::send(server.get("/prices?coins=bitcoin", Some(&token))).await;
+    assert_eq!(usd["quotes"][0]["price"], "71234.5", "{usd}");
+
+    // Bad input is the one error body, 400; an unknown path is 404.
+    refused(
+        Server::send(server.get("/prices?top=0", Some(&token))).await,
+        400,
+        "invalid_input",
+    );
+    refused(
+        Server::send(server.get("/prices?top=5&coins=btc", Some(&token))).await,
+        400,
+        "invalid_input",
+    );
+    refused(
+        Server::send(server.get("/prices?currency=zzz", Some(&token))).await,
+        400,
+        "invalid_input",
+    );
+    refused(
+        Server::send(server.get("/prices?colour=red", Some(&token))).await,
+        400,
+        "invalid_input",
+    );
+    refused(
+        Server::send(server.get("/nothing-here", Some(&token))).await,
+        404,
+        "not_found",
+    );
+
+    // The token's last use is listed, never the token itself.
+    let ls = user.run(&["api", "token", "ls"]).await.ok();
+    assert!(
+        ls.stdout.contains("laptop") && !ls.stdout.contains(&token),
+        "{ls:?}"
+    );
+    let listed = user
+        .run(&["api", "token", "ls", "--json"])
+        .await
+        .ok()
+        .json();
+    assert!(listed[0]["last_used_at"].is_number(), "{listed}");
+    // Nor is it in what the server printed or logged.
+    assert!(!server.process.output().contains(&token));
+    let logs = std::fs::read_dir(user.data_dir().join("logs"))
+        .map(|d| {
+            d.filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
+                .collect::<String>()
+        })
+        .unwrap_or_default();
+    assert!(!logs.contains(&token), "a token reached the log");
+
+    // A service manager's stop: requests end, the process exits 0.
+    let (code, output) = server.process.terminate();
+    assert_eq!(code, 0, "{output}");
+    assert!(output.ends_with("stopped"), "{output}");
+}
+
+#[tokio::test]
+async fn a_revoked_expired_or_read_only_token_and_a_foreign_host_are_refused() {
+    let fake = FakeCoinGecko::start().await;
+    let user = User::new(&fake.base_url());
+    let writer = token(&user, &["script"]).await;
+    let reader = token(&user, &["phone", "--read-only"]).await;
+    let old = token(&user, &["old"]).await;
+    let server = Server::start(&user).await;
+    let post = |token: &str, body: Value| {
+        server
+            .http
+            .post(server.url("/watchlist"))
+            .bearer_auth(token)
+            .json(&body)
+    };
+
+    // Writing: the read-write token may, the read-only one reads only.
+    let (status, _, added) = Server::send(post(&writer, json!({"id": "eth"}))).await;
+    assert_eq!(status, StatusCode::CREATED, "{added}");
+    assert_eq!(added["coin"]["id"], "ethereum");
+    let (status, _, again) = Server::send(post(&writer, json!({"id": "ethereum"}))).await;
+    assert_eq!((status, &again["added"]), (StatusCode::OK, &json!(false)));
+    Server::send(post(&writer, json!({"id": "bitcoin"}))).await;
+    let (status, _, list) = Server::send(server.get("/watchlist", Some(&reader))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(list.as_array().map(Vec::len), Some(2), "{list}");
+    let body = refused(
+        Server::send(post(&reader, json!({"id": "solana"}))).await,
+        403,
+        "forbidden",
+    );
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("'phone' is read-only"),
+        "{body}"
+    );
+
+    let reorder = server
+        .http
+        .put(server.url("/watchlist/order"))
+        .bearer_auth(&writer)
+        .json(&json!({"ids": ["bitcoin", "ethereum"]}));
+    assert_eq!(Server::send(reorder).await.0, StatusCode::NO_CONTENT);
+    let ls = user.run(&["watchlist", "ls", "--json"]).await.ok().json();
+    assert_eq!(ls[0]["id"], "bitcoin", "{ls}");
+    let remove = server
+        .http
+        .delete(server.url("/watchlist/eth"))
+        .bearer_auth(&writer);
+    assert_eq!(Server::send(remove).await.0, StatusCode::OK);
+    let remove = server
+        .http
+        .delete(server.url("/watchlist/eth"))
+        .bearer_auth(&writer);
+    refused(Server::send(remove).await, 404, "not_found");
+
+    // Bodies: malformed JSON is 400, one past the cap 413.
+    let bad = server
+        .http
+        .post(server.url("/watchlist"))
+        .bearer_auth(&writer)
+        .header("content-type", "application/json")
+        .body("{\"id\":");
+    refused(Server::send(bad).await, 400, "invalid_input");
+    let huge = format!("{{\"id\":\"{}\"}}", "x".repeat(17 * 1024 * 1024));
+    let huge = server
+        .http
+        .post(server.url("/watchlist"))
+        .bearer_auth(&writer)
+        .header("content-type", "application/json")
+        .body(huge);
+    refused(Server::send(huge).await, 413, "too_large");
+
+    // Revoked from another process while the server runs: refused at once.
+    user.run(&["api", "token", "revoke", "script"]).await.ok();
+    refused(
+        Server::send(server.get("/watchlist", Some(&writer))).await,
+        401,
+        "unauthorized",
+    );
+    // Expired: as a token made a month ago for a day would be.
+    user.database()
+        .execute(
+            "UPDATE api_tokens SET expires_at = 1 WHERE name = 'old'",
+            [],
+        )
+        .expect("age the token");
+    let body = refused(
+        Server::send(server.get("/watchlist", Some(&old))).await,
+        401,
+        "unauthorized",
+    );
+    assert!(
+        body["message"].as_str().unwrap_or("").contains("expired"),
+        "{body}"
+    );
+
+    // A page on another site that rebinds its name to 127.0.0.1 names
+    // itself in Host: refused before any token is looked at.
+    for host in ["evil.example", "evil.example:80", "localhost.evil.example"] {
+        let req = server.get("/watchlist", Some(&reader)).header("host", host);
+        refused(Server::send(req).await, 403, "forbidden");
+    }
+    let req = server.get("/health", None).header("host", "localhost");
+    assert_eq!(Server::send(req).await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn serve_refuses_to_listen_beyond_loopback_in_the_clear() {
+    let fake = FakeCoinGecko::start().await;
+    let user = User::new(&fake.base_url());
+    let run = user.run(&["serve", "--listen", "0.0.0.0:0"]).await;
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("needs TLS"), "{run:?}");
+}
