@@ -315,3 +315,149 @@ async fn serve_refuses_to_listen_beyond_loopback_in_the_clear() {
     assert_eq!(run.code, 2, "{run:?}");
     assert!(run.stderr.contains("needs TLS"), "{run:?}");
 }
+
+#[tokio::test]
+async fn every_read_and_each_alert_and_setting_change_goes_through_the_api() {
+    let fake = FakeCoinGecko::start().await;
+    let user = User::new(&fake.base_url());
+    user.run(&["watchlist", "add", "bitcoin", "ethereum"])
+        .await
+        .ok();
+    let token = token(&user, &["all"]).await;
+    let reader = token_read_only(&user).await;
+    let server = Server::start(&user).await;
+    let get = |path: &str| Server::send(server.get(path, Some(&token)));
+    let ok = |got: (StatusCode, reqwest::header::HeaderMap, Value)| {
+        assert_eq!(got.0, StatusCode::OK, "{}", got.2);
+        got.2
+    };
+
+    let coin = ok(get("/coins/btc").await);
+    assert_eq!(coin["coin"]["id"], "bitcoin", "{coin}");
+    let history = ok(get("/coins/bitcoin/history?range=7d").await);
+    assert!(history.is_object(), "{history}");
+    refused(
+        get("/coins/bitcoin/history?range=3w").await,
+        400,
+        "invalid_input",
+    );
+    let compared = ok(get("/compare?coins=btc,eth&range=30d").await);
+    assert!(compared.is_object(), "{compared}");
+    let converted = ok(get("/convert?amount=2&from=btc&to=usd").await);
+    assert!(converted["result"].is_string(), "{converted}");
+    refused(
+        get("/convert?amount=lots&from=btc&to=usd").await,
+        400,
+        "invalid_input",
+    );
+    let found = ok(get("/search?q=ether").await);
+    assert!(
+        found
+            .as_array()
+            .is_some_and(|a| a.iter().any(|c| c["id"] == "ethereum")),
+        "{found}"
+    );
+    let currencies = ok(get("/currencies").await);
+    assert!(
+        currencies
+            .as_array()
+            .is_some_and(|a| a.iter().any(|c| c == "eur")),
+        "{currencies}"
+    );
+    let sources = ok(get("/sources").await);
+    assert!(sources.is_object(), "{sources}");
+
+    // Settings: read with any token; a change is checked, saved whole, and
+    // refused to a read-only token.
+    let settings = ok(get("/settings").await);
+    assert!(
+        settings
+            .as_array()
+            .is_some_and(|a| a.iter().any(|s| s["name"] == "refresh_secs"))
+    );
+    let patch = |t: &str, body: Value| {
+        server
+            .http
+            .patch(server.url("/settings"))
+            .bearer_auth(t)
+            .json(&body)
+    };
+    refused(
+        Server::send(patch(&reader, json!({"currency": "eur"}))).await,
+        403,
+        "forbidden",
+    );
+    refused(
+        Server::send(patch(
+            &token,
+            json!({"currency": "eur", "refresh_secs": "-5"}),
+        ))
+        .await,
+        400,
+        "invalid_input",
+    );
+    refused(
+        Server::send(patch(&token, json!({"no_such_setting": "1"}))).await,
+        400,
+        "invalid_input",
+    );
+    ok(Server::send(patch(&token, json!({"currency": "eur"}))).await);
+    let config = std::fs::read_to_string(user.config_file()).expect("the config file");
+    assert!(config.contains("currency = \"eur\""), "{config}");
+
+    // Alerts: create, read, replace, disable, delete; the history.
+    let rule = |level: &str| {
+        json!({
+            "coin": "btc", "currency": "usd", "condition": "above", "level": level,
+            "channels": {"desktop": true, "email": false}, "note": "from a script", "once": false,
+        })
+    };
+    let post = server
+        .http
+        .post(server.url("/alerts"))
+        .bearer_auth(&token)
+        .json(&rule("90000"));
+    let (status, _, made) = Server::send(post).await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    let id = made["id"].as_i64().expect("an id");
+    let bad = server
+        .http
+        .post(server.url("/alerts"))
+        .bearer_auth(&token)
+        .json(&rule("-3"));
+    refused(Server::send(bad).await, 400, "invalid_input");
+    let put = server
+        .http
+        .put(server.url(&format!("/alerts/{id}")))
+        .bearer_auth(&token)
+        .json(&rule("95000"));
+    let replaced = ok(Server::send(put).await);
+    assert_eq!(replaced["id"], id);
+    let off = server
+        .http
+        .put(server.url(&format!("/alerts/{id}/enabled")))
+        .bearer_auth(&token)
+        .json(&json!({"enabled": false}));
+    assert_eq!(ok(Server::send(off).await)["enabled"], false);
+    let listed = ok(get("/alerts").await);
+    assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed}");
+    let cli = user.run(&["alerts", "ls", "--json"]).await.ok().json();
+    assert_eq!(cli[0]["id"], id, "the CLI sees the same rule: {cli}");
+    assert!(ok(get("/alerts/history?limit=5").await).is_array());
+    let ack = server
+        .http
+        .post(server.url("/alerts/history/acknowledge"))
+        .bearer_auth(&token);
+    assert!(ok(Server::send(ack).await)["acknowledged"].is_number());
+    let del = server
+        .http
+        .delete(server.url(&format!("/alerts/{id}")))
+        .bearer_auth(&token);
+    assert_eq!(Server::send(del).await.0, StatusCode::NO_CONTENT);
+    refused(get(&format!("/alerts/{id}")).await, 404, "not_found");
+    refused(get("/alerts/x").await, 400, "invalid_input");
+}
+
+async fn token_read_only(user: &User) -> String {
+    token(user, &["reader", "--read-only"]).await
+}

@@ -1,0 +1,144 @@
+//! `/api/v1`: one handler per action of the application layer, answering
+//! the types the window's IPC carries. Handlers parse, call, answer.
+
+mod alerts;
+mod market;
+mod settings;
+mod watchlist;
+
+use std::sync::Arc;
+
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::routing::{delete, get, post, put};
+use axum::{Json, Router, middleware};
+use coinlytics_engine::error::ErrorKind;
+use coinlytics_engine::{Engine, Error};
+use serde::de::DeserializeOwned;
+use tower_http::timeout::TimeoutLayer;
+
+use crate::error::ApiError;
+use crate::{Ctx, MAX_BODY_BYTES, REQUEST_TIMEOUT, guard};
+
+type Answer<T> = Result<Json<T>, ApiError>;
+
+pub(crate) fn router(ctx: Ctx) -> Router {
+    let protected = Router::new()
+        .route("/prices", get(market::prices))
+        .route("/search", get(market::search))
+        .route("/currencies", get(market::currencies))
+        .route("/coins/{id}", get(market::coin))
+        .route("/coins/{id}/history", get(market::history))
+        .route("/compare", get(market::compare))
+        .route("/convert", get(market::convert))
+        .route("/sources", get(market::sources))
+        .route("/sources/{coin}", get(market::source_compare))
+        .route("/watchlist", get(watchlist::list).post(watchlist::add))
+        .route("/watchlist/order", put(watchlist::reorder))
+        .route("/watchlist/{id}", delete(watchlist::remove))
+        .route("/alerts", get(alerts::list).post(alerts::create))
+        .route(
+            "/alerts/{id}",
+            get(alerts::one).put(alerts::replace).delete(alerts::remove),
+        )
+        .route("/alerts/{id}/enabled", put(alerts::set_enabled))
+        .route("/alerts/history", get(alerts::history))
+        .route("/alerts/history/acknowledge", post(alerts::acknowledge))
+        .route("/settings", get(settings::list).patch(settings::change))
+        .route_layer(middleware::from_fn_with_state(ctx.clone(), guard::token));
+    let api = Router::new()
+        .route("/health", get(market::health))
+        .merge(protected)
+        .fallback(not_found);
+    Router::new()
+        .nest("/api/v1", api)
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(middleware::from_fn_with_state(ctx.clone(), guard::host))
+        .with_state(ctx)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(
+        ErrorKind::NotFound,
+        "no such endpoint; the API is under /api/v1 (see /api/v1/health)",
+    )
+}
+
+/// Runs a synchronous action (a database read or write) off the async
+/// runtime's threads, so a long one (a large portfolio) holds up no other
+/// request.
+async fn blocking<T: Send + 'static>(
+    engine: &Arc<Engine>,
+    f: impl FnOnce(&Engine) -> Result<T, Error> + Send + 'static,
+) -> Result<T, ApiError> {
+    let engine = engine.clone();
+    tokio::task::spawn_blocking(move || f(&engine))
+        .await
+        .map_err(|e| Error::Internal(format!("a request's task failed: {e}")))?
+        .map_err(ApiError::from)
+}
+
+/// A JSON body, refused as `{kind, message}` when it is not one.
+struct Body<T>(T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(Body(v)),
+            Err(JsonRejection::BytesRejection(e))
+                if e.status() == StatusCode::PAYLOAD_TOO_LARGE =>
+            {
+                Err(ApiError::new(
+                    ErrorKind::TooLarge,
+                    format!("the body is larger than {} MiB", MAX_BODY_BYTES >> 20),
+                ))
+            }
+            Err(e) => Err(ApiError::new(ErrorKind::InvalidInput, e.body_text())),
+        }
+    }
+}
+
+/// A query string, refused as `{kind, message}` when it does not parse.
+struct Query<T>(T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| Query(q.0))
+            .map_err(|e: QueryRejection| ApiError::new(ErrorKind::InvalidInput, e.body_text()))
+    }
+}
+
+/// A path segment, refused as `{kind, message}` when it does not parse.
+struct Path<T>(T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| Path(p.0))
+            .map_err(|e| ApiError::new(ErrorKind::InvalidInput, e.body_text()))
+    }
+}
+
+/// Comma-separated coins (`btc,eth`), each checked.
+fn coin_list(list: &str) -> Result<Vec<coinlytics_engine::model::CoinId>, Error> {
+    list.split(',')
+        .filter(|c| !c.trim().is_empty())
+        .map(|c| coinlytics_engine::model::CoinId::parse(c).map_err(Error::from))
+        .collect()
+}
