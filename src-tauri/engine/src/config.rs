@@ -179,6 +179,8 @@ pub struct Settings {
     pub http_max_body_mib: usize,
     /// Client-side rate limit towards each provider.
     pub requests_per_minute: u32,
+    /// The local API's limit on each token's requests.
+    pub api_requests_per_second: u32,
     /// Days the event log keeps an entry.
     pub event_log_days: u32,
     /// Days the alert history keeps a firing and its deliveries.
@@ -228,6 +230,7 @@ pub enum Key {
     HttpTimeoutSecs,
     HttpMaxBodyMib,
     RequestsPerMinute,
+    ApiRequestsPerSecond,
     EventLogDays,
     AlertHistoryDays,
     CloseToTray,
@@ -399,7 +402,7 @@ impl Setting {
 }
 
 /// Every setting, in the order `config get` lists them; indexed by [`Key`].
-pub static SETTINGS: [Setting; 32] = [
+pub static SETTINGS: [Setting; 33] = [
     Setting {
         key: Key::DataDir,
         name: "data_dir",
@@ -523,6 +526,21 @@ pub static SETTINGS: [Setting; 32] = [
         flag: false,
         read: |s| s.requests_per_minute.to_string(),
         write: |s, v| s.requests_per_minute = v.int(),
+    },
+    Setting {
+        key: Key::ApiRequestsPerSecond,
+        name: "api_requests_per_second",
+        env: "COINLYTICS_API_REQUESTS_PER_SECOND",
+        help: "the local API's limit on each token's requests (bursts of twice that)",
+        kind: Kind::Int {
+            min: 1,
+            max: 1_000_000,
+            unit: "",
+        },
+        default: Some("100"),
+        flag: false,
+        read: |s| s.api_requests_per_second.to_string(),
+        write: |s, v| s.api_requests_per_second = v.int(),
     },
     Setting {
         key: Key::EventLogDays,
@@ -908,6 +926,7 @@ impl Settings {
             http_timeout_secs: 0,
             http_max_body_mib: 0,
             requests_per_minute: 0,
+            api_requests_per_second: 0,
             event_log_days: 0,
             alert_history_days: 0,
             close_to_tray: false,

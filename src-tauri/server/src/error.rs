@@ -11,20 +11,38 @@ const RETRY_AFTER_SECS: u64 = 30;
 
 /// An engine error, or a refusal of the server's own, as a response.
 #[derive(Debug)]
-pub struct ApiError(pub ErrorBody);
+pub struct ApiError {
+    body: ErrorBody,
+    /// Seconds to wait before trying again, when it is known.
+    retry_after: Option<u64>,
+}
 
 impl ApiError {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> ApiError {
-        ApiError(ErrorBody {
-            kind,
-            message: message.into(),
-        })
+        ApiError {
+            body: ErrorBody {
+                kind,
+                message: message.into(),
+            },
+            retry_after: None,
+        }
+    }
+
+    /// 429: too many requests; try again in `secs`.
+    pub fn too_many(message: impl Into<String>, secs: u64) -> ApiError {
+        ApiError {
+            retry_after: Some(secs),
+            ..ApiError::new(ErrorKind::TooManyRequests, message)
+        }
     }
 }
 
 impl From<Error> for ApiError {
     fn from(e: Error) -> ApiError {
-        ApiError(e.body())
+        ApiError {
+            body: e.body(),
+            retry_after: None,
+        }
     }
 }
 
@@ -48,15 +66,16 @@ pub fn status(kind: ErrorKind) -> StatusCode {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let status = status(self.0.kind);
-        let mut response = (status, axum::Json(&self.0)).into_response();
+        let status = status(self.body.kind);
+        let mut response = (status, axum::Json(&self.body)).into_response();
         let headers = response.headers_mut();
         match status {
             StatusCode::UNAUTHORIZED => {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
             StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => {
-                headers.insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
+                let secs = self.retry_after.unwrap_or(RETRY_AFTER_SECS);
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
             }
             _ => {}
         }

@@ -2,9 +2,9 @@
 //! to, and the token it carries.
 
 use std::collections::HashSet;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{Method, header};
 use axum::middleware::Next;
 use axum::response::Response;
@@ -13,6 +13,7 @@ use coinlytics_engine::model::access::AccessError;
 
 use crate::Ctx;
 use crate::error::ApiError;
+use crate::limit::Wait;
 
 /// The host names a request may name in its Host header. A browser sends
 /// the name it resolved, so a foreign site that rebinds its own name to
@@ -72,9 +73,15 @@ pub async fn host(State(ctx): State<Ctx>, req: Request, next: Next) -> Result<Re
 
 /// Lets a request through only with a token that may do what it asks:
 /// reading (GET, HEAD) needs any valid token, anything else one that may
-/// write.
+/// write. An address that keeps presenting bad tokens waits (429), and so
+/// does a token past its rate.
 pub async fn token(State(ctx): State<Ctx>, req: Request, next: Next) -> Result<Response, ApiError> {
     let write = !matches!(*req.method(), Method::GET | Method::HEAD);
+    let ip = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::from([127, 0, 0, 1]), |c| c.0.ip());
+    ctx.limits.may_try(ip).map_err(tried_too_often)?;
     let presented = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -86,8 +93,35 @@ pub async fn token(State(ctx): State<Ctx>, req: Request, next: Next) -> Result<R
     let Some(presented) = presented else {
         return Err(Error::from(AccessError::NoToken).into());
     };
-    ctx.engine.api_token_check(presented, write)?;
+    let token = match ctx.engine.api_token_check(presented, write) {
+        Ok(token) => token,
+        Err(e) => {
+            if e.kind() == coinlytics_engine::error::ErrorKind::Unauthorized
+                && let Err(wait) = ctx.limits.failed(ip)
+            {
+                tracing::warn!(%ip, "an address ran out of attempts at a token");
+                return Err(tried_too_often(wait));
+            }
+            return Err(e.into());
+        }
+    };
+    ctx.limits.request(&token.name).map_err(|Wait(secs)| {
+        ApiError::too_many(
+            format!(
+                "the token '{}' is over its rate (api_requests_per_second); try again in {secs} s",
+                token.name
+            ),
+            secs,
+        )
+    })?;
     Ok(next.run(req).await)
+}
+
+fn tried_too_often(Wait(secs): Wait) -> ApiError {
+    ApiError::too_many(
+        format!("too many bad tokens from this address; try again in {secs} s"),
+        secs,
+    )
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@
 
 mod error;
 mod guard;
+mod limit;
 mod routes;
 
 use std::future::Future;
@@ -64,6 +65,7 @@ pub(crate) struct Ctx {
     pub engine: Arc<Engine>,
     pub hosts: Arc<Hosts>,
     pub monitor: MonitorRole,
+    pub limits: Arc<limit::Limits>,
 }
 
 /// A server bound to its address, not yet serving: its address is known
@@ -83,7 +85,8 @@ impl Bound {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), Error> {
-        axum::serve(self.listener, self.app)
+        let app = self.app.into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)
             .await
             .map_err(|e| Error::Internal(format!("the local API stopped: {e}")))
@@ -106,10 +109,12 @@ pub async fn bind(engine: Arc<Engine>, opts: &Options) -> Result<Bound, Error> {
         .local_addr()
         .map_err(|e| Error::Internal(e.to_string()))?;
     let hosts = Arc::new(Hosts::new(addr, &opts.extra_hosts));
+    let engine_rate = engine.settings().api_requests_per_second;
     let ctx = Ctx {
         engine,
         hosts,
         monitor: opts.monitor,
+        limits: Arc::new(limit::Limits::new(engine_rate)),
     };
     Ok(Bound {
         listener,

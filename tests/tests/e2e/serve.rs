@@ -18,7 +18,11 @@ struct Server {
 
 impl Server {
     async fn start(user: &User) -> Server {
-        let process = MonitorProcess::start_args(user, &["serve", "--listen", "127.0.0.1:0"], &[]);
+        Server::start_with(user, &[]).await
+    }
+
+    async fn start_with(user: &User, env: &[(String, String)]) -> Server {
+        let process = MonitorProcess::start_args(user, &["serve", "--listen", "127.0.0.1:0"], env);
         process.wait_for("serving the local API at http://").await;
         let output = process.output();
         let base = output
@@ -460,4 +464,60 @@ async fn every_read_and_each_alert_and_setting_change_goes_through_the_api() {
 
 async fn token_read_only(user: &User) -> String {
     token(user, &["reader", "--read-only"]).await
+}
+
+#[tokio::test]
+async fn a_flood_of_requests_or_of_bad_tokens_gets_429_with_retry_after() {
+    let fake = FakeCoinGecko::start().await;
+    let user = User::new(&fake.base_url());
+    let token = token(&user, &["script"]).await;
+    let env = [(
+        "COINLYTICS_API_REQUESTS_PER_SECOND".to_string(),
+        "2".to_string(),
+    )];
+    let server = Server::start_with(&user, &env).await;
+
+    // A token's burst is twice its rate; past it, 429 and when to retry.
+    let mut statuses = Vec::new();
+    for _ in 0..8 {
+        let (status, headers, body) = Server::send(server.get("/watchlist", Some(&token))).await;
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            assert_eq!(body["kind"], "too_many_requests", "{body}");
+            let wait: u64 = headers["retry-after"]
+                .to_str()
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .expect("Retry-After");
+            assert!((1..=2).contains(&wait), "{wait}");
+        }
+        statuses.push(status.as_u16());
+    }
+    assert_eq!(&statuses[..4], [200; 4], "{statuses:?}");
+    assert!(statuses[4..].contains(&429), "{statuses:?}");
+    // The health check needs no token and is not limited by one.
+    assert_eq!(
+        Server::send(server.get("/health", None)).await.0,
+        StatusCode::OK
+    );
+
+    // Guessing: after ten bad tokens an address waits, even with a good one.
+    for i in 0..10 {
+        let guess = format!("cly_{:0>43}", i);
+        refused(
+            Server::send(server.get("/watchlist", Some(&guess))).await,
+            401,
+            "unauthorized",
+        );
+    }
+    let guess = format!("cly_{}", "z".repeat(43));
+    let (status, headers, body) = Server::send(server.get("/watchlist", Some(&guess))).await;
+    assert_eq!(
+        (status.as_u16(), body["kind"].as_str()),
+        (429, Some("too_many_requests")),
+        "{body}"
+    );
+    assert!(headers.contains_key("retry-after"));
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let (status, _, body) = Server::send(server.get("/watchlist", Some(&token))).await;
+    assert_eq!(status.as_u16(), 429, "still waiting: {body}");
 }
