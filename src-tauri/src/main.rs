@@ -16,14 +16,13 @@ mod sources;
 mod state;
 mod tray;
 
-use std::collections::HashMap;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use coinlytics_engine::Engine;
 use coinlytics_engine::app::logging::{self, Stderr};
-use coinlytics_engine::app::market::{MarketEvent, Snapshot};
+use coinlytics_engine::app::market::{MarketEvent, Snapshot, TickFrame};
 use coinlytics_engine::app::settings::{Overrides, Settings};
 use coinlytics_engine::model::PriceTick;
 use tauri::{Manager, WindowEvent};
@@ -272,7 +271,7 @@ fn forward_ticks(app: tauri::AppHandle, engine: Arc<Engine>) {
     let mut ticks = engine.subscribe_ticks();
     let mut updates = engine.subscribe();
     tauri::async_runtime::spawn(async move {
-        let mut pending: HashMap<(String, String), PriceTick> = HashMap::new();
+        let mut pending = TickFrame::default();
         let mut shown: Option<Snapshot> = None;
         let mut tray_moved = false;
         let mut frame = tokio::time::interval(TICK_FRAME);
@@ -281,9 +280,7 @@ fn forward_ticks(app: tauri::AppHandle, engine: Arc<Engine>) {
         loop {
             tokio::select! {
                 t = ticks.recv() => match t {
-                    Ok(t) => {
-                        pending.insert((t.coin_id.clone(), t.currency.clone()), t);
-                    }
+                    Ok(t) => pending.add(t),
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
                 },
@@ -295,7 +292,7 @@ fn forward_ticks(app: tauri::AppHandle, engine: Arc<Engine>) {
                     }
                 }
                 _ = frame.tick(), if !pending.is_empty() => {
-                    let batch: Vec<PriceTick> = pending.drain().map(|(_, t)| t).collect();
+                    let batch = pending.take();
                     if let Some(snap) = &mut shown {
                         tray_moved |= move_quotes(snap, &batch);
                     }

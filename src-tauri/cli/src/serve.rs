@@ -37,7 +37,8 @@ pub async fn run(engine: Arc<Engine>, args: ServeArgs) -> Result<(), Error> {
             MonitorRole::Passive
         },
     };
-    let bound = coinlytics_server::bind(engine.clone(), &opts).await?;
+    let alerts = monitor.as_ref().map(|m| m.subscribe());
+    let bound = coinlytics_server::bind(engine.clone(), &opts, alerts).await?;
     let addr = bound
         .local_addr()
         .map_err(|e| Error::Internal(e.to_string()))?;

@@ -86,10 +86,7 @@ pub async fn token(State(ctx): State<Ctx>, req: Request, next: Next) -> Result<R
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|h| h.to_str().ok())
-        .and_then(|h| {
-            let (scheme, token) = h.trim().split_once(' ')?;
-            scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-        });
+        .and_then(bearer);
     let Some(presented) = presented else {
         return Err(Error::from(AccessError::NoToken).into());
     };
@@ -115,6 +112,12 @@ pub async fn token(State(ctx): State<Ctx>, req: Request, next: Next) -> Result<R
         )
     })?;
     Ok(next.run(req).await)
+}
+
+/// The token of an `Authorization: Bearer …` header's value.
+pub fn bearer(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
 fn tried_too_often(Wait(secs): Wait) -> ApiError {

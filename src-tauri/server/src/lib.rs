@@ -12,12 +12,14 @@ mod error;
 mod guard;
 mod limit;
 mod routes;
+mod stream;
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use coinlytics_engine::app::alerts::AlertEvent;
 use coinlytics_engine::{Engine, Error};
 use tokio::net::TcpListener;
 
@@ -66,6 +68,7 @@ pub(crate) struct Ctx {
     pub hosts: Arc<Hosts>,
     pub monitor: MonitorRole,
     pub limits: Arc<limit::Limits>,
+    pub feed: tokio::sync::broadcast::Sender<stream::Item>,
 }
 
 /// A server bound to its address, not yet serving: its address is known
@@ -94,7 +97,12 @@ impl Bound {
 }
 
 /// Binds `opts.listen`. Only a loopback address is served in the clear.
-pub async fn bind(engine: Arc<Engine>, opts: &Options) -> Result<Bound, Error> {
+/// `alerts`: the alert monitor's events, where this process runs it.
+pub async fn bind(
+    engine: Arc<Engine>,
+    opts: &Options,
+    alerts: Option<tokio::sync::broadcast::Receiver<AlertEvent>>,
+) -> Result<Bound, Error> {
     if !opts.listen.ip().is_loopback() {
         return Err(coinlytics_engine::error::InvalidInput(format!(
             "{} is not a loopback address: listening beyond this machine needs TLS, which this build does not offer yet; use 127.0.0.1",
@@ -111,10 +119,11 @@ pub async fn bind(engine: Arc<Engine>, opts: &Options) -> Result<Bound, Error> {
     let hosts = Arc::new(Hosts::new(addr, &opts.extra_hosts));
     let engine_rate = engine.settings().api_requests_per_second;
     let ctx = Ctx {
-        engine,
+        engine: engine.clone(),
         hosts,
         monitor: opts.monitor,
         limits: Arc::new(limit::Limits::new(engine_rate)),
+        feed: stream::spawn_feed(engine.clone(), alerts),
     };
     Ok(Bound {
         listener,

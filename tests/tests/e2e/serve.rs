@@ -521,3 +521,215 @@ async fn a_flood_of_requests_or_of_bad_tokens_gets_429_with_retry_after() {
     let (status, _, body) = Server::send(server.get("/watchlist", Some(&token))).await;
     assert_eq!(status.as_u16(), 429, "still waiting: {body}");
 }
+
+mod stream {
+    use std::time::Duration;
+
+    use futures_util::{SinkExt, StreamExt};
+    use serde_json::{Value, json};
+    use tokio::net::TcpSocket;
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+
+    use super::{Server, token};
+    use crate::util::{User, WAIT, wait_until};
+    use coinlytics_tests::FakeCoinGecko;
+
+    type Ws = tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>;
+
+    /// A WebSocket client on a socket whose receive buffer is `rcvbuf`
+    /// bytes (none: the system's), so a test can make one that cannot keep up.
+    async fn connect(server: &Server, rcvbuf: Option<u32>) -> Ws {
+        let addr: std::net::SocketAddr = server
+            .base
+            .trim_start_matches("http://")
+            .trim_end_matches("/api/v1")
+            .parse()
+            .expect("the server's address");
+        let socket = TcpSocket::new_v4().expect("a socket");
+        if let Some(size) = rcvbuf {
+            socket.set_recv_buffer_size(size).expect("a small buffer");
+        }
+        let tcp = socket.connect(addr).await.expect("connect");
+        let url = format!("ws://{addr}/api/v1/stream");
+        let (ws, _) = tokio_tungstenite::client_async(url, tcp)
+            .await
+            .expect("the upgrade");
+        ws
+    }
+
+    async fn send(ws: &mut Ws, v: Value) {
+        ws.send(Message::text(v.to_string())).await.expect("send");
+    }
+
+    /// The next message of `kind`, within the tests' wait.
+    async fn next_of(ws: &mut Ws, kind: &str) -> Value {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let msg = tokio::time::timeout_at(deadline, ws.next())
+                .await
+                .unwrap_or_else(|_| panic!("no '{kind}' message in time"))
+                .expect("the stream is open")
+                .expect("a message");
+            if let Message::Text(text) = msg {
+                let v: Value = serde_json::from_str(&text).expect("JSON");
+                if v["kind"] == kind {
+                    return v["payload"].clone();
+                }
+            }
+        }
+    }
+
+    /// How the server closed `ws`: its code and reason.
+    async fn closed(ws: &mut Ws) -> (CloseCode, String) {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            match tokio::time::timeout_at(deadline, ws.next()).await {
+                Err(_) => panic!("not closed in time"),
+                Ok(Some(Ok(Message::Close(Some(frame))))) => {
+                    return (frame.code, frame.reason.to_string());
+                }
+                Ok(Some(Ok(_))) => continue,
+                Ok(other) => panic!("closed without a reason: {other:?}"),
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_subscribed_client_sees_a_refresh_move_a_price_and_a_bad_token_is_closed() {
+        let fake = FakeCoinGecko::start().await;
+        fake.set_price("bitcoin", 70_000.0);
+        let user = User::new(&fake.base_url());
+        user.run(&["watchlist", "add", "bitcoin"]).await.ok();
+        let token = token(&user, &["phone", "--read-only"]).await;
+        let server = Server::start(&user).await;
+
+        let mut stranger = connect(&server, None).await;
+        send(
+            &mut stranger,
+            json!({"type": "auth", "token": format!("cly_{}", "B".repeat(43))}),
+        )
+        .await;
+        let (code, reason) = closed(&mut stranger).await;
+        assert_eq!(
+            (u16::from(code), reason.contains("not valid")),
+            (4401, true),
+            "{reason}"
+        );
+
+        let mut ws = connect(&server, None).await;
+        send(&mut ws, json!({"type": "auth", "token": token})).await;
+        send(
+            &mut ws,
+            json!({"type": "subscribe", "topics": ["prices", "status"]}),
+        )
+        .await;
+        fake.set_price("bitcoin", 71_500.25);
+        let price = wait_until("a market message with the new price", WAIT, async || {
+            let market = next_of(&mut ws, "market").await;
+            let price = market["quotes"][0]["price"]
+                .as_str()
+                .unwrap_or("")
+                .to_string();
+            if price == "71500.25" {
+                Ok(market)
+            } else {
+                Err(market.to_string())
+            }
+        })
+        .await;
+        assert_eq!(price["type"], "updated");
+        assert_eq!(price["quotes"][0]["coin_id"], "bitcoin");
+        let status = next_of(&mut ws, "status").await;
+        assert!(
+            status["updated_at"].is_string() && status["failure"].is_null(),
+            "{status}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_client_too_slow_to_read_is_closed_while_a_fast_one_keeps_receiving() {
+        let fake = FakeCoinGecko::start().await;
+        let user = User::new(&fake.base_url());
+        // A hundred coins: each market message is some 90 KB.
+        let top = user
+            .run(&["prices", "--json", "--top", "100"])
+            .await
+            .ok()
+            .json();
+        let ids: Vec<String> = top
+            .as_array()
+            .expect("quotes")
+            .iter()
+            .filter_map(|q| q["id"].as_str().map(String::from))
+            .collect();
+        let mut args = vec!["watchlist", "add"];
+        args.extend(ids.iter().map(String::as_str));
+        user.run(&args).await.ok();
+        let token = token(&user, &["dash"]).await;
+        let env = [(
+            "COINLYTICS_REQUESTS_PER_MINUTE".to_string(),
+            "10000".to_string(),
+        )];
+        let server = Server::start_with(&user, &env).await;
+
+        let mut fast = connect(&server, None).await;
+        let mut slow = connect(&server, Some(4096)).await;
+        for ws in [&mut fast, &mut slow] {
+            send(ws, json!({"type": "auth", "token": token})).await;
+            send(
+                ws,
+                json!({"type": "subscribe", "topics": ["prices", "status", "sources"]}),
+            )
+            .await;
+        }
+        // The fast client reads everything, in its own task.
+        let received = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = received.clone();
+        let reader = tokio::spawn(async move {
+            while let Some(Ok(msg)) = fast.next().await {
+                if matches!(msg, Message::Text(_)) {
+                    counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+            }
+        });
+        // Refreshes, one after another, each a market message to both.
+        let http = crate::util::http_client();
+        let url = format!("{}/watchlist", server.base);
+        // The slow client reads nothing until the server says it closed it.
+        let mut refreshes = 0;
+        while !server
+            .process
+            .output()
+            .contains("closed a stream client too slow to read")
+        {
+            http.post(&url)
+                .bearer_auth(&token)
+                .json(&json!({"id": "bitcoin"}))
+                .send()
+                .await
+                .expect("post");
+            refreshes += 1;
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            assert!(refreshes < 3_000, "the slow client was never closed");
+        }
+        // Its socket holds what was sent before the close: read it all.
+        let (code, reason) = closed(&mut slow).await;
+        assert_eq!(u16::from(code), 4408, "{reason}");
+        assert!(reason.starts_with("too slow"), "{reason}");
+        // The fast one was never held up and still receives.
+        let before = received.load(std::sync::atomic::Ordering::Relaxed);
+        assert!(before > 10, "{before}");
+        http.post(&url)
+            .bearer_auth(&token)
+            .json(&json!({"id": "bitcoin"}))
+            .send()
+            .await
+            .expect("post");
+        wait_until("the fast client to receive more", WAIT, async || {
+            received.load(std::sync::atomic::Ordering::Relaxed) > before
+        })
+        .await;
+        reader.abort();
+    }
+}

@@ -25,6 +25,30 @@ const MAX_QUERY_CHARS: usize = 64;
 /// The coin list behind search is refetched when older than this.
 pub const COIN_LIST_MAX_AGE: Duration = Duration::from_secs(24 * 3600);
 
+/// Streamed prices gathered between two frames of a front end: the
+/// latest of each coin in each currency, so a busy stream is drawn at the
+/// frame's pace, not the exchanges'.
+#[derive(Debug, Default)]
+pub struct TickFrame {
+    pending: std::collections::HashMap<(String, String), PriceTick>,
+}
+
+impl TickFrame {
+    pub fn add(&mut self, t: PriceTick) {
+        self.pending
+            .insert((t.coin_id.clone(), t.currency.clone()), t);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.pending.is_empty()
+    }
+
+    /// The frame's ticks, one per coin and currency; the frame is empty after.
+    pub fn take(&mut self) -> Vec<PriceTick> {
+        self.pending.drain().map(|(_, t)| t).collect()
+    }
+}
+
 /// Which coins a user asked to see.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Pick {

@@ -50,6 +50,7 @@ pub(crate) fn router(ctx: Ctx) -> Router {
         .route_layer(middleware::from_fn_with_state(ctx.clone(), guard::token));
     let api = Router::new()
         .route("/health", get(market::health))
+        .route("/stream", get(crate::stream::stream))
         .merge(protected)
         .fallback(not_found);
     Router::new()
