@@ -8,8 +8,11 @@
 //! a body cap and a time limit, then a token on every route but
 //! `/api/v1/health`, one that may write on every change.
 
+mod ctx;
 mod error;
+mod feed;
 mod guard;
+mod hosts;
 mod limit;
 mod routes;
 mod stream;
@@ -17,20 +20,18 @@ mod stream;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use coinlytics_engine::app::alerts::AlertEvent;
 use coinlytics_engine::{Engine, Error};
 use tokio::net::TcpListener;
 
-pub use guard::Hosts;
+pub use ctx::MonitorRole;
+
+use ctx::Ctx;
+use hosts::Hosts;
 
 /// Where `coinlytics serve` listens unless told otherwise: loopback only.
 pub const DEFAULT_PORT: u16 = 8725;
-/// The largest request body (an import's upload is the largest).
-pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
-/// How long a request may take before it is answered 408.
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// What `serve` was asked for.
 #[derive(Debug, Clone)]
@@ -41,34 +42,6 @@ pub struct Options {
     pub extra_hosts: Vec<String>,
     /// Whether this process watches the alerts (`/health` says).
     pub monitor: MonitorRole,
-}
-
-/// The alert monitor's part in this process.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MonitorRole {
-    /// This process watches the alerts.
-    Running,
-    /// Another process (`coinlytics monitor`, the window) does.
-    Passive,
-}
-
-impl MonitorRole {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MonitorRole::Running => "running",
-            MonitorRole::Passive => "passive",
-        }
-    }
-}
-
-/// Shared by every handler.
-#[derive(Clone)]
-pub(crate) struct Ctx {
-    pub engine: Arc<Engine>,
-    pub hosts: Arc<Hosts>,
-    pub monitor: MonitorRole,
-    pub limits: Arc<limit::Limits>,
-    pub feed: tokio::sync::broadcast::Sender<stream::Item>,
 }
 
 /// A server bound to its address, not yet serving: its address is known
@@ -123,7 +96,7 @@ pub async fn bind(
         hosts,
         monitor: opts.monitor,
         limits: Arc::new(limit::Limits::new(engine_rate)),
-        feed: stream::spawn_feed(engine.clone(), alerts),
+        feed: feed::spawn_feed(engine.clone(), alerts),
     };
     Ok(Bound {
         listener,

@@ -9,7 +9,7 @@ use coinlytics_engine::model::alert::HistoryEntry;
 use serde::{Deserialize, Serialize};
 
 use super::{Answer, Body, Path, Query, blocking};
-use crate::Ctx;
+use crate::ctx::Ctx;
 use crate::error::ApiError;
 
 pub async fn list(State(ctx): State<Ctx>) -> Answer<Vec<RuleView>> {

@@ -15,7 +15,7 @@ use coinlytics_engine::model::{Coin, CoinId, Currency, Quote, Range};
 use serde::{Deserialize, Serialize};
 
 use super::{Answer, Path, Query, blocking, coin_list};
-use crate::Ctx;
+use crate::ctx::Ctx;
 use crate::error::ApiError;
 
 /// `GET /health`, without a token: whether prices are fresh.

@@ -20,7 +20,16 @@ use serde::de::DeserializeOwned;
 use tower_http::timeout::TimeoutLayer;
 
 use crate::error::ApiError;
-use crate::{Ctx, MAX_BODY_BYTES, REQUEST_TIMEOUT, guard};
+use std::time::Duration;
+
+use crate::ctx::Ctx;
+use crate::guard;
+
+/// The largest request body (an import's upload is the largest).
+const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+
+/// How long a request may take before it is answered 408.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 type Answer<T> = Result<Json<T>, ApiError>;
 

@@ -9,7 +9,7 @@ use coinlytics_engine::app::settings::Key;
 use serde::Serialize;
 
 use super::{Answer, Body};
-use crate::Ctx;
+use crate::ctx::Ctx;
 
 /// One setting as `coinlytics config get` lists it.
 #[derive(Serialize)]

@@ -9,7 +9,7 @@ use coinlytics_engine::model::{Coin, CoinId};
 use serde::Deserialize;
 
 use super::{Answer, Body, Path, blocking};
-use crate::Ctx;
+use crate::ctx::Ctx;
 use crate::error::ApiError;
 
 pub async fn list(State(ctx): State<Ctx>) -> Answer<Vec<Coin>> {

@@ -1,0 +1,37 @@
+//! What every handler shares.
+
+use std::sync::Arc;
+
+use coinlytics_engine::Engine;
+
+use crate::feed::Item;
+use crate::hosts::Hosts;
+use crate::limit::Limits;
+
+/// The alert monitor's part in this process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MonitorRole {
+    /// This process watches the alerts.
+    Running,
+    /// Another process (`coinlytics monitor`, the window) does.
+    Passive,
+}
+
+impl MonitorRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MonitorRole::Running => "running",
+            MonitorRole::Passive => "passive",
+        }
+    }
+}
+
+/// Shared by every handler.
+#[derive(Clone)]
+pub(crate) struct Ctx {
+    pub engine: Arc<Engine>,
+    pub hosts: Arc<Hosts>,
+    pub monitor: MonitorRole,
+    pub limits: Arc<Limits>,
+    pub feed: tokio::sync::broadcast::Sender<Item>,
+}
