@@ -7,6 +7,7 @@ use coinlytics_engine::Engine;
 use crate::feed::Item;
 use crate::hosts::Hosts;
 use crate::limit::Limits;
+use crate::session::Sessions;
 
 /// The alert monitor's part in this process.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,5 +34,8 @@ pub(crate) struct Ctx {
     pub hosts: Arc<Hosts>,
     pub monitor: MonitorRole,
     pub limits: Arc<Limits>,
+    pub sessions: Arc<Sessions>,
+    /// Served over TLS: cookies are Secure, origins https.
+    pub secure: bool,
     pub feed: tokio::sync::broadcast::Sender<Item>,
 }

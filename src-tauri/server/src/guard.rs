@@ -4,7 +4,7 @@
 use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{Method, header};
+use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use coinlytics_engine::Error;
@@ -47,10 +47,23 @@ pub async fn token(State(ctx): State<Ctx>, req: Request, next: Next) -> Result<R
         .get(header::AUTHORIZATION)
         .and_then(|h| h.to_str().ok())
         .and_then(bearer);
-    let Some(presented) = presented else {
-        return Err(Error::from(AccessError::NoToken).into());
+    let checked = match presented {
+        Some(presented) => ctx.engine.api_token_check(presented, write),
+        None => match ctx.sessions.token_of(req.headers()) {
+            // A cookie rides along on any request a browser makes, a
+            // foreign page's too: a change must come from our own pages.
+            Some(_) if write && !same_origin(req.headers(), ctx.secure) => {
+                return Err(Error::from(AccessError::Refused(
+                    "a change made with a browser session must come from this server's own pages"
+                        .into(),
+                ))
+                .into());
+            }
+            Some(hash) => ctx.engine.api_token_check_hash(&hash, write),
+            None => Err(Error::from(AccessError::NoToken)),
+        },
     };
-    let token = match ctx.engine.api_token_check(presented, write) {
+    let token = match checked {
         Ok(token) => token,
         Err(e) => {
             if e.kind() == coinlytics_engine::error::ErrorKind::Unauthorized
@@ -74,15 +87,55 @@ pub async fn token(State(ctx): State<Ctx>, req: Request, next: Next) -> Result<R
     Ok(next.run(req).await)
 }
 
+/// Whether a browser says the request comes from a page of this server:
+/// `Sec-Fetch-Site: same-origin`, or an `Origin` naming the Host it asked.
+pub fn same_origin(headers: &HeaderMap, secure: bool) -> bool {
+    let get = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
+    if let Some(site) = get(header::HeaderName::from_static("sec-fetch-site")) {
+        return site == "same-origin";
+    }
+    match (get(header::ORIGIN), get(header::HOST)) {
+        (Some(origin), Some(host)) => {
+            let scheme = if secure { "https" } else { "http" };
+            origin.eq_ignore_ascii_case(&format!("{scheme}://{host}"))
+        }
+        _ => false,
+    }
+}
+
 /// The token of an `Authorization: Bearer …` header's value.
 pub fn bearer(value: &str) -> Option<&str> {
     let (scheme, token) = value.trim().split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
-fn tried_too_often(Wait(secs): Wait) -> ApiError {
+pub fn tried_too_often(Wait(secs): Wait) -> ApiError {
     ApiError::too_many(
         format!("too many bad tokens from this address; try again in {secs} s"),
         secs,
     )
+}
+
+/// What every answer says to a browser: nothing here may be framed,
+/// sniffed, cached or given a referrer; a JSON answer runs nothing.
+pub async fn security_headers(req: Request, next: Next) -> Response {
+    let mut response = next.run(req).await;
+    let h = response.headers_mut();
+    for (name, value) in [
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::CACHE_CONTROL, "no-store"),
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; frame-ancestors 'none'",
+        ),
+    ] {
+        h.entry(name).or_insert(HeaderValue::from_static(value));
+    }
+    response
 }

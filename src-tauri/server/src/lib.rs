@@ -15,6 +15,7 @@ mod guard;
 mod hosts;
 mod limit;
 mod routes;
+mod session;
 mod stream;
 
 use std::future::Future;
@@ -97,6 +98,8 @@ pub async fn bind(
         monitor: opts.monitor,
         limits: Arc::new(limit::Limits::new(engine_rate)),
         feed: feed::spawn_feed(engine.clone(), alerts),
+        sessions: Arc::default(),
+        secure: false,
     };
     Ok(Bound {
         listener,

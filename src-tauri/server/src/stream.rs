@@ -6,17 +6,21 @@
 //! whose socket takes too long to take a message, is closed with a
 //! reason; the feed never waits for anyone.
 
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, header};
 use axum::response::Response;
 use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
 
+use coinlytics_engine::model::access::{TokenHash, TokenInfo};
+
 use crate::ctx::Ctx;
 use crate::feed::Topic;
+use crate::limit::Wait;
 
 /// How long one message may take to leave for a client.
 const SEND_WITHIN: Duration = Duration::from_secs(10);
@@ -38,16 +42,50 @@ enum ClientMessage {
     Subscribe { topics: Vec<Topic> },
 }
 
-/// The upgrade. A token in the Authorization header authenticates at
-/// once; otherwise the first message must be `{"type":"auth","token":…}`.
-pub async fn stream(State(ctx): State<Ctx>, headers: HeaderMap, ws: WebSocketUpgrade) -> Response {
+/// How a client proved who it is.
+enum Credential {
+    /// A token it sent (the header, or its first message).
+    Token(String),
+    /// Its browser session's token.
+    Session(TokenHash),
+}
+
+impl Credential {
+    fn check(
+        &self,
+        engine: &coinlytics_engine::Engine,
+    ) -> Result<TokenInfo, coinlytics_engine::Error> {
+        match self {
+            Credential::Token(t) => engine.api_token_check(t, false),
+            Credential::Session(h) => engine.api_token_check_hash(h, false),
+        }
+    }
+}
+
+/// The upgrade. A token in the Authorization header, or the session
+/// cookie of one of this server's own pages, authenticates at once;
+/// otherwise the first message must be `{"type":"auth","token":…}`.
+pub async fn stream(
+    State(ctx): State<Ctx>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
     let presented = headers
         .get(header::AUTHORIZATION)
         .and_then(|h| h.to_str().ok())
         .and_then(crate::guard::bearer)
-        .map(str::to_string);
+        .map(|t| Credential::Token(t.to_string()))
+        .or_else(|| {
+            // A page of another site may open a WebSocket here and the
+            // browser would send the cookie: only our own pages' count.
+            crate::guard::same_origin(&headers, ctx.secure)
+                .then(|| ctx.sessions.token_of(&headers))
+                .flatten()
+                .map(Credential::Session)
+        });
     ws.max_message_size(MAX_CLIENT_MESSAGE)
-        .on_upgrade(move |socket| client(ctx, socket, presented))
+        .on_upgrade(move |socket| client(ctx, socket, peer.ip(), presented))
 }
 
 /// Close codes in the range for applications (4000–4999).
@@ -63,12 +101,16 @@ async fn close(mut socket: WebSocket, code: u16, reason: &str) {
     let _ = tokio::time::timeout(CLOSE_WITHIN, socket.send(Message::Close(Some(frame)))).await;
 }
 
-async fn client(ctx: Ctx, mut socket: WebSocket, presented: Option<String>) {
+async fn client(ctx: Ctx, mut socket: WebSocket, ip: IpAddr, presented: Option<Credential>) {
+    if let Err(Wait(secs)) = ctx.limits.may_try(ip) {
+        let reason = format!("too many bad tokens from this address; try again in {secs} s");
+        return close(socket, CLOSE_UNAUTHORIZED, &reason).await;
+    }
     let presented = match presented {
-        Some(token) => token,
+        Some(credential) => credential,
         None => match tokio::time::timeout(AUTH_WITHIN, first_text(&mut socket)).await {
             Ok(Some(text)) => match serde_json::from_str::<ClientMessage>(&text) {
-                Ok(ClientMessage::Auth { token }) => token,
+                Ok(ClientMessage::Auth { token }) => Credential::Token(token),
                 _ => {
                     return close(
                         socket,
@@ -81,9 +123,13 @@ async fn client(ctx: Ctx, mut socket: WebSocket, presented: Option<String>) {
             _ => return close(socket, CLOSE_UNAUTHORIZED, "no token within 10 s").await,
         },
     };
-    let token = match ctx.engine.api_token_check(&presented, false) {
+    let token = match presented.check(&ctx.engine) {
         Ok(t) => t,
-        Err(e) => return close(socket, CLOSE_UNAUTHORIZED, &e.to_string()).await,
+        Err(e) => {
+            // Guessing over a WebSocket counts as over HTTP.
+            let _ = ctx.limits.failed(ip);
+            return close(socket, CLOSE_UNAUTHORIZED, &e.to_string()).await;
+        }
     };
     let mut feed = ctx.feed.subscribe();
     let mut topics: u8 = 0;
@@ -124,7 +170,7 @@ async fn client(ctx: Ctx, mut socket: WebSocket, presented: Option<String>) {
             },
             _ = ping.tick() => {
                 // A revoked or expired token ends its streams too.
-                if let Err(e) = ctx.engine.api_token_check(&presented, false) {
+                if let Err(e) = presented.check(&ctx.engine) {
                     return close(socket, CLOSE_UNAUTHORIZED, &e.to_string()).await;
                 }
                 if tokio::time::timeout(SEND_WITHIN, socket.send(Message::Ping(Default::default()))).await.is_err() {

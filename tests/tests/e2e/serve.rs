@@ -522,6 +522,116 @@ async fn a_flood_of_requests_or_of_bad_tokens_gets_429_with_retry_after() {
     assert_eq!(status.as_u16(), 429, "still waiting: {body}");
 }
 
+#[tokio::test]
+async fn a_browser_signs_in_once_and_its_cookie_works_only_from_its_own_pages() {
+    let fake = FakeCoinGecko::start().await;
+    let user = User::new(&fake.base_url());
+    let token = token(&user, &["browser"]).await;
+    let server = Server::start(&user).await;
+    let origin = server.base.trim_end_matches("/api/v1").to_string();
+    let sign_in = |body: Value| server.http.post(server.url("/session")).json(&body);
+
+    refused(
+        Server::send(sign_in(json!({"token": "cly_nope"}))).await,
+        401,
+        "unauthorized",
+    );
+    let foreign = sign_in(json!({"token": token})).header("origin", "http://evil.example");
+    refused(Server::send(foreign).await, 403, "forbidden");
+    let res = sign_in(json!({"token": token}))
+        .header("origin", &origin)
+        .send()
+        .await
+        .expect("sign in");
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let set = res.headers()["set-cookie"]
+        .to_str()
+        .expect("ascii")
+        .to_string();
+    for attribute in ["HttpOnly", "SameSite=Strict", "Path=/", "Max-Age=604800"] {
+        assert!(set.contains(attribute), "{set}");
+    }
+    assert!(!set.contains(&token), "the cookie is not the token");
+    let cookie = set.split(';').next().expect("name=value").to_string();
+    let with_cookie = |req: reqwest::RequestBuilder| req.header("cookie", &cookie);
+
+    // Reads need only the cookie.
+    assert_eq!(
+        Server::send(with_cookie(server.get("/watchlist", None)))
+            .await
+            .0,
+        StatusCode::OK
+    );
+    // A change needs our own page's Origin (or Sec-Fetch-Site) besides.
+    let add = || {
+        with_cookie(
+            server
+                .http
+                .post(server.url("/watchlist"))
+                .json(&json!({"id": "btc"})),
+        )
+    };
+    refused(Server::send(add()).await, 403, "forbidden");
+    refused(
+        Server::send(add().header("origin", "http://evil.example")).await,
+        403,
+        "forbidden",
+    );
+    refused(
+        Server::send(add().header("sec-fetch-site", "cross-site")).await,
+        403,
+        "forbidden",
+    );
+    assert_eq!(
+        Server::send(add().header("origin", &origin)).await.0,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        Server::send(add().header("sec-fetch-site", "same-origin"))
+            .await
+            .0,
+        StatusCode::OK
+    );
+
+    // Security headers on every answer.
+    let (_, headers, _) = Server::send(with_cookie(server.get("/watchlist", None))).await;
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["x-frame-options"], "DENY");
+    assert_eq!(headers["cache-control"], "no-store");
+    assert!(headers.contains_key("content-security-policy"));
+
+    // Signing out ends the session; so does revoking its token.
+    let out = with_cookie(server.http.delete(server.url("/session"))).header("origin", &origin);
+    let (status, headers, _) = Server::send(out).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert!(
+        headers["set-cookie"]
+            .to_str()
+            .unwrap_or("")
+            .contains("Max-Age=0")
+    );
+    refused(
+        Server::send(with_cookie(server.get("/watchlist", None))).await,
+        401,
+        "unauthorized",
+    );
+    let again = sign_in(json!({"token": token}))
+        .send()
+        .await
+        .expect("sign in");
+    let cookie = again.headers()["set-cookie"]
+        .to_str()
+        .expect("ascii")
+        .split(';')
+        .next()
+        .expect("pair")
+        .to_string();
+    let read = || server.get("/watchlist", None).header("cookie", &cookie);
+    assert_eq!(Server::send(read()).await.0, StatusCode::OK);
+    user.run(&["api", "token", "revoke", "browser"]).await.ok();
+    refused(Server::send(read()).await, 401, "unauthorized");
+}
+
 mod stream {
     use std::time::Duration;
 
@@ -540,6 +650,10 @@ mod stream {
     /// A WebSocket client on a socket whose receive buffer is `rcvbuf`
     /// bytes (none: the system's), so a test can make one that cannot keep up.
     async fn connect(server: &Server, rcvbuf: Option<u32>) -> Ws {
+        connect_with(server, rcvbuf, &[]).await
+    }
+
+    async fn connect_with(server: &Server, rcvbuf: Option<u32>, headers: &[(&str, &str)]) -> Ws {
         let addr: std::net::SocketAddr = server
             .base
             .trim_start_matches("http://")
@@ -551,8 +665,16 @@ mod stream {
             socket.set_recv_buffer_size(size).expect("a small buffer");
         }
         let tcp = socket.connect(addr).await.expect("connect");
-        let url = format!("ws://{addr}/api/v1/stream");
-        let (ws, _) = tokio_tungstenite::client_async(url, tcp)
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut req = format!("ws://{addr}/api/v1/stream")
+            .into_client_request()
+            .expect("a request");
+        for (name, value) in headers {
+            let name: reqwest::header::HeaderName = name.parse().expect("a header name");
+            req.headers_mut()
+                .insert(name, value.parse().expect("a header value"));
+        }
+        let (ws, _) = tokio_tungstenite::client_async(req, tcp)
             .await
             .expect("the upgrade");
         ws
@@ -644,6 +766,50 @@ mod stream {
         assert!(
             status["updated_at"].is_string() && status["failure"].is_null(),
             "{status}"
+        );
+
+        // A browser's page: its session cookie authenticates the upgrade,
+        // from our own origin only.
+        let signed = server
+            .http
+            .post(server.url("/session"))
+            .json(&json!({"token": token}))
+            .send()
+            .await
+            .expect("sign in");
+        let cookie = signed.headers()["set-cookie"]
+            .to_str()
+            .expect("ascii")
+            .split(';')
+            .next()
+            .expect("pair")
+            .to_string();
+        let origin = server.base.trim_end_matches("/api/v1").to_string();
+        let mut page =
+            connect_with(&server, None, &[("cookie", &cookie), ("origin", &origin)]).await;
+        send(
+            &mut page,
+            json!({"type": "subscribe", "topics": ["status"]}),
+        )
+        .await;
+        fake.set_price("bitcoin", 71_600.0);
+        assert!(next_of(&mut page, "status").await["updated_at"].is_string());
+        let mut foreign = connect_with(
+            &server,
+            None,
+            &[("cookie", &cookie), ("origin", "http://evil.example")],
+        )
+        .await;
+        send(
+            &mut foreign,
+            json!({"type": "subscribe", "topics": ["status"]}),
+        )
+        .await;
+        let (code, reason) = closed(&mut foreign).await;
+        assert_eq!(
+            u16::from(code),
+            4401,
+            "a foreign page's cookie is no credential: {reason}"
         );
     }
 

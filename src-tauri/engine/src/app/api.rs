@@ -74,7 +74,12 @@ impl Engine {
         if !access::is_token_shaped(presented) {
             return Err(AccessError::BadToken.into());
         }
-        let hash = TokenHash::of(presented);
+        self.api_token_check_hash(&TokenHash::of(presented), write)
+    }
+
+    /// [`Engine::api_token_check`] of a token known by its hash: a browser
+    /// session's, which keeps the hash, never the token.
+    pub fn api_token_check_hash(&self, hash: &TokenHash, write: bool) -> Result<TokenInfo> {
         // Every stored hash is compared, each in constant time.
         let found =
             self.store
@@ -83,7 +88,7 @@ impl Engine {
                 .fold(
                     None,
                     |found, (info, h)| {
-                        if h.matches(&hash) { Some(info) } else { found }
+                        if h.matches(hash) { Some(info) } else { found }
                     },
                 );
         let info = found.ok_or(AccessError::BadToken)?;

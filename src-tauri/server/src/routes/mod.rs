@@ -3,6 +3,7 @@
 
 mod alerts;
 mod market;
+mod session;
 mod settings;
 mod watchlist;
 
@@ -60,11 +61,13 @@ pub(crate) fn router(ctx: Ctx) -> Router {
     let api = Router::new()
         .route("/health", get(market::health))
         .route("/stream", get(crate::stream::stream))
+        .route("/session", post(session::sign_in).delete(session::sign_out))
         .merge(protected)
         .fallback(not_found);
     Router::new()
         .nest("/api/v1", api)
         .fallback(not_found)
+        .layer(middleware::from_fn(guard::security_headers))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
