@@ -3,6 +3,7 @@
 //! streams, and the alert monitor unless another process runs it.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::Args;
@@ -14,9 +15,15 @@ use crate::monitor::shutdown_signal;
 
 #[derive(Args, Debug)]
 pub struct ServeArgs {
-    /// The address and port to listen on (loopback only for now)
+    /// The address and port to listen on; beyond loopback (e.g. 0.0.0.0:8725) only over TLS
     #[arg(long, value_name = "ADDR:PORT", default_value_t = SocketAddr::from(([127, 0, 0, 1], DEFAULT_PORT)))]
     pub listen: SocketAddr,
+    /// Serve TLS with this certificate (PEM; default beyond loopback: a self-signed one kept in the data directory)
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM)
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 }
 
 pub async fn run(engine: Arc<Engine>, args: ServeArgs) -> Result<(), Error> {
@@ -30,15 +37,33 @@ pub async fn run(engine: Arc<Engine>, args: ServeArgs) -> Result<(), Error> {
     };
     let opts = Options {
         listen: args.listen,
-        extra_hosts: Vec::new(),
         monitor: if monitor.is_some() {
             MonitorRole::Running
         } else {
             MonitorRole::Passive
         },
     };
+    let files = args.tls_cert.as_deref().zip(args.tls_key.as_deref());
+    let tls = if files.is_some() || !args.listen.ip().is_loopback() {
+        let mut names = engine.settings().api_hosts;
+        if !args.listen.ip().is_unspecified() {
+            names.push(args.listen.ip().to_string());
+        }
+        let id = engine.api_tls_identity(files, &names)?;
+        if id.made {
+            outln!(
+                "made a self-signed TLS certificate: {}",
+                id.cert_path.display()
+            );
+        }
+        // A phone shows this before trusting the certificate: compare.
+        outln!("its SHA-256 fingerprint: {}", id.fingerprint);
+        Some(id)
+    } else {
+        None
+    };
     let alerts = monitor.as_ref().map(|m| m.subscribe());
-    let bound = coinlytics_server::bind(engine.clone(), &opts, alerts).await?;
+    let bound = coinlytics_server::bind(engine.clone(), &opts, tls.as_ref(), alerts).await?;
     let addr = bound
         .local_addr()
         .map_err(|e| Error::Internal(e.to_string()))?;
@@ -50,8 +75,9 @@ pub async fn run(engine: Arc<Engine>, args: ServeArgs) -> Result<(), Error> {
     );
     let streams = refresher::spawn_streams(engine.clone(), false, Engine::refresh_requests);
     tracing::info!(%addr, "serving the local API");
+    let scheme = bound.scheme();
     outln!(
-        "serving the local API at http://{addr}/api/v1 (its health: http://{addr}/api/v1/health); Ctrl-C stops"
+        "serving the local API at {scheme}://{addr}/api/v1 (its health: {scheme}://{addr}/api/v1/health); Ctrl-C stops"
     );
     let served = bound.serve(shutdown_signal()).await;
     if let Some(s) = streams {

@@ -181,6 +181,8 @@ pub struct Settings {
     pub requests_per_minute: u32,
     /// The local API's limit on each token's requests.
     pub api_requests_per_second: u32,
+    /// Host names the local API answers to besides loopback's and IPs.
+    pub api_hosts: Vec<String>,
     /// Days the event log keeps an entry.
     pub event_log_days: u32,
     /// Days the alert history keeps a firing and its deliveries.
@@ -231,6 +233,7 @@ pub enum Key {
     HttpMaxBodyMib,
     RequestsPerMinute,
     ApiRequestsPerSecond,
+    ApiHosts,
     EventLogDays,
     AlertHistoryDays,
     CloseToTray,
@@ -402,7 +405,7 @@ impl Setting {
 }
 
 /// Every setting, in the order `config get` lists them; indexed by [`Key`].
-pub static SETTINGS: [Setting; 33] = [
+pub static SETTINGS: [Setting; 34] = [
     Setting {
         key: Key::DataDir,
         name: "data_dir",
@@ -541,6 +544,22 @@ pub static SETTINGS: [Setting; 33] = [
         flag: false,
         read: |s| s.api_requests_per_second.to_string(),
         write: |s, v| s.api_requests_per_second = v.int(),
+    },
+    Setting {
+        key: Key::ApiHosts,
+        name: "api_hosts",
+        env: "COINLYTICS_API_HOSTS",
+        help: "host names `coinlytics serve` answers to besides localhost and IP addresses (e.g. pi.local)",
+        kind: Kind::List {
+            max: 20,
+            item: "host names",
+            check: host_name,
+            join: ",",
+        },
+        default: Some(""),
+        flag: false,
+        read: |s| s.api_hosts.join(","),
+        write: |s, v| s.api_hosts = v.list(),
     },
     Setting {
         key: Key::EventLogDays,
@@ -910,6 +929,19 @@ pub struct Overrides {
     pub values: Vec<(Key, String)>,
 }
 
+/// A DNS name as typed in a Host header: labels of letters, digits and
+/// '-', joined by '.'; lowercased.
+fn host_name(v: &str) -> Option<String> {
+    let v = v.trim().trim_end_matches('.').to_ascii_lowercase();
+    let label_ok = |l: &str| {
+        (1..=63).contains(&l.len())
+            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    (v.len() <= 253 && v.split('.').all(label_ok)).then_some(v)
+}
+
 /// Where a value being set by a user comes from, for its messages.
 pub(crate) const GIVEN: &str = "the value given";
 
@@ -927,6 +959,7 @@ impl Settings {
             http_max_body_mib: 0,
             requests_per_minute: 0,
             api_requests_per_second: 0,
+            api_hosts: Vec::new(),
             event_log_days: 0,
             alert_history_days: 0,
             close_to_tray: false,

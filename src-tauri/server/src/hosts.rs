@@ -1,7 +1,7 @@
 //! Which Host headers a request may carry.
 
 use std::collections::HashSet;
-use std::net::SocketAddr;
+use std::net::IpAddr;
 
 /// The host names a request may name in its Host header. A browser sends
 /// the name it resolved, so a foreign site that rebinds its own name to
@@ -10,20 +10,16 @@ use std::net::SocketAddr;
 pub struct Hosts(HashSet<String>);
 
 impl Hosts {
-    pub fn new(listen: SocketAddr, extra: &[String]) -> Hosts {
-        let mut names: HashSet<String> = ["localhost", "127.0.0.1", "::1"]
-            .into_iter()
-            .map(String::from)
-            .collect();
-        if !listen.ip().is_unspecified() {
-            names.insert(listen.ip().to_string());
-        }
+    /// Loopback's names and `extra` (the `api_hosts` setting).
+    pub fn new(extra: &[String]) -> Hosts {
+        let mut names: HashSet<String> = ["localhost"].into_iter().map(String::from).collect();
         names.extend(extra.iter().map(|h| h.trim().to_ascii_lowercase()));
         Hosts(names)
     }
 
     /// Whether a Host header's value (a name or address, and perhaps a
-    /// port) is one of ours.
+    /// port) is one of ours. An IP address is: no one can rebind it, so a
+    /// page that names one was loaded from it.
     pub fn allows(&self, host: &str) -> bool {
         let host = host.trim().to_ascii_lowercase();
         let name = if let Some(rest) = host.strip_prefix('[') {
@@ -38,7 +34,7 @@ impl Hosts {
                 }
             })
         };
-        self.0.contains(name)
+        name.parse::<IpAddr>().is_ok() || self.0.contains(name)
     }
 }
 
@@ -47,11 +43,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn loopback_names_and_the_listen_address_are_ours() {
-        let hosts = Hosts::new(
-            "127.0.0.1:8725".parse().expect("addr"),
-            &["Pi.local".into()],
-        );
+    fn loopback_names_ip_addresses_and_the_setting_s_names_are_ours() {
+        let hosts = Hosts::new(&["Pi.local".into()]);
         for ok in [
             "localhost",
             "localhost:8725",
@@ -59,6 +52,7 @@ mod tests {
             "[::1]:8725",
             "LOCALHOST",
             "pi.local:8725",
+            "192.168.1.5:8725",
         ] {
             assert!(hosts.allows(ok), "{ok}");
         }
@@ -68,8 +62,9 @@ mod tests {
             "evil.example:8725",
             "localhost.evil.example",
             "127.0.0.1.nip.io",
-            "[::2]:1",
+            "[::2",
             "localhost:x",
+            "pi.local.evil.example",
         ] {
             assert!(!hosts.allows(bad), "{bad}");
         }

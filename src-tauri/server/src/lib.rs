@@ -17,12 +17,15 @@ mod limit;
 mod routes;
 mod session;
 mod stream;
+mod tls;
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use axum::serve::ListenerExt;
 use coinlytics_engine::app::alerts::AlertEvent;
+use coinlytics_engine::app::api::TlsIdentity;
 use coinlytics_engine::{Engine, Error};
 use tokio::net::TcpListener;
 
@@ -38,9 +41,6 @@ pub const DEFAULT_PORT: u16 = 8725;
 #[derive(Debug, Clone)]
 pub struct Options {
     pub listen: SocketAddr,
-    /// Host names a request may be addressed to, beyond the loopback
-    /// names and the address it listens on.
-    pub extra_hosts: Vec<String>,
     /// Whether this process watches the alerts (`/health` says).
     pub monitor: MonitorRole,
 }
@@ -49,6 +49,7 @@ pub struct Options {
 /// (port 0 picks a free one) before it starts.
 pub struct Bound {
     listener: TcpListener,
+    tls: Option<tokio_rustls::TlsAcceptor>,
     app: axum::Router,
 }
 
@@ -57,40 +58,58 @@ impl Bound {
         self.listener.local_addr()
     }
 
+    /// `https` or `http`.
+    pub fn scheme(&self) -> &'static str {
+        if self.tls.is_some() { "https" } else { "http" }
+    }
+
     /// Serves until `shutdown` completes; requests under way finish.
     pub async fn serve(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), Error> {
         let app = self.app.into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await
-            .map_err(|e| Error::Internal(format!("the local API stopped: {e}")))
+        let stopped = |e: std::io::Error| Error::Internal(format!("the local API stopped: {e}"));
+        match self.tls {
+            None => axum::serve(self.listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+                .map_err(stopped),
+            Some(acceptor) => {
+                // tap_io: axum then knows each connection's peer address.
+                let listener = tls::TlsListener::new(self.listener, acceptor)
+                    .map_err(stopped)?
+                    .tap_io(|_| {});
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(shutdown)
+                    .await
+                    .map_err(stopped)
+            }
+        }
     }
 }
 
-/// Binds `opts.listen`. Only a loopback address is served in the clear.
-/// `alerts`: the alert monitor's events, where this process runs it.
+/// Binds `opts.listen`, over TLS with `tls`. Only a loopback address is
+/// served in the clear. `alerts`: the alert monitor's events, where this
+/// process runs it.
 pub async fn bind(
     engine: Arc<Engine>,
     opts: &Options,
+    tls: Option<&TlsIdentity>,
     alerts: Option<tokio::sync::broadcast::Receiver<AlertEvent>>,
 ) -> Result<Bound, Error> {
-    if !opts.listen.ip().is_loopback() {
+    if !opts.listen.ip().is_loopback() && tls.is_none() {
         return Err(coinlytics_engine::error::InvalidInput(format!(
-            "{} is not a loopback address: listening beyond this machine needs TLS, which this build does not offer yet; use 127.0.0.1",
+            "{} is not a loopback address: listening beyond this machine needs TLS",
             opts.listen
         ))
         .into());
     }
+    let tls = tls.map(tls::acceptor).transpose()?;
     let listener = TcpListener::bind(opts.listen).await.map_err(|e| {
         coinlytics_engine::error::InvalidInput(format!("cannot listen on {}: {e}", opts.listen))
     })?;
-    let addr = listener
-        .local_addr()
-        .map_err(|e| Error::Internal(e.to_string()))?;
-    let hosts = Arc::new(Hosts::new(addr, &opts.extra_hosts));
+    let hosts = Arc::new(Hosts::new(&engine.settings().api_hosts));
     let engine_rate = engine.settings().api_requests_per_second;
     let ctx = Ctx {
         engine: engine.clone(),
@@ -99,10 +118,11 @@ pub async fn bind(
         limits: Arc::new(limit::Limits::new(engine_rate)),
         feed: feed::spawn_feed(engine.clone(), alerts),
         sessions: Arc::default(),
-        secure: false,
+        secure: tls.is_some(),
     };
     Ok(Bound {
         listener,
+        tls,
         app: routes::router(ctx),
     })
 }

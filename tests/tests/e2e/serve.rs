@@ -312,12 +312,81 @@ async fn a_revoked_expired_or_read_only_token_and_a_foreign_host_are_refused() {
 }
 
 #[tokio::test]
-async fn serve_refuses_to_listen_beyond_loopback_in_the_clear() {
+async fn beyond_loopback_it_serves_only_tls_with_a_certificate_made_once() {
+    use std::os::unix::fs::PermissionsExt;
     let fake = FakeCoinGecko::start().await;
     let user = User::new(&fake.base_url());
-    let run = user.run(&["serve", "--listen", "0.0.0.0:0"]).await;
-    assert_eq!(run.code, 2, "{run:?}");
-    assert!(run.stderr.contains("needs TLS"), "{run:?}");
+    let token = token(&user, &["phone"]).await;
+    let process = MonitorProcess::start_args(&user, &["serve", "--listen", "0.0.0.0:0"], &[]);
+    process.wait_for("serving the local API at https://").await;
+    let output = process.output();
+    assert!(
+        output.contains("made a self-signed TLS certificate"),
+        "{output}"
+    );
+    let fingerprint = output
+        .split("its SHA-256 fingerprint: ")
+        .nth(1)
+        .and_then(|r| r.lines().next())
+        .expect("the fingerprint")
+        .to_string();
+    assert_eq!(fingerprint.len(), 32 * 3 - 1, "{fingerprint}");
+    let port = output
+        .split("https://0.0.0.0:")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .expect("the port")
+        .to_string();
+    let tls_dir = user.data_dir().join("tls");
+    let mode =
+        |p: &std::path::Path| std::fs::metadata(p).expect("exists").permissions().mode() & 0o777;
+    assert_eq!(mode(&tls_dir), 0o700);
+    assert_eq!(mode(&tls_dir.join("key.pem")), 0o600);
+    let pem = std::fs::read(tls_dir.join("cert.pem")).expect("the certificate");
+
+    // A client that trusts that certificate gets in, over TLS only.
+    let client = {
+        let _ = crate::util::http_client();
+        reqwest::Client::builder()
+            .tls_certs_only([reqwest::Certificate::from_pem(&pem).expect("PEM")])
+            .build()
+            .expect("a client")
+    };
+    let base = format!("https://localhost:{port}/api/v1");
+    let res = client
+        .get(format!("{base}/watchlist"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("over TLS");
+    assert_eq!(res.status(), StatusCode::OK);
+    let signed = client
+        .post(format!("{base}/session"))
+        .json(&json!({"token": token}))
+        .send()
+        .await
+        .expect("sign in");
+    let cookie = signed.headers()["set-cookie"]
+        .to_str()
+        .expect("ascii")
+        .to_string();
+    assert!(cookie.contains("; Secure"), "{cookie}");
+    let plain = crate::util::http_client()
+        .get(format!("http://127.0.0.1:{port}/api/v1/health"))
+        .send()
+        .await;
+    assert!(
+        plain.is_err() || plain.is_ok_and(|r| !r.status().is_success()),
+        "served in the clear"
+    );
+    drop(process);
+
+    // The next start keeps the same certificate: a phone that trusted it still does.
+    let again = MonitorProcess::start_args(&user, &["serve", "--listen", "0.0.0.0:0"], &[]);
+    again.wait_for("serving the local API at https://").await;
+    let output = again.output();
+    assert!(!output.contains("made a self-signed"), "{output}");
+    assert!(output.contains(&fingerprint), "{output}");
 }
 
 #[tokio::test]
