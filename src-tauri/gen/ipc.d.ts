@@ -761,7 +761,23 @@ fee_currency: string | null, note: string | null,
  */
 transfer: number | null, };
   export type TxKind = "buy" | "sell" | "transfer_in" | "transfer_out" | "fee" | "income";
-  export type TxForm = { portfolio: string, kind: string, coin: string, quantity: string, price: string | null, currency: string | null, fee: string | null, fee_currency: string | null, time: string | null, note: string | null, to: string | null, };
+  export type TxForm = { portfolio: string, kind: string, coin: string, quantity: string, price: string | null, 
+/**
+ * The price's fiat; the reporting currency when absent.
+ */
+currency: string | null, fee: string | null, 
+/**
+ * A fiat code or a coin; the price's currency when absent.
+ */
+fee_currency: string | null, 
+/**
+ * RFC 3339 or a day (`2024-01-31`, midnight UTC); now when absent.
+ */
+time: string | null, note: string | null, 
+/**
+ * For a transfer out: the portfolio it goes into (both legs are recorded).
+ */
+to: string | null, };
   export type ImportReport = { format: Format, portfolio: string, 
 /**
  * The transactions new to the portfolio (numbered once committed).

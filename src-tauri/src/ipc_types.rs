@@ -16,7 +16,9 @@ use coinlytics_engine::app::convert::{Conversion, Unit};
 use coinlytics_engine::app::email::{EmailForm, EmailStatus};
 use coinlytics_engine::app::history::{AlertLevel, CoinOverview, History};
 use coinlytics_engine::app::market::{MarketEvent, Snapshot};
-use coinlytics_engine::app::portfolio::{Format, Mapping, RowError, Skipped};
+use coinlytics_engine::app::portfolio::{
+    Format, Mapping, PortfolioPage, RowError, Skipped, TxInput,
+};
 use coinlytics_engine::app::portfolio::{
     FxUsed, Holding, Holdings, ImportProfile, ImportReport, MappingField, MappingGuess, MethodGain,
     Totals, ValueHistory, ValuePoint, WhatIf,
@@ -38,7 +40,6 @@ use ts_rs::{Config, TS};
 use crate::alerts::AlertsPage;
 use crate::coin::BackfillEvent;
 use crate::commands::{Dashboard, Markets, Preference, Preferences, UiMarks};
-use crate::portfolio::{PortfolioPage, TxForm};
 use crate::state::{MonitorState, MonitorStatus};
 
 fn declarations() -> String {
@@ -116,7 +117,7 @@ fn declarations() -> String {
         Totals::decl(&cfg),
         Tx::decl(&cfg),
         TxKind::decl(&cfg),
-        TxForm::decl(&cfg),
+        TxInput::decl(&cfg),
         ImportReport::decl(&cfg),
         Format::decl(&cfg),
         RowError::decl(&cfg),

@@ -4,55 +4,14 @@
 
 use coinlytics_engine::Error;
 use coinlytics_engine::app::portfolio::{
-    FxUsed, Holdings, ImportAs, ImportProfile, ImportReport, MappingGuess, TxInput, ValueHistory,
-    WhatIf,
+    ImportAs, ImportProfile, ImportReport, Mapping, MappingGuess, PortfolioPage, TxInput,
+    ValueHistory, WhatIf, check_import_size,
 };
-use coinlytics_engine::app::portfolio::{Mapping, check_import_size};
-use coinlytics_engine::model::portfolio::{Method, Portfolio, Tx};
-use coinlytics_engine::model::{CoinId, InvalidInput};
-use serde::{Deserialize, Serialize};
+use coinlytics_engine::model::CoinId;
+use coinlytics_engine::model::portfolio::Tx;
 use tauri::{AppHandle, State};
 
 use crate::state::AppState;
-
-/// The longest column name a mapping may send: it is stored with a profile.
-const MAX_COLUMN_CHARS: usize = 1024;
-/// The newest transactions the view lists at first: a screenful or two
-/// paints fast however many there are; "Show more" asks for more.
-const LISTED: usize = 100;
-/// The most it lists when asked; `coinlytics portfolio ls` has all.
-const MAX_LISTED: usize = 10_000;
-
-/// Everything the Portfolio view shows.
-#[derive(Serialize, ts_rs::TS)]
-pub struct PortfolioPage {
-    portfolios: Vec<Portfolio>,
-    /// The portfolio shown; all of them when none.
-    selected: Option<String>,
-    holdings: Holdings,
-    /// Newest first: the `listed` newest (100 when not given).
-    txs: Vec<Tx>,
-    /// How many transactions there are in all.
-    tx_count: usize,
-    /// The rate each listed transaction in another fiat was converted at.
-    rates: Vec<FxUsed>,
-}
-
-/// A transaction as the form sends it; Rust checks every field.
-#[derive(Debug, Deserialize, ts_rs::TS)]
-pub struct TxForm {
-    portfolio: String,
-    kind: String,
-    coin: String,
-    quantity: String,
-    price: Option<String>,
-    currency: Option<String>,
-    fee: Option<String>,
-    fee_currency: Option<String>,
-    time: Option<String>,
-    note: Option<String>,
-    to: Option<String>,
-}
 
 fn blank_is_none(s: Option<String>) -> Option<String> {
     s.filter(|v| !v.trim().is_empty())
@@ -65,52 +24,10 @@ pub async fn portfolio(
     method: Option<String>,
     listed: Option<usize>,
 ) -> Result<PortfolioPage, Error> {
-    let engine = state.engine()?;
-    let selected = blank_is_none(portfolio);
-    let method = match blank_is_none(method) {
-        Some(m) => {
-            Some(Method::parse(&m).ok_or_else(|| InvalidInput(format!("'{m}' is not a method")))?)
-        }
-        None => None,
-    };
-    let holdings = engine.holdings(selected.as_deref(), method).await?;
-    let mut txs = engine.txs(selected.as_deref())?;
-    let tx_count = txs.len();
-    txs.reverse();
-    txs.truncate(listed.unwrap_or(LISTED).clamp(1, MAX_LISTED));
-    let reporting = &holdings.currency;
-    let mut rates = if txs.iter().any(|t| t.currency != *reporting) {
-        engine.fx_used().await?
-    } else {
-        Vec::new()
-    };
-    rates.retain(|r| txs.iter().any(|t| t.id == r.tx));
-    Ok(PortfolioPage {
-        rates,
-        portfolios: engine.portfolios()?,
-        selected,
-        holdings,
-        txs,
-        tx_count,
-    })
-}
-
-impl TxForm {
-    fn input(self) -> TxInput {
-        TxInput {
-            portfolio: self.portfolio,
-            kind: self.kind,
-            coin: self.coin,
-            quantity: self.quantity,
-            price: blank_is_none(self.price),
-            currency: blank_is_none(self.currency),
-            fee: blank_is_none(self.fee),
-            fee_currency: blank_is_none(self.fee_currency),
-            time: blank_is_none(self.time),
-            note: blank_is_none(self.note),
-            to: blank_is_none(self.to),
-        }
-    }
+    state
+        .engine()?
+        .portfolio_page(portfolio.as_deref(), method.as_deref(), listed)
+        .await
 }
 
 /// The tray's total follows a transaction written here at once (one
@@ -126,9 +43,9 @@ fn written<T>(app: &AppHandle, done: Result<T, Error>) -> Result<T, Error> {
 pub async fn portfolio_add(
     app: AppHandle,
     state: State<'_, AppState>,
-    form: TxForm,
+    form: TxInput,
 ) -> Result<Vec<Tx>, Error> {
-    written(&app, state.engine()?.add_tx(&form.input()).await)
+    written(&app, state.engine()?.add_tx(&form).await)
 }
 
 /// Changes transaction `id` to what the form says.
@@ -137,9 +54,9 @@ pub async fn portfolio_edit(
     app: AppHandle,
     state: State<'_, AppState>,
     id: i64,
-    form: TxForm,
+    form: TxInput,
 ) -> Result<Tx, Error> {
-    written(&app, state.engine()?.edit_tx(id, &form.input()).await)
+    written(&app, state.engine()?.edit_tx(id, &form).await)
 }
 
 #[tauri::command]
@@ -187,22 +104,6 @@ fn file_text(text: String) -> Result<Vec<u8>, Error> {
     Ok(text.into_bytes())
 }
 
-/// A mapping from the page, refused when a column name is past
-/// [`MAX_COLUMN_CHARS`]; the engine checks what it maps.
-fn mapping_arg(mapping: Mapping) -> Result<Mapping, Error> {
-    if let Some(long) = mapping
-        .columns()
-        .find(|c| c.chars().count() > MAX_COLUMN_CHARS)
-    {
-        let start: String = long.chars().take(20).collect();
-        return Err(InvalidInput(format!(
-            "the column '{start}…' is longer than {MAX_COLUMN_CHARS} characters"
-        ))
-        .into());
-    }
-    Ok(mapping)
-}
-
 /// Reads `text` (a file the user picked) into `portfolio`, through
 /// `mapping` when given, else as `format` says (a format's name, a saved
 /// profile's, or `auto`); with `dry_run` only the preview.
@@ -218,7 +119,7 @@ pub async fn portfolio_import(
 ) -> Result<ImportReport, Error> {
     let bytes = file_text(text)?;
     let how = match mapping {
-        Some(m) => ImportAs::Mapping(mapping_arg(m)?),
+        Some(m) => ImportAs::Mapping(m),
         None => ImportAs::parse(format.as_deref().unwrap_or("auto")),
     };
     let done = (state.engine()?)
@@ -251,7 +152,6 @@ pub async fn portfolio_profile_save(
     name: String,
     mapping: Mapping,
 ) -> Result<ImportProfile, Error> {
-    let mapping = mapping_arg(mapping)?;
     state
         .with_engine(move |e| e.save_import_profile(&name, &mapping))
         .await

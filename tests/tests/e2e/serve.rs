@@ -968,3 +968,160 @@ mod stream {
         reader.abort();
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_portfolio_is_kept_read_imported_and_exported_through_the_api() {
+    let fake = FakeCoinGecko::start().await;
+    fake.set_price("bitcoin", 70_000.0);
+    let user = User::new(&fake.base_url());
+    let reader = token(&user, &["phone", "--read-only"]).await;
+    let token = token(&user, &["laptop"]).await;
+    let server = Server::start(&user).await;
+    let tx = |t: &str, body: Value| {
+        server
+            .http
+            .post(server.url("/portfolio/transactions"))
+            .bearer_auth(t)
+            .json(&body)
+    };
+    let buy = json!({"portfolio": "Main", "kind": "buy", "coin": "btc", "quantity": "0.5",
+                     "price": "60000", "currency": "", "fee": "", "time": "2024-03-01"});
+
+    refused(
+        Server::send(tx(&reader, buy.clone())).await,
+        403,
+        "forbidden",
+    );
+    let (status, _, added) = Server::send(tx(&token, buy)).await;
+    assert_eq!(status, StatusCode::CREATED, "{added}");
+    let id = added[0]["id"].as_i64().expect("an id");
+    let sell_too_much = json!({"portfolio": "Main", "kind": "sell", "coin": "btc", "quantity": "2", "price": "70000"});
+    let body = refused(
+        Server::send(tx(&token, sell_too_much)).await,
+        400,
+        "invalid_input",
+    );
+    assert!(
+        body["message"].as_str().unwrap_or("").contains("1.5 short"),
+        "{body}"
+    );
+
+    let (status, _, page) =
+        Server::send(server.get("/portfolio?portfolio=Main&method=fifo", Some(&reader))).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(page["tx_count"], 1);
+    let holding = &page["holdings"]["holdings"][0];
+    assert_eq!(
+        (holding["coin"].as_str(), holding["market_value"].as_str()),
+        (Some("bitcoin"), Some("35000.00")),
+        "{page}"
+    );
+    refused(
+        Server::send(server.get("/portfolio?method=newest", Some(&reader))).await,
+        400,
+        "invalid_input",
+    );
+    let (_, _, whatif) =
+        Server::send(server.get("/portfolio/whatif?coin=btc&quantity=0.25", Some(&reader))).await;
+    assert!(
+        whatif.is_object() && whatif.get("kind").is_none(),
+        "{whatif}"
+    );
+    let (status, _, value) =
+        Server::send(server.get("/portfolio/value?portfolio=Main", Some(&reader))).await;
+    assert_eq!(status, StatusCode::OK, "{value}");
+
+    let edit = server
+        .http
+        .put(server.url(&format!("/portfolio/transactions/{id}")))
+        .bearer_auth(&token)
+        .json(&json!({"portfolio": "Main", "kind": "buy", "coin": "btc", "quantity": "0.75", "price": "60000"}));
+    let (status, _, edited) = Server::send(edit).await;
+    assert_eq!(
+        (status, edited["quantity"].as_str()),
+        (StatusCode::OK, Some("0.75")),
+        "{edited}"
+    );
+
+    // An exchange's export as an upload: a dry run first, then for real.
+    let file = std::fs::read(format!(
+        "{}/fixtures/portfolio/coinbase-2024.csv",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("the fixture");
+    let upload = |dry: bool| {
+        server
+            .http
+            .post(server.url(&format!(
+                "/portfolio/import?portfolio=Coinbase&dry_run={dry}"
+            )))
+            .bearer_auth(&token)
+            .header("content-type", "text/csv")
+            .body(file.clone())
+    };
+    let (status, _, preview) = Server::send(upload(true)).await;
+    assert_eq!(
+        (status, &preview["committed"], &preview["format"]),
+        (StatusCode::OK, &json!(false), &json!("coinbase")),
+        "{preview}"
+    );
+    let ls = |p: &'static str| {
+        server.get(
+            &format!("/portfolio/transactions?portfolio={p}"),
+            Some(&reader),
+        )
+    };
+    // A dry run makes nothing, not even the portfolio.
+    refused(Server::send(ls("Coinbase")).await, 404, "not_found");
+    let (_, _, imported) = Server::send(upload(false)).await;
+    assert_eq!(imported["committed"], true, "{imported}");
+    let n = imported["added"].as_array().map(Vec::len).expect("added");
+    assert_eq!(
+        Server::send(ls("Coinbase"))
+            .await
+            .2
+            .as_array()
+            .map(Vec::len),
+        Some(n)
+    );
+    let (_, _, again) = Server::send(upload(false)).await;
+    assert_eq!(
+        again["added"].as_array().map(Vec::len),
+        Some(0),
+        "nothing twice: {again}"
+    );
+    let huge = server
+        .http
+        .post(server.url("/portfolio/import?portfolio=Coinbase"))
+        .bearer_auth(&token)
+        .body(vec![b'x'; 65 * 1024 * 1024]);
+    refused(Server::send(huge).await, 413, "too_large");
+
+    let res = server
+        .get("/portfolio/export?portfolio=Main", Some(&reader))
+        .send()
+        .await
+        .expect("export");
+    assert_eq!(res.headers()["content-type"], "text/csv; charset=utf-8");
+    let csv = res.text().await.expect("text");
+    assert!(
+        csv.starts_with("time,type,coin,quantity,price,currency,fee,fee_currency,note,portfolio\n"),
+        "{csv}"
+    );
+    let res = server
+        .get("/portfolio/export?what=holdings&method=hifo", Some(&reader))
+        .send()
+        .await
+        .expect("export");
+    assert_eq!(res.status(), StatusCode::OK);
+
+    let del = server
+        .http
+        .delete(server.url(&format!("/portfolio/transactions/{id}")))
+        .bearer_auth(&token);
+    assert_eq!(Server::send(del).await.0, StatusCode::OK);
+    assert_eq!(
+        Server::send(ls("Main")).await.2.as_array().map(Vec::len),
+        Some(0)
+    );
+}

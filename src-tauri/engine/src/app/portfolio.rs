@@ -27,24 +27,61 @@ pub use crate::portfolio::live::Tracker;
 pub use crate::portfolio::resolve::ImportReport;
 pub use crate::portfolio::valuation::FxUsed;
 
-/// A transaction as a user typed it; every field is checked by [`Engine::add_tx`].
-#[derive(Debug, Clone, Default, PartialEq)]
+/// A transaction as a user typed it (the window's form, a request's body,
+/// the CLI's flags); every field is checked by [`Engine::add_tx`]. A
+/// blank optional field is an absent one.
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize, ts_rs::TS)]
+#[ts(rename = "TxForm")]
 pub struct TxInput {
     pub portfolio: String,
     pub kind: String,
     pub coin: String,
     pub quantity: String,
+    #[serde(default, deserialize_with = "blank_is_none")]
     pub price: Option<String>,
     /// The price's fiat; the reporting currency when absent.
+    #[serde(default, deserialize_with = "blank_is_none")]
     pub currency: Option<String>,
+    #[serde(default, deserialize_with = "blank_is_none")]
     pub fee: Option<String>,
     /// A fiat code or a coin; the price's currency when absent.
+    #[serde(default, deserialize_with = "blank_is_none")]
     pub fee_currency: Option<String>,
     /// RFC 3339 or a day (`2024-01-31`, midnight UTC); now when absent.
+    #[serde(default, deserialize_with = "blank_is_none")]
     pub time: Option<String>,
+    #[serde(default, deserialize_with = "blank_is_none")]
     pub note: Option<String>,
     /// For a transfer out: the portfolio it goes into (both legs are recorded).
+    #[serde(default, deserialize_with = "blank_is_none")]
     pub to: Option<String>,
+}
+
+/// A form's empty field: not given.
+fn blank_is_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let v: Option<String> = serde::Deserialize::deserialize(d)?;
+    Ok(v.filter(|s| !s.trim().is_empty()))
+}
+
+/// The newest transactions a portfolio page lists unless asked for more:
+/// a screenful or two paints fast however many there are.
+pub const LISTED: usize = 100;
+/// The most a page lists; `coinlytics portfolio ls` has all.
+pub const MAX_LISTED: usize = 10_000;
+
+/// A portfolio as the Portfolio view (and `GET /api/v1/portfolio`) shows it.
+#[derive(Debug, serde::Serialize, ts_rs::TS)]
+pub struct PortfolioPage {
+    pub portfolios: Vec<Portfolio>,
+    /// The portfolio shown; all of them when none.
+    pub selected: Option<String>,
+    pub holdings: Holdings,
+    /// Newest first: the `listed` newest (100 when not given).
+    pub txs: Vec<Tx>,
+    /// How many transactions there are in all.
+    pub tx_count: usize,
+    /// The rate each listed transaction in another fiat was converted at.
+    pub rates: Vec<FxUsed>,
 }
 
 /// How to read a file to import.
@@ -407,6 +444,45 @@ impl Engine {
         })
     }
 
+    /// `portfolio` (all of them when none or blank) valued by `method` (its
+    /// own when none or blank), with its `listed` newest transactions.
+    pub async fn portfolio_page(
+        &self,
+        portfolio: Option<&str>,
+        method: Option<&str>,
+        listed: Option<usize>,
+    ) -> Result<PortfolioPage> {
+        let selected = portfolio
+            .filter(|p| !p.trim().is_empty())
+            .map(str::to_string);
+        let method = match method.filter(|m| !m.trim().is_empty()) {
+            Some(m) => Some(
+                Method::parse(m).ok_or_else(|| InvalidInput(format!("'{m}' is not a method")))?,
+            ),
+            None => None,
+        };
+        let holdings = self.holdings(selected.as_deref(), method).await?;
+        let mut txs = self.txs(selected.as_deref())?;
+        let tx_count = txs.len();
+        txs.reverse();
+        txs.truncate(listed.unwrap_or(LISTED).clamp(1, MAX_LISTED));
+        let reporting = &holdings.currency;
+        let mut rates = if txs.iter().any(|t| t.currency != *reporting) {
+            self.fx_used().await?
+        } else {
+            Vec::new()
+        };
+        rates.retain(|r| txs.iter().any(|t| t.id == r.tx));
+        Ok(PortfolioPage {
+            rates,
+            portfolios: self.portfolios()?,
+            selected,
+            holdings,
+            txs,
+            tx_count,
+        })
+    }
+
     /// Reads a transaction file into `portfolio`: all its new rows, or,
     /// if any row is wrong (or would sell more than held), none. With
     /// `dry_run` it only says what it would do.
@@ -423,7 +499,10 @@ impl Engine {
             ImportAs::Detect => (None, None),
             ImportAs::Format(f) => (Some(f), None),
             ImportAs::Profile(p) => (None, Some(self.import_profile(&p)?.mapping)),
-            ImportAs::Mapping(m) => (None, Some(m)),
+            ImportAs::Mapping(m) => {
+                m.check()?;
+                (None, Some(m))
+            }
         };
         let (format, parsed) = super::blocking(move || match mapping {
             Some(m) => Ok((Format::Mapped, import::parse_mapped(&bytes, &m)?)),
@@ -500,6 +579,7 @@ impl Engine {
     /// Saves `mapping` as the import profile `name` (replacing one so named).
     pub fn save_import_profile(&self, name: &str, mapping: &Mapping) -> Result<ImportProfile> {
         let name = name_of(name, "profile")?;
+        mapping.check()?;
         if Format::parse(&name).is_some() || name.eq_ignore_ascii_case("auto") {
             let why = format!("'{name}' names a format; a profile needs another name");
             return Err(InvalidInput(why).into());

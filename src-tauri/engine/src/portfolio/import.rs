@@ -402,6 +402,9 @@ pub struct Mapping {
     pub note: Option<String>,
 }
 
+/// The longest column name a mapping may hold.
+pub const MAX_COLUMN_CHARS: usize = 1024;
+
 /// The fields a [`Mapping`] fills, in the generic format's order: each
 /// one's name (as in the mapping's JSON), its label, and whether every
 /// file must have it.
@@ -519,6 +522,23 @@ impl Mapping {
     }
 
     /// The columns it names.
+    /// Refused when a column name is longer than [`MAX_COLUMN_CHARS`]: a
+    /// mapping is stored with its profile.
+    pub fn check(&self) -> Result<(), InvalidInput> {
+        match self
+            .columns()
+            .find(|c| c.chars().count() > MAX_COLUMN_CHARS)
+        {
+            Some(long) => {
+                let start: String = long.chars().take(20).collect();
+                Err(InvalidInput(format!(
+                    "the column '{start}…' is longer than {MAX_COLUMN_CHARS} characters"
+                )))
+            }
+            None => Ok(()),
+        }
+    }
+
     pub fn columns(&self) -> impl Iterator<Item = &str> {
         FIELDS.into_iter().filter_map(|(f, _, _)| self.get(f))
     }

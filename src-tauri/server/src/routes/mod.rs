@@ -3,6 +3,7 @@
 
 mod alerts;
 mod market;
+mod portfolio;
 mod session;
 mod settings;
 mod watchlist;
@@ -57,6 +58,22 @@ pub(crate) fn router(ctx: Ctx) -> Router {
         .route("/alerts/history", get(alerts::history))
         .route("/alerts/history/acknowledge", post(alerts::acknowledge))
         .route("/settings", get(settings::list).patch(settings::change))
+        .route("/portfolio", get(portfolio::page))
+        .route(
+            "/portfolio/transactions",
+            get(portfolio::list).post(portfolio::add),
+        )
+        .route(
+            "/portfolio/transactions/{id}",
+            put(portfolio::edit).delete(portfolio::remove),
+        )
+        .route("/portfolio/whatif", get(portfolio::what_if))
+        .route("/portfolio/value", get(portfolio::value))
+        .route(
+            "/portfolio/import",
+            post(portfolio::import).layer(DefaultBodyLimit::max(portfolio::MAX_UPLOAD_BYTES)),
+        )
+        .route("/portfolio/export", get(portfolio::export))
         .route_layer(middleware::from_fn_with_state(ctx.clone(), guard::token));
     let api = Router::new()
         .route("/health", get(market::health))

@@ -1,0 +1,200 @@
+//! The portfolio: its page (holdings by a method, the newest
+//! transactions), transactions (list, add, edit, delete), what-if, value
+//! history, import (an upload, with a dry run) and export (CSV).
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use coinlytics_engine::Error;
+use coinlytics_engine::app::portfolio::{
+    ImportAs, ImportReport, MAX_IMPORT_BYTES, PortfolioPage, TxInput, ValueHistory, WhatIf,
+    check_import_size,
+};
+use coinlytics_engine::error::ErrorKind;
+use coinlytics_engine::model::CoinId;
+use coinlytics_engine::model::portfolio::{Method, Tx};
+use serde::Deserialize;
+
+use super::{Answer, Body, Path, Query, blocking};
+use crate::ctx::Ctx;
+use crate::error::ApiError;
+
+/// The largest upload: the engine's one import cap.
+pub const MAX_UPLOAD_BYTES: usize = MAX_IMPORT_BYTES as usize;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageParams {
+    portfolio: Option<String>,
+    method: Option<String>,
+    listed: Option<usize>,
+}
+
+pub async fn page(State(ctx): State<Ctx>, Query(p): Query<PageParams>) -> Answer<PortfolioPage> {
+    Ok(Json(
+        ctx.engine
+            .portfolio_page(p.portfolio.as_deref(), p.method.as_deref(), p.listed)
+            .await?,
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Which {
+    portfolio: Option<String>,
+}
+
+/// Every transaction, oldest first.
+pub async fn list(State(ctx): State<Ctx>, Query(w): Query<Which>) -> Answer<Vec<Tx>> {
+    Ok(Json(
+        blocking(&ctx.engine, move |e| e.txs(w.portfolio.as_deref())).await?,
+    ))
+}
+
+/// 201 with what was recorded (a transfer is two legs).
+pub async fn add(
+    State(ctx): State<Ctx>,
+    Body(input): Body<TxInput>,
+) -> Result<(StatusCode, Json<Vec<Tx>>), ApiError> {
+    Ok((StatusCode::CREATED, Json(ctx.engine.add_tx(&input).await?)))
+}
+
+pub async fn edit(
+    State(ctx): State<Ctx>,
+    Path(id): Path<i64>,
+    Body(input): Body<TxInput>,
+) -> Answer<Tx> {
+    Ok(Json(ctx.engine.edit_tx(id, &input).await?))
+}
+
+/// What was removed (a transfer's two legs go together).
+pub async fn remove(State(ctx): State<Ctx>, Path(id): Path<i64>) -> Answer<Vec<Tx>> {
+    Ok(Json(ctx.engine.remove_tx(id).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WhatIfParams {
+    coin: String,
+    quantity: String,
+    price: Option<String>,
+    portfolio: Option<String>,
+}
+
+pub async fn what_if(State(ctx): State<Ctx>, Query(w): Query<WhatIfParams>) -> Answer<WhatIf> {
+    let coin = CoinId::parse(&w.coin).map_err(Error::from)?;
+    Ok(Json(
+        ctx.engine
+            .what_if(
+                &coin,
+                &w.quantity,
+                w.price.as_deref(),
+                w.portfolio.as_deref(),
+            )
+            .await?,
+    ))
+}
+
+pub async fn value(State(ctx): State<Ctx>, Query(w): Query<Which>) -> Answer<ValueHistory> {
+    Ok(Json(
+        ctx.engine.value_history(w.portfolio.as_deref()).await?,
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImportParams {
+    portfolio: String,
+    /// `auto` (the default), a format's name, or a saved profile's.
+    format: Option<String>,
+    #[serde(default)]
+    dry_run: bool,
+}
+
+/// A file as the request's body, refused as `{kind, message}` past the
+/// import cap.
+pub struct Upload(Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for Upload {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        if let Some(len) = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
+        {
+            check_import_size(len, "the file")
+                .map_err(|e| ApiError::new(ErrorKind::TooLarge, Error::from(e).to_string()))?;
+        }
+        Bytes::from_request(req, state)
+            .await
+            .map(Upload)
+            .map_err(|e| {
+                if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::new(
+                        ErrorKind::TooLarge,
+                        format!("the file is larger than {} MiB", MAX_UPLOAD_BYTES >> 20),
+                    )
+                } else {
+                    ApiError::new(ErrorKind::InvalidInput, e.body_text())
+                }
+            })
+    }
+}
+
+/// `POST /portfolio/import?portfolio=…[&format=…][&dry_run=true]` with the
+/// file as the body: what it adds, or, with `dry_run`, would add.
+pub async fn import(
+    State(ctx): State<Ctx>,
+    Query(p): Query<ImportParams>,
+    Upload(file): Upload,
+) -> Answer<ImportReport> {
+    let how = ImportAs::parse(p.format.as_deref().unwrap_or("auto"));
+    Ok(Json(
+        ctx.engine
+            .import_txs(file.to_vec(), &p.portfolio, how, p.dry_run)
+            .await?,
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportParams {
+    portfolio: Option<String>,
+    /// `transactions` (the default) or `holdings`.
+    what: Option<String>,
+    method: Option<String>,
+}
+
+/// CSV: the transactions, or the holdings by a method.
+pub async fn export(
+    State(ctx): State<Ctx>,
+    Query(p): Query<ExportParams>,
+) -> Result<Response, ApiError> {
+    let csv = match p.what.as_deref().unwrap_or("transactions") {
+        "transactions" => {
+            blocking(&ctx.engine, move |e| e.export_txs(p.portfolio.as_deref())).await?
+        }
+        "holdings" => {
+            let method = match p.method.as_deref() {
+                Some(m) => Some(Method::parse(m).ok_or_else(|| {
+                    ApiError::new(ErrorKind::InvalidInput, format!("'{m}' is not a method"))
+                })?),
+                None => None,
+            };
+            ctx.engine
+                .export_holdings(p.portfolio.as_deref(), method)
+                .await?
+        }
+        other => {
+            return Err(ApiError::new(
+                ErrorKind::InvalidInput,
+                format!("'{other}' is not something to export: transactions or holdings"),
+            ));
+        }
+    };
+    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], csv).into_response())
+}
