@@ -198,13 +198,7 @@ fn read_file(file: &std::path::Path) -> Result<Vec<u8>, Error> {
 }
 
 fn method(s: &str) -> Result<Method, Error> {
-    Method::parse(s).ok_or_else(|| {
-        InvalidInput(format!(
-            "'{}' is not a method (fifo, lifo, hifo or average)",
-            s.trim()
-        ))
-        .into()
-    })
+    Ok(coinlytics_engine::app::portfolio::method(s)?)
 }
 
 pub async fn run(engine: &Engine, cmd: PortfolioCmd) -> Result<(), Error> {

@@ -23,6 +23,8 @@ pub use crate::portfolio::import::{
     Format, MAX_IMPORT_BYTES, Mapping, MappingField, MappingGuess, RowError, Skipped,
     check_size as check_import_size,
 };
+/// A cost-basis method by name, or why not.
+pub use crate::portfolio::input::method;
 pub use crate::portfolio::live::Tracker;
 pub use crate::portfolio::resolve::ImportReport;
 pub use crate::portfolio::valuation::FxUsed;
@@ -456,9 +458,7 @@ impl Engine {
             .filter(|p| !p.trim().is_empty())
             .map(str::to_string);
         let method = match method.filter(|m| !m.trim().is_empty()) {
-            Some(m) => Some(
-                Method::parse(m).ok_or_else(|| InvalidInput(format!("'{m}' is not a method")))?,
-            ),
+            Some(m) => Some(check::method(m)?),
             None => None,
         };
         let holdings = self.holdings(selected.as_deref(), method).await?;

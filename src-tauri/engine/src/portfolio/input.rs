@@ -1,12 +1,12 @@
 //! What a user types for a transaction, a portfolio or an import profile,
-//! checked: each field's rule, once, for the window, the CLI and (coming)
+//! checked: each field's rule, once, for the window, the CLI and
 //! the local API alike. Only what needs no store or network; the
 //! application layer resolves coins.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
-use super::{TxKind, is_fiat};
+use super::{Method, TxKind, is_fiat};
 use crate::model::alert::MAX_PRICE_LEVEL;
 use crate::model::{Currency, InvalidInput};
 
@@ -18,6 +18,16 @@ pub const MAX_NAME: usize = 60;
 pub const MAX_NOTE: usize = 500;
 
 /// A transaction type by its name (`buy`, `sell`, `transfer_in`, …).
+/// A cost-basis method by name.
+pub fn method(s: &str) -> Checked<Method> {
+    Method::parse(s).ok_or_else(|| {
+        InvalidInput(format!(
+            "'{}' is not a method (fifo, lifo, hifo or average)",
+            s.trim()
+        ))
+    })
+}
+
 pub fn kind(s: &str) -> Checked<TxKind> {
     TxKind::parse(s).ok_or_else(|| {
         InvalidInput(format!(

@@ -10,11 +10,11 @@ use axum::response::{IntoResponse, Response};
 use coinlytics_engine::Error;
 use coinlytics_engine::app::portfolio::{
     ImportAs, ImportReport, MAX_IMPORT_BYTES, PortfolioPage, TxInput, ValueHistory, WhatIf,
-    check_import_size,
+    check_import_size, method,
 };
 use coinlytics_engine::error::ErrorKind;
 use coinlytics_engine::model::CoinId;
-use coinlytics_engine::model::portfolio::{Method, Tx};
+use coinlytics_engine::model::portfolio::Tx;
 use serde::Deserialize;
 
 use super::{Answer, Body, Path, Query, blocking};
@@ -180,9 +180,7 @@ pub async fn export(
         }
         "holdings" => {
             let method = match p.method.as_deref() {
-                Some(m) => Some(Method::parse(m).ok_or_else(|| {
-                    ApiError::new(ErrorKind::InvalidInput, format!("'{m}' is not a method"))
-                })?),
+                Some(m) => Some(method(m).map_err(Error::from)?),
                 None => None,
             };
             ctx.engine
