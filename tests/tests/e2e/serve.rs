@@ -81,6 +81,12 @@ async fn token(user: &User, args: &[&str]) -> String {
     token
 }
 
+/// The `name=value` of the session cookie a sign-in set.
+fn session_cookie(signed: &reqwest::Response) -> String {
+    let set = signed.headers()["set-cookie"].to_str().expect("ascii");
+    set.split(';').next().expect("name=value").to_string()
+}
+
 #[track_caller]
 fn refused(got: (StatusCode, reqwest::header::HeaderMap, Value), status: u16, kind: &str) -> Value {
     let (s, _, body) = got;
@@ -148,31 +154,19 @@ async fn serve_answers_health_openly_and_prices_only_with_a_token() {
     assert_eq!(usd["quotes"][0]["price"], "71234.5", "{usd}");
 
     // Bad input is the one error body, 400; an unknown path is 404.
-    refused(
-        Server::send(server.get("/prices?top=0", Some(&token))).await,
-        400,
-        "invalid_input",
-    );
-    refused(
-        Server::send(server.get("/prices?top=5&coins=btc", Some(&token))).await,
-        400,
-        "invalid_input",
-    );
-    refused(
-        Server::send(server.get("/prices?currency=zzz", Some(&token))).await,
-        400,
-        "invalid_input",
-    );
-    refused(
-        Server::send(server.get("/prices?colour=red", Some(&token))).await,
-        400,
-        "invalid_input",
-    );
-    refused(
-        Server::send(server.get("/nothing-here", Some(&token))).await,
-        404,
-        "not_found",
-    );
+    for (path, status, kind) in [
+        ("/prices?top=0", 400, "invalid_input"),
+        ("/prices?top=5&coins=btc", 400, "invalid_input"),
+        ("/prices?currency=zzz", 400, "invalid_input"),
+        ("/prices?colour=red", 400, "invalid_input"),
+        ("/nothing-here", 404, "not_found"),
+    ] {
+        refused(
+            Server::send(server.get(path, Some(&token))).await,
+            status,
+            kind,
+        );
+    }
 
     // The token's last use is listed, never the token itself.
     let ls = user.run(&["api", "token", "ls"]).await.ok();
@@ -688,13 +682,7 @@ async fn a_browser_signs_in_once_and_its_cookie_works_only_from_its_own_pages() 
         .send()
         .await
         .expect("sign in");
-    let cookie = again.headers()["set-cookie"]
-        .to_str()
-        .expect("ascii")
-        .split(';')
-        .next()
-        .expect("pair")
-        .to_string();
+    let cookie = session_cookie(&again);
     let read = || server.get("/watchlist", None).header("cookie", &cookie);
     assert_eq!(Server::send(read()).await.0, StatusCode::OK);
     user.run(&["api", "token", "revoke", "browser"]).await.ok();
@@ -846,13 +834,7 @@ mod stream {
             .send()
             .await
             .expect("sign in");
-        let cookie = signed.headers()["set-cookie"]
-            .to_str()
-            .expect("ascii")
-            .split(';')
-            .next()
-            .expect("pair")
-            .to_string();
+        let cookie = super::session_cookie(&signed);
         let origin = server.base.trim_end_matches("/api/v1").to_string();
         let mut page =
             connect_with(&server, None, &[("cookie", &cookie), ("origin", &origin)]).await;
