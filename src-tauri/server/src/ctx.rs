@@ -37,5 +37,9 @@ pub(crate) struct Ctx {
     pub sessions: Arc<Sessions>,
     /// Served over TLS: cookies are Secure, origins https.
     pub secure: bool,
+    /// Turns true when the server is stopping: streams close.
+    pub stopping: tokio::sync::watch::Receiver<bool>,
+    /// One clone per open stream: the server waits for them to close.
+    pub streams: Arc<()>,
     pub feed: tokio::sync::broadcast::Sender<Item>,
 }

@@ -37,6 +37,9 @@ use hosts::Hosts;
 /// Where `coinlytics serve` listens unless told otherwise: loopback only.
 pub const DEFAULT_PORT: u16 = 8725;
 
+/// How long stopping waits for open streams to take their closing frame.
+const STREAMS_CLOSE_WITHIN: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// What `serve` was asked for.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -49,6 +52,8 @@ pub struct Options {
 /// (port 0 picks a free one) before it starts.
 pub struct Bound {
     listener: TcpListener,
+    stop: tokio::sync::watch::Sender<bool>,
+    streams: Arc<()>,
     tls: Option<tokio_rustls::TlsAcceptor>,
     app: axum::Router,
 }
@@ -63,28 +68,56 @@ impl Bound {
         if self.tls.is_some() { "https" } else { "http" }
     }
 
-    /// Serves until `shutdown` completes; requests under way finish.
+    /// Serves until `shutdown` completes; requests under way finish, and
+    /// open streams are closed with a reason.
     pub async fn serve(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), Error> {
-        let app = self.app.into_make_service_with_connect_info::<SocketAddr>();
-        let stopped = |e: std::io::Error| Error::Internal(format!("the local API stopped: {e}"));
-        match self.tls {
-            None => axum::serve(self.listener, app)
+        let Bound {
+            listener,
+            stop,
+            streams,
+            tls,
+            app,
+        } = self;
+        let shutdown = async move {
+            shutdown.await;
+            let _ = stop.send(true);
+        };
+        let served = serve_until(listener, tls, app, shutdown).await;
+        // Streams are upgraded connections, which a graceful shutdown
+        // does not wait for: they close themselves, given a moment.
+        let deadline = tokio::time::Instant::now() + STREAMS_CLOSE_WITHIN;
+        while Arc::strong_count(&streams) > 1 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        served
+    }
+}
+
+async fn serve_until(
+    listener: TcpListener,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    app: axum::Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), Error> {
+    let app = app.into_make_service_with_connect_info::<SocketAddr>();
+    let stopped = |e: std::io::Error| Error::Internal(format!("the local API stopped: {e}"));
+    match tls {
+        None => axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .map_err(stopped),
+        Some(acceptor) => {
+            // tap_io: axum then knows each connection's peer address.
+            let listener = tls::TlsListener::new(listener, acceptor)
+                .map_err(stopped)?
+                .tap_io(|_| {});
+            axum::serve(listener, app)
                 .with_graceful_shutdown(shutdown)
                 .await
-                .map_err(stopped),
-            Some(acceptor) => {
-                // tap_io: axum then knows each connection's peer address.
-                let listener = tls::TlsListener::new(self.listener, acceptor)
-                    .map_err(stopped)?
-                    .tap_io(|_| {});
-                axum::serve(listener, app)
-                    .with_graceful_shutdown(shutdown)
-                    .await
-                    .map_err(stopped)
-            }
+                .map_err(stopped)
         }
     }
 }
@@ -106,6 +139,8 @@ pub async fn bind(
         .into());
     }
     let tls = tls.map(tls::acceptor).transpose()?;
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let streams = Arc::new(());
     let listener = TcpListener::bind(opts.listen).await.map_err(|e| {
         coinlytics_engine::error::InvalidInput(format!("cannot listen on {}: {e}", opts.listen))
     })?;
@@ -119,9 +154,13 @@ pub async fn bind(
         feed: feed::spawn_feed(engine.clone(), alerts),
         sessions: Arc::default(),
         secure: tls.is_some(),
+        stopping,
+        streams: streams.clone(),
     };
     Ok(Bound {
         listener,
+        stop,
+        streams,
         tls,
         app: routes::router(ctx),
     })

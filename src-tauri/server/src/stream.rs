@@ -131,6 +131,8 @@ async fn client(ctx: Ctx, mut socket: WebSocket, ip: IpAddr, presented: Option<C
             return close(socket, CLOSE_UNAUTHORIZED, &e.to_string()).await;
         }
     };
+    let _open = ctx.streams.clone();
+    let mut stopping = ctx.stopping.clone();
     let mut feed = ctx.feed.subscribe();
     let mut topics: u8 = 0;
     let mut ping = tokio::time::interval(PING_EVERY);
@@ -168,6 +170,9 @@ async fn client(ctx: Ctx, mut socket: WebSocket, ip: IpAddr, presented: Option<C
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
                 Some(Ok(_)) => {}
             },
+            _ = async { drop(stopping.wait_for(|s| *s).await) } => {
+                return close(socket, 1001, "the server is stopping").await;
+            }
             _ = ping.tick() => {
                 // A revoked or expired token ends its streams too.
                 if let Err(e) = presented.check(&ctx.engine) {

@@ -862,6 +862,20 @@ mod stream {
             4401,
             "a foreign page's cookie is no credential: {reason}"
         );
+
+        // A service manager's stop: open streams are told and closed, and
+        // the server exits rather than wait for them.
+        let Server { process, .. } = server;
+        let stopped = tokio::time::timeout(
+            WAIT,
+            tokio::task::spawn_blocking(move || process.terminate()),
+        )
+        .await
+        .expect("the server stops with streams open")
+        .expect("join");
+        assert_eq!(stopped.0, 0, "{}", stopped.1);
+        let (code, reason) = closed(&mut page).await;
+        assert_eq!(u16::from(code), 1001, "{reason}");
     }
 
     #[tokio::test]
