@@ -22,7 +22,7 @@ const DAY: i64 = 86_400;
 const NOISE: f64 = 1e-10;
 
 /// Per-coin figures over a range.
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS, utoipa::ToSchema)]
 pub struct Stats {
     /// Daily closes the figures were worked from (UTC days with a price).
     pub days: u32,

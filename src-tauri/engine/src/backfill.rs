@@ -85,7 +85,7 @@ pub fn plan(days: u32) -> Vec<Step> {
 }
 
 /// Where a backfill is, for a progress bar or the chart's state line.
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS, utoipa::ToSchema)]
 pub struct Progress {
     pub coin_id: String,
     pub currency: String,
@@ -101,7 +101,7 @@ pub struct Progress {
 }
 
 /// What a finished backfill did.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ts_rs::TS, utoipa::ToSchema)]
 pub struct Report {
     /// API calls made.
     pub calls: u32,

@@ -95,7 +95,7 @@ impl ConfigError {
 }
 
 /// How the SMTP connection is encrypted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, ts_rs::TS, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum SmtpSecurity {
     /// Plain connection upgraded with STARTTLS (usually port 587).
@@ -125,7 +125,7 @@ impl SmtpSecurity {
 
 /// Where alert e-mails are sent from and to. The password is not here: it is
 /// in the OS keyring.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, ts_rs::TS, utoipa::ToSchema)]
 pub struct EmailSettings {
     /// SMTP server host name or IP; empty means e-mail is not configured.
     pub smtp_host: String,

@@ -59,7 +59,7 @@ pub enum Error {
 }
 
 /// An error as it crosses IPC (and as `--json` output would show it).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS, utoipa::ToSchema)]
 pub struct ErrorBody {
     pub kind: ErrorKind,
     pub message: String,

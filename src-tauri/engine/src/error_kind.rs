@@ -8,7 +8,7 @@ use serde::Serialize;
 /// What kind of failure an [`Error`](crate::Error) is: stable names that front ends
 /// branch on (the page shows the stale banner on `offline`, keeps a form
 /// open on `invalid_input`, …).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorKind {
     /// The input is wrong; the message says what is allowed.

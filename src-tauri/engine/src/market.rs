@@ -43,7 +43,7 @@ const FALLBACK_CURRENCIES: &[&str] = &[
 ];
 
 /// The quotes one successful refresh fetched.
-#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS, utoipa::ToSchema)]
 pub struct Snapshot {
     /// What was asked for; subscribers tell the watchlist from other views by it.
     pub request: QuoteRequest,
@@ -73,7 +73,7 @@ impl Snapshot {
 
 /// How the last refresh of a request went, for a view that opens between
 /// market events.
-#[derive(Debug, Clone, Default, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, Default, Serialize, ts_rs::TS, utoipa::ToSchema)]
 pub struct RefreshStatus {
     /// When prices were last fetched (or, before any refresh of this run,
     /// when the stored ones were).
@@ -83,7 +83,7 @@ pub struct RefreshStatus {
 }
 
 /// What subscribers of the market hear.
-#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS, utoipa::ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum MarketEvent {
     /// Fresh quotes, already stored.

@@ -30,7 +30,7 @@ use crate::portfolio::holdings;
 use crate::store::{Store, StoreError, queries};
 
 /// What the monitor tells front ends (the window, the tray, logs).
-#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS, utoipa::ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum AlertEvent {
     // Boxed: a firing is several times the size of the other events.

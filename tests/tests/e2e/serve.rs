@@ -114,6 +114,17 @@ async fn serve_answers_health_openly_and_prices_only_with_a_token() {
     assert_eq!(status, StatusCode::OK, "{health}");
     assert_eq!(health["monitor"], "running", "{health}");
     assert_eq!(health["version"], env!("CARGO_PKG_VERSION"));
+    // What the API is, for any client to read: OpenAPI 3.1, no token.
+    let (status, _, doc) = Server::send(server.get("/openapi.json", None)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        doc["openapi"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("3.1")),
+        "{}",
+        doc["openapi"]
+    );
+    assert!(doc["paths"]["/api/v1/prices"]["get"].is_object());
 
     // No token: 401, saying how to make one, with the scheme to use.
     let (status, headers, body) = Server::send(server.get("/prices", None)).await;

@@ -61,7 +61,7 @@ impl RetryPolicy {
 }
 
 /// A delivery attempt's outcome, for whoever shows delivery status live.
-#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS, utoipa::ToSchema)]
 pub struct DeliveryEvent {
     pub firing_key: String,
     pub channel: &'static str,

@@ -28,7 +28,7 @@ const ICON: &[u8] = include_bytes!("../../../../icons/128x128.png");
 /// A rule as a user gives it, every value as typed: the window's form and
 /// the CLI's flags both become one, and [`RuleInput::parse`] gives both the
 /// same answer.
-#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
+#[derive(Debug, Clone, Deserialize, ts_rs::TS, utoipa::ToSchema)]
 pub struct RuleInput {
     /// An id (`bitcoin`) or symbol (`btc`); empty for a rule on a
     /// portfolio's value.
@@ -138,7 +138,7 @@ impl RuleInput {
 }
 
 /// A rule as front ends show it.
-#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS, utoipa::ToSchema)]
 pub struct RuleView {
     #[serde(flatten)]
     pub rule: Rule,
@@ -152,7 +152,7 @@ pub struct RuleView {
 }
 
 /// A condition as a form offers it.
-#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS, utoipa::ToSchema)]
 pub struct ConditionInfo {
     pub condition: Condition,
     pub label: &'static str,
@@ -196,7 +196,7 @@ pub fn conditions() -> Vec<ConditionInfo> {
 /// What a form starts a new rule from, and the note's limit a form holds
 /// the user to as they type: the engine's own numbers, so no front end
 /// keeps one.
-#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS, utoipa::ToSchema)]
 pub struct RuleForm {
     /// The band a rule re-arms past when none is given.
     #[serde(with = "rust_decimal::serde::str")]

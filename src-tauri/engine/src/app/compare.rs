@@ -23,7 +23,7 @@ pub struct CompareQuery {
     pub range: Range,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS, utoipa::ToSchema)]
 pub struct Comparison {
     pub currency: String,
     pub range: Range,
@@ -38,7 +38,7 @@ pub struct Comparison {
     pub correlation: Vec<Vec<Option<f64>>>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS, utoipa::ToSchema)]
 pub struct CompareSeries {
     pub coin: Coin,
     /// % from the first stored price in the range.
@@ -46,7 +46,7 @@ pub struct CompareSeries {
     pub stats: Stats,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, ts_rs::TS, utoipa::ToSchema)]
 pub struct NormalPoint {
     /// Unix ms.
     #[ts(type = "number")]

@@ -30,7 +30,7 @@ pub struct ConvertQuery {
 }
 
 /// One side of a conversion as shown: `ETH` "Ethereum".
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS, utoipa::ToSchema)]
 pub struct Unit {
     /// Upper case: `ETH`, `EUR`.
     pub code: String,
@@ -52,7 +52,7 @@ impl Unit {
 }
 
 /// An answer of the converter.
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS, utoipa::ToSchema)]
 pub struct Conversion {
     #[ts(type = "string")]
     pub amount: Decimal,

@@ -14,7 +14,7 @@ const PASSWORD_MAX: usize = 1000;
 
 /// The e-mail settings as a form gives them: text, validated by the
 /// settings' own rules and saved together.
-#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
+#[derive(Debug, Clone, Deserialize, ts_rs::TS, utoipa::ToSchema)]
 pub struct EmailForm {
     pub smtp_host: String,
     pub smtp_port: String,
@@ -26,7 +26,7 @@ pub struct EmailForm {
 
 /// The e-mail settings and whether a password is stored — never the
 /// password.
-#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS, utoipa::ToSchema)]
 pub struct EmailStatus {
     pub settings: EmailSettings,
     /// The required settings still unset (empty: e-mail can be sent).

@@ -27,7 +27,7 @@ pub struct HistoryQuery {
 }
 
 /// A coin's candles over a range, oldest first.
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS, utoipa::ToSchema)]
 pub struct History {
     pub coin: Coin,
     pub currency: String,
@@ -164,7 +164,7 @@ fn range_secs(range: Range, first: Option<i64>, now: i64) -> i64 {
 
 /// A coin's view: its figures (the stored quote in the configured
 /// currency), whether it is watched, and the price levels of its alerts.
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS, utoipa::ToSchema)]
 pub struct CoinOverview {
     pub coin: Coin,
     pub quote: Option<crate::model::Quote>,
@@ -173,7 +173,7 @@ pub struct CoinOverview {
 }
 
 /// An enabled above/below rule's level, drawn on the chart.
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS, utoipa::ToSchema)]
 pub struct AlertLevel {
     pub rule_id: i64,
     #[ts(type = "string")]

@@ -32,7 +32,7 @@ pub use crate::portfolio::valuation::FxUsed;
 /// A transaction as a user typed it (the window's form, a request's body,
 /// the CLI's flags); every field is checked by [`Engine::add_tx`]. A
 /// blank optional field is an absent one.
-#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize, ts_rs::TS)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize, ts_rs::TS, utoipa::ToSchema)]
 #[ts(rename = "TxForm")]
 pub struct TxInput {
     pub portfolio: String,
@@ -72,7 +72,7 @@ pub const LISTED: usize = 100;
 pub const MAX_LISTED: usize = 10_000;
 
 /// A portfolio as the Portfolio view (and `GET /api/v1/portfolio`) shows it.
-#[derive(Debug, serde::Serialize, ts_rs::TS)]
+#[derive(Debug, serde::Serialize, ts_rs::TS, utoipa::ToSchema)]
 pub struct PortfolioPage {
     pub portfolios: Vec<Portfolio>,
     /// The portfolio shown; all of them when none.
@@ -109,7 +109,7 @@ impl ImportAs {
 }
 
 /// A saved way to read a CSV of no known layout.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, ts_rs::TS, utoipa::ToSchema)]
 pub struct ImportProfile {
     pub name: String,
     pub mapping: Mapping,

@@ -16,7 +16,7 @@ use crate::sources::book;
 pub use crate::sources::{Health, SourceState};
 
 /// One source as the panel shows it.
-#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS, utoipa::ToSchema)]
 pub struct SourceStatus {
     pub source: Source,
     pub name: &'static str,
@@ -27,7 +27,7 @@ pub struct SourceStatus {
 }
 
 /// Every source, and the CoinGecko budget of the last minute.
-#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS, utoipa::ToSchema)]
 pub struct SourcesReport {
     pub sources: Vec<SourceStatus>,
     /// CoinGecko requests sent in the last 60 s.
@@ -37,7 +37,7 @@ pub struct SourcesReport {
 }
 
 /// A coin's price on one source.
-#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS, utoipa::ToSchema)]
 pub struct SourcePrice {
     pub source: Source,
     pub name: &'static str,
@@ -51,7 +51,7 @@ pub struct SourcePrice {
 }
 
 /// A coin's price on each source.
-#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS, utoipa::ToSchema)]
 pub struct SourceComparison {
     pub coin_id: String,
     pub currency: String,

@@ -11,7 +11,7 @@ use crate::store::queries;
 pub const MAX_WATCHED: usize = 1000;
 
 /// What [`Engine::watchlist_add`] did.
-#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS, utoipa::ToSchema)]
 pub struct Added {
     pub coin: Coin,
     /// False if the coin was watched already.

@@ -37,7 +37,7 @@ pub const MAX_LIFETIME_DAYS: i64 = 3650;
 pub const LAST_USE_EVERY_MS: i64 = 60_000;
 
 /// What a token may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Scope {
     /// Read anything; change nothing.
@@ -64,7 +64,7 @@ impl Scope {
 }
 
 /// A token as it is listed: never its value.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS, utoipa::ToSchema)]
 pub struct TokenInfo {
     pub name: String,
     pub scope: Scope,

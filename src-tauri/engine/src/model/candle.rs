@@ -49,7 +49,7 @@ impl Resolution {
 }
 
 /// One bucket of prices: first, highest, lowest and last price in it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS, utoipa::ToSchema)]
 pub struct Candle {
     /// Unix milliseconds of the bucket's first price.
     #[ts(type = "number")]
@@ -69,7 +69,9 @@ pub struct Candle {
 }
 
 /// How far back a chart or an analysis looks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS, utoipa::ToSchema,
+)]
 pub enum Range {
     #[serde(rename = "1d")]
     Day,

@@ -92,7 +92,7 @@ impl From<Currency> for String {
 }
 
 /// A coin as listed by a provider (for search and symbols).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS, utoipa::ToSchema)]
 pub struct Coin {
     /// The provider's stable id, e.g. `bitcoin`.
     pub id: String,
@@ -102,7 +102,7 @@ pub struct Coin {
 }
 
 /// The market data of one coin in one currency at one moment.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS, utoipa::ToSchema)]
 pub struct Quote {
     pub coin_id: String,
     pub symbol: String,
@@ -139,7 +139,7 @@ pub struct Quote {
 /// within a second (`Market::flush_ticks`). Published as applied to the
 /// coin's quote ([`Quote::apply_tick`]): a source without a 24h change
 /// carries the quote's, so every front end shows the same.
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS, utoipa::ToSchema)]
 pub struct PriceTick {
     pub coin_id: String,
     pub currency: String,
@@ -211,7 +211,7 @@ fn extremes(points: &[f64], buckets: usize) -> Vec<f64> {
 
 /// A quote's longer-range changes, records and supply, from the same
 /// `/coins/markets` answer; each may be missing.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ts_rs::TS, utoipa::ToSchema)]
 pub struct QuoteFigures {
     pub change_30d_pct: Option<f64>,
     pub change_1y_pct: Option<f64>,
@@ -275,7 +275,7 @@ pub struct SimplePrice {
 }
 
 /// Which coins a refresh asks for.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, ts_rs::TS, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Selection {
     /// These coin ids, in this order.
@@ -285,7 +285,7 @@ pub enum Selection {
 }
 
 /// What one refresh asks a provider for.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, ts_rs::TS, utoipa::ToSchema)]
 pub struct QuoteRequest {
     pub selection: Selection,
     pub currency: String,

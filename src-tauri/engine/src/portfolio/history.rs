@@ -15,7 +15,7 @@ use crate::store::queries::candles;
 pub const VALUE_POINTS: u32 = 500;
 
 /// A portfolio's market value over time, from stored history.
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS, utoipa::ToSchema)]
 pub struct ValueHistory {
     pub currency: String,
     /// Oldest first, from the first transaction to now.
@@ -25,7 +25,7 @@ pub struct ValueHistory {
     pub unpriced: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS, utoipa::ToSchema)]
 pub struct ValuePoint {
     /// Unix ms: the start of the period whose closing prices value it.
     pub t: i64,

@@ -18,7 +18,7 @@ use crate::store::queries::{coins as coin_list, portfolio as q, quotes};
 const DAY_AGO_SLACK_SECS: i64 = 2 * 3600;
 
 /// One coin's line in the holdings, amounts in `Holdings::currency`, to the cent.
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS, utoipa::ToSchema)]
 pub struct Holding {
     /// The coin's id.
     pub coin: String,
@@ -47,7 +47,7 @@ pub struct Holding {
     pub change_24h: Option<Decimal>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ts_rs::TS, utoipa::ToSchema)]
 pub struct Totals {
     #[ts(type = "string")]
     pub cost_basis: Decimal,
@@ -62,7 +62,7 @@ pub struct Totals {
     pub change_24h: Decimal,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS, utoipa::ToSchema)]
 pub struct Holdings {
     pub currency: String,
     /// The portfolios included.
@@ -74,7 +74,7 @@ pub struct Holdings {
 }
 
 /// What selling some of a coin now would realize under each method.
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS, utoipa::ToSchema)]
 pub struct WhatIf {
     pub coin: String,
     #[ts(type = "string")]
@@ -86,7 +86,7 @@ pub struct WhatIf {
     pub gains: Vec<MethodGain>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS, utoipa::ToSchema)]
 pub struct MethodGain {
     pub method: Method,
     #[ts(type = "string")]

@@ -31,7 +31,7 @@ pub fn check_size(len: u64, what: &str) -> Result<(), InvalidInput> {
 }
 
 /// A file's layout.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Format {
     Generic,
@@ -103,7 +103,7 @@ pub struct Draft {
 }
 
 /// Why a row cannot be imported.
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS, utoipa::ToSchema)]
 pub struct RowError {
     pub line: u64,
     pub column: String,
@@ -111,7 +111,7 @@ pub struct RowError {
 }
 
 /// A row passed over on purpose (cash moving in or out, an internal transfer).
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS, utoipa::ToSchema)]
 pub struct Skipped {
     pub line: u64,
     pub reason: String,
@@ -387,7 +387,9 @@ fn read(format: Format, header: &Header, rows: &[(u64, csv::StringRecord)]) -> P
 
 /// Which of a file's columns holds each field of the generic format: for a
 /// CSV of no known layout. Saved as a named profile and used again.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize, ts_rs::TS)]
+#[derive(
+    Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize, ts_rs::TS, utoipa::ToSchema,
+)]
 pub struct Mapping {
     pub time: Option<String>,
     #[serde(rename = "type")]
@@ -1070,7 +1072,7 @@ fn kraken_trade(legs: &[Row]) -> Result<Draft, RowError> {
 }
 
 /// A file's columns and the app's guess of which holds each field.
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS, utoipa::ToSchema)]
 pub struct MappingGuess {
     /// The layout the file is in when the app knows it: then it needs no
     /// mapping.
@@ -1085,7 +1087,7 @@ pub struct MappingGuess {
 }
 
 /// A field of a [`Mapping`], as a form asks for it.
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS, utoipa::ToSchema)]
 pub struct MappingField {
     /// Its key in the mapping: `time`, `type`, `coin`, … `note`.
     pub field: String,

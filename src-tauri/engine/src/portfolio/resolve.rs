@@ -14,7 +14,7 @@ use super::{Portfolio, Tx, is_fiat};
 use crate::model::alert::MAX_PRICE_LEVEL;
 
 /// What an import adds, or would: the preview and the outcome alike.
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS, utoipa::ToSchema)]
 pub struct ImportReport {
     pub format: Format,
     pub portfolio: String,

@@ -261,7 +261,7 @@ impl Rates {
 
 /// A transaction in another fiat than the display currency, and the rate
 /// its amounts were converted at.
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS, utoipa::ToSchema)]
 pub struct FxUsed {
     pub tx: i64,
     /// "1 EUR = 1.084211 USD"

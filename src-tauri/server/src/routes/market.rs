@@ -10,7 +10,7 @@ use coinlytics_engine::app::convert::{Conversion, ConvertQuery};
 use coinlytics_engine::app::history::{CoinOverview, History, HistoryQuery};
 use coinlytics_engine::app::market::Pick;
 use coinlytics_engine::app::sources::{SourceComparison, SourcesReport};
-use coinlytics_engine::error::ErrorKind;
+use coinlytics_engine::error::{ErrorBody, ErrorKind};
 use coinlytics_engine::model::{Coin, CoinId, Currency, Quote, Range};
 use serde::{Deserialize, Serialize};
 
@@ -19,7 +19,7 @@ use crate::ctx::Ctx;
 use crate::error::ApiError;
 
 /// `GET /health`, without a token: whether prices are fresh.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Health {
     /// "ok", or "stale" when the last refresh failed.
     status: &'static str,
@@ -33,6 +33,7 @@ pub struct Health {
     monitor: &'static str,
 }
 
+#[utoipa::path(get, path = "/api/v1/health", tag = "market", security(()), responses((status = 200, body = Health), (status = "4XX", description = "refused: the `{kind, message}` body", body = ErrorBody), (status = "5XX", description = "failed: the `{kind, message}` body", body = ErrorBody)))]
 pub async fn health(State(ctx): State<Ctx>) -> Answer<Health> {
     let status = blocking(&ctx.engine, |e| e.refresh_status()).await?;
     Ok(Json(Health {
@@ -51,8 +52,9 @@ pub async fn health(State(ctx): State<Ctx>) -> Answer<Health> {
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct PricesQuery {
     /// Ids or symbols, comma-separated.
     coins: Option<String>,
@@ -62,7 +64,7 @@ pub struct PricesQuery {
 
 /// What `GET /prices` answers: fresh quotes, or the stored ones and why
 /// they are stale.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Prices {
     currency: String,
     quotes: Vec<Quote>,
@@ -70,6 +72,7 @@ pub struct Prices {
     failure: Option<String>,
 }
 
+#[utoipa::path(get, path = "/api/v1/prices", tag = "market", params(PricesQuery), responses((status = 200, body = Prices), (status = "4XX", description = "refused: the `{kind, message}` body", body = ErrorBody), (status = "5XX", description = "failed: the `{kind, message}` body", body = ErrorBody)))]
 pub async fn prices(State(ctx): State<Ctx>, Query(q): Query<PricesQuery>) -> Answer<Prices> {
     let pick = match (q.top, q.coins.as_deref()) {
         (Some(_), Some(_)) => {
@@ -96,29 +99,34 @@ pub async fn prices(State(ctx): State<Ctx>, Query(q): Query<PricesQuery>) -> Ans
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct SearchQuery {
     q: String,
 }
 
+#[utoipa::path(get, path = "/api/v1/search", tag = "market", params(SearchQuery), responses((status = 200, body = Vec<Coin>), (status = "4XX", description = "refused: the `{kind, message}` body", body = ErrorBody), (status = "5XX", description = "failed: the `{kind, message}` body", body = ErrorBody)))]
 pub async fn search(State(ctx): State<Ctx>, Query(s): Query<SearchQuery>) -> Answer<Vec<Coin>> {
     Ok(Json(
         blocking(&ctx.engine, move |e| e.search_coins(&s.q)).await?,
     ))
 }
 
+#[utoipa::path(get, path = "/api/v1/currencies", tag = "market", responses((status = 200, body = Vec<String>), (status = "4XX", description = "refused: the `{kind, message}` body", body = ErrorBody), (status = "5XX", description = "failed: the `{kind, message}` body", body = ErrorBody)))]
 pub async fn currencies(State(ctx): State<Ctx>) -> Answer<Vec<String>> {
     Ok(Json(ctx.engine.supported_currencies().await))
 }
 
+#[utoipa::path(get, path = "/api/v1/coins/{id}", tag = "market", params(("id" = String, Path, description = "an id or symbol")), responses((status = 200, body = CoinOverview), (status = "4XX", description = "refused: the `{kind, message}` body", body = ErrorBody), (status = "5XX", description = "failed: the `{kind, message}` body", body = ErrorBody)))]
 pub async fn coin(State(ctx): State<Ctx>, Path(id): Path<String>) -> Answer<CoinOverview> {
     let id = CoinId::parse(&id).map_err(Error::from)?;
     Ok(Json(ctx.engine.coin_overview(&id).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct HistoryParams {
     /// 1d, 7d, 30d, 90d, 1y or max; default 30d.
     range: Option<String>,
@@ -133,6 +141,7 @@ fn currency(c: Option<&str>) -> Result<Option<Currency>, Error> {
         .transpose()
 }
 
+#[utoipa::path(get, path = "/api/v1/coins/{id}/history", tag = "market", params(("id" = String, Path, description = "an id or symbol"), HistoryParams), responses((status = 200, body = History), (status = "4XX", description = "refused: the `{kind, message}` body", body = ErrorBody), (status = "5XX", description = "failed: the `{kind, message}` body", body = ErrorBody)))]
 pub async fn history(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
@@ -148,14 +157,16 @@ pub async fn history(
     Ok(Json(ctx.engine.history(&query).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct CompareParams {
     coins: String,
     range: Option<String>,
     currency: Option<String>,
 }
 
+#[utoipa::path(get, path = "/api/v1/compare", tag = "market", params(CompareParams), responses((status = 200, body = Comparison), (status = "4XX", description = "refused: the `{kind, message}` body", body = ErrorBody), (status = "5XX", description = "failed: the `{kind, message}` body", body = ErrorBody)))]
 pub async fn compare(State(ctx): State<Ctx>, Query(c): Query<CompareParams>) -> Answer<Comparison> {
     let query = CompareQuery {
         coins: coin_list(&c.coins)?,
@@ -165,14 +176,16 @@ pub async fn compare(State(ctx): State<Ctx>, Query(c): Query<CompareParams>) -> 
     Ok(Json(ctx.engine.compare(&query).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ConvertParams {
     amount: String,
     from: String,
     to: String,
 }
 
+#[utoipa::path(get, path = "/api/v1/convert", tag = "market", params(ConvertParams), responses((status = 200, body = Conversion), (status = "4XX", description = "refused: the `{kind, message}` body", body = ErrorBody), (status = "5XX", description = "failed: the `{kind, message}` body", body = ErrorBody)))]
 pub async fn convert(State(ctx): State<Ctx>, Query(c): Query<ConvertParams>) -> Answer<Conversion> {
     let query = ConvertQuery {
         amount: c.amount,
@@ -182,10 +195,12 @@ pub async fn convert(State(ctx): State<Ctx>, Query(c): Query<ConvertParams>) -> 
     Ok(Json(ctx.engine.convert(&query).await?))
 }
 
+#[utoipa::path(get, path = "/api/v1/sources", tag = "market", responses((status = 200, body = SourcesReport), (status = "4XX", description = "refused: the `{kind, message}` body", body = ErrorBody), (status = "5XX", description = "failed: the `{kind, message}` body", body = ErrorBody)))]
 pub async fn sources(State(ctx): State<Ctx>) -> Answer<SourcesReport> {
     Ok(Json(ctx.engine.sources_report()))
 }
 
+#[utoipa::path(get, path = "/api/v1/sources/{coin}", tag = "market", params(("coin" = String, Path, description = "an id or symbol")), responses((status = 200, body = SourceComparison), (status = "4XX", description = "refused: the `{kind, message}` body", body = ErrorBody), (status = "5XX", description = "failed: the `{kind, message}` body", body = ErrorBody)))]
 pub async fn source_compare(
     State(ctx): State<Ctx>,
     Path(coin): Path<String>,

@@ -3,6 +3,7 @@
 
 mod alerts;
 mod market;
+mod openapi;
 mod portfolio;
 mod session;
 mod settings;
@@ -77,6 +78,7 @@ pub(crate) fn router(ctx: Ctx) -> Router {
         .route_layer(middleware::from_fn_with_state(ctx.clone(), guard::token));
     let api = Router::new()
         .route("/health", get(market::health))
+        .route("/openapi.json", get(openapi::serve))
         .route("/stream", get(crate::stream::stream))
         .route("/session", post(session::sign_in).delete(session::sign_out))
         .merge(protected)

@@ -12,7 +12,7 @@ use coinlytics_engine::app::portfolio::{
     ImportAs, ImportReport, MAX_IMPORT_BYTES, PortfolioPage, TxInput, ValueHistory, WhatIf,
     check_import_size, method,
 };
-use coinlytics_engine::error::ErrorKind;
+use coinlytics_engine::error::{ErrorBody, ErrorKind};
 use coinlytics_engine::model::CoinId;
 use coinlytics_engine::model::portfolio::Tx;
 use serde::Deserialize;
@@ -24,14 +24,16 @@ use crate::error::ApiError;
 /// The largest upload: the engine's one import cap.
 pub const MAX_UPLOAD_BYTES: usize = MAX_IMPORT_BYTES as usize;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct PageParams {
     portfolio: Option<String>,
     method: Option<String>,
     listed: Option<usize>,
 }
 
+#[utoipa::path(get, path = "/api/v1/portfolio", tag = "portfolio", params(PageParams), responses((status = 200, body = PortfolioPage), (status = "4XX", description = "refused: the `{kind, message}` body", body = ErrorBody), (status = "5XX", description = "failed: the `{kind, message}` body", body = ErrorBody)))]
 pub async fn page(State(ctx): State<Ctx>, Query(p): Query<PageParams>) -> Answer<PortfolioPage> {
     Ok(Json(
         ctx.engine
@@ -40,13 +42,15 @@ pub async fn page(State(ctx): State<Ctx>, Query(p): Query<PageParams>) -> Answer
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct Which {
     portfolio: Option<String>,
 }
 
 /// Every transaction, oldest first.
+#[utoipa::path(get, path = "/api/v1/portfolio/transactions", tag = "portfolio", params(Which), responses((status = 200, body = Vec<Tx>), (status = "4XX", description = "refused: the `{kind, message}` body", body = ErrorBody), (status = "5XX", description = "failed: the `{kind, message}` body", body = ErrorBody)))]
 pub async fn list(State(ctx): State<Ctx>, Query(w): Query<Which>) -> Answer<Vec<Tx>> {
     Ok(Json(
         blocking(&ctx.engine, move |e| e.txs(w.portfolio.as_deref())).await?,
@@ -54,6 +58,7 @@ pub async fn list(State(ctx): State<Ctx>, Query(w): Query<Which>) -> Answer<Vec<
 }
 
 /// 201 with what was recorded (a transfer is two legs).
+#[utoipa::path(post, path = "/api/v1/portfolio/transactions", tag = "portfolio", request_body = TxInput, responses((status = 201, description = "what was recorded (a transfer is two legs)", body = Vec<Tx>), (status = "4XX", description = "refused: the `{kind, message}` body", body = ErrorBody), (status = "5XX", description = "failed: the `{kind, message}` body", body = ErrorBody)))]
 pub async fn add(
     State(ctx): State<Ctx>,
     Body(input): Body<TxInput>,
@@ -61,6 +66,7 @@ pub async fn add(
     Ok((StatusCode::CREATED, Json(ctx.engine.add_tx(&input).await?)))
 }
 
+#[utoipa::path(put, path = "/api/v1/portfolio/transactions/{id}", tag = "portfolio", params(("id" = i64, Path)), request_body = TxInput, responses((status = 200, body = Tx), (status = "4XX", description = "refused: the `{kind, message}` body", body = ErrorBody), (status = "5XX", description = "failed: the `{kind, message}` body", body = ErrorBody)))]
 pub async fn edit(
     State(ctx): State<Ctx>,
     Path(id): Path<i64>,
@@ -70,12 +76,14 @@ pub async fn edit(
 }
 
 /// What was removed (a transfer's two legs go together).
+#[utoipa::path(delete, path = "/api/v1/portfolio/transactions/{id}", tag = "portfolio", params(("id" = i64, Path)), responses((status = 200, description = "what was removed", body = Vec<Tx>), (status = "4XX", description = "refused: the `{kind, message}` body", body = ErrorBody), (status = "5XX", description = "failed: the `{kind, message}` body", body = ErrorBody)))]
 pub async fn remove(State(ctx): State<Ctx>, Path(id): Path<i64>) -> Answer<Vec<Tx>> {
     Ok(Json(ctx.engine.remove_tx(id).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct WhatIfParams {
     coin: String,
     quantity: String,
@@ -83,6 +91,7 @@ pub struct WhatIfParams {
     portfolio: Option<String>,
 }
 
+#[utoipa::path(get, path = "/api/v1/portfolio/whatif", tag = "portfolio", params(WhatIfParams), responses((status = 200, body = WhatIf), (status = "4XX", description = "refused: the `{kind, message}` body", body = ErrorBody), (status = "5XX", description = "failed: the `{kind, message}` body", body = ErrorBody)))]
 pub async fn what_if(State(ctx): State<Ctx>, Query(w): Query<WhatIfParams>) -> Answer<WhatIf> {
     let coin = CoinId::parse(&w.coin).map_err(Error::from)?;
     Ok(Json(
@@ -97,14 +106,16 @@ pub async fn what_if(State(ctx): State<Ctx>, Query(w): Query<WhatIfParams>) -> A
     ))
 }
 
+#[utoipa::path(get, path = "/api/v1/portfolio/value", tag = "portfolio", params(Which), responses((status = 200, body = ValueHistory), (status = "4XX", description = "refused: the `{kind, message}` body", body = ErrorBody), (status = "5XX", description = "failed: the `{kind, message}` body", body = ErrorBody)))]
 pub async fn value(State(ctx): State<Ctx>, Query(w): Query<Which>) -> Answer<ValueHistory> {
     Ok(Json(
         ctx.engine.value_history(w.portfolio.as_deref()).await?,
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ImportParams {
     portfolio: String,
     /// `auto` (the default), a format's name, or a saved profile's.
@@ -147,6 +158,7 @@ impl<S: Send + Sync> FromRequest<S> for Upload {
 
 /// `POST /portfolio/import?portfolio=…[&format=…][&dry_run=true]` with the
 /// file as the body: what it adds, or, with `dry_run`, would add.
+#[utoipa::path(post, path = "/api/v1/portfolio/import", tag = "portfolio", params(ImportParams), request_body(content = Vec<u8>, content_type = "text/csv", description = "the file, up to 64 MiB"), responses((status = 200, body = ImportReport), (status = "4XX", description = "refused: the `{kind, message}` body", body = ErrorBody), (status = "5XX", description = "failed: the `{kind, message}` body", body = ErrorBody)))]
 pub async fn import(
     State(ctx): State<Ctx>,
     Query(p): Query<ImportParams>,
@@ -160,8 +172,9 @@ pub async fn import(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ExportParams {
     portfolio: Option<String>,
     /// `transactions` (the default) or `holdings`.
@@ -170,6 +183,7 @@ pub struct ExportParams {
 }
 
 /// CSV: the transactions, or the holdings by a method.
+#[utoipa::path(get, path = "/api/v1/portfolio/export", tag = "portfolio", params(ExportParams), responses((status = 200, description = "CSV", content_type = "text/csv", body = String), (status = "4XX", description = "refused: the `{kind, message}` body", body = ErrorBody), (status = "5XX", description = "failed: the `{kind, message}` body", body = ErrorBody)))]
 pub async fn export(
     State(ctx): State<Ctx>,
     Query(p): Query<ExportParams>,

@@ -6,6 +6,7 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use coinlytics_engine::Error;
+use coinlytics_engine::error::ErrorBody;
 use coinlytics_engine::model::access::{AccessError, TokenHash, is_token_shaped};
 use serde::Deserialize;
 
@@ -14,7 +15,7 @@ use crate::ctx::Ctx;
 use crate::error::ApiError;
 use crate::guard::{same_origin, tried_too_often};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignIn {
     token: String,
@@ -29,6 +30,7 @@ fn foreign() -> ApiError {
 
 /// `POST /session {"token": …}`: 204 and the session's cookie. Bad tokens
 /// count against the address like any other.
+#[utoipa::path(post, path = "/api/v1/session", tag = "session", security(()), request_body = SignIn, responses((status = 204, description = "signed in: the session cookie is set"), (status = "4XX", description = "refused: the `{kind, message}` body", body = ErrorBody), (status = "5XX", description = "failed: the `{kind, message}` body", body = ErrorBody)))]
 pub async fn sign_in(
     State(ctx): State<Ctx>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -60,6 +62,7 @@ pub async fn sign_in(
 }
 
 /// `DELETE /session`: the session ends and its cookie is cleared.
+#[utoipa::path(delete, path = "/api/v1/session", tag = "session", responses((status = 204, description = "signed out: the cookie is cleared"), (status = "4XX", description = "refused: the `{kind, message}` body", body = ErrorBody), (status = "5XX", description = "failed: the `{kind, message}` body", body = ErrorBody)))]
 pub async fn sign_out(State(ctx): State<Ctx>, headers: HeaderMap) -> Result<Response, ApiError> {
     if !same_origin(&headers, ctx.secure) {
         return Err(foreign());

@@ -6,13 +6,14 @@ use axum::Json;
 use axum::extract::State;
 use coinlytics_engine::Error;
 use coinlytics_engine::app::settings::Key;
+use coinlytics_engine::error::ErrorBody;
 use serde::Serialize;
 
 use super::{Answer, Body};
 use crate::ctx::Ctx;
 
 /// One setting as `coinlytics config get` lists it.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct SettingView {
     name: &'static str,
     value: String,
@@ -33,11 +34,13 @@ fn view(settings: &coinlytics_engine::app::settings::Settings) -> Vec<SettingVie
         .collect()
 }
 
+#[utoipa::path(get, path = "/api/v1/settings", tag = "settings", responses((status = 200, body = Vec<SettingView>), (status = "4XX", description = "refused: the `{kind, message}` body", body = ErrorBody), (status = "5XX", description = "failed: the `{kind, message}` body", body = ErrorBody)))]
 pub async fn list(State(ctx): State<Ctx>) -> Answer<Vec<SettingView>> {
     Ok(Json(view(&ctx.engine.settings())))
 }
 
 /// `{"name": "value", …}`: all saved together, or none (a bad one says why).
+#[utoipa::path(patch, path = "/api/v1/settings", tag = "settings", request_body(content = BTreeMap<String, String>, description = "settings by name, saved together or not at all"), responses((status = 200, body = Vec<SettingView>), (status = "4XX", description = "refused: the `{kind, message}` body", body = ErrorBody), (status = "5XX", description = "failed: the `{kind, message}` body", body = ErrorBody)))]
 pub async fn change(
     State(ctx): State<Ctx>,
     Body(changes): Body<BTreeMap<String, String>>,

@@ -19,7 +19,9 @@ use super::{DEFS, Firing, Rule, RuleError, RuleSpec};
 use crate::model::Quote;
 
 /// When a rule is beyond its level.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Condition {
     /// The price is at or above the level.

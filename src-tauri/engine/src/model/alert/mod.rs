@@ -47,7 +47,9 @@ static DEFS: [&ConditionDef; 14] = [
 ];
 
 /// Where a firing is delivered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ts_rs::TS)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ts_rs::TS, utoipa::ToSchema,
+)]
 pub struct Channels {
     pub desktop: bool,
     pub email: bool,
@@ -84,7 +86,7 @@ impl Channels {
 }
 
 /// What a user asks for; validated by [`RuleSpec::validate`] before it is stored.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS, utoipa::ToSchema)]
 pub struct RuleSpec {
     /// Empty for a rule on a portfolio's value.
     pub coin_id: String,
@@ -363,7 +365,7 @@ fn describe(
 }
 
 /// A stored rule with the monitor's state of it.
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS, utoipa::ToSchema)]
 pub struct Rule {
     pub id: i64,
     #[serde(flatten)]
@@ -400,7 +402,7 @@ impl Rule {
 }
 
 /// One crossing of one rule.
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS, utoipa::ToSchema)]
 pub struct Firing {
     /// `<rule id>-<epoch>`: unique for ever (rule ids are never reused).
     pub key: String,
@@ -580,7 +582,7 @@ fn money_level(s: &RuleSpec) -> Result<(), RuleError> {
     Ok(())
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DeliveryStatus {
     /// Not yet delivered: waiting for its first attempt or a retry.
@@ -614,7 +616,7 @@ impl DeliveryStatus {
 }
 
 /// The delivery of one firing on one channel.
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS, utoipa::ToSchema)]
 pub struct Delivery {
     pub status: DeliveryStatus,
     pub attempts: u32,
@@ -649,7 +651,7 @@ impl Delivery {
 }
 
 /// A firing as the alert history shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS, utoipa::ToSchema)]
 pub struct HistoryEntry {
     #[serde(flatten)]
     pub firing: Firing,
