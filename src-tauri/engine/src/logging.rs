@@ -4,7 +4,7 @@
 
 use std::io::IsTerminal;
 
-use tracing_subscriber::filter::{EnvFilter, LevelFilter};
+use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::prelude::*;
 
 use crate::config::Settings;
@@ -25,11 +25,19 @@ pub struct LogGuard {
     _file: Option<tracing_appender::non_blocking::WorkerGuard>,
 }
 
-fn filter(level: &str) -> EnvFilter {
-    EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-        // A prefix: `coinlytics` is every crate of ours.
-        EnvFilter::new(format!("warn,coinlytics={level}"))
-    })
+/// `RUST_LOG` if set (`warn,coinlytics=debug`: targets and levels, which
+/// is all Coinlytics' logs need; no regex engine for span filters), else
+/// warnings from everyone and `level` from us.
+fn filter(level: &str) -> Targets {
+    std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| {
+            // A prefix: `coinlytics` is every crate of ours.
+            Targets::new()
+                .with_default(LevelFilter::WARN)
+                .with_target("coinlytics", level.parse().unwrap_or(LevelFilter::INFO))
+        })
 }
 
 /// Lines the file writer's queue holds before it drops new ones.
@@ -81,7 +89,7 @@ pub fn init(settings: &Settings, stderr: Stderr) -> LogGuard {
         let f = if std::env::var_os("RUST_LOG").is_some() {
             filter(&settings.log_level)
         } else {
-            EnvFilter::new(format!("off,coinlytics={least}"))
+            Targets::new().with_target("coinlytics", least)
         };
         tracing_subscriber::fmt::layer()
             .with_writer(std::io::stderr)

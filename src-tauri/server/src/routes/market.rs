@@ -63,7 +63,8 @@ pub struct PricesQuery {
 }
 
 /// What `GET /prices` answers: fresh quotes, or the stored ones and why
-/// they are stale.
+/// they are stale; each sparkline thinned for drawing as the window gets
+/// it (a coin's history has every point).
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Prices {
     currency: String,
@@ -95,7 +96,7 @@ pub async fn prices(State(ctx): State<Ctx>, Query(q): Query<PricesQuery>) -> Ans
         currency: req.currency,
         stale: view.is_stale(),
         failure: view.failure.map(|e| e.to_string()),
-        quotes: view.quotes,
+        quotes: view.quotes.into_iter().map(Quote::for_drawing).collect(),
     }))
 }
 
