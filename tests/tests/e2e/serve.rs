@@ -310,7 +310,12 @@ async fn a_revoked_expired_or_read_only_token_and_a_foreign_host_are_refused() {
     // itself in Host: refused before any token is looked at.
     for host in ["evil.example", "evil.example:80", "localhost.evil.example"] {
         let req = server.get("/watchlist", Some(&reader)).header("host", host);
-        refused(Server::send(req).await, 403, "forbidden");
+        let got = Server::send(req).await;
+        assert_eq!(
+            got.1["x-frame-options"], "DENY",
+            "a refusal has the headers too"
+        );
+        refused(got, 403, "forbidden");
     }
     let req = server.get("/health", None).header("host", "localhost");
     assert_eq!(Server::send(req).await.0, StatusCode::OK);

@@ -86,13 +86,14 @@ pub(crate) fn router(ctx: Ctx) -> Router {
     Router::new()
         .nest("/api/v1", api)
         .fallback(not_found)
-        .layer(middleware::from_fn(guard::security_headers))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
         .layer(middleware::from_fn_with_state(ctx.clone(), guard::host))
+        // Outermost: every answer has them, a refusal of the Host too.
+        .layer(middleware::from_fn(guard::security_headers))
         .with_state(ctx)
 }
 
