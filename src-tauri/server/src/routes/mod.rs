@@ -125,19 +125,36 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let too_large = || {
+            ApiError::new(
+                ErrorKind::TooLarge,
+                format!("the body is larger than {} MiB", MAX_BODY_BYTES >> 20),
+            )
+        };
+        // Refused by its declared length before a byte is read.
+        if declared_length(&req).is_some_and(|len| len > MAX_BODY_BYTES as u64) {
+            return Err(too_large());
+        }
         match Json::<T>::from_request(req, state).await {
             Ok(Json(v)) => Ok(Body(v)),
             Err(JsonRejection::BytesRejection(e))
                 if e.status() == StatusCode::PAYLOAD_TOO_LARGE =>
             {
-                Err(ApiError::new(
-                    ErrorKind::TooLarge,
-                    format!("the body is larger than {} MiB", MAX_BODY_BYTES >> 20),
-                ))
+                Err(too_large())
             }
             Err(e) => Err(ApiError::new(ErrorKind::InvalidInput, e.body_text())),
         }
     }
+}
+
+/// The body's length as its Content-Length header declares it.
+fn declared_length(req: &Request) -> Option<u64> {
+    req.headers()
+        .get(axum::http::header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .parse()
+        .ok()
 }
 
 /// A query string, refused as `{kind, message}` when it does not parse.

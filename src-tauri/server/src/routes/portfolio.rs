@@ -132,11 +132,7 @@ impl<S: Send + Sync> FromRequest<S> for Upload {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        if let Some(len) = req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
-        {
+        if let Some(len) = super::declared_length(&req) {
             check_import_size(len, "the file")
                 .map_err(|e| ApiError::new(ErrorKind::TooLarge, Error::from(e).to_string()))?;
         }
