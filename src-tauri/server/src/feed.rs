@@ -95,6 +95,8 @@ pub fn spawn_feed(
         loop {
             tokio::select! {
                 ev = market.recv() => match ev {
+                    // With no stream open, nothing is made.
+                    Ok(_) if feed.receiver_count() == 0 => {}
                     Ok(ev) => {
                         let ev = match ev {
                             MarketEvent::Updated(snap) => MarketEvent::Updated(Arc::new(snap.for_drawing())),
@@ -116,13 +118,21 @@ pub fn spawn_feed(
                     Err(RecvError::Closed) => break,
                 },
                 _ = every_frame.tick(), if !frame.is_empty() => {
-                    send(item(Topic::Prices, "ticks", &frame.take()));
-                }
-                ev = async { alerts.as_mut()?.recv().await.ok() }, if alerts.is_some() => {
-                    match ev {
-                        Some(ev) => send(item(Topic::Firings, "alert", &ev)),
-                        None => alerts = None,
+                    let ticks = frame.take();
+                    if feed.receiver_count() > 0 {
+                        send(item(Topic::Prices, "ticks", &ticks));
                     }
+                }
+                ev = async {
+                    match alerts.as_mut() {
+                        Some(rx) => rx.recv().await,
+                        None => std::future::pending().await,
+                    }
+                }, if alerts.is_some() => match ev {
+                    Ok(ev) => send(item(Topic::Firings, "alert", &ev)),
+                    // Behind is no reason to stop forwarding; only the monitor's end is.
+                    Err(RecvError::Lagged(_)) => {}
+                    Err(RecvError::Closed) => alerts = None,
                 }
             }
         }

@@ -144,13 +144,13 @@ pub async fn bind(
     let listener = TcpListener::bind(opts.listen).await.map_err(|e| {
         coinlytics_engine::error::InvalidInput(format!("cannot listen on {}: {e}", opts.listen))
     })?;
-    let hosts = Arc::new(Hosts::new(&engine.settings().api_hosts));
-    let engine_rate = engine.settings().api_requests_per_second;
+    let settings = engine.settings();
+    let hosts = Arc::new(Hosts::new(&settings.api_hosts));
     let ctx = Ctx {
         engine: engine.clone(),
         hosts,
         monitor: opts.monitor,
-        limits: Arc::new(limit::Limits::new(engine_rate)),
+        limits: Arc::new(limit::Limits::new(settings.api_requests_per_second)),
         feed: feed::spawn_feed(engine.clone(), alerts),
         sessions: Arc::default(),
         secure: tls.is_some(),

@@ -2,18 +2,21 @@
 //! the real binary on 127.0.0.1, with tokens made by `coinlytics api token`
 //! and the fake CoinGecko behind it.
 
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::util::User;
 use crate::util::world::MonitorProcess;
-use coinlytics_tests::FakeCoinGecko;
+use coinlytics_tests::{FakeCoinGecko, PrivateBus};
 
 /// A running `coinlytics serve` on a free loopback port.
 struct Server {
     process: MonitorProcess,
     base: String,
     http: reqwest::Client,
+    /// Its own session bus: the alert monitor it runs notifies there,
+    /// never on the desktop of whoever runs the tests.
+    _bus: PrivateBus,
 }
 
 impl Server {
@@ -22,7 +25,10 @@ impl Server {
     }
 
     async fn start_with(user: &User, env: &[(String, String)]) -> Server {
-        let process = MonitorProcess::start_args(user, &["serve", "--listen", "127.0.0.1:0"], env);
+        let bus = PrivateBus::start();
+        let mut env = env.to_vec();
+        env.push(("DBUS_SESSION_BUS_ADDRESS".into(), bus.address().to_string()));
+        let process = MonitorProcess::start_args(user, &["serve", "--listen", "127.0.0.1:0"], &env);
         process.wait_for("serving the local API at http://").await;
         let output = process.output();
         let base = output
@@ -39,11 +45,17 @@ impl Server {
             process,
             base,
             http: crate::util::http_client(),
+            _bus: bus,
         }
     }
 
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
+    }
+
+    /// `method path` with `token`.
+    fn call(&self, method: reqwest::Method, path: &str, token: &str) -> reqwest::RequestBuilder {
+        self.http.request(method, self.url(path)).bearer_auth(token)
     }
 
     fn get(&self, path: &str, token: Option<&str>) -> reqwest::RequestBuilder {
@@ -243,13 +255,8 @@ async fn a_revoked_expired_or_read_only_token_and_a_foreign_host_are_refused() {
     let reader = token(&user, &["phone", "--read-only"]).await;
     let old = token(&user, &["old"]).await;
     let server = Server::start(&user).await;
-    let post = |token: &str, body: Value| {
-        server
-            .http
-            .post(server.url("/watchlist"))
-            .bearer_auth(token)
-            .json(&body)
-    };
+    let post =
+        |token: &str, body: Value| server.call(Method::POST, "/watchlist", token).json(&body);
 
     // Writing: the read-write token may, the read-only one reads only.
     let (status, _, added) = Server::send(post(&writer, json!({"id": "eth"}))).await;
@@ -275,29 +282,19 @@ async fn a_revoked_expired_or_read_only_token_and_a_foreign_host_are_refused() {
     );
 
     let reorder = server
-        .http
-        .put(server.url("/watchlist/order"))
-        .bearer_auth(&writer)
+        .call(Method::PUT, "/watchlist/order", &writer)
         .json(&json!({"ids": ["bitcoin", "ethereum"]}));
     assert_eq!(Server::send(reorder).await.0, StatusCode::NO_CONTENT);
     let ls = user.run(&["watchlist", "ls", "--json"]).await.ok().json();
     assert_eq!(ls[0]["id"], "bitcoin", "{ls}");
-    let remove = server
-        .http
-        .delete(server.url("/watchlist/eth"))
-        .bearer_auth(&writer);
+    let remove = server.call(Method::DELETE, "/watchlist/eth", &writer);
     assert_eq!(Server::send(remove).await.0, StatusCode::OK);
-    let remove = server
-        .http
-        .delete(server.url("/watchlist/eth"))
-        .bearer_auth(&writer);
+    let remove = server.call(Method::DELETE, "/watchlist/eth", &writer);
     refused(Server::send(remove).await, 404, "not_found");
 
     // Bodies: malformed JSON is 400, one past the cap 413.
     let bad = server
-        .http
-        .post(server.url("/watchlist"))
-        .bearer_auth(&writer)
+        .call(Method::POST, "/watchlist", &writer)
         .header("content-type", "application/json")
         .body("{\"id\":");
     refused(Server::send(bad).await, 400, "invalid_input");
@@ -481,13 +478,7 @@ async fn every_read_and_each_alert_and_setting_change_goes_through_the_api() {
             .as_array()
             .is_some_and(|a| a.iter().any(|s| s["name"] == "refresh_secs"))
     );
-    let patch = |t: &str, body: Value| {
-        server
-            .http
-            .patch(server.url("/settings"))
-            .bearer_auth(t)
-            .json(&body)
-    };
+    let patch = |t: &str, body: Value| server.call(Method::PATCH, "/settings", t).json(&body);
     refused(
         Server::send(patch(&reader, json!({"currency": "eur"}))).await,
         403,
@@ -519,30 +510,22 @@ async fn every_read_and_each_alert_and_setting_change_goes_through_the_api() {
         })
     };
     let post = server
-        .http
-        .post(server.url("/alerts"))
-        .bearer_auth(&token)
+        .call(Method::POST, "/alerts", &token)
         .json(&rule("90000"));
     let (status, _, made) = Server::send(post).await;
     assert_eq!(status, StatusCode::CREATED, "{made}");
     let id = made["id"].as_i64().expect("an id");
     let bad = server
-        .http
-        .post(server.url("/alerts"))
-        .bearer_auth(&token)
+        .call(Method::POST, "/alerts", &token)
         .json(&rule("-3"));
     refused(Server::send(bad).await, 400, "invalid_input");
     let put = server
-        .http
-        .put(server.url(&format!("/alerts/{id}")))
-        .bearer_auth(&token)
+        .call(Method::PUT, &format!("/alerts/{id}"), &token)
         .json(&rule("95000"));
     let replaced = ok(Server::send(put).await);
     assert_eq!(replaced["id"], id);
     let off = server
-        .http
-        .put(server.url(&format!("/alerts/{id}/enabled")))
-        .bearer_auth(&token)
+        .call(Method::PUT, &format!("/alerts/{id}/enabled"), &token)
         .json(&json!({"enabled": false}));
     assert_eq!(ok(Server::send(off).await)["enabled"], false);
     let listed = ok(get("/alerts").await);
@@ -550,15 +533,9 @@ async fn every_read_and_each_alert_and_setting_change_goes_through_the_api() {
     let cli = user.run(&["alerts", "ls", "--json"]).await.ok().json();
     assert_eq!(cli[0]["id"], id, "the CLI sees the same rule: {cli}");
     assert!(ok(get("/alerts/history?limit=5").await).is_array());
-    let ack = server
-        .http
-        .post(server.url("/alerts/history/acknowledge"))
-        .bearer_auth(&token);
+    let ack = server.call(Method::POST, "/alerts/history/acknowledge", &token);
     assert!(ok(Server::send(ack).await)["acknowledged"].is_number());
-    let del = server
-        .http
-        .delete(server.url(&format!("/alerts/{id}")))
-        .bearer_auth(&token);
+    let del = server.call(Method::DELETE, &format!("/alerts/{id}"), &token);
     assert_eq!(Server::send(del).await.0, StatusCode::NO_CONTENT);
     refused(get(&format!("/alerts/{id}")).await, 404, "not_found");
     refused(get("/alerts/x").await, 400, "invalid_input");
@@ -1014,9 +991,7 @@ async fn the_portfolio_is_kept_read_imported_and_exported_through_the_api() {
     let server = Server::start(&user).await;
     let tx = |t: &str, body: Value| {
         server
-            .http
-            .post(server.url("/portfolio/transactions"))
-            .bearer_auth(t)
+            .call(Method::POST, "/portfolio/transactions", t)
             .json(&body)
     };
     let buy = json!({"portfolio": "Main", "kind": "buy", "coin": "btc", "quantity": "0.5",
@@ -1066,10 +1041,7 @@ async fn the_portfolio_is_kept_read_imported_and_exported_through_the_api() {
         Server::send(server.get("/portfolio/value?portfolio=Main", Some(&reader))).await;
     assert_eq!(status, StatusCode::OK, "{value}");
 
-    let edit = server
-        .http
-        .put(server.url(&format!("/portfolio/transactions/{id}")))
-        .bearer_auth(&token)
+    let edit = server.call(Method::PUT, &format!("/portfolio/transactions/{id}"), &token)
         .json(&json!({"portfolio": "Main", "kind": "buy", "coin": "btc", "quantity": "0.75", "price": "60000"}));
     let (status, _, edited) = Server::send(edit).await;
     assert_eq!(
@@ -1086,11 +1058,11 @@ async fn the_portfolio_is_kept_read_imported_and_exported_through_the_api() {
     .expect("the fixture");
     let upload = |dry: bool| {
         server
-            .http
-            .post(server.url(&format!(
-                "/portfolio/import?portfolio=Coinbase&dry_run={dry}"
-            )))
-            .bearer_auth(&token)
+            .call(
+                Method::POST,
+                &format!("/portfolio/import?portfolio=Coinbase&dry_run={dry}"),
+                &token,
+            )
             .header("content-type", "text/csv")
             .body(file.clone())
     };
@@ -1157,10 +1129,11 @@ async fn the_portfolio_is_kept_read_imported_and_exported_through_the_api() {
         .expect("export");
     assert_eq!(res.status(), StatusCode::OK);
 
-    let del = server
-        .http
-        .delete(server.url(&format!("/portfolio/transactions/{id}")))
-        .bearer_auth(&token);
+    let del = server.call(
+        Method::DELETE,
+        &format!("/portfolio/transactions/{id}"),
+        &token,
+    );
     assert_eq!(Server::send(del).await.0, StatusCode::OK);
     assert_eq!(
         Server::send(ls("Main")).await.2.as_array().map(Vec::len),
