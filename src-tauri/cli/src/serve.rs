@@ -27,22 +27,7 @@ pub struct ServeArgs {
 }
 
 pub async fn run(engine: Arc<Engine>, args: ServeArgs) -> Result<(), Error> {
-    let monitor = match engine.start_monitor("coinlytics serve", None) {
-        Ok(m) => Some(m),
-        Err(Error::Lock(e)) => {
-            errln!("coinlytics: {e}; serving without watching the alerts here");
-            None
-        }
-        Err(e) => return Err(e),
-    };
-    let opts = Options {
-        listen: args.listen,
-        monitor: if monitor.is_some() {
-            MonitorRole::Running
-        } else {
-            MonitorRole::Passive
-        },
-    };
+    // The certificate first: a bad file is said before anything starts.
     let files = args.tls_cert.as_deref().zip(args.tls_key.as_deref());
     let tls = if files.is_some() || !args.listen.ip().is_loopback() {
         let mut names = engine.settings().api_hosts;
@@ -62,8 +47,32 @@ pub async fn run(engine: Arc<Engine>, args: ServeArgs) -> Result<(), Error> {
     } else {
         None
     };
+    let monitor = match engine.start_monitor("coinlytics serve", None) {
+        Ok(m) => Some(m),
+        Err(Error::Lock(e)) => {
+            errln!("coinlytics: {e}; serving without watching the alerts here");
+            None
+        }
+        Err(e) => return Err(e),
+    };
+    let opts = Options {
+        listen: args.listen,
+        monitor: if monitor.is_some() {
+            MonitorRole::Running
+        } else {
+            MonitorRole::Passive
+        },
+    };
     let alerts = monitor.as_ref().map(|m| m.subscribe());
-    let bound = coinlytics_server::bind(engine.clone(), &opts, tls.as_ref(), alerts).await?;
+    let bound = match coinlytics_server::bind(engine.clone(), &opts, tls.as_ref(), alerts).await {
+        Ok(b) => b,
+        Err(e) => {
+            if let Some(m) = monitor {
+                m.stop().await;
+            }
+            return Err(e);
+        }
+    };
     let addr = bound
         .local_addr()
         .map_err(|e| Error::Internal(e.to_string()))?;

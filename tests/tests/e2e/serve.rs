@@ -342,6 +342,33 @@ async fn a_revoked_expired_or_read_only_token_and_a_foreign_host_are_refused() {
 }
 
 #[tokio::test]
+async fn a_certificate_that_cannot_be_read_is_said_before_anything_starts() {
+    let fake = FakeCoinGecko::start().await;
+    let user = User::new(&fake.base_url());
+    let missing = user.dir.path().join("missing.pem");
+    let missing = missing.to_str().expect("utf-8");
+    let run = user
+        .run(&[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--tls-cert",
+            missing,
+            "--tls-key",
+            missing,
+        ])
+        .await;
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr.contains("cannot read the certificate"),
+        "{run:?}"
+    );
+    // Nothing had started to stop (the monitor once did, and logged that
+    // it "ended unexpectedly" when it lived long enough to notice).
+    assert!(!run.stderr.contains("monitor"), "{run:?}");
+}
+
+#[tokio::test]
 async fn beyond_loopback_it_serves_only_tls_with_a_certificate_made_once() {
     use std::os::unix::fs::PermissionsExt;
     let fake = FakeCoinGecko::start().await;
