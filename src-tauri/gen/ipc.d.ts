@@ -15,7 +15,11 @@ quotes: Array<Quote>, updated_at: string | null,
 /**
  * Why the last refresh failed: the prices shown are stale.
  */
-failure: string | null, paused: boolean, 
+failure: string | null, 
+/**
+ * Refreshing is paused (the window is hidden in the tray).
+ */
+paused: boolean, 
 /**
  * The portfolio's amounts are hidden.
  */

@@ -7,24 +7,19 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use coinlytics_engine::app::alerts::AlertEvent;
-use coinlytics_engine::app::alerts::{
-    ConditionInfo, RuleForm, RuleInput, RuleView, conditions, rule_form,
-};
+use coinlytics_engine::app::alerts::{RuleInput, RuleView};
 use coinlytics_engine::app::email::{self, EmailForm, EmailStatus};
+use coinlytics_engine::app::pages::{AlertsPage, MonitorState};
 use coinlytics_engine::app::settings::EmailSettings;
-use coinlytics_engine::model::Coin;
-use coinlytics_engine::model::alert::HistoryEntry;
 use coinlytics_engine::{Engine, Error};
-use serde::Serialize;
 use tauri::{AppHandle, Manager, State};
 
 use crate::events;
-use crate::state::{AppState, MonitorState, MonitorStatus};
+use crate::state::AppState;
 use crate::tray;
 
 /// How often a passive window tries to take over monitoring.
 const TAKEOVER_EVERY: Duration = Duration::from_secs(15);
-const HISTORY_LIMIT: u32 = 200;
 
 type Answer<T> = Result<T, Error>;
 
@@ -80,46 +75,10 @@ pub fn start(app: &AppHandle, engine: Arc<Engine>) {
     });
 }
 
-/// Everything the Alerts page shows.
-#[derive(Serialize, ts_rs::TS)]
-pub struct AlertsPage {
-    rules: Vec<RuleView>,
-    history: Vec<HistoryEntry>,
-    monitor: MonitorStatus,
-    email_configured: bool,
-    /// What the form offers, in order.
-    conditions: Vec<ConditionInfo>,
-    /// A new rule's defaults, and the note's limit.
-    form: RuleForm,
-    /// The portfolios a portfolio rule may read.
-    portfolios: Vec<String>,
-    /// The coins the portfolio holds (or held), for its rules.
-    held: Vec<Coin>,
-}
-
 #[tauri::command]
 pub async fn alerts(state: State<'_, AppState>) -> Answer<AlertsPage> {
-    let (rules, history, portfolios, held) = state
-        .with_engine(|e| {
-            let portfolios = e.portfolios()?.into_iter().map(|p| p.name).collect();
-            Ok((
-                e.alerts()?,
-                e.alert_history(HISTORY_LIMIT)?,
-                portfolios,
-                e.held_coins()?,
-            ))
-        })
-        .await?;
-    Ok(AlertsPage {
-        rules,
-        history,
-        monitor: state.monitor(),
-        email_configured: state.engine()?.settings().email.is_configured(),
-        conditions: conditions(),
-        form: rule_form(),
-        portfolios,
-        held,
-    })
+    let monitor = state.monitor();
+    state.with_engine(move |e| e.alerts_page(monitor)).await
 }
 
 /// Creates (no `id`) or replaces rule `id`.

@@ -4,65 +4,25 @@
 //! result or the engine's [`Error`] (`{kind, message}` on the page). No
 //! rule lives here.
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use coinlytics_engine::Error;
-use coinlytics_engine::app::compare::MAX_COMPARE;
-use coinlytics_engine::app::market::Pick;
+use coinlytics_engine::app::pages::{Dashboard, Markets};
 use coinlytics_engine::app::settings::Key;
 use coinlytics_engine::app::watchlist::Added;
-use coinlytics_engine::model::{Coin, CoinId, Quote};
+use coinlytics_engine::model::{Coin, CoinId};
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, State};
 use tauri_plugin_autostart::ManagerExt;
 
 use crate::state::AppState;
 
-/// How many coins the Markets view shows.
-const MARKETS_TOP: u32 = 250;
-
 type Answer<T> = Result<T, Error>;
-
-/// Everything the dashboard shows on opening, from the store (no network).
-#[derive(Serialize, ts_rs::TS)]
-pub struct Dashboard {
-    currency: String,
-    refresh_secs: u64,
-    /// Watched coins in the user's order, with or without a stored quote.
-    watchlist: Vec<Coin>,
-    /// Stored quotes of the watched coins: shown at once, fresh ones follow.
-    quotes: Vec<Quote>,
-    updated_at: Option<DateTime<Utc>>,
-    /// Why the last refresh failed: the prices shown are stale.
-    failure: Option<String>,
-    paused: bool,
-    /// The portfolio's amounts are hidden.
-    privacy: bool,
-    /// The most coins Compare takes at once (the engine's limit).
-    compare_max: u32,
-}
 
 /// Async so it runs on the runtime, not on the main thread the window
 /// needs for its first paint.
 #[tauri::command]
 pub async fn dashboard(state: State<'_, AppState>) -> Answer<Dashboard> {
-    let engine = state.engine()?;
-    let settings = engine.settings();
-    let status = engine.refresh_status()?;
-    Ok(Dashboard {
-        quotes: engine
-            .stored_quotes(&engine.default_request()?)?
-            .into_iter()
-            .map(Quote::for_drawing)
-            .collect(),
-        watchlist: engine.watchlist()?,
-        currency: settings.currency,
-        refresh_secs: settings.refresh_secs,
-        updated_at: status.updated_at,
-        failure: status.failure,
-        paused: state.is_paused(),
-        privacy: settings.privacy,
-        compare_max: MAX_COMPARE as u32,
-    })
+    state.engine()?.dashboard(state.is_paused())
 }
 
 /// Refresh now (the retry button); the outcome arrives as a market event.
@@ -114,23 +74,9 @@ pub async fn set_currency(state: State<'_, AppState>, code: String) -> Answer<()
     Ok(())
 }
 
-/// The top coins by market cap; the stored ones, with why, if offline.
-#[derive(Serialize, ts_rs::TS)]
-pub struct Markets {
-    quotes: Vec<Quote>,
-    failure: Option<String>,
-}
-
 #[tauri::command]
 pub async fn markets(state: State<'_, AppState>) -> Answer<Markets> {
-    let engine = state.engine()?;
-    let view = engine
-        .quotes(&engine.request(&Pick::Top(MARKETS_TOP)).await?)
-        .await?;
-    Ok(Markets {
-        failure: view.failure.map(|e| e.to_string()),
-        quotes: view.quotes.into_iter().map(Quote::for_drawing).collect(),
-    })
+    state.engine()?.markets().await
 }
 
 /// The preferences the window's settings dialog shows.

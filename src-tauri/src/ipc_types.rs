@@ -16,6 +16,9 @@ use coinlytics_engine::app::convert::{Conversion, Unit};
 use coinlytics_engine::app::email::{EmailForm, EmailStatus};
 use coinlytics_engine::app::history::{AlertLevel, CoinOverview, History};
 use coinlytics_engine::app::market::{MarketEvent, Snapshot};
+use coinlytics_engine::app::pages::{
+    AlertsPage, BackfillEvent, Dashboard, Markets, MonitorState, MonitorStatus,
+};
 use coinlytics_engine::app::portfolio::{
     Format, Mapping, PortfolioPage, RowError, Skipped, TxInput,
 };
@@ -37,10 +40,7 @@ use coinlytics_engine::model::portfolio::{Method, Portfolio, Tx, TxKind};
 use coinlytics_engine::model::{Candle, Coin, Quote, QuoteFigures, QuoteRequest, Range, Selection};
 use ts_rs::{Config, TS};
 
-use crate::alerts::AlertsPage;
-use crate::coin::BackfillEvent;
-use crate::commands::{Dashboard, Markets, Preference, Preferences, UiMarks};
-use crate::state::{MonitorState, MonitorStatus};
+use crate::commands::{Preference, Preferences, UiMarks};
 
 fn declarations() -> String {
     // serde_json writes i64 as a plain number.

@@ -8,49 +8,9 @@ use std::time::{Duration, Instant};
 use coinlytics_engine::app::alerts::Monitor;
 use coinlytics_engine::app::logging::LogGuard;
 use coinlytics_engine::app::market::refresher::{self, RefresherHandle, StreamsHandle};
+use coinlytics_engine::app::pages::{MonitorState, MonitorStatus};
 use coinlytics_engine::error::ErrorBody;
 use coinlytics_engine::{Engine, Error};
-use serde::Serialize;
-
-/// Who delivers alerts for this data directory.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
-#[serde(rename_all = "snake_case")]
-pub enum MonitorState {
-    Starting,
-    /// This app watches the alerts.
-    Active,
-    /// Another process (`coinlytics monitor`) does; this app shows them.
-    Passive,
-    /// No one does: the monitor could not start.
-    Failed,
-    /// It stopped unexpectedly and is about to start again.
-    Restarting,
-}
-
-/// The monitor's state, and the sentence the Alerts page shows for it.
-#[derive(Debug, Clone, Serialize, ts_rs::TS)]
-pub struct MonitorStatus {
-    pub state: MonitorState,
-    pub message: String,
-}
-
-impl MonitorStatus {
-    pub fn new(state: MonitorState, detail: Option<&str>) -> MonitorStatus {
-        let detail = detail.unwrap_or("unknown");
-        let message = match state {
-            MonitorState::Starting => "Starting the alert monitor…".into(),
-            MonitorState::Active => {
-                "Alerts are watched while Coinlytics runs, in the window or the tray.".into()
-            }
-            MonitorState::Passive => format!("{detail}; this window shows them."),
-            MonitorState::Failed => format!("Alerts are not being watched: {detail}"),
-            MonitorState::Restarting => {
-                format!("The alert monitor stopped unexpectedly ({detail}); restarting it.")
-            }
-        };
-        MonitorStatus { state, message }
-    }
-}
 
 pub struct AppState {
     engine: Result<Arc<Engine>, ErrorBody>,

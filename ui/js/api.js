@@ -1,47 +1,94 @@
 // Every call into Rust and every event subscription goes through here.
 // The types of what crosses are in src-tauri/gen/ipc.d.ts (the `Ipc` namespace).
+//
+// The page runs in two places: the Coinlytics window, where it calls Tauri's
+// commands, and a browser, where `coinlytics serve` serves it and it calls
+// that server's /api/v1 (the same actions, the same types, the same
+// `{kind, message}` errors). Only this file knows which.
 
 /**
  * What the page uses of Tauri's global API (`withGlobalTauri`). What a
  * command answers is the type its wrapper below declares.
  * @typedef {{core: {invoke: <T>(command: string, args?: Record<string, unknown>) => Promise<T>}}} Tauri
+ * @typedef {Record<string, any>} Args
+ * @typedef {{name: string, value: string}} Setting one of `GET /settings`
  */
 const tauri = /** @type {{__TAURI__?: Tauri}} */ (window).__TAURI__;
-if (!tauri) throw new Error("No window.__TAURI__: the page runs only in the Coinlytics window");
-const { invoke } = tauri.core;
+
+/** Whether the page runs in the Coinlytics window (else in a browser, from `coinlytics serve`). */
+export const inWindow = tauri !== undefined;
 
 /**
- * Rust's events (src-tauri/src/events.rs), read in order by asking
- * `window_events` for those after the last one seen; Rust answers as soon
- * as there is one (or with none after a while). A pull, not Tauri's
- * `emit`: see events.rs for why.
+ * Rust's events, in order, handed to their handlers: `{kind, payload}`
+ * from the window's outbox (src-tauri/src/events.rs) or the server's
+ * stream (src-tauri/server/src/stream.rs) alike.
  * @typedef {{kind: string, payload: unknown}} WindowEvent
  * @type {Map<string, Set<(payload: unknown) => void>>}
  */
 const handlers = new Map();
 let reading = false;
 
-async function readEvents() {
+/** @param {WindowEvent} event */
+function dispatch(event) {
+  for (const handler of handlers.get(event.kind) ?? []) {
+    try {
+      handler(event.payload);
+    } catch (e) {
+      console.error(`a ${event.kind} event's handler failed`, e);
+    }
+  }
+}
+
+/**
+ * The window's events, read by asking `window_events` for those after the
+ * last one seen; Rust answers as soon as there is one (or with none after
+ * a while). A pull, not Tauri's `emit`: see events.rs for why.
+ * @param {Tauri} tauri
+ */
+async function readWindowEvents(tauri) {
   /** @type {number | null} */
   let after = null;
   for (;;) {
     try {
-      const batch = /** @type {{next: number, events: WindowEvent[]}} */ (await invoke("window_events", { after }));
+      const batch = /** @type {{next: number, events: WindowEvent[]}} */ (await tauri.core.invoke("window_events", { after }));
       after = batch.next;
-      for (const event of batch.events) {
-        for (const handler of handlers.get(event.kind) ?? []) {
-          try {
-            handler(event.payload);
-          } catch (e) {
-            console.error(`a ${event.kind} event's handler failed`, e);
-          }
-        }
-      }
+      batch.events.forEach(dispatch);
     } catch (e) {
       console.error("cannot read the app's events; trying again", e);
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
   }
+}
+
+/** The stream's close code for a session that is no longer valid. */
+const NOT_SIGNED_IN = 4401;
+
+/**
+ * The server's events: its WebSocket, opened again (waiting longer each
+ * time, up to 10 s) whenever it closes, unless the session has ended.
+ */
+function readStream() {
+  let wait = 1000;
+  const open = () => {
+    const ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/api/v1/stream`);
+    ws.onopen = () => {
+      wait = 1000;
+      ws.send(JSON.stringify({ type: "subscribe", topics: ["prices", "firings", "backfill"] }));
+    };
+    ws.onmessage = (m) => {
+      try {
+        dispatch(/** @type {WindowEvent} */ (JSON.parse(m.data)));
+      } catch (e) {
+        console.error("a stream message could not be read", e);
+      }
+    };
+    ws.onclose = (e) => {
+      if (e.code === NOT_SIGNED_IN) return signIn();
+      setTimeout(open, wait);
+      wait = Math.min(wait * 2, 10_000);
+    };
+  };
+  open();
 }
 
 /**
@@ -58,11 +105,141 @@ function listen(kind, handler) {
   set.add(untyped);
   if (!reading) {
     reading = true;
-    readEvents();
+    if (tauri) readWindowEvents(tauri);
+    else readStream();
   }
   return Promise.resolve(() => {
     set.delete(untyped);
   });
+}
+
+/** The browser's session has ended (or never began): to the sign-in page. */
+function signIn() {
+  location.replace("signin.html");
+}
+
+/**
+ * One request to the server's /api/v1; its answer's JSON (or text), or
+ * its `{kind, message}` thrown as a command's error is.
+ * @param {string} method
+ * @param {string} path under /api/v1
+ * @param {{query?: Args, json?: unknown, file?: string}} [what]
+ * @returns {Promise<any>}
+ */
+async function http(method, path, what = {}) {
+  const url = new URL(`/api/v1${path}`, location.origin);
+  for (const [k, v] of Object.entries(what.query ?? {})) {
+    if (v !== null && v !== undefined) url.searchParams.set(k, String(v));
+  }
+  /** @type {RequestInit} */
+  const init = { method, credentials: "same-origin" };
+  if (what.json !== undefined) {
+    init.headers = { "Content-Type": "application/json" };
+    init.body = JSON.stringify(what.json);
+  } else if (what.file !== undefined) {
+    init.headers = { "Content-Type": "text/csv" };
+    init.body = what.file;
+  }
+  let res;
+  try {
+    res = await fetch(url, init);
+  } catch {
+    throw { kind: "internal", message: `Coinlytics at ${location.host} cannot be reached: is \`coinlytics serve\` still running?` };
+  }
+  if (res.status === 401) signIn();
+  if (!res.ok) {
+    throw await res.json().catch(() => ({ kind: "internal", message: `the server answered ${res.status} ${res.statusText}` }));
+  }
+  if (res.status === 202 || res.status === 204) return undefined;
+  return (res.headers.get("content-type") ?? "").includes("json") ? res.json() : res.text();
+}
+
+const setting = (/** @type {Setting[]} */ all, /** @type {string} */ name) => all.find((s) => s.name === name)?.value ?? "";
+const id = (/** @type {unknown} */ v) => encodeURIComponent(String(v));
+
+/**
+ * Each command as a request to /api/v1 (src-tauri/server/src/routes):
+ * what a command's arguments become.
+ * @type {Record<string, (a: Args) => Promise<any>>}
+ */
+const routes = {
+  dashboard: () => http("GET", "/dashboard"),
+  markets: () => http("GET", "/markets"),
+  refresh: () => http("POST", "/refresh"),
+  search_coins: (a) => http("GET", "/search", { query: { q: a.query } }),
+  currencies: () => http("GET", "/currencies"),
+  set_currency: (a) => http("PATCH", "/settings", { json: { currency: a.code } }),
+  watchlist_add: (a) => http("POST", "/watchlist", { json: { id: a.id } }),
+  watchlist_remove: (a) => http("DELETE", `/watchlist/${id(a.id)}`),
+  watchlist_reorder: (a) => http("PUT", "/watchlist/order", { json: { ids: a.ids } }),
+  preferences: async () => {
+    const all = /** @type {Setting[]} */ (await http("GET", "/settings"));
+    /** @type {Ipc.Preferences} */
+    const prefs = {
+      close_to_tray: setting(all, "close_to_tray") === "true",
+      privacy: setting(all, "privacy") === "true",
+      tray_portfolio: setting(all, "tray_portfolio") === "true",
+      // Start at login is the desktop session's, which a browser has none of.
+      autostart: false,
+      tray_coins: setting(all, "tray_coins").split(",").filter(Boolean),
+    };
+    return prefs;
+  },
+  set_preference: (a) => http("PATCH", "/settings", { json: { [a.key]: String(a.value) } }),
+  set_tray_coins: (a) => http("PATCH", "/settings", { json: { tray_coins: a.ids.join(",") } }),
+  // The start-up benchmark's mark is the window's.
+  ui_ready: async () => undefined,
+  coin: (a) => http("GET", `/coins/${id(a.id)}`),
+  history: (a) => http("GET", `/coins/${id(a.id)}/history`, { query: { range: a.range, candles: a.candles } }),
+  backfill: (a) => http("POST", `/coins/${id(a.id)}/backfill`, { query: { range: a.range } }),
+  compare: (a) => http("GET", "/compare", { query: { coins: a.ids.join(","), range: a.range } }),
+  convert: (a) => http("GET", "/convert", { query: { amount: a.amount, from: a.from, to: a.to } }),
+  sources_report: () => http("GET", "/sources"),
+  source_compare: (a) => http("GET", `/sources/${id(a.coin)}`),
+  source_prefer: (a) => http("PUT", `/sources/${id(a.coin)}/preference`, { json: { source: a.source } }),
+  alerts: () => http("GET", "/alerts/page"),
+  alert_save: (a) => (a.id === null ? http("POST", "/alerts", { json: a.input }) : http("PUT", `/alerts/${id(a.id)}`, { json: a.input })),
+  alert_remove: (a) => http("DELETE", `/alerts/${id(a.id)}`),
+  alert_set_enabled: (a) => http("PUT", `/alerts/${id(a.id)}/enabled`, { json: { enabled: a.enabled } }),
+  alerts_acknowledge: () => http("POST", "/alerts/history/acknowledge"),
+  email_settings: () => http("GET", "/email"),
+  email_save: (a) => http("PUT", "/email", { json: a.form }),
+  email_set_password: (a) => http("PUT", "/email/password", { json: { password: a.password } }),
+  email_clear_password: () => http("DELETE", "/email/password"),
+  email_test: () => http("POST", "/email/test"),
+  portfolio: (a) => http("GET", "/portfolio", { query: { portfolio: a.portfolio, method: a.method, listed: a.listed } }),
+  portfolio_add: (a) => http("POST", "/portfolio/transactions", { json: a.form }),
+  portfolio_edit: (a) => http("PUT", `/portfolio/transactions/${id(a.id)}`, { json: a.form }),
+  portfolio_remove: (a) => http("DELETE", `/portfolio/transactions/${id(a.id)}`),
+  portfolio_import: (a) =>
+    http("POST", "/portfolio/import", {
+      query: { portfolio: a.portfolio, dry_run: a.dryRun, ...(a.mapping ? { mapping: JSON.stringify(a.mapping) } : { format: a.format }) },
+      file: a.text,
+    }),
+  portfolio_mapping_guess: (a) => http("POST", "/portfolio/import/guess", { file: a.text }),
+  portfolio_profiles: () => http("GET", "/portfolio/profiles"),
+  portfolio_profile_save: (a) => http("PUT", `/portfolio/profiles/${id(a.name)}`, { json: a.mapping }),
+  portfolio_value: (a) => http("GET", "/portfolio/value", { query: { portfolio: a.portfolio } }),
+  portfolio_whatif: (a) => http("GET", "/portfolio/whatif", { query: { coin: a.coin, quantity: a.quantity, price: a.price, portfolio: a.portfolio } }),
+};
+
+/**
+ * Calls a command: Tauri's in the window, its route in a browser.
+ * @param {string} command
+ * @param {Args} [args]
+ * @returns {Promise<any>}
+ */
+function invoke(command, args = {}) {
+  if (tauri) return tauri.core.invoke(command, args);
+  const route = routes[command];
+  if (!route) return Promise.reject({ kind: "internal", message: `${command} is not served to a browser` });
+  return route(args);
+}
+
+/** Ends the browser's session (the window has none). */
+export async function signOut() {
+  await http("DELETE", "/session").catch(() => undefined);
+  signIn();
 }
 
 export const api = {

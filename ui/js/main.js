@@ -1,5 +1,5 @@
 // The dashboard: the watchlist and Markets views, live from market events.
-import { api, describe, kindOf, SOURCE_DOWN } from "./api.js";
+import { api, describe, inWindow, kindOf, SOURCE_DOWN } from "./api.js";
 import * as fmt from "./format.js";
 import { QuoteTable } from "./table.js";
 import { setupSearch } from "./search.js";
@@ -13,6 +13,8 @@ import { setupConverter } from "./convert.js";
 import { $, all, one } from "./dom.js";
 
 const scriptMs = performance.now();
+// What only the window has (the tray, start at login) goes in a browser.
+document.documentElement.dataset.shell = inWindow ? "window" : "browser";
 
 /**
  * @type {{currency: string, watchlist: Ipc.Coin[], quotes: Map<string, Ipc.Quote>, markets: Ipc.Quote[],

@@ -1,7 +1,7 @@
 // The settings dialog: preferences are read from and written to Rust at
 // once; the e-mail settings are saved with their button. The SMTP password
 // is only ever sent to Rust (into the OS keyring), never shown or read back.
-import { api, describe } from "./api.js";
+import { api, describe, signOut } from "./api.js";
 import { all, el, one } from "./dom.js";
 
 /**
@@ -77,6 +77,7 @@ export function setupSettings({ button, dialog, error, coins }) {
     });
   }
   one(dialog, "#settings-done").addEventListener("click", () => dialog.close());
+  one(dialog, "#sign-out").addEventListener("click", () => signOut());
 }
 
 /** @type {(keyof Ipc.EmailForm)[]} */

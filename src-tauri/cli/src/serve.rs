@@ -86,7 +86,7 @@ pub async fn run(engine: Arc<Engine>, args: ServeArgs) -> Result<(), Error> {
     tracing::info!(%addr, "serving the local API");
     let scheme = bound.scheme();
     outln!(
-        "serving the local API at {scheme}://{addr}/api/v1 (its health: {scheme}://{addr}/api/v1/health); Ctrl-C stops"
+        "serving the local API at {scheme}://{addr}/api/v1 (its health: {scheme}://{addr}/api/v1/health) and the dashboard at {scheme}://{addr}/; Ctrl-C stops"
     );
     let served = bound.serve(shutdown_signal()).await;
     if let Some(s) = streams {

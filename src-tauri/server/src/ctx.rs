@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use coinlytics_engine::Engine;
+use coinlytics_engine::app::pages::{MonitorState, MonitorStatus};
 
 use crate::feed::Item;
 use crate::hosts::Hosts;
@@ -23,6 +24,17 @@ impl MonitorRole {
         match self {
             MonitorRole::Running => "running",
             MonitorRole::Passive => "passive",
+        }
+    }
+
+    /// The Alerts view's sentence for it.
+    pub fn status(self) -> MonitorStatus {
+        match self {
+            MonitorRole::Running => MonitorStatus::new(MonitorState::Active, None),
+            MonitorRole::Passive => MonitorStatus::new(
+                MonitorState::Passive,
+                Some("Another Coinlytics process watches the alerts"),
+            ),
         }
     }
 }

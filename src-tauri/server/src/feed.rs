@@ -1,6 +1,6 @@
 //! The stream's feed: the engine's events as messages, each serialized
 //! once, as `{"kind": …, "payload": …}` with the kinds and payloads the
-//! window's events have (`market`, `ticks`, `alert`) plus `status` and
+//! window's events have (`market`, `ticks`, `alert`, `backfill`) plus `status` and
 //! `sources`, on a broadcast channel every stream client reads.
 
 use std::sync::Arc;
@@ -30,10 +30,18 @@ pub enum Topic {
     Status,
     /// `sources`: each source's health, after each refresh.
     Sources,
+    /// `backfill`: the progress of a coin's backfill a page asked for.
+    Backfill,
 }
 
 impl Topic {
-    pub const ALL: [Topic; 4] = [Topic::Prices, Topic::Firings, Topic::Status, Topic::Sources];
+    pub const ALL: [Topic; 5] = [
+        Topic::Prices,
+        Topic::Firings,
+        Topic::Status,
+        Topic::Sources,
+        Topic::Backfill,
+    ];
 
     pub fn bit(self) -> u8 {
         1 << self as u8
@@ -53,7 +61,7 @@ struct Envelope<'a, T: Serialize> {
     payload: &'a T,
 }
 
-fn item<T: Serialize>(topic: Topic, kind: &str, payload: &T) -> Option<Item> {
+pub fn item<T: Serialize>(topic: Topic, kind: &str, payload: &T) -> Option<Item> {
     match serde_json::to_string(&Envelope { kind, payload }) {
         Ok(text) => Some(Item {
             topic,

@@ -66,7 +66,11 @@ pub async fn token(State(ctx): State<Ctx>, req: Request, next: Next) -> Result<R
     let token = match checked {
         Ok(token) => token,
         Err(e) => {
-            if e.kind() == coinlytics_engine::error::ErrorKind::Unauthorized
+            // Only a token presented counts as a guess: a page whose
+            // session lapsed asks many times at once, and must still be
+            // able to sign in.
+            if presented.is_some()
+                && e.kind() == coinlytics_engine::error::ErrorKind::Unauthorized
                 && let Err(wait) = ctx.limits.failed(ip)
             {
                 tracing::warn!(%ip, "an address ran out of attempts at a token");

@@ -18,6 +18,7 @@ mod routes;
 mod session;
 mod stream;
 mod tls;
+mod ui;
 
 use std::future::Future;
 use std::net::SocketAddr;

@@ -63,7 +63,7 @@ impl Credential {
 }
 
 #[utoipa::path(get, path = "/api/v1/stream", tag = "stream",
-    description = "A WebSocket. Authenticate with the header, the session cookie (from this server's pages only), or a first message `{\"type\":\"auth\",\"token\":…}`; subscribe with `{\"type\":\"subscribe\",\"topics\":[\"prices\",\"firings\",\"status\",\"sources\"]}`. Messages are `{kind, payload}`: market, ticks, alert, status, sources. Closed with 4401 (no valid token), 4400 (a message it does not take), 4408 (too slow), 1001 (stopping).",
+    description = "A WebSocket. Authenticate with the header, the session cookie (from this server's pages only), or a first message `{\"type\":\"auth\",\"token\":…}`; subscribe with `{\"type\":\"subscribe\",\"topics\":[\"prices\",\"firings\",\"status\",\"sources\",\"backfill\"]}`. Messages are `{kind, payload}`: market, ticks, alert, status, sources, backfill. Closed with 4401 (no valid token), 4400 (a message it does not take), 4408 (too slow), 1001 (stopping).",
     responses((status = 101, description = "switching to the WebSocket protocol")))]
 /// The upgrade. A token in the Authorization header, or the session
 /// cookie of one of this server's own pages, authenticates at once;

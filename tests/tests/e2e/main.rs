@@ -10,6 +10,7 @@ mod util;
 
 mod alert_paths;
 mod architecture;
+mod browser;
 mod cli;
 mod faults;
 mod history;

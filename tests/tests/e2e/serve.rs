@@ -10,21 +10,21 @@ use crate::util::world::MonitorProcess;
 use coinlytics_tests::{FakeCoinGecko, PrivateBus};
 
 /// A running `coinlytics serve` on a free loopback port.
-struct Server {
+pub(crate) struct Server {
     process: MonitorProcess,
-    base: String,
-    http: reqwest::Client,
+    pub base: String,
+    pub http: reqwest::Client,
     /// Its own session bus: the alert monitor it runs notifies there,
     /// never on the desktop of whoever runs the tests.
     _bus: PrivateBus,
 }
 
 impl Server {
-    async fn start(user: &User) -> Server {
+    pub async fn start(user: &User) -> Server {
         Server::start_with(user, &[]).await
     }
 
-    async fn start_with(user: &User, env: &[(String, String)]) -> Server {
+    pub async fn start_with(user: &User, env: &[(String, String)]) -> Server {
         let bus = PrivateBus::start();
         let mut env = env.to_vec();
         env.push(("DBUS_SESSION_BUS_ADDRESS".into(), bus.address().to_string()));
@@ -54,7 +54,12 @@ impl Server {
     }
 
     /// `method path` with `token`.
-    fn call(&self, method: reqwest::Method, path: &str, token: &str) -> reqwest::RequestBuilder {
+    pub fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+    ) -> reqwest::RequestBuilder {
         self.http.request(method, self.url(path)).bearer_auth(token)
     }
 
@@ -80,7 +85,7 @@ impl Server {
     }
 }
 
-async fn token(user: &User, args: &[&str]) -> String {
+pub(crate) async fn token(user: &User, args: &[&str]) -> String {
     let mut all = vec!["api", "token", "create"];
     all.extend_from_slice(args);
     let made = user.run(&all).await.ok();
@@ -628,6 +633,28 @@ async fn a_flood_of_requests_or_of_bad_tokens_gets_429_with_retry_after() {
     assert_eq!(status.as_u16(), 429, "still waiting: {body}");
 }
 
+/// A page whose session lapsed (the server restarted, or 12 h passed)
+/// asks for many things at once without one: no guess at a token, so its
+/// address may still sign in.
+#[tokio::test]
+async fn requests_with_a_lapsed_session_do_not_lock_the_browser_out_of_signing_in() {
+    let fake = FakeCoinGecko::start().await;
+    let user = User::new(&fake.base_url());
+    let token = token(&user, &["browser"]).await;
+    let server = Server::start(&user).await;
+    for _ in 0..15 {
+        let stale = server
+            .get("/dashboard", None)
+            .header("cookie", format!("{}=lapsed", "coinlytics_session"));
+        refused(Server::send(stale).await, 401, "unauthorized");
+    }
+    let sign_in = server
+        .http
+        .post(server.url("/session"))
+        .json(&json!({"token": token}));
+    assert_eq!(Server::send(sign_in).await.0, StatusCode::NO_CONTENT);
+}
+
 #[tokio::test]
 async fn a_browser_signs_in_once_and_its_cookie_works_only_from_its_own_pages() {
     let fake = FakeCoinGecko::start().await;
@@ -815,6 +842,145 @@ mod stream {
                 Ok(other) => panic!("closed without a reason: {other:?}"),
             }
         }
+    }
+
+    /// What the page in a browser calls that a script might not: each
+    /// view's opening answer, refresh and backfill (their outcome on the
+    /// stream), a coin's source, the import's column guess and profiles.
+    #[tokio::test]
+    async fn the_pages_views_and_background_actions_answer_as_the_windows_commands_do() {
+        let fake = FakeCoinGecko::start().await;
+        fake.set_price("bitcoin", 70_000.0);
+        let user = User::new(&fake.base_url());
+        user.run(&["watchlist", "add", "bitcoin"]).await.ok();
+        let token = token(&user, &["page"]).await;
+        let server = Server::start(&user).await;
+        let ok = |(status, _, body): (reqwest::StatusCode, _, Value)| {
+            assert!(status.is_success(), "{status}: {body}");
+            body
+        };
+        let call = |method: reqwest::Method, path: &str| server.call(method, path, &token);
+        use reqwest::Method;
+
+        let dashboard = ok(Server::send(call(Method::GET, "/dashboard")).await);
+        assert_eq!(dashboard["watchlist"][0]["id"], "bitcoin", "{dashboard}");
+        assert_eq!(
+            (
+                dashboard["currency"].as_str(),
+                dashboard["paused"].as_bool()
+            ),
+            (Some("usd"), Some(false))
+        );
+        let markets = ok(Server::send(call(Method::GET, "/markets")).await);
+        assert!(
+            markets["quotes"].as_array().is_some_and(|q| q.len() > 1),
+            "{markets}"
+        );
+        let page = ok(Server::send(call(Method::GET, "/alerts/page")).await);
+        assert_eq!(page["monitor"]["state"], "active", "{page}");
+        assert!(
+            page["conditions"].as_array().is_some_and(|c| !c.is_empty()),
+            "{page}"
+        );
+
+        let mut ws = connect_with(
+            &server,
+            None,
+            &[("authorization", &format!("Bearer {token}"))],
+        )
+        .await;
+        send(
+            &mut ws,
+            json!({"type": "subscribe", "topics": ["prices", "backfill"]}),
+        )
+        .await;
+        // Subscribed once the server has read the message: a moment.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        fake.set_price("bitcoin", 71_000.0);
+        let (status, _, _) = Server::send(call(Method::POST, "/refresh")).await;
+        assert_eq!(status, reqwest::StatusCode::ACCEPTED);
+        let market = next_of(&mut ws, "market").await;
+        assert!(market.to_string().contains("71000"), "{market}");
+        let (status, _, _) =
+            Server::send(call(Method::POST, "/coins/bitcoin/backfill?range=7d")).await;
+        assert_eq!(status, reqwest::StatusCode::ACCEPTED);
+        let done = loop {
+            let ev = next_of(&mut ws, "backfill").await;
+            if ev["type"] != "progress" {
+                break ev;
+            }
+        };
+        assert_eq!(
+            (done["type"].as_str(), done["coin_id"].as_str()),
+            (Some("done"), Some("bitcoin")),
+            "{done}"
+        );
+        let bad =
+            ok_status(Server::send(call(Method::POST, "/coins/bitcoin/backfill?range=2w")).await);
+        assert_eq!(bad, (400, "invalid_input".to_string()));
+
+        let prefer =
+            call(Method::PUT, "/sources/bitcoin/preference").json(&json!({"source": "aggregate"}));
+        assert_eq!(
+            Server::send(prefer).await.0,
+            reqwest::StatusCode::NO_CONTENT
+        );
+        let prefer =
+            call(Method::PUT, "/sources/bitcoin/preference").json(&json!({"source": "nowhere"}));
+        assert_eq!(ok_status(Server::send(prefer).await).0, 400);
+        let email = ok(Server::send(call(Method::GET, "/email")).await);
+        assert!(email.get("password_stored").is_some(), "{email}");
+
+        // A file of no known layout: its columns guessed, the mapping
+        // saved as a profile, and the import through it.
+        let file = std::fs::read(format!(
+            "{}/fixtures/portfolio/wallet-app.csv",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .expect("the fixture");
+        let guess = ok(Server::send(
+            call(Method::POST, "/portfolio/import/guess").body(file.clone()),
+        )
+        .await);
+        assert_eq!(
+            (guess["format"].clone(), guess["mapping"]["coin"].clone()),
+            (Value::Null, json!("Asset")),
+            "{guess}"
+        );
+        let saved = ok(Server::send(
+            call(Method::PUT, "/portfolio/profiles/Wallet%20app").json(&guess["mapping"]),
+        )
+        .await);
+        assert_eq!(saved["name"], "Wallet app", "{saved}");
+        let profiles = ok(Server::send(call(Method::GET, "/portfolio/profiles")).await);
+        assert_eq!(profiles[0]["name"], "Wallet app", "{profiles}");
+        let mapping = guess["mapping"].to_string();
+        let import = call(Method::POST, "/portfolio/import")
+            .query(&[
+                ("portfolio", "Wallet"),
+                ("mapping", mapping.as_str()),
+                ("dry_run", "true"),
+            ])
+            .body(file);
+        let report = ok(Server::send(import).await);
+        assert_eq!(
+            (
+                report["added"].as_array().map(Vec::len),
+                report["errors"].clone(),
+                report["committed"].clone()
+            ),
+            (Some(3), json!([]), json!(false)),
+            "{report}"
+        );
+    }
+
+    fn ok_status(
+        (status, _, body): (reqwest::StatusCode, reqwest::header::HeaderMap, Value),
+    ) -> (u16, String) {
+        (
+            status.as_u16(),
+            body["kind"].as_str().unwrap_or_default().to_string(),
+        )
     }
 
     #[tokio::test]

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::util::page::{click, fill, screenshot, wait_js};
 use crate::util::{Running, User, WAIT, money, wait_until};
 use coinlytics_tests::{FakeCoinGecko, NotificationServer, PrivateBus, SmtpSink};
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -96,30 +97,6 @@ fn tauri_driver() -> PathBuf {
     }
 }
 
-/// Runs `script` (a function body) in the page until it returns a truthy
-/// value; returns that value. A failure shows the page's text.
-async fn wait_js(c: &Client, what: &str, script: &str) -> Value {
-    wait_until(what, WAIT, async || {
-        let v = c.execute(script, vec![]).await.unwrap_or(Value::Null);
-        let truthy = match &v {
-            Value::Null => false,
-            Value::Bool(b) => *b,
-            Value::String(s) => !s.is_empty(),
-            Value::Array(a) => !a.is_empty(),
-            _ => true,
-        };
-        if truthy {
-            return Ok(v);
-        }
-        let text = c
-            .execute("return document.body.innerText", vec![])
-            .await
-            .unwrap_or(Value::Null);
-        Err(format!("{v} on a page reading:\n{text}"))
-    })
-    .await
-}
-
 async fn row_ids(c: &Client) -> Vec<String> {
     let v = c
         .execute("return [...document.querySelectorAll('#watchlist-table tbody tr')].map(r => r.dataset.id)", vec![])
@@ -159,15 +136,6 @@ async fn add_by_search(c: &Client, query: &str, id: &str) {
 }
 
 /// Clicks the element `css` finds.
-async fn click(c: &Client, css: &str) {
-    c.find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("no {css}: {e}"))
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("cannot click {css}: {e}"));
-}
-
 /// The app on `user`'s data (started with `args`, the driver given `env`),
 /// its dashboard loaded.
 async fn open_dashboard(user: &User, env: &[(&str, &str)], args: &[&str]) -> (Driver, Client) {
@@ -180,20 +148,6 @@ async fn open_dashboard(user: &User, env: &[(&str, &str)], args: &[&str]) -> (Dr
     )
     .await;
     (driver, c)
-}
-
-async fn screenshot(c: &Client, name: &str) {
-    // Two animation frames: what the page last changed is painted.
-    c.execute_async(
-        "const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)))",
-        vec![],
-    )
-    .await
-    .expect("wait for a paint");
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("artifacts");
-    std::fs::create_dir_all(&dir).expect("artifacts dir");
-    let png = c.screenshot().await.expect("screenshot");
-    std::fs::write(dir.join(name), png).expect("save screenshot");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -723,14 +677,6 @@ async fn close_like_a_user(c: &Client, user: &User) {
 
 /// Sets the value of the form field `css` as typing would, for fields whose
 /// exact keystrokes do not matter.
-async fn fill(c: &Client, css: &str, value: &str) {
-    let script = "const e = document.querySelector(arguments[0]); e.value = arguments[1]; \
-                  e.dispatchEvent(new Event('change', {bubbles: true})); return true";
-    c.execute(script, vec![json!(css), json!(value)])
-        .await
-        .unwrap_or_else(|e| panic!("cannot fill {css}: {e}"));
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_alert_set_in_the_window_notifies_and_emails_also_from_the_tray() {
     let fake = FakeCoinGecko::start().await;

@@ -22,6 +22,7 @@ pub mod convert;
 pub mod email;
 pub mod history;
 pub mod market;
+pub mod pages;
 pub mod portfolio;
 pub mod settings;
 pub mod sources;

@@ -3,6 +3,7 @@
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use coinlytics_engine::Error;
 use coinlytics_engine::app::compare::{CompareQuery, Comparison};
@@ -14,7 +15,7 @@ use coinlytics_engine::error::{ErrorBody, ErrorKind};
 use coinlytics_engine::model::{Coin, CoinId, Currency, Quote, Range};
 use serde::{Deserialize, Serialize};
 
-use super::{Answer, Path, Query, blocking, coin_list};
+use super::{Answer, Body, Path, Query, blocking, coin_list};
 use crate::ctx::Ctx;
 use crate::error::ApiError;
 
@@ -208,4 +209,23 @@ pub async fn source_compare(
 ) -> Answer<SourceComparison> {
     let coin = CoinId::parse(&coin).map_err(Error::from)?;
     Ok(Json(ctx.engine.compare_sources(&coin).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Preferred {
+    /// A source's key, `aggregate`, or null for the default.
+    source: Option<String>,
+}
+
+#[utoipa::path(put, path = "/api/v1/sources/{coin}/preference", tag = "market", params(("coin" = String, Path, description = "an id or symbol")), request_body = Preferred, responses((status = 204, description = "saved"), (status = "4XX", description = "refused: the `{kind, message}` body", body = ErrorBody), (status = "5XX", description = "failed: the `{kind, message}` body", body = ErrorBody)))]
+/// Where a coin's price comes from.
+pub async fn source_prefer(
+    State(ctx): State<Ctx>,
+    Path(coin): Path<String>,
+    Body(p): Body<Preferred>,
+) -> Result<StatusCode, ApiError> {
+    let coin = CoinId::parse(&coin).map_err(Error::from)?;
+    ctx.engine.prefer_source(&coin, p.source.as_deref()).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

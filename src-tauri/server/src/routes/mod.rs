@@ -2,11 +2,13 @@
 //! the types the window's IPC carries. Handlers parse, call, answer.
 
 mod alerts;
+mod email;
 mod market;
 mod openapi;
 mod portfolio;
 mod session;
 mod settings;
+mod views;
 mod watchlist;
 
 use std::sync::Arc;
@@ -38,6 +40,24 @@ type Answer<T> = Result<Json<T>, ApiError>;
 
 pub(crate) fn router(ctx: Ctx) -> Router {
     let protected = Router::new()
+        .route("/dashboard", get(views::dashboard))
+        .route("/markets", get(views::markets))
+        .route("/alerts/page", get(views::alerts))
+        .route("/refresh", post(views::refresh))
+        .route("/coins/{id}/backfill", post(views::backfill))
+        .route("/email", get(email::status).put(email::save))
+        .route(
+            "/email/password",
+            put(email::set_password).delete(email::clear_password),
+        )
+        .route("/email/test", post(email::test))
+        .route("/sources/{coin}/preference", put(market::source_prefer))
+        .route(
+            "/portfolio/import/guess",
+            post(portfolio::guess).layer(DefaultBodyLimit::max(portfolio::MAX_UPLOAD_BYTES)),
+        )
+        .route("/portfolio/profiles", get(portfolio::profiles))
+        .route("/portfolio/profiles/{name}", put(portfolio::save_profile))
         .route("/prices", get(market::prices))
         .route("/search", get(market::search))
         .route("/currencies", get(market::currencies))
@@ -85,7 +105,7 @@ pub(crate) fn router(ctx: Ctx) -> Router {
         .fallback(not_found);
     Router::new()
         .nest("/api/v1", api)
-        .fallback(not_found)
+        .fallback(crate::ui::file)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,

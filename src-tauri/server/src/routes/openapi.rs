@@ -22,7 +22,7 @@ mod doc {
     };
     use utoipa::{Modify, OpenApi};
 
-    use super::super::{alerts, market, portfolio, session, settings, watchlist};
+    use super::super::{alerts, email, market, portfolio, session, settings, views, watchlist};
 
     #[derive(OpenApi)]
     #[openapi(
@@ -38,6 +38,10 @@ mod doc {
         alerts::set_enabled, alerts::history, alerts::acknowledge,
         portfolio::page, portfolio::list, portfolio::add, portfolio::edit, portfolio::remove,
         portfolio::what_if, portfolio::value, portfolio::import, portfolio::export,
+        portfolio::guess, portfolio::profiles, portfolio::save_profile,
+        views::dashboard, views::markets, views::alerts, views::refresh, views::backfill,
+        email::status, email::save, email::set_password, email::clear_password, email::test,
+        market::source_prefer,
         settings::list, settings::change, session::sign_in, session::sign_out,
         crate::stream::stream,
     ),

@@ -9,8 +9,8 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use coinlytics_engine::Error;
 use coinlytics_engine::app::portfolio::{
-    ImportAs, ImportReport, MAX_IMPORT_BYTES, PortfolioPage, TxInput, ValueHistory, WhatIf,
-    check_import_size, method,
+    ImportAs, ImportProfile, ImportReport, MAX_IMPORT_BYTES, Mapping, MappingGuess, PortfolioPage,
+    TxInput, ValueHistory, WhatIf, check_import_size, method,
 };
 use coinlytics_engine::error::{ErrorBody, ErrorKind};
 use coinlytics_engine::model::CoinId;
@@ -120,6 +120,9 @@ pub struct ImportParams {
     portfolio: String,
     /// `auto` (the default), a format's name, or a saved profile's.
     format: Option<String>,
+    /// Which of the file's columns holds each field, as JSON (`Mapping`),
+    /// for a file of no known layout; instead of `format`.
+    mapping: Option<String>,
     #[serde(default)]
     dry_run: bool,
 }
@@ -160,11 +163,50 @@ pub async fn import(
     Query(p): Query<ImportParams>,
     Upload(file): Upload,
 ) -> Answer<ImportReport> {
-    let how = ImportAs::parse(p.format.as_deref().unwrap_or("auto"));
+    let how = match (p.mapping, p.format.as_deref()) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::new(
+                ErrorKind::InvalidInput,
+                "give a format or a mapping, not both",
+            ));
+        }
+        (Some(m), None) => ImportAs::Mapping(
+            serde_json::from_str::<Mapping>(&m)
+                .map_err(|e| ApiError::new(ErrorKind::InvalidInput, format!("the mapping: {e}")))?,
+        ),
+        (None, format) => ImportAs::parse(format.unwrap_or("auto")),
+    };
     Ok(Json(
         ctx.engine
             .import_txs(file.to_vec(), &p.portfolio, how, p.dry_run)
             .await?,
+    ))
+}
+
+/// `POST /portfolio/import/guess` with the file as the body.
+#[utoipa::path(post, path = "/api/v1/portfolio/import/guess", tag = "portfolio", request_body(content = Vec<u8>, content_type = "text/csv", description = "the file, up to 64 MiB"), responses((status = 200, body = MappingGuess), (status = "4XX", description = "refused: the `{kind, message}` body", body = ErrorBody), (status = "5XX", description = "failed: the `{kind, message}` body", body = ErrorBody)))]
+/// A file's columns, the guess of which holds each field, and its layout if known.
+pub async fn guess(State(ctx): State<Ctx>, Upload(file): Upload) -> Answer<MappingGuess> {
+    Ok(Json(
+        blocking(&ctx.engine, move |e| e.guess_mapping(&file)).await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/portfolio/profiles", tag = "portfolio", responses((status = 200, body = Vec<ImportProfile>), (status = "4XX", description = "refused: the `{kind, message}` body", body = ErrorBody), (status = "5XX", description = "failed: the `{kind, message}` body", body = ErrorBody)))]
+/// The saved import profiles (mappings of a file's columns), by name.
+pub async fn profiles(State(ctx): State<Ctx>) -> Answer<Vec<ImportProfile>> {
+    Ok(Json(blocking(&ctx.engine, |e| e.import_profiles()).await?))
+}
+
+#[utoipa::path(put, path = "/api/v1/portfolio/profiles/{name}", tag = "portfolio", params(("name" = String, Path)), request_body = Mapping, responses((status = 200, body = ImportProfile), (status = "4XX", description = "refused: the `{kind, message}` body", body = ErrorBody), (status = "5XX", description = "failed: the `{kind, message}` body", body = ErrorBody)))]
+/// Saves a mapping as the import profile `name`, replacing one so named.
+pub async fn save_profile(
+    State(ctx): State<Ctx>,
+    Path(name): Path<String>,
+    Body(mapping): Body<Mapping>,
+) -> Answer<ImportProfile> {
+    Ok(Json(
+        blocking(&ctx.engine, move |e| e.save_import_profile(&name, &mapping)).await?,
     ))
 }
 

@@ -55,5 +55,8 @@ pub async fn change(
         })
         .collect::<Result<Vec<_>, Error>>()?;
     let settings = ctx.engine.configure(&changes).await?;
+    // What is shown may have changed with them (the currency, the coins).
+    let engine = &ctx.engine;
+    engine.refresh_soon(engine.default_request()?);
     Ok(Json(view(&settings)))
 }

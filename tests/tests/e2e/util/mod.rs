@@ -3,6 +3,7 @@
 //! home; [`wait_until`], the one way to wait for something.
 
 mod bins;
+pub mod page;
 pub mod tmux;
 mod wait;
 pub mod world;

@@ -1,0 +1,64 @@
+//! Driving a page through WebDriver, the window's (WebKitWebDriver) and a
+//! browser's (chromedriver) alike.
+
+use std::path::PathBuf;
+
+use fantoccini::{Client, Locator};
+use serde_json::{Value, json};
+
+use super::{WAIT, wait_until};
+
+/// Runs `script` (a function body) in the page until it returns a truthy
+/// value; returns that value. A failure shows the page's text.
+pub async fn wait_js(c: &Client, what: &str, script: &str) -> Value {
+    wait_until(what, WAIT, async || {
+        let v = c.execute(script, vec![]).await.unwrap_or(Value::Null);
+        let truthy = match &v {
+            Value::Null => false,
+            Value::Bool(b) => *b,
+            Value::String(s) => !s.is_empty(),
+            Value::Array(a) => !a.is_empty(),
+            _ => true,
+        };
+        if truthy {
+            return Ok(v);
+        }
+        let text = c
+            .execute("return document.body.innerText", vec![])
+            .await
+            .unwrap_or(Value::Null);
+        Err(format!("{v} on a page reading:\n{text}"))
+    })
+    .await
+}
+
+pub async fn click(c: &Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no {css}: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("cannot click {css}: {e}"));
+}
+
+pub async fn screenshot(c: &Client, name: &str) {
+    // Two animation frames: what the page last changed is painted.
+    c.execute_async(
+        "const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)))",
+        vec![],
+    )
+    .await
+    .expect("wait for a paint");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("artifacts");
+    std::fs::create_dir_all(&dir).expect("artifacts dir");
+    let png = c.screenshot().await.expect("screenshot");
+    std::fs::write(dir.join(name), png).expect("save screenshot");
+}
+
+pub async fn fill(c: &Client, css: &str, value: &str) {
+    let script = "const e = document.querySelector(arguments[0]); e.value = arguments[1]; \
+                  e.dispatchEvent(new Event('change', {bubbles: true})); return true";
+    c.execute(script, vec![json!(css), json!(value)])
+        .await
+        .unwrap_or_else(|e| panic!("cannot fill {css}: {e}"));
+}
