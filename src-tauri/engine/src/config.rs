@@ -183,6 +183,8 @@ pub struct Settings {
     pub api_requests_per_second: u32,
     /// Host names the local API answers to besides loopback's and IPs.
     pub api_hosts: Vec<String>,
+    /// Web origins whose pages may call the local API with a token (CORS).
+    pub api_cors_origins: Vec<String>,
     /// Days the event log keeps an entry.
     pub event_log_days: u32,
     /// Days the alert history keeps a firing and its deliveries.
@@ -234,6 +236,7 @@ pub enum Key {
     RequestsPerMinute,
     ApiRequestsPerSecond,
     ApiHosts,
+    ApiCorsOrigins,
     EventLogDays,
     AlertHistoryDays,
     CloseToTray,
@@ -405,7 +408,7 @@ impl Setting {
 }
 
 /// Every setting, in the order `config get` lists them; indexed by [`Key`].
-pub static SETTINGS: [Setting; 34] = [
+pub static SETTINGS: [Setting; 35] = [
     Setting {
         key: Key::DataDir,
         name: "data_dir",
@@ -560,6 +563,22 @@ pub static SETTINGS: [Setting; 34] = [
         flag: false,
         read: |s| s.api_hosts.join(","),
         write: |s, v| s.api_hosts = v.list(),
+    },
+    Setting {
+        key: Key::ApiCorsOrigins,
+        name: "api_cors_origins",
+        env: "COINLYTICS_API_CORS_ORIGINS",
+        help: "web origins whose pages may call `coinlytics serve` with a token (CORS), e.g. https://dash.example:8443; none by default",
+        kind: Kind::List {
+            max: 20,
+            item: "origins (scheme://host[:port])",
+            check: web_origin,
+            join: ",",
+        },
+        default: Some(""),
+        flag: false,
+        read: |s| s.api_cors_origins.join(","),
+        write: |s, v| s.api_cors_origins = v.list(),
     },
     Setting {
         key: Key::EventLogDays,
@@ -942,6 +961,19 @@ fn host_name(v: &str) -> Option<String> {
     (v.len() <= 253 && v.split('.').all(label_ok)).then_some(v)
 }
 
+/// A web origin as a browser sends it (`https://host[:port]`, no path),
+/// in its one spelling: a page's `Origin` header is compared with it.
+fn web_origin(v: &str) -> Option<String> {
+    let url = reqwest::Url::parse(v.trim()).ok()?;
+    let bare = url.username().is_empty()
+        && url.password().is_none()
+        && url.path() == "/"
+        && url.query().is_none()
+        && url.fragment().is_none();
+    (bare && matches!(url.scheme(), "http" | "https") && url.host().is_some())
+        .then(|| url.origin().ascii_serialization())
+}
+
 /// Where a value being set by a user comes from, for its messages.
 pub(crate) const GIVEN: &str = "the value given";
 
@@ -960,6 +992,7 @@ impl Settings {
             requests_per_minute: 0,
             api_requests_per_second: 0,
             api_hosts: Vec::new(),
+            api_cors_origins: Vec::new(),
             event_log_days: 0,
             alert_history_days: 0,
             close_to_tray: false,
@@ -1376,6 +1409,24 @@ mod tests {
             .expect("valid");
         assert!(s.set_named("tray_coins", "a,b,c,d,e,f").is_err());
         assert!(s.set_named("tray_coins", "bit coin").is_err());
+        // An origin is kept as a browser sends it; a path or a user is no origin.
+        s.set_named(
+            "api_cors_origins",
+            "HTTPS://Dash.Example:8443/, http://pi.local",
+        )
+        .expect("valid");
+        assert_eq!(
+            s.api_cors_origins,
+            ["https://dash.example:8443", "http://pi.local"]
+        );
+        for bad in [
+            "https://a.example/app",
+            "ftp://a.example",
+            "https://u@a.example",
+            "a.example",
+        ] {
+            assert!(s.set_named("api_cors_origins", bad).is_err(), "{bad}");
+        }
         let text = std::fs::read_to_string(&path).expect("file written");
         assert!(text.contains("currency = \"eur\""), "{text}");
         assert!(text.contains("refresh_secs = 15"), "{text}");

@@ -38,6 +38,9 @@ pub enum ErrorKind {
     TooManyRequests,
     /// What was sent is larger than allowed (a body, a file).
     TooLarge,
+    /// The local API gave up on a request that took too long (a body
+    /// sent too slowly, say).
+    TimedOut,
     Internal,
 }
 
@@ -58,6 +61,7 @@ impl ErrorKind {
             ErrorKind::Forbidden => "forbidden",
             ErrorKind::TooManyRequests => "too_many_requests",
             ErrorKind::TooLarge => "too_large",
+            ErrorKind::TimedOut => "timed_out",
             ErrorKind::Internal => "internal",
         }
     }

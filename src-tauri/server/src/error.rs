@@ -55,6 +55,7 @@ pub fn status(kind: ErrorKind) -> StatusCode {
         ErrorKind::Unauthorized => StatusCode::UNAUTHORIZED,
         ErrorKind::Forbidden => StatusCode::FORBIDDEN,
         ErrorKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorKind::TimedOut => StatusCode::REQUEST_TIMEOUT,
         ErrorKind::RateLimited | ErrorKind::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
         ErrorKind::Upstream | ErrorKind::Email => StatusCode::BAD_GATEWAY,
         ErrorKind::Offline | ErrorKind::Keyring | ErrorKind::Storage => {
@@ -97,6 +98,7 @@ mod tests {
             (ErrorKind::Forbidden, 403),
             (ErrorKind::TooManyRequests, 429),
             (ErrorKind::TooLarge, 413),
+            (ErrorKind::TimedOut, 408),
             (ErrorKind::RateLimited, 429),
             (ErrorKind::Offline, 503),
             (ErrorKind::Storage, 503),

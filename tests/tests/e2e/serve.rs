@@ -633,6 +633,71 @@ async fn a_flood_of_requests_or_of_bad_tokens_gets_429_with_retry_after() {
     assert_eq!(status.as_u16(), 429, "still waiting: {body}");
 }
 
+/// No other site's page may call the API unless the `api_cors_origins`
+/// setting lists its origin; a listed one may, with a token.
+#[tokio::test]
+async fn only_an_origin_the_setting_lists_gets_cors() {
+    let fake = FakeCoinGecko::start().await;
+    let user = User::new(&fake.base_url());
+    let token = token(&user, &["dash"]).await;
+    user.run(&[
+        "config",
+        "set",
+        "api_cors_origins",
+        "https://dash.example:8443",
+    ])
+    .await
+    .ok();
+    let server = Server::start(&user).await;
+    let preflight = |origin: &str| {
+        server
+            .http
+            .request(Method::OPTIONS, server.url("/prices"))
+            .header("origin", origin)
+            .header("access-control-request-method", "GET")
+            .header("access-control-request-headers", "authorization")
+    };
+    let allowed = |res: reqwest::Response| {
+        res.headers()
+            .get("access-control-allow-origin")
+            .map(|v| v.to_str().unwrap_or_default().to_string())
+    };
+    let listed = preflight("https://dash.example:8443")
+        .send()
+        .await
+        .expect("answer");
+    assert!(listed.status().is_success(), "{listed:?}");
+    assert!(
+        listed.headers()["access-control-allow-headers"]
+            .to_str()
+            .is_ok_and(|h| h.contains("authorization")),
+        "{listed:?}"
+    );
+    assert_eq!(
+        allowed(listed).as_deref(),
+        Some("https://dash.example:8443")
+    );
+    let other = preflight("https://evil.example")
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(allowed(other), None);
+    let read = server
+        .call(Method::GET, "/watchlist", &token)
+        .header("origin", "https://dash.example:8443")
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(read.status(), StatusCode::OK);
+    // Never with credentials: the session cookie stays this server's.
+    assert!(
+        !read
+            .headers()
+            .contains_key("access-control-allow-credentials")
+    );
+    assert_eq!(allowed(read).as_deref(), Some("https://dash.example:8443"));
+}
+
 /// A page whose session lapsed (the server restarted, or 12 h passed)
 /// asks for many things at once without one: no guess at a token, so its
 /// address may still sign in.

@@ -13,16 +13,20 @@ mod watchlist;
 
 use std::sync::Arc;
 
+use axum::extract::State;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
+use axum::http::{HeaderValue, Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use axum::{Json, Router, middleware};
 use coinlytics_engine::error::ErrorKind;
 use coinlytics_engine::{Engine, Error};
 use serde::de::DeserializeOwned;
-use tower_http::timeout::TimeoutLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::error::ApiError;
 use std::time::Duration;
@@ -103,18 +107,58 @@ pub(crate) fn router(ctx: Ctx) -> Router {
         .route("/session", post(session::sign_in).delete(session::sign_out))
         .merge(protected)
         .fallback(not_found);
-    Router::new()
+    let mut app = Router::new()
         .nest("/api/v1", api)
         .fallback(crate::ui::file)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            REQUEST_TIMEOUT,
-        ))
-        .layer(middleware::from_fn_with_state(ctx.clone(), guard::host))
+        .layer(middleware::from_fn_with_state(REQUEST_TIMEOUT, within));
+    // Preflights are answered before a token is asked for.
+    if let Some(cors) = cors(&ctx.engine.settings().api_cors_origins) {
+        app = app.layer(cors);
+    }
+    app.layer(middleware::from_fn_with_state(ctx.clone(), guard::host))
         // Outermost: every answer has them, a refusal of the Host too.
         .layer(middleware::from_fn(guard::security_headers))
         .with_state(ctx)
+}
+
+/// Answers `{kind, message}` 408 to a request not done within `limit`
+/// (a body sent too slowly, say); what it was doing is dropped.
+async fn within(State(limit): State<Duration>, req: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::new(
+            ErrorKind::TimedOut,
+            format!("the request took longer than {} s", limit.as_secs_f32()),
+        )
+        .into_response(),
+    }
+}
+
+/// CORS for the origins the `api_cors_origins` setting lists, if any:
+/// their pages may call the API with a token (never with this server's
+/// session cookie, which no other site's page is sent or may use).
+fn cors(origins: &[String]) -> Option<CorsLayer> {
+    let origins: Vec<HeaderValue> = origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    if origins.is_empty() {
+        return None;
+    }
+    Some(
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(origins))
+            .allow_methods([
+                Method::GET,
+                Method::POST,
+                Method::PUT,
+                Method::PATCH,
+                Method::DELETE,
+            ])
+            .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+            .max_age(Duration::from_secs(600)),
+    )
 }
 
 async fn not_found() -> ApiError {
@@ -211,4 +255,48 @@ fn coin_list(list: &str) -> Result<Vec<coinlytics_engine::model::CoinId>, Error>
         .filter(|c| !c.trim().is_empty())
         .map(|c| coinlytics_engine::model::CoinId::parse(c).map_err(Error::from))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use axum::body::Body;
+    use axum::http::Request;
+    use axum::routing::get;
+    use axum::{Router, middleware};
+    use tower::ServiceExt;
+
+    #[tokio::test]
+    async fn a_request_past_its_time_is_answered_408_with_the_error_body() {
+        let app = Router::new()
+            .route(
+                "/slow",
+                get(|| async {
+                    tokio::time::sleep(Duration::from_secs(5)).await;
+                    "late"
+                }),
+            )
+            .layer(middleware::from_fn_with_state(
+                Duration::from_millis(50),
+                super::within,
+            ));
+        let req = Request::builder()
+            .uri("/slow")
+            .body(Body::empty())
+            .expect("request");
+        let res = app.oneshot(req).await.expect("an answer");
+        assert_eq!(res.status().as_u16(), 408);
+        let body = axum::body::to_bytes(res.into_body(), 1024)
+            .await
+            .expect("body");
+        let body: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
+        assert_eq!(body["kind"], "timed_out", "{body}");
+        assert!(
+            body["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("0.05 s")),
+            "{body}"
+        );
+    }
 }
