@@ -1,65 +1,106 @@
 //! The dashboard in a browser: `coinlytics serve` serves the window's page
-//! at `/`, and Debian's Chromium, driven through chromedriver (headless),
+//! at `/`, and Debian's Chromium and Firefox ESR, each driven through its
+//! WebDriver server (headless),
 //! signs in with a token, watches a streamed price move without a reload,
 //! adds an alert, imports an exchange's file, and reads well at a phone's
 //! width. Screenshots land in tests/artifacts/ (git-ignored).
 
-use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
 
 use crate::serve::{Server, token};
-use crate::util::page::{click, fill, screenshot, wait_js};
-use crate::util::{User, WAIT, wait_until};
+use crate::util::User;
+use crate::util::page::{cargo_tool, click, fill, free_port, screenshot, session, wait_js};
 use coinlytics_tests::{ExchangeKind, FakeCoinGecko, FakeExchange};
 
-/// chromedriver on a free port; each session starts its own Chromium with
-/// a fresh profile.
-struct Chrome {
+/// The browsers the page is tested in.
+#[derive(Clone, Copy)]
+enum Kind {
+    /// Debian's `chromium`, through `chromedriver` (chromium-driver).
+    Chromium,
+    /// Debian's `firefox-esr`, through `geckodriver` (cargo-installed).
+    Firefox,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Chromium => "chromium",
+            Kind::Firefox => "firefox",
+        }
+    }
+}
+
+/// A browser's WebDriver server on a free port; each session starts the
+/// browser headless with a fresh profile.
+struct Browser {
+    kind: Kind,
     child: Child,
     port: u16,
 }
 
-impl Chrome {
-    fn start() -> Chrome {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .expect("free port");
-        let child = Command::new("chromedriver")
-            .arg(format!("--port={port}"))
+impl Browser {
+    fn start(kind: Kind) -> Browser {
+        let port = free_port();
+        let mut cmd = match kind {
+            Kind::Chromium => Command::new("chromedriver"),
+            Kind::Firefox => Command::new(cargo_tool("geckodriver")),
+        };
+        match kind {
+            Kind::Chromium => cmd.arg(format!("--port={port}")),
+            Kind::Firefox => cmd.args(["--port", &port.to_string()]),
+        };
+        let child = cmd
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .expect("start chromedriver (apt install chromium-driver; .ci/setup does)");
-        Chrome { child, port }
+            .unwrap_or_else(|e| {
+                panic!(
+                    "start {}'s WebDriver server (.ci/setup installs it): {e}",
+                    kind.name()
+                )
+            });
+        Browser { kind, child, port }
     }
 
-    /// A headless Chromium `width` × `height` CSS pixels.
+    /// A headless browser `width` × `height` CSS pixels.
     async fn session(&self, width: u32, height: u32) -> Client {
         let mut caps = serde_json::Map::new();
-        caps.insert("browserName".into(), json!("chrome"));
-        caps.insert(
-            "goog:chromeOptions".into(),
-            json!({
-                "binary": "/usr/bin/chromium",
-                // --no-sandbox: the tests may run as root.
-                "args": ["--headless=new", "--no-sandbox", format!("--window-size={width},{height}")],
-            }),
-        );
-        wait_until("a chromedriver session", WAIT, async || {
-            ClientBuilder::native()
-                .capabilities(caps.clone())
-                .connect(&format!("http://127.0.0.1:{}", self.port))
-                .await
-        })
-        .await
+        match self.kind {
+            Kind::Chromium => {
+                caps.insert("browserName".into(), json!("chrome"));
+                caps.insert(
+                    "goog:chromeOptions".into(),
+                    json!({
+                        "binary": "/usr/bin/chromium",
+                        // --no-sandbox: the tests may run as root.
+                        "args": ["--headless=new", "--no-sandbox", format!("--window-size={width},{height}")],
+                    }),
+                );
+            }
+            Kind::Firefox => {
+                caps.insert("browserName".into(), json!("firefox"));
+                caps.insert(
+                    "moz:firefoxOptions".into(),
+                    json!({
+                        "binary": "/usr/bin/firefox-esr",
+                        "args": ["-headless", format!("--width={width}"), format!("--height={height}")],
+                    }),
+                );
+            }
+        }
+        session(self.port, caps).await
+    }
+
+    /// A screenshot named for this browser.
+    async fn screenshot(&self, c: &Client, what: &str) {
+        screenshot(c, &format!("browser-{}-{what}.png", self.kind.name())).await;
     }
 }
 
-impl Drop for Chrome {
+impl Drop for Browser {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
@@ -114,10 +155,19 @@ async fn world() -> (FakeCoinGecko, FakeExchange, User, Server, String) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn in_a_browser_a_token_signs_in_prices_move_live_an_alert_is_added_and_a_file_imported() {
+async fn in_chromium_a_token_signs_in_prices_move_live_an_alert_is_added_and_a_file_imported() {
+    signs_in_moves_alerts_imports(Kind::Chromium).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_firefox_a_token_signs_in_prices_move_live_an_alert_is_added_and_a_file_imported() {
+    signs_in_moves_alerts_imports(Kind::Firefox).await;
+}
+
+async fn signs_in_moves_alerts_imports(kind: Kind) {
     let (_fake, binance, user, server, token) = world().await;
-    let chrome = Chrome::start();
-    let c = chrome.session(1280, 800).await;
+    let browser = Browser::start(kind);
+    let c = browser.session(1280, 800).await;
 
     // A wrong token is refused on the page, which says why.
     c.goto(&root(&server)).await.expect("open");
@@ -127,7 +177,7 @@ async fn in_a_browser_a_token_signs_in_prices_move_live_an_alert_is_added_and_a_
         "return location.pathname === '/signin.html'",
     )
     .await;
-    screenshot(&c, "browser-signin.png").await;
+    browser.screenshot(&c, "signin").await;
     fill(&c, "#signin-token", &format!("cly_{}", "x".repeat(43))).await;
     click(&c, "#signin-form button[type=submit]").await;
     wait_js(
@@ -164,7 +214,7 @@ async fn in_a_browser_a_token_signs_in_prices_move_live_an_alert_is_added_and_a_
         "return window.stayed && document.querySelector('#watchlist-table tr[data-id=bitcoin] .price').textContent === '$70,617.25'",
     )
     .await;
-    screenshot(&c, "browser-dashboard.png").await;
+    browser.screenshot(&c, "dashboard").await;
 
     // An alert added on the Alerts view is the server's.
     click(&c, "#tab-alerts").await;
@@ -184,7 +234,7 @@ async fn in_a_browser_a_token_signs_in_prices_move_live_an_alert_is_added_and_a_
         (Some("above"), Some("75000")),
         "{rules}"
     );
-    screenshot(&c, "browser-alerts.png").await;
+    browser.screenshot(&c, "alerts").await;
 
     // An exchange's file, picked in the page, goes through the preview.
     click(&c, "#tab-portfolio").await;
@@ -217,7 +267,7 @@ async fn in_a_browser_a_token_signs_in_prices_move_live_an_alert_is_added_and_a_
         "const s = document.getElementById('pf-import-summary').textContent; return /Would import/.test(s) && !document.getElementById('pf-import-commit').disabled && s",
     )
     .await;
-    screenshot(&c, "browser-import-preview.png").await;
+    browser.screenshot(&c, "import-preview").await;
     click(&c, "#pf-import-commit").await;
     wait_js(
         &c,
@@ -235,7 +285,7 @@ async fn in_a_browser_a_token_signs_in_prices_move_live_an_alert_is_added_and_a_
     assert!(would > 0, "{preview}");
     assert_eq!(listed.as_array().map(Vec::len), Some(would), "{listed}");
     click(&c, "#pf-import-cancel").await;
-    screenshot(&c, "browser-portfolio.png").await;
+    browser.screenshot(&c, "portfolio").await;
 
     // Settings: what the desktop alone has is hidden; signing out ends
     // the session, and the dashboard sends the browser back to sign in.
@@ -248,7 +298,7 @@ async fn in_a_browser_a_token_signs_in_prices_move_live_an_alert_is_added_and_a_
         .await
         .expect("js");
     assert_eq!(shown, json!([false, false, false, true, true]));
-    screenshot(&c, "browser-settings.png").await;
+    browser.screenshot(&c, "settings").await;
     click(&c, "#sign-out").await;
     wait_js(
         &c,
@@ -278,12 +328,21 @@ async fn in_a_browser_a_token_signs_in_prices_move_live_an_alert_is_added_and_a_
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn at_a_phones_width_the_dashboard_fits_and_keeps_what_matters() {
+async fn at_a_phones_width_in_chromium_the_dashboard_fits_and_keeps_what_matters() {
+    fits_a_phone(Kind::Chromium).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_a_phones_width_in_firefox_the_dashboard_fits_and_keeps_what_matters() {
+    fits_a_phone(Kind::Firefox).await;
+}
+
+async fn fits_a_phone(kind: Kind) {
     let (_fake, _binance, _user, server, token) = world().await;
-    let chrome = Chrome::start();
-    let c = chrome.session(390, 844).await;
+    let browser = Browser::start(kind);
+    let c = browser.session(390, 844).await;
     sign_in(&c, &server, &token).await;
-    screenshot(&c, "browser-phone-dashboard.png").await;
+    browser.screenshot(&c, "phone-dashboard").await;
     // Nothing is cut off on the right: the header wraps, the table keeps
     // the coin, its price and its 24 h change.
     let fit: Value = c
@@ -307,8 +366,8 @@ async fn at_a_phones_width_the_dashboard_fits_and_keeps_what_matters() {
         "return document.querySelectorAll('#markets-table tbody tr[data-id]').length > 1",
     )
     .await;
-    screenshot(&c, "browser-phone-markets.png").await;
+    browser.screenshot(&c, "phone-markets").await;
     click(&c, "#tab-portfolio").await;
-    screenshot(&c, "browser-phone-portfolio.png").await;
+    browser.screenshot(&c, "phone-portfolio").await;
     c.close().await.expect("close");
 }

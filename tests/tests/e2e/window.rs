@@ -2,23 +2,15 @@
 //! WebKitWebDriver) under the X display `.ci/test` provides, against the
 //! fake CoinGecko server. Screenshots land in tests/artifacts/ (git-ignored).
 
-use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::util::page::{click, fill, screenshot, wait_js};
+use crate::util::page::{cargo_tool, click, fill, free_port, screenshot, session, wait_js};
 use crate::util::{Running, User, WAIT, money, wait_until};
 use coinlytics_tests::{FakeCoinGecko, NotificationServer, PrivateBus, SmtpSink};
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
-}
 
 /// tauri-driver for one user: the app it launches inherits this environment.
 struct Driver {
@@ -35,7 +27,7 @@ impl Driver {
         let port = free_port();
         let native = free_port();
         let template = user.command(&[]);
-        let mut cmd = Command::new(tauri_driver());
+        let mut cmd = Command::new(cargo_tool("tauri-driver"));
         cmd.args([
             "--port",
             &port.to_string(),
@@ -69,13 +61,7 @@ impl Driver {
             "tauri:options".into(),
             json!({ "application": crate::util::coinlytics_bin(), "args": args }),
         );
-        wait_until("a WebDriver session", WAIT, async || {
-            ClientBuilder::native()
-                .capabilities(caps.clone())
-                .connect(&format!("http://127.0.0.1:{}", self.port))
-                .await
-        })
-        .await
+        session(self.port, caps).await
     }
 }
 
@@ -83,17 +69,6 @@ impl Drop for Driver {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-    }
-}
-
-fn tauri_driver() -> PathBuf {
-    let cargo_bin = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
-        .map(|p| p.join("bin").join("tauri-driver"));
-    match cargo_bin {
-        Some(p) if p.exists() => p,
-        _ => PathBuf::from("tauri-driver"),
     }
 }
 

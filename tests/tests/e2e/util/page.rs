@@ -3,10 +3,43 @@
 
 use std::path::PathBuf;
 
-use fantoccini::{Client, Locator};
+use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 
 use super::{WAIT, wait_until};
+
+/// A WebDriver server `cargo install`ed (.ci/setup does), else the one
+/// on PATH.
+pub fn cargo_tool(name: &str) -> PathBuf {
+    let installed = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .map(|p| p.join("bin").join(name));
+    match installed {
+        Some(p) if p.exists() => p,
+        _ => PathBuf::from(name),
+    }
+}
+
+/// A port on 127.0.0.1 free now, for a WebDriver server to listen on.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+/// A session of the WebDriver server on `port` with `caps`, once it
+/// answers.
+pub async fn session(port: u16, caps: serde_json::Map<String, Value>) -> Client {
+    wait_until("a WebDriver session", WAIT, async || {
+        ClientBuilder::native()
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+    })
+    .await
+}
 
 /// Runs `script` (a function body) in the page until it returns a truthy
 /// value; returns that value. A failure shows the page's text.
