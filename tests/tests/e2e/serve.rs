@@ -993,8 +993,29 @@ mod stream {
         let prefer =
             call(Method::PUT, "/sources/bitcoin/preference").json(&json!({"source": "nowhere"}));
         assert_eq!(ok_status(Server::send(prefer).await).0, 400);
+        // E-mail: the form saved whole (a bad field refuses it all), and a
+        // test message to a real SMTP server on loopback.
+        let smtp = coinlytics_tests::SmtpSink::start();
+        let form = |port: String| {
+            json!({"smtp_host": "127.0.0.1", "smtp_port": port, "security": "none",
+                   "username": "", "from": "coinlytics@example.com", "to": "me@example.com"})
+        };
+        let bad = call(Method::PUT, "/email").json(&form("99999".into()));
+        assert_eq!(
+            ok_status(Server::send(bad).await),
+            (400, "invalid_input".to_string())
+        );
+        let saved = ok(Server::send(
+            call(Method::PUT, "/email").json(&form(smtp.port().to_string())),
+        )
+        .await);
+        assert_eq!(saved["smtp_port"], smtp.port(), "{saved}");
         let email = ok(Server::send(call(Method::GET, "/email")).await);
-        assert!(email.get("password_stored").is_some(), "{email}");
+        assert_eq!(email["missing"], json!([]), "{email}");
+        let sent = ok(Server::send(call(Method::POST, "/email/test")).await);
+        assert_eq!(sent, json!(["me@example.com"]));
+        let mail = smtp.wait_for(1, WAIT).await;
+        assert_eq!(mail[0].to, "me@example.com", "{:?}", mail[0]);
 
         // A file of no known layout: its columns guessed, the mapping
         // saved as a profile, and the import through it.
