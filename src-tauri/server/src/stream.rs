@@ -33,6 +33,10 @@ const AUTH_WITHIN: Duration = Duration::from_secs(10);
 const PING_EVERY: Duration = Duration::from_secs(20);
 /// The largest message a client may send.
 const MAX_CLIENT_MESSAGE: usize = 16 * 1024;
+/// Each client's read buffer. tungstenite's default, 128 KiB, is zeroed
+/// on every read and so all resident: 140 MiB for 1,000 clients
+/// (BENCHMARKS.md). What a client sends is small (auth, subscribe).
+const READ_BUFFER: usize = 4 * 1024;
 
 /// What a client sends.
 #[derive(Deserialize)]
@@ -88,6 +92,7 @@ pub async fn stream(
                 .map(Credential::Session)
         });
     ws.max_message_size(MAX_CLIENT_MESSAGE)
+        .read_buffer_size(READ_BUFFER)
         .on_upgrade(move |socket| client(ctx, socket, peer.ip(), presented))
 }
 
