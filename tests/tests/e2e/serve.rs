@@ -7,13 +7,15 @@ use serde_json::{Value, json};
 
 use crate::util::User;
 use crate::util::world::MonitorProcess;
-use coinlytics_tests::{FakeCoinGecko, PrivateBus};
+use coinlytics_tests::{FakeCoinGecko, KeyringDaemon, PrivateBus};
 
 /// A running `coinlytics serve` on a free loopback port.
 pub(crate) struct Server {
     process: MonitorProcess,
     pub base: String,
     pub http: reqwest::Client,
+    /// A Secret Service on that bus, when asked for (dropped before it).
+    _keyring: Option<KeyringDaemon>,
     /// Its own session bus: the alert monitor it runs notifies there,
     /// never on the desktop of whoever runs the tests.
     _bus: PrivateBus,
@@ -25,8 +27,19 @@ impl Server {
     }
 
     pub async fn start_with(user: &User, env: &[(String, String)]) -> Server {
+        Server::start_on_bus(user, env, false).await
+    }
+
+    /// With an unlocked keyring (gnome-keyring) on its bus.
+    async fn start_with_keyring(user: &User) -> Server {
+        Server::start_on_bus(user, &[], true).await
+    }
+
+    async fn start_on_bus(user: &User, env: &[(String, String)], keyring: bool) -> Server {
         let bus = PrivateBus::start();
+        let keyring = keyring.then(|| bus.start_keyring(&user.home()));
         let mut env = env.to_vec();
+        env.extend(keyring.iter().flat_map(KeyringDaemon::env));
         env.push(("DBUS_SESSION_BUS_ADDRESS".into(), bus.address().to_string()));
         let process = MonitorProcess::start_args(user, &["serve", "--listen", "127.0.0.1:0"], &env);
         process.wait_for("serving the local API at http://").await;
@@ -45,6 +58,7 @@ impl Server {
             process,
             base,
             http: crate::util::http_client(),
+            _keyring: keyring,
             _bus: bus,
         }
     }
@@ -696,6 +710,61 @@ async fn only_an_origin_the_setting_lists_gets_cors() {
             .contains_key("access-control-allow-credentials")
     );
     assert_eq!(allowed(read).as_deref(), Some("https://dash.example:8443"));
+}
+
+/// The SMTP password goes through the API into the keyring of the machine
+/// that serves, and never comes back, nor into a log or the data files.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_smtp_password_goes_to_the_keyring_and_never_comes_back() {
+    const PASSWORD: &str = "smtp-s3cret-through-the-api";
+    let fake = FakeCoinGecko::start().await;
+    let user = User::new(&fake.base_url());
+    let token = token(&user, &["phone"]).await;
+    let reader = token_read_only(&user).await;
+    let server = Server::start_with_keyring(&user).await;
+    let set = |t: &str| {
+        server
+            .call(Method::PUT, "/email/password", t)
+            .json(&json!({ "password": PASSWORD }))
+    };
+    refused(Server::send(set(&reader)).await, 403, "forbidden");
+    assert_eq!(Server::send(set(&token)).await.0, StatusCode::NO_CONTENT);
+    let (_, _, status) = Server::send(server.get("/email", Some(&token))).await;
+    assert_eq!(status["password_stored"], true, "{status}");
+    assert!(!status.to_string().contains(PASSWORD));
+    let clear = server.call(Method::DELETE, "/email/password", &token);
+    assert_eq!(Server::send(clear).await.2, json!(true));
+    let (_, _, status) = Server::send(server.get("/email", Some(&token))).await;
+    assert_eq!(status["password_stored"], false, "{status}");
+    assert!(!server.process.output().contains(PASSWORD));
+    let all = user
+        .home()
+        .parent()
+        .map(std::path::Path::to_path_buf)
+        .expect("the user's folder");
+    for entry in walk(&all) {
+        let bytes = std::fs::read(&entry).unwrap_or_default();
+        let found = bytes
+            .windows(PASSWORD.len())
+            .any(|w| w == PASSWORD.as_bytes());
+        // The keyring's own files hold it, encrypted or not: not ours.
+        let ours = !entry.to_string_lossy().contains("keyrings");
+        assert!(!(found && ours), "the password is in {}", entry.display());
+    }
+}
+
+/// Every file under `dir`.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
 }
 
 /// A page whose session lapsed (the server restarted, or 12 h passed)
