@@ -2,7 +2,7 @@
 // The shapes the window's commands take and return, and its events.
 declare namespace Ipc {
   export type ErrorBody = { kind: ErrorKind, message: string, };
-  export type ErrorKind = "invalid_input" | "not_found" | "offline" | "rate_limited" | "upstream" | "keyring" | "storage" | "conflict" | "email" | "unauthorized" | "forbidden" | "too_many_requests" | "too_large" | "timed_out" | "internal";
+  export type ErrorKind = "invalid_input" | "not_found" | "offline" | "rate_limited" | "upstream" | "keyring" | "storage" | "conflict" | "email" | "channel" | "unauthorized" | "forbidden" | "too_many_requests" | "too_large" | "timed_out" | "internal";
   export type Dashboard = { currency: string, refresh_secs: number, 
 /**
  * Watched coins in the user's order, with or without a stored quote.

@@ -20,6 +20,7 @@ mod api;
 mod apikey;
 mod args;
 mod backfill;
+mod channel;
 mod compare;
 mod config;
 mod convert;
@@ -107,6 +108,9 @@ pub enum Command {
     /// E-mail for alerts: the SMTP password (in the OS keyring) and a test message
     #[command(subcommand)]
     Email(email::EmailCmd),
+    /// Where alerts go besides the desktop and e-mail (ntfy): add, ls, test, rm
+    #[command(subcommand)]
+    Channel(channel::ChannelCmd),
     /// Price sources (CoinGecko, Binance, Kraken, Coinbase): state, latency, errors, budget; compare a coin across them
     Sources(sources::SourcesArgs),
     /// Serve the local API (REST under /api/v1) on 127.0.0.1; Ctrl-C stops
@@ -181,6 +185,7 @@ fn run(globals: &Globals, command: Command) -> Result<(), Error> {
                     Command::Serve(args) => serve::run(engine, args).await,
                     Command::Api(cmd) => api::run(&engine, cmd),
                     Command::Email(cmd) => email::run(&engine, cmd).await,
+                    Command::Channel(cmd) => channel::run(&engine, cmd).await,
                     Command::Sources(args) => sources::run(&engine, args).await,
                     Command::Config(cmd) => config::run(&engine, cmd).await,
                     Command::ApiKey(cmd) => apikey::run(engine.settings(), cmd),

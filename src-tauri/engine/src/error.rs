@@ -38,6 +38,8 @@ pub enum Error {
     #[error(transparent)]
     Email(#[from] EmailError),
     #[error(transparent)]
+    Channel(#[from] crate::alerts::channel::SendError),
+    #[error(transparent)]
     Lock(#[from] LockError),
     #[error(transparent)]
     Access(#[from] AccessError),
@@ -75,6 +77,7 @@ impl Error {
             Error::UnknownCoin(_) | Error::Rule(_) | Error::Invalid(_) => ErrorKind::InvalidInput,
             Error::NoSuchRule(_) | Error::NotFound(_) => ErrorKind::NotFound,
             Error::Email(e) => e.kind(),
+            Error::Channel(e) => e.kind(),
             Error::Lock(_) => ErrorKind::Conflict,
             Error::Access(e) => e.kind(),
             Error::Reported(body) => body.kind,

@@ -29,6 +29,8 @@ pub enum ErrorKind {
     Conflict,
     /// An e-mail could not be sent.
     Email,
+    /// An alert channel (ntfy, …) could not deliver.
+    Channel,
     /// The local API needs a valid token (none, unknown, revoked, expired).
     Unauthorized,
     /// The local API refuses this request whoever asks (a read-only
@@ -57,6 +59,7 @@ impl ErrorKind {
             ErrorKind::Storage => "storage",
             ErrorKind::Conflict => "conflict",
             ErrorKind::Email => "email",
+            ErrorKind::Channel => "channel",
             ErrorKind::Unauthorized => "unauthorized",
             ErrorKind::Forbidden => "forbidden",
             ErrorKind::TooManyRequests => "too_many_requests",

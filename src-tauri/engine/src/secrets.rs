@@ -15,24 +15,28 @@ fn service() -> String {
 }
 
 /// The secrets Coinlytics keeps.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SecretName {
     CoinGeckoApiKey,
     SmtpPassword,
+    /// The token (or other credential) of the alert channel so named.
+    Channel(String),
 }
 
 impl SecretName {
-    fn account(self) -> &'static str {
+    fn account(&self) -> String {
         match self {
-            SecretName::CoinGeckoApiKey => "coingecko-api-key",
-            SecretName::SmtpPassword => "smtp-password",
+            SecretName::CoinGeckoApiKey => "coingecko-api-key".into(),
+            SecretName::SmtpPassword => "smtp-password".into(),
+            SecretName::Channel(name) => format!("channel-{name}"),
         }
     }
 
-    pub fn describe(self) -> &'static str {
+    pub fn describe(&self) -> &'static str {
         match self {
             SecretName::CoinGeckoApiKey => "the CoinGecko API key",
             SecretName::SmtpPassword => "the SMTP password",
+            SecretName::Channel(_) => "an alert channel's token",
         }
     }
 }
@@ -75,11 +79,11 @@ impl fmt::Display for Secret {
     }
 }
 
-fn entry(name: SecretName) -> Result<keyring::Entry, SecretError> {
-    keyring::Entry::new(&service(), name.account()).map_err(|e| map_err(name, e))
+fn entry(name: &SecretName) -> Result<keyring::Entry, SecretError> {
+    keyring::Entry::new(&service(), &name.account()).map_err(|e| map_err(name, e))
 }
 
-fn map_err(name: SecretName, e: keyring::Error) -> SecretError {
+fn map_err(name: &SecretName, e: keyring::Error) -> SecretError {
     let what = name.describe();
     match e {
         keyring::Error::NoStorageAccess(err) => {
@@ -103,25 +107,25 @@ fn map_err(name: SecretName, e: keyring::Error) -> SecretError {
 
 /// The stored secret, or `None` if none is stored.
 pub fn get(name: SecretName) -> Result<Option<Secret>, SecretError> {
-    match entry(name)?.get_password() {
+    match entry(&name)?.get_password() {
         Ok(v) => Ok(Some(Secret::new(v))),
         Err(keyring::Error::NoEntry) => Ok(None),
-        Err(e) => Err(map_err(name, e)),
+        Err(e) => Err(map_err(&name, e)),
     }
 }
 
 pub fn set(name: SecretName, value: &str) -> Result<(), SecretError> {
-    entry(name)?
+    entry(&name)?
         .set_password(value)
-        .map_err(|e| map_err(name, e))
+        .map_err(|e| map_err(&name, e))
 }
 
 /// Removes the secret; false if there was none.
 pub fn delete(name: SecretName) -> Result<bool, SecretError> {
-    match entry(name)?.delete_credential() {
+    match entry(&name)?.delete_credential() {
         Ok(()) => Ok(true),
         Err(keyring::Error::NoEntry) => Ok(false),
-        Err(e) => Err(map_err(name, e)),
+        Err(e) => Err(map_err(&name, e)),
     }
 }
 

@@ -57,7 +57,7 @@ pub fn status(kind: ErrorKind) -> StatusCode {
         ErrorKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         ErrorKind::TimedOut => StatusCode::REQUEST_TIMEOUT,
         ErrorKind::RateLimited | ErrorKind::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
-        ErrorKind::Upstream | ErrorKind::Email => StatusCode::BAD_GATEWAY,
+        ErrorKind::Upstream | ErrorKind::Email | ErrorKind::Channel => StatusCode::BAD_GATEWAY,
         ErrorKind::Offline | ErrorKind::Keyring | ErrorKind::Storage => {
             StatusCode::SERVICE_UNAVAILABLE
         }
@@ -105,6 +105,7 @@ mod tests {
             (ErrorKind::Keyring, 503),
             (ErrorKind::Upstream, 502),
             (ErrorKind::Email, 502),
+            (ErrorKind::Channel, 502),
             (ErrorKind::Internal, 500),
         ];
         for (kind, code) in pinned {

@@ -3,11 +3,11 @@
 //! nowhere on disk or in any log; typed on a real terminal, never shown.
 
 use std::io::Write;
-use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
 use crate::util::User;
+use crate::util::files_containing;
 use crate::util::tmux::{EXIT_MARK, Tmux};
 use coinlytics_tests::{FakeCoinGecko, FakeOptions, PrivateBus};
 
@@ -15,23 +15,6 @@ const KEY: &str = "CG-demo-Zq7xK2pW9vLm4Rt8";
 const TYPED_PASSWORD: &str = "smtp-Typed-7hQ2vXw9";
 
 /// Every file under `dir` whose bytes contain `needle`.
-fn files_containing(dir: &Path, needle: &[u8]) -> Vec<String> {
-    let mut hits = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return hits;
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            hits.extend(files_containing(&p, needle));
-        } else if let Ok(bytes) = std::fs::read(&p)
-            && bytes.windows(needle.len()).any(|w| w == needle)
-        {
-            hits.push(p.display().to_string());
-        }
-    }
-    hits
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_api_key_lives_in_the_keyring_is_sent_and_leaks_nowhere() {

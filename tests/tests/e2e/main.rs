@@ -11,6 +11,7 @@ mod util;
 mod alert_paths;
 mod architecture;
 mod browser;
+mod channels;
 mod cli;
 mod faults;
 mod history;

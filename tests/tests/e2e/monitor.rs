@@ -5,31 +5,15 @@
 //! and recording; neither loses nor duplicates an alert.
 
 use std::io::Write;
-use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
 use crate::util::WAIT;
+use crate::util::files_containing;
 use crate::util::world::{MonitorProcess, World};
 use coinlytics_tests::SmtpSink;
 
 const PASSWORD: &str = "smtp-Secret-9f3Kq2Lx";
-
-fn files_containing(dir: &Path, needle: &[u8]) -> Vec<String> {
-    let mut hits = Vec::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let p = entry.path();
-        if p.is_dir() {
-            hits.extend(files_containing(&p, needle));
-        } else if std::fs::read(&p)
-            .map(|b| b.windows(needle.len()).any(|w| w == needle))
-            .unwrap_or(false)
-        {
-            hits.push(p.display().to_string());
-        }
-    }
-    hits
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_crossing_reaches_desktop_and_mailbox_once_and_the_password_stays_in_the_keyring() {

@@ -5,8 +5,8 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::util::User;
 use crate::util::world::MonitorProcess;
+use crate::util::{User, files_containing};
 use coinlytics_tests::{FakeCoinGecko, KeyringDaemon, PrivateBus};
 
 /// A running `coinlytics serve` on a free loopback port.
@@ -737,34 +737,12 @@ async fn the_smtp_password_goes_to_the_keyring_and_never_comes_back() {
     let (_, _, status) = Server::send(server.get("/email", Some(&token))).await;
     assert_eq!(status["password_stored"], false, "{status}");
     assert!(!server.process.output().contains(PASSWORD));
-    let all = user
-        .home()
-        .parent()
-        .map(std::path::Path::to_path_buf)
-        .expect("the user's folder");
-    for entry in walk(&all) {
-        let bytes = std::fs::read(&entry).unwrap_or_default();
-        let found = bytes
-            .windows(PASSWORD.len())
-            .any(|w| w == PASSWORD.as_bytes());
-        // The keyring's own files hold it, encrypted or not: not ours.
-        let ours = !entry.to_string_lossy().contains("keyrings");
-        assert!(!(found && ours), "the password is in {}", entry.display());
-    }
-}
-
-/// Every file under `dir`.
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            files.extend(walk(&path));
-        } else {
-            files.push(path);
-        }
-    }
-    files
+    let leaks: Vec<String> = files_containing(user.dir.path(), PASSWORD.as_bytes())
+        .into_iter()
+        // The keyring's own files hold it (it serves it back): not ours.
+        .filter(|f| !f.contains("/keyrings/"))
+        .collect();
+    assert!(leaks.is_empty(), "the password was written to {leaks:?}");
 }
 
 /// A page whose session lapsed (the server restarted, or 12 h passed)

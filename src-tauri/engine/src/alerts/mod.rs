@@ -11,6 +11,7 @@
 //! restart. E-mails carry a Message-ID made from the firing key, so one sent
 //! just before a crash and sent again after it is one message to a mail client.
 
+pub mod channel;
 pub mod dispatch;
 pub mod email;
 pub mod evaluate;

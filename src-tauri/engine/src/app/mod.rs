@@ -17,6 +17,7 @@
 
 pub mod alerts;
 pub mod api;
+pub mod channels;
 pub mod compare;
 pub mod convert;
 pub mod email;

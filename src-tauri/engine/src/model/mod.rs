@@ -8,6 +8,7 @@ pub mod access;
 pub mod alert;
 pub mod amount;
 mod candle;
+pub mod channel;
 mod chart;
 pub mod portfolio;
 mod source;
@@ -25,6 +26,15 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct InvalidInput(pub String);
+
+/// A loopback host (`localhost`, 127.0.0.0/8, ::1): the one place plain
+/// http is allowed, and what tests' fake servers listen on.
+pub fn is_loopback(host: &str) -> bool {
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
 
 /// A coin as a user names it: a provider id (`bitcoin`) or a symbol
 /// (`btc`). Lower-case ASCII letters, digits, `-`, `.` and `_`, at most 100

@@ -16,6 +16,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue, LOCATION, RETRY_AFTER}
 use serde::de::DeserializeOwned;
 
 use super::{Failure, ProviderError};
+use crate::model::is_loopback;
 
 /// How a provider's HTTP client behaves.
 #[derive(Debug, Clone)]
@@ -89,9 +90,7 @@ impl HttpClient {
         if self.headers.values().any(HeaderValue::is_sensitive) && !keeps_secrets(&self.base_url) {
             return Err(self.error(endpoint, Failure::InsecureUrl(self.base_url.clone())));
         }
-        // reqwest's rustls takes the process's crypto provider: ring, the
-        // one lettre uses too. Installing it twice is harmless.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        install_tls_provider();
         let built = reqwest::Client::builder()
             .user_agent(concat!("coinlytics/", env!("CARGO_PKG_VERSION")))
             .default_headers(self.headers.clone())
@@ -353,13 +352,11 @@ fn error_message(body: &[u8], status: reqwest::StatusCode) -> String {
     line
 }
 
-/// A loopback host (`localhost`, 127.0.0.0/8, ::1): the one place plain
-/// http is allowed, and what tests' fake servers listen on.
-pub fn is_loopback(host: &str) -> bool {
-    host == "localhost"
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
+/// reqwest's rustls, and the streams', take the process's crypto
+/// provider: ring, the one lettre uses too. Called before any TLS client
+/// is built; installing it twice is harmless.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
 #[cfg(test)]

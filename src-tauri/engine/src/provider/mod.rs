@@ -9,8 +9,9 @@ mod http;
 use std::future::Future;
 use std::time::Duration;
 
+pub use crate::model::is_loopback;
 pub use coingecko::{CoinGecko, MAX_PER_PAGE, parse_markets_body};
-pub use http::{HttpOptions, is_loopback};
+pub use http::{HttpOptions, install_tls_provider};
 
 use crate::error_kind::ErrorKind;
 use crate::model::{ChartPoint, Coin, ExchangeRate, OhlcCandle, Quote, QuoteRequest, SimplePrice};

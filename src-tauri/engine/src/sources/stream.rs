@@ -372,7 +372,7 @@ async fn connect(url: &str) -> Result<WebSocketStream<Box<dyn Io>>, Refusal> {
 fn tls_connector() -> Result<tokio_rustls::TlsConnector, String> {
     static CONFIG: OnceLock<Result<Arc<rustls::ClientConfig>, String>> = OnceLock::new();
     let config = CONFIG.get_or_init(|| {
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        crate::provider::install_tls_provider();
         use rustls_platform_verifier::BuilderVerifierExt;
         rustls::ClientConfig::builder()
             .with_platform_verifier()

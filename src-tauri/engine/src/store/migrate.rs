@@ -277,6 +277,18 @@ const MIGRATIONS: &[M<'static>] = &[
     );
     "#,
     ),
+    M::up(
+        r#"
+    -- Alert channels a user added (model/channel.rs): where and how each
+    -- sends, as JSON; a channel's token is in the OS keyring, never here.
+    CREATE TABLE alert_channels (
+        name       TEXT PRIMARY KEY,
+        kind       TEXT NOT NULL,
+        config     TEXT NOT NULL,
+        created_at INTEGER NOT NULL     -- unix ms
+    );
+    "#,
+    ),
 ];
 
 /// How many migrations this build has: the schema version it writes.

@@ -8,6 +8,7 @@ pub mod tmux;
 mod wait;
 pub mod world;
 
+use std::path::Path;
 use std::path::PathBuf;
 use std::process::{Child, Command, Output};
 
@@ -172,4 +173,22 @@ pub async fn binance_change_pct(binance: &coinlytics_tests::FakeExchange, symbol
         .as_str()
         .and_then(|p| p.parse().ok())
         .unwrap_or_else(|| panic!("no priceChangePercent in {rows}"))
+}
+
+/// Every file under `dir` whose bytes hold `needle`: where a secret
+/// leaked to.
+pub fn files_containing(dir: &Path, needle: &[u8]) -> Vec<String> {
+    let mut hits = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = entry.path();
+        if p.is_dir() {
+            hits.extend(files_containing(&p, needle));
+        } else if std::fs::read(&p)
+            .map(|b| b.windows(needle.len()).any(|w| w == needle))
+            .unwrap_or(false)
+        {
+            hits.push(p.display().to_string());
+        }
+    }
+    hits
 }

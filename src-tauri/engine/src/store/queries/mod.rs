@@ -5,6 +5,7 @@ pub mod alerts;
 pub mod api_tokens;
 pub mod backfill;
 pub mod candles;
+pub mod channels;
 pub mod coins;
 pub mod events;
 pub mod history;

@@ -1,0 +1,188 @@
+//! Sending a message to a channel a user added (model/channel.rs): each
+//! kind in its service's wire format. The answer says whether to retry:
+//! a service's rate answer (429 and its wait), a permanent refusal (a bad
+//! token, an unknown topic) that no retry fixes, or a failure that may
+//! pass. No redirect is followed, an answer is read only up to a cap, and
+//! a token appears in no message.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use reqwest::header::RETRY_AFTER;
+
+use crate::model::channel::ChannelConfig;
+use crate::secrets::Secret;
+
+/// How long one send may take.
+const TIMEOUT: Duration = Duration::from_secs(10);
+/// The most of a service's answer read (its error message is in it).
+const MAX_ANSWER: usize = 64 * 1024;
+/// The wait when a service asks to slow down without saying how long.
+const DEFAULT_WAIT: Duration = Duration::from_secs(60);
+
+/// What a channel is sent: the desktop notification's words.
+#[derive(Debug, Clone)]
+pub struct Message {
+    pub title: String,
+    pub body: String,
+}
+
+/// Why a message was not delivered, and so whether to try again.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SendError {
+    /// It may pass: the service could not be reached, or failed.
+    #[error("{0}")]
+    Transient(String),
+    /// The service asks to wait this long first.
+    #[error("{service} asks to wait {} s before the next message", .wait.as_secs())]
+    RateLimited {
+        service: &'static str,
+        wait: Duration,
+    },
+    /// No retry will fix it: the channel must be changed.
+    #[error("{0}")]
+    Refused(String),
+}
+
+impl SendError {
+    pub fn kind(&self) -> crate::error_kind::ErrorKind {
+        match self {
+            SendError::RateLimited { .. } => crate::error_kind::ErrorKind::RateLimited,
+            _ => crate::error_kind::ErrorKind::Channel,
+        }
+    }
+}
+
+fn client() -> Result<&'static reqwest::Client, SendError> {
+    static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
+    if let Some(c) = CLIENT.get() {
+        return Ok(c);
+    }
+    crate::provider::install_tls_provider();
+    let c = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(TIMEOUT)
+        .user_agent(concat!("coinlytics/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| SendError::Transient(format!("cannot make an HTTP client: {e}")))?;
+    Ok(CLIENT.get_or_init(|| c))
+}
+
+/// Sends `msg` to the channel `config` describes, with its `token`.
+pub async fn send(
+    config: &ChannelConfig,
+    token: Option<&Secret>,
+    msg: &Message,
+) -> Result<(), SendError> {
+    match config {
+        ChannelConfig::Ntfy {
+            server,
+            topic,
+            priority,
+        } => ntfy(server, topic, *priority, token, msg).await,
+    }
+}
+
+/// ntfy's JSON publishing (<https://docs.ntfy.sh/publish/#publish-as-json>):
+/// UTF-8 throughout, where its headers would need encoding.
+async fn ntfy(
+    server: &str,
+    topic: &str,
+    priority: Option<u8>,
+    token: Option<&Secret>,
+    msg: &Message,
+) -> Result<(), SendError> {
+    let mut body = serde_json::json!({
+        "topic": topic,
+        "title": msg.title,
+        "message": msg.body,
+        "tags": ["chart_with_upwards_trend"],
+    });
+    if let Some(p) = priority {
+        body["priority"] = p.into();
+    }
+    let mut req = client()?
+        .post(format!("{server}/"))
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .body(body.to_string());
+    if let Some(t) = token {
+        req = req.bearer_auth(t.expose());
+    }
+    let resp = req.send().await.map_err(|e| {
+        SendError::Transient(format!(
+            "ntfy at {server} cannot be reached: {}",
+            without_url(&e)
+        ))
+    })?;
+    let status = resp.status();
+    if status.is_success() {
+        return Ok(());
+    }
+    let wait = retry_after(&resp);
+    let text = answer(resp).await;
+    // ntfy's errors: {"code": 40101, "http": 401, "error": "unauthorized"}.
+    let said = serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|v| v["error"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| status.canonical_reason().unwrap_or("an error").to_owned());
+    // A service's words, kept short and safe to show.
+    let said: String = crate::format::printable(&said).chars().take(200).collect();
+    match status.as_u16() {
+        429 => Err(SendError::RateLimited {
+            service: "ntfy",
+            wait: wait.unwrap_or(DEFAULT_WAIT),
+        }),
+        401 | 403 => Err(SendError::Refused(format!(
+            "ntfy at {server} refused the token for '{topic}' ({}: {said}); set it again with `coinlytics channel add`",
+            status.as_u16()
+        ))),
+        400..=499 => Err(SendError::Refused(format!(
+            "ntfy at {server} refused the message for '{topic}' ({}: {said})",
+            status.as_u16()
+        ))),
+        _ => Err(SendError::Transient(format!(
+            "ntfy at {server} failed ({}: {said})",
+            status.as_u16()
+        ))),
+    }
+}
+
+/// A reqwest error's words without the URL (which the caller names).
+fn without_url(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        return format!("no answer within {} s", TIMEOUT.as_secs());
+    }
+    if e.is_redirect() || e.status().is_some_and(|s| s.is_redirection()) {
+        return "it answered with a redirect, which is not followed".into();
+    }
+    let mut s = e.to_string();
+    if let Some(url) = e.url() {
+        s = s.replace(url.as_str(), "").replace(" ()", "");
+    }
+    s
+}
+
+fn retry_after(resp: &reqwest::Response) -> Option<Duration> {
+    let secs: u64 = resp
+        .headers()
+        .get(RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(Duration::from_secs(secs.min(24 * 3600)))
+}
+
+/// At most [`MAX_ANSWER`] bytes of the answer's body, as text.
+async fn answer(mut resp: reqwest::Response) -> String {
+    let mut bytes = Vec::new();
+    while let Ok(Some(chunk)) = resp.chunk().await {
+        bytes.extend_from_slice(&chunk);
+        if bytes.len() >= MAX_ANSWER {
+            bytes.truncate(MAX_ANSWER);
+            break;
+        }
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
+}

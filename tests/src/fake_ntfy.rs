@@ -1,0 +1,189 @@
+//! A fake ntfy server on 127.0.0.1 speaking ntfy's JSON publishing
+//! (<https://docs.ntfy.sh/publish/#publish-as-json>): `POST /` with
+//! `{"topic", "message", "title", "tags", "priority", "click"}`, an
+//! optional `Authorization: Bearer` access token, and ntfy's answers: the
+//! message as JSON on success; `{"code", "http", "error"}` with 401 for a
+//! wrong token, 400 for a bad message, 429 (with Retry-After) when asked
+//! to slow down.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+
+/// A message the server took, as it came.
+#[derive(Debug, Clone)]
+pub struct Published {
+    pub body: Value,
+    /// The `Authorization` header, if any.
+    pub authorization: Option<String>,
+    pub at: Instant,
+}
+
+#[derive(Default)]
+struct Inner {
+    published: Vec<Published>,
+    /// Every request, taken or not: when it came.
+    attempts: Vec<Instant>,
+    /// The access token the topic needs, if any.
+    token: Option<String>,
+    /// Answer 429 with this Retry-After (s) to the next N requests.
+    slow_down: Option<(u32, u64)>,
+}
+
+pub struct FakeNtfy {
+    addr: std::net::SocketAddr,
+    inner: Arc<Mutex<Inner>>,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl FakeNtfy {
+    pub async fn start() -> FakeNtfy {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind 127.0.0.1");
+        let addr = listener.local_addr().expect("local addr");
+        let inner = Arc::new(Mutex::new(Inner::default()));
+        let app = axum::Router::new()
+            .route("/", post(publish))
+            .with_state(inner.clone());
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
+        FakeNtfy {
+            addr,
+            inner,
+            stop: Some(stop),
+        }
+    }
+
+    /// The server's base URL: `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Topics need this access token from now on.
+    pub fn require_token(&self, token: &str) {
+        self.lock().token = Some(token.to_string());
+    }
+
+    /// The next `n` requests get 429 with `Retry-After: secs`.
+    pub fn slow_down(&self, n: u32, secs: u64) {
+        self.lock().slow_down = Some((n, secs));
+    }
+
+    pub fn published(&self) -> Vec<Published> {
+        self.lock().published.clone()
+    }
+
+    /// When each request came, taken or refused.
+    pub fn attempts(&self) -> Vec<Instant> {
+        self.lock().attempts.clone()
+    }
+
+    /// The messages taken, once there are `n`, within `timeout`.
+    pub async fn wait_for(&self, n: usize, timeout: Duration) -> Vec<Published> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let got = self.published();
+            if got.len() >= n || Instant::now() > deadline {
+                return got;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Drop for FakeNtfy {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+    }
+}
+
+fn error(status: StatusCode, code: u32, text: &str) -> Response {
+    (
+        status,
+        Json(json!({"code": code, "http": status.as_u16(), "error": text})),
+    )
+        .into_response()
+}
+
+async fn publish(
+    State(inner): State<Arc<Mutex<Inner>>>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    let mut s = inner.lock().unwrap_or_else(|e| e.into_inner());
+    s.attempts.push(Instant::now());
+    if let Some((n, secs)) = s.slow_down {
+        s.slow_down = (n > 1).then_some((n - 1, secs));
+        let mut r = error(
+            StatusCode::TOO_MANY_REQUESTS,
+            42901,
+            "limit reached: too many requests",
+        );
+        r.headers_mut().insert(header::RETRY_AFTER, secs.into());
+        return r;
+    }
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    if let Some(token) = &s.token
+        && authorization.as_deref() != Some(&format!("Bearer {token}"))
+    {
+        return error(StatusCode::UNAUTHORIZED, 40101, "unauthorized");
+    }
+    let Ok(body) = serde_json::from_str::<Value>(&body) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            40024,
+            "invalid request: request body must be JSON",
+        );
+    };
+    let topic_ok = body["topic"]
+        .as_str()
+        .is_some_and(|t| !t.is_empty() && t.len() <= 64);
+    if !topic_ok || !body["message"].is_string() {
+        return error(
+            StatusCode::BAD_REQUEST,
+            40009,
+            "invalid request: topic invalid",
+        );
+    }
+    if let Some(p) = body.get("priority")
+        && !p.as_u64().is_some_and(|p| (1..=5).contains(&p))
+    {
+        return error(StatusCode::BAD_REQUEST, 40007, "invalid priority");
+    }
+    let answer = json!({
+        "id": format!("m{}", s.published.len() + 1),
+        "time": chrono::Utc::now().timestamp(),
+        "event": "message",
+        "topic": body["topic"],
+        "message": body["message"],
+    });
+    s.published.push(Published {
+        body,
+        authorization,
+        at: Instant::now(),
+    });
+    Json(answer).into_response()
+}

@@ -1,0 +1,153 @@
+//! Alert channels a user adds (ntfy for now) through the real binary: the
+//! token into a real Secret Service (gnome-keyring on a private bus), a
+//! test message to a fake ntfy server on 127.0.0.1 that checks it, and
+//! the service's refusals said to the user.
+
+use std::io::Write;
+use std::process::Stdio;
+
+use crate::util::{Run, User, files_containing};
+use coinlytics_tests::{FakeCoinGecko, FakeNtfy, PrivateBus};
+
+const TOKEN: &str = "tk_ntfy-Access-7Hq2Zp9w";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ntfy_channel_keeps_its_token_in_the_keyring_sends_a_test_and_says_each_refusal() {
+    // Dropped in reverse: the keyring, then its bus, then its files.
+    let home = tempfile::tempdir().expect("temp home");
+    let bus = PrivateBus::start();
+    let keyring = bus.start_keyring(home.path());
+    let fake = FakeCoinGecko::start().await;
+    let ntfy = FakeNtfy::start().await;
+    ntfy.require_token(TOKEN);
+    let user = User::new(&fake.base_url());
+    let run = |args: &[&str], stdin: Option<&str>| {
+        let mut cmd = user.command(args);
+        cmd.envs(keyring.env())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("spawn");
+        if let Some(s) = stdin {
+            child
+                .stdin
+                .take()
+                .expect("stdin")
+                .write_all(s.as_bytes())
+                .expect("write");
+        }
+        drop(child.stdin.take());
+        Run::from(child.wait_with_output().expect("wait"))
+    };
+    let topic = format!("{}/coin-alerts", ntfy.url());
+
+    // Refused before anything is kept: plain http beyond this machine, a
+    // built-in channel's name, a priority ntfy has not.
+    for (args, says) in [
+        (vec!["--url", "http://ntfy.example/t"], "use https"),
+        (
+            vec!["--url", topic.as_str(), "--priority", "9"],
+            "priority is 1 (min) to 5",
+        ),
+    ] {
+        let mut all = vec!["channel", "add", "ntfy", "phone"];
+        all.extend(args);
+        let refused = run(&all, None);
+        assert_eq!(refused.code, 2, "{refused:?}");
+        assert!(refused.stderr.contains(says), "{refused:?}");
+    }
+    let builtin = run(
+        &["channel", "add", "ntfy", "desktop", "--url", &topic],
+        None,
+    );
+    assert!(builtin.stderr.contains("built-in channel"), "{builtin:?}");
+
+    let added = run(
+        &[
+            "channel",
+            "add",
+            "ntfy",
+            "phone",
+            "--url",
+            &topic,
+            "--priority",
+            "4",
+            "--token-stdin",
+        ],
+        Some(&format!("{TOKEN}\n")),
+    )
+    .ok();
+    assert!(
+        added.stdout.contains("added the channel 'phone'"),
+        "{added:?}"
+    );
+    let again = run(&["channel", "add", "ntfy", "phone", "--url", &topic], None);
+    assert!(again.stderr.contains("exists"), "{again:?}");
+
+    let listed = run(&["channel", "ls", "--json"], None).ok().json();
+    let names: Vec<&str> = listed
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|c| c["name"].as_str())
+        .collect();
+    assert_eq!(names, ["desktop", "email", "phone"], "{listed}");
+    assert_eq!(listed[2]["token"], true, "{listed}");
+    assert_eq!(listed[2]["summary"], format!("{topic}, priority 4"));
+    let table = run(&["channel", "ls"], None).ok();
+    assert!(
+        table.stdout.contains("phone") && !table.stdout.contains(TOKEN),
+        "{table:?}"
+    );
+
+    // The test message, as ntfy takes it: JSON to the server, its token.
+    let tested = run(&["channel", "test", "phone"], None).ok();
+    assert!(
+        tested
+            .stdout
+            .contains("sent a test message through 'phone'"),
+        "{tested:?}"
+    );
+    let got = ntfy.published();
+    assert_eq!(got.len(), 1);
+    assert_eq!(
+        got[0].authorization.as_deref(),
+        Some(format!("Bearer {TOKEN}").as_str())
+    );
+    assert_eq!(got[0].body["topic"], "coin-alerts");
+    assert_eq!(got[0].body["priority"], 4);
+    assert_eq!(got[0].body["title"], "Coinlytics: a test");
+
+    // ntfy's rate answer is said, with its wait.
+    ntfy.slow_down(1, 7);
+    let slowed = run(&["channel", "test", "phone"], None);
+    assert_ne!(slowed.code, 0);
+    assert!(
+        slowed.stderr.contains("ntfy asks to wait 7 s"),
+        "{slowed:?}"
+    );
+
+    // Removed, the channel's token goes with it: added again without
+    // one, the server refuses, and the user is told why (not the token).
+    let removed = run(&["channel", "rm", "phone"], None).ok();
+    assert!(removed.stdout.contains("and its token"), "{removed:?}");
+    run(&["channel", "add", "ntfy", "phone", "--url", &topic], None).ok();
+    let refused = run(&["channel", "test", "phone"], None);
+    assert_eq!(refused.code, 1, "{refused:?}");
+    assert!(refused.stderr.contains("refused the token"), "{refused:?}");
+    for out in [
+        &added.stdout,
+        &added.stderr,
+        &refused.stderr,
+        &tested.stdout,
+    ] {
+        assert!(!out.contains(TOKEN));
+    }
+    let leaks = files_containing(user.dir.path(), TOKEN.as_bytes());
+    assert!(leaks.is_empty(), "the token was written to {leaks:?}");
+    let unknown = run(&["channel", "test", "nowhere"], None);
+    assert!(
+        unknown.stderr.contains("no channel named 'nowhere'"),
+        "{unknown:?}"
+    );
+}
