@@ -3,10 +3,7 @@
 //! test message to a fake ntfy server on 127.0.0.1 that checks it, and
 //! the service's refusals said to the user.
 
-use std::io::Write;
-use std::process::Stdio;
-
-use crate::util::{Run, User, files_containing};
+use crate::util::{User, files_containing};
 use coinlytics_tests::{FakeCoinGecko, FakeNtfy, PrivateBus};
 
 const TOKEN: &str = "tk_ntfy-Access-7Hq2Zp9w";
@@ -21,24 +18,8 @@ async fn an_ntfy_channel_keeps_its_token_in_the_keyring_sends_a_test_and_says_ea
     let ntfy = FakeNtfy::start().await;
     ntfy.require_token(TOKEN);
     let user = User::new(&fake.base_url());
-    let run = |args: &[&str], stdin: Option<&str>| {
-        let mut cmd = user.command(args);
-        cmd.envs(keyring.env())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = cmd.spawn().expect("spawn");
-        if let Some(s) = stdin {
-            child
-                .stdin
-                .take()
-                .expect("stdin")
-                .write_all(s.as_bytes())
-                .expect("write");
-        }
-        drop(child.stdin.take());
-        Run::from(child.wait_with_output().expect("wait"))
-    };
+    let env = keyring.env();
+    let run = |args: &[&str], stdin: Option<&str>| user.run_piped(args, stdin, &env);
     let topic = format!("{}/coin-alerts", ntfy.url());
 
     // Refused before anything is kept: plain http beyond this machine, a

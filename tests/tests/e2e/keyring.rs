@@ -29,22 +29,9 @@ async fn the_api_key_lives_in_the_keyring_is_sent_and_leaks_nowhere() {
     .await;
     let user = User::new(&fake.base_url());
     let run = |args: &[&str], stdin: Option<&str>, extra: &[(&str, &str)]| {
-        let mut cmd = user.command(args);
-        cmd.envs(keyring.env()).envs(extra.iter().copied());
-        cmd.stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = cmd.spawn().expect("spawn");
-        if let Some(s) = stdin {
-            child
-                .stdin
-                .take()
-                .expect("stdin")
-                .write_all(s.as_bytes())
-                .expect("write");
-        }
-        drop(child.stdin.take());
-        crate::util::Run::from(child.wait_with_output().expect("wait"))
+        let mut env = keyring.env();
+        env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        user.run_piped(args, stdin, &env)
     };
 
     // Without the key the fake refuses, and the user is told why.

@@ -109,11 +109,7 @@ impl Engine {
 
     /// Removes the channel `name` and its token.
     pub async fn channel_remove(&self, name: &str) -> Result<ChannelInfo> {
-        let name = model::channel_name(name)?;
-        let (_, config, at) = self
-            .store
-            .read(|c| channels::get(c, &name))?
-            .ok_or_else(|| no_channel(&name))?;
+        let (name, config, at) = self.stored_channel(name)?;
         let key = SecretName::Channel(name.clone());
         let had = super::blocking(move || Ok(secrets::delete(key)?)).await?;
         self.store.write(|tx| channels::delete(tx, &name))?;
@@ -122,11 +118,7 @@ impl Engine {
 
     /// Sends a test message through the channel `name`.
     pub async fn channel_test(&self, name: &str) -> Result<ChannelInfo> {
-        let name = model::channel_name(name)?;
-        let (_, config, at) = self
-            .store
-            .read(|c| channels::get(c, &name))?
-            .ok_or_else(|| no_channel(&name))?;
+        let (name, config, at) = self.stored_channel(name)?;
         let key = SecretName::Channel(name.clone());
         let token = super::blocking(move || Ok(secrets::get(key)?)).await?;
         let msg = Message {
@@ -135,6 +127,16 @@ impl Engine {
         };
         channel::send(&config, token.as_ref(), &msg).await?;
         Ok(info(&name, &config, Some(at), Some(token.is_some())))
+    }
+}
+
+impl Engine {
+    /// The channel a user named, as stored.
+    fn stored_channel(&self, name: &str) -> Result<channels::Row> {
+        let name = model::channel_name(name)?;
+        self.store
+            .read(|c| channels::get(c, &name))?
+            .ok_or_else(|| no_channel(&name))
     }
 }
 

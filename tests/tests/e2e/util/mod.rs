@@ -91,6 +91,28 @@ impl User {
             .expect("join");
         Run::from(out)
     }
+
+    /// Runs `coinlytics args…` with `env` added and `stdin` (if any) as
+    /// its standard input: a secret piped in, the keyring's environment.
+    pub fn run_piped(&self, args: &[&str], stdin: Option<&str>, env: &[(String, String)]) -> Run {
+        use std::io::Write;
+        let mut cmd = self.command(args);
+        cmd.envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = cmd.spawn().expect("spawn coinlytics");
+        if let Some(s) = stdin {
+            child
+                .stdin
+                .take()
+                .expect("stdin")
+                .write_all(s.as_bytes())
+                .expect("write");
+        }
+        drop(child.stdin.take());
+        Run::from(child.wait_with_output().expect("wait"))
+    }
 }
 
 /// A child process, killed and reaped when the test is done with it, also
