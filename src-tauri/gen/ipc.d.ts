@@ -470,7 +470,11 @@ lookback_secs: number,
  * The longest note, in characters.
  */
 note_max_chars: number, };
-  export type Channels = { desktop: boolean, email: boolean, };
+  export type Channels = { desktop: boolean, email: boolean, 
+/**
+ * Channels a user added (`coinlytics channel add`), by name.
+ */
+named: Array<string>, };
   export type HistoryEntry = { 
 /**
  * The rule as it was when it fired, in words ([`RuleSpec::describe`]).

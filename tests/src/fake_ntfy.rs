@@ -29,12 +29,13 @@ pub struct Published {
 #[derive(Default)]
 struct Inner {
     published: Vec<Published>,
-    /// Every request, taken or not: when it came.
-    attempts: Vec<Instant>,
+    /// Every request, taken or not: when it came, and to which topic.
+    attempts: Vec<(Instant, String)>,
     /// The access token the topic needs, if any.
     token: Option<String>,
-    /// Answer 429 with this Retry-After (s) to the next N requests.
-    slow_down: Option<(u32, u64)>,
+    /// Answer 429 with this Retry-After (s) to the next N requests to
+    /// this topic.
+    slow_down: Option<(String, u32, u64)>,
 }
 
 pub struct FakeNtfy {
@@ -78,18 +79,21 @@ impl FakeNtfy {
         self.lock().token = Some(token.to_string());
     }
 
-    /// The next `n` requests get 429 with `Retry-After: secs`.
-    pub fn slow_down(&self, n: u32, secs: u64) {
-        self.lock().slow_down = Some((n, secs));
+    /// The next `n` requests to `topic` get 429 with `Retry-After: secs`.
+    pub fn slow_down(&self, topic: &str, n: u32, secs: u64) {
+        self.lock().slow_down = Some((topic.to_string(), n, secs));
     }
 
     pub fn published(&self) -> Vec<Published> {
         self.lock().published.clone()
     }
 
-    /// When each request came, taken or refused.
-    pub fn attempts(&self) -> Vec<Instant> {
-        self.lock().attempts.clone()
+    /// When each request to `topic` came, taken or refused.
+    pub fn attempts(&self, topic: &str) -> Vec<Instant> {
+        (self.lock().attempts.iter())
+            .filter(|(_, t)| t == topic)
+            .map(|(at, _)| *at)
+            .collect()
     }
 
     /// The messages taken, once there are `n`, within `timeout`.
@@ -131,9 +135,16 @@ async fn publish(
     body: String,
 ) -> Response {
     let mut s = inner.lock().unwrap_or_else(|e| e.into_inner());
-    s.attempts.push(Instant::now());
-    if let Some((n, secs)) = s.slow_down {
-        s.slow_down = (n > 1).then_some((n - 1, secs));
+    let parsed = serde_json::from_str::<Value>(&body);
+    let topic = (parsed.as_ref().ok())
+        .and_then(|b| b["topic"].as_str())
+        .unwrap_or_default()
+        .to_string();
+    s.attempts.push((Instant::now(), topic.clone()));
+    if let Some((slowed, n, secs)) = s.slow_down.clone()
+        && slowed == topic
+    {
+        s.slow_down = (n > 1).then_some((slowed, n - 1, secs));
         let mut r = error(
             StatusCode::TOO_MANY_REQUESTS,
             42901,
@@ -151,7 +162,7 @@ async fn publish(
     {
         return error(StatusCode::UNAUTHORIZED, 40101, "unauthorized");
     }
-    let Ok(body) = serde_json::from_str::<Value>(&body) else {
+    let Ok(body) = parsed else {
         return error(
             StatusCode::BAD_REQUEST,
             40024,

@@ -23,6 +23,8 @@ export class AlertsView {
     this.page = null;
     /** @type {number | null} */
     this.editing = null; // id of the rule in the form, or null for a new one
+    /** @type {string[]} the edited rule's channels added on the command line */
+    this.named = [];
     const form = /** @type {AlertForm} */ ($("alert-form", HTMLFormElement));
     this.form = form;
     /** @type {Map<Ipc.Condition, Ipc.ConditionInfo>} what the form offers, from Rust with the first page */
@@ -157,6 +159,8 @@ export class AlertsView {
     if (r.lookback_secs) f.lookback.value = String(r.lookback_secs);
     f.desktop.checked = r.channels.desktop;
     f.email.checked = r.channels.email;
+    // Channels added on the command line stay as they are (no picker yet).
+    this.named = r.channels.named;
     f.repeat.value = r.once ? "once" : "rearm";
     f.band_pct.value = r.band_pct;
     f.cooldown.value = String(r.cooldown_secs);
@@ -183,7 +187,7 @@ export class AlertsView {
       level: f.level.value,
       window: this.conditions.get(this.condition)?.window ? f.window.value : null,
       lookback: this.conditions.get(this.condition)?.lookback ? f.lookback.value : null,
-      channels: { desktop: f.desktop.checked, email: f.email.checked },
+      channels: { desktop: f.desktop.checked, email: f.email.checked, named: this.editing === null ? [] : this.named },
       note: f.note.value,
       once: f.repeat.value === "once",
       band_pct: f.band_pct.value.trim() || "0",
@@ -249,7 +253,7 @@ export class AlertsView {
         const remove = el("button", { type: "button", className: "row-action", textContent: "Delete" });
         remove.setAttribute("aria-label", `Delete alert #${r.id}`);
         remove.addEventListener("click", () => this.run(() => api.alertRemove(r.id)));
-        const channels = [r.channels.desktop && "Desktop", r.channels.email && "E-mail"].filter(Boolean).join(", ");
+        const channels = [r.channels.desktop && "Desktop", r.channels.email && "E-mail", ...r.channels.named].filter(Boolean).join(", ");
         const text = el("td", { className: "left" }, el("div", { textContent: r.description }));
         if (r.note) text.append(el("div", { className: "sym", textContent: r.note }));
         const tr = el("tr", {}, el("td", {}, toggle), text,

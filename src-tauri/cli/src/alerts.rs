@@ -77,7 +77,7 @@ pub struct AddArgs {
     /// Currency of the level [default: the configured currency]
     #[arg(long, value_name = "CODE")]
     currency: Option<String>,
-    /// Where to deliver: desktop, email, or both
+    /// Where to deliver: desktop, email and channels added with `coinlytics channel add`, comma-separated
     #[arg(long, value_name = "LIST", default_value = "desktop")]
     channel: String,
     /// Fire once, then disable the rule
@@ -302,7 +302,7 @@ pub async fn run(engine: &Engine, cmd: AlertsCmd) -> Result<(), Error> {
                 return Ok(());
             }
             outln!(
-                "{:<20} {:>8}  {:<44} {:<14} {:<14}",
+                "{:<20} {:>8}  {:<44} {:<14} {:<14} OTHER CHANNELS",
                 "FIRED (UTC)",
                 "ALERT",
                 "WHAT",
@@ -310,13 +310,18 @@ pub async fn run(engine: &Engine, cmd: AlertsCmd) -> Result<(), Error> {
                 "EMAIL"
             );
             for h in &history {
+                let others: Vec<String> = (h.deliveries.iter())
+                    .filter(|(c, _)| !matches!(c.as_str(), "desktop" | "email"))
+                    .map(|(c, d)| format!("{c}: {}", d.label))
+                    .collect();
                 outln!(
-                    "{:<20} {:>8}  {:<44} {:<14} {:<14}",
+                    "{:<20} {:>8}  {:<44} {:<14} {:<14} {}",
                     time(h.firing.fired_at),
                     h.firing.key,
                     h.description,
                     delivery(h, "desktop"),
-                    delivery(h, "email")
+                    delivery(h, "email"),
+                    others.join(", ")
                 );
             }
         }

@@ -113,6 +113,7 @@ fn update_to_notification(c: &mut Criterion) {
             channels: Channels {
                 desktop: true,
                 email: false,
+                named: Vec::new(),
             },
             note: String::new(),
             once: false,

@@ -65,6 +65,7 @@ pub fn rule_spec(coin_id: &str, condition: Condition, level: &str) -> RuleSpec {
         channels: Channels {
             desktop: true,
             email: false,
+            named: Vec::new(),
         },
         note: String::new(),
         once: false,
@@ -89,6 +90,7 @@ pub fn rule_input(coin: &str, condition: Condition, level: &str) -> RuleInput {
         channels: Channels {
             desktop: true,
             email: false,
+            named: Vec::new(),
         },
         note: String::new(),
         once: false,
@@ -122,6 +124,7 @@ pub fn firing(coin_id: &str) -> Firing {
         channels: Channels {
             desktop: true,
             email: false,
+            named: Vec::new(),
         },
         portfolio: None,
         target_pct: None,

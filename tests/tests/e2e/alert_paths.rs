@@ -42,6 +42,7 @@ fn spec(
         channels: Channels {
             desktop: true,
             email,
+            named: Vec::new(),
         },
         ..testing::rule_input("bitcoin", condition, &level.to_string())
     }

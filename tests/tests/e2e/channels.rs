@@ -100,7 +100,7 @@ async fn an_ntfy_channel_keeps_its_token_in_the_keyring_sends_a_test_and_says_ea
     assert_eq!(got[0].body["title"], "Coinlytics: a test");
 
     // ntfy's rate answer is said, with its wait.
-    ntfy.slow_down(1, 7);
+    ntfy.slow_down("coin-alerts", 1, 7);
     let slowed = run(&["channel", "test", "phone"], None);
     assert_ne!(slowed.code, 0);
     assert!(
@@ -131,4 +131,162 @@ async fn an_ntfy_channel_keeps_its_token_in_the_keyring_sends_a_test_and_says_ea
         unknown.stderr.contains("no channel named 'nowhere'"),
         "{unknown:?}"
     );
+}
+
+/// The real monitor delivers a real crossing to the channels its rules
+/// name: through ntfy's rate answer (the next attempt waits what it
+/// said), and never again after a permanent refusal, which the history
+/// shows with the service's reason.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crossing_reaches_an_ntfy_channel_after_its_wait_and_a_refused_one_stops_at_once() {
+    let home = tempfile::tempdir().expect("temp home");
+    let bus = PrivateBus::start();
+    let keyring = bus.start_keyring(home.path());
+    let fake = FakeCoinGecko::start().await;
+    fake.set_price("bitcoin", 70_000.0);
+    let ntfy = FakeNtfy::start().await;
+    ntfy.require_token(TOKEN);
+    let user = User::new(&fake.base_url());
+    let env = keyring.env();
+    let run = |args: &[&str], stdin: Option<&str>| user.run_piped(args, stdin, &env);
+    let topic = format!("{}/coin-alerts", ntfy.url());
+    run(
+        &[
+            "channel",
+            "add",
+            "ntfy",
+            "phone",
+            "--url",
+            &topic,
+            "--token-stdin",
+        ],
+        Some(TOKEN),
+    )
+    .ok();
+    // No token: the server refuses it for good.
+    let other = format!("{}/tablet-alerts", ntfy.url());
+    run(&["channel", "add", "ntfy", "tablet", "--url", &other], None).ok();
+
+    let unknown = run(
+        &[
+            "alerts",
+            "add",
+            "--coin",
+            "bitcoin",
+            "--above",
+            "71000",
+            "--channel",
+            "nowhere",
+        ],
+        None,
+    );
+    assert_eq!(unknown.code, 2, "{unknown:?}");
+    assert!(
+        unknown.stderr.contains("no channel named 'nowhere'"),
+        "{unknown:?}"
+    );
+    run(
+        &[
+            "alerts",
+            "add",
+            "--coin",
+            "bitcoin",
+            "--above",
+            "71000",
+            "--channel",
+            "phone",
+        ],
+        None,
+    )
+    .ok();
+    run(
+        &[
+            "alerts",
+            "add",
+            "--coin",
+            "bitcoin",
+            "--above",
+            "71000",
+            "--channel",
+            "tablet",
+        ],
+        None,
+    )
+    .ok();
+    let in_use = run(&["channel", "rm", "phone"], None);
+    assert!(
+        in_use.stderr.contains("alert #1 sends to 'phone'"),
+        "{in_use:?}"
+    );
+    let listed = run(&["alerts", "ls"], None).ok();
+    assert!(listed.stdout.contains("phone"), "{listed:?}");
+
+    let monitor = crate::util::world::MonitorProcess::start(&user, &env);
+    monitor.wait_for("monitoring 2 enabled alert rule(s)").await;
+    ntfy.slow_down("coin-alerts", 1, 3);
+    fake.set_price("bitcoin", 72_500.0);
+
+    let got = ntfy.wait_for(1, std::time::Duration::from_secs(40)).await;
+    assert_eq!(got.len(), 1, "{:?}", ntfy.attempts("coin-alerts"));
+    assert_eq!(
+        got[0].body["title"], "BTC above $71,000.00",
+        "{:?}",
+        got[0].body
+    );
+    assert!(
+        got[0].body["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("Bitcoin is at $72,500.00")),
+        "{:?}",
+        got[0].body
+    );
+    // The first attempt got 429 (Retry-After: 3): the one after it waited.
+    let attempts = ntfy.attempts("coin-alerts");
+    assert_eq!(attempts.len(), 2, "{attempts:?}");
+    let gap = attempts[1].duration_since(attempts[0]);
+    assert!(gap >= std::time::Duration::from_secs(3), "{gap:?}");
+
+    // The refused channel: one attempt, failed, with ntfy's reason, and
+    // none after it.
+    tokio::time::sleep(std::time::Duration::from_secs(4)).await;
+    assert_eq!(ntfy.attempts("tablet-alerts").len(), 1);
+    let history = run(&["alerts", "history", "--json"], None).ok().json();
+    let tablet = history
+        .as_array()
+        .expect("a list")
+        .iter()
+        .find_map(|h| h["deliveries"].get("tablet"))
+        .expect("a delivery to tablet")
+        .clone();
+    assert_eq!(
+        (tablet["status"].as_str(), tablet["attempts"].as_u64()),
+        (Some("failed"), Some(1)),
+        "{tablet}"
+    );
+    assert!(
+        tablet["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("refused the token")),
+        "{tablet}"
+    );
+    let phone = history
+        .as_array()
+        .expect("a list")
+        .iter()
+        .find_map(|h| h["deliveries"].get("phone"))
+        .expect("a delivery to phone")
+        .clone();
+    assert_eq!(
+        (phone["status"].as_str(), phone["attempts"].as_u64()),
+        (Some("sent"), Some(2)),
+        "{phone}"
+    );
+    let table = run(&["alerts", "history"], None).ok();
+    assert!(
+        table.stdout.contains("phone: Sent") && table.stdout.contains("tablet: Failed"),
+        "{table:?}"
+    );
+    assert!(!monitor.output().contains(TOKEN));
+    let leaks = files_containing(user.dir.path(), TOKEN.as_bytes());
+    assert!(leaks.is_empty(), "the token was written to {leaks:?}");
 }

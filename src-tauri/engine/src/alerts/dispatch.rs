@@ -21,10 +21,12 @@ use rand::Rng;
 use tokio::sync::{Notify, broadcast, watch};
 use tokio::task::JoinHandle;
 
+use super::channel::{self, Message, SendError};
 use super::email::Mailer;
 use super::notify::Notifier;
 use super::now_ms;
 use crate::model::alert::{DeliveryStatus, Firing};
+use crate::secrets::{self, SecretName};
 use crate::store::{Store, StoreError, queries};
 
 /// How a channel retries.
@@ -60,11 +62,53 @@ impl RetryPolicy {
     }
 }
 
+/// Why an attempt did not deliver, and what that says about the next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Undelivered {
+    pub message: String,
+    pub retry: Retry,
+}
+
+/// When to try again after a failed attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retry {
+    /// After the channel's back-off.
+    Backoff,
+    /// Not before this (a service's rate answer), nor before the back-off.
+    After(Duration),
+    /// Never: the service refused for good (a bad token, an unknown
+    /// topic); the channel needs changing.
+    Never,
+}
+
+impl From<String> for Undelivered {
+    fn from(message: String) -> Undelivered {
+        Undelivered {
+            message,
+            retry: Retry::Backoff,
+        }
+    }
+}
+
+impl From<SendError> for Undelivered {
+    fn from(e: SendError) -> Undelivered {
+        let retry = match &e {
+            SendError::Transient(_) => Retry::Backoff,
+            SendError::RateLimited { wait, .. } => Retry::After(*wait),
+            SendError::Refused(_) => Retry::Never,
+        };
+        Undelivered {
+            message: e.to_string(),
+            retry,
+        }
+    }
+}
+
 /// A delivery attempt's outcome, for whoever shows delivery status live.
 #[derive(Debug, Clone, serde::Serialize, ts_rs::TS, utoipa::ToSchema)]
 pub struct DeliveryEvent {
     pub firing_key: String,
-    pub channel: &'static str,
+    pub channel: String,
     pub status: DeliveryStatus,
     pub error: Option<String>,
 }
@@ -84,28 +128,36 @@ impl Dispatcher {
         stop: watch::Receiver<bool>,
     ) -> Dispatcher {
         let wake = Arc::new(Notify::new());
-        let desktop = Worker {
+        let worker = |channel: &str, policy| Worker {
             store: store.clone(),
-            channel: "desktop",
-            policy: RetryPolicy::DESKTOP,
+            channel: channel.to_owned(),
+            policy,
             wake: wake.clone(),
             events: events.clone(),
         };
-        let email = Worker {
-            store,
-            channel: "email",
-            policy: RetryPolicy::EMAIL,
-            wake: wake.clone(),
-            events,
-        };
         let tasks = vec![
-            tokio::spawn(desktop.run(stop.clone(), move |f| {
-                notify_within(notifier.clone(), f, NOTIFY_TIMEOUT)
-            })),
-            tokio::spawn(email.run(stop, move |f| {
-                let mailer = mailer.clone();
-                async move { mailer.send_firing(&f).await.map_err(|e| e.to_string()) }
-            })),
+            tokio::spawn(
+                worker("desktop", RetryPolicy::DESKTOP).run(stop.clone(), move |f| {
+                    let notifier = notifier.clone();
+                    async move {
+                        notify_within(notifier, f, NOTIFY_TIMEOUT)
+                            .await
+                            .map_err(Undelivered::from)
+                    }
+                }),
+            ),
+            tokio::spawn(
+                worker("email", RetryPolicy::EMAIL).run(stop.clone(), move |f| {
+                    let mailer = mailer.clone();
+                    async move {
+                        mailer
+                            .send_firing(&f)
+                            .await
+                            .map_err(|e| Undelivered::from(e.to_string()))
+                    }
+                }),
+            ),
+            tokio::spawn(added_channels(worker("", RetryPolicy::EMAIL), stop)),
         ];
         Dispatcher { wake, tasks }
     }
@@ -120,6 +172,77 @@ impl Dispatcher {
             let _ = t.await;
         }
     }
+}
+
+/// Runs a worker for each channel a user added, and for each one added
+/// later (looked for as often as a worker looks at the database), so a
+/// slow or failing channel holds up no other. `template` is a worker
+/// with no channel yet.
+async fn added_channels(template: Worker, mut stop: watch::Receiver<bool>) {
+    let mut running: Vec<String> = Vec::new();
+    let mut tasks = Vec::new();
+    loop {
+        match template.store.read(queries::channels::list) {
+            Ok(all) => {
+                for (name, ..) in all {
+                    if running.contains(&name) {
+                        continue;
+                    }
+                    let worker = Worker {
+                        channel: name.clone(),
+                        store: template.store.clone(),
+                        wake: template.wake.clone(),
+                        events: template.events.clone(),
+                        policy: template.policy,
+                    };
+                    let store = template.store.clone();
+                    let channel_name = name.clone();
+                    tasks.push(tokio::spawn(worker.run(stop.clone(), move |f| {
+                        send_to_added(store.clone(), channel_name.clone(), f)
+                    })));
+                    running.push(name);
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "cannot read the alert channels"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(MAX_IDLE) => {}
+            _ = template.wake.notified() => {}
+            _ = stop.changed() => break,
+        }
+        if *stop.borrow() {
+            break;
+        }
+    }
+    for t in tasks {
+        let _ = t.await;
+    }
+}
+
+/// Sends a firing to the channel `name` as it is now stored (an edit
+/// applies to the next attempt), with its token from the keyring.
+async fn send_to_added(store: Arc<Store>, name: String, f: Firing) -> Result<(), Undelivered> {
+    let Some((_, config, _)) = store
+        .read(|c| queries::channels::get(c, &name))
+        .map_err(|e| Undelivered::from(format!("cannot read the channel '{name}': {e}")))?
+    else {
+        return Err(Undelivered {
+            message: format!("the channel '{name}' was removed"),
+            retry: Retry::Never,
+        });
+    };
+    let key = SecretName::Channel(name.clone());
+    let token = tokio::task::spawn_blocking(move || secrets::get(key))
+        .await
+        .map_err(|e| Undelivered::from(format!("the keyring's task failed: {e}")))?
+        .map_err(|e| Undelivered::from(e.to_string()))?;
+    let msg = Message {
+        title: f.headline(),
+        body: f.body(),
+    };
+    channel::send(&config, token.as_ref(), &msg)
+        .await
+        .map_err(Undelivered::from)
 }
 
 /// The longest a desktop notification may take. notify-rust's D-Bus call
@@ -157,7 +280,7 @@ async fn notify_within(
 
 struct Worker {
     store: Arc<Store>,
-    channel: &'static str,
+    channel: String,
     policy: RetryPolicy,
     wake: Arc<Notify>,
     events: broadcast::Sender<DeliveryEvent>,
@@ -194,7 +317,7 @@ impl Worker {
     async fn run<F, Fut>(self, mut stop: watch::Receiver<bool>, deliver: F)
     where
         F: Fn(Firing) -> Fut,
-        Fut: Future<Output = Result<(), String>>,
+        Fut: Future<Output = Result<(), Undelivered>>,
     {
         let mut state = WorkerState::default();
         loop {
@@ -213,7 +336,7 @@ impl Worker {
                         .map_or(STORE_RETRY, |d| (d * 2).min(MAX_IDLE));
                     state.store_backoff = Some(wait);
                     tracing::error!(
-                        channel = self.channel,
+                        channel = %self.channel,
                         error = %e,
                         unrecorded = state.unrecorded.len(),
                         retry_in_ms = wait.as_millis() as u64,
@@ -238,15 +361,15 @@ impl Worker {
     async fn round<F, Fut>(&self, state: &mut WorkerState, deliver: &F) -> Result<(), StoreError>
     where
         F: Fn(Firing) -> Fut,
-        Fut: Future<Output = Result<(), String>>,
+        Fut: Future<Output = Result<(), Undelivered>>,
     {
         if !state.requeued {
             let n = self
                 .store
-                .write(|tx| queries::alerts::requeue_interrupted(tx, self.channel))?;
+                .write(|tx| queries::alerts::requeue_interrupted(tx, &self.channel))?;
             if n > 0 {
                 tracing::warn!(
-                    channel = self.channel,
+                    channel = %self.channel,
                     deliveries = n,
                     "resending deliveries interrupted by an earlier exit"
                 );
@@ -256,12 +379,12 @@ impl Worker {
         if !state.unrecorded.is_empty() {
             self.store.write(|tx| {
                 for o in &state.unrecorded {
-                    record(tx, self.channel, o)?;
+                    record(tx, &self.channel, o)?;
                 }
                 Ok(())
             })?;
             tracing::info!(
-                channel = self.channel,
+                channel = %self.channel,
                 deliveries = state.unrecorded.len(),
                 "recorded deliveries made while the store was failing"
             );
@@ -272,14 +395,14 @@ impl Worker {
         let horizon = now + 2 * self.policy.max_delay.as_millis() as i64;
         let due = self
             .store
-            .read(|c| queries::alerts::due(c, self.channel, now, horizon, 50))?;
+            .read(|c| queries::alerts::due(c, &self.channel, now, horizon, 50))?;
         for (firing, attempts) in due {
             let key = firing.key.clone();
             let attempt = attempts + 1;
-            let span = tracing::info_span!("deliver", channel = self.channel, key = %key, attempt);
+            let span = tracing::info_span!("deliver", channel = %self.channel, key = %key, attempt);
             let claimed = self
                 .store
-                .write(|tx| queries::alerts::claim(tx, &key, self.channel, now_ms()))?;
+                .write(|tx| queries::alerts::claim(tx, &key, &self.channel, now_ms()))?;
             if !claimed {
                 continue;
             }
@@ -301,19 +424,23 @@ impl Worker {
                     }
                 }
                 Err(e) => {
-                    let (status, retry_at) = if attempt >= self.policy.max_attempts {
-                        (DeliveryStatus::Failed, now)
-                    } else {
-                        (
+                    let backoff = self.policy.delay(attempt);
+                    let (status, retry_at) = match e.retry {
+                        Retry::Never => (DeliveryStatus::Failed, now),
+                        _ if attempt >= self.policy.max_attempts => (DeliveryStatus::Failed, now),
+                        Retry::Backoff => {
+                            (DeliveryStatus::Pending, now + backoff.as_millis() as i64)
+                        }
+                        Retry::After(wait) => (
                             DeliveryStatus::Pending,
-                            now + self.policy.delay(attempt).as_millis() as i64,
-                        )
+                            now + wait.max(backoff).as_millis() as i64,
+                        ),
                     };
-                    tracing::warn!(parent: &span, status = status.as_str(), error = %e, "alert delivery failed");
+                    tracing::warn!(parent: &span, status = status.as_str(), error = %e.message, "alert delivery failed");
                     Outcome {
                         key,
                         status,
-                        error: Some(e),
+                        error: Some(e.message),
                         at: now,
                         retry_at,
                     }
@@ -321,11 +448,11 @@ impl Worker {
             };
             let _ = self.events.send(DeliveryEvent {
                 firing_key: outcome.key.clone(),
-                channel: self.channel,
+                channel: self.channel.clone(),
                 status: outcome.status,
                 error: outcome.error.clone(),
             });
-            if let Err(e) = self.store.write(|tx| record(tx, self.channel, &outcome)) {
+            if let Err(e) = self.store.write(|tx| record(tx, &self.channel, &outcome)) {
                 state.unrecorded.push(outcome);
                 return Err(e);
             }
@@ -337,12 +464,12 @@ impl Worker {
     fn until_next_due(&self) -> Duration {
         match self
             .store
-            .read(|c| queries::alerts::next_due(c, self.channel))
+            .read(|c| queries::alerts::next_due(c, &self.channel))
         {
             Ok(Some(at)) => Duration::from_millis(at.saturating_sub(now_ms()).max(0) as u64),
             Ok(None) => MAX_IDLE,
             Err(e) => {
-                tracing::error!(channel = self.channel, error = %e, "cannot read pending alert deliveries");
+                tracing::error!(channel = %self.channel, error = %e, "cannot read pending alert deliveries");
                 MAX_IDLE
             }
         }

@@ -117,7 +117,7 @@ impl RuleInput {
             level: number("the level", &self.level)?,
             window_secs,
             lookback_secs,
-            channels: self.channels,
+            channels: self.channels.clone(),
             note: self.note.clone(),
             once: self.once,
             band_pct: match &self.band_pct {
@@ -228,6 +228,15 @@ impl Engine {
         let spec = self
             .resolve_rule(input.parse(&self.settings().currency)?)
             .await?;
+        let known = self.store.read(queries::channels::list)?;
+        if let Some(missing) =
+            (spec.channels.named.iter()).find(|n| !known.iter().any(|(k, ..)| k == *n))
+        {
+            return Err(crate::model::InvalidInput(format!(
+                "no channel named '{missing}' (`coinlytics channel ls` lists them, `coinlytics channel add` adds one)"
+            ))
+            .into());
+        }
         let now = super::now_ms();
         let id = match id {
             None => self

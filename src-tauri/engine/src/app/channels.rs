@@ -110,6 +110,21 @@ impl Engine {
     /// Removes the channel `name` and its token.
     pub async fn channel_remove(&self, name: &str) -> Result<ChannelInfo> {
         let (name, config, at) = self.stored_channel(name)?;
+        let users: Vec<String> = self
+            .store
+            .read(crate::store::queries::alerts::rules)?
+            .into_iter()
+            .filter(|r| r.spec.channels.named.contains(&name))
+            .map(|r| format!("#{}", r.id))
+            .collect();
+        if !users.is_empty() {
+            return Err(InvalidInput(format!(
+                "alert {} sends to '{name}': change or remove {} first",
+                users.join(", "),
+                if users.len() == 1 { "it" } else { "them" }
+            ))
+            .into());
+        }
         let key = SecretName::Channel(name.clone());
         let had = super::blocking(move || Ok(secrets::delete(key)?)).await?;
         self.store.write(|tx| channels::delete(tx, &name))?;

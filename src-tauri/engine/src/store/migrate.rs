@@ -289,6 +289,13 @@ const MIGRATIONS: &[M<'static>] = &[
     );
     "#,
     ),
+    M::up(
+        r#"
+    -- The channels a rule sends to besides desktop and email, by name,
+    -- comma-separated.
+    ALTER TABLE alert_rules ADD COLUMN channels TEXT NOT NULL DEFAULT '';
+    "#,
+    ),
 ];
 
 /// How many migrations this build has: the schema version it writes.

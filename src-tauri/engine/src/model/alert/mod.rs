@@ -46,17 +46,21 @@ static DEFS: [&ConditionDef; 14] = [
     &quote::SPREAD_ABOVE,
 ];
 
-/// Where a firing is delivered.
+/// Where a firing is delivered: the built-in channels, and the channels a
+/// user added (model/channel.rs) by name.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ts_rs::TS, utoipa::ToSchema,
+    Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, ts_rs::TS, utoipa::ToSchema,
 )]
 pub struct Channels {
     pub desktop: bool,
     pub email: bool,
+    /// Channels a user added (`coinlytics channel add`), by name.
+    #[serde(default)]
+    pub named: Vec<String>,
 }
 
 impl Channels {
-    pub fn names(self) -> Vec<&'static str> {
+    pub fn names(&self) -> Vec<&str> {
         let mut v = Vec::new();
         if self.desktop {
             v.push("desktop");
@@ -64,10 +68,16 @@ impl Channels {
         if self.email {
             v.push("email");
         }
+        v.extend(self.named.iter().map(String::as_str));
         v
     }
 
-    /// `desktop,email` → both; unknown names are an error.
+    pub fn is_empty(&self) -> bool {
+        !self.desktop && !self.email && self.named.is_empty()
+    }
+
+    /// `desktop,email,phone` → both built-in ones and the channel `phone`
+    /// (whether it exists is the application layer's to check).
     pub fn parse(list: &str) -> Result<Channels, RuleError> {
         let mut c = Channels::default();
         for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
@@ -75,9 +85,11 @@ impl Channels {
                 "desktop" => c.desktop = true,
                 "email" | "e-mail" => c.email = true,
                 _ => {
-                    return Err(RuleError(format!(
-                        "unknown channel '{name}': expected desktop or email"
-                    )));
+                    let name =
+                        crate::model::channel::channel_name(name).map_err(|e| RuleError(e.0))?;
+                    if !c.named.contains(&name) {
+                        c.named.push(name);
+                    }
                 }
             }
         }
@@ -262,8 +274,16 @@ impl RuleSpec {
             }
             _ => self.lookback_secs = None,
         }
-        if !self.channels.desktop && !self.channels.email {
-            return bad("a rule needs at least one channel: desktop or email".into());
+        if self.channels.is_empty() {
+            return bad("a rule needs at least one channel: desktop, email or one added".into());
+        }
+        if self.channels.named.len() > crate::model::channel::MAX_CHANNELS {
+            return bad("a rule names too many channels".into());
+        }
+        for name in &self.channels.named {
+            if crate::model::channel::channel_name(name).as_ref() != Ok(name) {
+                return bad(format!("'{name}' is not a channel's name"));
+            }
         }
         if self.band_pct < Decimal::ZERO || self.band_pct > MAX_BAND_PCT {
             return bad(format!(
@@ -460,7 +480,7 @@ impl Firing {
             change_24h_pct: q.change_24h_pct,
             note: s.note.clone(),
             fired_at: now_ms,
-            channels: s.channels,
+            channels: s.channels.clone(),
             portfolio: None,
             target_pct: None,
         }
@@ -495,7 +515,7 @@ impl Firing {
             change_24h_pct: None,
             note: s.note.clone(),
             fired_at: now_ms,
-            channels: s.channels,
+            channels: s.channels.clone(),
             portfolio: s.portfolio.clone(),
             target_pct: s.target_pct,
         }
@@ -886,12 +906,14 @@ mod tests {
         assert_eq!(parse_duration("5x"), None);
         assert_eq!(format_duration(5400), "90m");
         assert_eq!(
-            Channels::parse("desktop, email").expect("valid"),
+            Channels::parse("desktop, email, Phone,phone").expect("valid"),
             Channels {
                 desktop: true,
-                email: true
+                email: true,
+                named: vec!["phone".into()],
             }
         );
-        assert!(Channels::parse("sms").is_err());
+        assert!(Channels::parse("my phone").is_err());
+        assert!(Channels::parse("").expect("valid").is_empty());
     }
 }

@@ -27,7 +27,7 @@ fn bump_rev(conn: &Connection, now_ms: i64) -> rusqlite::Result<()> {
 
 const RULE_COLUMNS: &str = "id, coin_id, currency, kind, level, window_secs, desktop, email, \
      enabled, note, once, band_pct, cooldown_secs, created_at, armed, epoch, last_fired_at, rev, \
-     lookback_secs, portfolio, target_pct, confirm_secs";
+     lookback_secs, portfolio, target_pct, confirm_secs, channels";
 
 fn bad_kind(idx: usize, kind: &str) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(
@@ -53,6 +53,12 @@ fn rule_row(r: &Row) -> rusqlite::Result<Rule> {
             channels: Channels {
                 desktop: r.get(6)?,
                 email: r.get(7)?,
+                named: r
+                    .get::<_, String>(22)?
+                    .split(',')
+                    .filter(|n| !n.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
             },
             note: r.get(9)?,
             once: r.get(10)?,
@@ -69,8 +75,8 @@ fn rule_row(r: &Row) -> rusqlite::Result<Rule> {
     })
 }
 
-/// What a spec sets, as `?2` to `?16` of the statements below.
-fn spec_values(s: &RuleSpec) -> [Value; 15] {
+/// What a spec sets, as `?2` to `?17` of the statements below.
+fn spec_values(s: &RuleSpec) -> [Value; 16] {
     [
         s.coin_id.clone().into(),
         s.currency.clone().into(),
@@ -87,6 +93,7 @@ fn spec_values(s: &RuleSpec) -> [Value; 15] {
         s.portfolio.clone().into(),
         s.target_pct.map(|t| t.to_string()).into(),
         s.confirm_secs.into(),
+        s.channels.named.join(",").into(),
     ]
 }
 
@@ -99,8 +106,8 @@ pub fn insert_rule(conn: &Connection, s: &RuleSpec, now_ms: i64) -> rusqlite::Re
     conn.prepare_cached(
         "INSERT INTO alert_rules (created_at, coin_id, currency, kind, level, window_secs,
              desktop, email, note, once, band_pct, cooldown_secs, lookback_secs, portfolio,
-             target_pct, confirm_secs, enabled, armed, epoch)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, 1, 1, 0)",
+             target_pct, confirm_secs, channels, enabled, armed, epoch)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, 1, 1, 0)",
     )?
     .execute(with_spec(now_ms, s))?;
     let id = conn.last_insert_rowid();
@@ -121,7 +128,7 @@ pub fn update_rule(
             "UPDATE alert_rules SET coin_id = ?2, currency = ?3, kind = ?4, level = ?5,
                  window_secs = ?6, desktop = ?7, email = ?8, note = ?9, once = ?10,
                  band_pct = ?11, cooldown_secs = ?12, lookback_secs = ?13, portfolio = ?14,
-                 target_pct = ?15, confirm_secs = ?16, armed = 1,
+                 target_pct = ?15, confirm_secs = ?16, channels = ?17, armed = 1,
                  last_fired_at = NULL,
                  rev = rev + 1
              WHERE id = ?1",
@@ -389,7 +396,7 @@ pub fn history(conn: &Connection, limit: u32) -> rusqlite::Result<Vec<HistoryEnt
             match channel.as_str() {
                 "desktop" => e.firing.channels.desktop = true,
                 "email" => e.firing.channels.email = true,
-                _ => {}
+                other => e.firing.channels.named.push(other.to_owned()),
             }
             e.deliveries.insert(channel, delivery);
         }
