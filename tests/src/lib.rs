@@ -1,12 +1,13 @@
 //! Test support for Coinlytics: fake servers that speak the real wire
 //! formats on 127.0.0.1 (CoinGecko; Binance, Kraken and Coinbase with their
-//! REST tickers and WebSocket streams; ntfy), used by the tests in `tests/`, by
+//! REST tickers and WebSocket streams; ntfy, Gotify), used by the tests in `tests/`, by
 //! benchmarks, and (as binaries) by anyone demoing the app offline; and the
 //! real desktop services (a private D-Bus, Secret Service, notification
 //! daemon, SMTP server) the tests run the app against.
 
 pub mod fake_coingecko;
 pub mod fake_exchange;
+pub mod fake_gotify;
 pub mod fake_ntfy;
 pub mod notifications;
 pub mod session;
@@ -14,6 +15,7 @@ pub mod smtp;
 
 pub use fake_coingecko::{FakeCoinGecko, FakeOptions, Fault, markets_body};
 pub use fake_exchange::{ExchangeKind, FakeExchange};
+pub use fake_gotify::FakeGotify;
 pub use fake_ntfy::{FakeNtfy, Published};
 pub use notifications::{Notification, NotificationServer};
 pub use session::{KeyringDaemon, PrivateBus};

@@ -1,5 +1,5 @@
 //! `coinlytics channel add|ls|test|rm`: where alerts go besides the
-//! desktop and e-mail (ntfy for now). A channel's token is read from
+//! desktop and e-mail (ntfy, Gotify). A channel's token is read from
 //! standard input (no echo on a terminal), never from a flag, and kept
 //! in the OS keyring only.
 
@@ -44,6 +44,17 @@ pub enum AddCmd {
         #[arg(long)]
         token_stdin: bool,
     },
+    /// A Gotify server (its Android app shows the messages); the app token is read from standard input
+    Gotify {
+        /// A name for it: letters, digits, '-', '_'
+        name: String,
+        /// The server's URL, e.g. https://gotify.example
+        #[arg(long)]
+        url: String,
+        /// 0 to 10; default: the app's
+        #[arg(long)]
+        priority: Option<u8>,
+    },
 }
 
 pub async fn run(engine: &Engine, cmd: ChannelCmd) -> Result<(), Error> {
@@ -59,18 +70,16 @@ pub async fn run(engine: &Engine, cmd: ChannelCmd) -> Result<(), Error> {
             let token = token_stdin
                 .then(|| read_secret("the ntfy access token"))
                 .transpose()?;
-            let added = engine.channel_add(&name, config, token).await?;
-            outln!(
-                "added the channel '{}': {}{}; try it with `coinlytics channel test {}`",
-                added.name,
-                added.summary,
-                if added.token == Some(true) {
-                    ", with its token in the OS keyring"
-                } else {
-                    ""
-                },
-                added.name
-            );
+            added(engine.channel_add(&name, config, token).await?);
+        }
+        ChannelCmd::Add(AddCmd::Gotify {
+            name,
+            url,
+            priority,
+        }) => {
+            let config = ChannelConfig::gotify(&url, priority)?;
+            let token = read_secret("the Gotify app token")?;
+            added(engine.channel_add(&name, config, Some(token)).await?);
         }
         ChannelCmd::Ls { json } => {
             let all = engine.channels().await?;
@@ -111,6 +120,21 @@ pub async fn run(engine: &Engine, cmd: ChannelCmd) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+/// Says what was added, and how to try it.
+fn added(added: ChannelInfo) {
+    outln!(
+        "added the channel '{}': {}{}; try it with `coinlytics channel test {}`",
+        added.name,
+        added.summary,
+        if added.token == Some(true) {
+            ", with its token in the OS keyring"
+        } else {
+            ""
+        },
+        added.name
+    );
 }
 
 /// Whether a channel keeps a token, in a word.

@@ -4,7 +4,7 @@
 //! the service's refusals said to the user.
 
 use crate::util::{User, files_containing};
-use coinlytics_tests::{FakeCoinGecko, FakeNtfy, PrivateBus};
+use coinlytics_tests::{FakeCoinGecko, FakeGotify, FakeNtfy, PrivateBus};
 
 const TOKEN: &str = "tk_ntfy-Access-7Hq2Zp9w";
 
@@ -288,5 +288,77 @@ async fn a_crossing_reaches_an_ntfy_channel_after_its_wait_and_a_refused_one_sto
     );
     assert!(!monitor.output().contains(TOKEN));
     let leaks = files_containing(user.dir.path(), TOKEN.as_bytes());
+    assert!(leaks.is_empty(), "the token was written to {leaks:?}");
+}
+
+/// A Gotify channel: its app token read from stdin into the keyring,
+/// sent in `X-Gotify-Key`; a wrong one said as Gotify says it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gotify_channel_sends_with_its_app_token_and_says_a_wrong_one() {
+    const APP_TOKEN: &str = "AbCgotify.AppToken_42";
+    let home = tempfile::tempdir().expect("temp home");
+    let bus = PrivateBus::start();
+    let keyring = bus.start_keyring(home.path());
+    let fake = FakeCoinGecko::start().await;
+    let gotify = FakeGotify::start(APP_TOKEN).await;
+    let user = User::new(&fake.base_url());
+    let env = keyring.env();
+    let run = |args: &[&str], stdin: Option<&str>| user.run_piped(args, stdin, &env);
+
+    let bad = run(
+        &[
+            "channel",
+            "add",
+            "gotify",
+            "home",
+            "--url",
+            "https://g.example",
+            "--priority",
+            "11",
+        ],
+        None,
+    );
+    assert!(bad.stderr.contains("priority is 0 to 10"), "{bad:?}");
+    let added = run(
+        &[
+            "channel",
+            "add",
+            "gotify",
+            "home",
+            "--url",
+            &gotify.url(),
+            "--priority",
+            "8",
+        ],
+        Some(&format!("{APP_TOKEN}\n")),
+    )
+    .ok();
+    assert!(
+        added.stdout.contains("added the channel 'home'"),
+        "{added:?}"
+    );
+    run(&["channel", "test", "home"], None).ok();
+    let got = gotify.messages();
+    assert_eq!(got.len(), 1);
+    assert_eq!(
+        (got[0]["title"].as_str(), got[0]["priority"].as_u64()),
+        (Some("Coinlytics: a test"), Some(8))
+    );
+
+    run(&["channel", "rm", "home"], None).ok();
+    run(
+        &["channel", "add", "gotify", "home", "--url", &gotify.url()],
+        Some("not-the-token\n"),
+    )
+    .ok();
+    let refused = run(&["channel", "test", "home"], None);
+    assert_eq!(refused.code, 1, "{refused:?}");
+    assert!(
+        refused
+            .stderr
+            .contains("refused the app token (401: you need to provide a valid access token"),
+        "{refused:?}"
+    );
+    let leaks = files_containing(user.dir.path(), APP_TOKEN.as_bytes());
     assert!(leaks.is_empty(), "the token was written to {leaks:?}");
 }

@@ -80,6 +80,7 @@ pub async fn send(
             topic,
             priority,
         } => ntfy(server, topic, *priority, token, msg).await,
+        ChannelConfig::Gotify { server, priority } => gotify(server, *priority, token, msg).await,
     }
 }
 
@@ -119,30 +120,86 @@ async fn ntfy(
         return Ok(());
     }
     let wait = retry_after(&resp);
-    let text = answer(resp).await;
     // ntfy's errors: {"code": 40101, "http": 401, "error": "unauthorized"}.
-    let said = serde_json::from_str::<serde_json::Value>(&text)
+    let said = said(&answer(resp).await, "error", status);
+    let what = format!("the token for '{topic}'");
+    refusal("ntfy", server, status, wait, &said, &what)
+}
+
+/// Gotify's message API (<https://gotify.net/docs/pushmsg>): the app
+/// token in `X-Gotify-Key`, never in the URL.
+async fn gotify(
+    server: &str,
+    priority: Option<u8>,
+    token: Option<&Secret>,
+    msg: &Message,
+) -> Result<(), SendError> {
+    let Some(token) = token else {
+        return Err(SendError::Refused(format!(
+            "Gotify at {server} needs the app's token; add the channel again with it"
+        )));
+    };
+    let mut body = serde_json::json!({"title": msg.title, "message": msg.body});
+    if let Some(p) = priority {
+        body["priority"] = p.into();
+    }
+    let resp = client()?
+        .post(format!("{server}/message"))
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .header("X-Gotify-Key", token.expose())
+        .body(body.to_string())
+        .send()
+        .await
+        .map_err(|e| {
+            SendError::Transient(format!(
+                "Gotify at {server} cannot be reached: {}",
+                without_url(&e)
+            ))
+        })?;
+    let status = resp.status();
+    if status.is_success() {
+        return Ok(());
+    }
+    let wait = retry_after(&resp);
+    // Gotify's errors: {"error": "Unauthorized", "errorCode": 401,
+    // "errorDescription": "you need to provide a valid access token …"}.
+    let said = said(&answer(resp).await, "errorDescription", status);
+    refusal("Gotify", server, status, wait, &said, "the app token")
+}
+
+/// The error message in a service's JSON answer (`field`), or the
+/// status's words; short and safe to show.
+fn said(text: &str, field: &str, status: reqwest::StatusCode) -> String {
+    let said = serde_json::from_str::<serde_json::Value>(text)
         .ok()
-        .and_then(|v| v["error"].as_str().map(str::to_owned))
+        .and_then(|v| v[field].as_str().map(str::to_owned))
         .unwrap_or_else(|| status.canonical_reason().unwrap_or("an error").to_owned());
-    // A service's words, kept short and safe to show.
-    let said: String = crate::format::printable(&said).chars().take(200).collect();
-    match status.as_u16() {
+    crate::format::printable(&said).chars().take(200).collect()
+}
+
+/// What a service's failed answer means for the next attempt.
+fn refusal(
+    service: &'static str,
+    server: &str,
+    status: reqwest::StatusCode,
+    wait: Option<Duration>,
+    said: &str,
+    credential: &str,
+) -> Result<(), SendError> {
+    let code = status.as_u16();
+    match code {
         429 => Err(SendError::RateLimited {
-            service: "ntfy",
+            service,
             wait: wait.unwrap_or(DEFAULT_WAIT),
         }),
         401 | 403 => Err(SendError::Refused(format!(
-            "ntfy at {server} refused the token for '{topic}' ({}: {said}); set it again with `coinlytics channel add`",
-            status.as_u16()
+            "{service} at {server} refused {credential} ({code}: {said}); set it again with `coinlytics channel add`"
         ))),
         400..=499 => Err(SendError::Refused(format!(
-            "ntfy at {server} refused the message for '{topic}' ({}: {said})",
-            status.as_u16()
+            "{service} at {server} refused the message ({code}: {said})"
         ))),
         _ => Err(SendError::Transient(format!(
-            "ntfy at {server} failed ({}: {said})",
-            status.as_u16()
+            "{service} at {server} failed ({code}: {said})"
         ))),
     }
 }

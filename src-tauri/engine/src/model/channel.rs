@@ -1,5 +1,5 @@
-//! Alert channels as data: a named destination of a kind (`ntfy` for
-//! now), several of a kind allowed. What is not secret (where to send,
+//! Alert channels as data: a named destination of a kind (`ntfy`,
+//! `gotify`), several of a kind allowed. What is not secret (where to send,
 //! how) is kept in the database; a channel's token only in the OS
 //! keyring. `desktop` and `email` are the built-in channels.
 
@@ -50,12 +50,22 @@ pub enum ChannelConfig {
         /// 1 (min) to 5 (max); none: the server's default (3).
         priority: Option<u8>,
     },
+    /// A Gotify server (<https://gotify.net/docs/pushmsg>); its app token
+    /// is the channel's secret.
+    Gotify {
+        /// `https://gotify.example` (a path prefix kept), or `http://` for
+        /// this machine only.
+        server: String,
+        /// 0 to 10; none: the app's default.
+        priority: Option<u8>,
+    },
 }
 
 impl ChannelConfig {
     pub fn kind(&self) -> &'static str {
         match self {
             ChannelConfig::Ntfy { .. } => "ntfy",
+            ChannelConfig::Gotify { .. } => "gotify",
         }
     }
 
@@ -73,31 +83,35 @@ impl ChannelConfig {
                 }
                 s
             }
+            ChannelConfig::Gotify { server, priority } => match priority {
+                Some(p) => format!("Gotify at {server}, priority {p}"),
+                None => format!("Gotify at {server}"),
+            },
         }
+    }
+
+    /// A Gotify channel from the server's URL.
+    pub fn gotify(url: &str, priority: Option<u8>) -> Result<ChannelConfig, InvalidInput> {
+        let parsed = web_url(url, "a Gotify server's URL", "https://gotify.example")?;
+        if let Some(p) = priority
+            && p > 10
+        {
+            return Err(InvalidInput(format!(
+                "Gotify's priority is 0 to 10, not {p}"
+            )));
+        }
+        let server = format!(
+            "{}{}",
+            parsed.origin().ascii_serialization(),
+            parsed.path().trim_end_matches('/')
+        );
+        Ok(ChannelConfig::Gotify { server, priority })
     }
 
     /// An ntfy channel from the topic's URL (`https://ntfy.sh/my-topic`).
     pub fn ntfy(url: &str, priority: Option<u8>) -> Result<ChannelConfig, InvalidInput> {
+        let parsed = web_url(url, "an ntfy topic's URL", "https://ntfy.sh/my-topic")?;
         let bad = |why: &str| InvalidInput(format!("'{url}' is not an ntfy topic's URL: {why}"));
-        let parsed = reqwest::Url::parse(url.trim())
-            .map_err(|_| bad("write it as https://ntfy.sh/my-topic"))?;
-        let host = parsed.host_str().unwrap_or_default();
-        let loopback = super::is_loopback(host.trim_matches(['[', ']']));
-        match parsed.scheme() {
-            "https" => {}
-            "http" if loopback => {}
-            "http" => return Err(bad("use https (http only to this machine)")),
-            _ => return Err(bad("write it as https://ntfy.sh/my-topic")),
-        }
-        if !parsed.username().is_empty()
-            || parsed.password().is_some()
-            || parsed.query().is_some()
-            || parsed.fragment().is_some()
-        {
-            return Err(bad(
-                "no user, query or fragment (a token is read on its own, into the keyring)",
-            ));
-        }
         let topic = parsed.path().trim_matches('/');
         let topic_ok = (1..=64).contains(&topic.len())
             && topic
@@ -121,6 +135,32 @@ impl ChannelConfig {
             priority,
         })
     }
+}
+
+/// A service's URL as a user types it: https, or http to this machine
+/// only; no user, query or fragment (a token is read on its own, into
+/// the keyring). `what` and `example` word the refusal.
+fn web_url(url: &str, what: &str, example: &str) -> Result<reqwest::Url, InvalidInput> {
+    let bad = |why: &str| InvalidInput(format!("'{url}' is not {what}: {why}"));
+    let parsed =
+        reqwest::Url::parse(url.trim()).map_err(|_| bad(&format!("write it as {example}")))?;
+    let host = parsed.host_str().unwrap_or_default();
+    match parsed.scheme() {
+        "https" => {}
+        "http" if super::is_loopback(host.trim_matches(['[', ']'])) => {}
+        "http" => return Err(bad("use https (http only to this machine)")),
+        _ => return Err(bad(&format!("write it as {example}"))),
+    }
+    if !parsed.username().is_empty()
+        || parsed.password().is_some()
+        || parsed.query().is_some()
+        || parsed.fragment().is_some()
+    {
+        return Err(bad(
+            "no user, query or fragment (a token is read on its own, into the keyring)",
+        ));
+    }
+    Ok(parsed)
 }
 
 /// A channel as `coinlytics channel ls` lists it.
@@ -181,5 +221,17 @@ mod tests {
             assert!(ChannelConfig::ntfy(bad, None).is_err(), "{bad}");
         }
         assert!(ChannelConfig::ntfy("https://ntfy.sh/t", Some(6)).is_err());
+    }
+
+    #[test]
+    fn a_gotify_url_keeps_its_path_and_its_priority_is_0_to_10() {
+        let c = ChannelConfig::gotify("https://home.example/gotify/", Some(8)).expect("valid");
+        assert_eq!(
+            c.summary(),
+            "Gotify at https://home.example/gotify, priority 8"
+        );
+        assert!(ChannelConfig::gotify("http://gotify.example", None).is_err());
+        assert!(ChannelConfig::gotify("https://g.example/?token=x", None).is_err());
+        assert!(ChannelConfig::gotify("https://g.example", Some(11)).is_err());
     }
 }
