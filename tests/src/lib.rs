@@ -1,6 +1,6 @@
 //! Test support for Coinlytics: fake servers that speak the real wire
 //! formats on 127.0.0.1 (CoinGecko; Binance, Kraken and Coinbase with their
-//! REST tickers and WebSocket streams; ntfy, Gotify), used by the tests in `tests/`, by
+//! REST tickers and WebSocket streams; ntfy, Gotify, Pushover), used by the tests in `tests/`, by
 //! benchmarks, and (as binaries) by anyone demoing the app offline; and the
 //! real desktop services (a private D-Bus, Secret Service, notification
 //! daemon, SMTP server) the tests run the app against.
@@ -9,6 +9,7 @@ pub mod fake_coingecko;
 pub mod fake_exchange;
 pub mod fake_gotify;
 pub mod fake_ntfy;
+pub mod fake_pushover;
 pub mod notifications;
 pub mod session;
 pub mod smtp;
@@ -17,6 +18,7 @@ pub use fake_coingecko::{FakeCoinGecko, FakeOptions, Fault, markets_body};
 pub use fake_exchange::{ExchangeKind, FakeExchange};
 pub use fake_gotify::FakeGotify;
 pub use fake_ntfy::{FakeNtfy, Published};
+pub use fake_pushover::FakePushover;
 pub use notifications::{Notification, NotificationServer};
 pub use session::{KeyringDaemon, PrivateBus};
 pub use smtp::{Mail, SmtpSink};

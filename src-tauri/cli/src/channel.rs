@@ -1,5 +1,5 @@
 //! `coinlytics channel add|ls|test|rm`: where alerts go besides the
-//! desktop and e-mail (ntfy, Gotify). A channel's token is read from
+//! desktop and e-mail (ntfy, Gotify, Pushover). A channel's token is read from
 //! standard input (no echo on a terminal), never from a flag, and kept
 //! in the OS keyring only.
 
@@ -55,6 +55,20 @@ pub enum AddCmd {
         #[arg(long)]
         priority: Option<u8>,
     },
+    /// Pushover; the application's API token is read from standard input
+    Pushover {
+        /// A name for it: letters, digits, '-', '_'
+        name: String,
+        /// Your user (or group) key, on your Pushover dashboard
+        #[arg(long)]
+        user_key: String,
+        /// -2 (lowest) to 1 (high); default 0
+        #[arg(long, allow_hyphen_values = true)]
+        priority: Option<i8>,
+        /// A Pushover-compatible API instead of https://api.pushover.net
+        #[arg(long, value_name = "URL")]
+        api_url: Option<String>,
+    },
 }
 
 pub async fn run(engine: &Engine, cmd: ChannelCmd) -> Result<(), Error> {
@@ -79,6 +93,16 @@ pub async fn run(engine: &Engine, cmd: ChannelCmd) -> Result<(), Error> {
         }) => {
             let config = ChannelConfig::gotify(&url, priority)?;
             let token = read_secret("the Gotify app token")?;
+            added(engine.channel_add(&name, config, Some(token)).await?);
+        }
+        ChannelCmd::Add(AddCmd::Pushover {
+            name,
+            user_key,
+            priority,
+            api_url,
+        }) => {
+            let config = ChannelConfig::pushover(&user_key, priority, api_url.as_deref())?;
+            let token = read_secret("the Pushover application token")?;
             added(engine.channel_add(&name, config, Some(token)).await?);
         }
         ChannelCmd::Ls { json } => {

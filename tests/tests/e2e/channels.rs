@@ -4,7 +4,7 @@
 //! the service's refusals said to the user.
 
 use crate::util::{User, files_containing};
-use coinlytics_tests::{FakeCoinGecko, FakeGotify, FakeNtfy, PrivateBus};
+use coinlytics_tests::{FakeCoinGecko, FakeGotify, FakeNtfy, FakePushover, PrivateBus};
 
 const TOKEN: &str = "tk_ntfy-Access-7Hq2Zp9w";
 
@@ -359,6 +359,64 @@ async fn a_gotify_channel_sends_with_its_app_token_and_says_a_wrong_one() {
             .contains("refused the app token (401: you need to provide a valid access token"),
         "{refused:?}"
     );
+    let leaks = files_containing(user.dir.path(), APP_TOKEN.as_bytes());
+    assert!(leaks.is_empty(), "the token was written to {leaks:?}");
+}
+
+/// A Pushover channel: the application token from stdin into the
+/// keyring, sent in the body with the user key; a wrong key said as
+/// Pushover says it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pushover_channel_sends_with_its_token_and_user_key_and_says_a_wrong_key() {
+    const APP_TOKEN: &str = "azGDORePK8gMaC0QOYAMyEEuzJnyUi";
+    const USER: &str = "uQiRzpo4DXghDmr9QzzfQu27cmVRsG";
+    let home = tempfile::tempdir().expect("temp home");
+    let bus = PrivateBus::start();
+    let keyring = bus.start_keyring(home.path());
+    let fake = FakeCoinGecko::start().await;
+    let pushover = FakePushover::start(APP_TOKEN, USER).await;
+    let user = User::new(&fake.base_url());
+    let env = keyring.env();
+    let run = |args: &[&str], stdin: Option<&str>| user.run_piped(args, stdin, &env);
+    let api = pushover.url();
+
+    let add = |name: &str, key: &str| {
+        run(
+            &[
+                "channel",
+                "add",
+                "pushover",
+                name,
+                "--user-key",
+                key,
+                "--priority",
+                "-1",
+                "--api-url",
+                &api,
+            ],
+            Some(APP_TOKEN),
+        )
+    };
+    let added = add("po", USER).ok();
+    assert!(added.stdout.contains("Pushover to uQiRz…"), "{added:?}");
+    run(&["channel", "test", "po"], None).ok();
+    let got = pushover.messages();
+    assert_eq!(got.len(), 1);
+    assert_eq!(
+        (got[0]["title"].as_str(), got[0]["priority"].as_i64()),
+        (Some("Coinlytics: a test"), Some(-1))
+    );
+
+    add("other", "uWrongUserKey0000000000000000x").ok();
+    let refused = run(&["channel", "test", "other"], None);
+    assert_eq!(refused.code, 1, "{refused:?}");
+    assert!(
+        refused
+            .stderr
+            .contains("user identifier is not a valid user"),
+        "{refused:?}"
+    );
+    assert!(!refused.stderr.contains(APP_TOKEN));
     let leaks = files_containing(user.dir.path(), APP_TOKEN.as_bytes());
     assert!(leaks.is_empty(), "the token was written to {leaks:?}");
 }

@@ -81,6 +81,11 @@ pub async fn send(
             priority,
         } => ntfy(server, topic, *priority, token, msg).await,
         ChannelConfig::Gotify { server, priority } => gotify(server, *priority, token, msg).await,
+        ChannelConfig::Pushover {
+            api,
+            user_key,
+            priority,
+        } => pushover(api, user_key, *priority, token, msg).await,
     }
 }
 
@@ -121,7 +126,7 @@ async fn ntfy(
     }
     let wait = retry_after(&resp);
     // ntfy's errors: {"code": 40101, "http": 401, "error": "unauthorized"}.
-    let said = said(&answer(resp).await, "error", status);
+    let said = said(&answer(resp).await, "/error", status);
     let what = format!("the token for '{topic}'");
     refusal("ntfy", server, status, wait, &said, &what)
 }
@@ -163,16 +168,74 @@ async fn gotify(
     let wait = retry_after(&resp);
     // Gotify's errors: {"error": "Unauthorized", "errorCode": 401,
     // "errorDescription": "you need to provide a valid access token …"}.
-    let said = said(&answer(resp).await, "errorDescription", status);
+    let said = said(&answer(resp).await, "/errorDescription", status);
     refusal("Gotify", server, status, wait, &said, "the app token")
 }
 
-/// The error message in a service's JSON answer (`field`), or the
+/// Pushover's message API (<https://pushover.net/api>), as JSON: the
+/// application's token in the body, never in the URL. Its limits: a
+/// title of 250 characters, a message of 1,024.
+async fn pushover(
+    api: &str,
+    user_key: &str,
+    priority: Option<i8>,
+    token: Option<&Secret>,
+    msg: &Message,
+) -> Result<(), SendError> {
+    let Some(token) = token else {
+        return Err(SendError::Refused(
+            "Pushover needs the application's API token; add the channel again with it".into(),
+        ));
+    };
+    let mut body = serde_json::json!({
+        "token": token.expose(),
+        "user": user_key,
+        "title": msg.title.chars().take(250).collect::<String>(),
+        "message": msg.body.chars().take(1024).collect::<String>(),
+    });
+    if let Some(p) = priority {
+        body["priority"] = p.into();
+    }
+    let resp = client()?
+        .post(format!("{api}/1/messages.json"))
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .map_err(|e| {
+            SendError::Transient(format!(
+                "Pushover at {api} cannot be reached: {}",
+                without_url(&e)
+            ))
+        })?;
+    let status = resp.status();
+    if status.is_success() {
+        return Ok(());
+    }
+    let wait = retry_after(&resp);
+    // Pushover's errors: {"user": "invalid", "errors": ["user identifier
+    // is invalid"], "status": 0}; a bad token or key is a 400.
+    let said = said(&answer(resp).await, "/errors/0", status);
+    refusal(
+        "Pushover",
+        api,
+        status,
+        wait,
+        &said,
+        "the application token",
+    )
+}
+
+/// The error message at `pointer` in a service's JSON answer, or the
 /// status's words; short and safe to show.
-fn said(text: &str, field: &str, status: reqwest::StatusCode) -> String {
+fn said(text: &str, pointer: &str, status: reqwest::StatusCode) -> String {
     let said = serde_json::from_str::<serde_json::Value>(text)
         .ok()
-        .and_then(|v| v[field].as_str().map(str::to_owned))
+        .and_then(|v| {
+            v.pointer(pointer)
+                .and_then(|s| s.as_str())
+                .map(str::to_owned)
+        })
         .unwrap_or_else(|| status.canonical_reason().unwrap_or("an error").to_owned());
     crate::format::printable(&said).chars().take(200).collect()
 }

@@ -1,5 +1,5 @@
 //! Alert channels as data: a named destination of a kind (`ntfy`,
-//! `gotify`), several of a kind allowed. What is not secret (where to send,
+//! `gotify`, `pushover`), several of a kind allowed. What is not secret (where to send,
 //! how) is kept in the database; a channel's token only in the OS
 //! keyring. `desktop` and `email` are the built-in channels.
 
@@ -59,13 +59,28 @@ pub enum ChannelConfig {
         /// 0 to 10; none: the app's default.
         priority: Option<u8>,
     },
+    /// Pushover (<https://pushover.net/api>); the application's API token
+    /// is the channel's secret.
+    Pushover {
+        /// `https://api.pushover.net`, or a compatible service's.
+        api: String,
+        /// Whom to send to: a user's or a group's key.
+        user_key: String,
+        /// -2 (lowest) to 1 (high); 2 (emergency) needs acknowledging,
+        /// which alerts do not ask for.
+        priority: Option<i8>,
+    },
 }
+
+/// Pushover's own API.
+pub const PUSHOVER_API: &str = "https://api.pushover.net";
 
 impl ChannelConfig {
     pub fn kind(&self) -> &'static str {
         match self {
             ChannelConfig::Ntfy { .. } => "ntfy",
             ChannelConfig::Gotify { .. } => "gotify",
+            ChannelConfig::Pushover { .. } => "pushover",
         }
     }
 
@@ -87,7 +102,62 @@ impl ChannelConfig {
                 Some(p) => format!("Gotify at {server}, priority {p}"),
                 None => format!("Gotify at {server}"),
             },
+            ChannelConfig::Pushover {
+                api,
+                user_key,
+                priority,
+            } => {
+                // The start of the key is enough to tell two apart.
+                let mut s = format!("Pushover to {}…", &user_key[..5.min(user_key.len())]);
+                if api != PUSHOVER_API {
+                    s.push_str(&format!(" at {api}"));
+                }
+                if let Some(p) = priority {
+                    s.push_str(&format!(", priority {p}"));
+                }
+                s
+            }
         }
+    }
+
+    /// A Pushover channel: the user's (or group's) key, Pushover's API or
+    /// a compatible one at `api`.
+    pub fn pushover(
+        user_key: &str,
+        priority: Option<i8>,
+        api: Option<&str>,
+    ) -> Result<ChannelConfig, InvalidInput> {
+        let user_key = user_key.trim();
+        let key_ok = (20..=40).contains(&user_key.len())
+            && user_key.chars().all(|c| c.is_ascii_alphanumeric());
+        if !key_ok {
+            return Err(InvalidInput(
+                "a Pushover user key is 30 letters and digits (on your Pushover dashboard)".into(),
+            ));
+        }
+        if let Some(p) = priority
+            && !(-2..=1).contains(&p)
+        {
+            return Err(InvalidInput(format!(
+                "Pushover's priority here is -2 (lowest) to 1 (high), not {p}"
+            )));
+        }
+        let api = match api {
+            Some(url) => {
+                let parsed = web_url(url, "an API's URL", PUSHOVER_API)?;
+                format!(
+                    "{}{}",
+                    parsed.origin().ascii_serialization(),
+                    parsed.path().trim_end_matches('/')
+                )
+            }
+            None => PUSHOVER_API.to_string(),
+        };
+        Ok(ChannelConfig::Pushover {
+            api,
+            user_key: user_key.to_string(),
+            priority,
+        })
     }
 
     /// A Gotify channel from the server's URL.
@@ -233,5 +303,15 @@ mod tests {
         assert!(ChannelConfig::gotify("http://gotify.example", None).is_err());
         assert!(ChannelConfig::gotify("https://g.example/?token=x", None).is_err());
         assert!(ChannelConfig::gotify("https://g.example", Some(11)).is_err());
+    }
+
+    #[test]
+    fn a_pushover_user_key_is_checked_and_shown_only_in_part() {
+        let key = "uQiRzpo4DXghDmr9QzzfQu27cmVRsG";
+        let c = ChannelConfig::pushover(key, Some(-1), None).expect("valid");
+        assert_eq!(c.summary(), "Pushover to uQiRz…, priority -1");
+        assert!(ChannelConfig::pushover("short", None, None).is_err());
+        assert!(ChannelConfig::pushover(key, Some(2), None).is_err());
+        assert!(ChannelConfig::pushover(key, None, Some("http://push.example")).is_err());
     }
 }
