@@ -84,6 +84,7 @@ impl Engine {
                 summary: "a notification on this machine's desktop".into(),
                 token: None,
                 created_at: None,
+                last_delivery: None,
             },
             ChannelInfo {
                 name: BUILT_IN[1].into(),
@@ -95,6 +96,7 @@ impl Engine {
                 },
                 token: None,
                 created_at: None,
+                last_delivery: None,
             },
         ];
         for (name, config, at) in self.store.read(channels::list)? {
@@ -103,6 +105,11 @@ impl Engine {
                 .await
                 .ok();
             all.push(info(&name, &config, Some(at), token));
+        }
+        for c in &mut all {
+            c.last_delivery = self
+                .store
+                .read(|conn| crate::store::queries::alerts::last_delivery(conn, &c.name))?;
         }
         Ok(all)
     }
@@ -162,6 +169,7 @@ fn info(name: &str, config: &ChannelConfig, at: Option<i64>, token: Option<bool>
         summary: config.summary(),
         token,
         created_at: at,
+        last_delivery: None,
     }
 }
 
