@@ -4,7 +4,8 @@
 //! in the OS keyring only.
 
 use clap::Subcommand;
-use coinlytics_engine::model::channel::{ChannelConfig, ChannelInfo};
+use coinlytics_engine::app::channels::ChannelInfo;
+use coinlytics_engine::model::channel::ChannelConfig;
 use coinlytics_engine::{Engine, Error};
 
 use crate::secret::read_secret;
