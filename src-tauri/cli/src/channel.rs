@@ -4,8 +4,7 @@
 //! in the OS keyring only.
 
 use clap::Subcommand;
-use coinlytics_engine::app::channels::ChannelInfo;
-use coinlytics_engine::model::channel::ChannelConfig;
+use coinlytics_engine::model::channel::{ChannelConfig, ChannelInfo};
 use coinlytics_engine::{Engine, Error};
 
 use crate::secret::read_secret;
@@ -115,28 +114,15 @@ pub async fn run(engine: &Engine, cmd: ChannelCmd) -> Result<(), Error> {
                         .map_err(|e| Error::Internal(e.to_string()))?
                 );
             } else {
-                outln!(
-                    "{:<20} {:<8} {:<7} {:<16} {}",
-                    "NAME",
-                    "KIND",
-                    "TOKEN",
-                    "LAST DELIVERY",
-                    "WHERE"
-                );
+                outln!("{:<20} {:<8} {:<7} {}", "NAME", "KIND", "TOKEN", "WHERE");
                 for c in all {
-                    let last = c.last_delivery.as_ref();
                     outln!(
-                        "{:<20} {:<8} {:<7} {:<16} {}",
+                        "{:<20} {:<8} {:<7} {}",
                         c.name,
                         c.kind,
                         token(&c),
-                        last.map_or("-", |d| d.label.as_str()),
                         c.summary
                     );
-                    // A failure stays in sight, with the service's reason.
-                    if let Some(why) = last.and_then(|d| d.last_error.as_deref()) {
-                        outln!("{:<20} {why}", "");
-                    }
                 }
             }
         }

@@ -1,33 +1,13 @@
 //! Alert channels: add one (its token into the OS keyring), list them with
 //! the built-in ones, send a test, remove one (`coinlytics channel …`).
 
-use serde::Serialize;
-
 use crate::Engine;
 use crate::alerts::channel::{self, Message};
 use crate::error::{Error, Result};
 use crate::model::InvalidInput;
-use crate::model::alert::Delivery;
-use crate::model::channel::{self as model, BUILT_IN, ChannelConfig, MAX_CHANNELS};
+use crate::model::channel::{self as model, BUILT_IN, ChannelConfig, ChannelInfo, MAX_CHANNELS};
 use crate::secrets::{self, Secret, SecretName};
 use crate::store::queries::channels;
-
-/// A channel as `coinlytics channel ls` lists it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ChannelInfo {
-    pub name: String,
-    pub kind: &'static str,
-    /// Where it sends, in words; never a secret.
-    pub summary: String,
-    /// Whether a token for it is in the keyring; `None` for a built-in
-    /// channel, or when the keyring cannot be read.
-    pub token: Option<bool>,
-    /// When it was added (ms since the epoch); `None` for a built-in one.
-    pub created_at: Option<i64>,
-    /// How the newest alert sent to it went: a failure keeps the
-    /// service's reason (a refused token, say) until a later one is sent.
-    pub last_delivery: Option<Delivery>,
-}
 
 /// The longest token a channel keeps.
 const TOKEN_MAX: usize = 4096;
@@ -104,7 +84,6 @@ impl Engine {
                 summary: "a notification on this machine's desktop".into(),
                 token: None,
                 created_at: None,
-                last_delivery: None,
             },
             ChannelInfo {
                 name: BUILT_IN[1].into(),
@@ -116,7 +95,6 @@ impl Engine {
                 },
                 token: None,
                 created_at: None,
-                last_delivery: None,
             },
         ];
         for (name, config, at) in self.store.read(channels::list)? {
@@ -125,11 +103,6 @@ impl Engine {
                 .await
                 .ok();
             all.push(info(&name, &config, Some(at), token));
-        }
-        for c in &mut all {
-            c.last_delivery = self
-                .store
-                .read(|conn| crate::store::queries::alerts::last_delivery(conn, &c.name))?;
         }
         Ok(all)
     }
@@ -189,7 +162,6 @@ fn info(name: &str, config: &ChannelConfig, at: Option<i64>, token: Option<bool>
         summary: config.summary(),
         token,
         created_at: at,
-        last_delivery: None,
     }
 }
 

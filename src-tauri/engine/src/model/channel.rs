@@ -233,6 +233,20 @@ fn web_url(url: &str, what: &str, example: &str) -> Result<reqwest::Url, Invalid
     Ok(parsed)
 }
 
+/// A channel as `coinlytics channel ls` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChannelInfo {
+    pub name: String,
+    pub kind: &'static str,
+    /// Where it sends, in words; never a secret.
+    pub summary: String,
+    /// Whether a token for it is in the keyring; `None` for a built-in
+    /// channel, or when the keyring cannot be read.
+    pub token: Option<bool>,
+    /// When it was added (ms since the epoch); `None` for a built-in one.
+    pub created_at: Option<i64>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
