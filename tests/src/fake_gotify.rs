@@ -6,13 +6,13 @@
 
 use std::sync::{Arc, Mutex};
 
+use crate::served::Served;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde_json::{Value, json};
-use tokio::sync::oneshot;
 
 struct Inner {
     token: String,
@@ -20,18 +20,13 @@ struct Inner {
 }
 
 pub struct FakeGotify {
-    addr: std::net::SocketAddr,
+    served: Served,
     inner: Arc<Mutex<Inner>>,
-    stop: Option<oneshot::Sender<()>>,
 }
 
 impl FakeGotify {
     /// A server whose one app has the token `token`.
     pub async fn start(token: &str) -> FakeGotify {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind 127.0.0.1");
-        let addr = listener.local_addr().expect("local addr");
         let inner = Arc::new(Mutex::new(Inner {
             token: token.to_string(),
             messages: Vec::new(),
@@ -39,23 +34,14 @@ impl FakeGotify {
         let app = axum::Router::new()
             .route("/message", post(message))
             .with_state(inner.clone());
-        let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await;
-        });
         FakeGotify {
-            addr,
+            served: Served::start(app).await,
             inner,
-            stop: Some(stop),
         }
     }
 
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.served.url()
     }
 
     /// The messages taken, as they came.
@@ -65,14 +51,6 @@ impl FakeGotify {
             .unwrap_or_else(|e| e.into_inner())
             .messages
             .clone()
-    }
-}
-
-impl Drop for FakeGotify {
-    fn drop(&mut self) {
-        if let Some(s) = self.stop.take() {
-            let _ = s.send(());
-        }
     }
 }
 

@@ -9,13 +9,13 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::served::Served;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde_json::{Value, json};
-use tokio::sync::oneshot;
 
 /// A message the server took, as it came.
 #[derive(Debug, Clone)]
@@ -39,39 +39,24 @@ struct Inner {
 }
 
 pub struct FakeNtfy {
-    addr: std::net::SocketAddr,
+    served: Served,
     inner: Arc<Mutex<Inner>>,
-    stop: Option<oneshot::Sender<()>>,
 }
 
 impl FakeNtfy {
     pub async fn start() -> FakeNtfy {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind 127.0.0.1");
-        let addr = listener.local_addr().expect("local addr");
         let inner = Arc::new(Mutex::new(Inner::default()));
         let app = axum::Router::new()
             .route("/", post(publish))
             .with_state(inner.clone());
-        let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await;
-        });
         FakeNtfy {
-            addr,
+            served: Served::start(app).await,
             inner,
-            stop: Some(stop),
         }
     }
 
-    /// The server's base URL: `http://127.0.0.1:PORT`.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.served.url()
     }
 
     /// Topics need this access token from now on.
@@ -110,14 +95,6 @@ impl FakeNtfy {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
-
-impl Drop for FakeNtfy {
-    fn drop(&mut self) {
-        if let Some(s) = self.stop.take() {
-            let _ = s.send(());
-        }
     }
 }
 

@@ -6,13 +6,13 @@
 
 use std::sync::{Arc, Mutex};
 
+use crate::served::Served;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde_json::{Value, json};
-use tokio::sync::oneshot;
 
 struct Inner {
     token: String,
@@ -21,18 +21,13 @@ struct Inner {
 }
 
 pub struct FakePushover {
-    addr: std::net::SocketAddr,
+    served: Served,
     inner: Arc<Mutex<Inner>>,
-    stop: Option<oneshot::Sender<()>>,
 }
 
 impl FakePushover {
     /// An API that knows one application (`token`) and one user (`user`).
     pub async fn start(token: &str, user: &str) -> FakePushover {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind 127.0.0.1");
-        let addr = listener.local_addr().expect("local addr");
         let inner = Arc::new(Mutex::new(Inner {
             token: token.to_string(),
             user: user.to_string(),
@@ -41,23 +36,14 @@ impl FakePushover {
         let app = axum::Router::new()
             .route("/1/messages.json", post(message))
             .with_state(inner.clone());
-        let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await;
-        });
         FakePushover {
-            addr,
+            served: Served::start(app).await,
             inner,
-            stop: Some(stop),
         }
     }
 
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.served.url()
     }
 
     /// The messages taken, as they came.
@@ -67,14 +53,6 @@ impl FakePushover {
             .unwrap_or_else(|e| e.into_inner())
             .messages
             .clone()
-    }
-}
-
-impl Drop for FakePushover {
-    fn drop(&mut self) {
-        if let Some(s) = self.stop.take() {
-            let _ = s.send(());
-        }
     }
 }
 

@@ -11,6 +11,7 @@ pub mod fake_gotify;
 pub mod fake_ntfy;
 pub mod fake_pushover;
 pub mod notifications;
+pub mod served;
 pub mod session;
 pub mod smtp;
 

@@ -16,7 +16,8 @@ use crate::error::ApiError;
 struct Page;
 
 /// The window's policy (tauri.conf.json) with the page's calls going to
-/// this server (and its stream) rather than to Tauri's IPC.
+/// this server (and its stream) rather than to Tauri's IPC; a test keeps
+/// the two the same otherwise.
 const POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https://coin-images.coingecko.com https://assets.coingecko.com; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /// A file of the page, by its path; `/` is index.html.
@@ -50,4 +51,29 @@ pub async fn file(method: Method, uri: Uri) -> Response {
         file.data,
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    /// Each directive, `connect-src` aside (the window's goes to Tauri's IPC).
+    fn directives(policy: &str) -> Vec<String> {
+        let mut d: Vec<String> = policy
+            .split(';')
+            .map(|d| d.trim().to_string())
+            .filter(|d| !d.is_empty() && !d.starts_with("connect-src"))
+            .collect();
+        d.sort();
+        d
+    }
+
+    #[test]
+    fn the_page_has_the_windows_policy_but_for_where_it_connects() {
+        let conf: serde_json::Value =
+            serde_json::from_str(include_str!("../../tauri.conf.json")).expect("tauri.conf.json");
+        let window = conf["app"]["security"]["csp"]
+            .as_str()
+            .expect("the window's CSP");
+        assert_eq!(directives(super::POLICY), directives(window));
+        assert!(super::POLICY.contains("connect-src 'self'"));
+    }
 }

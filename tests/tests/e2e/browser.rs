@@ -8,12 +8,12 @@
 use std::process::{Child, Command, Stdio};
 
 use fantoccini::{Client, Locator};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::serve::{Server, token};
 use crate::util::User;
-use crate::util::page::{cargo_tool, click, fill, free_port, screenshot, session, wait_js};
-use coinlytics_tests::{ExchangeKind, FakeCoinGecko, FakeExchange};
+use crate::util::page::{cargo_tool, click, fill, free_port, js, screenshot, session, wait_js};
+use coinlytics_tests::{ExchangeKind, FakeCoinGecko, FakeExchange, PrivateBus};
 
 /// The browsers the page is tested in.
 #[derive(Clone, Copy)]
@@ -39,6 +39,10 @@ struct Browser {
     kind: Kind,
     child: Child,
     port: u16,
+    /// The browser's own bus and home: it sees nothing of the desktop
+    /// that runs the tests (its keyring, profile or config).
+    _bus: PrivateBus,
+    _home: tempfile::TempDir,
 }
 
 impl Browser {
@@ -52,6 +56,25 @@ impl Browser {
             Kind::Chromium => cmd.arg(format!("--port={port}")),
             Kind::Firefox => cmd.args(["--port", &port.to_string()]),
         };
+        let home = tempfile::tempdir().expect("the browser's home");
+        let bus = PrivateBus::start();
+        let dir = |sub: &str| home.path().join(sub);
+        for sub in ["config", "cache", "data", "run", "tmp"] {
+            std::fs::create_dir_all(dir(sub)).expect("the browser's dirs");
+        }
+        // A runtime dir is the user's alone.
+        std::fs::set_permissions(
+            dir("run"),
+            std::os::unix::fs::PermissionsExt::from_mode(0o700),
+        )
+        .expect("a private runtime dir");
+        cmd.env("HOME", home.path())
+            .env("XDG_CONFIG_HOME", dir("config"))
+            .env("XDG_CACHE_HOME", dir("cache"))
+            .env("XDG_DATA_HOME", dir("data"))
+            .env("XDG_RUNTIME_DIR", dir("run"))
+            .env("TMPDIR", dir("tmp"))
+            .env("DBUS_SESSION_BUS_ADDRESS", bus.address());
         let child = cmd
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -62,7 +85,13 @@ impl Browser {
                     kind.name()
                 )
             });
-        Browser { kind, child, port }
+        Browser {
+            kind,
+            child,
+            port,
+            _bus: bus,
+            _home: home,
+        }
     }
 
     /// A headless browser `width` × `height` CSS pixels.
@@ -189,18 +218,14 @@ async fn signs_in_moves_alerts_imports(kind: Kind) {
     sign_in(&c, &server, &token).await;
     // Nothing of the desktop shows: no tray, no start at login.
     assert_eq!(
-        c.execute("return document.documentElement.dataset.shell", vec![])
-            .await
-            .expect("js"),
+        js(&c, "return document.documentElement.dataset.shell").await,
         "browser"
     );
 
     // A streamed price moves the row, with no reload: the page's own
     // variable survives. Shown: the median of CoinGecko's 70,000 and
     // Binance's streamed 71,234.50.
-    c.execute("window.stayed = true; return true", vec![])
-        .await
-        .expect("mark the page");
+    js(&c, "window.stayed = true; return true").await;
     wait_js(
         &c,
         "bitcoin listed",
@@ -238,12 +263,11 @@ async fn signs_in_moves_alerts_imports(kind: Kind) {
 
     // An exchange's file, picked in the page, goes through the preview.
     click(&c, "#tab-portfolio").await;
-    c.execute(
+    js(
+        &c,
         "document.getElementById('pf-file').hidden = false; return true",
-        vec![],
     )
-    .await
-    .expect("show the file input");
+    .await;
     let file = format!(
         "{}/fixtures/portfolio/kraken-ledgers.csv",
         env!("CARGO_MANIFEST_DIR")
@@ -254,12 +278,11 @@ async fn signs_in_moves_alerts_imports(kind: Kind) {
         .send_keys(&file)
         .await
         .expect("pick the file");
-    c.execute(
+    js(
+        &c,
         "document.getElementById('pf-file').hidden = true; return true",
-        vec![],
     )
-    .await
-    .expect("hide the file input");
+    .await;
     fill(&c, "#pf-import-portfolio", "Kraken").await;
     let preview = wait_js(
         &c,
@@ -290,13 +313,7 @@ async fn signs_in_moves_alerts_imports(kind: Kind) {
     // Settings: what the desktop alone has is hidden; signing out ends
     // the session, and the dashboard sends the browser back to sign in.
     click(&c, "#open-settings").await;
-    let shown = c
-        .execute(
-            "return ['pref-autostart', 'pref-close-to-tray', 'tray-coins', 'pref-privacy', 'sign-out'].map((id) => document.getElementById(id).getClientRects().length > 0)",
-            vec![],
-        )
-        .await
-        .expect("js");
+    let shown = js(&c, "return ['pref-autostart', 'pref-close-to-tray', 'tray-coins', 'pref-privacy', 'sign-out'].map((id) => document.getElementById(id).getClientRects().length > 0)").await;
     assert_eq!(shown, json!([false, false, false, true, true]));
     browser.screenshot(&c, "settings").await;
     click(&c, "#sign-out").await;
@@ -345,16 +362,14 @@ async fn fits_a_phone(kind: Kind) {
     browser.screenshot(&c, "phone-dashboard").await;
     // Nothing is cut off on the right: the header wraps, the table keeps
     // the coin, its price and its 24 h change.
-    let fit: Value = c
-        .execute(
-            "const w = document.documentElement.clientWidth; \
+    let fit = js(
+        &c,
+        "const w = document.documentElement.clientWidth; \
              const inside = (id) => { const r = document.getElementById(id).getBoundingClientRect(); return r.width > 0 && r.right <= w; }; \
              const heads = [...document.querySelectorAll('#watchlist-table thead th')].filter((th) => th.getClientRects().length).map((th) => th.textContent); \
              return {scroll: document.documentElement.scrollWidth <= w, search: inside('search'), settings: inside('open-settings'), alerts: inside('tab-alerts'), heads}",
-            vec![],
-        )
-        .await
-        .expect("js");
+    )
+    .await;
     assert_eq!(
         fit,
         json!({"scroll": true, "search": true, "settings": true, "alerts": true, "heads": ["Coin", "Price", "24h"]})

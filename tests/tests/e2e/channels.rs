@@ -4,22 +4,50 @@
 //! the service's refusals said to the user.
 
 use crate::util::{User, files_containing};
-use coinlytics_tests::{FakeCoinGecko, FakeGotify, FakeNtfy, FakePushover, PrivateBus};
+use coinlytics_tests::{
+    FakeCoinGecko, FakeGotify, FakeNtfy, FakePushover, KeyringDaemon, PrivateBus,
+};
 
 const TOKEN: &str = "tk_ntfy-Access-7Hq2Zp9w";
 
+/// A user with a real keyring (gnome-keyring on a private bus, its files
+/// in a temporary home) and the fake CoinGecko. Dropped in reverse: the
+/// keyring, then its bus, then its files.
+struct Keyed {
+    fake: FakeCoinGecko,
+    user: User,
+    /// What a `coinlytics` command needs to reach that keyring.
+    env: Vec<(String, String)>,
+    _keyring: KeyringDaemon,
+    _bus: PrivateBus,
+    _home: tempfile::TempDir,
+}
+
+impl Keyed {
+    async fn start() -> Keyed {
+        let home = tempfile::tempdir().expect("temp home");
+        let bus = PrivateBus::start();
+        let keyring = bus.start_keyring(home.path());
+        let fake = FakeCoinGecko::start().await;
+        let user = User::new(&fake.base_url());
+        Keyed {
+            env: keyring.env(),
+            fake,
+            user,
+            _keyring: keyring,
+            _bus: bus,
+            _home: home,
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_ntfy_channel_keeps_its_token_in_the_keyring_sends_a_test_and_says_each_refusal() {
-    // Dropped in reverse: the keyring, then its bus, then its files.
-    let home = tempfile::tempdir().expect("temp home");
-    let bus = PrivateBus::start();
-    let keyring = bus.start_keyring(home.path());
-    let fake = FakeCoinGecko::start().await;
+    let k = Keyed::start().await;
     let ntfy = FakeNtfy::start().await;
     ntfy.require_token(TOKEN);
-    let user = User::new(&fake.base_url());
-    let env = keyring.env();
-    let run = |args: &[&str], stdin: Option<&str>| user.run_piped(args, stdin, &env);
+    let user = &k.user;
+    let run = |args: &[&str], stdin: Option<&str>| user.run_piped(args, stdin, &k.env);
     let topic = format!("{}/coin-alerts", ntfy.url());
 
     // Refused before anything is kept: plain http beyond this machine, a
@@ -139,16 +167,13 @@ async fn an_ntfy_channel_keeps_its_token_in_the_keyring_sends_a_test_and_says_ea
 /// shows with the service's reason.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crossing_reaches_an_ntfy_channel_after_its_wait_and_a_refused_one_stops_at_once() {
-    let home = tempfile::tempdir().expect("temp home");
-    let bus = PrivateBus::start();
-    let keyring = bus.start_keyring(home.path());
-    let fake = FakeCoinGecko::start().await;
+    let k = Keyed::start().await;
+    let fake = &k.fake;
     fake.set_price("bitcoin", 70_000.0);
     let ntfy = FakeNtfy::start().await;
     ntfy.require_token(TOKEN);
-    let user = User::new(&fake.base_url());
-    let env = keyring.env();
-    let run = |args: &[&str], stdin: Option<&str>| user.run_piped(args, stdin, &env);
+    let user = &k.user;
+    let run = |args: &[&str], stdin: Option<&str>| user.run_piped(args, stdin, &k.env);
     let topic = format!("{}/coin-alerts", ntfy.url());
     run(
         &[
@@ -221,7 +246,7 @@ async fn a_crossing_reaches_an_ntfy_channel_after_its_wait_and_a_refused_one_sto
     let listed = run(&["alerts", "ls"], None).ok();
     assert!(listed.stdout.contains("phone"), "{listed:?}");
 
-    let monitor = crate::util::world::MonitorProcess::start(&user, &env);
+    let monitor = crate::util::world::MonitorProcess::start(user, &k.env);
     monitor.wait_for("monitoring 2 enabled alert rule(s)").await;
     ntfy.slow_down("coin-alerts", 1, 3);
     fake.set_price("bitcoin", 72_500.0);
@@ -296,14 +321,10 @@ async fn a_crossing_reaches_an_ntfy_channel_after_its_wait_and_a_refused_one_sto
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_gotify_channel_sends_with_its_app_token_and_says_a_wrong_one() {
     const APP_TOKEN: &str = "AbCgotify.AppToken_42";
-    let home = tempfile::tempdir().expect("temp home");
-    let bus = PrivateBus::start();
-    let keyring = bus.start_keyring(home.path());
-    let fake = FakeCoinGecko::start().await;
+    let k = Keyed::start().await;
     let gotify = FakeGotify::start(APP_TOKEN).await;
-    let user = User::new(&fake.base_url());
-    let env = keyring.env();
-    let run = |args: &[&str], stdin: Option<&str>| user.run_piped(args, stdin, &env);
+    let user = &k.user;
+    let run = |args: &[&str], stdin: Option<&str>| user.run_piped(args, stdin, &k.env);
 
     let bad = run(
         &[
@@ -370,14 +391,10 @@ async fn a_gotify_channel_sends_with_its_app_token_and_says_a_wrong_one() {
 async fn a_pushover_channel_sends_with_its_token_and_user_key_and_says_a_wrong_key() {
     const APP_TOKEN: &str = "azGDORePK8gMaC0QOYAMyEEuzJnyUi";
     const USER: &str = "uQiRzpo4DXghDmr9QzzfQu27cmVRsG";
-    let home = tempfile::tempdir().expect("temp home");
-    let bus = PrivateBus::start();
-    let keyring = bus.start_keyring(home.path());
-    let fake = FakeCoinGecko::start().await;
+    let k = Keyed::start().await;
     let pushover = FakePushover::start(APP_TOKEN, USER).await;
-    let user = User::new(&fake.base_url());
-    let env = keyring.env();
-    let run = |args: &[&str], stdin: Option<&str>| user.run_piped(args, stdin, &env);
+    let user = &k.user;
+    let run = |args: &[&str], stdin: Option<&str>| user.run_piped(args, stdin, &k.env);
     let api = pushover.url();
 
     let add = |name: &str, key: &str| {

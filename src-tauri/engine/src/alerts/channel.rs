@@ -107,28 +107,13 @@ async fn ntfy(
     if let Some(p) = priority {
         body["priority"] = p.into();
     }
-    let mut req = client()?
-        .post(format!("{server}/"))
-        .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .body(body.to_string());
+    let mut req = json_post(&format!("{server}/"), &body)?;
     if let Some(t) = token {
         req = req.bearer_auth(t.expose());
     }
-    let resp = req.send().await.map_err(|e| {
-        SendError::Transient(format!(
-            "ntfy at {server} cannot be reached: {}",
-            without_url(&e)
-        ))
-    })?;
-    let status = resp.status();
-    if status.is_success() {
-        return Ok(());
-    }
-    let wait = retry_after(&resp);
     // ntfy's errors: {"code": 40101, "http": 401, "error": "unauthorized"}.
-    let said = said(&answer(resp).await, "/error", status);
     let what = format!("the token for '{topic}'");
-    refusal("ntfy", server, status, wait, &said, &what)
+    deliver(req, ("ntfy", server), "/error", &what).await
 }
 
 /// Gotify's message API (<https://gotify.net/docs/pushmsg>): the app
@@ -139,37 +124,22 @@ async fn gotify(
     token: Option<&Secret>,
     msg: &Message,
 ) -> Result<(), SendError> {
-    let Some(token) = token else {
-        return Err(SendError::Refused(format!(
-            "Gotify at {server} needs the app's token; add the channel again with it"
-        )));
-    };
+    let token = needed(token, "Gotify", "the app's token")?;
     let mut body = serde_json::json!({"title": msg.title, "message": msg.body});
     if let Some(p) = priority {
         body["priority"] = p.into();
     }
-    let resp = client()?
-        .post(format!("{server}/message"))
-        .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .header("X-Gotify-Key", token.expose())
-        .body(body.to_string())
-        .send()
-        .await
-        .map_err(|e| {
-            SendError::Transient(format!(
-                "Gotify at {server} cannot be reached: {}",
-                without_url(&e)
-            ))
-        })?;
-    let status = resp.status();
-    if status.is_success() {
-        return Ok(());
-    }
-    let wait = retry_after(&resp);
+    let req =
+        json_post(&format!("{server}/message"), &body)?.header("X-Gotify-Key", token.expose());
     // Gotify's errors: {"error": "Unauthorized", "errorCode": 401,
     // "errorDescription": "you need to provide a valid access token …"}.
-    let said = said(&answer(resp).await, "/errorDescription", status);
-    refusal("Gotify", server, status, wait, &said, "the app token")
+    deliver(
+        req,
+        ("Gotify", server),
+        "/errorDescription",
+        "the app token",
+    )
+    .await
 }
 
 /// Pushover's message API (<https://pushover.net/api>), as JSON: the
@@ -182,11 +152,7 @@ async fn pushover(
     token: Option<&Secret>,
     msg: &Message,
 ) -> Result<(), SendError> {
-    let Some(token) = token else {
-        return Err(SendError::Refused(
-            "Pushover needs the application's API token; add the channel again with it".into(),
-        ));
-    };
+    let token = needed(token, "Pushover", "the application's API token")?;
     let mut body = serde_json::json!({
         "token": token.expose(),
         "user": user_key,
@@ -196,34 +162,55 @@ async fn pushover(
     if let Some(p) = priority {
         body["priority"] = p.into();
     }
-    let resp = client()?
-        .post(format!("{api}/1/messages.json"))
+    let req = json_post(&format!("{api}/1/messages.json"), &body)?;
+    // Pushover's errors: {"user": "invalid", "errors": ["user identifier
+    // is invalid"], "status": 0}; a bad token or key is a 400.
+    deliver(req, ("Pushover", api), "/errors/0", "the application token").await
+}
+
+/// The token a kind cannot send without.
+fn needed<'a>(
+    token: Option<&'a Secret>,
+    service: &str,
+    what: &str,
+) -> Result<&'a Secret, SendError> {
+    token.ok_or_else(|| {
+        SendError::Refused(format!(
+            "{service} needs {what}; add the channel again with it"
+        ))
+    })
+}
+
+/// A POST of `body` as JSON to `url`.
+fn json_post(url: &str, body: &serde_json::Value) -> Result<reqwest::RequestBuilder, SendError> {
+    Ok(client()?
+        .post(url)
         .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .body(body.to_string())
-        .send()
-        .await
-        .map_err(|e| {
-            SendError::Transient(format!(
-                "Pushover at {api} cannot be reached: {}",
-                without_url(&e)
-            ))
-        })?;
+        .body(body.to_string()))
+}
+
+/// Sends `req` to `service` at `server` and reads its answer: done, or a
+/// failure (its reason at the JSON pointer `error_at`) that says whether
+/// to retry; `credential` names what a 401/403 refused.
+async fn deliver(
+    req: reqwest::RequestBuilder,
+    (service, server): (&'static str, &str),
+    error_at: &str,
+    credential: &str,
+) -> Result<(), SendError> {
+    let resp = req.send().await.map_err(|e| {
+        SendError::Transient(format!(
+            "{service} at {server} cannot be reached: {}",
+            without_url(&e)
+        ))
+    })?;
     let status = resp.status();
     if status.is_success() {
         return Ok(());
     }
     let wait = retry_after(&resp);
-    // Pushover's errors: {"user": "invalid", "errors": ["user identifier
-    // is invalid"], "status": 0}; a bad token or key is a 400.
-    let said = said(&answer(resp).await, "/errors/0", status);
-    refusal(
-        "Pushover",
-        api,
-        status,
-        wait,
-        &said,
-        "the application token",
-    )
+    let said = said(&answer(resp).await, error_at, status);
+    refusal(service, server, status, wait, &said, credential)
 }
 
 /// The error message at `pointer` in a service's JSON answer, or the

@@ -128,12 +128,15 @@ impl Dispatcher {
         stop: watch::Receiver<bool>,
     ) -> Dispatcher {
         let wake = Arc::new(Notify::new());
-        let worker = |channel: &str, policy| Worker {
-            store: store.clone(),
-            channel: channel.to_owned(),
-            policy,
-            wake: wake.clone(),
-            events: events.clone(),
+        let worker = {
+            let (store, wake) = (store.clone(), wake.clone());
+            move |channel: &str, policy| Worker {
+                store: store.clone(),
+                channel: channel.to_owned(),
+                policy,
+                wake: wake.clone(),
+                events: events.clone(),
+            }
         };
         let tasks = vec![
             tokio::spawn(
@@ -157,7 +160,7 @@ impl Dispatcher {
                     }
                 }),
             ),
-            tokio::spawn(added_channels(worker("", RetryPolicy::EMAIL), stop)),
+            tokio::spawn(added_channels(store, wake.clone(), worker, stop)),
         ];
         Dispatcher { wake, tasks }
     }
@@ -175,31 +178,29 @@ impl Dispatcher {
 }
 
 /// Runs a worker for each channel a user added, and for each one added
-/// later (looked for as often as a worker looks at the database), so a
-/// slow or failing channel holds up no other. `template` is a worker
-/// with no channel yet.
-async fn added_channels(template: Worker, mut stop: watch::Receiver<bool>) {
+/// later (looked for as often as a worker looks at the database, or when
+/// woken), so a slow or failing channel holds up no other. `worker`
+/// makes a channel's worker.
+async fn added_channels(
+    store: Arc<Store>,
+    wake: Arc<Notify>,
+    worker: impl Fn(&str, RetryPolicy) -> Worker,
+    mut stop: watch::Receiver<bool>,
+) {
     let mut running: Vec<String> = Vec::new();
     let mut tasks = Vec::new();
     loop {
-        match template.store.read(queries::channels::list) {
+        match store.read(queries::channels::list) {
             Ok(all) => {
                 for (name, ..) in all {
                     if running.contains(&name) {
                         continue;
                     }
-                    let worker = Worker {
-                        channel: name.clone(),
-                        store: template.store.clone(),
-                        wake: template.wake.clone(),
-                        events: template.events.clone(),
-                        policy: template.policy,
-                    };
-                    let store = template.store.clone();
-                    let channel_name = name.clone();
-                    tasks.push(tokio::spawn(worker.run(stop.clone(), move |f| {
-                        send_to_added(store.clone(), channel_name.clone(), f)
-                    })));
+                    let (store, channel) = (store.clone(), name.clone());
+                    let run = worker(&name, RetryPolicy::EMAIL).run(stop.clone(), move |f| {
+                        send_to_added(store.clone(), channel.clone(), f)
+                    });
+                    tasks.push(tokio::spawn(run));
                     running.push(name);
                 }
             }
@@ -207,7 +208,7 @@ async fn added_channels(template: Worker, mut stop: watch::Receiver<bool>) {
         }
         tokio::select! {
             _ = tokio::time::sleep(MAX_IDLE) => {}
-            _ = template.wake.notified() => {}
+            _ = wake.notified() => {}
             _ = stop.changed() => break,
         }
         if *stop.borrow() {

@@ -22,15 +22,19 @@ impl Engine {
         token: Option<Secret>,
     ) -> Result<ChannelInfo> {
         let name = model::channel_name(name)?;
-        if let Some(t) = &token
-            && (t.expose().trim().is_empty()
-                || t.expose().contains('\n')
-                || t.expose().len() > TOKEN_MAX)
-        {
-            return Err(InvalidInput(format!(
-                "a channel's token is one line of at most {TOKEN_MAX} characters"
-            ))
-            .into());
+        if let Some(t) = &token {
+            let t = t.expose().trim();
+            if t.is_empty() {
+                return Err(
+                    InvalidInput("no token was given: type it, or pipe it in".into()).into(),
+                );
+            }
+            if t.contains('\n') || t.len() > TOKEN_MAX {
+                return Err(InvalidInput(format!(
+                    "a channel's token is one line of at most {TOKEN_MAX} characters"
+                ))
+                .into());
+            }
         }
         let at = crate::clock::now_ms();
         let added = self.store.write(|tx| {

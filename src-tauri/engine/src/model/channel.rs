@@ -181,7 +181,8 @@ impl ChannelConfig {
     /// An ntfy channel from the topic's URL (`https://ntfy.sh/my-topic`).
     pub fn ntfy(url: &str, priority: Option<u8>) -> Result<ChannelConfig, InvalidInput> {
         let parsed = web_url(url, "an ntfy topic's URL", "https://ntfy.sh/my-topic")?;
-        let bad = |why: &str| InvalidInput(format!("'{url}' is not an ntfy topic's URL: {why}"));
+        let bad =
+            |why: &str| InvalidInput(format!("the URL given is not an ntfy topic's URL: {why}"));
         let topic = parsed.path().trim_matches('/');
         let topic_ok = (1..=64).contains(&topic.len())
             && topic
@@ -209,9 +210,10 @@ impl ChannelConfig {
 
 /// A service's URL as a user types it: https, or http to this machine
 /// only; no user, query or fragment (a token is read on its own, into
-/// the keyring). `what` and `example` word the refusal.
+/// the keyring). `what` and `example` word the refusal, which never
+/// repeats the URL: a mistyped one may hold a password.
 fn web_url(url: &str, what: &str, example: &str) -> Result<reqwest::Url, InvalidInput> {
-    let bad = |why: &str| InvalidInput(format!("'{url}' is not {what}: {why}"));
+    let bad = |why: &str| InvalidInput(format!("the URL given is not {what}: {why}"));
     let parsed =
         reqwest::Url::parse(url.trim()).map_err(|_| bad(&format!("write it as {example}")))?;
     let host = parsed.host_str().unwrap_or_default();
@@ -291,6 +293,9 @@ mod tests {
             assert!(ChannelConfig::ntfy(bad, None).is_err(), "{bad}");
         }
         assert!(ChannelConfig::ntfy("https://ntfy.sh/t", Some(6)).is_err());
+        let refused =
+            ChannelConfig::ntfy("https://me:hunter2@ntfy.sh/t", None).expect_err("a user");
+        assert!(!refused.0.contains("hunter2"), "{}", refused.0);
     }
 
     #[test]

@@ -41,6 +41,13 @@ pub async fn session(port: u16, caps: serde_json::Map<String, Value>) -> Client 
     .await
 }
 
+/// Runs `script` (a function body) in the page once; what it returns.
+pub async fn js(c: &Client, script: &str) -> Value {
+    c.execute(script, vec![])
+        .await
+        .unwrap_or_else(|e| panic!("the page's script failed: {e}\n{script}"))
+}
+
 /// Runs `script` (a function body) in the page until it returns a truthy
 /// value; returns that value. A failure shows the page's text.
 pub async fn wait_js(c: &Client, what: &str, script: &str) -> Value {
