@@ -21,6 +21,8 @@ pub enum SecretName {
     SmtpPassword,
     /// The token (or other credential) of the alert channel so named.
     Channel(String),
+    /// The key a signed webhook channel signs its bodies with.
+    ChannelSigning(String),
 }
 
 impl SecretName {
@@ -29,6 +31,7 @@ impl SecretName {
             SecretName::CoinGeckoApiKey => "coingecko-api-key".into(),
             SecretName::SmtpPassword => "smtp-password".into(),
             SecretName::Channel(name) => format!("channel-{name}"),
+            SecretName::ChannelSigning(name) => format!("channel-{name}-signing"),
         }
     }
 
@@ -37,6 +40,7 @@ impl SecretName {
             SecretName::CoinGeckoApiKey => "the CoinGecko API key",
             SecretName::SmtpPassword => "the SMTP password",
             SecretName::Channel(_) => "an alert channel's token",
+            SecretName::ChannelSigning(_) => "an alert channel's signing key",
         }
     }
 }
@@ -112,6 +116,22 @@ pub fn get(name: SecretName) -> Result<Option<Secret>, SecretError> {
         Err(keyring::Error::NoEntry) => Ok(None),
         Err(e) => Err(map_err(&name, e)),
     }
+}
+
+/// A channel's secrets: its token (a webhook's URL), and a signed
+/// webhook's key.
+#[derive(Debug, Clone, Default)]
+pub struct ChannelSecrets {
+    pub token: Option<Secret>,
+    pub signing: Option<Secret>,
+}
+
+/// The channel `name`'s secrets. Blocks on D-Bus: call it off the runtime.
+pub fn channel(name: &str) -> Result<ChannelSecrets, SecretError> {
+    Ok(ChannelSecrets {
+        token: get(SecretName::Channel(name.into()))?,
+        signing: get(SecretName::ChannelSigning(name.into()))?,
+    })
 }
 
 pub fn set(name: SecretName, value: &str) -> Result<(), SecretError> {

@@ -26,7 +26,7 @@ use super::email::Mailer;
 use super::notify::Notifier;
 use super::now_ms;
 use crate::model::alert::{DeliveryStatus, Firing};
-use crate::secrets::{self, SecretName};
+use crate::secrets;
 use crate::store::{Store, StoreError, queries};
 
 /// How a channel retries.
@@ -192,7 +192,7 @@ async fn added_channels(
     loop {
         match store.read(queries::channels::list) {
             Ok(all) => {
-                for (name, ..) in all {
+                for queries::channels::Row { name, .. } in all {
                     if running.contains(&name) {
                         continue;
                     }
@@ -221,9 +221,11 @@ async fn added_channels(
 }
 
 /// Sends a firing to the channel `name` as it is now stored (an edit
-/// applies to the next attempt), with its token from the keyring.
+/// applies to the next attempt), with its secrets from the keyring. A
+/// service's refusal for good marks the channel failing, with its
+/// reason, and a delivery clears the mark.
 async fn send_to_added(store: Arc<Store>, name: String, f: Firing) -> Result<(), Undelivered> {
-    let Some((_, config, _)) = store
+    let Some(row) = store
         .read(|c| queries::channels::get(c, &name))
         .map_err(|e| Undelivered::from(format!("cannot read the channel '{name}': {e}")))?
     else {
@@ -232,18 +234,27 @@ async fn send_to_added(store: Arc<Store>, name: String, f: Firing) -> Result<(),
             retry: Retry::Never,
         });
     };
-    let key = SecretName::Channel(name.clone());
-    let token = tokio::task::spawn_blocking(move || secrets::get(key))
+    let key = name.clone();
+    let secrets = tokio::task::spawn_blocking(move || secrets::channel(&key))
         .await
         .map_err(|e| Undelivered::from(format!("the keyring's task failed: {e}")))?
         .map_err(|e| Undelivered::from(e.to_string()))?;
-    let msg = Message {
-        title: f.headline(),
-        body: f.body(),
+    let result = channel::send(&row.config, &secrets, &Message::firing(&f)).await;
+    let mark = match &result {
+        Ok(()) if row.failing.is_some() => Some(None),
+        Err(SendError::Refused(why)) => Some(Some(why.as_str())),
+        _ => None,
     };
-    channel::send(&config, token.as_ref(), &msg)
-        .await
-        .map_err(Undelivered::from)
+    if let Some(failing) = mark {
+        // The delivery's own record says the same; this mark is the
+        // channel's, shown until it is fixed.
+        if let Err(e) = store
+            .write(|tx| queries::channels::set_failing(tx, &name, failing.map(|w| (w, now_ms()))))
+        {
+            tracing::warn!(channel = %name, error = %e, "cannot record the channel's state");
+        }
+    }
+    result.map_err(Undelivered::from)
 }
 
 /// The longest a desktop notification may take. notify-rust's D-Bus call

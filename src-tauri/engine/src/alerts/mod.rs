@@ -1,5 +1,5 @@
 //! Price alerts: the rule book, and a dispatcher that delivers each firing
-//! to the desktop and by e-mail, exactly once; the monitor that runs the
+//! to the desktop, by e-mail and to the channels a user added, exactly once; the monitor that runs the
 //! rules on every market update is [`crate::monitor`].
 //!
 //! The flow: `Market` publishes an update → [`crate::monitor`] runs the
@@ -17,5 +17,6 @@ pub mod email;
 pub mod evaluate;
 pub mod lock;
 pub mod notify;
+pub mod wording;
 
 pub(crate) use crate::clock::now_ms;

@@ -230,7 +230,7 @@ impl Engine {
             .await?;
         let known = self.store.read(queries::channels::list)?;
         if let Some(missing) =
-            (spec.channels.named.iter()).find(|n| !known.iter().any(|(k, ..)| k == *n))
+            (spec.channels.named.iter()).find(|n| !known.iter().any(|k| k.name == **n))
         {
             return Err(crate::model::InvalidInput(format!(
                 "no channel named '{missing}' (`coinlytics channel ls` lists them, `coinlytics channel add` adds one)"

@@ -1,122 +1,158 @@
-//! Alert channels: add one (its token into the OS keyring), list them with
-//! the built-in ones, send a test, remove one (`coinlytics channel …`).
+//! Alert channels: add or set one again (its secrets into the OS
+//! keyring), list them with the built-in ones, send a test, remove one
+//! (`coinlytics channel …`, Settings → Alert channels).
 
+use serde::Serialize;
+
+use super::blocking;
 use crate::Engine;
-use crate::alerts::channel::{self, Message};
+use crate::alerts::channel::{self, Message, SendError};
 use crate::error::{Error, Result};
 use crate::model::InvalidInput;
-use crate::model::channel::{self as model, BUILT_IN, ChannelConfig, ChannelInfo, MAX_CHANNELS};
+use crate::model::alert::Delivery;
+use crate::model::channel::{self as model, BUILT_IN, ChannelConfig, MAX_CHANNELS};
+pub use crate::secrets::ChannelSecrets as Credentials;
 use crate::secrets::{self, Secret, SecretName};
-use crate::store::queries::channels;
+use crate::store::queries::{alerts, channels};
 
-/// The longest token a channel keeps.
+/// A channel as `coinlytics channel ls` and the window list it.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS, utoipa::ToSchema)]
+pub struct ChannelInfo {
+    pub name: String,
+    pub kind: String,
+    /// Where it sends, in words; never a secret.
+    pub summary: String,
+    /// Whether its secret is in the keyring; `None` for a built-in
+    /// channel, or when the keyring cannot be read.
+    pub token: Option<bool>,
+    /// When it was added (ms since the epoch); `None` for a built-in one.
+    pub created_at: Option<i64>,
+    /// Its service's reason for refusing it for good (a bad token, a
+    /// deleted webhook): nothing more is sent until it is set again or a
+    /// test goes through.
+    pub failing: Option<String>,
+    /// How the newest alert sent to it went.
+    pub last_delivery: Option<Delivery>,
+}
+
+/// The longest secret a channel keeps.
 const TOKEN_MAX: usize = 4096;
 
 impl Engine {
-    /// Adds the channel `name` that sends as `config` says, with `token`
-    /// (kept in the keyring only) if it needs one.
+    /// Adds the channel `name` that sends as `config` says, with its
+    /// secrets (kept in the keyring only); with `replace`, sets the one of
+    /// that name anew instead (its failing mark goes), keeping a secret
+    /// not given again.
     pub async fn channel_add(
         &self,
         name: &str,
         config: ChannelConfig,
-        token: Option<Secret>,
+        mut secrets: Credentials,
+        replace: bool,
     ) -> Result<ChannelInfo> {
         let name = model::channel_name(name)?;
-        if let Some(t) = &token {
-            let t = t.expose().trim();
-            if t.is_empty() {
-                return Err(
-                    InvalidInput("no token was given: type it, or pipe it in".into()).into(),
-                );
-            }
-            if t.contains('\n') || t.len() > TOKEN_MAX {
+        let at = crate::clock::now_ms();
+        let existing = self.store.read(|c| channels::get(c, &name))?;
+        match (&existing, replace) {
+            (Some(_), false) => {
                 return Err(InvalidInput(format!(
-                    "a channel's token is one line of at most {TOKEN_MAX} characters"
+                    "a channel named '{name}' exists; set it again with --replace, or choose another name"
                 ))
                 .into());
             }
+            (None, true) => return Err(no_channel(&name)),
+            _ => {}
         }
-        let at = crate::clock::now_ms();
-        let added = self.store.write(|tx| {
+        if replace {
+            let old = credentials(&name).await?;
+            secrets.token = secrets.token.or(old.token);
+            if matches!(config, ChannelConfig::Webhook { signed: true, .. }) {
+                secrets.signing = secrets.signing.or(old.signing);
+            }
+        }
+        check_secrets(&config, &secrets)?;
+        // The secrets first: a channel is never kept half made.
+        self.store_secrets(&name, &secrets).await?;
+        let stored = self.store.write(|tx| {
+            if replace {
+                return channels::replace(tx, &name, &config).map(Some);
+            }
             if channels::count(tx)? >= MAX_CHANNELS as i64 {
                 return Ok(None);
             }
             channels::insert(tx, &name, &config, at).map(Some)
-        })?;
-        match added {
-            None => {
+        });
+        match stored {
+            Ok(Some(true)) => {}
+            Ok(None) => {
+                self.forget_secrets(&name).await;
                 return Err(InvalidInput(format!(
                     "there are {MAX_CHANNELS} channels already; remove one first"
                 ))
                 .into());
             }
-            Some(false) => {
-                return Err(InvalidInput(format!(
-                    "a channel named '{name}' exists; remove it first or choose another name"
-                ))
-                .into());
+            Ok(Some(false)) => {
+                self.forget_secrets(&name).await;
+                return Err(InvalidInput(format!("the channel '{name}' changed meanwhile")).into());
             }
-            Some(true) => {}
+            Err(e) => {
+                if !replace {
+                    self.forget_secrets(&name).await;
+                }
+                return Err(e.into());
+            }
         }
-        // The token's place is the keyring; without it the channel is not
-        // kept half made.
-        let key = SecretName::Channel(name.clone());
-        let stored = match &token {
-            Some(t) => {
-                let t = t.clone();
-                super::blocking(move || Ok(secrets::set(key, t.expose().trim())?)).await
-            }
-            None => {
-                super::blocking(move || secrets::delete(key).map(|_| ()).map_err(Error::from)).await
-            }
-        };
-        if let Err(e) = stored {
-            let _ = self.store.write(|tx| channels::delete(tx, &name));
-            return Err(e);
-        }
-        Ok(info(&name, &config, Some(at), Some(token.is_some())))
+        let created = existing.map_or(at, |r| r.created_at);
+        Ok(info(
+            &name,
+            &config,
+            Some(created),
+            Some(secrets.token.is_some()),
+        ))
     }
 
-    /// The built-in channels, then those added, by name; whether each
-    /// added one has a token (never the token).
+    /// The built-in channels, then those added, by name: whether each
+    /// added one has its secret (never the secret), whether it is failing,
+    /// and how its last delivery went.
     pub async fn channels(&self) -> Result<Vec<ChannelInfo>> {
         let settings = self.settings();
+        let email = if settings.email.is_configured() {
+            format!("e-mail to {}", settings.email.to.join(", "))
+        } else {
+            "e-mail, not set up (`coinlytics email setup`)".into()
+        };
         let mut all = vec![
-            ChannelInfo {
-                name: BUILT_IN[0].into(),
-                kind: "desktop",
-                summary: "a notification on this machine's desktop".into(),
-                token: None,
-                created_at: None,
-            },
-            ChannelInfo {
-                name: BUILT_IN[1].into(),
-                kind: "email",
-                summary: if settings.email.is_configured() {
-                    format!("e-mail to {}", settings.email.to.join(", "))
-                } else {
-                    "e-mail, not set up (`coinlytics email setup`)".into()
-                },
-                token: None,
-                created_at: None,
-            },
+            built_in(
+                BUILT_IN[0],
+                "a notification on this machine's desktop".into(),
+            ),
+            built_in(BUILT_IN[1], email),
         ];
-        for (name, config, at) in self.store.read(channels::list)? {
-            let key = SecretName::Channel(name.clone());
-            let token = super::blocking(move || Ok(secrets::get(key)?.is_some()))
+        for row in self.store.read(channels::list)? {
+            let key = SecretName::Channel(row.name.clone());
+            let token = blocking(move || Ok(secrets::get(key)?.is_some()))
                 .await
                 .ok();
-            all.push(info(&name, &config, Some(at), token));
+            let mut c = info(&row.name, &row.config, Some(row.created_at), token);
+            c.failing = row.failing.map(|(why, _)| why);
+            all.push(c);
+        }
+        for c in &mut all {
+            c.last_delivery = self
+                .store
+                .read(|conn| alerts::last_delivery(conn, &c.name))?;
         }
         Ok(all)
     }
 
-    /// Removes the channel `name` and its token.
+    /// Removes the channel `name` and its secrets; refused while a rule
+    /// sends to it.
     pub async fn channel_remove(&self, name: &str) -> Result<ChannelInfo> {
-        let (name, config, at) = self.stored_channel(name)?;
+        let row = self.stored_channel(name)?;
+        let name = row.name;
         let users: Vec<String> = self
             .store
-            .read(crate::store::queries::alerts::rules)?
+            .read(alerts::rules)?
             .into_iter()
             .filter(|r| r.spec.channels.named.contains(&name))
             .map(|r| format!("#{}", r.id))
@@ -130,22 +166,47 @@ impl Engine {
             .into());
         }
         let key = SecretName::Channel(name.clone());
-        let had = super::blocking(move || Ok(secrets::delete(key)?)).await?;
+        let had = blocking(move || Ok(secrets::delete(key)?)).await?;
+        let key = SecretName::ChannelSigning(name.clone());
+        blocking(move || Ok(secrets::delete(key)?)).await?;
         self.store.write(|tx| channels::delete(tx, &name))?;
-        Ok(info(&name, &config, Some(at), Some(had)))
+        Ok(info(&name, &row.config, Some(row.created_at), Some(had)))
     }
 
-    /// Sends a test message through the channel `name`.
+    /// Sends a test message through the channel `name`. A refusal marks it
+    /// failing as a delivery's would; a success clears the mark.
     pub async fn channel_test(&self, name: &str) -> Result<ChannelInfo> {
-        let (name, config, at) = self.stored_channel(name)?;
-        let key = SecretName::Channel(name.clone());
-        let token = super::blocking(move || Ok(secrets::get(key)?)).await?;
-        let msg = Message {
-            title: "Coinlytics: a test".into(),
-            body: format!("Alerts sent to the channel '{name}' arrive here."),
+        let row = self.stored_channel(name)?;
+        let name = row.name;
+        let secrets = credentials(&name).await?;
+        let sent = channel::send(&row.config, &secrets, &Message::test(&name)).await;
+        let failing = match &sent {
+            Ok(()) => None,
+            Err(SendError::Refused(why)) => Some(why.as_str()),
+            Err(_) => row.failing.as_ref().map(|(why, _)| why.as_str()),
         };
-        channel::send(&config, token.as_ref(), &msg).await?;
-        Ok(info(&name, &config, Some(at), Some(token.is_some())))
+        let now = crate::clock::now_ms();
+        self.store
+            .write(|tx| channels::set_failing(tx, &name, failing.map(|w| (w, now))))?;
+        sent?;
+        Ok(info(
+            &name,
+            &row.config,
+            Some(row.created_at),
+            Some(secrets.token.is_some()),
+        ))
+    }
+
+    /// The chats that wrote to the Telegram bot whose token is `token`
+    /// (through the Bot API at `api`): what `channel add telegram` offers
+    /// when no chat id is given.
+    pub async fn telegram_chats(&self, api: &str, token: &Secret) -> Result<Vec<(i64, String)>> {
+        let config = ChannelConfig::telegram("0", Some(api))?;
+        config.check_secret(token.expose().trim())?;
+        let ChannelConfig::Telegram { api, .. } = config else {
+            unreachable!("made as a Telegram channel");
+        };
+        Ok(channel::telegram_chats(&api, &Secret::new(token.expose().trim().into())).await?)
     }
 }
 
@@ -157,15 +218,92 @@ impl Engine {
             .read(|c| channels::get(c, &name))?
             .ok_or_else(|| no_channel(&name))
     }
+
+    /// Keeps the channel's secrets in the keyring, and removes one it no
+    /// longer has.
+    async fn store_secrets(&self, name: &str, secrets: &Credentials) -> Result<()> {
+        for (key, value) in [
+            (SecretName::Channel(name.into()), &secrets.token),
+            (SecretName::ChannelSigning(name.into()), &secrets.signing),
+        ] {
+            let value = value.clone();
+            blocking(move || match value {
+                Some(v) => Ok(secrets::set(key, v.expose().trim())?),
+                None => secrets::delete(key).map(|_| ()).map_err(Error::from),
+            })
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn forget_secrets(&self, name: &str) {
+        let _ = self.store_secrets(name, &Credentials::default()).await;
+    }
+}
+
+/// A channel's secrets as it needs them: each one line, of a sane length,
+/// of the shape its kind takes.
+fn check_secrets(config: &ChannelConfig, secrets: &Credentials) -> Result<()> {
+    for s in [&secrets.token, &secrets.signing].into_iter().flatten() {
+        let s = s.expose().trim();
+        if s.is_empty() {
+            return Err(InvalidInput("no secret was given: type it, or pipe it in".into()).into());
+        }
+        if s.contains('\n') || s.len() > TOKEN_MAX {
+            return Err(InvalidInput(format!(
+                "a channel's secret is one line of at most {TOKEN_MAX} characters"
+            ))
+            .into());
+        }
+    }
+    match &secrets.token {
+        Some(t) => config.check_secret(t.expose().trim())?,
+        None if config.needs_secret() => {
+            return Err(InvalidInput(format!("{} is needed", config.secret_name())).into());
+        }
+        None => {}
+    }
+    let signed = matches!(config, ChannelConfig::Webhook { signed: true, .. });
+    match (&secrets.signing, signed) {
+        (None, true) => Err(InvalidInput("a signed webhook needs its signing key".into()).into()),
+        (Some(_), false) => {
+            Err(InvalidInput("only a signed webhook has a signing key".into()).into())
+        }
+        (Some(k), true) if k.expose().trim().len() < 16 => Err(InvalidInput(
+            "a signing key is at least 16 characters: `openssl rand -hex 32` makes one".into(),
+        )
+        .into()),
+        _ => Ok(()),
+    }
+}
+
+/// The channel `name`'s secrets, from the keyring.
+async fn credentials(name: &str) -> Result<Credentials> {
+    let name = name.to_string();
+    blocking(move || Ok(secrets::channel(&name)?)).await
+}
+
+fn built_in(name: &str, summary: String) -> ChannelInfo {
+    ChannelInfo {
+        name: name.into(),
+        kind: name.into(),
+        summary,
+        token: None,
+        created_at: None,
+        failing: None,
+        last_delivery: None,
+    }
 }
 
 fn info(name: &str, config: &ChannelConfig, at: Option<i64>, token: Option<bool>) -> ChannelInfo {
     ChannelInfo {
         name: name.to_string(),
-        kind: config.kind(),
+        kind: config.kind().into(),
         summary: config.summary(),
         token,
         created_at: at,
+        failing: None,
+        last_delivery: None,
     }
 }
 

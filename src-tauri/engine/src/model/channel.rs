@@ -1,5 +1,6 @@
 //! Alert channels as data: a named destination of a kind (`ntfy`,
-//! `gotify`, `pushover`), several of a kind allowed. What is not secret (where to send,
+//! `telegram`, `sms`, `pushover`, `gotify`, `webhook`), several of a kind
+//! allowed. What is not secret (where to send,
 //! how) is kept in the database; a channel's token only in the OS
 //! keyring. `desktop` and `email` are the built-in channels.
 
@@ -70,10 +71,74 @@ pub enum ChannelConfig {
         /// which alerts do not ask for.
         priority: Option<i8>,
     },
+    /// A Telegram chat, through a bot (<https://core.telegram.org/bots/api#sendmessage>);
+    /// the bot's token is the channel's secret.
+    Telegram {
+        /// `https://api.telegram.org`, or a Bot API server of one's own.
+        api: String,
+        /// A chat's number (negative for a group), or `@channel`.
+        chat_id: String,
+    },
+    /// An SMS through Twilio's Messages API, or a compatible one
+    /// (<https://www.twilio.com/docs/messaging/api/message-resource>); the
+    /// auth token is the channel's secret.
+    Sms {
+        api: String,
+        account_sid: String,
+        /// A number (E.164) or a messaging service's SID (`MG…`).
+        from: String,
+        to: String,
+    },
+    /// A POST of JSON to a URL: a Discord or Slack webhook, or any
+    /// receiver. The URL is the channel's secret (a Discord or Slack
+    /// webhook's URL is its credential), and so is the signing key.
+    Webhook {
+        preset: WebhookPreset,
+        /// The generic preset's body: JSON whose strings may hold
+        /// `{{title}}`, `{{body}}`, `{{coin}}`, `{{symbol}}`, `{{price}}`,
+        /// `{{currency}}`, `{{key}}` and `{{fired_at}}`.
+        template: Option<String>,
+        /// Whether each POST carries `X-Coinlytics-Signature-256`: the
+        /// HMAC-SHA256 of its body with the channel's signing key.
+        signed: bool,
+    },
 }
+
+/// Which service a webhook speaks to, and so the shape of its body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WebhookPreset {
+    Discord,
+    Slack,
+    Generic,
+}
+
+impl std::str::FromStr for WebhookPreset {
+    type Err = InvalidInput;
+    fn from_str(s: &str) -> Result<WebhookPreset, InvalidInput> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "discord" => Ok(WebhookPreset::Discord),
+            "slack" => Ok(WebhookPreset::Slack),
+            "generic" => Ok(WebhookPreset::Generic),
+            other => Err(InvalidInput(format!(
+                "'{other}' is not a webhook preset: discord, slack or generic"
+            ))),
+        }
+    }
+}
+
+/// The placeholders a generic webhook's template may use.
+pub const TEMPLATE_FIELDS: [&str; 8] = [
+    "title", "body", "coin", "symbol", "price", "currency", "key", "fired_at",
+];
 
 /// Pushover's own API.
 pub const PUSHOVER_API: &str = "https://api.pushover.net";
+/// Telegram's Bot API.
+pub const TELEGRAM_API: &str = "https://api.telegram.org";
+/// Twilio's API.
+pub const TWILIO_API: &str = "https://api.twilio.com";
+const MAX_TEMPLATE: usize = 8 * 1024;
 
 impl ChannelConfig {
     pub fn kind(&self) -> &'static str {
@@ -81,7 +146,69 @@ impl ChannelConfig {
             ChannelConfig::Ntfy { .. } => "ntfy",
             ChannelConfig::Gotify { .. } => "gotify",
             ChannelConfig::Pushover { .. } => "pushover",
+            ChannelConfig::Telegram { .. } => "telegram",
+            ChannelConfig::Sms { .. } => "sms",
+            ChannelConfig::Webhook { .. } => "webhook",
         }
+    }
+
+    /// Whether the channel cannot send without its secret (ntfy's token
+    /// is for a protected topic only).
+    pub fn needs_secret(&self) -> bool {
+        !matches!(self, ChannelConfig::Ntfy { .. })
+    }
+
+    /// What the channel's secret is, in words: "the bot's token".
+    pub fn secret_name(&self) -> &'static str {
+        match self {
+            ChannelConfig::Ntfy { .. } => "the ntfy access token",
+            ChannelConfig::Gotify { .. } => "the Gotify app token",
+            ChannelConfig::Pushover { .. } => "the Pushover application token",
+            ChannelConfig::Telegram { .. } => "the Telegram bot's token",
+            ChannelConfig::Sms { .. } => "the SMS service's auth token",
+            ChannelConfig::Webhook { .. } => "the webhook's URL",
+        }
+    }
+
+    /// Checks the secret the channel is given: a bot token goes into a
+    /// URL's path, and a webhook's URL is where the alerts go. The
+    /// refusal never repeats it.
+    pub fn check_secret(&self, secret: &str) -> Result<(), InvalidInput> {
+        match self {
+            ChannelConfig::Telegram { .. } => {
+                let ok = secret.split_once(':').is_some_and(|(bot, key)| {
+                    !bot.is_empty()
+                        && bot.chars().all(|c| c.is_ascii_digit())
+                        && key.len() >= 30
+                        && key
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+                });
+                if !ok {
+                    return Err(InvalidInput(
+                        "that is not a Telegram bot token: @BotFather gives one like 123456789:AAH…"
+                            .into(),
+                    ));
+                }
+            }
+            ChannelConfig::Webhook { preset, .. } => {
+                let example = match preset {
+                    WebhookPreset::Discord => "https://discord.com/api/webhooks/…",
+                    WebhookPreset::Slack => "https://hooks.slack.com/services/…",
+                    WebhookPreset::Generic => "https://example.com/hook",
+                };
+                web_url(secret, "a webhook's URL", example, true)?;
+            }
+            _ => {
+                if secret.chars().any(char::is_whitespace) {
+                    return Err(InvalidInput(format!(
+                        "{} has no spaces in it",
+                        self.secret_name()
+                    )));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// What the channel is, in words, for a list: never a secret.
@@ -117,7 +244,131 @@ impl ChannelConfig {
                 }
                 s
             }
+            ChannelConfig::Telegram { api, chat_id } => {
+                let mut s = format!("Telegram chat {chat_id}");
+                if api != TELEGRAM_API {
+                    s.push_str(&format!(" through {api}"));
+                }
+                s
+            }
+            ChannelConfig::Sms { api, from, to, .. } => {
+                let mut s = format!("SMS from {from} to {to}");
+                if api != TWILIO_API {
+                    s.push_str(&format!(" through {api}"));
+                }
+                s
+            }
+            ChannelConfig::Webhook {
+                preset,
+                template,
+                signed,
+            } => {
+                let mut s = match (preset, template) {
+                    (WebhookPreset::Discord, _) => "Discord webhook".to_string(),
+                    (WebhookPreset::Slack, _) => "Slack webhook".to_string(),
+                    (WebhookPreset::Generic, None) => "webhook, JSON".to_string(),
+                    (WebhookPreset::Generic, Some(_)) => {
+                        "webhook, JSON from a template".to_string()
+                    }
+                };
+                if *signed {
+                    s.push_str(", signed");
+                }
+                s
+            }
         }
+    }
+
+    /// A Telegram channel: the chat to write to, through Telegram's Bot
+    /// API or a compatible one at `api`.
+    pub fn telegram(chat_id: &str, api: Option<&str>) -> Result<ChannelConfig, InvalidInput> {
+        let chat_id = chat_id.trim();
+        let number = chat_id.strip_prefix('-').unwrap_or(chat_id);
+        let numeric =
+            (1..=20).contains(&number.len()) && number.chars().all(|c| c.is_ascii_digit());
+        let username = chat_id.strip_prefix('@').is_some_and(|u| {
+            (5..=32).contains(&u.len()) && u.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        });
+        if !numeric && !username {
+            return Err(InvalidInput(
+                "a Telegram chat id is a number (-100… for a group) or @channelname".into(),
+            ));
+        }
+        Ok(ChannelConfig::Telegram {
+            api: api_base(api, "a Bot API server's URL", TELEGRAM_API)?,
+            chat_id: chat_id.to_string(),
+        })
+    }
+
+    /// An SMS channel through Twilio's API, or a compatible one at `api`.
+    pub fn sms(
+        account_sid: &str,
+        from: &str,
+        to: &str,
+        api: Option<&str>,
+    ) -> Result<ChannelConfig, InvalidInput> {
+        let sid = account_sid.trim();
+        let sid_ok = sid.len() == 34
+            && sid.starts_with("AC")
+            && sid[2..].chars().all(|c| c.is_ascii_hexdigit());
+        if !sid_ok {
+            return Err(InvalidInput(
+                "an account SID is AC and 32 hexadecimal digits (on the console's front page)"
+                    .into(),
+            ));
+        }
+        let from = from.trim();
+        let service = from.len() == 34
+            && from.starts_with("MG")
+            && from[2..].chars().all(|c| c.is_ascii_hexdigit());
+        if !service {
+            phone_number(from, "--from")?;
+        }
+        let to = to.trim();
+        phone_number(to, "--to")?;
+        Ok(ChannelConfig::Sms {
+            api: api_base(api, "an SMS API's URL", TWILIO_API)?,
+            account_sid: sid.to_string(),
+            from: from.to_string(),
+            to: to.to_string(),
+        })
+    }
+
+    /// A webhook of a preset's shape; a generic one may give its body as a
+    /// template (JSON, see [`ChannelConfig::Webhook`]).
+    pub fn webhook(
+        preset: WebhookPreset,
+        template: Option<&str>,
+        signed: bool,
+    ) -> Result<ChannelConfig, InvalidInput> {
+        let template = match template {
+            None => None,
+            Some(_) if preset != WebhookPreset::Generic => {
+                return Err(InvalidInput(
+                    "a template is for the generic preset; Discord's and Slack's bodies are set"
+                        .into(),
+                ));
+            }
+            Some(t) => {
+                if t.len() > MAX_TEMPLATE {
+                    return Err(InvalidInput(format!(
+                        "a template is at most {} KiB",
+                        MAX_TEMPLATE / 1024
+                    )));
+                }
+                let v: serde_json::Value = serde_json::from_str(t)
+                    .map_err(|e| InvalidInput(format!("the template is not JSON: {e}")))?;
+                if !v.is_object() {
+                    return Err(InvalidInput("the template is a JSON object: {…}".into()));
+                }
+                Some(v.to_string())
+            }
+        };
+        Ok(ChannelConfig::Webhook {
+            preset,
+            template,
+            signed,
+        })
     }
 
     /// A Pushover channel: the user's (or group's) key, Pushover's API or
@@ -142,19 +393,8 @@ impl ChannelConfig {
                 "Pushover's priority here is -2 (lowest) to 1 (high), not {p}"
             )));
         }
-        let api = match api {
-            Some(url) => {
-                let parsed = web_url(url, "an API's URL", PUSHOVER_API)?;
-                format!(
-                    "{}{}",
-                    parsed.origin().ascii_serialization(),
-                    parsed.path().trim_end_matches('/')
-                )
-            }
-            None => PUSHOVER_API.to_string(),
-        };
         Ok(ChannelConfig::Pushover {
-            api,
+            api: api_base(api, "an API's URL", PUSHOVER_API)?,
             user_key: user_key.to_string(),
             priority,
         })
@@ -162,7 +402,12 @@ impl ChannelConfig {
 
     /// A Gotify channel from the server's URL.
     pub fn gotify(url: &str, priority: Option<u8>) -> Result<ChannelConfig, InvalidInput> {
-        let parsed = web_url(url, "a Gotify server's URL", "https://gotify.example")?;
+        let parsed = web_url(
+            url,
+            "a Gotify server's URL",
+            "https://gotify.example",
+            false,
+        )?;
         if let Some(p) = priority
             && p > 10
         {
@@ -180,7 +425,12 @@ impl ChannelConfig {
 
     /// An ntfy channel from the topic's URL (`https://ntfy.sh/my-topic`).
     pub fn ntfy(url: &str, priority: Option<u8>) -> Result<ChannelConfig, InvalidInput> {
-        let parsed = web_url(url, "an ntfy topic's URL", "https://ntfy.sh/my-topic")?;
+        let parsed = web_url(
+            url,
+            "an ntfy topic's URL",
+            "https://ntfy.sh/my-topic",
+            false,
+        )?;
         let bad =
             |why: &str| InvalidInput(format!("the URL given is not an ntfy topic's URL: {why}"));
         let topic = parsed.path().trim_matches('/');
@@ -208,11 +458,43 @@ impl ChannelConfig {
     }
 }
 
+/// An API's base URL (`api`, or `default`): its origin and path, without
+/// a trailing `/`.
+fn api_base(api: Option<&str>, what: &str, default: &str) -> Result<String, InvalidInput> {
+    let Some(url) = api else {
+        return Ok(default.to_string());
+    };
+    let parsed = web_url(url, what, default, false)?;
+    Ok(format!(
+        "{}{}",
+        parsed.origin().ascii_serialization(),
+        parsed.path().trim_end_matches('/')
+    ))
+}
+
+/// A phone number in E.164: `+`, then 8 to 15 digits.
+fn phone_number(n: &str, flag: &str) -> Result<(), InvalidInput> {
+    let digits = n.strip_prefix('+').unwrap_or_default();
+    if (8..=15).contains(&digits.len()) && digits.chars().all(|c| c.is_ascii_digit()) {
+        Ok(())
+    } else {
+        Err(InvalidInput(format!(
+            "{flag} is a phone number with its country code: +15551234567"
+        )))
+    }
+}
+
 /// A service's URL as a user types it: https, or http to this machine
-/// only; no user, query or fragment (a token is read on its own, into
-/// the keyring). `what` and `example` word the refusal, which never
-/// repeats the URL: a mistyped one may hold a password.
-fn web_url(url: &str, what: &str, example: &str) -> Result<reqwest::Url, InvalidInput> {
+/// only; no user or fragment, nor a query unless `query` (a token is
+/// read on its own, into the keyring). `what` and `example` word the
+/// refusal, which never repeats the URL: a mistyped one may hold a
+/// password.
+fn web_url(
+    url: &str,
+    what: &str,
+    example: &str,
+    query: bool,
+) -> Result<reqwest::Url, InvalidInput> {
     let bad = |why: &str| InvalidInput(format!("the URL given is not {what}: {why}"));
     let parsed =
         reqwest::Url::parse(url.trim()).map_err(|_| bad(&format!("write it as {example}")))?;
@@ -225,7 +507,7 @@ fn web_url(url: &str, what: &str, example: &str) -> Result<reqwest::Url, Invalid
     }
     if !parsed.username().is_empty()
         || parsed.password().is_some()
-        || parsed.query().is_some()
+        || (parsed.query().is_some() && !query)
         || parsed.fragment().is_some()
     {
         return Err(bad(
@@ -233,20 +515,6 @@ fn web_url(url: &str, what: &str, example: &str) -> Result<reqwest::Url, Invalid
         ));
     }
     Ok(parsed)
-}
-
-/// A channel as `coinlytics channel ls` lists it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ChannelInfo {
-    pub name: String,
-    pub kind: &'static str,
-    /// Where it sends, in words; never a secret.
-    pub summary: String,
-    /// Whether a token for it is in the keyring; `None` for a built-in
-    /// channel, or when the keyring cannot be read.
-    pub token: Option<bool>,
-    /// When it was added (ms since the epoch); `None` for a built-in one.
-    pub created_at: Option<i64>,
 }
 
 #[cfg(test)]

@@ -296,6 +296,15 @@ const MIGRATIONS: &[M<'static>] = &[
     ALTER TABLE alert_rules ADD COLUMN channels TEXT NOT NULL DEFAULT '';
     "#,
     ),
+    M::up(
+        r#"
+    -- A channel the service refused for good (a bad token, a deleted
+    -- webhook): the service's reason, until a send succeeds or the
+    -- channel is set again.
+    ALTER TABLE alert_channels ADD COLUMN failing TEXT;
+    ALTER TABLE alert_channels ADD COLUMN failing_at INTEGER;
+    "#,
+    ),
 ];
 
 /// How many migrations this build has: the schema version it writes.

@@ -404,6 +404,25 @@ pub fn history(conn: &Connection, limit: u32) -> rusqlite::Result<Vec<HistoryEnt
     Ok(entries)
 }
 
+/// The delivery of the newest firing sent to `channel`, if any.
+pub fn last_delivery(conn: &Connection, channel: &str) -> rusqlite::Result<Option<Delivery>> {
+    conn.prepare_cached(
+        "SELECT d.status, d.attempts, d.last_error, d.sent_at FROM alert_deliveries d
+         JOIN alert_firings f ON f.key = d.firing_key
+         WHERE d.channel = ?1 ORDER BY f.fired_at DESC, f.key DESC LIMIT 1",
+    )?
+    .query_row([channel], |r| {
+        let status: String = r.get(0)?;
+        Ok(Delivery::new(
+            DeliveryStatus::parse(&status),
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+        ))
+    })
+    .optional()
+}
+
 pub fn unacknowledged(conn: &Connection) -> rusqlite::Result<i64> {
     conn.prepare_cached("SELECT count(*) FROM alert_firings WHERE acknowledged = 0")?
         .query_row([], |r| r.get(0))

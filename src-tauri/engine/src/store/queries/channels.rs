@@ -1,44 +1,85 @@
-//! `alert_channels`: the channels a user added, each as its JSON config.
+//! `alert_channels`: the channels a user added, each as its JSON config,
+//! and whether its service refused it for good.
 
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::model::channel::ChannelConfig;
 
-/// A stored channel: name, config, when added. A row whose JSON this
-/// build cannot read is an error, saying which.
-pub type Row = (String, ChannelConfig, i64);
-
-fn row(r: &rusqlite::Row) -> rusqlite::Result<(String, String, i64)> {
-    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+/// A stored channel. A row whose JSON this build cannot read is an error,
+/// saying which.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub name: String,
+    pub config: ChannelConfig,
+    /// When it was added (unix ms).
+    pub created_at: i64,
+    /// The service's reason for refusing it for good, and when (unix ms).
+    pub failing: Option<(String, i64)>,
 }
 
-fn parse((name, json, at): (String, String, i64)) -> rusqlite::Result<Row> {
-    serde_json::from_str(&json)
-        .map(|c| (name, c, at))
-        .map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, Box::new(e))
-        })
+const COLUMNS: &str = "name, config, created_at, failing, failing_at";
+
+fn row(r: &rusqlite::Row) -> rusqlite::Result<Row> {
+    let json: String = r.get(1)?;
+    let config = serde_json::from_str(&json).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, Box::new(e))
+    })?;
+    let failing: Option<String> = r.get(3)?;
+    let failing_at: Option<i64> = r.get(4)?;
+    Ok(Row {
+        name: r.get(0)?,
+        config,
+        created_at: r.get(2)?,
+        failing: failing.map(|why| (why, failing_at.unwrap_or(0))),
+    })
+}
+
+fn json(c: &ChannelConfig) -> rusqlite::Result<String> {
+    serde_json::to_string(c).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
 }
 
 /// Adds a channel; false if one has that name already.
 pub fn insert(conn: &Connection, name: &str, c: &ChannelConfig, at: i64) -> rusqlite::Result<bool> {
-    let json = serde_json::to_string(c)
-        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
     let n = conn
         .prepare_cached(
             "INSERT INTO alert_channels (name, kind, config, created_at)
              VALUES (?1, ?2, ?3, ?4) ON CONFLICT(name) DO NOTHING",
         )?
-        .execute(params![name, c.kind(), json, at])?;
+        .execute(params![name, c.kind(), json(c)?, at])?;
     Ok(n == 1)
+}
+
+/// Sets a channel anew (its failing mark goes with the old setting);
+/// false if there is none of that name.
+pub fn replace(conn: &Connection, name: &str, c: &ChannelConfig) -> rusqlite::Result<bool> {
+    let n = conn
+        .prepare_cached(
+            "UPDATE alert_channels SET kind = ?2, config = ?3, failing = NULL, failing_at = NULL
+             WHERE name = ?1",
+        )?
+        .execute(params![name, c.kind(), json(c)?])?;
+    Ok(n == 1)
+}
+
+/// Marks a channel refused for good with the service's reason, or clears
+/// the mark (`None`) after a send succeeded.
+pub fn set_failing(
+    conn: &Connection,
+    name: &str,
+    failing: Option<(&str, i64)>,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE alert_channels SET failing = ?2, failing_at = ?3 WHERE name = ?1")?
+        .execute(params![name, failing.map(|f| f.0), failing.map(|f| f.1)])?;
+    Ok(())
 }
 
 /// Every channel, by name.
 pub fn list(conn: &Connection) -> rusqlite::Result<Vec<Row>> {
-    conn.prepare_cached("SELECT name, config, created_at FROM alert_channels ORDER BY name")?
-        .query_map([], row)?
-        .map(|r| r.and_then(parse))
-        .collect()
+    conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM alert_channels ORDER BY name"
+    ))?
+    .query_map([], row)?
+    .collect()
 }
 
 pub fn count(conn: &Connection) -> rusqlite::Result<i64> {
@@ -46,11 +87,11 @@ pub fn count(conn: &Connection) -> rusqlite::Result<i64> {
 }
 
 pub fn get(conn: &Connection, name: &str) -> rusqlite::Result<Option<Row>> {
-    conn.prepare_cached("SELECT name, config, created_at FROM alert_channels WHERE name = ?1")?
-        .query_row([name], row)
-        .optional()?
-        .map(parse)
-        .transpose()
+    conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM alert_channels WHERE name = ?1"
+    ))?
+    .query_row([name], row)
+    .optional()
 }
 
 /// Removes a channel; false if there was none.
