@@ -195,7 +195,12 @@ portfolios: Array<string>,
 /**
  * The coins the portfolio holds (or held), for its rules.
  */
-held: Array<Coin>, };
+held: Array<Coin>, 
+/**
+ * The channels a user added, for the form's choice: each one's name,
+ * and its service's reason when it is failing.
+ */
+channels: Array<ChannelChoice>, };
   export type MonitorStatus = { state: MonitorState, message: string, };
   export type MonitorState = "starting" | "active" | "passive" | "failed" | "restarting";
   export type RuleView = { 
@@ -474,7 +479,146 @@ note_max_chars: number, };
 /**
  * Channels a user added (`coinlytics channel add`), by name.
  */
-named: Array<string>, };
+named: Array<string>, 
+/**
+ * Sent through a channel's quiet hours.
+ */
+urgent: boolean, };
+  export type ChannelChoice = { name: string, kind: string, failing: string | null, };
+  export type ChannelInfo = { name: string, kind: string, 
+/**
+ * Where it sends, in words; never a secret.
+ */
+summary: string, 
+/**
+ * Whether its secret is in the keyring; `None` for a built-in
+ * channel, or when the keyring cannot be read.
+ */
+token: boolean | null, 
+/**
+ * When it was added (ms since the epoch); `None` for a built-in one.
+ */
+created_at: number | null, 
+/**
+ * Its service's reason for refusing it for good (a bad token, a
+ * deleted webhook): nothing more is sent until it is set again or a
+ * test goes through.
+ */
+failing: string | null, 
+/**
+ * How the newest alert sent to it went.
+ */
+last_delivery: Delivery | null, 
+/**
+ * Its quiet hours and daily cap.
+ */
+policy: ChannelPolicy, 
+/**
+ * Where and how it sends (never a secret), for a form to edit;
+ * `None` for a built-in one.
+ */
+config: ChannelConfig | null, };
+  export type ChannelInput = { name: string, 
+/**
+ * ntfy, telegram, sms, pushover, gotify or webhook.
+ */
+kind: string, 
+/**
+ * ntfy: the topic's URL; Gotify: the server's.
+ */
+url: string, 
+/**
+ * Telegram, SMS, Pushover: another API than the service's own.
+ */
+api_url: string, chat_id: string, account_sid: string, from: string, to: string, user_key: string, priority: string, 
+/**
+ * Webhook: discord, slack or generic, and the generic one's template.
+ */
+preset: string, template: string, sign: boolean, 
+/**
+ * `22:00-07:00`, and what becomes of an alert in them.
+ */
+quiet: string, quiet_then: QuietThen | null, daily_cap: string, 
+/**
+ * The token (a webhook's URL); when editing, empty keeps the stored one.
+ */
+secret: string, signing_key: string, 
+/**
+ * Set the channel of this name anew.
+ */
+replace: boolean, };
+  export type ChannelConfig = { "kind": "ntfy", 
+/**
+ * `https://ntfy.sh`, or `http://` for this machine only.
+ */
+server: string, topic: string, 
+/**
+ * 1 (min) to 5 (max); none: the server's default (3).
+ */
+priority: number | null, } | { "kind": "gotify", 
+/**
+ * `https://gotify.example` (a path prefix kept), or `http://` for
+ * this machine only.
+ */
+server: string, 
+/**
+ * 0 to 10; none: the app's default.
+ */
+priority: number | null, } | { "kind": "pushover", 
+/**
+ * `https://api.pushover.net`, or a compatible service's.
+ */
+api: string, 
+/**
+ * Whom to send to: a user's or a group's key.
+ */
+user_key: string, 
+/**
+ * -2 (lowest) to 1 (high); 2 (emergency) needs acknowledging,
+ * which alerts do not ask for.
+ */
+priority: number | null, } | { "kind": "telegram", 
+/**
+ * `https://api.telegram.org`, or a Bot API server of one's own.
+ */
+api: string, 
+/**
+ * A chat's number (negative for a group), or `@channel`.
+ */
+chat_id: string, } | { "kind": "sms", api: string, account_sid: string, 
+/**
+ * A number (E.164) or a messaging service's SID (`MG…`).
+ */
+from: string, to: string, } | { "kind": "webhook", preset: WebhookPreset, 
+/**
+ * The generic preset's body: JSON whose strings may hold
+ * `{{title}}`, `{{body}}`, `{{coin}}`, `{{symbol}}`, `{{price}}`,
+ * `{{currency}}`, `{{key}}` and `{{fired_at}}`.
+ */
+template: string | null, 
+/**
+ * Whether each POST carries `X-Coinlytics-Signature-256`: the
+ * HMAC-SHA256 of its body with the channel's signing key.
+ */
+signed: boolean, };
+  export type ChannelPolicy = { quiet: QuietHours | null, 
+/**
+ * The most messages sent in a day (from local midnight); past it, the
+ * day's others are not sent.
+ */
+daily_cap: number | null, };
+  export type QuietHours = { 
+/**
+ * Minutes after midnight they begin and end; they may span midnight
+ * (22:00 to 07:00).
+ */
+from_min: number, to_min: number, 
+/**
+ * What becomes of an alert that fires in them.
+ */
+then: QuietThen, };
+  export type QuietThen = "hold" | "drop";
+  export type WebhookPreset = "discord" | "slack" | "generic";
   export type HistoryEntry = { 
 /**
  * The rule as it was when it fired, in words ([`RuleSpec::describe`]).
@@ -540,7 +684,7 @@ target_pct: string | null, };
  * The status in words: "Sent", "Retrying (2)".
  */
 label: string, };
-  export type DeliveryStatus = "pending" | "sending" | "sent" | "failed";
+  export type DeliveryStatus = "pending" | "sending" | "sent" | "failed" | "held" | "dropped";
   export type AlertEvent = { "type": "fired" } & Firing | { "type": "delivery" } & DeliveryEvent | { "type": "restarting", reason: string, retry_in_secs: number, } | { "type": "restarted" };
   export type DeliveryEvent = { firing_key: string, channel: string, status: DeliveryStatus, error: string | null, };
   export type CoinOverview = { coin: Coin, quote: Quote | null, watched: boolean, levels: Array<AlertLevel>, };

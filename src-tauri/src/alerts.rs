@@ -1,13 +1,14 @@
 //! Alerts in the window: the monitor runs here unless `coinlytics monitor`
 //! already runs on the same data directory (then the window stays passive
 //! and takes over when that process ends), and the commands of the Alerts
-//! and e-mail settings pages.
+//! page, and of Settings' e-mail and alert channels.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use coinlytics_engine::app::alerts::AlertEvent;
 use coinlytics_engine::app::alerts::{RuleInput, RuleView};
+use coinlytics_engine::app::channels::{ChannelInfo, ChannelInput};
 use coinlytics_engine::app::email::{self, EmailForm, EmailStatus};
 use coinlytics_engine::app::pages::{AlertsPage, MonitorState};
 use coinlytics_engine::app::settings::EmailSettings;
@@ -142,4 +143,28 @@ pub async fn email_clear_password() -> Answer<bool> {
 #[tauri::command]
 pub async fn email_test(state: State<'_, AppState>) -> Answer<Vec<String>> {
     state.engine()?.email_test().await
+}
+
+/// The alert channels: the built-in ones, then those added (never a secret).
+#[tauri::command]
+pub async fn channels(state: State<'_, AppState>) -> Answer<Vec<ChannelInfo>> {
+    state.engine()?.channels().await
+}
+
+/// Adds a channel, or sets one anew; its secrets go from the window to
+/// the OS keyring only.
+#[tauri::command]
+pub async fn channel_save(state: State<'_, AppState>, input: ChannelInput) -> Answer<ChannelInfo> {
+    state.engine()?.channel_save(&input).await
+}
+
+#[tauri::command]
+pub async fn channel_remove(state: State<'_, AppState>, name: String) -> Answer<ChannelInfo> {
+    state.engine()?.channel_remove(&name).await
+}
+
+/// Sends a test message through a channel.
+#[tauri::command]
+pub async fn channel_test(state: State<'_, AppState>, name: String) -> Answer<ChannelInfo> {
+    state.engine()?.channel_test(&name).await
 }

@@ -10,6 +10,7 @@ use std::path::Path;
 use coinlytics_engine::app::alerts::AlertEvent;
 use coinlytics_engine::app::alerts::DeliveryEvent;
 use coinlytics_engine::app::alerts::{ConditionInfo, RuleForm, RuleInput, RuleView};
+use coinlytics_engine::app::channels::{ChannelInfo, ChannelInput};
 use coinlytics_engine::app::compare::Stats;
 use coinlytics_engine::app::compare::{CompareSeries, Comparison, NormalPoint};
 use coinlytics_engine::app::convert::{Conversion, Unit};
@@ -17,7 +18,7 @@ use coinlytics_engine::app::email::{EmailForm, EmailStatus};
 use coinlytics_engine::app::history::{AlertLevel, CoinOverview, History};
 use coinlytics_engine::app::market::{MarketEvent, Snapshot};
 use coinlytics_engine::app::pages::{
-    AlertsPage, BackfillEvent, Dashboard, Markets, MonitorState, MonitorStatus,
+    AlertsPage, BackfillEvent, ChannelChoice, Dashboard, Markets, MonitorState, MonitorStatus,
 };
 use coinlytics_engine::app::portfolio::{
     Format, Mapping, PortfolioPage, RowError, Skipped, TxInput,
@@ -35,6 +36,9 @@ use coinlytics_engine::model::PriceTick;
 use coinlytics_engine::model::Source;
 use coinlytics_engine::model::alert::{
     Channels, Condition, Delivery, DeliveryStatus, Firing, HistoryEntry, Rule, RuleSpec,
+};
+use coinlytics_engine::model::channel::{
+    ChannelConfig, ChannelPolicy, QuietHours, QuietThen, WebhookPreset,
 };
 use coinlytics_engine::model::portfolio::{Method, Portfolio, Tx, TxKind};
 use coinlytics_engine::model::{Candle, Coin, Quote, QuoteFigures, QuoteRequest, Range, Selection};
@@ -84,6 +88,14 @@ fn declarations() -> String {
         ConditionInfo::decl(&cfg),
         RuleForm::decl(&cfg),
         Channels::decl(&cfg),
+        ChannelChoice::decl(&cfg),
+        ChannelInfo::decl(&cfg),
+        ChannelInput::decl(&cfg),
+        ChannelConfig::decl(&cfg),
+        ChannelPolicy::decl(&cfg),
+        QuietHours::decl(&cfg),
+        QuietThen::decl(&cfg),
+        WebhookPreset::decl(&cfg),
         HistoryEntry::decl(&cfg),
         Firing::decl(&cfg),
         Delivery::decl(&cfg),

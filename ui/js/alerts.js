@@ -4,14 +4,14 @@
 // deliveries, the conditions the form offers).
 import { api, describe } from "./api.js";
 import * as fmt from "./format.js";
-import { $, el } from "./dom.js";
+import { $, all, el } from "./dom.js";
 
 /**
  * The rule form, with its named fields.
  * @typedef {HTMLFormElement & {elements: HTMLFormControlsCollection & {
  *   coin: HTMLSelectElement, condition: HTMLSelectElement, level: HTMLInputElement, window: HTMLSelectElement, lookback: HTMLSelectElement,
  *   portfolio: HTMLSelectElement, target: HTMLInputElement,
- *   currency: HTMLInputElement, desktop: HTMLInputElement, email: HTMLInputElement, repeat: RadioNodeList,
+ *   currency: HTMLInputElement, desktop: HTMLInputElement, email: HTMLInputElement, urgent: HTMLInputElement, repeat: RadioNodeList,
  *   band_pct: HTMLInputElement, cooldown: HTMLSelectElement, confirm: HTMLSelectElement, note: HTMLInputElement}}} AlertForm
  */
 
@@ -23,8 +23,6 @@ export class AlertsView {
     this.page = null;
     /** @type {number | null} */
     this.editing = null; // id of the rule in the form, or null for a new one
-    /** @type {string[]} the edited rule's channels added on the command line */
-    this.named = [];
     const form = /** @type {AlertForm} */ ($("alert-form", HTMLFormElement));
     this.form = form;
     /** @type {Map<Ipc.Condition, Ipc.ConditionInfo>} what the form offers, from Rust with the first page */
@@ -53,6 +51,26 @@ export class AlertsView {
       }
     });
     this.resetForm();
+  }
+
+  /**
+   * A box per channel a user added, the `chosen` ones ticked; a failing
+   * one says so.
+   * @param {string[]} chosen
+   */
+  fillChannels(chosen) {
+    const added = this.page?.channels ?? [];
+    const names = [...added.map((c) => c.name), ...chosen.filter((n) => !added.some((c) => c.name === n))];
+    $("alert-channels").replaceChildren(
+      ...names.map((name) => {
+        const failing = added.find((c) => c.name === name)?.failing;
+        const label = el("label", { className: failing ? "check failing" : "check" },
+          el("input", { type: "checkbox", value: name, checked: chosen.includes(name) }),
+          el("span", { textContent: failing ? `${name} (failing)` : name }));
+        if (failing) label.title = failing;
+        return label;
+      }),
+    );
   }
 
   /** @param {string} selected a portfolio's name, or "" for all */
@@ -138,6 +156,8 @@ export class AlertsView {
     f.currency.value = prefill.currency ?? this.ctx.currency();
     f.desktop.checked = true;
     f.email.checked = false;
+    f.urgent.checked = false;
+    this.fillChannels([]);
     f.repeat.value = "rearm";
     f.cooldown.value = "0";
     f.confirm.value = "";
@@ -159,8 +179,8 @@ export class AlertsView {
     if (r.lookback_secs) f.lookback.value = String(r.lookback_secs);
     f.desktop.checked = r.channels.desktop;
     f.email.checked = r.channels.email;
-    // Channels added on the command line stay as they are (no picker yet).
-    this.named = r.channels.named;
+    f.urgent.checked = r.channels.urgent;
+    this.fillChannels(r.channels.named);
     f.repeat.value = r.once ? "once" : "rearm";
     f.band_pct.value = r.band_pct;
     f.cooldown.value = String(r.cooldown_secs);
@@ -187,7 +207,12 @@ export class AlertsView {
       level: f.level.value,
       window: this.conditions.get(this.condition)?.window ? f.window.value : null,
       lookback: this.conditions.get(this.condition)?.lookback ? f.lookback.value : null,
-      channels: { desktop: f.desktop.checked, email: f.email.checked, named: this.editing === null ? [] : this.named },
+      channels: {
+        desktop: f.desktop.checked,
+        email: f.email.checked,
+        named: all($("alert-channels"), "input:checked", HTMLInputElement).map((b) => b.value),
+        urgent: f.urgent.checked,
+      },
       note: f.note.value,
       once: f.repeat.value === "once",
       band_pct: f.band_pct.value.trim() || "0",
@@ -239,6 +264,7 @@ export class AlertsView {
     if (!p) return;
     this.fillConditions(p.conditions);
     this.fillPortfolios(this.form.elements.portfolio.value);
+    this.fillChannels(all($("alert-channels"), "input:checked", HTMLInputElement).map((b) => b.value));
     $("alerts-monitor").textContent = p.monitor.message;
     $("alerts-monitor").className = p.monitor.state === "failed" || p.monitor.state === "restarting" ? "note error" : "note";
 
@@ -277,11 +303,23 @@ export class AlertsView {
           if (d?.last_error && d.status !== "sent") td.title = d.last_error;
           return td;
         };
+        /** @param {Record<string, Ipc.Delivery>} all */
+        const others = (all) => {
+          const td = el("td", { className: "left others" });
+          for (const [name, d] of Object.entries(all)) {
+            if (name === "desktop" || name === "email") continue;
+            const span = el("span", { className: `delivery ${d.status}`, textContent: `${name}: ${d.label}` });
+            if (d.last_error && d.status !== "sent") span.title = d.last_error;
+            td.append(span);
+          }
+          if (!td.childElementCount) td.textContent = "—";
+          return td;
+        };
         const tr = el("tr", { className: h.acknowledged ? "" : "unseen" },
           el("td", { className: "left", textContent: fmt.dateTime(h.fired_at) }),
           el("td", { className: "left", textContent: h.description }),
           el("td", { className: "num", textContent: fmt.price(h.price, h.currency) }),
-          cell(h.deliveries.desktop), cell(h.deliveries.email));
+          cell(h.deliveries.desktop), cell(h.deliveries.email), others(h.deliveries));
         tr.dataset.key = h.key;
         return tr;
       }),

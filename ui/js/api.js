@@ -207,6 +207,10 @@ const routes = {
   email_set_password: (a) => http("PUT", "/email/password", { json: { password: a.password } }),
   email_clear_password: () => http("DELETE", "/email/password"),
   email_test: () => http("POST", "/email/test"),
+  channels: () => http("GET", "/channels"),
+  channel_save: (a) => http("PUT", `/channels/${id(a.input.name)}`, { json: a.input }),
+  channel_remove: (a) => http("DELETE", `/channels/${id(a.name)}`),
+  channel_test: (a) => http("POST", `/channels/${id(a.name)}/test`),
   portfolio: (a) => http("GET", "/portfolio", { query: { portfolio: a.portfolio, method: a.method, listed: a.listed } }),
   portfolio_add: (a) => http("POST", "/portfolio/transactions", { json: a.form }),
   portfolio_edit: (a) => http("PUT", `/portfolio/transactions/${id(a.id)}`, { json: a.form }),
@@ -399,6 +403,25 @@ export const api = {
   emailClearPassword: () => invoke("email_clear_password"),
   /** @returns {Promise<string[]>} the recipients */
   emailTest: () => invoke("email_test"),
+  /** @returns {Promise<Ipc.ChannelInfo[]>} the built-in channels, then those added; never a secret */
+  channels: () => invoke("channels"),
+  /**
+   * Adds a channel, or sets one anew (`input.replace`); its secrets go to Rust, into the OS keyring.
+   * @param {Ipc.ChannelInput} input
+   * @returns {Promise<Ipc.ChannelInfo>}
+   */
+  channelSave: (input) => invoke("channel_save", { input }),
+  /**
+   * @param {string} name
+   * @returns {Promise<Ipc.ChannelInfo>}
+   */
+  channelRemove: (name) => invoke("channel_remove", { name }),
+  /**
+   * Sends a test message through a channel.
+   * @param {string} name
+   * @returns {Promise<Ipc.ChannelInfo>}
+   */
+  channelTest: (name) => invoke("channel_test", { name }),
   /**
    * A coin's figures, whether it is watched, and its alert levels.
    * @param {string} id

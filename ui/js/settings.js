@@ -1,7 +1,9 @@
 // The settings dialog: preferences are read from and written to Rust at
-// once; the e-mail settings are saved with their button. The SMTP password
+// once; the e-mail settings are saved with their button; the alert
+// channels are channels.js'. The SMTP password
 // is only ever sent to Rust (into the OS keyring), never shown or read back.
 import { api, describe, signOut } from "./api.js";
+import { setupChannels } from "./channels.js";
 import { all, el, one } from "./dom.js";
 
 /**
@@ -51,6 +53,7 @@ export function setupSettings({ button, dialog, error, coins }) {
   };
   // Object.entries types its keys as strings; these are the preferences.
   const entries = /** @type {[Ipc.Preference, HTMLInputElement][]} */ (Object.entries(boxes));
+  const channels = setupChannels(dialog);
   button.addEventListener("click", async () => {
     error.textContent = "";
     try {
@@ -61,6 +64,7 @@ export function setupSettings({ button, dialog, error, coins }) {
       error.textContent = describe(e);
     }
     loadEmail(dialog);
+    channels.load();
     dialog.showModal();
   });
   setupEmail(dialog);

@@ -97,6 +97,9 @@ pub struct AddArgs {
     /// A note shown with the alert
     #[arg(long, value_name = "TEXT", default_value = "")]
     note: String,
+    /// Send it through channels' quiet hours
+    #[arg(long)]
+    urgent: bool,
     /// Print the stored rule as JSON
     #[arg(long)]
     json: bool,
@@ -129,7 +132,10 @@ impl AddArgs {
             level,
             window: self.window.clone(),
             lookback: self.lookback.clone(),
-            channels: Channels::parse(&self.channel)?,
+            channels: Channels {
+                urgent: self.urgent,
+                ..Channels::parse(&self.channel)?
+            },
             note: self.note.clone(),
             once: self.once,
             band_pct: Some(self.band_pct.clone()),

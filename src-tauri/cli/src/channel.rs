@@ -9,7 +9,7 @@ use clap::{Args, Subcommand};
 use coinlytics_engine::app::channels::{ChannelInfo, Credentials};
 use coinlytics_engine::app::settings::Secret;
 use coinlytics_engine::model::InvalidInput;
-use coinlytics_engine::model::channel::{ChannelConfig, WebhookPreset};
+use coinlytics_engine::model::channel::{ChannelConfig, ChannelPolicy, QuietThen, WebhookPreset};
 use coinlytics_engine::{Engine, Error};
 
 use crate::secret::read_secret;
@@ -41,6 +41,15 @@ pub struct Common {
     /// Set the channel of this name anew; an empty secret keeps the stored one
     #[arg(long)]
     replace: bool,
+    /// Hours of the local day when only urgent alerts are sent, e.g. 22:00-07:00
+    #[arg(long, value_name = "FROM-TO")]
+    quiet: Option<String>,
+    /// What becomes of an alert in the quiet hours: hold (sent when they end) or drop
+    #[arg(long, value_name = "HOLD|DROP", default_value = "hold")]
+    quiet_then: QuietThen,
+    /// The most messages in a day (from local midnight); past it, the day's others are not sent
+    #[arg(long, value_name = "N")]
+    daily_cap: Option<u32>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -132,14 +141,22 @@ pub enum AddCmd {
 pub async fn run(engine: &Engine, cmd: ChannelCmd) -> Result<(), Error> {
     match cmd {
         ChannelCmd::Add(add) => {
-            let replace = add.common().replace;
+            let common = add.common();
+            let replace = common.replace;
+            let policy =
+                ChannelPolicy::parse(common.quiet.as_deref(), common.quiet_then, common.daily_cap)?;
             let (name, config, secrets) = configure(engine, add).await?;
-            let c = engine.channel_add(&name, config, secrets, replace).await?;
+            let c = engine
+                .channel_add(&name, (config, policy), secrets, replace)
+                .await?;
+            let when = c.policy.summary();
             outln!(
-                "{} the channel '{}': {}{}; try it with `coinlytics channel test {}`",
+                "{} the channel '{}': {}{}{}{}; try it with `coinlytics channel test {}`",
                 if replace { "set" } else { "added" },
                 c.name,
                 c.summary,
+                if when.is_empty() { "" } else { "; " },
+                when,
                 if c.token == Some(true) {
                     ", with its secret in the OS keyring"
                 } else {
@@ -363,13 +380,16 @@ fn ls(all: &[ChannelInfo]) {
         } else {
             last.map_or("-", |d| d.label.as_str())
         };
+        let when = c.policy.summary();
         outln!(
-            "{:<20} {:<9} {:<7} {:<14} {}",
+            "{:<20} {:<9} {:<7} {:<14} {}{}{}",
             c.name,
             c.kind,
             token(c),
             status,
-            c.summary
+            c.summary,
+            if when.is_empty() { "" } else { "; " },
+            when
         );
         if let Some(why) = c.failing.as_deref() {
             outln!("{:<20} {why}", "");

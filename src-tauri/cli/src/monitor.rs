@@ -46,6 +46,9 @@ pub async fn run(engine: Arc<Engine>) -> Result<(), Error> {
                 ),
                 Ok(AlertEvent::Delivery(d)) => match d.status {
                     DeliveryStatus::Sent => outln!("delivered {} by {}", d.firing_key, d.channel),
+                    DeliveryStatus::Held | DeliveryStatus::Dropped => outln!(
+                        "{} by {}: {}", d.firing_key, d.channel, d.error.unwrap_or_default()
+                    ),
                     status => outln!(
                         "delivery of {} by {} {}: {}",
                         d.firing_key,

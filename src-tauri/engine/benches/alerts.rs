@@ -114,6 +114,7 @@ fn update_to_notification(c: &mut Criterion) {
                 desktop: true,
                 email: false,
                 named: Vec::new(),
+                urgent: false,
             },
             note: String::new(),
             once: false,

@@ -43,6 +43,7 @@ fn spec(
             desktop: true,
             email,
             named: Vec::new(),
+            urgent: false,
         },
         ..testing::rule_input("bitcoin", condition, &level.to_string())
     }

@@ -919,3 +919,152 @@ async fn a_crossing_reaches_a_channel_of_every_kind() {
         assert!(leaks.is_empty(), "a secret was written to {leaks:?}");
     }
 }
+
+/// Quiet hours and a daily cap, through the real monitor: in its quiet
+/// hours a channel holds an alert back (or drops it, as set) and an
+/// urgent rule's passes; past its daily cap the day's next is not sent.
+/// Each is shown in the history with its reason.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quiet_hours_hold_or_drop_an_alert_an_urgent_one_passes_and_a_daily_cap_holds() {
+    use chrono::Timelike;
+    let k = Keyed::start().await;
+    let fake = &k.fake;
+    fake.set_price("bitcoin", 70_000.0);
+    let ntfy = FakeNtfy::start().await;
+    let user = &k.user;
+    let run = |args: &[&str]| user.run_piped(args, None, &k.env);
+    // Quiet hours around this moment, local time (as the monitor reads it).
+    let now = chrono::Local::now();
+    let hhmm = |t: chrono::DateTime<chrono::Local>| format!("{:02}:{:02}", t.hour(), t.minute());
+    let quiet = format!(
+        "{}-{}",
+        hhmm(now - chrono::Duration::hours(1)),
+        hhmm(now + chrono::Duration::hours(1))
+    );
+    let topic = |t: &str| format!("{}/{t}", ntfy.url());
+    let added = run(&[
+        "channel",
+        "add",
+        "ntfy",
+        "night",
+        "--url",
+        &topic("night"),
+        "--quiet",
+        &quiet,
+    ])
+    .ok();
+    assert!(
+        added
+            .stdout
+            .contains(&format!("quiet {}", quiet.replace('-', "–"))),
+        "{added:?}"
+    );
+    run(&[
+        "channel",
+        "add",
+        "ntfy",
+        "silent",
+        "--url",
+        &topic("silent"),
+        "--quiet",
+        &quiet,
+        "--quiet-then",
+        "drop",
+    ])
+    .ok();
+    run(&[
+        "channel",
+        "add",
+        "ntfy",
+        "capped",
+        "--url",
+        &topic("capped"),
+        "--daily-cap",
+        "1",
+    ])
+    .ok();
+    let bad = run(&[
+        "channel",
+        "add",
+        "ntfy",
+        "x",
+        "--url",
+        &topic("x"),
+        "--quiet",
+        "22-07",
+    ]);
+    assert!(bad.stderr.contains("22:00-07:00"), "{bad:?}");
+
+    let rule = |channels: &str, urgent: bool| {
+        let mut args = vec![
+            "alerts",
+            "add",
+            "--coin",
+            "bitcoin",
+            "--above",
+            "71000",
+            "--channel",
+            channels,
+        ];
+        if urgent {
+            args.push("--urgent");
+        }
+        run(&args).ok();
+    };
+    rule("night,silent,capped", false);
+    rule("night", true);
+    rule("capped", false);
+    let monitor = crate::util::world::MonitorProcess::start(user, &k.env);
+    monitor.wait_for("monitoring 3 enabled alert rule(s)").await;
+    fake.set_price("bitcoin", 72_500.0);
+
+    // The urgent rule's alert comes through the quiet hours; the other
+    // rule's is held back. The capped channel takes one of its two.
+    let got = ntfy.wait_for(2, Duration::from_secs(30)).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let topics: Vec<String> = ntfy
+        .published()
+        .iter()
+        .map(|p| p.body["topic"].as_str().unwrap_or_default().to_string())
+        .collect();
+    let mut sorted = topics.clone();
+    sorted.sort();
+    assert_eq!(sorted, ["capped", "night"], "{got:?}");
+    let history = run(&["alerts", "history", "--json"]).ok().json();
+    let delivery = |rule: u64, channel: &str| {
+        (history.as_array().expect("a list").iter())
+            .find(|h| h["rule_id"] == rule)
+            .map(|h| h["deliveries"][channel].clone())
+            .expect("a firing of the rule")
+    };
+    let held = delivery(1, "night");
+    assert_eq!(held["status"], "held", "{history}");
+    assert_eq!(held["label"], "Held back");
+    assert!(
+        held["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("held back by quiet hours")),
+        "{held}"
+    );
+    assert_eq!(delivery(2, "night")["status"], "sent", "{history}");
+    let dropped = delivery(1, "silent");
+    assert_eq!(
+        (dropped["status"].as_str(), dropped["label"].as_str()),
+        (Some("dropped"), Some("Not sent")),
+        "{dropped}"
+    );
+    let capped = [delivery(1, "capped"), delivery(3, "capped")];
+    let statuses: Vec<&str> = capped.iter().filter_map(|d| d["status"].as_str()).collect();
+    assert!(
+        statuses.contains(&"sent") && statuses.contains(&"dropped"),
+        "{capped:?}"
+    );
+    assert!(
+        capped.iter().any(|d| d["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("daily cap of 1"))),
+        "{capped:?}"
+    );
+    let listed = run(&["channel", "ls"]).ok();
+    assert!(listed.stdout.contains("at most 1 a day"), "{listed:?}");
+}

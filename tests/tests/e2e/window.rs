@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 
 use crate::util::page::{cargo_tool, click, fill, free_port, screenshot, session, wait_js};
 use crate::util::{Running, User, WAIT, money, wait_until};
-use coinlytics_tests::{FakeCoinGecko, NotificationServer, PrivateBus, SmtpSink};
+use coinlytics_tests::{
+    FakeCoinGecko, FakeNtfy, FakeTelegram, NotificationServer, PrivateBus, SmtpSink,
+};
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
 
@@ -1540,4 +1542,153 @@ async fn a_streamed_price_moves_its_row_within_a_second_and_settings_show_each_s
     .await;
     let saved = user.run(&["config", "get", "coin_sources"]).await.ok();
     assert!(saved.stdout.contains("bitcoin=coingecko"), "{saved:?}");
+}
+
+/// Settings → Alert channels, as a user works it: an ntfy channel added
+/// with its token (into a real keyring on the app's own bus), a test sent;
+/// a Telegram channel whose service refuses its token marked failing with
+/// the reason, then fixed by editing it (the token typed again, quiet
+/// hours set); the alert form offers the added channels, and a crossing's
+/// delivery to one shows in the history.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settings_add_test_and_fix_alert_channels_that_the_alert_form_offers() {
+    const TOKEN: &str = "tk_window-ntfy-Access";
+    const BOT: &str = "123456789:AAHfiqksKZ8WmR2zSjiQ7_v4TMAKdiHm9T0";
+    let fake = FakeCoinGecko::start().await;
+    fake.set_price("bitcoin", 70_000.0);
+    let user = User::new(&fake.base_url());
+    user.run(&["watchlist", "add", "bitcoin"]).await.ok();
+    let home = tempfile::tempdir().expect("keyring home");
+    let bus = PrivateBus::start();
+    let keyring = bus.start_keyring(home.path());
+    let ntfy = FakeNtfy::start().await;
+    ntfy.require_token(TOKEN);
+    let tg = FakeTelegram::start(BOT).await;
+    tg.add_chat(4242, "Ada");
+    let env = keyring.env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let (_driver, c) = open_dashboard(&user, &env, &[]).await;
+
+    click(&c, "#open-settings").await;
+    wait_js(
+        &c,
+        "the built-in channels listed",
+        "return document.querySelectorAll('#channels-panel tbody tr').length === 2",
+    )
+    .await;
+    let topic = format!("{}/coin-alerts", ntfy.url());
+    click(&c, "#channel-new").await;
+    fill(&c, "#channel-form [name=name]", "phone").await;
+    fill(&c, "#channel-form [name=url]", &topic).await;
+    fill(&c, "#channel-form [name=secret]", TOKEN).await;
+    click(&c, "#channel-save").await;
+    wait_js(
+        &c,
+        "the ntfy channel added",
+        "return document.getElementById('channels-message').textContent.startsWith('Added phone')",
+    )
+    .await;
+    click(
+        &c,
+        "#channels-panel tr[data-name=phone] button[aria-label='Test phone']",
+    )
+    .await;
+    wait_js(&c, "the test sent", "return document.getElementById('channels-message').textContent === 'Sent a test message through phone.'").await;
+    assert_eq!(ntfy.published()[0].body["title"], "Coinlytics: a test");
+
+    // A Telegram bot token the service does not know: refused, marked.
+    click(&c, "#channel-new").await;
+    c.execute(
+        "const k = document.querySelector('#channel-form [name=kind]'); k.value = 'telegram'; k.dispatchEvent(new Event('change'));",
+        vec![],
+    )
+    .await
+    .expect("choose Telegram");
+    fill(&c, "#channel-form [name=name]", "tg").await;
+    fill(&c, "#channel-form [name=chat_id]", "4242").await;
+    fill(&c, "#channel-form [name=api_url]", &tg.url()).await;
+    fill(
+        &c,
+        "#channel-form [name=secret]",
+        "123456789:AAwrongwrongwrongwrongwrongwrongwr",
+    )
+    .await;
+    click(&c, "#channel-save").await;
+    wait_js(
+        &c,
+        "the Telegram channel added",
+        "return document.getElementById('channels-message').textContent.startsWith('Added tg')",
+    )
+    .await;
+    click(
+        &c,
+        "#channels-panel tr[data-name=tg] button[aria-label='Test tg']",
+    )
+    .await;
+    let state = wait_js(&c, "the channel marked failing", "const tr = document.querySelector('#channels-panel tr[data-name=tg]'); return tr && tr.innerText.includes('Failing') && tr.innerText").await;
+    assert!(
+        state
+            .as_str()
+            .is_some_and(|s| s.contains("refused the bot's token")),
+        "{state}"
+    );
+    screenshot(&c, "settings-channels-light.png").await;
+
+    // Fixed by editing: the right token, and quiet hours.
+    click(
+        &c,
+        "#channels-panel tr[data-name=tg] button[aria-label='Edit tg']",
+    )
+    .await;
+    let name = wait_js(&c, "the form filled", "return document.querySelector('#channel-form [name=chat_id]').value === '4242' && document.querySelector('#channel-form [name=name]').readOnly").await;
+    assert_eq!(name, json!(true));
+    fill(&c, "#channel-form [name=secret]", BOT).await;
+    fill(&c, "#channel-form [name=quiet]", "22:00-07:00").await;
+    click(&c, "#channel-save").await;
+    wait_js(
+        &c,
+        "the channel saved",
+        "return document.getElementById('channels-message').textContent.startsWith('Saved tg')",
+    )
+    .await;
+    let row = wait_js(&c, "the mark gone", "const tr = document.querySelector('#channels-panel tr[data-name=tg]'); return tr && !tr.innerText.includes('Failing') && tr.innerText").await;
+    assert!(
+        row.as_str().is_some_and(|r| r.contains("quiet hours")),
+        "{row}"
+    );
+    click(
+        &c,
+        "#channels-panel tr[data-name=tg] button[aria-label='Test tg']",
+    )
+    .await;
+    wait_js(&c, "the fixed channel's test sent", "return document.getElementById('channels-message').textContent === 'Sent a test message through tg.'").await;
+    assert_eq!(tg.messages().len(), 1);
+    click(&c, "#settings-done").await;
+
+    // The alert form offers them; a crossing goes to the one ticked.
+    click(&c, "#watchlist-table tr[data-id=\"bitcoin\"] .bell").await;
+    wait_js(&c, "the channels offered", "return [...document.querySelectorAll('#alert-channels input')].map(b => b.value).join() === 'phone,tg'").await;
+    fill(&c, "#alert-form [name=level]", "71000").await;
+    click(&c, "#alert-form [name=desktop]").await;
+    click(&c, "#alert-channels input[value=phone]").await;
+    click(&c, "#alert-save").await;
+    wait_js(&c, "the alert created", "return document.getElementById('alert-form-message').textContent.startsWith('Created alert #1.')").await;
+    let rule = wait_js(
+        &c,
+        "the rule listed",
+        "return document.querySelector('#alert-rules tbody tr')?.innerText",
+    )
+    .await;
+    assert!(
+        rule.as_str()
+            .is_some_and(|r| r.contains("phone") && !r.contains("Desktop")),
+        "{rule}"
+    );
+    fake.set_price("bitcoin", 71_500.0);
+    let got = ntfy.wait_for(2, Duration::from_secs(30)).await;
+    assert_eq!(got[1].body["title"], "BTC above $71,000.00");
+    wait_js(&c, "the delivery shown", "return document.querySelector('#alert-history tbody tr td.others')?.textContent === 'phone: Sent'").await;
+    screenshot(&c, "alerts-channels-light.png").await;
+    let leaks = crate::util::files_containing(user.dir.path(), TOKEN.as_bytes());
+    assert!(leaks.is_empty(), "the token was written to {leaks:?}");
 }

@@ -530,7 +530,7 @@ impl<'a> Answer<'a> {
                 wait: wait.or(body_wait).unwrap_or(DEFAULT_WAIT),
             },
             401 => SendError::Refused(format!(
-                "{service} at {server} refused {} ({code}: {said}); set it again with `coinlytics channel add … --replace`",
+                "{service} at {server} refused {} ({code}: {said}); set it again (Settings → Alert channels, or `coinlytics channel add … --replace`)",
                 self.credential
             )),
             400..=499 => SendError::Refused(format!(

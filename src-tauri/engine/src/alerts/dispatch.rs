@@ -26,6 +26,7 @@ use super::email::Mailer;
 use super::notify::Notifier;
 use super::now_ms;
 use crate::model::alert::{DeliveryStatus, Firing};
+use crate::model::channel::{ChannelPolicy, Verdict};
 use crate::secrets;
 use crate::store::{Store, StoreError, queries};
 
@@ -79,6 +80,11 @@ pub enum Retry {
     /// Never: the service refused for good (a bad token, an unknown
     /// topic); the channel needs changing.
     Never,
+    /// Held back by the channel's quiet hours for this long; not a
+    /// failure.
+    Hold(Duration),
+    /// Not sent, as the channel's quiet hours or daily cap say.
+    Drop,
 }
 
 impl From<String> for Undelivered {
@@ -234,8 +240,9 @@ async fn send_to_added(store: Arc<Store>, name: String, f: Firing) -> Result<(),
             retry: Retry::Never,
         });
     };
-    let key = name.clone();
-    let secrets = tokio::task::spawn_blocking(move || secrets::channel(&key))
+    held_back(&store, &row, &f)?;
+    let (key, optional) = (name.clone(), !row.config.needs_secret());
+    let secrets = tokio::task::spawn_blocking(move || secrets::channel(&key, optional))
         .await
         .map_err(|e| Undelivered::from(format!("the keyring's task failed: {e}")))?
         .map_err(|e| Undelivered::from(e.to_string()))?;
@@ -255,6 +262,49 @@ async fn send_to_added(store: Arc<Store>, name: String, f: Firing) -> Result<(),
         }
     }
     result.map_err(Undelivered::from)
+}
+
+/// Whether the channel's policy (quiet hours, a daily cap) holds the
+/// firing back now: the delivery is held until the quiet hours end, or
+/// not sent.
+fn held_back(store: &Store, row: &queries::channels::Row, f: &Firing) -> Result<(), Undelivered> {
+    if row.policy == ChannelPolicy::default() {
+        return Ok(());
+    }
+    let now = chrono::Local::now();
+    let midnight = now
+        .date_naive()
+        .and_hms_opt(0, 0, 0)
+        .and_then(|m| m.and_local_timezone(chrono::Local).earliest())
+        .map_or(0, |m| m.timestamp_millis());
+    let facts = store.read(|c| {
+        let urgent = queries::alerts::rule_urgent(c, f.rule_id)?;
+        let sent = match row.policy.daily_cap {
+            Some(_) => queries::alerts::sent_since(c, &row.name, midnight)?,
+            None => 0,
+        };
+        Ok((urgent, sent))
+    });
+    let (urgent, sent) =
+        facts.map_err(|e| Undelivered::from(format!("cannot read the channel's sends: {e}")))?;
+    match row.policy.verdict(now.naive_local(), urgent, sent) {
+        Verdict::Send => Ok(()),
+        Verdict::Hold(until, message) => {
+            let until = until
+                .and_local_timezone(chrono::Local)
+                .earliest()
+                .map_or(now, |t| t);
+            let wait = (until - now).to_std().unwrap_or_default();
+            Err(Undelivered {
+                message,
+                retry: Retry::Hold(wait),
+            })
+        }
+        Verdict::Drop(message) => Err(Undelivered {
+            message,
+            retry: Retry::Drop,
+        }),
+    }
 }
 
 /// The longest a desktop notification may take. notify-rust's D-Bus call
@@ -438,6 +488,8 @@ impl Worker {
                 Err(e) => {
                     let backoff = self.policy.delay(attempt);
                     let (status, retry_at) = match e.retry {
+                        Retry::Hold(d) => (DeliveryStatus::Held, now + d.as_millis() as i64),
+                        Retry::Drop => (DeliveryStatus::Dropped, now),
                         Retry::Never => (DeliveryStatus::Failed, now),
                         _ if attempt >= self.policy.max_attempts => (DeliveryStatus::Failed, now),
                         Retry::Backoff => {
@@ -448,7 +500,11 @@ impl Worker {
                             now + wait.max(backoff).as_millis() as i64,
                         ),
                     };
-                    tracing::warn!(parent: &span, status = status.as_str(), error = %e.message, "alert delivery failed");
+                    if matches!(status, DeliveryStatus::Held | DeliveryStatus::Dropped) {
+                        tracing::info!(parent: &span, status = status.as_str(), reason = %e.message, "alert held back by the channel's policy");
+                    } else {
+                        tracing::warn!(parent: &span, status = status.as_str(), error = %e.message, "alert delivery failed");
+                    }
                     Outcome {
                         key,
                         status,

@@ -2,7 +2,7 @@
 //! keyring), list them with the built-in ones, send a test, remove one
 //! (`coinlytics channel …`, Settings → Alert channels).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::blocking;
 use crate::Engine;
@@ -10,7 +10,9 @@ use crate::alerts::channel::{self, Message, SendError};
 use crate::error::{Error, Result};
 use crate::model::InvalidInput;
 use crate::model::alert::Delivery;
-use crate::model::channel::{self as model, BUILT_IN, ChannelConfig, MAX_CHANNELS};
+use crate::model::channel::{
+    self as model, BUILT_IN, ChannelConfig, ChannelPolicy, MAX_CHANNELS, QuietThen,
+};
 pub use crate::secrets::ChannelSecrets as Credentials;
 use crate::secrets::{self, Secret, SecretName};
 use crate::store::queries::{alerts, channels};
@@ -33,12 +35,127 @@ pub struct ChannelInfo {
     pub failing: Option<String>,
     /// How the newest alert sent to it went.
     pub last_delivery: Option<Delivery>,
+    /// Its quiet hours and daily cap.
+    pub policy: ChannelPolicy,
+    /// Where and how it sends (never a secret), for a form to edit;
+    /// `None` for a built-in one.
+    pub config: Option<ChannelConfig>,
+}
+
+/// A channel as the window's form gives it: each field as typed, checked
+/// here by the model's rules, as the command line's flags are. An empty
+/// field is one not given.
+#[derive(Debug, Clone, Default, Deserialize, ts_rs::TS, utoipa::ToSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct ChannelInput {
+    pub name: String,
+    /// ntfy, telegram, sms, pushover, gotify or webhook.
+    pub kind: String,
+    /// ntfy: the topic's URL; Gotify: the server's.
+    pub url: String,
+    /// Telegram, SMS, Pushover: another API than the service's own.
+    pub api_url: String,
+    pub chat_id: String,
+    pub account_sid: String,
+    pub from: String,
+    pub to: String,
+    pub user_key: String,
+    pub priority: String,
+    /// Webhook: discord, slack or generic, and the generic one's template.
+    pub preset: String,
+    pub template: String,
+    pub sign: bool,
+    /// `22:00-07:00`, and what becomes of an alert in them.
+    pub quiet: String,
+    pub quiet_then: Option<QuietThen>,
+    pub daily_cap: String,
+    /// The token (a webhook's URL); when editing, empty keeps the stored one.
+    pub secret: String,
+    pub signing_key: String,
+    /// Set the channel of this name anew.
+    pub replace: bool,
+}
+
+impl ChannelInput {
+    /// The channel's setting, policy and secrets, each checked.
+    pub fn parse(
+        &self,
+    ) -> std::result::Result<(ChannelConfig, ChannelPolicy, Credentials), InvalidInput> {
+        let given = |s: &str| Some(s.trim()).filter(|s| !s.is_empty()).map(str::to_owned);
+        let number = |what: &str, s: &str| -> std::result::Result<Option<i64>, InvalidInput> {
+            given(s)
+                .map(|n| {
+                    n.parse::<i64>()
+                        .map_err(|_| InvalidInput(format!("{what} is a whole number, not '{n}'")))
+                })
+                .transpose()
+        };
+        let priority = number("the priority", &self.priority)?;
+        let small = |p: Option<i64>| -> std::result::Result<Option<u8>, InvalidInput> {
+            p.map(|p| {
+                u8::try_from(p)
+                    .map_err(|_| InvalidInput(format!("the priority {p} is out of range")))
+            })
+            .transpose()
+        };
+        let api = given(&self.api_url);
+        let config = match self.kind.as_str() {
+            "ntfy" => ChannelConfig::ntfy(&self.url, small(priority)?)?,
+            "gotify" => ChannelConfig::gotify(&self.url, small(priority)?)?,
+            "pushover" => ChannelConfig::pushover(
+                &self.user_key,
+                priority
+                    .map(|p| {
+                        i8::try_from(p)
+                            .map_err(|_| InvalidInput(format!("the priority {p} is out of range")))
+                    })
+                    .transpose()?,
+                api.as_deref(),
+            )?,
+            "telegram" => ChannelConfig::telegram(&self.chat_id, api.as_deref())?,
+            "sms" => ChannelConfig::sms(&self.account_sid, &self.from, &self.to, api.as_deref())?,
+            "webhook" => ChannelConfig::webhook(
+                self.preset.parse()?,
+                given(&self.template).as_deref(),
+                self.sign,
+            )?,
+            other => {
+                return Err(InvalidInput(format!(
+                    "'{other}' is not a kind of channel: ntfy, telegram, sms, pushover, gotify or webhook"
+                )));
+            }
+        };
+        let cap = number("the daily cap", &self.daily_cap)?
+            .map(|c| {
+                u32::try_from(c)
+                    .map_err(|_| InvalidInput(format!("a daily cap of {c} is out of range")))
+            })
+            .transpose()?;
+        let policy = ChannelPolicy::parse(
+            given(&self.quiet).as_deref(),
+            self.quiet_then.unwrap_or(QuietThen::Hold),
+            cap,
+        )?;
+        let secret = |s: &str| given(s).map(Secret::new);
+        let secrets = Credentials {
+            token: secret(&self.secret),
+            signing: secret(&self.signing_key),
+        };
+        Ok((config, policy, secrets))
+    }
 }
 
 /// The longest secret a channel keeps.
 const TOKEN_MAX: usize = 4096;
 
 impl Engine {
+    /// Adds (or, with `replace`, sets anew) the channel a form describes.
+    pub async fn channel_save(&self, input: &ChannelInput) -> Result<ChannelInfo> {
+        let (config, policy, secrets) = input.parse()?;
+        self.channel_add(&input.name, (config, policy), secrets, input.replace)
+            .await
+    }
+
     /// Adds the channel `name` that sends as `config` says, with its
     /// secrets (kept in the keyring only); with `replace`, sets the one of
     /// that name anew instead (its failing mark goes), keeping a secret
@@ -46,7 +163,7 @@ impl Engine {
     pub async fn channel_add(
         &self,
         name: &str,
-        config: ChannelConfig,
+        (config, policy): (ChannelConfig, ChannelPolicy),
         mut secrets: Credentials,
         replace: bool,
     ) -> Result<ChannelInfo> {
@@ -64,7 +181,7 @@ impl Engine {
             _ => {}
         }
         if replace {
-            let old = credentials(&name).await?;
+            let old = credentials(&name, !config.needs_secret()).await?;
             secrets.token = secrets.token.or(old.token);
             if matches!(config, ChannelConfig::Webhook { signed: true, .. }) {
                 secrets.signing = secrets.signing.or(old.signing);
@@ -72,15 +189,15 @@ impl Engine {
         }
         check_secrets(&config, &secrets)?;
         // The secrets first: a channel is never kept half made.
-        self.store_secrets(&name, &secrets).await?;
+        self.store_secrets(&name, &secrets, replace).await?;
         let stored = self.store.write(|tx| {
             if replace {
-                return channels::replace(tx, &name, &config).map(Some);
+                return channels::replace(tx, &name, (&config, &policy)).map(Some);
             }
             if channels::count(tx)? >= MAX_CHANNELS as i64 {
                 return Ok(None);
             }
-            channels::insert(tx, &name, &config, at).map(Some)
+            channels::insert(tx, &name, (&config, &policy), at).map(Some)
         });
         match stored {
             Ok(Some(true)) => {}
@@ -103,12 +220,10 @@ impl Engine {
             }
         }
         let created = existing.map_or(at, |r| r.created_at);
-        Ok(info(
-            &name,
-            &config,
-            Some(created),
-            Some(secrets.token.is_some()),
-        ))
+        let mut c = info(&name, &config, Some(created), Some(secrets.token.is_some()));
+        c.policy = policy;
+        c.config = Some(config);
+        Ok(c)
     }
 
     /// The built-in channels, then those added, by name: whether each
@@ -135,6 +250,8 @@ impl Engine {
                 .ok();
             let mut c = info(&row.name, &row.config, Some(row.created_at), token);
             c.failing = row.failing.map(|(why, _)| why);
+            c.policy = row.policy;
+            c.config = Some(row.config);
             all.push(c);
         }
         for c in &mut all {
@@ -178,7 +295,7 @@ impl Engine {
     pub async fn channel_test(&self, name: &str) -> Result<ChannelInfo> {
         let row = self.stored_channel(name)?;
         let name = row.name;
-        let secrets = credentials(&name).await?;
+        let secrets = credentials(&name, !row.config.needs_secret()).await?;
         let sent = channel::send(&row.config, &secrets, &Message::test(&name)).await;
         let failing = match &sent {
             Ok(()) => None,
@@ -219,13 +336,18 @@ impl Engine {
             .ok_or_else(|| no_channel(&name))
     }
 
-    /// Keeps the channel's secrets in the keyring, and removes one it no
-    /// longer has.
-    async fn store_secrets(&self, name: &str, secrets: &Credentials) -> Result<()> {
+    /// Keeps the channel's secrets in the keyring; set anew (`replace`), it
+    /// loses one it no longer has. (A new channel has none to lose: a
+    /// removed one's went with it. An ntfy channel without a token needs
+    /// no keyring at all.)
+    async fn store_secrets(&self, name: &str, secrets: &Credentials, replace: bool) -> Result<()> {
         for (key, value) in [
             (SecretName::Channel(name.into()), &secrets.token),
             (SecretName::ChannelSigning(name.into()), &secrets.signing),
         ] {
+            if value.is_none() && !replace {
+                continue;
+            }
             let value = value.clone();
             blocking(move || match value {
                 Some(v) => Ok(secrets::set(key, v.expose().trim())?),
@@ -237,7 +359,9 @@ impl Engine {
     }
 
     async fn forget_secrets(&self, name: &str) {
-        let _ = self.store_secrets(name, &Credentials::default()).await;
+        let _ = self
+            .store_secrets(name, &Credentials::default(), true)
+            .await;
     }
 }
 
@@ -277,10 +401,11 @@ fn check_secrets(config: &ChannelConfig, secrets: &Credentials) -> Result<()> {
     }
 }
 
-/// The channel `name`'s secrets, from the keyring.
-async fn credentials(name: &str) -> Result<Credentials> {
+/// The channel `name`'s secrets, from the keyring; `optional` as
+/// [`secrets::channel`] says.
+async fn credentials(name: &str, optional: bool) -> Result<Credentials> {
     let name = name.to_string();
-    blocking(move || Ok(secrets::channel(&name)?)).await
+    blocking(move || Ok(secrets::channel(&name, optional)?)).await
 }
 
 fn built_in(name: &str, summary: String) -> ChannelInfo {
@@ -292,6 +417,8 @@ fn built_in(name: &str, summary: String) -> ChannelInfo {
         created_at: None,
         failing: None,
         last_delivery: None,
+        policy: ChannelPolicy::default(),
+        config: None,
     }
 }
 
@@ -304,6 +431,8 @@ fn info(name: &str, config: &ChannelConfig, at: Option<i64>, token: Option<bool>
         created_at: at,
         failing: None,
         last_delivery: None,
+        policy: ChannelPolicy::default(),
+        config: None,
     }
 }
 

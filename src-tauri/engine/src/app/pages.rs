@@ -101,6 +101,17 @@ pub struct AlertsPage {
     portfolios: Vec<String>,
     /// The coins the portfolio holds (or held), for its rules.
     held: Vec<Coin>,
+    /// The channels a user added, for the form's choice: each one's name,
+    /// and its service's reason when it is failing.
+    channels: Vec<ChannelChoice>,
+}
+
+/// A channel a rule may send to, as the alert form offers it.
+#[derive(Debug, Clone, Serialize, ts_rs::TS, utoipa::ToSchema)]
+pub struct ChannelChoice {
+    pub name: String,
+    pub kind: String,
+    pub failing: Option<String>,
 }
 
 /// Where the backfill of a coin the page asked for is.
@@ -172,6 +183,16 @@ impl Engine {
             form: rule_form(),
             portfolios: self.portfolios()?.into_iter().map(|p| p.name).collect(),
             held: self.held_coins()?,
+            channels: self
+                .store
+                .read(crate::store::queries::channels::list)?
+                .into_iter()
+                .map(|c| ChannelChoice {
+                    kind: c.config.kind().into(),
+                    name: c.name,
+                    failing: c.failing.map(|(why, _)| why),
+                })
+                .collect(),
         })
     }
 

@@ -40,7 +40,7 @@ pub fn channel_name(name: &str) -> Result<String, InvalidInput> {
 }
 
 /// Where and how a channel sends, without its secret.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS, utoipa::ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ChannelConfig {
     /// An ntfy server's topic (<https://docs.ntfy.sh/publish/>).
@@ -105,7 +105,9 @@ pub enum ChannelConfig {
 }
 
 /// Which service a webhook speaks to, and so the shape of its body.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum WebhookPreset {
     Discord,
@@ -131,6 +133,201 @@ impl std::str::FromStr for WebhookPreset {
 pub const TEMPLATE_FIELDS: [&str; 8] = [
     "title", "body", "coin", "symbol", "price", "currency", "key", "fired_at",
 ];
+
+/// When a channel may be sent to: quiet hours, and a cap on a day's
+/// messages (an SMS costs money). Kept with the channel, for any kind.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS, utoipa::ToSchema,
+)]
+pub struct ChannelPolicy {
+    #[serde(default)]
+    pub quiet: Option<QuietHours>,
+    /// The most messages sent in a day (from local midnight); past it, the
+    /// day's others are not sent.
+    #[serde(default)]
+    pub daily_cap: Option<u32>,
+}
+
+/// Hours of the local day in which a channel is sent nothing but an
+/// urgent rule's alerts.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS, utoipa::ToSchema,
+)]
+pub struct QuietHours {
+    /// Minutes after midnight they begin and end; they may span midnight
+    /// (22:00 to 07:00).
+    pub from_min: u16,
+    pub to_min: u16,
+    /// What becomes of an alert that fires in them.
+    pub then: QuietThen,
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum QuietThen {
+    /// Sent when they end.
+    Hold,
+    /// Not sent.
+    Drop,
+}
+
+impl std::str::FromStr for QuietThen {
+    type Err = InvalidInput;
+    fn from_str(s: &str) -> Result<QuietThen, InvalidInput> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "hold" => Ok(QuietThen::Hold),
+            "drop" => Ok(QuietThen::Drop),
+            other => Err(InvalidInput(format!(
+                "'{other}' is not what becomes of an alert in quiet hours: hold or drop"
+            ))),
+        }
+    }
+}
+
+/// What a channel's policy says of an alert now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    Send,
+    /// Held back until this local time, for the reason given.
+    Hold(chrono::NaiveDateTime, String),
+    /// Not sent, for the reason given.
+    Drop(String),
+}
+
+/// The largest daily cap a user may set.
+pub const MAX_DAILY_CAP: u32 = 10_000;
+
+impl ChannelPolicy {
+    /// A policy from what a user types: quiet hours as `22:00-07:00`, what
+    /// becomes of an alert in them, and a daily cap.
+    pub fn parse(
+        quiet: Option<&str>,
+        then: QuietThen,
+        daily_cap: Option<u32>,
+    ) -> Result<ChannelPolicy, InvalidInput> {
+        let quiet = match quiet.map(str::trim).filter(|q| !q.is_empty()) {
+            None => None,
+            Some(q) => {
+                let bad = || {
+                    InvalidInput(format!(
+                        "quiet hours are written as 22:00-07:00 (local time), not '{q}'"
+                    ))
+                };
+                let (from, to) = q.split_once('-').ok_or_else(bad)?;
+                let (from_min, to_min) = (
+                    clock_minutes(from).ok_or_else(bad)?,
+                    clock_minutes(to).ok_or_else(bad)?,
+                );
+                if from_min == to_min {
+                    return Err(InvalidInput(
+                        "quiet hours that begin when they end are empty".into(),
+                    ));
+                }
+                Some(QuietHours {
+                    from_min,
+                    to_min,
+                    then,
+                })
+            }
+        };
+        if let Some(cap) = daily_cap
+            && !(1..=MAX_DAILY_CAP).contains(&cap)
+        {
+            return Err(InvalidInput(format!(
+                "a daily cap is 1 to {MAX_DAILY_CAP} messages, not {cap}"
+            )));
+        }
+        Ok(ChannelPolicy { quiet, daily_cap })
+    }
+
+    /// The policy in words, for a list: "quiet 22:00–07:00 (held), at most
+    /// 10 a day"; empty when there is none.
+    pub fn summary(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(q) = &self.quiet {
+            parts.push(format!(
+                "quiet {}–{} ({})",
+                hh_mm(q.from_min),
+                hh_mm(q.to_min),
+                match q.then {
+                    QuietThen::Hold => "held",
+                    QuietThen::Drop => "dropped",
+                }
+            ));
+        }
+        if let Some(cap) = self.daily_cap {
+            parts.push(format!("at most {cap} a day"));
+        }
+        parts.join(", ")
+    }
+
+    /// Whether to send an alert at the local time `now`, for a rule that is
+    /// `urgent` or not, with `sent_today` messages sent since midnight. An
+    /// urgent rule passes quiet hours; the cap holds for every rule.
+    pub fn verdict(&self, now: chrono::NaiveDateTime, urgent: bool, sent_today: u32) -> Verdict {
+        if let Some(cap) = self.daily_cap
+            && sent_today >= cap
+        {
+            return Verdict::Drop(format!(
+                "not sent: the channel's daily cap of {cap} was reached"
+            ));
+        }
+        let Some(q) = self.quiet.filter(|_| !urgent) else {
+            return Verdict::Send;
+        };
+        let Some(end) = q.end_after(now) else {
+            return Verdict::Send;
+        };
+        let span = format!("{}–{}", hh_mm(q.from_min), hh_mm(q.to_min));
+        match q.then {
+            QuietThen::Hold => Verdict::Hold(
+                end,
+                format!(
+                    "held back by quiet hours ({span}) until {}",
+                    hh_mm(q.to_min)
+                ),
+            ),
+            QuietThen::Drop => Verdict::Drop(format!("not sent: quiet hours ({span})")),
+        }
+    }
+}
+
+impl QuietHours {
+    /// When the quiet hours `now` falls in end; `None` outside them.
+    pub fn end_after(&self, now: chrono::NaiveDateTime) -> Option<chrono::NaiveDateTime> {
+        use chrono::Timelike;
+        let m = (now.hour() * 60 + now.minute()) as u16;
+        let (from, to) = (self.from_min, self.to_min);
+        let inside = if from < to {
+            (from..to).contains(&m)
+        } else {
+            m >= from || m < to
+        };
+        if !inside {
+            return None;
+        }
+        let end_time = chrono::NaiveTime::from_hms_opt(u32::from(to / 60), u32::from(to % 60), 0)?;
+        let day = if m < to {
+            now.date()
+        } else {
+            now.date().succ_opt()?
+        };
+        Some(day.and_time(end_time))
+    }
+}
+
+/// `07:30` → 450.
+fn clock_minutes(t: &str) -> Option<u16> {
+    let (h, m) = t.trim().split_once(':')?;
+    let (h, m): (u16, u16) = (h.parse().ok()?, m.parse().ok()?);
+    (h < 24 && m < 60 && !t.trim().starts_with('+')).then_some(h * 60 + m)
+}
+
+fn hh_mm(min: u16) -> String {
+    format!("{:02}:{:02}", min / 60, min % 60)
+}
 
 /// Pushover's own API.
 pub const PUSHOVER_API: &str = "https://api.pushover.net";
@@ -520,6 +717,58 @@ fn web_url(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn at(hh: u32, mm: u32) -> chrono::NaiveDateTime {
+        chrono::NaiveDate::from_ymd_opt(2026, 12, 7)
+            .and_then(|d| d.and_hms_opt(hh, mm, 0))
+            .expect("a time")
+    }
+
+    #[test]
+    fn quiet_hours_span_midnight_hold_or_drop_and_an_urgent_rule_passes() {
+        let p = ChannelPolicy::parse(Some("22:00-07:00"), QuietThen::Hold, None).expect("valid");
+        assert_eq!(p.summary(), "quiet 22:00–07:00 (held)");
+        assert_eq!(p.verdict(at(21, 59), false, 0), Verdict::Send);
+        assert_eq!(p.verdict(at(7, 0), false, 0), Verdict::Send);
+        let tomorrow_7 = at(7, 0) + chrono::Duration::days(1);
+        assert_eq!(
+            p.verdict(at(23, 30), false, 0),
+            Verdict::Hold(
+                tomorrow_7,
+                "held back by quiet hours (22:00–07:00) until 07:00".into()
+            )
+        );
+        assert!(matches!(p.verdict(at(6, 59), false, 0), Verdict::Hold(t, _) if t == at(7, 0)));
+        assert_eq!(p.verdict(at(23, 30), true, 0), Verdict::Send);
+        let day =
+            ChannelPolicy::parse(Some("12:00-13:30"), QuietThen::Drop, Some(3)).expect("valid");
+        assert_eq!(
+            day.summary(),
+            "quiet 12:00–13:30 (dropped), at most 3 a day"
+        );
+        assert!(matches!(
+            day.verdict(at(12, 45), false, 0),
+            Verdict::Drop(_)
+        ));
+        assert_eq!(day.verdict(at(13, 30), false, 2), Verdict::Send);
+        // The cap holds even for an urgent rule: an SMS costs money.
+        assert!(
+            matches!(day.verdict(at(14, 0), true, 3), Verdict::Drop(w) if w.contains("daily cap of 3"))
+        );
+        for bad in [
+            "22-07",
+            "25:00-07:00",
+            "22:00",
+            "07:00-07:00",
+            "22:00-07:60",
+        ] {
+            assert!(
+                ChannelPolicy::parse(Some(bad), QuietThen::Hold, None).is_err(),
+                "{bad}"
+            );
+        }
+        assert!(ChannelPolicy::parse(None, QuietThen::Hold, Some(0)).is_err());
+    }
 
     #[test]
     fn names_are_checked_and_built_in_ones_reserved() {

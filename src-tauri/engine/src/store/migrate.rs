@@ -303,6 +303,10 @@ const MIGRATIONS: &[M<'static>] = &[
     -- channel is set again.
     ALTER TABLE alert_channels ADD COLUMN failing TEXT;
     ALTER TABLE alert_channels ADD COLUMN failing_at INTEGER;
+    -- When a channel may be sent to (model/channel.rs' ChannelPolicy), as JSON.
+    ALTER TABLE alert_channels ADD COLUMN policy TEXT NOT NULL DEFAULT '{}';
+    -- A rule whose alerts pass a channel's quiet hours.
+    ALTER TABLE alert_rules ADD COLUMN urgent INTEGER NOT NULL DEFAULT 0;
     "#,
     ),
 ];

@@ -2,6 +2,7 @@
 //! the types the window's IPC carries. Handlers parse, call, answer.
 
 mod alerts;
+mod channels;
 mod email;
 mod market;
 mod openapi;
@@ -55,6 +56,12 @@ pub(crate) fn router(ctx: Ctx) -> Router {
             put(email::set_password).delete(email::clear_password),
         )
         .route("/email/test", post(email::test))
+        .route("/channels", get(channels::list))
+        .route(
+            "/channels/{name}",
+            put(channels::save).delete(channels::remove),
+        )
+        .route("/channels/{name}/test", post(channels::test))
         .route("/sources/{coin}/preference", put(market::source_prefer))
         .route(
             "/portfolio/import/guess",

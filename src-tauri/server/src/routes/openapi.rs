@@ -22,7 +22,9 @@ mod doc {
     };
     use utoipa::{Modify, OpenApi};
 
-    use super::super::{alerts, email, market, portfolio, session, settings, views, watchlist};
+    use super::super::{
+        alerts, channels, email, market, portfolio, session, settings, views, watchlist,
+    };
 
     #[derive(OpenApi)]
     #[openapi(
@@ -41,6 +43,7 @@ mod doc {
         portfolio::guess, portfolio::profiles, portfolio::save_profile,
         views::dashboard, views::markets, views::alerts, views::refresh, views::backfill,
         email::status, email::save, email::set_password, email::clear_password, email::test,
+        channels::list, channels::save, channels::remove, channels::test,
         market::source_prefer,
         settings::list, settings::change, session::sign_in, session::sign_out,
         crate::stream::stream,

@@ -73,10 +73,20 @@ pub async fn wait_js(c: &Client, what: &str, script: &str) -> Value {
 }
 
 pub async fn click(c: &Client, css: &str) {
-    c.find(Locator::Css(css))
+    let e = c
+        .find(Locator::Css(css))
         .await
-        .unwrap_or_else(|e| panic!("no {css}: {e}"))
-        .click()
+        .unwrap_or_else(|e| panic!("no {css}: {e}"));
+    // WebKitWebDriver does not scroll within a scrolled <dialog> to what
+    // it clicks; a user would.
+    let arg = serde_json::to_value(&e).expect("an element as JSON");
+    c.execute(
+        "arguments[0].scrollIntoView({block: 'center'}); return true",
+        vec![arg],
+    )
+    .await
+    .unwrap_or_else(|e| panic!("cannot scroll to {css}: {e}"));
+    e.click()
         .await
         .unwrap_or_else(|e| panic!("cannot click {css}: {e}"));
 }

@@ -57,6 +57,9 @@ pub struct Channels {
     /// Channels a user added (`coinlytics channel add`), by name.
     #[serde(default)]
     pub named: Vec<String>,
+    /// Sent through a channel's quiet hours.
+    #[serde(default)]
+    pub urgent: bool,
 }
 
 impl Channels {
@@ -613,6 +616,10 @@ pub enum DeliveryStatus {
     Sent,
     /// Given up after the last retry.
     Failed,
+    /// Held back by the channel's quiet hours, until they end.
+    Held,
+    /// Not sent, as the channel's quiet hours or daily cap say.
+    Dropped,
 }
 
 impl DeliveryStatus {
@@ -622,6 +629,8 @@ impl DeliveryStatus {
             DeliveryStatus::Sending => "sending",
             DeliveryStatus::Sent => "sent",
             DeliveryStatus::Failed => "failed",
+            DeliveryStatus::Held => "held",
+            DeliveryStatus::Dropped => "dropped",
         }
     }
 
@@ -630,6 +639,8 @@ impl DeliveryStatus {
             "sending" => DeliveryStatus::Sending,
             "sent" => DeliveryStatus::Sent,
             "failed" => DeliveryStatus::Failed,
+            "held" => DeliveryStatus::Held,
+            "dropped" => DeliveryStatus::Dropped,
             _ => DeliveryStatus::Pending,
         }
     }
@@ -657,6 +668,8 @@ impl Delivery {
             DeliveryStatus::Sent => "Sent".into(),
             DeliveryStatus::Sending => "Sending".into(),
             DeliveryStatus::Failed => "Failed".into(),
+            DeliveryStatus::Held => "Held back".into(),
+            DeliveryStatus::Dropped => "Not sent".into(),
             DeliveryStatus::Pending if attempts > 0 => format!("Retrying ({attempts})"),
             DeliveryStatus::Pending => "Pending".into(),
         };
@@ -911,6 +924,7 @@ mod tests {
                 desktop: true,
                 email: true,
                 named: vec!["phone".into()],
+                urgent: false,
             }
         );
         assert!(Channels::parse("my phone").is_err());

@@ -27,7 +27,7 @@ fn bump_rev(conn: &Connection, now_ms: i64) -> rusqlite::Result<()> {
 
 const RULE_COLUMNS: &str = "id, coin_id, currency, kind, level, window_secs, desktop, email, \
      enabled, note, once, band_pct, cooldown_secs, created_at, armed, epoch, last_fired_at, rev, \
-     lookback_secs, portfolio, target_pct, confirm_secs, channels";
+     lookback_secs, portfolio, target_pct, confirm_secs, channels, urgent";
 
 fn bad_kind(idx: usize, kind: &str) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(
@@ -59,6 +59,7 @@ fn rule_row(r: &Row) -> rusqlite::Result<Rule> {
                     .filter(|n| !n.is_empty())
                     .map(str::to_owned)
                     .collect(),
+                urgent: r.get(23)?,
             },
             note: r.get(9)?,
             once: r.get(10)?,
@@ -75,8 +76,8 @@ fn rule_row(r: &Row) -> rusqlite::Result<Rule> {
     })
 }
 
-/// What a spec sets, as `?2` to `?17` of the statements below.
-fn spec_values(s: &RuleSpec) -> [Value; 16] {
+/// What a spec sets, as `?2` to `?18` of the statements below.
+fn spec_values(s: &RuleSpec) -> [Value; 17] {
     [
         s.coin_id.clone().into(),
         s.currency.clone().into(),
@@ -94,6 +95,7 @@ fn spec_values(s: &RuleSpec) -> [Value; 16] {
         s.target_pct.map(|t| t.to_string()).into(),
         s.confirm_secs.into(),
         s.channels.named.join(",").into(),
+        s.channels.urgent.into(),
     ]
 }
 
@@ -106,8 +108,9 @@ pub fn insert_rule(conn: &Connection, s: &RuleSpec, now_ms: i64) -> rusqlite::Re
     conn.prepare_cached(
         "INSERT INTO alert_rules (created_at, coin_id, currency, kind, level, window_secs,
              desktop, email, note, once, band_pct, cooldown_secs, lookback_secs, portfolio,
-             target_pct, confirm_secs, channels, enabled, armed, epoch)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, 1, 1, 0)",
+             target_pct, confirm_secs, channels, urgent, enabled, armed, epoch)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
+                 1, 1, 0)",
     )?
     .execute(with_spec(now_ms, s))?;
     let id = conn.last_insert_rowid();
@@ -128,7 +131,7 @@ pub fn update_rule(
             "UPDATE alert_rules SET coin_id = ?2, currency = ?3, kind = ?4, level = ?5,
                  window_secs = ?6, desktop = ?7, email = ?8, note = ?9, once = ?10,
                  band_pct = ?11, cooldown_secs = ?12, lookback_secs = ?13, portfolio = ?14,
-                 target_pct = ?15, confirm_secs = ?16, channels = ?17, armed = 1,
+                 target_pct = ?15, confirm_secs = ?16, channels = ?17, urgent = ?18, armed = 1,
                  last_fired_at = NULL,
                  rev = rev + 1
              WHERE id = ?1",
@@ -296,8 +299,9 @@ pub fn due(
     conn.prepare_cached(&format!(
         "SELECT {FIRING_COLUMNS}, d.attempts FROM alert_deliveries d
          JOIN alert_firings f ON f.key = d.firing_key
-         WHERE d.channel = ?1 AND d.status = 'pending'
-           AND (d.next_attempt_at <= ?2 OR d.next_attempt_at > ?3)
+         WHERE d.channel = ?1
+           AND ((d.status = 'pending' AND (d.next_attempt_at <= ?2 OR d.next_attempt_at > ?3))
+             OR (d.status = 'held' AND d.next_attempt_at <= ?2))
          ORDER BY d.next_attempt_at LIMIT ?4"
     ))?
     .query_map(params![channel, now_ms, horizon_ms, limit], |r| {
@@ -309,7 +313,8 @@ pub fn due(
 /// When the next pending delivery on `channel` is due.
 pub fn next_due(conn: &Connection, channel: &str) -> rusqlite::Result<Option<i64>> {
     conn.prepare_cached(
-        "SELECT min(next_attempt_at) FROM alert_deliveries WHERE channel = ?1 AND status = 'pending'",
+        "SELECT min(next_attempt_at) FROM alert_deliveries
+         WHERE channel = ?1 AND status IN ('pending', 'held')",
     )?
     .query_row([channel], |r| r.get(0))
 }
@@ -322,7 +327,7 @@ pub fn claim(conn: &Connection, key: &str, channel: &str, now_ms: i64) -> rusqli
         .prepare_cached(
             "UPDATE alert_deliveries SET status = 'sending', attempts = attempts + 1,
                  next_attempt_at = ?3
-             WHERE firing_key = ?1 AND channel = ?2 AND status = 'pending'",
+             WHERE firing_key = ?1 AND channel = ?2 AND status IN ('pending', 'held')",
         )?
         .execute(params![key, channel, now_ms])?;
     Ok(n > 0)
@@ -423,6 +428,24 @@ pub fn last_delivery(conn: &Connection, channel: &str) -> rusqlite::Result<Optio
     .optional()
 }
 
+/// How many messages `channel` was sent since `since_ms`.
+pub fn sent_since(conn: &Connection, channel: &str, since_ms: i64) -> rusqlite::Result<u32> {
+    conn.prepare_cached(
+        "SELECT count(*) FROM alert_deliveries
+         WHERE channel = ?1 AND status = 'sent' AND sent_at >= ?2",
+    )?
+    .query_row(params![channel, since_ms], |r| r.get(0))
+}
+
+/// Whether rule `id` is urgent; false once it is removed.
+pub fn rule_urgent(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT urgent FROM alert_rules WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?
+        .unwrap_or(false))
+}
+
 pub fn unacknowledged(conn: &Connection) -> rusqlite::Result<i64> {
     conn.prepare_cached("SELECT count(*) FROM alert_firings WHERE acknowledged = 0")?
         .query_row([], |r| r.get(0))
@@ -439,7 +462,7 @@ pub fn prune(conn: &Connection, before_ms: i64) -> rusqlite::Result<usize> {
     conn.prepare_cached(
         "DELETE FROM alert_firings WHERE fired_at < ?1 AND NOT EXISTS (
              SELECT 1 FROM alert_deliveries d
-             WHERE d.firing_key = alert_firings.key AND d.status IN ('pending', 'sending'))",
+             WHERE d.firing_key = alert_firings.key AND d.status IN ('pending', 'sending', 'held'))",
     )?
     .execute([before_ms])
 }
