@@ -36,6 +36,9 @@ struct Inner {
     /// Answer 429 with this Retry-After (s) to the next N requests to
     /// this topic.
     slow_down: Option<(String, u32, u64)>,
+    /// How long a message taken waits for its answer (a slow server, or
+    /// one that dies before answering).
+    answer_after: Duration,
 }
 
 pub struct FakeNtfy {
@@ -67,6 +70,11 @@ impl FakeNtfy {
     /// The next `n` requests to `topic` get 429 with `Retry-After: secs`.
     pub fn slow_down(&self, topic: &str, n: u32, secs: u64) {
         self.lock().slow_down = Some((topic.to_string(), n, secs));
+    }
+
+    /// From now on, each message taken is answered only after `wait`.
+    pub fn answer_after(&self, wait: Duration) {
+        self.lock().answer_after = wait;
     }
 
     pub fn published(&self) -> Vec<Published> {
@@ -111,6 +119,17 @@ async fn publish(
     headers: HeaderMap,
     body: String,
 ) -> Response {
+    let answer = take(&inner, &headers, body);
+    let wait = match answer.status().is_success() {
+        true => inner.lock().unwrap_or_else(|e| e.into_inner()).answer_after,
+        false => Duration::ZERO,
+    };
+    tokio::time::sleep(wait).await;
+    answer
+}
+
+/// Takes a message (or refuses it), as ntfy would.
+fn take(inner: &Mutex<Inner>, headers: &HeaderMap, body: String) -> Response {
     let mut s = inner.lock().unwrap_or_else(|e| e.into_inner());
     let parsed = serde_json::from_str::<Value>(&body);
     let topic = (parsed.as_ref().ok())

@@ -1068,3 +1068,51 @@ async fn quiet_hours_hold_or_drop_an_alert_an_urgent_one_passes_and_a_daily_cap_
     let listed = run(&["channel", "ls"]).ok();
     assert!(listed.stdout.contains("at most 1 a day"), "{listed:?}");
 }
+
+/// One slow service (it takes the message and holds its answer) delays no
+/// other channel; the monitor killed while it waits sends that message
+/// again after a restart, once, and the channel that had answered not at
+/// all: at least once, at most once more.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_channel_delays_no_other_and_a_crash_before_its_answer_resends_it_once() {
+    let w = crate::util::world::World::start(70_000.0).await;
+    let slow = FakeNtfy::start().await;
+    slow.answer_after(Duration::from_secs(30));
+    let fast = FakeNtfy::start().await;
+    for (name, server) in [("slow", &slow), ("fast", &fast)] {
+        let url = format!("{}/{name}", server.url());
+        w.run(&["channel", "add", "ntfy", name, "--url", &url])
+            .await
+            .ok();
+    }
+    w.alerts_add("--coin bitcoin --above 71000 --channel slow,fast")
+        .await;
+    let monitor = crate::util::world::MonitorProcess::start(&w.user, &w.env());
+    monitor.wait_for("monitoring").await;
+    w.refreshes(1).await;
+    let crossed = std::time::Instant::now();
+    w.fake.set_price("bitcoin", 72_000.0);
+    let got = fast.wait_for(1, Duration::from_secs(30)).await;
+    slow.wait_for(1, Duration::from_secs(30)).await;
+    // The fast one within its refresh, not after the slow one's 30 s.
+    assert!(
+        got[0].at.duration_since(crossed) < Duration::from_secs(10),
+        "{:?}",
+        got[0].at.duration_since(crossed)
+    );
+    monitor.wait_for("delivered 1-1 by fast").await;
+    monitor.kill9();
+    let h = w.history().await;
+    assert_eq!(h[0]["deliveries"]["slow"]["status"], "sending", "{h}");
+    assert_eq!(h[0]["deliveries"]["fast"]["status"], "sent", "{h}");
+
+    slow.answer_after(Duration::ZERO);
+    let monitor = crate::util::world::MonitorProcess::start(&w.user, &w.env());
+    monitor.wait_for("delivered 1-1 by slow").await;
+    w.refreshes(2).await;
+    assert_eq!(slow.published().len(), 2, "sent again once after the crash");
+    assert_eq!(fast.published().len(), 1, "never sent again");
+    let h = w.history().await;
+    assert_eq!(h[0]["deliveries"]["slow"]["status"], "sent", "{h}");
+    monitor.kill9();
+}

@@ -745,6 +745,57 @@ async fn the_smtp_password_goes_to_the_keyring_and_never_comes_back() {
     assert!(leaks.is_empty(), "the password was written to {leaks:?}");
 }
 
+/// Alert channels through the API, as the served page's Settings use
+/// them: a Telegram channel added with its bot token (into serve's own
+/// keyring, never answered back), a test message to the fake Bot API, a
+/// bad field refused, a read-only token refused, the channel removed.
+#[tokio::test]
+async fn alert_channels_are_added_tested_and_removed_through_the_api() {
+    const BOT: &str = "123456789:AAHfiqksKZ8WmR2zSjiQ7_v4TMAKdiHm9T0";
+    let fake = FakeCoinGecko::start().await;
+    let user = User::new(&fake.base_url());
+    let token = token(&user, &["phone"]).await;
+    let reader = token_read_only(&user).await;
+    let server = Server::start_with_keyring(&user).await;
+    let tg = coinlytics_tests::FakeTelegram::start(BOT).await;
+    tg.add_chat(4242, "Ada");
+    let form = |chat: &str| {
+        json!({"kind": "telegram", "chat_id": chat, "api_url": tg.url(), "secret": BOT,
+               "quiet": "22:00-07:00", "daily_cap": "20"})
+    };
+    let put = |t: &str, body: Value| server.call(Method::PUT, "/channels/tg", t).json(&body);
+    refused(
+        Server::send(put(&reader, form("4242"))).await,
+        403,
+        "forbidden",
+    );
+    refused(
+        Server::send(put(&token, form("not a chat"))).await,
+        400,
+        "invalid_input",
+    );
+    let (status, _, added) = Server::send(put(&token, form("4242"))).await;
+    assert_eq!(status, StatusCode::OK, "{added}");
+    assert_eq!(added["name"], "tg");
+    assert_eq!(added["policy"]["daily_cap"], 20, "{added}");
+    let (_, _, listed) = Server::send(server.get("/channels", Some(&token))).await;
+    assert_eq!(listed[2]["config"]["chat_id"], "4242", "{listed}");
+    assert!(!listed.to_string().contains(BOT), "{listed}");
+    let test = server.call(Method::POST, "/channels/tg/test", &token);
+    assert_eq!(Server::send(test).await.0, StatusCode::OK);
+    assert_eq!(tg.messages()[0]["chat_id"], 4242);
+    let remove = server.call(Method::DELETE, "/channels/tg", &token);
+    assert_eq!(Server::send(remove).await.0, StatusCode::OK);
+    let (_, _, listed) = Server::send(server.get("/channels", Some(&token))).await;
+    assert_eq!(listed.as_array().map(Vec::len), Some(2), "{listed}");
+    assert!(!server.process.output().contains(BOT));
+    let leaks: Vec<String> = files_containing(user.dir.path(), BOT.as_bytes())
+        .into_iter()
+        .filter(|f| !f.contains("/keyrings/"))
+        .collect();
+    assert!(leaks.is_empty(), "the token was written to {leaks:?}");
+}
+
 /// A page whose session lapsed (the server restarted, or 12 h passed)
 /// asks for many things at once without one: no guess at a token, so its
 /// address may still sign in.

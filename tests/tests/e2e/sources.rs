@@ -535,3 +535,90 @@ async fn streamed_prices_feed_the_minute_candles() {
     assert_eq!(highest, 71_500.0, "{candles}");
     ticker.kill9();
 }
+
+/// BENCHMARKS.md's figure for issue 21, not a test (`--ignored
+/// --nocapture`): 100 streamed crossings, each from the fake Binance's
+/// tick to the fake ntfy server's receiving the alert; p50, p99, max.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "a benchmark: cargo test … -- --ignored --nocapture"]
+async fn bench_a_streamed_crossing_reaches_ntfy() {
+    let w = World::start(70_000.0).await;
+    let x = Exchanges::start().await;
+    x.binance.set_price("BTCUSDT", "70000");
+    let ntfy = coinlytics_tests::FakeNtfy::start().await;
+    let url = format!("{}/bench", ntfy.url());
+    w.run(&["channel", "add", "ntfy", "phone", "--url", &url])
+        .await
+        .ok();
+    let env = [
+        ("COINLYTICS_PRICE_SOURCE", "binance"),
+        ("COINLYTICS_REFRESH_SECS", "60"),
+    ];
+    let rules = ["--coin bitcoin --above 71000 --channel phone"];
+    let monitor = streaming_monitor(&w, &x, "coingecko,binance", &env, &rules).await;
+    let mut took = Vec::new();
+    for i in 0..100 {
+        // Below the band re-arms the rule; the tick after crosses again.
+        x.binance.set_price("BTCUSDT", "70000");
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        let tick = Instant::now();
+        x.binance.set_price("BTCUSDT", "72000");
+        let got = ntfy.wait_for(i + 1, WAIT).await;
+        took.push(got[i].at.duration_since(tick));
+    }
+    took.sort();
+    println!(
+        "100 streamed crossings to ntfy: p50 {:?}, p99 {:?}, max {:?}",
+        took[49], took[98], took[99]
+    );
+    monitor.kill9();
+}
+
+/// BENCHMARKS.md's figure for issue 21 (`--ignored --nocapture`): one
+/// crossing to 100 ntfy channels, whose server takes 100 ms to answer
+/// each: how long until the last has it, and the most sent at once.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "a benchmark: cargo test … -- --ignored --nocapture"]
+async fn bench_one_firing_to_100_channels() {
+    let w = World::start(70_000.0).await;
+    let ntfy = coinlytics_tests::FakeNtfy::start().await;
+    ntfy.answer_after(Duration::from_millis(100));
+    let names: Vec<String> = (0..100).map(|i| format!("c{i:03}")).collect();
+    for name in &names {
+        let url = format!("{}/{name}", ntfy.url());
+        w.run(&["channel", "add", "ntfy", name, "--url", &url])
+            .await
+            .ok();
+    }
+    w.alerts_add(&format!(
+        "--coin bitcoin --above 71000 --channel {}",
+        names.join(",")
+    ))
+    .await;
+    let monitor = MonitorProcess::start(&w.user, &w.env());
+    monitor.wait_for("monitoring").await;
+    w.refreshes(1).await;
+    w.fake.set_price("bitcoin", 72_000.0);
+    wait_until("fired", WAIT, async || {
+        monitor.output().contains("fired 1-1")
+    })
+    .await;
+    let got = ntfy.wait_for(100, Duration::from_secs(60)).await;
+    let first = got.iter().map(|p| p.at).min().expect("one");
+    let last = got.iter().map(|p| p.at).max().expect("one");
+    // At once: the most messages taken within any 100 ms (one answer's time).
+    let most = got
+        .iter()
+        .map(|a| {
+            got.iter()
+                .filter(|b| b.at >= a.at && b.at.duration_since(a.at) < Duration::from_millis(100))
+                .count()
+        })
+        .max()
+        .unwrap_or(0);
+    println!(
+        "one firing to 100 channels: the last {:?} after the first; at most {most} at once",
+        last.duration_since(first)
+    );
+    monitor.kill9();
+}

@@ -183,6 +183,11 @@ impl Dispatcher {
     }
 }
 
+/// How many messages the added channels send at once: a firing to 100
+/// channels opens no 100 connections, and it takes that many slow
+/// services at once (each given 10 s) to hold up another channel.
+const CONCURRENT_SENDS: usize = 16;
+
 /// Runs a worker for each channel a user added, and for each one added
 /// later (looked for as often as a worker looks at the database, or when
 /// woken), so a slow or failing channel holds up no other. `worker`
@@ -195,6 +200,7 @@ async fn added_channels(
 ) {
     let mut running: Vec<String> = Vec::new();
     let mut tasks = Vec::new();
+    let sends = Arc::new(tokio::sync::Semaphore::new(CONCURRENT_SENDS));
     loop {
         match store.read(queries::channels::list) {
             Ok(all) => {
@@ -202,9 +208,15 @@ async fn added_channels(
                     if running.contains(&name) {
                         continue;
                     }
-                    let (store, channel) = (store.clone(), name.clone());
+                    let (store, channel, sends) = (store.clone(), name.clone(), sends.clone());
                     let run = worker(&name, RetryPolicy::EMAIL).run(stop.clone(), move |f| {
-                        send_to_added(store.clone(), channel.clone(), f)
+                        let (store, channel, sends) =
+                            (store.clone(), channel.clone(), sends.clone());
+                        async move {
+                            // Never closed: acquiring only waits.
+                            let _permit = sends.acquire_owned().await;
+                            send_to_added(store, channel, f).await
+                        }
                     });
                     tasks.push(tokio::spawn(run));
                     running.push(name);

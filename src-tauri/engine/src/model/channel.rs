@@ -11,7 +11,7 @@ use super::InvalidInput;
 /// The channels every user has, by these names.
 pub const BUILT_IN: [&str; 2] = ["desktop", "email"];
 /// How many channels a user may add.
-pub const MAX_CHANNELS: usize = 50;
+pub const MAX_CHANNELS: usize = 100;
 const MAX_NAME: usize = 32;
 
 /// A channel's name as a user types it: 1 to 32 lower-case letters,
