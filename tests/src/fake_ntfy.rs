@@ -91,14 +91,7 @@ impl FakeNtfy {
 
     /// The messages taken, once there are `n`, within `timeout`.
     pub async fn wait_for(&self, n: usize, timeout: Duration) -> Vec<Published> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let got = self.published();
-            if got.len() >= n || Instant::now() > deadline {
-                return got;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        crate::served::at_least(n, timeout, || self.published()).await
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {

@@ -161,14 +161,7 @@ impl FakeWebhook {
 
     /// The bodies `hook` took, once there are `n`, within `timeout`.
     pub async fn wait_for(&self, hook: Hook, n: usize, timeout: Duration) -> Vec<Value> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let got = self.accepted(hook);
-            if got.len() >= n || Instant::now() > deadline {
-                return got;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        crate::served::at_least(n, timeout, || self.accepted(hook)).await
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {

@@ -1,5 +1,6 @@
 //! A fake service's HTTP server on 127.0.0.1, stopped when dropped: what
-//! each small fake (ntfy, Gotify, Pushover) shares.
+//! each small fake (ntfy, Gotify, Pushover, Telegram, Twilio, webhooks)
+//! shares, and how a test waits for what one receives.
 
 use tokio::sync::oneshot;
 
@@ -40,5 +41,22 @@ impl Drop for Served {
         if let Some(s) = self.stop.take() {
             let _ = s.send(());
         }
+    }
+}
+
+/// What `taken` lists, once it lists `n` or `timeout` has passed: how a
+/// test waits for a fake service to receive what the app sends.
+pub async fn at_least<T>(
+    n: usize,
+    timeout: std::time::Duration,
+    taken: impl Fn() -> Vec<T>,
+) -> Vec<T> {
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        let got = taken();
+        if got.len() >= n || std::time::Instant::now() > deadline {
+            return got;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
