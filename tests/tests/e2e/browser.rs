@@ -313,6 +313,13 @@ async fn signs_in_moves_alerts_imports(kind: Kind) {
     // Settings: what the desktop alone has is hidden; signing out ends
     // the session, and the dashboard sends the browser back to sign in.
     click(&c, "#open-settings").await;
+    // The dialog opens once its preferences have come.
+    wait_js(
+        &c,
+        "the settings open",
+        "return document.getElementById('settings').open",
+    )
+    .await;
     let shown = js(&c, "return ['pref-autostart', 'pref-close-to-tray', 'tray-coins', 'pref-privacy', 'sign-out'].map((id) => document.getElementById(id).getClientRects().length > 0)").await;
     assert_eq!(shown, json!([false, false, false, true, true]));
     browser.screenshot(&c, "settings").await;
