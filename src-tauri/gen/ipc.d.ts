@@ -947,7 +947,7 @@ errors: Array<RowError>,
  * Whether `added` was written: not on a dry run, nor with errors.
  */
 committed: boolean, };
-  export type Format = "generic" | "coinbase" | "kraken" | "binance" | "mapped";
+  export type Format = "generic" | "coinbase" | "kraken" | "kraken_trades" | "binance" | "binance_statement" | "mapped";
   export type RowError = { line: number, column: string, reason: string, };
   export type Skipped = { line: number, reason: string, };
   export type ValueHistory = { currency: string, 
