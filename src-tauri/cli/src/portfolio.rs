@@ -159,6 +159,25 @@ pub enum PortfolioCmd {
         #[arg(long)]
         json: bool,
     },
+    /// The realized gains of a tax year (the calendar year, local time): each lot a
+    /// disposal took, totals short and long, and income apart. Not tax advice
+    Gains {
+        /// The year, e.g. 2024
+        #[arg(long)]
+        year: i32,
+        /// One portfolio (default: all)
+        #[arg(long)]
+        portfolio: Option<String>,
+        /// fifo, lifo, hifo or average for every portfolio (default: each its own)
+        #[arg(long)]
+        method: Option<String>,
+        /// Print CSV in the columns of IRS Form 8949
+        #[arg(long, conflicts_with = "json")]
+        csv: bool,
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
     /// Print transactions (or, with --holdings, the holdings) as CSV
     Export {
         #[arg(long)]
@@ -553,6 +572,29 @@ pub async fn run(engine: &Engine, cmd: PortfolioCmd) -> Result<(), Error> {
                 outln!("{line}");
             }
         }
+        PortfolioCmd::Gains {
+            year,
+            portfolio,
+            method: m,
+            csv,
+            json,
+        } => {
+            let m = m.as_deref().map(method).transpose()?;
+            if csv {
+                let text = engine.export_gains(year, portfolio.as_deref(), m).await?;
+                for line in text.lines() {
+                    outln!("{line}");
+                }
+                return Ok(());
+            }
+            let report = engine
+                .portfolio_gains(year, portfolio.as_deref(), m)
+                .await?;
+            if json {
+                return print_json(&report);
+            }
+            print_gains(&report);
+        }
         PortfolioCmd::Value { portfolio, json } => {
             let history = engine.value_history(portfolio.as_deref()).await?;
             if json {
@@ -586,4 +628,89 @@ pub async fn run(engine: &Engine, cmd: PortfolioCmd) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+/// A year's gains as a table: each lot, then the totals, then income.
+fn print_gains(r: &coinlytics_engine::app::portfolio::GainsReport) {
+    use coinlytics_engine::app::portfolio::Term;
+    let cur = &r.currency;
+    let day = |t: i64| {
+        chrono::DateTime::from_timestamp(t, 0)
+            .map(|t| {
+                t.with_timezone(&chrono::Local)
+                    .format("%Y-%m-%d")
+                    .to_string()
+            })
+            .unwrap_or_default()
+    };
+    let g = &r.realized;
+    outln!(
+        "Realized gains in {}{}{} (in {}; not tax advice)",
+        r.year,
+        r.portfolio
+            .as_ref()
+            .map_or(String::new(), |p| format!(", {p}")),
+        r.method
+            .map_or(String::new(), |m| format!(", {}", m.as_str())),
+        cur.to_uppercase()
+    );
+    if g.lines.is_empty() {
+        outln!("no disposals in {}", r.year);
+    } else {
+        outln!(
+            "{:<24} {:<10} {:<10} {:>16} {:>16} {:>16}  {}",
+            "COIN",
+            "ACQUIRED",
+            "SOLD",
+            "PROCEEDS",
+            "COST",
+            "GAIN",
+            "TERM"
+        );
+        for l in &g.lines {
+            let symbol = r
+                .symbols
+                .get(&l.coin)
+                .map_or(l.coin.as_str(), String::as_str);
+            outln!(
+                "{:<24} {:<10} {:<10} {:>16} {:>16} {:>16}  {}",
+                format!("{} {symbol}", l.quantity.normalize()),
+                l.acquired.map_or("various".to_string(), day),
+                day(l.disposed),
+                format::price(l.proceeds, cur),
+                format::price(l.cost, cur),
+                format::price(l.gain, cur),
+                match l.term {
+                    Term::Short => "short",
+                    Term::Long => "long",
+                }
+            );
+        }
+    }
+    for (what, t) in [("short-term", &g.short), ("long-term", &g.long)] {
+        outln!(
+            "{what}: proceeds {}, cost {}, gain {}",
+            format::price(t.proceeds, cur),
+            format::price(t.cost, cur),
+            format::price(t.gain, cur)
+        );
+    }
+    if !g.income.is_empty() {
+        outln!(
+            "income (at its value when received): {}",
+            format::price(g.income_total, cur)
+        );
+        for i in &g.income {
+            let symbol = r
+                .symbols
+                .get(&i.coin)
+                .map_or(i.coin.as_str(), String::as_str);
+            outln!(
+                "  {}  {} {symbol}  {}",
+                day(i.received),
+                i.quantity.normalize(),
+                format::price(i.value, cur)
+            );
+        }
+    }
 }

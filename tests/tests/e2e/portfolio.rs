@@ -994,3 +994,98 @@ async fn a_euro_buy_is_converted_at_its_day_s_stored_rate_and_a_fee_in_bitcoin_i
         "{rate} × 6000 is not {ether_cost}"
     );
 }
+
+/// A tax year's gains from the command line, worked out by hand: a sale
+/// that takes a lot held over a year (long) and one bought that year
+/// (short), income apart at its value when received, a coin-for-coin
+/// trade as its two legs, the next year's sale of what the trade bought;
+/// the CSV in Form 8949's columns. Times at noon UTC, so the local day is
+/// the same in any time zone a test runs in.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_tax_years_gains_list_each_lot_short_and_long_with_income_apart() {
+    let fake = FakeCoinGecko::start().await;
+    let user = User::new(&fake.base_url());
+    for (kind, coin, qty, price, time) in [
+        ("buy", "bitcoin", "1", "20000", "2023-03-01T12:00:00Z"),
+        ("buy", "bitcoin", "1", "40000", "2024-01-10T12:00:00Z"),
+        ("income", "ethereum", "0.1", "2000", "2024-02-01T12:00:00Z"),
+        ("sell", "bitcoin", "1.5", "60000", "2024-04-01T12:00:00Z"),
+        ("sell", "bitcoin", "0.5", "50000", "2024-06-01T12:00:00Z"),
+        ("buy", "ethereum", "10", "2500", "2024-06-01T12:00:00Z"),
+        ("sell", "ethereum", "10", "3000", "2025-01-05T12:00:00Z"),
+    ] {
+        user.run(&[
+            "portfolio",
+            "add",
+            "--portfolio",
+            "Ledger",
+            "--type",
+            kind,
+            "--coin",
+            coin,
+            "--qty",
+            qty,
+            "--price",
+            price,
+            "--time",
+            time,
+        ])
+        .await
+        .ok();
+    }
+    let csv = user
+        .run(&["portfolio", "gains", "--year", "2024", "--csv"])
+        .await
+        .ok();
+    assert_eq!(
+        csv.stdout,
+        "Description of property,Date acquired,Date sold or disposed of,Proceeds,Cost or other basis,Gain or (loss),Term\n\
+         1 BTC,03/01/2023,04/01/2024,60000.00,20000.00,40000.00,long\n\
+         0.5 BTC,01/10/2024,04/01/2024,30000.00,20000.00,10000.00,short\n\
+         0.5 BTC,01/10/2024,06/01/2024,25000.00,20000.00,5000.00,short\n"
+    );
+    let report = user
+        .run(&["portfolio", "gains", "--year", "2024", "--json"])
+        .await
+        .ok()
+        .json();
+    assert_eq!(
+        (
+            report["short"]["gain"].as_str(),
+            report["long"]["gain"].as_str()
+        ),
+        (Some("15000.00"), Some("40000.00")),
+        "{report}"
+    );
+    assert_eq!(report["income_total"], "200.00", "{report}");
+    let table = user
+        .run(&["portfolio", "gains", "--year", "2025"])
+        .await
+        .ok();
+    assert!(
+        table.stdout.contains("0.1 ETH")
+            && table.stdout.contains("9.9 ETH")
+            && table.stdout.contains("not tax advice"),
+        "{table:?}"
+    );
+    let average = user
+        .run(&[
+            "portfolio",
+            "gains",
+            "--year",
+            "2024",
+            "--method",
+            "average",
+            "--csv",
+        ])
+        .await
+        .ok();
+    assert!(
+        average
+            .stdout
+            .contains("1.5 BTC,VARIOUS,04/01/2024,90000.00,45000.00,45000.00,long"),
+        "{average:?}"
+    );
+    let refused = user.run(&["portfolio", "gains", "--year", "2008"]).await;
+    assert!(refused.stderr.contains("a tax year is 2009"), "{refused:?}");
+}

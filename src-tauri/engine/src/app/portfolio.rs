@@ -11,6 +11,8 @@ use chrono::Utc;
 use crate::Engine;
 use crate::error::{Error, Result};
 use crate::model::{Coin, CoinId, InvalidInput, QuoteRequest, Selection};
+use crate::portfolio::gains;
+pub use crate::portfolio::gains::{GainLine, GainTotals, GainsReport, IncomeLine, Realized, Term};
 use crate::portfolio::import;
 use crate::portfolio::input::{self as check, amount, fiat, name_of, portfolio_name};
 use crate::portfolio::ledger::{self, PLANNED_ID, Refused};
@@ -616,6 +618,42 @@ impl Engine {
     /// Transactions as a file in the generic format (with their portfolio).
     pub fn export_txs(&self, portfolio: Option<&str>) -> Result<String> {
         export::txs_csv(&self.txs(portfolio)?).map_err(|e| Error::Internal(e.to_string()))
+    }
+
+    /// The realized gains of `year` (a tax year: the calendar year, local
+    /// time) in `portfolio` (all when none), each portfolio by its method
+    /// or all by `method`.
+    pub async fn portfolio_gains(
+        &self,
+        year: i32,
+        portfolio: Option<&str>,
+        method: Option<Method>,
+    ) -> Result<GainsReport> {
+        let this_year = chrono::Datelike::year(&chrono::Local::now());
+        if !(2009..=this_year).contains(&year) {
+            return Err(InvalidInput(format!(
+                "a tax year is 2009 (the first bitcoin) to {this_year}, not {year}"
+            ))
+            .into());
+        }
+        let only = portfolio.map(|p| self.portfolio(p)).transpose()?;
+        let reporting = self.settings().currency;
+        let store = self.store.clone();
+        super::blocking(move || {
+            Ok(store.read(|c| gains::read(c, year, only.as_ref(), method, &reporting))??)
+        })
+        .await
+    }
+
+    /// A year's gains as CSV, in Form 8949's columns.
+    pub async fn export_gains(
+        &self,
+        year: i32,
+        portfolio: Option<&str>,
+        method: Option<Method>,
+    ) -> Result<String> {
+        let report = self.portfolio_gains(year, portfolio, method).await?;
+        gains::csv(&report).map_err(|e| Error::Internal(e.to_string()))
     }
 
     /// The holdings as a file: one row per coin, then the totals.

@@ -246,6 +246,12 @@ pub struct Disposal {
     pub quantity: Decimal,
     pub proceeds: Decimal,
     pub cost: Decimal,
+    /// The lots it took, as the method took them (their costs sum to
+    /// `cost`): what a tax report lists line by line.
+    pub lots: Vec<Lot>,
+    /// Taken from an average-cost pool: the lots' dates are the pool's,
+    /// not one purchase's.
+    pub pooled: bool,
 }
 
 impl Disposal {
@@ -333,6 +339,7 @@ impl Book {
             Action::Dispose { proceeds } => {
                 let taken = self.take(e)?;
                 let cost = taken.iter().map(|l| l.cost).sum();
+                let pooled = self.position(e.portfolio, e.coin).method == Method::Average;
                 self.disposals.push(Disposal {
                     tx: e.tx,
                     portfolio: e.portfolio,
@@ -341,6 +348,8 @@ impl Book {
                     quantity: e.quantity,
                     proceeds: *proceeds,
                     cost,
+                    lots: taken,
+                    pooled,
                 });
             }
             Action::Send { transfer } => {

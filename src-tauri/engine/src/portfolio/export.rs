@@ -11,7 +11,7 @@ use super::holdings::Holdings;
 #[error("cannot write CSV: {0}")]
 pub struct CsvError(String);
 
-fn write_csv<const N: usize>(rows: Vec<[String; N]>) -> Result<String, CsvError> {
+pub(super) fn write_csv<const N: usize>(rows: Vec<[String; N]>) -> Result<String, CsvError> {
     let mut w = csv::Writer::from_writer(Vec::new());
     for row in rows {
         w.write_record(&row).map_err(|e| CsvError(e.to_string()))?;

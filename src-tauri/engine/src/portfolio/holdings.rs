@@ -314,7 +314,7 @@ pub fn stored_prices(
 
 /// A coin's name and symbol from the stored coin list (a coin no longer
 /// listed keeps its id).
-fn named(conn: &rusqlite::Connection, coin: &str) -> (String, String) {
+pub(super) fn named(conn: &rusqlite::Connection, coin: &str) -> (String, String) {
     match coin_list::find(conn, coin) {
         Ok(Some(c)) if c.id == coin => (c.name, c.symbol.to_ascii_uppercase()),
         _ => (coin.to_string(), coin.to_ascii_uppercase()),

@@ -22,6 +22,8 @@ pub const PLANNED_ID: i64 = i64::MAX - 1;
 pub struct Ledger {
     pub book: Book,
     pub coins: Vec<String>,
+    /// What was replayed: each transaction's entries, valued.
+    pub entries: Vec<super::basis::Entry>,
 }
 
 /// Why a ledger cannot be replayed.
@@ -82,6 +84,7 @@ pub fn replay<P: Prices + ?Sized>(
         Ok(book) => Ok(Ledger {
             book,
             coins: valued.coins,
+            entries: valued.entries,
         }),
         Err(s) => Err(Refused::Short {
             tx: s.tx,

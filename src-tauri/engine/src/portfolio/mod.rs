@@ -6,12 +6,13 @@
 //! [`input`] (what a user types, checked), [`ledger`] (the one check that no transaction takes more than is held),
 //! [`holdings`] (positions, their value and totals), [`live`] (the total
 //! kept up to date as prices move), [`history`] (the value over time),
-//! [`import`] (reading files), [`resolve`] (a file's rows as transactions)
-//! and [`export`] (CSV). It reads the store's queries and model types; it
+//! [`import`] (reading files), [`resolve`] (a file's rows as transactions),
+//! [`export`] (CSV) and [`gains`] (a tax year's realized gains). It reads the store's queries and model types; it
 //! never calls the application layer (`crate::app`) or `Engine`.
 
 pub mod basis;
 pub mod export;
+pub mod gains;
 pub mod history;
 pub mod holdings;
 pub mod import;
