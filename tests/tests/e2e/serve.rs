@@ -796,6 +796,51 @@ async fn alert_channels_are_added_tested_and_removed_through_the_api() {
     assert!(leaks.is_empty(), "the token was written to {leaks:?}");
 }
 
+/// The page is served gzipped to a client that takes it (every browser)
+/// and inflated for one that does not, with its type and the policy;
+/// the benchmark's bare page is not served.
+#[tokio::test]
+async fn the_page_is_served_gzipped_or_plain_as_the_client_takes_it() {
+    let fake = FakeCoinGecko::start().await;
+    let user = User::new(&fake.base_url());
+    let server = Server::start(&user).await;
+    let root = server.base.trim_end_matches("/api/v1").to_string();
+    // No automatic decompression: what the server sends, as it sends it.
+    let raw = reqwest::Client::builder()
+        .no_gzip()
+        .build()
+        .expect("a client");
+    let plain = raw.get(format!("{root}/")).send().await.expect("GET /");
+    assert_eq!(plain.status(), StatusCode::OK);
+    assert_eq!(plain.headers()["content-type"], "text/html; charset=utf-8");
+    assert!(plain.headers().get("content-encoding").is_none());
+    assert!(plain.headers().contains_key("content-security-policy"));
+    let html = plain.text().await.expect("text");
+    assert!(
+        html.contains("<html") && html.contains("js/main.js"),
+        "{html}"
+    );
+    let gz = raw
+        .get(format!("{root}/vendor/lightweight-charts.mjs"))
+        .header("accept-encoding", "br, gzip;q=0.8")
+        .send()
+        .await
+        .expect("GET the chart library");
+    assert_eq!(gz.headers()["content-encoding"], "gzip");
+    assert_eq!(
+        gz.headers()["content-type"],
+        "text/javascript; charset=utf-8"
+    );
+    let bytes = gz.bytes().await.expect("bytes");
+    assert_eq!(&bytes[..2], &[0x1f, 0x8b], "a gzip stream");
+    let bare = raw
+        .get(format!("{root}/bare.html"))
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(bare.status(), StatusCode::NOT_FOUND);
+}
+
 /// A page whose session lapsed (the server restarted, or 12 h passed)
 /// asks for many things at once without one: no guess at a token, so its
 /// address may still sign in.
