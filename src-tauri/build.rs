@@ -42,6 +42,7 @@ const COMMANDS: &[&str] = &[
     "portfolio_import",
     "portfolio_value",
     "portfolio_whatif",
+    "portfolio_gains",
     "portfolio_mapping_guess",
     "portfolio_profiles",
     "portfolio_profile_save",

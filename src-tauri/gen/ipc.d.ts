@@ -1002,6 +1002,45 @@ fields: Array<MappingField>, mapping: Mapping,
  * Required fields no column was found for.
  */
 missing: Array<string>, };
+  export type GainsReport = { year: number, 
+/**
+ * The reporting fiat, lower case.
+ */
+currency: string, 
+/**
+ * The portfolio reported; `None`: all of them.
+ */
+portfolio: string | null, 
+/**
+ * The method every portfolio was replayed by; `None`: each its own.
+ */
+method: Method | null, 
+/**
+ * Each coin id's symbol, for the lines' descriptions.
+ */
+symbols: { [key in string]: string }, lines: Array<GainLine>, short: GainTotals, long: GainTotals, income: Array<IncomeLine>, income_total: string, };
+  export type Realized = { lines: Array<GainLine>, short: GainTotals, long: GainTotals, income: Array<IncomeLine>, income_total: string, };
+  export type GainLine = { 
+/**
+ * The coin's id.
+ */
+coin: string, quantity: string, 
+/**
+ * When the lot was acquired (unix seconds); `None`: "various", from
+ * an average-cost pool.
+ */
+acquired: number | null, 
+/**
+ * When it was disposed of (unix seconds).
+ */
+disposed: number, proceeds: string, cost: string, gain: string, term: Term, 
+/**
+ * The transaction that disposed of it.
+ */
+tx: number, };
+  export type GainTotals = { proceeds: string, cost: string, gain: string, };
+  export type IncomeLine = { coin: string, quantity: string, received: number, value: string, note: string, tx: number, };
+  export type Term = "short" | "long";
   export type MappingField = { 
 /**
  * Its key in the mapping: `time`, `type`, `coin`, … `note`.

@@ -27,6 +27,9 @@ use coinlytics_engine::app::portfolio::{
     FxUsed, Holding, Holdings, ImportProfile, ImportReport, MappingField, MappingGuess, MethodGain,
     Totals, ValueHistory, ValuePoint, WhatIf,
 };
+use coinlytics_engine::app::portfolio::{
+    GainLine, GainTotals, GainsReport, IncomeLine, Realized, Term,
+};
 use coinlytics_engine::app::settings::{EmailSettings, SmtpSecurity};
 use coinlytics_engine::app::sources::{Health, SourceState};
 use coinlytics_engine::app::sources::{SourceComparison, SourcePrice, SourceStatus, SourcesReport};
@@ -140,6 +143,12 @@ fn declarations() -> String {
         WhatIf::decl(&cfg),
         MethodGain::decl(&cfg),
         MappingGuess::decl(&cfg),
+        GainsReport::decl(&cfg),
+        Realized::decl(&cfg),
+        GainLine::decl(&cfg),
+        GainTotals::decl(&cfg),
+        IncomeLine::decl(&cfg),
+        Term::decl(&cfg),
         MappingField::decl(&cfg),
         Mapping::decl(&cfg),
         ImportProfile::decl(&cfg),

@@ -204,6 +204,7 @@ fn run(started: Instant, hidden: bool) -> ExitCode {
             portfolio::portfolio_import,
             portfolio::portfolio_value,
             portfolio::portfolio_whatif,
+            portfolio::portfolio_gains,
             portfolio::portfolio_mapping_guess,
             portfolio::portfolio_profiles,
             portfolio::portfolio_profile_save,

@@ -4,8 +4,8 @@
 
 use coinlytics_engine::Error;
 use coinlytics_engine::app::portfolio::{
-    ImportAs, ImportProfile, ImportReport, Mapping, MappingGuess, PortfolioPage, TxInput,
-    ValueHistory, WhatIf, check_import_size,
+    GainsReport, ImportAs, ImportProfile, ImportReport, Mapping, MappingGuess, PortfolioPage,
+    TxInput, ValueHistory, WhatIf, check_import_size,
 };
 use coinlytics_engine::model::CoinId;
 use coinlytics_engine::model::portfolio::Tx;
@@ -154,5 +154,20 @@ pub async fn portfolio_profile_save(
 ) -> Result<ImportProfile, Error> {
     state
         .with_engine(move |e| e.save_import_profile(&name, &mapping))
+        .await
+}
+
+/// A tax year's realized gains in `portfolio` (all when none), by
+/// `method` (each portfolio's own when none).
+#[tauri::command]
+pub async fn portfolio_gains(
+    state: State<'_, AppState>,
+    year: i32,
+    portfolio: Option<String>,
+    method: Option<String>,
+) -> Result<GainsReport, Error> {
+    state
+        .engine()?
+        .portfolio_gains(year, portfolio.as_deref(), method.as_deref())
         .await
 }

@@ -224,6 +224,7 @@ const routes = {
   portfolio_profiles: () => http("GET", "/portfolio/profiles"),
   portfolio_profile_save: (a) => http("PUT", `/portfolio/profiles/${id(a.name)}`, { json: a.mapping }),
   portfolio_value: (a) => http("GET", "/portfolio/value", { query: { portfolio: a.portfolio } }),
+  portfolio_gains: (a) => http("GET", "/portfolio/gains", { query: { year: a.year, portfolio: a.portfolio, method: a.method } }),
   portfolio_whatif: (a) => http("GET", "/portfolio/whatif", { query: { coin: a.coin, quantity: a.quantity, price: a.price, portfolio: a.portfolio } }),
 };
 
@@ -303,6 +304,14 @@ export const api = {
    * @returns {Promise<Ipc.ValueHistory>}
    */
   portfolioValue: (portfolio) => invoke("portfolio_value", { portfolio }),
+  /**
+   * A tax year's realized gains, by lot; not tax advice.
+   * @param {number} year
+   * @param {string | null} portfolio
+   * @param {string | null} method
+   * @returns {Promise<Ipc.GainsReport>}
+   */
+  portfolioGains: (year, portfolio, method) => invoke("portfolio_gains", { year, portfolio, method }),
   /**
    * What selling `quantity` of `coin` now would realize under each method.
    * @param {string} coin

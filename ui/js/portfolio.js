@@ -74,6 +74,15 @@ export class PortfolioView {
     const kind = $("pf-kind", HTMLSelectElement);
     kind.addEventListener("change", () => this.fitForm());
     $("pf-import-button").addEventListener("click", () => $("pf-file").click());
+    $("pf-gains-button").addEventListener("click", () => this.showGains());
+    $("pf-gains-year").addEventListener("change", () => this.loadGains());
+    $("pf-gains-close").addEventListener("click", () => ($("pf-gains").hidden = true));
+    $("pf-gains-print").addEventListener("click", () => {
+      // Only the report goes to the page (style.css's print rules).
+      document.body.classList.add("print-gains");
+      window.print();
+      document.body.classList.remove("print-gains");
+    });
     $("pf-file").addEventListener("change", () => this.pick());
     $("pf-import-format").addEventListener("change", () => this.preview());
     $("pf-import-portfolio").addEventListener("change", () => this.preview());
@@ -84,6 +93,80 @@ export class PortfolioView {
       this.saveProfile();
     });
     this.fitForm();
+  }
+
+  /** Opens the gains report at last year (this year in January's first days too). */
+  showGains() {
+    const year = $("pf-gains-year", HTMLSelectElement);
+    if (!year.options.length) {
+      const now = new Date().getFullYear();
+      for (let y = now; y >= now - 15; y--) year.append(el("option", { value: String(y), textContent: String(y) }));
+      year.value = String(now - 1);
+    }
+    $("pf-gains").hidden = false;
+    this.loadGains();
+  }
+
+  /** The chosen year's gains, for the portfolio and method the view shows. */
+  async loadGains() {
+    const year = Number($("pf-gains-year", HTMLSelectElement).value);
+    const portfolio = $("pf-select", HTMLSelectElement).value || null;
+    const method = $("pf-method", HTMLSelectElement).value || null;
+    /** @type {Ipc.GainsReport} */
+    let r;
+    try {
+      r = await api.portfolioGains(year, portfolio, method);
+    } catch (e) {
+      this.opts.onError(describe(e));
+      return;
+    }
+    const cur = r.currency;
+    /** @param {number} t unix seconds */
+    const day = (t) => new Date(t * 1000).toLocaleDateString(undefined, { year: "numeric", month: "short", day: "numeric" });
+    /** @param {string} coin */
+    const sym = (coin) => r.symbols[coin] ?? coin;
+    $("pf-gains-scope").textContent = `${r.portfolio ?? "all portfolios"}, ${r.method ? r.method.toUpperCase() : "each portfolio's method"}, in ${cur.toUpperCase()}`;
+    const lines = $("pf-gains-lines", HTMLTableElement);
+    lines.tBodies[0].replaceChildren(
+      ...r.lines.map((l) => {
+        const gain = el("td", { className: "num priv" });
+        pnl(gain, l.gain, cur);
+        return el("tr", {},
+          el("td", { className: "left", textContent: `${Number(l.quantity)} ${sym(l.coin)}` }),
+          el("td", { className: "left", textContent: l.acquired === null ? "various" : day(l.acquired) }),
+          el("td", { className: "left", textContent: day(l.disposed) }),
+          el("td", { className: "num priv", textContent: fmt.price(l.proceeds, cur) }),
+          el("td", { className: "num priv", textContent: fmt.price(l.cost, cur) }),
+          gain,
+          el("td", { className: "left", textContent: l.term }));
+      }),
+    );
+    lines.hidden = r.lines.length === 0;
+    $("pf-gains-empty").hidden = r.lines.length > 0;
+    /**
+     * @param {string} label
+     * @param {Ipc.GainTotals} t
+     */
+    const total = (label, t) => {
+      const dd = el("dd", { className: "priv" });
+      pnl(dd, t.gain, cur);
+      dd.title = `proceeds ${fmt.price(t.proceeds, cur)}, cost ${fmt.price(t.cost, cur)}`;
+      return el("div", {}, el("dt", { textContent: label }), dd);
+    };
+    const income = el("dd", { className: "priv", textContent: fmt.price(r.income_total, cur) });
+    $("pf-gains-totals").replaceChildren(total("Short-term gain", r.short), total("Long-term gain", r.long), el("div", {}, el("dt", { textContent: "Income" }), income));
+    const inc = $("pf-gains-income", HTMLTableElement);
+    inc.tBodies[0].replaceChildren(
+      ...r.income.map((i) =>
+        el("tr", {},
+          el("td", { className: "left", textContent: day(i.received) }),
+          el("td", { className: "left", textContent: sym(i.coin) }),
+          el("td", { className: "num", textContent: String(Number(i.quantity)) }),
+          el("td", { className: "num priv", textContent: fmt.price(i.value, cur) }),
+          el("td", { className: "left", textContent: i.note })),
+      ),
+    );
+    inc.hidden = r.income.length === 0;
   }
 
   /** Shows the fields the chosen type uses. */

@@ -579,7 +579,7 @@ pub async fn run(engine: &Engine, cmd: PortfolioCmd) -> Result<(), Error> {
             csv,
             json,
         } => {
-            let m = m.as_deref().map(method).transpose()?;
+            let m = m.as_deref();
             if csv {
                 let text = engine.export_gains(year, portfolio.as_deref(), m).await?;
                 for line in text.lines() {

@@ -1,6 +1,7 @@
 //! Criterion benchmarks of the portfolio: 100,000 transactions replayed by
 //! each method, the whole `Engine::holdings` (read from SQLite, valued,
-//! replayed), and a 100,000-row CSV imported; figures go in BENCHMARKS.md.
+//! replayed), a tax year's gains over them, a 100,000-row CSV imported, and
+//! a 100,000-row Binance statement read; figures go in BENCHMARKS.md.
 //! Run: `cargo bench -p coinlytics-engine --bench portfolio`.
 
 use std::collections::HashMap;
@@ -80,7 +81,8 @@ fn replay(c: &mut Criterion) {
     g.finish();
 }
 
-fn holdings(c: &mut Criterion) {
+/// An engine whose store holds the 100,000 transactions of `tx`.
+fn stored_100k() -> (tempfile::TempDir, Engine) {
     let dir = tempfile::tempdir().expect("dir");
     // No price source is asked: holdings read only the store.
     let engine = Engine::open(testing::settings(dir.path(), "http://127.0.0.1:9")).expect("engine");
@@ -111,10 +113,94 @@ fn holdings(c: &mut Criterion) {
             Ok(())
         })
         .expect("100,000 transactions");
+    (dir, engine)
+}
+
+fn holdings(c: &mut Criterion) {
+    let (_dir, engine) = stored_100k();
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     c.bench_function("holdings_100k_from_sqlite", |b| {
         b.iter(|| rt.block_on(engine.holdings(None, None)).expect("holdings"))
     });
+}
+
+/// 2020's realized gains (about half the 100,000 transactions fall in
+/// it): read from SQLite, valued, replayed, each lot a sale took listed.
+fn gains(c: &mut Criterion) {
+    let (_dir, engine) = stored_100k();
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    c.bench_function("gains_100k_year", |b| {
+        b.iter(|| {
+            let r = rt
+                .block_on(engine.portfolio_gains(2020, None, None))
+                .expect("gains");
+            assert!(!r.realized.lines.is_empty());
+        })
+    });
+}
+
+/// A Binance transaction statement of 100,000 rows: trades of three legs
+/// (the coin bought, the USDT spent, a fee) at one second each, with a
+/// deposit now and then.
+fn statement_file() -> Vec<u8> {
+    let mut text = String::from("User_ID,UTC_Time,Account,Operation,Coin,Change,Remark\n");
+    let mut rows = 0;
+    let mut i = 0i64;
+    while rows < N {
+        let t = DateTime::from_timestamp(T0 + i * 60, 0)
+            .expect("time")
+            .format("%Y-%m-%d %H:%M:%S");
+        if i % 50 == 0 {
+            text.push_str(&format!("1,{t},Spot,Deposit,USDT,100000,\n"));
+            rows += 1;
+        } else {
+            let coin = ["BTC", "ETH", "SOL", "ADA", "DOGE"][(i % 5) as usize];
+            let spent = Decimal::new(1_000_000 + (i * 7_919) % 500_000, 4);
+            text.push_str(&format!(
+                "1,{t},Spot,Buy,{coin},0.01,\n1,{t},Spot,Transaction Related,USDT,-{spent},\n1,{t},Spot,Fee,{coin},-0.00001,\n"
+            ));
+            rows += 3;
+        }
+        i += 1;
+    }
+    text.into_bytes()
+}
+
+fn statement(c: &mut Criterion) {
+    use coinlytics_engine::portfolio::import::{Format, parse};
+    let file = statement_file();
+    let mut g = c.benchmark_group("binance_statement_100k");
+    g.sample_size(10);
+    g.bench_function("parse", |b| {
+        b.iter(|| {
+            let (format, p) = parse(black_box(&file), None).expect("a statement");
+            assert_eq!(format, Format::BinanceStatement);
+            assert!(
+                p.errors.is_empty(),
+                "{:?}",
+                &p.errors[..p.errors.len().min(3)]
+            );
+        })
+    });
+    // The whole import, checked but not written: coins resolved, valued,
+    // replayed with what is stored.
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let fake = rt.block_on(coinlytics_tests::FakeCoinGecko::start());
+    let dir = tempfile::tempdir().expect("dir");
+    let engine = Engine::open(testing::settings(dir.path(), &fake.base_url())).expect("engine");
+    g.bench_function("import_dry_run", |b| {
+        b.iter(|| {
+            let r = rt
+                .block_on(engine.import_txs(file.clone(), "Bench", ImportAs::Detect, true))
+                .expect("import");
+            assert!(
+                r.errors.is_empty(),
+                "{:?}",
+                &r.errors[..r.errors.len().min(3)]
+            );
+        })
+    });
+    g.finish();
 }
 
 /// The transactions of `tx` as a file in the generic format.
@@ -183,6 +269,6 @@ fn import(c: &mut Criterion) {
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(20).measurement_time(Duration::from_secs(10));
-    targets = replay, holdings, import
+    targets = replay, holdings, gains, import, statement
 }
 criterion_main!(benches);

@@ -1692,3 +1692,99 @@ async fn settings_add_test_and_fix_alert_channels_that_the_alert_form_offers() {
     let leaks = crate::util::files_containing(user.dir.path(), TOKEN.as_bytes());
     assert!(leaks.is_empty(), "the token was written to {leaks:?}");
 }
+
+/// The Portfolio view's tax-year report, as a user reads it: the lots a
+/// sale took, short and long, their totals, and income apart (the figures
+/// of `portfolio::a_tax_years_gains_…`, worked out by hand).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_gains_report_lists_each_lot_with_totals_and_income() {
+    let fake = FakeCoinGecko::start().await;
+    fake.set_price("bitcoin", 40_000.0);
+    let user = User::new(&fake.base_url());
+    user.run(&["prices", "--coins", "bitcoin,ethereum"])
+        .await
+        .ok();
+    for (kind, coin, qty, price, time) in [
+        ("buy", "bitcoin", "1", "20000", "2023-03-01T12:00:00Z"),
+        ("buy", "bitcoin", "1", "40000", "2024-01-10T12:00:00Z"),
+        ("income", "ethereum", "0.1", "2000", "2024-02-01T12:00:00Z"),
+        ("sell", "bitcoin", "1.5", "60000", "2024-04-01T12:00:00Z"),
+    ] {
+        user.run(&[
+            "portfolio",
+            "add",
+            "--portfolio",
+            "Ledger",
+            "--type",
+            kind,
+            "--coin",
+            coin,
+            "--qty",
+            qty,
+            "--price",
+            price,
+            "--time",
+            time,
+        ])
+        .await
+        .ok();
+    }
+    let (_driver, c) = open_dashboard(&user, &[], &[]).await;
+    click(&c, "#tab-portfolio").await;
+    click(&c, "#pf-gains-button").await;
+    fill(&c, "#pf-gains-year", "2024").await;
+    let rows = wait_js(
+        &c,
+        "the year's lots",
+        "const rows = [...document.querySelectorAll('#pf-gains-lines tbody tr')].map(r => r.innerText.replace(/\\s+/g, ' ').trim()); return rows.length === 2 && rows",
+    )
+    .await;
+    let rows: Vec<String> = serde_json::from_value(rows).expect("rows");
+    assert!(
+        rows[0].starts_with("1 BTC")
+            && rows[0].contains("$20,000.00")
+            && rows[0].contains("+$40,000.00")
+            && rows[0].ends_with("long"),
+        "{rows:?}"
+    );
+    assert!(
+        rows[1].starts_with("0.5 BTC")
+            && rows[1].contains("+$10,000.00")
+            && rows[1].ends_with("short"),
+        "{rows:?}"
+    );
+    let totals = wait_js(
+        &c,
+        "the totals",
+        "return document.getElementById('pf-gains-totals').innerText",
+    )
+    .await;
+    let totals = totals.as_str().unwrap_or_default().replace('\n', " ");
+    assert!(
+        totals.contains("Short-term gain +$10,000.00")
+            && totals.contains("Long-term gain +$40,000.00")
+            && totals.contains("Income $200.00"),
+        "{totals}"
+    );
+    let income = wait_js(
+        &c,
+        "the income",
+        "return document.querySelector('#pf-gains-income tbody tr')?.innerText",
+    )
+    .await;
+    assert!(
+        income
+            .as_str()
+            .is_some_and(|i| i.contains("ETH") && i.contains("$200.00")),
+        "{income}"
+    );
+    screenshot(&c, "portfolio-gains-light.png").await;
+    // Another year: nothing sold.
+    fill(&c, "#pf-gains-year", "2023").await;
+    wait_js(
+        &c,
+        "an empty year",
+        "return !document.getElementById('pf-gains-empty').hidden",
+    )
+    .await;
+}

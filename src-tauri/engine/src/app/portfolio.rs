@@ -627,8 +627,14 @@ impl Engine {
         &self,
         year: i32,
         portfolio: Option<&str>,
-        method: Option<Method>,
+        method: Option<&str>,
     ) -> Result<GainsReport> {
+        // Blank is none: a form's empty choice.
+        let portfolio = portfolio.filter(|p| !p.trim().is_empty());
+        let method = match method.filter(|m| !m.trim().is_empty()) {
+            Some(m) => Some(check::method(m)?),
+            None => None,
+        };
         let this_year = chrono::Datelike::year(&chrono::Local::now());
         if !(2009..=this_year).contains(&year) {
             return Err(InvalidInput(format!(
@@ -650,7 +656,7 @@ impl Engine {
         &self,
         year: i32,
         portfolio: Option<&str>,
-        method: Option<Method>,
+        method: Option<&str>,
     ) -> Result<String> {
         let report = self.portfolio_gains(year, portfolio, method).await?;
         gains::csv(&report).map_err(|e| Error::Internal(e.to_string()))

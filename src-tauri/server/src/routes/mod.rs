@@ -100,6 +100,7 @@ pub(crate) fn router(ctx: Ctx) -> Router {
             put(portfolio::edit).delete(portfolio::remove),
         )
         .route("/portfolio/whatif", get(portfolio::what_if))
+        .route("/portfolio/gains", get(portfolio::gains))
         .route("/portfolio/value", get(portfolio::value))
         .route(
             "/portfolio/import",

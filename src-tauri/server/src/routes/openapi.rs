@@ -40,7 +40,7 @@ mod doc {
         alerts::set_enabled, alerts::history, alerts::acknowledge,
         portfolio::page, portfolio::list, portfolio::add, portfolio::edit, portfolio::remove,
         portfolio::what_if, portfolio::value, portfolio::import, portfolio::export,
-        portfolio::guess, portfolio::profiles, portfolio::save_profile,
+        portfolio::guess, portfolio::profiles, portfolio::save_profile, portfolio::gains,
         views::dashboard, views::markets, views::alerts, views::refresh, views::backfill,
         email::status, email::save, email::set_password, email::clear_password, email::test,
         channels::list, channels::save, channels::remove, channels::test,

@@ -9,8 +9,8 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use coinlytics_engine::Error;
 use coinlytics_engine::app::portfolio::{
-    ImportAs, ImportProfile, ImportReport, MAX_IMPORT_BYTES, Mapping, MappingGuess, PortfolioPage,
-    TxInput, ValueHistory, WhatIf, check_import_size, method,
+    GainsReport, ImportAs, ImportProfile, ImportReport, MAX_IMPORT_BYTES, Mapping, MappingGuess,
+    PortfolioPage, TxInput, ValueHistory, WhatIf, check_import_size, method,
 };
 use coinlytics_engine::error::{ErrorBody, ErrorKind};
 use coinlytics_engine::model::CoinId;
@@ -79,6 +79,27 @@ pub async fn edit(
 #[utoipa::path(delete, path = "/api/v1/portfolio/transactions/{id}", tag = "portfolio", params(("id" = i64, Path)), responses((status = 200, description = "what was removed", body = Vec<Tx>), (status = "4XX", description = "refused: the `{kind, message}` body", body = ErrorBody), (status = "5XX", description = "failed: the `{kind, message}` body", body = ErrorBody)))]
 pub async fn remove(State(ctx): State<Ctx>, Path(id): Path<i64>) -> Answer<Vec<Tx>> {
     Ok(Json(ctx.engine.remove_tx(id).await?))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct GainsParams {
+    year: i32,
+    portfolio: Option<String>,
+    /// fifo, lifo, hifo or average for every portfolio; none: each its own.
+    method: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/portfolio/gains", tag = "portfolio", params(GainsParams), responses((status = 200, body = GainsReport), (status = "4XX", description = "refused: the `{kind, message}` body", body = ErrorBody), (status = "5XX", description = "failed: the `{kind, message}` body", body = ErrorBody)))]
+/// A tax year's realized gains: each lot a disposal took, totals short
+/// and long, income apart. Not tax advice.
+pub async fn gains(State(ctx): State<Ctx>, Query(g): Query<GainsParams>) -> Answer<GainsReport> {
+    Ok(Json(
+        ctx.engine
+            .portfolio_gains(g.year, g.portfolio.as_deref(), g.method.as_deref())
+            .await?,
+    ))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
