@@ -140,8 +140,8 @@ fn gains(c: &mut Criterion) {
 }
 
 /// A Binance transaction statement of 100,000 rows: trades of three legs
-/// (the coin bought, the USDT spent, a fee) at one second each, with a
-/// deposit now and then.
+/// (the coin bought, the dollars spent, a fee in the coin) a minute apart,
+/// with a deposit of dollars (cash, passed over) now and then.
 fn statement_file() -> Vec<u8> {
     let mut text = String::from("User_ID,UTC_Time,Account,Operation,Coin,Change,Remark\n");
     let mut rows = 0;
@@ -151,13 +151,13 @@ fn statement_file() -> Vec<u8> {
             .expect("time")
             .format("%Y-%m-%d %H:%M:%S");
         if i % 50 == 0 {
-            text.push_str(&format!("1,{t},Spot,Deposit,USDT,100000,\n"));
+            text.push_str(&format!("1,{t},Spot,Deposit,USD,100000,\n"));
             rows += 1;
         } else {
             let coin = ["BTC", "ETH", "SOL", "ADA", "DOGE"][(i % 5) as usize];
             let spent = Decimal::new(1_000_000 + (i * 7_919) % 500_000, 4);
             text.push_str(&format!(
-                "1,{t},Spot,Buy,{coin},0.01,\n1,{t},Spot,Transaction Related,USDT,-{spent},\n1,{t},Spot,Fee,{coin},-0.00001,\n"
+                "1,{t},Spot,Buy,{coin},0.01,\n1,{t},Spot,Transaction Related,USD,-{spent},\n1,{t},Spot,Fee,{coin},-0.00001,\n"
             ));
             rows += 3;
         }

@@ -265,11 +265,15 @@ pub fn realized(ledger: &Ledger, txs: &[Tx], ids: &[i64], (from, to): (i64, i64)
             r.lines.push(line);
         }
     }
+    let income: std::collections::HashMap<i64, &Tx> = (txs.iter())
+        .filter(|t| t.kind == TxKind::Income)
+        .map(|t| (t.id, t))
+        .collect();
     for e in &ledger.entries {
-        let Some(tx) = txs.iter().find(|t| t.id == e.tx) else {
+        let Some(tx) = income.get(&e.tx) else {
             continue;
         };
-        if tx.kind != TxKind::Income || !ids.contains(&e.portfolio) || !in_year(e.time) {
+        if !ids.contains(&e.portfolio) || !in_year(e.time) {
             continue;
         }
         if let super::basis::Action::Acquire { cost } = e.action {
