@@ -9,6 +9,7 @@ use chrono::{DateTime, Months, Utc};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use super::basis::{Action, Entry};
 use super::ledger::Ledger;
 use super::{Tx, TxKind, cents};
 
@@ -121,16 +122,15 @@ pub fn read(
     method: Option<super::Method>,
     reporting: &str,
 ) -> rusqlite::Result<Result<GainsReport, super::ledger::Refused>> {
-    let (ledger, mut portfolios) = match super::holdings::ledger(conn, reporting, method)? {
-        Ok(l) => l,
-        Err(r) => return Ok(Err(r)),
+    let mut r = match super::holdings::replayed(conn, reporting, method)? {
+        Ok(r) => r,
+        Err(refused) => return Ok(Err(refused)),
     };
     if let Some(p) = only {
-        portfolios.retain(|x| x.id == p.id);
+        r.portfolios.retain(|x| x.id == p.id);
     }
-    let ids: Vec<i64> = portfolios.iter().map(|p| p.id).collect();
-    let txs = crate::store::queries::portfolio::all(conn)?;
-    let realized = realized(&ledger, &txs, &ids, year_bounds(year));
+    let ids: Vec<i64> = r.portfolios.iter().map(|p| p.id).collect();
+    let realized = realized(&r.ledger, &r.entries, &r.txs, &ids, year_bounds(year));
     let mut symbols = std::collections::BTreeMap::new();
     let coins =
         (realized.lines.iter().map(|l| &l.coin)).chain(realized.income.iter().map(|l| &l.coin));
@@ -223,9 +223,15 @@ pub fn term(acquired: i64, disposed: i64) -> Term {
 }
 
 /// The disposals and income of `ledger` in the portfolios `ids` from
-/// `from` up to `to` (unix seconds, `to` excluded); `txs` are the
-/// transactions it replayed.
-pub fn realized(ledger: &Ledger, txs: &[Tx], ids: &[i64], (from, to): (i64, i64)) -> Realized {
+/// `from` up to `to` (unix seconds, `to` excluded); `entries` and `txs`
+/// are what it replayed.
+pub fn realized(
+    ledger: &Ledger,
+    entries: &[Entry],
+    txs: &[Tx],
+    ids: &[i64],
+    (from, to): (i64, i64),
+) -> Realized {
     let mut r = Realized::default();
     let in_year = |t: i64| (from..to).contains(&t);
     for d in ledger
@@ -269,14 +275,14 @@ pub fn realized(ledger: &Ledger, txs: &[Tx], ids: &[i64], (from, to): (i64, i64)
         .filter(|t| t.kind == TxKind::Income)
         .map(|t| (t.id, t))
         .collect();
-    for e in &ledger.entries {
+    for e in entries {
         let Some(tx) = income.get(&e.tx) else {
             continue;
         };
         if !ids.contains(&e.portfolio) || !in_year(e.time) {
             continue;
         }
-        if let super::basis::Action::Acquire { cost } = e.action {
+        if let Action::Acquire { cost } = e.action {
             let value = cents(cost);
             r.income_total += value;
             r.income.push(IncomeLine {

@@ -198,27 +198,50 @@ impl Positions {
     }
 }
 
-/// Every transaction replayed from the store, each portfolio by its
-/// method or all by `method`.
-pub fn ledger(
+/// Every transaction in the store, replayed: each portfolio by its
+/// method, or all by `method`; with the portfolios, the transactions (in
+/// time order) and their valued entries.
+pub struct Replayed {
+    pub ledger: Ledger,
+    pub entries: Vec<super::basis::Entry>,
+    pub portfolios: Vec<Portfolio>,
+    pub txs: Vec<super::Tx>,
+}
+
+pub fn replayed(
     conn: &rusqlite::Connection,
     reporting: &str,
     method: Option<Method>,
-) -> rusqlite::Result<Result<(Ledger, Vec<Portfolio>), Refused>> {
+) -> rusqlite::Result<Result<Replayed, Refused>> {
     let mut txs = q::all(conn)?;
     let portfolios = q::portfolios(conn)?;
     let mut methods = ledger::methods(&portfolios);
     if let Some(m) = method {
         methods.values_mut().for_each(|v| *v = m);
     }
-    let replayed = ledger::replay(
+    let replayed = ledger::replay_valued(
         conn,
         &mut txs,
         reporting,
         methods,
         method.unwrap_or_default(),
     )?;
-    Ok(replayed.map(|l| (l, portfolios)))
+    Ok(replayed.map(|(ledger, entries)| Replayed {
+        ledger,
+        entries,
+        portfolios,
+        txs,
+    }))
+}
+
+/// The store's transactions replayed (see [`replayed`]): the ledger and
+/// the portfolios.
+pub fn ledger(
+    conn: &rusqlite::Connection,
+    reporting: &str,
+    method: Option<Method>,
+) -> rusqlite::Result<Result<(Ledger, Vec<Portfolio>), Refused>> {
+    Ok(replayed(conn, reporting, method)?.map(|r| (r.ledger, r.portfolios)))
 }
 
 /// The holdings of `only` (every portfolio when none), each portfolio by

@@ -22,8 +22,6 @@ pub const PLANNED_ID: i64 = i64::MAX - 1;
 pub struct Ledger {
     pub book: Book,
     pub coins: Vec<String>,
-    /// What was replayed: each transaction's entries, valued.
-    pub entries: Vec<super::basis::Entry>,
 }
 
 /// Why a ledger cannot be replayed.
@@ -75,17 +73,32 @@ pub fn replay<P: Prices + ?Sized>(
     methods: HashMap<i64, Method>,
     default: Method,
 ) -> rusqlite::Result<Result<Ledger, Refused>> {
+    Ok(replay_valued(prices, txs, reporting, methods, default)?.map(|(l, _)| l))
+}
+
+/// [`replay`], and the valued entries it replayed (what a report of
+/// income reads); kept only by a caller that needs them, as the tray's
+/// total keeps its ledger.
+pub fn replay_valued<P: Prices + ?Sized>(
+    prices: &P,
+    txs: &mut [Tx],
+    reporting: &str,
+    methods: HashMap<i64, Method>,
+    default: Method,
+) -> rusqlite::Result<Result<(Ledger, Vec<super::basis::Entry>), Refused>> {
     sort(txs);
     let valued = match valuation::value(prices, txs, reporting)? {
         Ok(v) => v,
         Err(u) => return Ok(Err(Refused::Unpriced(u))),
     };
     Ok(match Book::replay(&valued.entries, methods, default) {
-        Ok(book) => Ok(Ledger {
-            book,
-            coins: valued.coins,
-            entries: valued.entries,
-        }),
+        Ok(book) => Ok((
+            Ledger {
+                book,
+                coins: valued.coins,
+            },
+            valued.entries,
+        )),
         Err(s) => Err(Refused::Short {
             tx: s.tx,
             why: shortfall(&s, txs, &valued.coins),

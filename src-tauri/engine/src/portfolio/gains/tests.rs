@@ -7,7 +7,7 @@ use crate::model::portfolio::Method;
 use crate::portfolio::fixture::{Table, d, day, tx};
 use crate::portfolio::ledger;
 
-fn book(method: Method) -> (Ledger, Vec<Tx>) {
+fn book(method: Method) -> (Ledger, Vec<Entry>, Vec<Tx>) {
     let mut txs = vec![
         tx(1, TxKind::Buy, "bitcoin", "1", Some("20000"), "2023-03-01"),
         tx(2, TxKind::Buy, "bitcoin", "1", Some("40000"), "2024-01-10"),
@@ -47,10 +47,10 @@ fn book(method: Method) -> (Ledger, Vec<Tx>) {
         ),
     ];
     let methods = [(1, method)].into_iter().collect();
-    let l = ledger::replay(&Table::default(), &mut txs, "usd", methods, method)
+    let (l, entries) = ledger::replay_valued(&Table::default(), &mut txs, "usd", methods, method)
         .expect("read")
         .expect("replayed");
-    (l, txs)
+    (l, entries, txs)
 }
 
 fn year(y: i32) -> (i64, i64) {
@@ -84,8 +84,8 @@ fn line(
 
 #[test]
 fn fifo_lists_each_lot_a_sale_took_with_its_holding_period() {
-    let (l, txs) = book(Method::Fifo);
-    let r = realized(&l, &txs, &[1], year(2024));
+    let (l, e, txs) = book(Method::Fifo);
+    let r = realized(&l, &e, &txs, &[1], year(2024));
     assert_eq!(
         r.lines,
         [
@@ -134,7 +134,7 @@ fn fifo_lists_each_lot_a_sale_took_with_its_holding_period() {
     assert_eq!(r.income_total, d("200"));
     // The next year's sale of 10 ETH takes the income's 0.1 first (its
     // cost is its value when received), then 9.9 of the trade's 10.
-    let next = realized(&l, &txs, &[1], year(2025));
+    let next = realized(&l, &e, &txs, &[1], year(2025));
     assert_eq!(
         next.lines,
         [
@@ -160,13 +160,13 @@ fn fifo_lists_each_lot_a_sale_took_with_its_holding_period() {
     );
     assert!(next.income.is_empty());
     // Another portfolio's lines are not this one's.
-    assert!(realized(&l, &txs, &[2], year(2024)).lines.is_empty());
+    assert!(realized(&l, &e, &txs, &[2], year(2024)).lines.is_empty());
 }
 
 #[test]
 fn average_cost_dates_a_pooled_lot_various() {
-    let (l, txs) = book(Method::Average);
-    let r = realized(&l, &txs, &[1], year(2024));
+    let (l, e, txs) = book(Method::Average);
+    let r = realized(&l, &e, &txs, &[1], year(2024));
     assert_eq!(
         r.lines,
         [
