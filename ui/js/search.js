@@ -79,7 +79,9 @@ export function setupSearch({ input, list, onPick, onError }) {
       render();
     } else if (e.key === "Enter") {
       e.preventDefault();
-      pick(active);
+      // The list closes when the window loses focus; back in the box,
+      // Enter still takes the first match of what it says.
+      pick(Math.max(active, 0));
     } else if (e.key === "Escape") {
       input.value = "";
       results = [];
@@ -87,4 +89,9 @@ export function setupSearch({ input, list, onPick, onError }) {
     }
   });
   input.addEventListener("blur", close);
+  input.addEventListener("focus", () => {
+    if (!results.length || !input.value.trim()) return;
+    active = Math.max(active, 0);
+    render();
+  });
 }
