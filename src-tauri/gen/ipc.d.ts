@@ -703,7 +703,10 @@ from: number, to: number,
  */
 resolution_secs: number, 
 /**
- * The width of each answered candle (stored ones grouped), seconds.
+ * The width of every answered candle (stored ones grouped), seconds:
+ * the same all along the range, at least the coarsest resolution
+ * stored anywhere in it, so a bucket with nothing stored is a gap
+ * between two candles, never a wider candle.
  */
 step_secs: number, candles: Array<Candle>, 
 /**
@@ -712,7 +715,8 @@ step_secs: number, candles: Array<Candle>,
 backfilling: boolean, };
   export type Candle = { 
 /**
- * Unix milliseconds of the bucket's first price.
+ * Unix milliseconds the bucket starts (a series' buckets are equally
+ * wide: `model::buckets`).
  */
 t: number, open: string, high: string, low: string, close: string, 
 /**
@@ -730,7 +734,12 @@ points: number, } | { "type": "done", coin_id: string, calls: number, points: nu
 /**
  * Unix ms the range starts and ends.
  */
-from: number, to: number, series: Array<CompareSeries>, 
+from: number, to: number, 
+/**
+ * The width of every series' buckets, seconds: one for all of them,
+ * so their points line up; a bucket without a point is a gap.
+ */
+step_secs: number, series: Array<CompareSeries>, 
 /**
  * Pearson correlation of daily returns, `series` by `series`; `null`
  * where too few days are shared.
@@ -738,7 +747,8 @@ from: number, to: number, series: Array<CompareSeries>,
 correlation: Array<Array<number | null>>, };
   export type CompareSeries = { coin: Coin, 
 /**
- * % from the first stored price in the range.
+ * % from the first stored price in the range, one point per bucket
+ * (its close, stamped at its start).
  */
 points: Array<NormalPoint>, stats: Stats, };
   export type NormalPoint = { 
@@ -871,7 +881,11 @@ portfolios: Array<Portfolio>,
 /**
  * Set when one method was asked for every portfolio.
  */
-method: Method | null, holdings: Array<Holding>, totals: Totals, };
+method: Method | null, holdings: Array<Holding>, totals: Totals, 
+/**
+ * The transactions whose value is not known, oldest first.
+ */
+value_unknown: Array<ValueUnknown>, };
   export type Holding = { 
 /**
  * The coin's id.
@@ -893,12 +907,21 @@ allocation_pct: string | null,
  * How the value moved over 24 hours: the quantity held times the
  * stored price's move; none without a stored price a day ago.
  */
-change_24h: string | null, };
+change_24h: string | null, 
+/**
+ * Its cost basis or realized gain rests on a transaction whose value
+ * is not known (a zero stands in): incomplete.
+ */
+incomplete: boolean, };
   export type Totals = { cost_basis: string, market_value: string, unrealized_pnl: string, realized_pnl: string, 
 /**
  * The 24 h changes of the holdings that have one.
  */
-change_24h: string, };
+change_24h: string, 
+/**
+ * A holding's cost basis or gain is incomplete.
+ */
+incomplete: boolean, };
   export type Tx = { id: number, portfolio: string, time: string, kind: TxKind, coin_id: string, quantity: string, 
 /**
  * A unit's price in `currency`.
@@ -944,17 +967,48 @@ duplicates: number, skipped: Array<Skipped>,
  */
 errors: Array<RowError>, 
 /**
+ * Rows kept whose value no source gives (no price in the file, none
+ * stored or fetched for their day): their quantities count; the
+ * costs and gains they touch are incomplete until a price is given.
+ */
+value_unknown: Array<RowError>, 
+/**
+ * The fetches of rates and past prices that failed ("EUR rates from
+ * the ECB, …: cannot reach …"): why some values are unknown.
+ */
+not_fetched: Array<string>, 
+/**
  * Whether `added` was written: not on a dry run, nor with errors.
  */
 committed: boolean, };
+  export type FillProgress = { 
+/**
+ * Fetches finished of `total` (a later round may add to it).
+ */
+done: number, total: number, 
+/**
+ * "EUR and USD rates from the ECB, 2023-07-07 to 2023-07-14"
+ */
+doing: string, };
+  export type ValueUnknown = { tx: number, 
+/**
+ * "income solana on 2024-01-02: no price of solana in USD near 2024-01-02"
+ */
+why: string, };
   export type Format = "generic" | "coinbase" | "kraken" | "kraken_trades" | "binance" | "binance_statement" | "mapped";
   export type RowError = { line: number, column: string, reason: string, };
   export type Skipped = { line: number, reason: string, };
   export type ValueHistory = { currency: string, 
 /**
- * Oldest first, from the first transaction to now.
+ * Oldest first, from the first transaction to now, one per bucket
+ * with a stored close (a bucket without one is a gap).
  */
 points: Array<ValuePoint>, 
+/**
+ * The width of every bucket, seconds (0 without transactions): the
+ * same all along, so equal spans of time are equally wide.
+ */
+step_secs: number, 
 /**
  * Coins held with no stored history in `currency`: left out of the
  * value (`coinlytics backfill` fetches it).
@@ -1037,9 +1091,21 @@ disposed: number, proceeds: string, cost: string, gain: string, term: Term,
 /**
  * The transaction that disposed of it.
  */
-tx: number, };
-  export type GainTotals = { proceeds: string, cost: string, gain: string, };
-  export type IncomeLine = { coin: string, quantity: string, received: number, value: string, note: string, tx: number, };
+tx: number, 
+/**
+ * Its proceeds or its lot's cost is not known (zero stands in).
+ */
+incomplete: boolean, };
+  export type GainTotals = { proceeds: string, cost: string, gain: string, 
+/**
+ * A line's value is not known: the sums are incomplete.
+ */
+incomplete: boolean, };
+  export type IncomeLine = { coin: string, quantity: string, received: number, value: string, note: string, tx: number, 
+/**
+ * No source gives its value then (zero stands in).
+ */
+value_unknown: boolean, };
   export type Term = "short" | "long";
   export type MappingField = { 
 /**

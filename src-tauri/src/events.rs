@@ -27,6 +27,8 @@ pub const ALERT: &str = "alert";
 pub const OPEN_COIN: &str = "open-coin";
 /// A coin's backfill progress: `BackfillEvent`.
 pub const BACKFILL: &str = "backfill";
+/// An import's fetch of the rates and past prices it needs: `FillProgress`.
+pub const FILL: &str = "fill";
 
 /// Events kept for a page that is not reading (a market event of 100 coins
 /// is about 90 KB); those it has read go at once.

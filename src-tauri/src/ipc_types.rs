@@ -21,14 +21,14 @@ use coinlytics_engine::app::pages::{
     AlertsPage, BackfillEvent, ChannelChoice, Dashboard, Markets, MonitorState, MonitorStatus,
 };
 use coinlytics_engine::app::portfolio::{
+    FillProgress, GainLine, GainTotals, GainsReport, IncomeLine, Realized, Term, ValueUnknown,
+};
+use coinlytics_engine::app::portfolio::{
     Format, Mapping, PortfolioPage, RowError, Skipped, TxInput,
 };
 use coinlytics_engine::app::portfolio::{
     FxUsed, Holding, Holdings, ImportProfile, ImportReport, MappingField, MappingGuess, MethodGain,
     Totals, ValueHistory, ValuePoint, WhatIf,
-};
-use coinlytics_engine::app::portfolio::{
-    GainLine, GainTotals, GainsReport, IncomeLine, Realized, Term,
 };
 use coinlytics_engine::app::settings::{EmailSettings, SmtpSecurity};
 use coinlytics_engine::app::sources::{Health, SourceState};
@@ -134,6 +134,8 @@ fn declarations() -> String {
         TxKind::decl(&cfg),
         TxInput::decl(&cfg),
         ImportReport::decl(&cfg),
+        FillProgress::decl(&cfg),
+        ValueUnknown::decl(&cfg),
         Format::decl(&cfg),
         RowError::decl(&cfg),
         Skipped::decl(&cfg),

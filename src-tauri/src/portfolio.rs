@@ -122,8 +122,11 @@ pub async fn portfolio_import(
         Some(m) => ImportAs::Mapping(m),
         None => ImportAs::parse(format.as_deref().unwrap_or("auto")),
     };
+    // The fetch of the rates and past prices the file needs, as it goes.
     let done = (state.engine()?)
-        .import_txs(bytes, &portfolio, how, dry_run)
+        .import_txs_with(bytes, &portfolio, how, dry_run, |p| {
+            crate::events::send(&app, crate::events::FILL, p)
+        })
         .await;
     written(&app, done)
 }

@@ -1,12 +1,14 @@
 //! Test support for Coinlytics: fake servers that speak the real wire
 //! formats on 127.0.0.1 (CoinGecko; Binance, Kraken and Coinbase with their
-//! REST tickers and WebSocket streams; ntfy, Gotify, Pushover, Telegram,
+//! REST tickers, daily candles and WebSocket streams; the ECB's reference
+//! rates as Frankfurter serves them; ntfy, Gotify, Pushover, Telegram,
 //! Twilio, Discord and Slack webhooks), used by the tests in `tests/`, by
 //! benchmarks, and (as binaries) by anyone demoing the app offline; and the
 //! real desktop services (a private D-Bus, Secret Service, notification
 //! daemon, SMTP server) the tests run the app against.
 
 pub mod fake_coingecko;
+pub mod fake_ecb;
 pub mod fake_exchange;
 pub mod fake_gotify;
 pub mod fake_ntfy;
@@ -20,6 +22,7 @@ pub mod session;
 pub mod smtp;
 
 pub use fake_coingecko::{FakeCoinGecko, FakeOptions, Fault, markets_body};
+pub use fake_ecb::FakeEcb;
 pub use fake_exchange::{ExchangeKind, FakeExchange};
 pub use fake_gotify::FakeGotify;
 pub use fake_ntfy::{FakeNtfy, Published};

@@ -474,6 +474,12 @@ export const api = {
    */
   onBackfill: (handler) => listen("backfill", handler),
   /**
+   * An import's fetch of the rates and past prices it needs (the window only).
+   * @param {(event: Ipc.FillProgress) => void} handler
+   * @returns {Promise<() => void>} unsubscribes
+   */
+  onFill: (handler) => listen("fill", handler),
+  /**
    * Each firing ({type: "fired", ...}) and delivery ({type: "delivery", ...}).
    * @param {(event: Ipc.AlertEvent) => void} handler
    * @returns {Promise<() => void>} unsubscribes

@@ -37,6 +37,61 @@ const cssVar = (name) => getComputedStyle(document.documentElement).getPropertyV
  */
 const axisTime = (ms) => /** @type {import("lightweight-charts").UTCTimestamp} */ (Math.floor(ms / 1000));
 
+/** A colour that draws nothing: the segment after a point before a gap. */
+const NONE = "rgba(0,0,0,0)";
+
+/**
+ * A series' points laid on its equal buckets (`step` seconds wide, which
+ * the engine cut: History.step_secs) as the chart takes them. The chart
+ * spaces its points evenly, by index, not by time, so every bucket
+ * without a point gets a whitespace item and keeps its width; and the
+ * point before such a gap takes `gap` (colours that draw nothing), since
+ * the chart draws a segment in the colours of the point it starts from
+ * and would otherwise bridge the gap. `span` widens the timeline to the
+ * first and last times of other series on the same chart.
+ * @template {{time: import("lightweight-charts").UTCTimestamp}} P
+ * @param {P[]} points ascending, each at a bucket's start
+ * @param {number} step seconds
+ * @param {{lineColor?: string, topColor?: string, bottomColor?: string, color?: string}} gap the series' colours per point
+ * @param {{first: number, last: number} | null} [span]
+ * @returns {(P | {time: import("lightweight-charts").UTCTimestamp})[]}
+ */
+function onTimeline(points, step, gap, span = null) {
+  const head = points[0];
+  const tail = points[points.length - 1];
+  if (!head || !tail || !(step > 0)) return points;
+  const first = Math.min(span?.first ?? head.time, head.time);
+  const last = Math.max(span?.last ?? tail.time, tail.time);
+  // The engine answers at most 2,000 buckets; anything else is not a
+  // timeline of them, and is drawn as it is.
+  if ((last - first) / step > 10_000) return points;
+  /** @type {(P | {time: import("lightweight-charts").UTCTimestamp})[]} */
+  const out = [];
+  /** @type {boolean[]} whether `out[k]` is a point, not whitespace */
+  const isPoint = [];
+  /** @param {P | {time: import("lightweight-charts").UTCTimestamp}} item @param {boolean} p */
+  const add = (item, p) => {
+    out.push(item);
+    isPoint.push(p);
+  };
+  let i = 0;
+  for (let t = first; t <= last; t += step) {
+    while (i < points.length && points[i].time < t) add(points[i++], true);
+    if (i < points.length && points[i].time === t) add(points[i++], true);
+    else add({ time: axisTime(t * 1000) }, false);
+  }
+  while (i < points.length) add(points[i++], true);
+  // A point followed by whitespace and, later, another point: the segment
+  // it starts crosses a gap.
+  let later = false;
+  for (let k = out.length - 1; k >= 0; k--) {
+    if (!isPoint[k]) continue;
+    if (later && !isPoint[k + 1]) out[k] = Object.assign({}, out[k], gap);
+    later = true;
+  }
+  return out;
+}
+
 /**
  * The value of a point under the crosshair (a line's, an area's, a volume
  * bar's), or null.
@@ -52,11 +107,24 @@ const timeLabel = (() => {
 })();
 
 /**
+ * A day's tick on the time axis, with its month ("Dec 3"): the chart
+ * leaves out a month's label too close to the one before (a 30-day month
+ * at under 2.7 px a day) and labels a later day instead, which bare reads
+ * as a day of the month before ("Nov, 3"). Tick times are UTC dates, as
+ * the chart's other tick labels.
+ */
+const dayTick = (() => {
+  const day = new Intl.DateTimeFormat(fmt.locale, { month: "short", day: "numeric", timeZone: "UTC" });
+  return (/** @type {number} */ secs) => day.format(new Date(secs * 1000));
+})();
+
+/**
  * The look both charts share: the page's colours and font, local time.
  * @param {Lib} lib
+ * @param {() => number} span how long the series drawn last, seconds
  * @returns {import("lightweight-charts").DeepPartial<import("lightweight-charts").ChartOptions>}
  */
-function options(lib) {
+function options(lib, span) {
   const line = cssVar("--line");
   return {
     autoSize: true,
@@ -69,7 +137,19 @@ function options(lib) {
     },
     grid: { vertLines: { color: line }, horzLines: { color: line } },
     rightPriceScale: { borderColor: line },
-    timeScale: { borderColor: line, timeVisible: true, secondsVisible: false },
+    timeScale: {
+      borderColor: line,
+      timeVisible: true,
+      secondsVisible: false,
+      tickMarkFormatter: (/** @type {import("lightweight-charts").Time} */ t, /** @type {import("lightweight-charts").TickMarkType} */ type) => {
+        if (type === lib.TickMarkType.DayOfMonth) return dayTick(Number(t));
+        // Over more than a week an hour's tick only falls where no day's
+        // fits, between labels that do not say its day ("Oct 17, 12:00,
+        // Nov"): its grid line stays, unlabelled.
+        if (type === lib.TickMarkType.Time && span() > 7 * 86_400) return "";
+        return null;
+      },
+    },
     crosshair: { mode: lib.CrosshairMode.Normal },
     // The charts' times are all unix seconds (axisTime).
     localization: { locale: fmt.locale, timeFormatter: (/** @type {import("lightweight-charts").Time} */ t) => timeLabel(Number(t)) },
@@ -106,6 +186,8 @@ export class PriceChart {
     /** @type {IPriceLine[]} */
     this.lines = [];
     this.currency = "usd";
+    /** how long the history drawn lasts, seconds */
+    this.span = 0;
   }
 
   /**
@@ -117,6 +199,7 @@ export class PriceChart {
   async draw(history, { type, levels }) {
     const lib = await library();
     this.currency = history.currency;
+    this.span = (history.to - history.from) / 1000;
     const { chart, area, candles, volume } = (this.parts ??= this.create(lib));
     if (this.type !== type || !this.price) {
       // Both series stay on the price pane (removing its only series would
@@ -134,9 +217,11 @@ export class PriceChart {
     const price = this.price;
     const rows = history.candles;
     const time = (/** @type {Ipc.Candle} */ c) => axisTime(c.t);
-    // The prices go to the series shown (`price`), the one of `type`.
-    if (type === "candles") candles.setData(rows.map((c) => ({ time: time(c), open: Number(c.open), high: Number(c.high), low: Number(c.low), close: Number(c.close) })));
-    else area.setData(rows.map((c) => ({ time: time(c), value: Number(c.close) })));
+    const step = history.step_secs;
+    // The prices go to the series shown (`price`), the one of `type`, on
+    // the buckets' timeline: a bucket without a price keeps its width.
+    if (type === "candles") candles.setData(onTimeline(rows.map((c) => ({ time: time(c), open: Number(c.open), high: Number(c.high), low: Number(c.low), close: Number(c.close) })), step, {}));
+    else area.setData(onTimeline(rows.map((c) => ({ time: time(c), value: Number(c.close) })), step, { lineColor: NONE, topColor: NONE, bottomColor: NONE }));
     const upBar = cssVar("--up-bg");
     const downBar = cssVar("--down-bg");
     volume.setData(
@@ -165,7 +250,7 @@ export class PriceChart {
    * @returns {PriceParts}
    */
   create(lib) {
-    const chart = lib.createChart(this.el, options(lib));
+    const chart = lib.createChart(this.el, options(lib, () => this.span));
     /** @type {Omit<PriceFormatCustom, "minMove">} */
     const priceFormat = { type: "custom", formatter: (p) => fmt.price(p, this.currency) };
     const area = chart.addSeries(lib.AreaSeries, {
@@ -235,14 +320,18 @@ export class ValueChart {
     /** @type {{time: number, value: number} | null} the last point, in the legend while the crosshair is away */
     this.last = null;
     this.currency = "usd";
+    /** how long the history drawn lasts, seconds */
+    this.span = 0;
   }
 
   /** @param {Ipc.ValueHistory} history */
   async draw(history) {
     const lib = await library();
     this.currency = history.currency;
+    const ts = history.points.map((p) => p.t);
+    this.span = ts.length ? (Math.max(...ts) - Math.min(...ts)) / 1000 : 0;
     if (!this.chart || !this.area) {
-      const chart = lib.createChart(this.el, options(lib));
+      const chart = lib.createChart(this.el, options(lib, () => this.span));
       const area = chart.addSeries(lib.AreaSeries, {
         lineColor: cssVar("--accent"),
         topColor: cssVar("--chart-fill-top"),
@@ -258,7 +347,7 @@ export class ValueChart {
       this.area = area;
     }
     const points = history.points.map((p) => ({ time: axisTime(p.t), value: Number(p.value) }));
-    this.area.setData(points);
+    this.area.setData(onTimeline(points, history.step_secs, { lineColor: NONE, topColor: NONE, bottomColor: NONE }));
     this.chart.timeScale().fitContent();
     this.last = points[points.length - 1] ?? null;
     this.showLegend(null, null);
@@ -287,6 +376,8 @@ export class CompareChart {
     this.chart = null;
     /** @type {ISeriesApi<"Line">[]} */
     this.series = [];
+    /** how long the comparison drawn lasts, seconds */
+    this.span = 0;
   }
 
   /**
@@ -294,11 +385,16 @@ export class CompareChart {
    */
   async draw(cmp) {
     const lib = await library();
-    const chart = (this.chart ??= lib.createChart(this.el, options(lib)));
+    this.span = (cmp.to - cmp.from) / 1000;
+    const chart = (this.chart ??= lib.createChart(this.el, options(lib, () => this.span)));
     for (const s of this.series) chart.removeSeries(s);
+    // One timeline for all: every series' buckets from the first point of
+    // any to the last, so a span no coin has stays as wide as it lasted.
+    const times = cmp.series.flatMap((s) => s.points.map((p) => axisTime(p.t)));
+    const span = times.length ? { first: Math.min(...times), last: Math.max(...times) } : null;
     this.series = cmp.series.map((s, i) => {
       const series = chart.addSeries(lib.LineSeries, { color: SERIES_COLOURS[i % SERIES_COLOURS.length], lineWidth: 2, title: s.coin.symbol.toUpperCase(), priceFormat: { type: "custom", formatter: (/** @type {number} */ p) => fmt.percent(p) } });
-      series.setData(s.points.map((p) => ({ time: axisTime(p.t), value: p.pct })));
+      series.setData(onTimeline(s.points.map((p) => ({ time: axisTime(p.t), value: p.pct })), cmp.step_secs, { color: NONE }, span));
       return series;
     });
     if (this.series[0]) this.series[0].createPriceLine({ price: 0, color: cssVar("--muted"), lineWidth: 1, lineStyle: lib.LineStyle.Dotted, axisLabelVisible: false });

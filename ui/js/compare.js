@@ -15,6 +15,10 @@ export class CompareView {
     this.range = "90d";
     this.chart = new CompareChart($("compare-chart"));
     this.generation = 0;
+    /** @type {Map<string, Ipc.BackfillEvent>} the last backfill event of each picked coin being fetched */
+    this.fetching = new Map();
+    /** @type {Ipc.Comparison | null} */
+    this.cmp = null;
     for (const b of all(document, "#compare-ranges button", HTMLButtonElement)) {
       b.addEventListener("click", () => {
         this.range = /** @type {Ipc.Range} */ (b.dataset.range);
@@ -22,9 +26,16 @@ export class CompareView {
         this.load();
       });
     }
-    // A compared coin's history arriving from the source redraws the view.
+    // A compared coin's history arriving from the source redraws the view
+    // (a step that brought prices, as the coin view does); the state line
+    // says how far the fetch is.
     api.onBackfill((ev) => {
-      if (ev.type === "done" && ev.points > 0 && !$("view-compare").hidden && this.picked.includes(ev.coin_id)) this.load(false);
+      if (!this.picked.includes(ev.coin_id)) return;
+      if (ev.type === "done") this.fetching.delete(ev.coin_id);
+      else this.fetching.set(ev.coin_id, ev);
+      if ($("view-compare").hidden) return;
+      if (ev.type !== "failed" && ev.points > 0) this.load(false);
+      else this.renderState();
     });
     const select = $("compare-add", HTMLSelectElement);
     select.addEventListener("change", () => {
@@ -73,22 +84,46 @@ export class CompareView {
     this.renderPicker();
     const gen = ++this.generation;
     if (this.picked.length === 0) {
+      this.cmp = null;
       $("compare-state").textContent = "Pick up to five coins to compare.";
       $("compare-table", HTMLTableElement).tBodies[0].replaceChildren();
       $("compare-corr").replaceChildren();
       return;
     }
-    if (fetch) for (const id of this.picked) api.backfill(id, this.range).catch((e) => this.opts.onError(describe(e)));
+    if (fetch) {
+      // What the range lacks is fetched in the background (steps done
+      // recently are skipped); its progress comes as backfill events.
+      this.fetching.clear();
+      for (const id of this.picked) api.backfill(id, this.range).catch((e) => this.opts.onError(describe(e)));
+    }
     try {
       const cmp = await api.compare(this.picked, this.range);
       if (gen !== this.generation) return;
+      this.cmp = cmp;
       await this.chart.draw(cmp);
       this.renderTable(cmp);
-      const empty = cmp.series.filter((s) => s.points.length === 0).map((s) => s.coin.symbol.toUpperCase());
-      $("compare-state").textContent = empty.length ? `No stored history for ${empty.join(", ")} over this range yet: fetching it…` : "";
+      this.renderState();
     } catch (e) {
       this.opts.onError(describe(e));
     }
+  }
+
+  /** The line under the chart: the history being fetched, or what could not be, and coins still without any. */
+  renderState() {
+    const cmp = this.cmp;
+    const symbol = (/** @type {string} */ id) => cmp?.series.find((s) => s.coin.id === id)?.coin.symbol.toUpperCase() ?? id;
+    const parts = [];
+    const steps = [...this.fetching.values()].filter((e) => e.type === "progress");
+    if (steps.length) {
+      const waiting = steps.find((e) => e.type === "progress" && e.waiting_secs);
+      const done = steps.reduce((n, e) => n + (e.type === "progress" ? e.done : 0), 0);
+      const total = steps.reduce((n, e) => n + (e.type === "progress" ? e.total : 0), 0);
+      parts.push(waiting?.type === "progress" && waiting.waiting_secs ? `Fetching history… waiting ${waiting.waiting_secs} s for the rate limit` : `Fetching history of ${steps.map((e) => symbol(e.coin_id)).join(", ")}… ${done}/${total}`);
+    }
+    for (const e of this.fetching.values()) if (e.type === "failed") parts.push(`Could not fetch more history of ${symbol(e.coin_id)}: ${e.message}`);
+    const empty = (cmp?.series ?? []).filter((s) => s.points.length === 0).map((s) => s.coin.symbol.toUpperCase());
+    if (empty.length) parts.push(`No stored history for ${empty.join(", ")} over this range yet`);
+    $("compare-state").textContent = parts.join(" · ");
   }
 
   /** @param {Ipc.Comparison} cmp */

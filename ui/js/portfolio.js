@@ -35,6 +35,15 @@ function pnl(el, value, currency) {
   if (n) el.classList.add(n > 0 ? "up" : "down");
 }
 
+/**
+ * Marks a figure that rests on a transaction of unknown value.
+ * @param {HTMLElement} el
+ */
+function incomplete(el) {
+  el.append(el.ownerDocument.createTextNode("*"));
+  el.title = "Incomplete: rests on a transaction of unknown value";
+}
+
 /** @param {string | null | undefined} v */
 const plain = (v) => (v === null || v === undefined ? "" : v);
 
@@ -56,6 +65,12 @@ export class PortfolioView {
     this.importSeq = 0;
     /** @type {number | null} the transaction the form edits */
     this.editing = null;
+    /** Whether an import is waiting for its answer (its fetch's progress is shown). */
+    this.importing = false;
+    api.onFill((p) => {
+      if (!this.importing || !p.doing) return;
+      $("pf-import-summary").textContent = `Fetching what the file needs (${p.done + 1} of ${p.total}): ${p.doing}…`;
+    });
     $("pf-select").addEventListener("change", () => this.load());
     $("pf-more").addEventListener("click", () => {
       this.listed += MORE;
@@ -131,6 +146,7 @@ export class PortfolioView {
       ...r.lines.map((l) => {
         const gain = el("td", { className: "num priv" });
         pnl(gain, l.gain, cur);
+        if (l.incomplete) incomplete(gain);
         return el("tr", {},
           el("td", { className: "left", textContent: `${Number(l.quantity)} ${sym(l.coin)}` }),
           el("td", { className: "left", textContent: l.acquired === null ? "various" : day(l.acquired) }),
@@ -143,6 +159,7 @@ export class PortfolioView {
     );
     lines.hidden = r.lines.length === 0;
     $("pf-gains-empty").hidden = r.lines.length > 0;
+    $("pf-gains-incomplete").hidden = !(r.short.incomplete || r.long.incomplete || r.income.some((i) => i.value_unknown));
     /**
      * @param {string} label
      * @param {Ipc.GainTotals} t
@@ -151,6 +168,7 @@ export class PortfolioView {
       const dd = el("dd", { className: "priv" });
       pnl(dd, t.gain, cur);
       dd.title = `proceeds ${fmt.price(t.proceeds, cur)}, cost ${fmt.price(t.cost, cur)}`;
+      if (t.incomplete) incomplete(dd);
       return el("div", {}, el("dt", { textContent: label }), dd);
     };
     const income = el("dd", { className: "priv", textContent: fmt.price(r.income_total, cur) });
@@ -162,7 +180,9 @@ export class PortfolioView {
           el("td", { className: "left", textContent: day(i.received) }),
           el("td", { className: "left", textContent: sym(i.coin) }),
           el("td", { className: "num", textContent: String(Number(i.quantity)) }),
-          el("td", { className: "num priv", textContent: fmt.price(i.value, cur) }),
+          i.value_unknown
+            ? el("td", { className: "num unknown", textContent: "value unknown" })
+            : el("td", { className: "num priv", textContent: fmt.price(i.value, cur) }),
           el("td", { className: "left", textContent: i.note })),
       ),
     );
@@ -269,6 +289,12 @@ export class PortfolioView {
     $("pf-cost").textContent = money(h.totals.cost_basis, cur);
     pnl($("pf-unrealized"), h.totals.unrealized_pnl, cur);
     pnl($("pf-realized"), h.totals.realized_pnl, cur);
+    if (h.totals.incomplete) for (const id of ["pf-cost", "pf-unrealized", "pf-realized"]) incomplete($(id));
+    const unknown = h.value_unknown.length;
+    $("pf-unknown").hidden = unknown === 0;
+    $("pf-unknown").textContent = unknown
+      ? `* Incomplete: ${unknown} transaction${unknown === 1 ? " has" : "s have"} no known value (no price given, and no source has one for the day). Their quantities count; the costs and gains they touch do not. Edit one to give its price.`
+      : "";
 
     const held = h.holdings.filter((x) => Number(x.quantity) > 0);
     const bar = $("pf-allocation");
@@ -317,6 +343,7 @@ export class PortfolioView {
           else if (j === 5) pnl(td, x.unrealized_pnl, cur);
           else if (j === 6) pnl(td, x.realized_pnl, cur);
           else td.textContent = text;
+          if (x.incomplete && [4, 5, 6].includes(j)) incomplete(td);
           // The user's amounts: hidden by the privacy switch (a price or a share is not).
           if ([0, 2, 3, 4, 5, 6].includes(j)) td.classList.add("priv");
           tr.append(td);
@@ -344,6 +371,12 @@ export class PortfolioView {
           td.className = cls;
           td.textContent = text;
           tr.append(td);
+        }
+        const unknown = h.value_unknown.find((u) => u.tx === t.id);
+        if (unknown) {
+          const cell = tr.cells[5];
+          cell.replaceChildren(el("span", { className: "unknown", textContent: "value unknown" }));
+          cell.title = unknown.why;
         }
         // A price in another fiat says which rate converted it.
         const rate = p.rates.find((r) => r.tx === t.id);
@@ -572,14 +605,20 @@ export class PortfolioView {
     const format = $("pf-import-format", HTMLSelectElement).value;
     const mapping = this.mapping();
     $("pf-map").hidden = mapping === null;
+    this.importing = true;
     try {
-      const r = await api.portfolioImport(this.fileText, portfolio, format, mapping, dryRun);
+      const r = await api.portfolioImport(this.fileText, portfolio, format, mapping, dryRun).finally(() => {
+        if (seq === this.importSeq) this.importing = false;
+      });
       if (seq !== this.importSeq) return;
       const verb = r.committed ? "Imported" : "Would import";
       summary.textContent = `${r.format}: ${verb} ${r.added.length} transaction${r.added.length === 1 ? "" : "s"}; ${r.duplicates} already imported; ${r.skipped.length} skipped (cash or internal moves).`;
       errors.replaceChildren(
         ...r.errors.map((e) => el("li", { textContent: `Line ${e.line}, ${e.column}: ${e.reason}` })),
+        ...r.value_unknown.map((u) => el("li", { className: "unknown", textContent: `Line ${u.line}: kept, ${u.reason}` })),
+        ...r.not_fetched.map((f) => el("li", { textContent: `Could not fetch ${f}` })),
       );
+      if (r.value_unknown.length) summary.textContent += ` ${r.value_unknown.length} of unknown value, kept: give their price later.`;
       if (r.errors.length) summary.textContent += ` ${r.errors.length} row${r.errors.length === 1 ? "" : "s"} cannot be imported, so nothing will be.`;
       commit.disabled = r.committed || r.errors.length > 0 || r.added.length === 0;
       commit.textContent = r.committed ? "Imported" : `Import ${r.added.length}`;

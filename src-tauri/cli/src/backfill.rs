@@ -1,7 +1,7 @@
 //! `coinlytics backfill`: fetch coins' past prices into the local history.
 
 use clap::Args;
-use coinlytics_engine::app::history::BackfillQuery;
+use coinlytics_engine::app::history::{BackfillQuery, Fetched, Progress};
 use coinlytics_engine::model::{CoinId, Range};
 use coinlytics_engine::{Engine, Error, format};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -24,23 +24,9 @@ pub async fn run(engine: &Engine, args: BackfillArgs) -> Result<(), Error> {
         currency: None,
         range: Range::parse(&args.range)?,
     };
-    // Drawn on stderr only when it is a terminal; a script sees the summary.
-    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-    bar.set_style(
-        ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    let report = engine
-        .backfill(&query, |p| {
-            bar.set_length(u64::from(p.total));
-            bar.set_position(u64::from(p.done));
-            let coin = format::printable(&p.coin_id).into_owned();
-            bar.set_message(match p.waiting_secs {
-                Some(s) => format!("{coin}: rate limited, waiting {s} s"),
-                None => coin,
-            });
-        })
-        .await;
+    // A script sees the summary.
+    let bar = progress_bar();
+    let report = engine.backfill(&query, |p| show(&bar, p)).await;
     bar.finish_and_clear();
     let report = report.map_err(|e| match e {
         Error::Provider(p) => Error::NotFound(format!(
@@ -65,4 +51,55 @@ pub async fn run(engine: &Engine, args: BackfillArgs) -> Result<(), Error> {
         }
     );
     Ok(())
+}
+
+/// A backfill's progress bar, drawn on stderr only when it is a terminal
+/// (indicatif hides it otherwise), so a script's output stays the same.
+fn progress_bar() -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+/// One step of a backfill on its bar: steps done, the coin, a wait for
+/// the rate limit.
+fn show(bar: &ProgressBar, p: &Progress) {
+    bar.set_length(u64::from(p.total));
+    bar.set_position(u64::from(p.done));
+    let coin = format::printable(&p.coin_id).into_owned();
+    bar.set_message(match p.waiting_secs {
+        Some(s) => format!("{coin}: rate limited, waiting {s} s"),
+        None => format!("{coin}: fetching its history"),
+    });
+}
+
+/// Before `history` or `compare` shows `coins` over `range`: fetches what
+/// their stored history lacks (the engine decides what that is), with the
+/// backfill's bar on a terminal. Offline, or refused, it says on stderr
+/// that only the stored history is shown, and why, and carries on.
+pub async fn fetch_missing(
+    engine: &Engine,
+    coins: &[CoinId],
+    range: Range,
+) -> Result<Fetched, Error> {
+    let query = BackfillQuery {
+        coins: coins.to_vec(),
+        currency: None,
+        range,
+    };
+    let bar = progress_bar();
+    let fetched = engine.fetch_missing(&query, |p| show(&bar, p)).await;
+    bar.finish_and_clear();
+    let fetched = fetched?;
+    if let Some(why) = &fetched.failed {
+        errln!(
+            "could not fetch the missing history of {} over {} ({why}); showing what is stored",
+            fetched.coins.join(", "),
+            range.as_str()
+        );
+    }
+    Ok(fetched)
 }

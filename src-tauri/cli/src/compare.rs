@@ -1,5 +1,6 @@
 //! `coinlytics compare btc,eth,sol --range 90d`: returns, risk and
-//! correlation of up to five coins from the local history.
+//! correlation of up to five coins from the local history, after fetching
+//! what it lacks of the range.
 
 use clap::Args;
 use coinlytics_engine::app::compare::CompareQuery;
@@ -29,13 +30,22 @@ pub async fn run(engine: &Engine, args: CompareArgs) -> Result<(), Error> {
         currency: None,
         range: Range::parse(&args.range)?,
     };
+    query.check()?;
+    // What the store lacks of the range is fetched first, each coin within
+    // the same backfill's budget.
+    let fetched = crate::backfill::fetch_missing(engine, &query.coins, query.range).await?;
     let cmp = engine.compare(&query).await?;
     if cmp.series.iter().all(|s| s.points.is_empty()) {
-        return Err(Error::NotFound(format!(
-            "no history stored for these coins over {}; `coinlytics backfill --coins {}` fetches it",
-            cmp.range.as_str(),
-            args.coins.join(",")
-        )));
+        return Err(Error::NotFound(match &fetched.failed {
+            Some(why) => format!(
+                "no history stored for these coins over {}, and it could not be fetched: {why}",
+                cmp.range.as_str()
+            ),
+            None => format!(
+                "no history stored for these coins over {}, and the price source has none",
+                cmp.range.as_str()
+            ),
+        }));
     }
     if args.json {
         return print_json(&cmp);

@@ -1,4 +1,5 @@
-//! `coinlytics history`: a coin's stored candles over a range.
+//! `coinlytics history`: a coin's candles over a range, in equal buckets,
+//! from the local history after fetching what it lacks of the range.
 
 use chrono::DateTime;
 use clap::Args;
@@ -33,14 +34,23 @@ pub async fn run(engine: &Engine, args: HistoryArgs) -> Result<(), Error> {
         points: args.points,
         candles: args.candles,
     };
+    query.check()?;
+    // What the store lacks of the range is fetched first (a coin never
+    // backfilled has only its refreshes), then the whole range is shown.
+    let fetched =
+        crate::backfill::fetch_missing(engine, std::slice::from_ref(&query.coin), query.range)
+            .await?;
     let history = engine.history(&query).await?;
     if history.candles.is_empty() {
+        let why = match &fetched.failed {
+            Some(why) => format!("and it could not be fetched: {why}"),
+            None => "and the price source has none".to_string(),
+        };
         return Err(Error::NotFound(format!(
-            "no history stored for {} in {} over {}; `coinlytics backfill --coins {}` fetches it",
+            "no history stored for {} in {} over {}, {why}",
             history.coin.id,
             history.currency,
             history.range.as_str(),
-            history.coin.id
         )));
     }
     if args.json {

@@ -8,6 +8,7 @@ use coinlytics_engine::model::CoinId;
 use coinlytics_engine::model::InvalidInput;
 use coinlytics_engine::model::portfolio::Method;
 use coinlytics_engine::{Engine, Error, format};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::out::print_json;
 
@@ -344,15 +345,19 @@ pub async fn run(engine: &Engine, cmd: PortfolioCmd) -> Result<(), Error> {
                 "REALIZED",
                 "ALLOC"
             );
+            // A figure that rests on a transaction of unknown value.
+            let part = |d: rust_decimal::Decimal, incomplete: bool| {
+                format!("{d}{}", if incomplete { "*" } else { "" })
+            };
             for x in &h.holdings {
                 outln!(
                     "{:<14} {:>16} {:>14} {:>14} {:>14} {:>14} {:>7}",
                     x.coin,
                     x.quantity.to_string(),
-                    x.cost_basis.to_string(),
+                    part(x.cost_basis, x.incomplete),
                     opt(x.market_value),
                     opt(x.unrealized_pnl),
-                    x.realized_pnl.to_string(),
+                    part(x.realized_pnl, x.incomplete),
                     x.allocation_pct.map_or("—".into(), |p| format!("{p} %"))
                 );
             }
@@ -361,11 +366,20 @@ pub async fn run(engine: &Engine, cmd: PortfolioCmd) -> Result<(), Error> {
                 "{:<14} {:>16} {:>14} {:>14} {:>14} {:>14}",
                 format!("TOTAL {cur}"),
                 "",
-                t.cost_basis,
+                part(t.cost_basis, t.incomplete),
                 t.market_value,
                 t.unrealized_pnl,
-                t.realized_pnl
+                part(t.realized_pnl, t.incomplete)
             );
+            if !h.value_unknown.is_empty() {
+                outln!(
+                    "* incomplete: {} transaction(s) of unknown value; `coinlytics portfolio edit ID --price P` gives one",
+                    h.value_unknown.len()
+                );
+                for u in &h.value_unknown {
+                    outln!("  #{}: {}", u.tx, u.why);
+                }
+            }
         }
         PortfolioCmd::Whatif {
             coin,
@@ -409,7 +423,21 @@ pub async fn run(engine: &Engine, cmd: PortfolioCmd) -> Result<(), Error> {
             let how = ImportAs::parse(&format);
             let shown = file.display().to_string();
             let bytes = read_file(&file)?;
-            let r = engine.import_txs(bytes, &portfolio, how, dry_run).await?;
+            // Drawn on stderr only when it is a terminal, as backfill's.
+            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+            bar.set_style(
+                ProgressStyle::with_template("{bar:30} {pos}/{len} fetching {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            let r = engine
+                .import_txs_with(bytes, &portfolio, how, dry_run, |p| {
+                    bar.set_length(u64::from(p.total));
+                    bar.set_position(u64::from(p.done));
+                    bar.set_message(format::printable(&p.doing).into_owned());
+                })
+                .await;
+            bar.finish_and_clear();
+            let r = r?;
             if json {
                 print_json(&r)?;
             } else {
@@ -428,6 +456,12 @@ pub async fn run(engine: &Engine, cmd: PortfolioCmd) -> Result<(), Error> {
                 );
                 for s in &r.skipped {
                     outln!("  line {}: skipped ({})", s.line, s.reason);
+                }
+                for u in &r.value_unknown {
+                    outln!("  line {}: kept, {}", u.line, u.reason);
+                }
+                for f in &r.not_fetched {
+                    errln!("  could not fetch {f}");
                 }
                 for e in &r.errors {
                     errln!("  line {}, column {}: {}", e.line, e.column, e.reason);
@@ -679,7 +713,11 @@ fn print_gains(r: &coinlytics_engine::app::portfolio::GainsReport) {
                 day(l.disposed),
                 format::price(l.proceeds, cur),
                 format::price(l.cost, cur),
-                format::price(l.gain, cur),
+                format!(
+                    "{}{}",
+                    format::price(l.gain, cur),
+                    if l.incomplete { "*" } else { "" }
+                ),
                 match l.term {
                     Term::Short => "short",
                     Term::Long => "long",
@@ -689,10 +727,11 @@ fn print_gains(r: &coinlytics_engine::app::portfolio::GainsReport) {
     }
     for (what, t) in [("short-term", &g.short), ("long-term", &g.long)] {
         outln!(
-            "{what}: proceeds {}, cost {}, gain {}",
+            "{what}: proceeds {}, cost {}, gain {}{}",
             format::price(t.proceeds, cur),
             format::price(t.cost, cur),
-            format::price(t.gain, cur)
+            format::price(t.gain, cur),
+            if t.incomplete { "*" } else { "" }
         );
     }
     if !g.income.is_empty() {
@@ -709,8 +748,18 @@ fn print_gains(r: &coinlytics_engine::app::portfolio::GainsReport) {
                 "  {}  {} {symbol}  {}",
                 day(i.received),
                 i.quantity.normalize(),
-                format::price(i.value, cur)
+                if i.value_unknown {
+                    "value unknown".to_string()
+                } else {
+                    format::price(i.value, cur)
+                }
             );
         }
+    }
+    let incomplete = g.short.incomplete || g.long.incomplete;
+    if incomplete || g.income.iter().any(|i| i.value_unknown) {
+        outln!(
+            "* incomplete: rests on transactions of unknown value (`coinlytics portfolio holdings` lists them; `portfolio edit ID --price P` gives one)"
+        );
     }
 }

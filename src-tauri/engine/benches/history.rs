@@ -68,20 +68,20 @@ fn year_downsampled(c: &mut Criterion) {
     let mut g = c.benchmark_group("history_range");
     g.bench_function("1y_of_525600_minutes_to_2000_points", |b| {
         b.iter(|| {
-            let (res, _, rows) = store
-                .read(|c| candles::range(c, series, T0, to, MAX_POINTS))
+            let (b, rows) = store
+                .read(|c| candles::uniform(c, &[series], T0, to, MAX_POINTS))
                 .expect("range");
-            assert!(rows.len() <= MAX_POINTS as usize && rows.len() > 1500);
-            assert_eq!(res, Resolution::Hour);
+            assert!(rows[0].len() <= MAX_POINTS as usize && rows[0].len() > 1500);
+            assert_eq!(b.res, Resolution::Hour);
             black_box(rows)
         })
     });
     g.bench_function("1d_of_minutes_to_2000_points", |b| {
         b.iter(|| {
-            let (res, _, rows) = store
-                .read(|c| candles::range(c, series, to - 86_400, to, MAX_POINTS))
+            let (b, rows) = store
+                .read(|c| candles::uniform(c, &[series], to - 86_400, to, MAX_POINTS))
                 .expect("range");
-            assert_eq!((res, rows.len()), (Resolution::Minute, 1440));
+            assert_eq!((b.res, rows[0].len()), (Resolution::Minute, 1440));
             black_box(rows)
         })
     });
@@ -99,13 +99,11 @@ fn analytics_five_coins(c: &mut Criterion) {
     let read = || -> Vec<Vec<(i64, Decimal)>> {
         store
             .read(|c| {
-                series
-                    .iter()
-                    .map(|s| {
-                        let (_, _, rows) = candles::range(c, *s, T0, to, MAX_POINTS)?;
-                        Ok(rows.into_iter().map(|r| (r.t / 1000, r.close)).collect())
-                    })
-                    .collect::<rusqlite::Result<_>>()
+                let (_, read) = candles::uniform(c, &series, T0, to, MAX_POINTS)?;
+                Ok(read
+                    .into_iter()
+                    .map(|rows| rows.into_iter().map(|r| (r.t / 1000, r.close)).collect())
+                    .collect())
             })
             .expect("read")
     };

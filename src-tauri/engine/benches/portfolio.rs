@@ -65,6 +65,7 @@ fn entries() -> Vec<Entry> {
                 time,
                 quantity,
                 action,
+                unknown: false,
             }
         })
         .collect()

@@ -214,6 +214,8 @@ pub struct Settings {
     pub kraken_ws_url: String,
     pub coinbase_url: String,
     pub coinbase_ws_url: String,
+    /// Base URL of Frankfurter's v1 API: the ECB's daily reference rates.
+    pub ecb_url: String,
     /// SMTP account and addresses for alert e-mails.
     pub email: EmailSettings,
     /// The config file these settings were read from (and `set` writes to).
@@ -254,6 +256,7 @@ pub enum Key {
     KrakenWsUrl,
     CoinbaseUrl,
     CoinbaseWsUrl,
+    EcbUrl,
     EmailSmtpHost,
     EmailSmtpPort,
     EmailSecurity,
@@ -408,7 +411,7 @@ impl Setting {
 }
 
 /// Every setting, in the order `config get` lists them; indexed by [`Key`].
-pub static SETTINGS: [Setting; 35] = [
+pub static SETTINGS: [Setting; 36] = [
     Setting {
         key: Key::DataDir,
         name: "data_dir",
@@ -816,6 +819,22 @@ pub static SETTINGS: [Setting; 35] = [
         write: |s, v| s.coinbase_ws_url = v.text(),
     },
     Setting {
+        key: Key::EcbUrl,
+        name: "ecb_url",
+        env: "COINLYTICS_ECB_URL",
+        help: "base URL of the European Central Bank's daily reference rates (Frankfurter's v1 API): fiat rates older than CoinGecko's year",
+        kind: Kind::Text {
+            allowed: "an http:// or https:// URL",
+            check: |v| check_url(v, &["http", "https"]),
+        },
+        // Not api.frankfurter.app: it now answers with a redirect to this
+        // host, which the HTTP client does not follow to another origin.
+        default: Some("https://api.frankfurter.dev/v1"),
+        flag: false,
+        read: |s| s.ecb_url.clone(),
+        write: |s, v| s.ecb_url = v.text(),
+    },
+    Setting {
         key: Key::EmailSmtpHost,
         name: "email.smtp_host",
         env: "COINLYTICS_EMAIL_SMTP_HOST",
@@ -1010,6 +1029,7 @@ impl Settings {
             kraken_ws_url: String::new(),
             coinbase_url: String::new(),
             coinbase_ws_url: String::new(),
+            ecb_url: String::new(),
             email: EmailSettings::default(),
             config_file,
         };

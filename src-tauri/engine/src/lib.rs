@@ -19,6 +19,7 @@ pub mod clock;
 pub mod config;
 pub mod error;
 pub mod error_kind;
+pub mod fill;
 pub mod format;
 pub mod logging;
 pub mod market;
@@ -51,6 +52,17 @@ use store::Store;
 /// than half the refresh interval, or the refresher would be answered from
 /// the cache.
 const MAX_CACHE_TTL: Duration = Duration::from_secs(10);
+
+/// How every client of a public API is built: the settings' timeout,
+/// answer size and request budget.
+pub(crate) fn http_options(settings: &Settings) -> HttpOptions {
+    HttpOptions {
+        timeout: Duration::from_secs(settings.http_timeout_secs),
+        max_body_bytes: settings.http_max_body_mib << 20,
+        requests_per_minute: settings.requests_per_minute,
+        ..HttpOptions::default()
+    }
+}
 
 /// An open data directory with its provider: what every front end holds.
 /// Its methods, in [`app`], are the application layer: every user action of
@@ -89,12 +101,7 @@ impl Engine {
         if let Some(w) = &key_warning {
             tracing::warn!("{w}");
         }
-        let opts = HttpOptions {
-            timeout: Duration::from_secs(settings.http_timeout_secs),
-            max_body_bytes: settings.http_max_body_mib << 20,
-            requests_per_minute: settings.requests_per_minute,
-            ..HttpOptions::default()
-        };
+        let opts = http_options(&settings);
         let sources = sources::Sources::from_settings(&settings, &opts)?;
         let provider = CoinGecko::new(
             &settings.coingecko_url,

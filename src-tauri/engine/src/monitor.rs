@@ -441,11 +441,13 @@ async fn portfolio_reading(
 /// writes only candles, while an anomaly rule reads up to 97 days (a 7-day
 /// window and a 90-day lookback). So where the raw points do not reach back
 /// to `from`, the part before the first of them comes from the candles: at
-/// most [`MAX_POINTS`] closes, as a chart reads them, but no finer than 5
-/// minutes (5-minute candles up to about 83 days, hours beyond). A close is
-/// placed at the last moment it can have happened (the end of its group's
-/// last bucket), never earlier: a window never sees a price before its
-/// time, at worst one step late. A group reaching the first raw point is
+/// most [`MAX_POINTS`] closes at the finest detail stored (not a chart's
+/// equal buckets, which would cut the hourly months in days where a daily
+/// stretch came before them), but no finer than 5 minutes (5-minute
+/// candles up to about 83 days, hours beyond). A close is placed at the
+/// last moment it can have happened (the end of its group), never
+/// earlier: a window never sees a price before its time, at worst one
+/// step late. A group reaching the first raw point is
 /// left out; the raw points hold it. On such coarse old data most short
 /// windows have no price of their own, and those add no sample to the
 /// anomaly statistic (`analytics::anomaly`) rather than a false 0 %.
@@ -472,16 +474,13 @@ fn stored_prices(
     let max_points = u32::try_from((raw_from - from) / Resolution::FiveMinutes.secs())
         .unwrap_or(MAX_POINTS)
         .clamp(1, MAX_POINTS);
-    let (res, step, candles) =
-        queries::candles::range(conn, series, from, raw_from - 1, max_points)?;
-    let base = res.bucket(from);
+    let (buckets, candles) =
+        queries::candles::detail(conn, series, from, raw_from - 1, max_points)?;
     let mut points: Vec<(i64, Decimal)> = candles
         .into_iter()
         .filter_map(|c| {
-            let t = c.t.div_euclid(1000);
-            let group_end = base + ((t - base).div_euclid(step) + 1) * step;
-            // The end of the group's last bucket, which may reach past it.
-            let at = res.bucket(group_end - 1) + res.secs() - 1;
+            // The group's last moment: it is stamped at its start.
+            let at = c.t.div_euclid(1000) + buckets.step - 1;
             (at < raw_from).then_some((at, c.close))
         })
         .collect();

@@ -15,17 +15,31 @@
 //!   (as the real server). Live SUBSCRIBE / UNSUBSCRIBE /
 //!   LIST_SUBSCRIPTIONS method messages are answered. The server pings;
 //!   a pong must echo the ping's payload.
+//! - REST `GET /api/v3/klines?symbol=BTCUSDT&interval=1d&startTime=&endTime=
+//!   &limit=` (market-data.md "Kline/Candlestick data") answers an array of
+//!   klines `[openTime, "open", "high", "low", "close", "volume",
+//!   closeTime, "quoteVolume", trades, "takerBase", "takerQuote", "0"]`
+//!   (times in ms, numbers; decimals as 8-place strings), oldest first,
+//!   opening from `startTime` to `endTime`, at most `limit` (default 500,
+//!   at most 1000: more is -1130). The fake serves `interval=1d` only
+//!   (another is -1120, "Invalid interval.").
 //! - On shutdown the server sends `{"stream":"!serverShutdown","data":
 //!   {"e":"serverShutdown","E":…}}` before closing, as documented.
 
 use std::time::Duration;
 
+use chrono::Datelike;
+
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use super::history::{day_of, day_start};
 use super::market::{self, Stats};
 use super::{State, json_response, now_ms};
+
+/// The klines endpoint's path.
+pub(super) const KLINES: &str = "/api/v3/klines";
 
 /// BTC 70000, ETH 3500, SOL 150 against USDT, USDC and EUR (≈ ×0.92).
 pub(super) const SEED: &[(&str, &str)] = &[
@@ -136,7 +150,104 @@ fn legal(symbol: &str) -> bool {
             .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b"-_.".contains(&b))
 }
 
+/// `/api/v3/klines`: a symbol's daily klines.
+fn klines(st: &State, query: &[(String, String)]) -> Response {
+    let param = |name: &str| {
+        query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let bad = |code: i64, msg: &str| error(StatusCode::BAD_REQUEST, code, msg);
+    let Some(symbol) = param("symbol").filter(|s| !s.is_empty()) else {
+        return bad(
+            -1102,
+            "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed.",
+        );
+    };
+    if !legal(symbol) {
+        return bad(
+            -1100,
+            "Illegal characters found in parameter 'symbol'; legal range is '^[A-Z0-9-_.]{1,20}$'.",
+        );
+    }
+    let Some(pair) = st.pairs.get(symbol) else {
+        return bad(-1121, "Invalid symbol.");
+    };
+    match param("interval") {
+        None | Some("") => {
+            return bad(
+                -1102,
+                "Mandatory parameter 'interval' was not sent, was empty/null, or malformed.",
+            );
+        }
+        Some("1d") => {}
+        Some(_) => return bad(-1120, "Invalid interval."),
+    }
+    // A time that is not a number: the name of the parameter.
+    let time = |name: &'static str| match param(name) {
+        None => Ok(None),
+        Some(v) => v.parse::<i64>().map(Some).map_err(|_| name),
+    };
+    let (start, end) = match (time("startTime"), time("endTime")) {
+        (Ok(s), Ok(e)) => (s, e),
+        (Err(name), _) | (_, Err(name)) => {
+            return bad(
+                -1100,
+                &format!(
+                    "Illegal characters found in parameter '{name}'; legal range is '^-?[0-9]{{1,20}}$'."
+                ),
+            );
+        }
+    };
+    let limit = match param("limit").map(str::parse::<usize>) {
+        None => 500,
+        Some(Ok(n)) if (1..=1000).contains(&n) => n,
+        Some(_) => return bad(-1130, "Invalid data sent for parameter 'limit'."),
+    };
+    let today = chrono::Utc::now().date_naive();
+    // The first day opening at or after startTime; the last at or before endTime.
+    let first = start.map(|ms| day_of((ms + 86_399_999).div_euclid(1000)));
+    let last = end.map(|ms| day_of(ms.div_euclid(1000))).unwrap_or(today);
+    let days = match first {
+        Some(first) => {
+            let mut d = st.history.days(symbol, &pair.last, first, last.min(today));
+            d.truncate(limit);
+            d
+        }
+        None => {
+            let from = last - chrono::Days::new(limit as u64 - 1);
+            st.history.days(symbol, &pair.last, from, last.min(today))
+        }
+    };
+    let rows: Vec<Value> = days
+        .iter()
+        .map(|d| {
+            let open_ms = day_start(d.day) * 1000;
+            let quote_volume = (d.volume * d.close).round_dp(8);
+            json!([
+                open_ms,
+                d8(d.open),
+                d8(d.high),
+                d8(d.low),
+                d8(d.close),
+                d8(d.volume),
+                open_ms + 86_399_999,
+                d8(quote_volume),
+                100_000 + d.day.ordinal(),
+                d8((d.volume / rust_decimal::Decimal::TWO).round_dp(8)),
+                d8((quote_volume / rust_decimal::Decimal::TWO).round_dp(8)),
+                "0",
+            ])
+        })
+        .collect();
+    json_response(StatusCode::OK, Value::Array(rows).to_string())
+}
+
 pub(super) fn rest(st: &State, path: &str, query: &[(String, String)]) -> Response {
+    if path == KLINES {
+        return klines(st, query);
+    }
     if path != "/api/v3/ticker/24hr" {
         return StatusCode::NOT_FOUND.into_response();
     }

@@ -8,6 +8,14 @@
 //!   answers `{"products":[…],"num_products":N}`, every figure a string;
 //!   ids Coinbase does not list are left out. `GET …/market/products/{id}`
 //!   answers one product, or HTTP 404 for an unknown id.
+//! - REST `GET /api/v3/brokerage/market/products/{id}/candles?start=&end=
+//!   &granularity=ONE_DAY` ("Get Public Product Candles"; start and end in
+//!   Unix seconds) answers `{"candles":[{"start":"1704067200","low":…,
+//!   "high":…,"open":…,"close":…,"volume":…}]}`, every field a string,
+//!   NEWEST first, the buckets starting from `start` to `end`. More than
+//!   350 candles asked is HTTP 400 INVALID_ARGUMENT ("number of candles
+//!   requested should be less than 350"), as the live API; an unknown id
+//!   404. The fake serves ONE_DAY only.
 //! - WebSocket at `/`: a client must subscribe within 5 s of connecting,
 //!   else it is closed. Every message is `{"channel":…,"timestamp":…,
 //!   "sequence_num":N,"events":[…]}`, `sequence_num` counting from 0 per
@@ -28,8 +36,75 @@ use axum::response::Response;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
+use super::history::{day_of, day_start};
 use super::market::Stats;
 use super::{State, json_response};
+
+const LIST: &str = "/api/v3/brokerage/market/products";
+
+/// The product a daily candles path names (`…/products/BTC-USD/candles`).
+pub(super) fn candles_product(path: &str) -> Option<&str> {
+    path.strip_prefix(LIST)?
+        .strip_prefix('/')?
+        .strip_suffix("/candles")
+        .filter(|id| !id.is_empty() && !id.contains('/'))
+}
+
+/// `…/products/{id}/candles`: a product's daily candles, newest first.
+fn candles(st: &State, id: &str, query: &[(String, String)]) -> Response {
+    let param = |name: &str| {
+        query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let invalid = |why: &str| error(StatusCode::BAD_REQUEST, "INVALID_ARGUMENT", why);
+    let Some(pair) = st.pairs.get(id) else {
+        return error(StatusCode::NOT_FOUND, "NOT_FOUND", "ProductID not found");
+    };
+    let secs = |name: &str| param(name).and_then(|v| v.trim().parse::<i64>().ok());
+    let (Some(start), Some(end)) = (secs("start"), secs("end")) else {
+        return invalid("start and end are required as Unix times");
+    };
+    match param("granularity") {
+        Some("ONE_DAY") => {}
+        Some("") | None => return invalid("granularity is required"),
+        Some(_) => return invalid("the fake serves granularity ONE_DAY only"),
+    }
+    if end < start {
+        return invalid("start and end argument is invalid - start must be before end");
+    }
+    if (end - start) / 86_400 > 350 {
+        return invalid(
+            "start and end argument is invalid - number of candles requested should be less than 350",
+        );
+    }
+    let limit = match param("limit").map(str::parse::<usize>) {
+        None => 350,
+        Some(Ok(n)) if (1..=350).contains(&n) => n,
+        Some(_) => return invalid("limit must be from 1 to 350"),
+    };
+    let first = day_of(start + 86_399);
+    let last = day_of(end);
+    let candles: Vec<Value> = st
+        .history
+        .days(id, &pair.last, first, last)
+        .iter()
+        .rev()
+        .take(limit)
+        .map(|d| {
+            json!({
+                "start": day_start(d.day).to_string(),
+                "low": d.low.to_string(),
+                "high": d.high.to_string(),
+                "open": d.open.to_string(),
+                "close": d.close.to_string(),
+                "volume": d.volume.normalize().to_string(),
+            })
+        })
+        .collect();
+    json_response(StatusCode::OK, json!({ "candles": candles }).to_string())
+}
 
 /// BTC 70000, ETH 3500, SOL 150 in USD, BTC and ETH in EUR (≈ ×0.92), and
 /// USDT at 1.0003 USD.
@@ -124,7 +199,9 @@ fn error(status: StatusCode, error: &str, message: &str) -> Response {
 }
 
 pub(super) fn rest(st: &State, path: &str, query: &[(String, String)]) -> Response {
-    const LIST: &str = "/api/v3/brokerage/market/products";
+    if let Some(id) = candles_product(path) {
+        return candles(st, id, query);
+    }
     if let Some(id) = path.strip_prefix(LIST).and_then(|r| r.strip_prefix('/')) {
         return match st.pairs.get(id) {
             Some(p) => json_response(

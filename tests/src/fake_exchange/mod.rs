@@ -21,6 +21,7 @@
 
 mod binance;
 mod coinbase;
+mod history;
 mod kraken;
 mod market;
 mod socket;
@@ -115,6 +116,8 @@ struct State {
     /// Bumped to stop a running flood.
     flood_generation: u64,
     started: Instant,
+    /// The markets' daily candles (Binance's klines, Coinbase's candles).
+    history: history::History,
 }
 
 type Shared = Arc<Mutex<State>>;
@@ -202,6 +205,7 @@ impl FakeExchange {
             timing: Timing::default(),
             flood_generation: 0,
             started: Instant::now(),
+            history: history::History::default(),
         }));
         let app = Router::new().fallback(handle).with_state(state.clone());
         let (stop, stopped) = oneshot::channel::<()>();
@@ -293,6 +297,56 @@ impl FakeExchange {
     /// The `Retry-After` (seconds) sent with a 429 or 418; 1 unless set.
     pub fn set_retry_after(&self, secs: u64) {
         lock(&self.state).retry_after_secs = secs;
+    }
+
+    /// The daily close of `pair` (named as in [`FakeExchange::set_price`])
+    /// on `day` is `close`, a decimal string kept exactly. Other days
+    /// wander within ±1 % of the pair's current price, deterministically
+    /// ([`FakeExchange::daily_close`] says what a day answers).
+    pub fn set_daily_close(&self, pair: &str, day: chrono::NaiveDate, close: &str) {
+        assert!(
+            market::is_price(close),
+            "set_daily_close({pair:?}, {close:?}): not a decimal price"
+        );
+        lock(&self.state)
+            .history
+            .set_close(pair, day, market::parse(close));
+    }
+
+    /// The market trades from `day` on: no daily candles before (by
+    /// default every market has them from 2015-01-01).
+    pub fn set_listed_since(&self, pair: &str, day: chrono::NaiveDate) {
+        lock(&self.state).history.set_listed(pair, day);
+    }
+
+    /// The close the fake serves for `pair` on `day` (today's: the price
+    /// now), or None before its listing, after today, or for a pair it
+    /// does not list.
+    pub fn daily_close(&self, pair: &str, day: chrono::NaiveDate) -> Option<rust_decimal::Decimal> {
+        let st = lock(&self.state);
+        let last = &st.pairs.get(pair)?.last;
+        st.history.close(pair, last, day)
+    }
+
+    /// The daily candles routes (Binance `/api/v3/klines`, Coinbase
+    /// `…/products/{id}/candles`) answer with this status and the
+    /// exchange's error body (429 with `Retry-After`, see
+    /// [`FakeExchange::set_retry_after`]); None: normally. Tickers and
+    /// streams are untouched ([`FakeExchange::set_status`] refuses all).
+    pub fn set_history_status(&self, status: Option<u16>) {
+        lock(&self.state).history.status = status;
+    }
+
+    /// While true, the daily candles routes answer HTTP 200 with their
+    /// JSON cut short.
+    pub fn set_history_malformed(&self, malformed: bool) {
+        lock(&self.state).history.malformed = malformed;
+    }
+
+    /// Each daily candles request's path and query, as received (refused
+    /// ones included).
+    pub fn history_requests(&self) -> Vec<String> {
+        lock(&self.state).history.requests.clone()
     }
 
     /// Closes every open socket now, as the exchange closes one (a Close
@@ -461,12 +515,54 @@ async fn handle(AxState(state): AxState<Shared>, req: Request) -> Response {
         let (registration, rx) = socket::Registration::new(&state, session.streams());
         return ws.on_upgrade(move |ws| socket::run(ws, registration, rx, session));
     }
-    let st = lock(&state);
-    match kind {
-        ExchangeKind::Binance => binance::rest(&st, &path, &query),
-        ExchangeKind::Kraken => kraken::rest(&st, &path, &query),
-        ExchangeKind::Coinbase => coinbase::rest(&st, &path, &query),
+    let (answer, malformed) = rest(&state, kind, &parts.uri, &path, &query);
+    if malformed {
+        return cut(answer).await;
     }
+    answer
+}
+
+/// A REST request's answer, and whether to cut it short; a daily candles
+/// request is counted, and refused if the test said so.
+fn rest(
+    state: &Shared,
+    kind: ExchangeKind,
+    uri: &axum::http::Uri,
+    path: &str,
+    query: &[(String, String)],
+) -> (Response, bool) {
+    let mut st = lock(state);
+    let history = match kind {
+        ExchangeKind::Binance => path == binance::KLINES,
+        ExchangeKind::Coinbase => coinbase::candles_product(path).is_some(),
+        ExchangeKind::Kraken => false,
+    };
+    if history {
+        st.history.requests.push(
+            uri.path_and_query()
+                .map(|p| p.as_str().to_string())
+                .unwrap_or_default(),
+        );
+        if let Some(status) = st.history.status {
+            return (refused(kind, status, st.retry_after_secs), false);
+        }
+    }
+    let answer = match kind {
+        ExchangeKind::Binance => binance::rest(&st, path, query),
+        ExchangeKind::Kraken => kraken::rest(&st, path, query),
+        ExchangeKind::Coinbase => coinbase::rest(&st, path, query),
+    };
+    (answer, history && st.history.malformed)
+}
+
+/// `answer` with its body cut in half (an answer broken off).
+async fn cut(answer: Response) -> Response {
+    let (parts, body) = answer.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let half = bytes.slice(..bytes.len() / 2);
+    Response::from_parts(parts, axum::body::Body::from(half))
 }
 
 /// The exchange's answer to a request it refuses with `status`.

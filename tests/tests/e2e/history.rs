@@ -70,7 +70,13 @@ async fn a_year_is_backfilled_in_five_requests_and_answered_in_at_most_2000_poin
         .ok()
         .json();
     let year = candles(&year);
-    assert!((365..=2000).contains(&year.len()), "{} points", year.len());
+    // Daily points for nine months, hourly ones for 90 days: read in equal
+    // days, the coarsest resolution stored in the year (issue 22).
+    assert!((365..=367).contains(&year.len()), "{} points", year.len());
+    assert!(
+        year.windows(2).all(|w| w[1].0 - w[0].0 == DAY_MS),
+        "equal days"
+    );
     let first = year[0].0;
     assert!(
         (now_ms() - first - 365 * DAY_MS).abs() < 2 * DAY_MS,
@@ -217,7 +223,14 @@ async fn a_backfill_waits_out_429s_and_a_bad_answer_keeps_what_was_fetched() {
         .await
         .ok()
         .json();
-    assert!(candles(&month).len() > 24 * 29, "hourly for 30 days");
+    let month = candles(&month);
+    assert!(month.len() > 24 * 29, "hourly for 30 days");
+    // The last day's 5-minute prices are read in hours too: every step
+    // the same hour.
+    assert!(
+        month.windows(2).all(|w| w[1].0 - w[0].0 == 3_600_000),
+        "equal hours"
+    );
 
     // A malformed answer stops the backfill with a clear message; what was
     // stored stays.
@@ -293,17 +306,118 @@ async fn compare_answers_stats_and_correlations_for_three_coins() {
         table.stdout.contains("VOLATILITY") && table.stdout.contains("Correlation"),
         "{table:?}"
     );
-    // Only today's refreshes stored: the dashes are explained.
+    // Only today's refreshes stored: compare fetches the week first.
     let fresh = User::new(&fake.base_url());
     fresh.run(&["watchlist", "add", "btc"]).await.ok();
     fresh.run(&["prices"]).await.ok();
-    let short = fresh.run(&["compare", "btc", "--range", "7d"]).await.ok();
+    let asked = fake.requests(CHART) + fake.requests(OHLC);
+    let week = fresh
+        .run(&["compare", "btc", "--range", "7d", "--json"])
+        .await
+        .ok()
+        .json();
+    assert_eq!(fake.requests(CHART) + fake.requests(OHLC) - asked, 4);
     assert!(
-        short.stderr.contains("too little history stored for bitcoin over 7d; `coinlytics backfill --coins bitcoin --range 7d` fetches it"),
-        "{short:?}"
+        week["series"][0]["stats"]["days"]
+            .as_u64()
+            .is_some_and(|d| d >= 6),
+        "{week}"
     );
+    // Too many coins is refused before anything is fetched.
+    let asked = fake.total_requests();
     let six = user.run(&["compare", "btc,eth,sol,bnb,xrp,doge"]).await;
     assert_eq!(six.code, 2, "{six:?}");
+    assert_eq!(fake.total_requests(), asked);
+    // Offline, with only today's refreshes stored: the dashes are
+    // explained, and so is what could not be fetched.
+    let offline = User::new(&fake.base_url());
+    offline.run(&["watchlist", "add", "ada"]).await.ok();
+    offline.run(&["prices"]).await.ok();
+    fake.set_down(true);
+    let short = offline
+        .run(&["compare", "cardano", "--range", "30d"])
+        .await
+        .ok();
+    assert!(
+        short
+            .stderr
+            .contains("could not fetch the missing history of cardano over 30d")
+            && short.stderr.contains("showing what is stored")
+            && short
+                .stderr
+                .contains("too little history stored for cardano over 30d"),
+        "{short:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn history_of_a_coin_never_backfilled_fetches_its_range_and_offline_shows_what_is_stored() {
+    let fake = FakeCoinGecko::start().await;
+    let user = User::new(&fake.base_url());
+    // One refresh: one price of each, nothing of the year before.
+    user.run(&["prices", "--coins", "bitcoin,ethereum"])
+        .await
+        .ok();
+    let out = user
+        .run(&["history", "bitcoin", "--range", "1y"])
+        .await
+        .ok();
+    assert_eq!(fake.requests(CHART) + fake.requests(OHLC), 5, "{out:?}");
+    // The whole year, a row a day, from a year ago to today.
+    let rows: Vec<&str> = out.stdout.lines().skip(1).collect();
+    assert!((365..=367).contains(&rows.len()), "{} rows", rows.len());
+    let day = |r: &str| {
+        chrono::NaiveDate::parse_from_str(r.split_whitespace().next().unwrap_or(""), "%Y-%m-%d")
+            .expect("a date")
+    };
+    let today = chrono::Utc::now().date_naive();
+    assert_eq!(day(rows[rows.len() - 1]), today);
+    assert!(
+        (today - day(rows[0])).num_days().abs_diff(365) <= 1,
+        "{}",
+        rows[0]
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "no bar, no message off a terminal: {out:?}"
+    );
+    // Stored now: nothing is fetched again, and the JSON is in equal days.
+    let json = user
+        .run(&["history", "bitcoin", "--range", "1y", "--json"])
+        .await
+        .ok()
+        .json();
+    assert!(
+        candles(&json).windows(2).all(|w| w[1].0 - w[0].0 == DAY_MS),
+        "equal days"
+    );
+    assert_eq!(fake.requests(CHART) + fake.requests(OHLC), 5);
+
+    // Offline: ether's one stored price is shown, and why the rest is not.
+    fake.shutdown().await;
+    let off = user.run(&["history", "ethereum", "--range", "30d"]).await;
+    assert_eq!(off.code, 0, "{off:?}");
+    assert_eq!(
+        off.stdout.lines().count(),
+        2,
+        "the header and the stored row: {off:?}"
+    );
+    assert!(
+        off.stderr
+            .contains("could not fetch the missing history of ethereum over 30d")
+            && off.stderr.contains("cannot connect")
+            && off.stderr.contains("showing what is stored"),
+        "{off:?}"
+    );
+    // Nothing stored at all: it fails, saying why.
+    let none = user.run(&["history", "solana", "--range", "7d"]).await;
+    assert_eq!(none.code, 1, "{none:?}");
+    assert!(
+        none.stderr.contains("no history stored for solana")
+            && none.stderr.contains("could not be fetched")
+            && !none.stderr.contains("panicked"),
+        "{none:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

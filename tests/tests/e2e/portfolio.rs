@@ -372,7 +372,8 @@ async fn bad_input_is_named_and_nothing_is_stored() {
         assert_eq!(run.code, 2, "{argv:?}: {run:?}");
         assert!(run.stderr.contains(says), "{argv:?}: {}", run.stderr);
     }
-    // Income with no price, and none stored for that day: said how to get one.
+    // Income with no price, none stored for that day and none fetched (the
+    // exchanges' candles are unreachable): said how to give one, and why.
     let income = user
         .run(&[
             "portfolio",
@@ -392,8 +393,9 @@ async fn bad_input_is_named_and_nothing_is_stored() {
     assert_ne!(income.code, 0);
     assert!(
         income.stderr.contains(
-            "cannot value it: income ethereum on 2024-01-01: no stored price of ethereum in USD"
-        ) && income.stderr.contains("add --price"),
+            "cannot value it: income ethereum on 2024-01-01: no price of ethereum in USD near 2024-01-01"
+        ) && income.stderr.contains("give its price (--price)")
+            && income.stderr.contains("could not fetch ethereum's daily prices from the exchanges"),
         "{}",
         income.stderr
     );
@@ -554,11 +556,12 @@ async fn kraken_and_binance_exports_import_the_same_trades() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_fee_in_a_coin_with_no_stored_price_then_is_named_on_its_row() {
+async fn a_fee_in_a_coin_no_source_values_keeps_its_row_of_unknown_value_until_priced() {
     let fake = FakeCoinGecko::start().await;
     let user = User::new(&fake.base_url());
     // Kraken took 0.0001 BTC for the withdrawal: a disposal at BTC's price
-    // that day, which nothing stored gives.
+    // that day, which nothing stored gives and no source can fetch here
+    // (the exchanges' candles are unreachable).
     let text = std::fs::read_to_string(fixture("kraken-ledgers.csv"))
         .expect("fixture")
         .replace(
@@ -568,27 +571,57 @@ async fn a_fee_in_a_coin_with_no_stored_price_then_is_named_on_its_row() {
     let file = user.data_dir().join("kraken-fee.csv");
     std::fs::create_dir_all(user.data_dir()).expect("dir");
     std::fs::write(&file, text).expect("write");
+    let path = file.to_str().expect("utf-8");
     let run = user
-        .run(&[
-            "portfolio",
-            "import",
-            file.to_str().expect("utf-8"),
-            "--portfolio",
-            "Kraken",
-        ])
+        .run(&["portfolio", "import", path, "--portfolio", "Kraken"])
         .await;
-    assert_eq!(run.code, 2, "{run:?}");
+    assert_eq!(run.code, 0, "{run:?}");
     assert!(
-        run.stderr.contains("line 7, column price: cannot value transfer_out bitcoin on 2024-02-05: no stored price of bitcoin"),
+        run.stdout.contains("line 7: kept, value unknown: transfer_out bitcoin on 2024-02-05: no price of bitcoin in USD near 2024-02-05 to value the fee paid in it"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr
+            .contains("could not fetch bitcoin's daily prices from the exchanges"),
         "{}",
         run.stderr
     );
+    let imported = count(&user, "Kraken").await;
+    assert!(imported > 0);
+    // The holdings count every unit; the gain the fee's disposal makes
+    // is marked incomplete, and the transaction named.
+    let h = user
+        .run(&["portfolio", "holdings", "--portfolio", "Kraken", "--json"])
+        .await
+        .ok()
+        .json();
+    assert_eq!(h["totals"]["incomplete"], true, "{h}");
+    let unknown = h["value_unknown"].as_array().expect("list");
+    assert_eq!(unknown.len(), 1, "{h}");
+    let id = unknown[0]["tx"].as_i64().expect("id").to_string();
+    let table = user
+        .run(&["portfolio", "holdings", "--portfolio", "Kraken"])
+        .await
+        .ok();
     assert!(
-        run.stderr.contains("coinlytics backfill --coins bitcoin"),
+        table
+            .stdout
+            .contains("* incomplete: 1 transaction(s) of unknown value"),
         "{}",
-        run.stderr
+        table.stdout
     );
-    assert_eq!(count(&user, "Kraken").await, 0);
+    // Its price given later: complete.
+    user.run(&["portfolio", "edit", &id, "--price", "42000"])
+        .await
+        .ok();
+    let h = user
+        .run(&["portfolio", "holdings", "--portfolio", "Kraken", "--json"])
+        .await
+        .ok()
+        .json();
+    assert_eq!(h["totals"]["incomplete"], false, "{h}");
+    assert_eq!(h["value_unknown"], serde_json::json!([]), "{h}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

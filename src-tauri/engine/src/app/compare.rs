@@ -32,6 +32,10 @@ pub struct Comparison {
     pub from: i64,
     #[ts(type = "number")]
     pub to: i64,
+    /// The width of every series' buckets, seconds: one for all of them,
+    /// so their points line up; a bucket without a point is a gap.
+    #[ts(type = "number")]
+    pub step_secs: i64,
     pub series: Vec<CompareSeries>,
     /// Pearson correlation of daily returns, `series` by `series`; `null`
     /// where too few days are shared.
@@ -41,7 +45,8 @@ pub struct Comparison {
 #[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS, utoipa::ToSchema)]
 pub struct CompareSeries {
     pub coin: Coin,
-    /// % from the first stored price in the range.
+    /// % from the first stored price in the range, one point per bucket
+    /// (its close, stamped at its start).
     pub points: Vec<NormalPoint>,
     pub stats: Stats,
 }
@@ -54,17 +59,26 @@ pub struct NormalPoint {
     pub pct: f64,
 }
 
+impl CompareQuery {
+    /// Whether the comparison can be made (1 to [`MAX_COMPARE`] coins):
+    /// checked before anything is fetched for it, and by
+    /// [`Engine::compare`].
+    pub fn check(&self) -> std::result::Result<(), InvalidInput> {
+        if self.coins.is_empty() || self.coins.len() > MAX_COMPARE {
+            return Err(InvalidInput(format!(
+                "compare from 1 to {MAX_COMPARE} coins, not {}",
+                self.coins.len()
+            )));
+        }
+        Ok(())
+    }
+}
+
 impl Engine {
     /// Compares `q.coins` over `q.range` from the stored history (no
     /// network unless a symbol is not yet known).
     pub async fn compare(&self, q: &CompareQuery) -> Result<Comparison> {
-        if q.coins.is_empty() || q.coins.len() > MAX_COMPARE {
-            return Err(InvalidInput(format!(
-                "compare from 1 to {MAX_COMPARE} coins, not {}",
-                q.coins.len()
-            ))
-            .into());
-        }
+        q.check()?;
         let mut coins: Vec<Coin> = Vec::with_capacity(q.coins.len());
         for c in &q.coins {
             let coin = self.coin(c).await?;
@@ -85,17 +99,31 @@ impl Engine {
             coins.iter().map(|c| c.id.clone()).collect::<Vec<_>>(),
             currency.clone(),
         );
-        let closes: Vec<Vec<(i64, Decimal)>> = super::blocking(move || {
+        // Every coin cut in the same buckets, as wide as the coarsest
+        // resolution any of them has stored in the range, so their points
+        // line up on one chart; a coin with no series has none.
+        let (step, closes): (i64, Vec<Vec<(i64, Decimal)>>) = super::blocking(move || {
             Ok(store.read(|c| {
-                ids.iter()
-                    .map(|id| {
-                        let Some(series) = candles::find_series(c, id, &cur)? else {
-                            return Ok(Vec::new());
-                        };
-                        let (_, _, rows) = candles::range(c, series, from, to, MAX_POINTS)?;
-                        Ok(rows.into_iter().map(|r| (r.t / 1000, r.close)).collect())
+                let mut found = Vec::with_capacity(ids.len());
+                for id in &ids {
+                    found.push(candles::find_series(c, id, &cur)?);
+                }
+                let present: Vec<i64> = found.iter().flatten().copied().collect();
+                let (b, read) = candles::uniform(c, &present, from, to, MAX_POINTS)?;
+                let mut read = read.into_iter();
+                let closes = found
+                    .iter()
+                    .map(|s| match s {
+                        Some(_) => read
+                            .next()
+                            .unwrap_or_default()
+                            .into_iter()
+                            .map(|r| (r.t / 1000, r.close))
+                            .collect(),
+                        None => Vec::new(),
                     })
-                    .collect::<rusqlite::Result<_>>()
+                    .collect();
+                Ok((b.step, closes))
             })?)
         })
         .await?;
@@ -118,6 +146,7 @@ impl Engine {
             range: q.range,
             from: from * 1000,
             to: to * 1000,
+            step_secs: step,
             series,
             correlation,
         })

@@ -1,12 +1,15 @@
 //! Price history: a coin's candles over a range, answered from the store
-//! in at most [`MAX_POINTS`] points.
+//! in at most [`MAX_POINTS`] equal buckets; what of a range is missing,
+//! and a backfill to fetch it.
 
 use serde::Serialize;
 
 use crate::Engine;
-use crate::backfill::{Progress, Report};
+pub use crate::backfill::{Progress, Report};
 use crate::error::Result;
+use crate::model::buckets;
 use crate::model::{Candle, Coin, CoinId, Currency, InvalidInput, MAX_POINTS, Range};
+use crate::provider::MAX_HISTORY_DAYS_FREE;
 use crate::store::queries::candles;
 
 /// What a chart or `coinlytics history` asks for.
@@ -26,6 +29,20 @@ pub struct HistoryQuery {
     pub candles: bool,
 }
 
+impl HistoryQuery {
+    /// Whether the query can be answered (points from 1 to
+    /// [`MAX_POINTS`]): checked before anything is fetched for it, and by
+    /// [`Engine::history`].
+    pub fn check(&self) -> std::result::Result<(), InvalidInput> {
+        match self.points {
+            Some(n) if !(1..=MAX_POINTS).contains(&n) => Err(InvalidInput(format!(
+                "the number of points must be from 1 to {MAX_POINTS}, not {n}"
+            ))),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// A coin's candles over a range, oldest first.
 #[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS, utoipa::ToSchema)]
 pub struct History {
@@ -40,12 +57,28 @@ pub struct History {
     /// The width of the stored candles the answer was read from, seconds.
     #[ts(type = "number")]
     pub resolution_secs: i64,
-    /// The width of each answered candle (stored ones grouped), seconds.
+    /// The width of every answered candle (stored ones grouped), seconds:
+    /// the same all along the range, at least the coarsest resolution
+    /// stored anywhere in it, so a bucket with nothing stored is a gap
+    /// between two candles, never a wider candle.
     #[ts(type = "number")]
     pub step_secs: i64,
     pub candles: Vec<Candle>,
     /// A backfill of this coin is under way: more is coming.
     pub backfilling: bool,
+}
+
+/// What [`Engine::fetch_missing`] did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Fetched {
+    /// The coins (as asked) whose stored history lacked part of the range,
+    /// which a backfill then filled; empty when nothing lacked.
+    pub coins: Vec<String>,
+    /// What the backfill did (done steps of a failed one stay stored).
+    pub report: Report,
+    /// Why the rest could not be fetched (the provider unreachable,
+    /// refusing or rate limiting): the stored history is all there is.
+    pub failed: Option<String>,
 }
 
 /// What `coinlytics backfill` and the coin view ask to fill.
@@ -59,20 +92,13 @@ pub struct BackfillQuery {
 }
 
 impl Engine {
-    /// The stored history of a coin over a range; empty until something
-    /// was stored (a refresh, a backfill). Never touches the network
-    /// unless the coin is named by a symbol not yet known.
+    /// The stored history of a coin over a range, in equal buckets
+    /// ([`candles::uniform`]); empty until something was stored (a
+    /// refresh, a backfill). Never touches the network unless the coin is
+    /// named by a symbol not yet known ([`Engine::fetch_missing`] does).
     pub async fn history(&self, q: &HistoryQuery) -> Result<History> {
-        let points = match q.points {
-            None => MAX_POINTS,
-            Some(n) if (1..=MAX_POINTS).contains(&n) => n,
-            Some(n) => {
-                return Err(InvalidInput(format!(
-                    "the number of points must be from 1 to {MAX_POINTS}, not {n}"
-                ))
-                .into());
-            }
-        };
+        q.check()?;
+        let points = q.points.unwrap_or(MAX_POINTS);
         let coin = self.coin(&q.coin).await?;
         let currency = self.currency_or_default(q.currency.as_ref());
         let to = chrono::Utc::now().timestamp();
@@ -90,8 +116,8 @@ impl Engine {
                 let points = candle.map_or(points, |w| {
                     u32::try_from((span + w - 1) / w).map_or(MAX_POINTS, |n| n.clamp(1, MAX_POINTS))
                 });
-                let (res, step, candles) = candles::range(c, series, from, to, points)?;
-                Ok((from, res.secs(), step, candles))
+                let (b, mut read) = candles::uniform(c, &[series], from, to, points)?;
+                Ok((from, b.res.secs(), b.step, read.pop().unwrap_or_default()))
             })?)
         })
         .await?;
@@ -143,6 +169,84 @@ impl Engine {
                 progress,
             )
             .await
+    }
+
+    /// What of `range` the stored history of `coin` in `currency` (default:
+    /// the configured one) lacks, as unix-second spans: the stretches with
+    /// no stored price longer than the provider's own spacing over such a
+    /// span ([`buckets::missing`]); all of it when nothing is stored. For
+    /// `max`, the year a backfill reaches.
+    pub async fn missing_history(
+        &self,
+        coin: &CoinId,
+        currency: Option<&Currency>,
+        range: Range,
+    ) -> Result<Vec<(i64, i64)>> {
+        let coin = self.coin(coin).await?;
+        let currency = self.currency_or_default(currency);
+        let now = chrono::Utc::now().timestamp();
+        let (from, to) = buckets::coverage_span(range, now, MAX_HISTORY_DAYS_FREE);
+        let store = self.store.clone();
+        let stored = super::blocking(move || {
+            Ok(
+                store.read(|c| match candles::find_series(c, &coin.id, &currency)? {
+                    Some(series) => candles::stored_hours(c, series, from, to),
+                    None => Ok(Vec::new()),
+                })?,
+            )
+        })
+        .await?;
+        Ok(buckets::missing(
+            &stored,
+            from,
+            to,
+            buckets::gap_slack_secs(range),
+        ))
+    }
+
+    /// Fetches what the stored history of `q.coins` lacks over `q.range`
+    /// ([`Engine::missing_history`]): one backfill of the coins that lack
+    /// any, paced within the provider's budget like every backfill (a step
+    /// done recently is not asked again), `progress` hearing each step.
+    /// Coins whose history covers the range cost no request. A provider
+    /// that cannot be reached, or refuses, is no error here: what is stored
+    /// stays, and the answer says why the rest could not be fetched.
+    pub async fn fetch_missing(
+        &self,
+        q: &BackfillQuery,
+        progress: impl FnMut(&Progress),
+    ) -> Result<Fetched> {
+        let mut lacking = Vec::new();
+        for c in &q.coins {
+            if !self
+                .missing_history(c, q.currency.as_ref(), q.range)
+                .await?
+                .is_empty()
+            {
+                lacking.push(c.clone());
+            }
+        }
+        if lacking.is_empty() {
+            return Ok(Fetched::default());
+        }
+        let fill = BackfillQuery {
+            coins: lacking,
+            currency: q.currency.clone(),
+            range: q.range,
+        };
+        let (report, failed) = match self.backfill(&fill, progress).await {
+            Ok(report) => (report, None),
+            Err(crate::Error::Provider(e)) => {
+                tracing::warn!(error = %e, range = q.range.as_str(), "could not fetch the missing history");
+                (Report::default(), Some(e.to_string()))
+            }
+            Err(e) => return Err(e),
+        };
+        Ok(Fetched {
+            coins: fill.coins.iter().map(|c| c.as_str().to_owned()).collect(),
+            report,
+            failed,
+        })
     }
 
     pub(crate) fn currency_or_default(&self, c: Option<&Currency>) -> String {

@@ -21,6 +21,7 @@ pub mod channels;
 pub mod compare;
 pub mod convert;
 pub mod email;
+mod fill;
 pub mod history;
 pub mod market;
 pub mod pages;

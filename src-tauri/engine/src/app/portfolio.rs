@@ -19,6 +19,7 @@ use crate::portfolio::ledger::{self, PLANNED_ID, Refused};
 use crate::portfolio::{Method, Portfolio, Tx, export, holdings, is_fiat, resolve};
 use crate::store::queries::portfolio as q;
 
+pub use crate::fill::Progress as FillProgress;
 pub use crate::portfolio::history::{ValueHistory, ValuePoint};
 pub use crate::portfolio::holdings::{Holding, Holdings, MethodGain, Totals, WhatIf};
 pub use crate::portfolio::import::{
@@ -29,7 +30,7 @@ pub use crate::portfolio::import::{
 pub use crate::portfolio::input::method;
 pub use crate::portfolio::live::Tracker;
 pub use crate::portfolio::resolve::ImportReport;
-pub use crate::portfolio::valuation::FxUsed;
+pub use crate::portfolio::valuation::{FxUsed, ValueUnknown};
 
 /// A transaction as a user typed it (the window's form, a request's body,
 /// the CLI's flags); every field is checked by [`Engine::add_tx`]. A
@@ -119,10 +120,7 @@ pub struct ImportProfile {
 
 impl From<Refused> for Error {
     fn from(r: Refused) -> Error {
-        match r {
-            Refused::Unpriced(u) => Error::NotFound(u.to_string()),
-            Refused::Short { why, .. } => InvalidInput(why).into(),
-        }
+        InvalidInput(r.why).into()
     }
 }
 
@@ -239,6 +237,9 @@ impl Engine {
     /// unless it would take more of a coin than a portfolio holds then.
     pub async fn add_tx(&self, input: &TxInput) -> Result<Vec<Tx>> {
         let (mut tx, to) = self.checked_tx(input).await?;
+        // A day's rate or price it lacks is fetched; if none can be, the
+        // refusal below says so.
+        let not_fetched = (self.fill_past(std::slice::from_ref(&tx), &mut |_| {})).await?;
         let now = super::now_ms();
         let store = self.store.clone();
         let reporting = self.settings().currency;
@@ -247,13 +248,15 @@ impl Engine {
             let portfolios = store.read(q::portfolios)?;
             let mut txs = store.read(q::all)?;
             txs.extend(ledger::planned(&tx, to.as_deref(), &portfolios));
-            match store.read(|c| ledger::check(c, &mut txs, &portfolios, &reporting))? {
-                Ok(_) => {}
-                // The new transaction is not numbered yet.
-                Err(Refused::Unpriced(u)) if u.tx >= PLANNED_ID => {
-                    return Err(Error::NotFound(format!("cannot value it: {}", u.why)));
+            let ledger = store.read(|c| ledger::check(c, &mut txs, &portfolios, &reporting))??;
+            // A transaction typed now is priced now (the new one is not
+            // numbered yet): a file's row of unknown value is kept instead.
+            if let Some(u) = ledger.unknown.iter().find(|u| u.tx >= PLANNED_ID) {
+                let mut why = format!("cannot value it: {}; give its price (--price)", u.why);
+                if !not_fetched.is_empty() {
+                    why += &format!(" (could not fetch {})", not_fetched.join("; "));
                 }
-                Err(r) => return Err(r.into()),
+                return Err(Error::NotFound(why));
             }
             let written = store.write(|c| {
                 let from = q::ensure(c, &tx.portfolio, now)?;
@@ -286,6 +289,8 @@ impl Engine {
         if to.is_some() {
             return Err(between());
         }
+        self.fill_past(std::slice::from_ref(&tx), &mut |_| {})
+            .await?;
         let store = self.store.clone();
         let reporting = self.settings().currency;
         let now = super::now_ms();
@@ -335,15 +340,12 @@ impl Engine {
             let goes = |t: &Tx| t.id == id || (tx.transfer.is_some() && t.transfer == tx.transfer);
             let (gone, mut rest): (Vec<Tx>, Vec<Tx>) = txs.iter().cloned().partition(goes);
             let portfolios = store.read(q::portfolios)?;
-            match store.read(|c| ledger::check(c, &mut rest, &portfolios, &reporting))? {
-                Ok(_) => {}
-                Err(Refused::Short { why, .. }) => {
-                    return Err(InvalidInput(format!(
-                        "removing #{id} would leave a later transaction short: {why}"
-                    ))
-                    .into());
-                }
-                Err(r) => return Err(r.into()),
+            if let Err(r) = store.read(|c| ledger::check(c, &mut rest, &portfolios, &reporting))? {
+                return Err(InvalidInput(format!(
+                    "removing #{id} would leave a later transaction short: {}",
+                    r.why
+                ))
+                .into());
             }
             let ids: Vec<i64> = gone.iter().map(|t| t.id).collect();
             store.write(|c| q::delete(c, &ids))?;
@@ -495,6 +497,21 @@ impl Engine {
         how: ImportAs,
         dry_run: bool,
     ) -> Result<ImportReport> {
+        self.import_txs_with(bytes, portfolio, how, dry_run, |_| {})
+            .await
+    }
+
+    /// [`Engine::import_txs`], telling `progress` how the fetch of the
+    /// rates and past prices the file needs goes (a dry run fetches them
+    /// too: they are history, not transactions).
+    pub async fn import_txs_with(
+        &self,
+        bytes: Vec<u8>,
+        portfolio: &str,
+        how: ImportAs,
+        dry_run: bool,
+        mut progress: impl FnMut(&FillProgress) + Send,
+    ) -> Result<ImportReport> {
         import::check_size(bytes.len() as u64, "the file")?;
         let name = portfolio_name(portfolio)?;
         let (format, mapping) = match how {
@@ -527,6 +544,9 @@ impl Engine {
         }
         let reporting = self.settings().currency;
         let (mut rows, wrong) = resolve::resolve(parsed.drafts, &coins, &reporting, &name);
+        let new: Vec<Tx> = rows.iter().map(|r| r.tx.clone()).collect();
+        let not_fetched = self.fill_past(&new, &mut progress).await?;
+        drop(new);
         let store = self.store.clone();
         let now = super::now_ms();
         super::blocking(move || {
@@ -538,6 +558,8 @@ impl Engine {
                 duplicates,
                 skipped: parsed.skipped,
                 errors: parsed.errors.into_iter().chain(wrong).collect(),
+                value_unknown: Vec::new(),
+                not_fetched,
                 committed: false,
             };
             if !report.errors.is_empty() {
@@ -547,9 +569,12 @@ impl Engine {
             // The new rows replayed with every stored one: none may sell more than held.
             let (stored, portfolios) = (store.read(q::all)?, store.read(q::portfolios)?);
             let checked = store.read(|c| resolve::check(c, stored, &portfolios, &rows, &reporting));
-            if let Some(e) = checked? {
-                report.errors.push(e);
-                return Ok(report);
+            match checked? {
+                Ok(unknown) => report.value_unknown = unknown,
+                Err(e) => {
+                    report.errors.push(e);
+                    return Ok(report);
+                }
             }
             if dry_run || rows.is_empty() {
                 return Ok(report);

@@ -532,15 +532,19 @@ async fn a_portfolio_s_value_over_time_is_what_it_held_then_times_the_stored_clo
     assert_eq!(h.currency, "usd");
     assert_eq!(h.unpriced, ["ethereum"], "no stored history of ether");
     let values: Vec<String> = h.points.iter().map(|p| p.value.to_string()).collect();
-    // 2 BTC to day 5 (sold after its noon close), then 1; from day 7 also
-    // 9.5 SOL (10 less the 0.5 fee) at 50.
+    // A point a day (the closes are a day apart, so the buckets are days),
+    // each what was held at the day's end at the day's close: 2 BTC to
+    // day 4, then 1 (sold on day 5, after its noon close but before the
+    // day's end); from day 7 also 9.5 SOL (10 less the 0.5 fee) at 50.
     assert_eq!(
         values,
         [
-            "2000.00", "2020.00", "2040.00", "2060.00", "2080.00", "2100.00", "1060.00", "1545.00",
+            "2000.00", "2020.00", "2040.00", "2060.00", "2080.00", "1050.00", "1060.00", "1545.00",
             "1555.00", "1565.00"
         ]
     );
+    assert!(h.points.windows(2).all(|p| p[1].t - p[0].t == day * 1000));
+    assert_eq!(h.step_secs, day);
     assert!(h.points.windows(2).all(|p| p[0].t < p[1].t));
     let e = w
         .engine
@@ -679,4 +683,117 @@ async fn an_expired_api_token_is_refused_by_name() {
         .expect_err("expired");
     assert_eq!(e.kind(), ErrorKind::Unauthorized);
     assert!(e.to_string().contains("'old' has expired"), "{e}");
+}
+
+#[tokio::test]
+async fn a_range_never_backfilled_is_missing_until_fetched_then_reads_in_equal_days() {
+    use super::history::{BackfillQuery, HistoryQuery};
+    use crate::model::Range;
+    let w = world().await;
+    let btc = vec![coin("bitcoin")];
+    // One refresh: a price today, nothing of the year before it.
+    w.engine
+        .quotes(
+            &w.engine
+                .request(&Pick::Coins(btc.clone()))
+                .await
+                .expect("request"),
+        )
+        .await
+        .expect("quotes");
+    let year = HistoryQuery {
+        coin: coin("bitcoin"),
+        currency: None,
+        range: Range::Year,
+        points: None,
+        candles: false,
+    };
+    assert_eq!(
+        w.engine
+            .history(&year)
+            .await
+            .expect("history")
+            .candles
+            .len(),
+        1
+    );
+    let missing = w
+        .engine
+        .missing_history(&btc[0], None, Range::Year)
+        .await
+        .expect("missing");
+    assert_eq!(missing.len(), 1, "{missing:?}");
+    let (from, to) = missing[0];
+    let now = chrono::Utc::now().timestamp();
+    assert!(
+        (now - 365 * 86_400 - from).abs() < 60 && now - to < 3 * 3600,
+        "{missing:?}"
+    );
+
+    let q = BackfillQuery {
+        coins: btc.clone(),
+        currency: None,
+        range: Range::Year,
+    };
+    let mut steps = 0;
+    let fetched = w
+        .engine
+        .fetch_missing(&q, |_| steps += 1)
+        .await
+        .expect("fetched");
+    assert_eq!(
+        (
+            fetched.coins.as_slice(),
+            fetched.report.calls,
+            fetched.failed
+        ),
+        (["bitcoin".to_string()].as_slice(), 5, None)
+    );
+    assert!(steps >= 5);
+    assert!(
+        w.engine
+            .missing_history(&btc[0], None, Range::Year)
+            .await
+            .expect("missing")
+            .is_empty()
+    );
+    // Daily for nine months, hourly for 90 days, 5-minute for the last
+    // day: read in equal days.
+    let h = w.engine.history(&year).await.expect("history");
+    assert_eq!(h.step_secs, 86_400);
+    assert!(
+        (365..=367).contains(&h.candles.len()),
+        "{}",
+        h.candles.len()
+    );
+    assert!(h.candles.windows(2).all(|c| c[1].t - c[0].t == 86_400_000));
+
+    // Covered: asking again costs no request.
+    let asked = w.fake.total_requests();
+    let again = w.engine.fetch_missing(&q, |_| {}).await.expect("again");
+    assert!(again.coins.is_empty() && again.failed.is_none());
+    assert_eq!(w.fake.total_requests(), asked);
+
+    // Offline, what cannot be fetched is said, not failed; what is stored
+    // stays.
+    let eth = CoinId::parse("ethereum").expect("id");
+    w.fake.set_down(true);
+    let offline = w
+        .engine
+        .fetch_missing(
+            &BackfillQuery {
+                coins: vec![eth, coin("bitcoin")],
+                currency: None,
+                range: Range::Year,
+            },
+            |_| {},
+        )
+        .await
+        .expect("no error");
+    assert_eq!(offline.coins, ["ethereum"], "bitcoin lacks nothing");
+    assert!(offline.failed.is_some_and(|why| why.contains("503")), "why");
+    assert_eq!(
+        w.engine.history(&year).await.expect("history").candles,
+        h.candles
+    );
 }

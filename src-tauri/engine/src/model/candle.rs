@@ -51,7 +51,8 @@ impl Resolution {
 /// One bucket of prices: first, highest, lowest and last price in it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS, utoipa::ToSchema)]
 pub struct Candle {
-    /// Unix milliseconds of the bucket's first price.
+    /// Unix milliseconds the bucket starts (a series' buckets are equally
+    /// wide: `model::buckets`).
     #[ts(type = "number")]
     pub t: i64,
     #[ts(type = "string")]

@@ -1,5 +1,6 @@
 //! What a provider's history endpoints answer, before it becomes candles:
-//! chart points, OHLC candles, and exchange rates against bitcoin.
+//! chart points, OHLC candles, exchanges' daily candles, and exchange
+//! rates (against bitcoin, and a central bank's fiat reference rates).
 
 use rust_decimal::Decimal;
 
@@ -22,6 +23,32 @@ pub struct OhlcCandle {
     pub high: Decimal,
     pub low: Decimal,
     pub close: Decimal,
+}
+
+/// One UTC day of trading in one exchange market, from its daily candles
+/// (Binance's 1d klines, Coinbase's ONE_DAY candles): what stands in for
+/// a coin's price on days older than CoinGecko's free year.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DailyCandle {
+    pub day: chrono::NaiveDate,
+    pub open: Decimal,
+    pub high: Decimal,
+    pub low: Decimal,
+    /// The last trade of the day (until 23:59:59 UTC).
+    pub close: Decimal,
+    /// The exchange whose market it is.
+    pub source: super::Source,
+}
+
+/// A reference rate of one day: units of `quote` for one `base` (lower
+/// case fiat codes), as a central bank published it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FiatRate {
+    pub base: String,
+    pub quote: String,
+    pub day: chrono::NaiveDate,
+    /// Always above 0.
+    pub rate: Decimal,
 }
 
 /// What an exchange rate's unit is.

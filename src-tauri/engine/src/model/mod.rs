@@ -7,6 +7,7 @@
 pub mod access;
 pub mod alert;
 pub mod amount;
+pub mod buckets;
 mod candle;
 pub mod channel;
 mod chart;
@@ -14,7 +15,7 @@ pub mod portfolio;
 mod source;
 
 pub use candle::{Candle, MAX_POINTS, Range, Resolution};
-pub use chart::{ChartPoint, ExchangeRate, OhlcCandle, RateKind};
+pub use chart::{ChartPoint, DailyCandle, ExchangeRate, FiatRate, OhlcCandle, RateKind};
 pub use source::{ApiPlan, Preference, Source};
 
 use chrono::{DateTime, Utc};

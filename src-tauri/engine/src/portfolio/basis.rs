@@ -21,6 +21,9 @@ pub struct Lot {
     pub quantity: Decimal,
     pub cost: Decimal,
     pub acquired: i64,
+    /// Its cost is not known (no source could value the transaction that
+    /// brought it; zero stands in): what it takes part in is incomplete.
+    pub unknown: bool,
 }
 
 impl Lot {
@@ -33,6 +36,7 @@ impl Lot {
             quantity,
             cost,
             acquired: self.acquired,
+            unknown: self.unknown,
         }
     }
 }
@@ -108,6 +112,15 @@ impl Position {
         self.cost
     }
 
+    /// Some units' cost is not known.
+    pub fn unknown(&self) -> bool {
+        match &self.lots {
+            Lots::Queue(q) => q.iter().any(|l| l.unknown),
+            Lots::Heap(h, _) => h.iter().any(|d| d.lot.unknown),
+            Lots::Pool(p) => p.as_ref().is_some_and(|l| l.unknown),
+        }
+    }
+
     /// The lots held, oldest first.
     pub fn lots(&self) -> Vec<Lot> {
         let mut lots: Vec<Lot> = match &self.lots {
@@ -146,6 +159,7 @@ impl Position {
                     pool.quantity += lot.quantity;
                     pool.cost += lot.cost;
                     pool.acquired = pool.acquired.min(lot.acquired);
+                    pool.unknown |= lot.unknown;
                 }
                 None => *p = Some(lot),
             },
@@ -234,6 +248,8 @@ pub struct Entry {
     /// Positive.
     pub quantity: Decimal,
     pub action: Action,
+    /// No source could value it: the action's amount is a zero standing in.
+    pub unknown: bool,
 }
 
 /// The gain of one disposal.
@@ -252,11 +268,18 @@ pub struct Disposal {
     /// Taken from an average-cost pool: the lots' dates are the pool's,
     /// not one purchase's.
     pub pooled: bool,
+    /// Its proceeds are not known (a zero stands in).
+    pub proceeds_unknown: bool,
 }
 
 impl Disposal {
     pub fn gain(&self) -> Decimal {
         self.proceeds - self.cost
+    }
+
+    /// Its proceeds or a lot's cost is not known: the gain is incomplete.
+    pub fn incomplete(&self) -> bool {
+        self.proceeds_unknown || self.lots.iter().any(|l| l.unknown)
     }
 }
 
@@ -326,6 +349,7 @@ impl Book {
                     quantity: e.quantity,
                     cost: *cost,
                     acquired: e.time,
+                    unknown: e.unknown,
                 };
                 self.position(e.portfolio, e.coin).add(lot);
             }
@@ -350,6 +374,7 @@ impl Book {
                     cost,
                     lots: taken,
                     pooled,
+                    proceeds_unknown: e.unknown,
                 });
             }
             Action::Send { transfer } => {

@@ -53,6 +53,12 @@ impl Table {
         points.sort_by_key(|p| p.0);
         self
     }
+
+    /// A unit of fiat `from` is worth `rate` of `to` by the reference
+    /// rates from `on`.
+    pub fn with_rate(self, from: &str, to: &str, on: &str, rate: &str) -> Table {
+        self.with(&format!("fx:{from}"), to, on, rate)
+    }
 }
 
 impl Prices for Table {
@@ -63,5 +69,9 @@ impl Prices for Table {
                 .find(|(t, _)| *t <= ts && ts - t <= super::valuation::PRICE_MAX_AGE_SECS)
                 .map(|(_, price)| *price)
         }))
+    }
+
+    fn reference_rate(&self, from: &str, to: &str, ts: i64) -> rusqlite::Result<Option<Decimal>> {
+        self.price_at(&format!("fx:{from}"), to, ts)
     }
 }

@@ -46,6 +46,8 @@ pub struct GainLine {
     pub term: Term,
     /// The transaction that disposed of it.
     pub tx: i64,
+    /// Its proceeds or its lot's cost is not known (zero stands in).
+    pub incomplete: bool,
 }
 
 /// Income received in the year, at its value then.
@@ -61,6 +63,8 @@ pub struct IncomeLine {
     pub value: Decimal,
     pub note: String,
     pub tx: i64,
+    /// No source gives its value then (zero stands in).
+    pub value_unknown: bool,
 }
 
 /// The sums of some lines.
@@ -75,6 +79,8 @@ pub struct GainTotals {
     #[serde(with = "rust_decimal::serde::str")]
     #[ts(type = "string")]
     pub gain: Decimal,
+    /// A line's value is not known: the sums are incomplete.
+    pub incomplete: bool,
 }
 
 impl GainTotals {
@@ -82,6 +88,7 @@ impl GainTotals {
         self.proceeds += l.proceeds;
         self.cost += l.cost;
         self.gain += l.gain;
+        self.incomplete |= l.incomplete;
     }
 }
 
@@ -263,6 +270,7 @@ pub fn realized(
                 // unit's date is the one it keeps.
                 term: term(lot.acquired, d.time),
                 tx: d.tx,
+                incomplete: lot.unknown || d.proceeds_unknown,
             };
             match line.term {
                 Term::Short => r.short.add(&line),
@@ -292,6 +300,7 @@ pub fn realized(
                 value,
                 note: tx.note.clone().unwrap_or_default(),
                 tx: tx.id,
+                value_unknown: e.unknown,
             });
         }
     }

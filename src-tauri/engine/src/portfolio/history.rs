@@ -18,8 +18,13 @@ pub const VALUE_POINTS: u32 = 500;
 #[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS, utoipa::ToSchema)]
 pub struct ValueHistory {
     pub currency: String,
-    /// Oldest first, from the first transaction to now.
+    /// Oldest first, from the first transaction to now, one per bucket
+    /// with a stored close (a bucket without one is a gap).
     pub points: Vec<ValuePoint>,
+    /// The width of every bucket, seconds (0 without transactions): the
+    /// same all along, so equal spans of time are equally wide.
+    #[ts(type = "number")]
+    pub step_secs: i64,
     /// Coins held with no stored history in `currency`: left out of the
     /// value (`coinlytics backfill` fetches it).
     pub unpriced: Vec<String>,
@@ -101,8 +106,8 @@ pub fn points(
 }
 
 /// The value history of `txs` (in time order) in `reporting` up to `now`
-/// (unix seconds), from the stored candles: every coin read over the same
-/// range and count, so their periods line up.
+/// (unix seconds), from the stored candles: every coin read in the same
+/// equal buckets, so their periods line up.
 pub fn read(
     conn: &rusqlite::Connection,
     txs: &[Tx],
@@ -113,6 +118,7 @@ pub fn read(
     let mut history = ValueHistory {
         currency: reporting.to_string(),
         points: Vec::new(),
+        step_secs: 0,
         unpriced: Vec::new(),
     };
     let Some(from) = changes.first().map(|c| c.0) else {
@@ -122,23 +128,29 @@ pub fn read(
     let mut coins: Vec<String> = changes.iter().map(|c| c.1.clone()).collect();
     coins.sort();
     coins.dedup();
-    let mut closes: HashMap<String, Vec<(i64, Decimal)>> = HashMap::new();
-    let mut step = 0;
+    let mut found = Vec::with_capacity(coins.len());
     for coin in &coins {
-        let read = match candles::find_series(conn, coin, reporting)? {
-            Some(series) => Some(candles::range(conn, series, from, to, VALUE_POINTS)?),
-            None => None,
-        };
-        match read {
-            Some((_, s, found)) if !found.is_empty() => {
-                step = s;
-                let points = found.into_iter().map(|k| (k.t / 1000, k.close));
-                closes.insert(coin.clone(), points.collect());
-            }
-            _ => history.unpriced.push(coin.clone()),
+        if let Some(series) = candles::find_series(conn, coin, reporting)? {
+            found.push((coin, series));
         }
     }
-    history.points = points(&changes, &closes, step);
+    // Every coin cut in the same equal buckets (the coarsest resolution
+    // any of them has stored decides), so their periods line up and equal
+    // spans of time are equally wide on the chart.
+    let series: Vec<i64> = found.iter().map(|f| f.1).collect();
+    let (buckets, read) = candles::uniform(conn, &series, from, to, VALUE_POINTS)?;
+    let mut closes: HashMap<String, Vec<(i64, Decimal)>> = HashMap::new();
+    for ((coin, _), rows) in found.into_iter().zip(read) {
+        if !rows.is_empty() {
+            let points = rows.into_iter().map(|k| (k.t / 1000, k.close));
+            closes.insert(coin.clone(), points.collect());
+        }
+    }
+    history
+        .unpriced
+        .extend(coins.iter().filter(|c| !closes.contains_key(*c)).cloned());
+    history.step_secs = buckets.step;
+    history.points = points(&changes, &closes, buckets.step);
     Ok(history)
 }
 

@@ -11,6 +11,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::ledger::{self, Ledger, Refused};
+use super::valuation::ValueUnknown;
 use super::{Method, Portfolio, cents};
 use crate::store::queries::{coins as coin_list, portfolio as q, quotes};
 
@@ -45,6 +46,9 @@ pub struct Holding {
     /// stored price's move; none without a stored price a day ago.
     #[ts(type = "string | null")]
     pub change_24h: Option<Decimal>,
+    /// Its cost basis or realized gain rests on a transaction whose value
+    /// is not known (a zero stands in): incomplete.
+    pub incomplete: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, ts_rs::TS, utoipa::ToSchema)]
@@ -60,6 +64,8 @@ pub struct Totals {
     /// The 24 h changes of the holdings that have one.
     #[ts(type = "string")]
     pub change_24h: Decimal,
+    /// A holding's cost basis or gain is incomplete.
+    pub incomplete: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS, utoipa::ToSchema)]
@@ -71,6 +77,8 @@ pub struct Holdings {
     pub method: Option<Method>,
     pub holdings: Vec<Holding>,
     pub totals: Totals,
+    /// The transactions whose value is not known, oldest first.
+    pub value_unknown: Vec<ValueUnknown>,
 }
 
 /// What selling some of a coin now would realize under each method.
@@ -101,6 +109,8 @@ pub struct Position {
     pub quantity: Decimal,
     pub cost: Decimal,
     pub realized: Decimal,
+    /// The cost or the realized gain rests on an unknown value.
+    pub incomplete: bool,
 }
 
 /// Each coin's [`Position`] summed over some portfolios, by coin id.
@@ -117,6 +127,7 @@ impl Positions {
                 let e = by_coin.entry(*coin).or_default();
                 e.quantity += pos.quantity();
                 e.cost += pos.cost();
+                e.incomplete |= pos.unknown();
             }
         }
         for d in ledger
@@ -125,7 +136,9 @@ impl Positions {
             .iter()
             .filter(|d| ids.contains(&d.portfolio))
         {
-            by_coin.entry(d.coin).or_default().realized += d.gain();
+            let e = by_coin.entry(d.coin).or_default();
+            e.realized += d.gain();
+            e.incomplete |= d.incomplete();
         }
         let mut all: Vec<Position> = (by_coin.into_iter())
             .map(|(coin, p)| Position {
@@ -172,6 +185,7 @@ impl Positions {
                     change_24h: price
                         .zip(then)
                         .map(|(now, then)| cents((now - then) * p.quantity)),
+                    incomplete: p.incomplete,
                 }
             })
             .collect();
@@ -182,6 +196,7 @@ impl Positions {
             totals.unrealized_pnl += h.unrealized_pnl.unwrap_or_default();
             totals.realized_pnl += h.realized_pnl;
             totals.change_24h += h.change_24h.unwrap_or_default();
+            totals.incomplete |= h.incomplete;
         }
         for h in &mut holdings {
             h.allocation_pct = (h.market_value)
@@ -275,12 +290,16 @@ pub fn read(
         },
         |coin| named(conn, coin),
     );
+    let value_unknown = (ledger.unknown.into_iter())
+        .filter(|u| ids.contains(&u.portfolio))
+        .collect();
     Ok(Ok(Holdings {
         currency: reporting.to_string(),
         portfolios,
         method,
         holdings,
         totals,
+        value_unknown,
     }))
 }
 

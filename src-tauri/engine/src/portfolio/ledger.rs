@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use chrono::DateTime;
 
 use super::basis::{Book, Shortfall};
-use super::valuation::{self, Prices, Unpriced};
+use super::valuation::{self, Prices, ValueUnknown};
 use super::{Method, Portfolio, Tx, TxKind};
 
 /// The ids a change's transactions carry until the store numbers them:
@@ -22,34 +22,23 @@ pub const PLANNED_ID: i64 = i64::MAX - 1;
 pub struct Ledger {
     pub book: Book,
     pub coins: Vec<String>,
+    /// The transactions whose value is not known (kept, their quantities
+    /// counted): the costs and gains they touch are incomplete.
+    pub unknown: Vec<ValueUnknown>,
 }
 
-/// Why a ledger cannot be replayed.
+/// Why a ledger cannot be replayed: a transaction takes more than is
+/// held. Its id, and "Ledger sells 0.8 bitcoin on 2024-01-02 but holds
+/// 0.5 then: 0.3 short".
 #[derive(Debug, Clone, PartialEq)]
-pub enum Refused {
-    /// A transaction with no price given and none stored.
-    Unpriced(Unpriced),
-    /// A transaction that takes more than is held: its id and
-    /// "Ledger sells 0.8 bitcoin on 2024-01-02 but holds 0.5 then: 0.3 short".
-    Short { tx: i64, why: String },
+pub struct Refused {
+    pub tx: i64,
+    pub why: String,
 }
 
 impl std::fmt::Display for Refused {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Refused::Unpriced(u) => u.fmt(f),
-            Refused::Short { why, .. } => f.write_str(why),
-        }
-    }
-}
-
-impl Refused {
-    /// The transaction refused.
-    pub fn tx(&self) -> i64 {
-        match self {
-            Refused::Unpriced(u) => u.tx,
-            Refused::Short { tx, .. } => *tx,
-        }
+        f.write_str(&self.why)
     }
 }
 
@@ -87,19 +76,17 @@ pub fn replay_valued<P: Prices + ?Sized>(
     default: Method,
 ) -> rusqlite::Result<Result<(Ledger, Vec<super::basis::Entry>), Refused>> {
     sort(txs);
-    let valued = match valuation::value(prices, txs, reporting)? {
-        Ok(v) => v,
-        Err(u) => return Ok(Err(Refused::Unpriced(u))),
-    };
+    let valued = valuation::value(prices, txs, reporting)?;
     Ok(match Book::replay(&valued.entries, methods, default) {
         Ok(book) => Ok((
             Ledger {
                 book,
                 coins: valued.coins,
+                unknown: valued.unknown,
             },
             valued.entries,
         )),
-        Err(s) => Err(Refused::Short {
+        Err(s) => Err(Refused {
             tx: s.tx,
             why: shortfall(&s, txs, &valued.coins),
         }),
@@ -108,7 +95,7 @@ pub fn replay_valued<P: Prices + ?Sized>(
 
 /// The check before a write: `txs`, the transactions as they would be
 /// after it, replayed by each portfolio's method; a refusal names the
-/// first transaction left short or unpriced.
+/// first transaction left short.
 pub fn check<P: Prices + ?Sized>(
     prices: &P,
     txs: &mut [Tx],

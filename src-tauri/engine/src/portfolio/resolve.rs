@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 use serde::Serialize;
 
 use super::import::{Draft, Format, RowError, Skipped};
-use super::ledger::{self, Refused};
+use super::ledger;
 use super::valuation::Prices;
 use super::{Portfolio, Tx, is_fiat};
 use crate::model::alert::MAX_PRICE_LEVEL;
@@ -25,6 +25,13 @@ pub struct ImportReport {
     pub skipped: Vec<Skipped>,
     /// Every row that cannot be imported; any at all and nothing is.
     pub errors: Vec<RowError>,
+    /// Rows kept whose value no source gives (no price in the file, none
+    /// stored or fetched for their day): their quantities count; the
+    /// costs and gains they touch are incomplete until a price is given.
+    pub value_unknown: Vec<RowError>,
+    /// The fetches of rates and past prices that failed ("EUR rates from
+    /// the ECB, …: cannot reach …"): why some values are unknown.
+    pub not_fetched: Vec<String>,
     /// Whether `added` was written: not on a dry run, nor with errors.
     pub committed: bool,
 }
@@ -134,15 +141,15 @@ pub fn drop_known(rows: &mut Vec<Row>, known: &HashSet<String>) -> usize {
 }
 
 /// The ledger check of `rows` added to `stored` (in the portfolio of their
-/// name, created if new): the first row that cannot be valued or would
-/// take more than is held, as an error of its line.
+/// name, created if new): the first row that would take more than is
+/// held, as an error of its line; else the rows whose value is unknown.
 pub fn check<P: Prices + ?Sized>(
     prices: &P,
     mut stored: Vec<Tx>,
     portfolios: &[Portfolio],
     rows: &[Row],
     reporting: &str,
-) -> rusqlite::Result<Option<RowError>> {
+) -> rusqlite::Result<Result<Vec<RowError>, RowError>> {
     let first = stored.iter().map(|t| t.id).max().unwrap_or(0) + 1;
     let mut lines = HashMap::new();
     for (i, r) in rows.iter().enumerate() {
@@ -154,23 +161,24 @@ pub fn check<P: Prices + ?Sized>(
         lines.insert(t.id, r.line);
         stored.push(t);
     }
-    let refused = match ledger::check(prices, &mut stored, portfolios, reporting)? {
-        Ok(_) => return Ok(None),
-        Err(r) => r,
-    };
-    let line = lines.get(&refused.tx()).copied().unwrap_or(0);
-    Ok(Some(match refused {
-        Refused::Unpriced(u) => RowError {
-            line,
-            column: "price".into(),
-            reason: format!("cannot value {}", u.why),
+    Ok(
+        match ledger::check(prices, &mut stored, portfolios, reporting)? {
+            Ok(ledger) => Ok((ledger.unknown.into_iter())
+                .filter_map(|u| {
+                    Some(RowError {
+                        line: *lines.get(&u.tx)?,
+                        column: "price".into(),
+                        reason: format!("value unknown: {}", u.why),
+                    })
+                })
+                .collect()),
+            Err(r) => Err(RowError {
+                line: lines.get(&r.tx).copied().unwrap_or(0),
+                column: "quantity".into(),
+                reason: r.why,
+            }),
         },
-        Refused::Short { why, .. } => RowError {
-            line,
-            column: "quantity".into(),
-            reason: why,
-        },
-    }))
+    )
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use super::basis::{Action, Entry};
 use super::{Tx, TxKind, is_fiat};
-use crate::store::queries::portfolio as q;
+use crate::store::queries::{fiat_rates, portfolio as q};
 
 /// How far back a stored price may be from the moment it values.
 pub const PRICE_MAX_AGE_SECS: i64 = 2 * 86_400;
@@ -26,13 +26,36 @@ pub trait Prices {
     /// The latest stored price of `coin` in `currency` at or before `ts`
     /// (unix seconds), no older than [`PRICE_MAX_AGE_SECS`].
     fn price_at(&self, coin: &str, currency: &str, ts: i64) -> rusqlite::Result<Option<Decimal>>;
+
+    /// A unit of fiat `from` in fiat `to` on `ts`'s day by a central bank's
+    /// stored reference rates (the last working day's), where stored.
+    fn reference_rate(&self, from: &str, to: &str, ts: i64) -> rusqlite::Result<Option<Decimal>> {
+        let _ = (from, to, ts);
+        Ok(None)
+    }
 }
 
 impl Prices for rusqlite::Connection {
     fn price_at(&self, coin: &str, currency: &str, ts: i64) -> rusqlite::Result<Option<Decimal>> {
         Ok(q::price_at(self, coin, currency, ts, PRICE_MAX_AGE_SECS)?.map(|(p, _)| p))
     }
+
+    fn reference_rate(&self, from: &str, to: &str, ts: i64) -> rusqlite::Result<Option<Decimal>> {
+        let Some(day) = chrono::DateTime::from_timestamp(ts, 0).map(|t| t.date_naive()) else {
+            return Ok(None);
+        };
+        let found = fiat_rates::fiat_rate_on_or_before(self, from, to, day, REFERENCE_MAX_DAYS)?;
+        Ok(found.map(|(rate, _)| rate))
+    }
 }
+
+/// How many days back a reference rate stands in for a day without one
+/// (a weekend and a holiday or two).
+const REFERENCE_MAX_DAYS: u32 = 5;
+
+/// The currency a coin's past is fetched in when the reporting one has
+/// none (the exchanges' candles): converted at the day's rate.
+pub const PIVOT: &str = "usd";
 
 /// Transactions as basis entries, in the reporting fiat; coins indexed
 /// (`Entry::coin` is a place in `coins`).
@@ -40,25 +63,93 @@ impl Prices for rusqlite::Connection {
 pub struct Valued {
     pub entries: Vec<Entry>,
     pub coins: Vec<String>,
+    /// The transactions no stored price values: their entries are marked
+    /// unknown (a zero stands in), in replay order.
+    pub unknown: Vec<ValueUnknown>,
 }
 
-/// A transaction that cannot be valued: no price given and none stored.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Unpriced {
+/// A transaction whose value is not known: no price given, and none
+/// stored for its day (or no rate to its fiat).
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS, utoipa::ToSchema)]
+pub struct ValueUnknown {
     pub tx: i64,
-    /// "buy bitcoin on 2024-01-02: no stored …"
+    #[serde(skip)]
+    #[ts(skip)]
+    #[schema(ignore)]
+    pub portfolio: i64,
+    /// What would value it: what a fetch looks for.
+    #[serde(skip)]
+    #[ts(skip)]
+    #[schema(ignore)]
+    pub missing: Missing,
+    /// "income solana on 2024-01-02: no price of solana in USD near 2024-01-02"
     pub why: String,
 }
 
-impl std::fmt::Display for Unpriced {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "cannot value transaction #{}: {}", self.tx, self.why)
+/// What a valuation lacks: a day's exchange rate, or a coin's price on
+/// a day.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub enum Missing {
+    Rate {
+        from: String,
+        to: String,
+        day: chrono::NaiveDate,
+    },
+    Price {
+        coin: String,
+        day: chrono::NaiveDate,
+    },
+    /// Nothing a fetch can give (a row read by an older version).
+    #[default]
+    Nothing,
+}
+
+impl Missing {
+    /// "no EUR→USD rate for 2024-01-02"; "no price of solana in USD near 2024-01-02".
+    fn describe(&self, reporting: &str) -> String {
+        match self {
+            Missing::Rate { from, to, day } => {
+                format!(
+                    "no {}→{} rate for {day}",
+                    from.to_uppercase(),
+                    to.to_uppercase()
+                )
+            }
+            Missing::Price { coin, day } => {
+                format!(
+                    "no price of {coin} in {} near {day}",
+                    reporting.to_uppercase()
+                )
+            }
+            Missing::Nothing => "no price".into(),
+        }
     }
 }
 
-fn missing_price(t: &Tx, why: &str) -> Unpriced {
-    Unpriced {
+impl std::fmt::Display for ValueUnknown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "transaction #{}'s value is unknown: {}",
+            self.tx, self.why
+        )
+    }
+}
+
+/// Transaction `t`'s value is unknown for want of `missing` (for its
+/// fee when `fee`).
+fn unknown(t: &Tx, missing: Missing, fee: bool, reporting: &str) -> ValueUnknown {
+    let mut why = missing.describe(reporting);
+    match (&missing, fee) {
+        (Missing::Price { .. }, true) => why.push_str(" to value the fee paid in it"),
+        (Missing::Price { .. }, false) => why.push_str(", and the transaction gives none"),
+        (_, true) => why.push_str(" for the fee"),
+        _ => {}
+    }
+    ValueUnknown {
         tx: t.id,
+        portfolio: t.portfolio_id,
+        missing,
         why: format!(
             "{} {} on {}: {why}",
             t.kind.as_str(),
@@ -68,12 +159,13 @@ fn missing_price(t: &Tx, why: &str) -> Unpriced {
     }
 }
 
-/// Values `txs` (in replay order) in `reporting`.
+/// Values `txs` (in replay order) in `reporting`; a transaction nothing
+/// stored values is kept, marked unknown, so the quantities stay right.
 pub fn value<P: Prices + ?Sized>(
     prices: &P,
     txs: &[Tx],
     reporting: &str,
-) -> rusqlite::Result<Result<Valued, Unpriced>> {
+) -> rusqlite::Result<Valued> {
     let mut coins: Vec<String> = Vec::new();
     let mut index: HashMap<String, u32> = HashMap::new();
     let mut ix = |coin: &str| -> u32 {
@@ -87,52 +179,40 @@ pub fn value<P: Prices + ?Sized>(
     };
     let mut rates = Rates::default();
     let mut entries = Vec::with_capacity(txs.len());
+    let mut unknowns = Vec::new();
     for t in txs {
         let ts = t.time.timestamp();
-        // A unit of the transaction's fiat in the reporting one.
-        let rate = if t.currency == reporting {
-            Decimal::ONE
-        } else {
-            match rates.day_rate(prices, &t.currency, reporting, ts)? {
-                Some(r) => r,
-                None => {
-                    return Ok(Err(missing_price(
-                        t,
-                        &format!(
-                            "no stored {}→{} rate for {}: it comes from {RATE_COIN}'s history in both; \
-                             `coinlytics backfill --coins {RATE_COIN} --currency {}` fetches it",
-                            t.currency.to_uppercase(),
-                            reporting.to_uppercase(),
-                            t.time.date_naive(),
-                            t.currency
-                        ),
-                    )));
-                }
-            }
+        // Why the value is not known, the first reason found (and whether
+        // it is the fee's).
+        let mut why: Option<(Missing, bool)> = None;
+        let day = t.time.date_naive();
+        let no_rate = |from: &str| Missing::Rate {
+            from: from.to_string(),
+            to: reporting.to_string(),
+            day,
         };
+        // A unit of the transaction's fiat in the reporting one.
+        let rate = rates.day_rate(prices, &t.currency, reporting, ts)?;
         let coin = ix(&t.coin_id);
         // A unit's value then: the price given, else the stored price.
         let unit = match t.price {
-            Some(p) => p * rate,
+            Some(p) => match rate {
+                Some(r) => p * r,
+                None => {
+                    why.get_or_insert_with(|| (no_rate(&t.currency), false));
+                    Decimal::ZERO
+                }
+            },
             None if matches!(t.kind, TxKind::TransferOut)
                 || (t.kind == TxKind::TransferIn && t.transfer.is_some()) =>
             {
                 Decimal::ZERO
             }
-            None => match prices.price_at(&t.coin_id, reporting, ts)? {
-                Some(p) => p,
-                None => {
-                    return Ok(Err(missing_price(
-                        t,
-                        &format!(
-                            "no stored price of {} in {} near {}, and the transaction gives none; add --price, \
-                         or `coinlytics backfill --coins {}` fetches the history",
-                            t.coin_id,
-                            reporting.to_uppercase(),
-                            t.time.date_naive(),
-                            t.coin_id
-                        ),
-                    )));
+            None => match rates.coin_price(prices, &t.coin_id, reporting, ts)? {
+                Ok(p) => p,
+                Err(missing) => {
+                    why.get_or_insert((missing, false));
+                    Decimal::ZERO
                 }
             },
         };
@@ -140,42 +220,20 @@ pub fn value<P: Prices + ?Sized>(
         // The fee's value, and the coin it spends if it is paid in one.
         let mut fee_value = Decimal::ZERO;
         if let (Some(fee), Some(fc)) = (t.fee, &t.fee_currency) {
-            if *fc == t.currency {
-                fee_value = fee * rate;
-            } else if is_fiat(fc) {
-                match rates.day_rate(prices, fc, reporting, ts)? {
-                    Some(r) => fee_value = fee * r,
-                    None => {
-                        return Ok(Err(missing_price(
-                            t,
-                            &format!(
-                                "no stored {}→{} rate for the fee on {}",
-                                fc.to_uppercase(),
-                                reporting.to_uppercase(),
-                                t.time.date_naive()
-                            ),
-                        )));
-                    }
-                }
+            let fee_unit = if is_fiat(fc) {
+                rates
+                    .day_rate(prices, fc, reporting, ts)?
+                    .ok_or_else(|| no_rate(fc))
+            } else if *fc == t.coin_id && t.price.is_some() && why.is_none() {
+                Ok(unit)
             } else {
-                let fee_unit = if *fc == t.coin_id && t.price.is_some() {
-                    unit
-                } else {
-                    match prices.price_at(fc, reporting, ts)? {
-                        Some(p) => p,
-                        None => {
-                            return Ok(Err(missing_price(
-                                t,
-                                &format!(
-                                    "no stored price of {fc} near {} to value the fee paid in it; \
-                                 `coinlytics backfill --coins {fc}` fetches it",
-                                    t.time.date_naive()
-                                ),
-                            )));
-                        }
-                    }
-                };
-                fee_value = fee * fee_unit;
+                rates.coin_price(prices, fc, reporting, ts)?
+            };
+            match fee_unit {
+                Ok(u) => fee_value = fee * u,
+                Err(e) => {
+                    why.get_or_insert((e, true));
+                }
             }
         }
         let action = match t.kind {
@@ -195,6 +253,10 @@ pub fn value<P: Prices + ?Sized>(
                 transfer: t.transfer,
             },
         };
+        let is_unknown = why.is_some();
+        if let Some((missing, fee)) = why {
+            unknowns.push(unknown(t, missing, fee, reporting));
+        }
         entries.push(Entry {
             tx: t.id,
             portfolio: t.portfolio_id,
@@ -202,6 +264,7 @@ pub fn value<P: Prices + ?Sized>(
             time: ts,
             quantity: t.quantity,
             action,
+            unknown: is_unknown,
         });
         // A fee paid in a coin disposes of that coin at its value then
         // (after a buy of that coin, so the units bought can pay it).
@@ -219,10 +282,15 @@ pub fn value<P: Prices + ?Sized>(
                 action: Action::Dispose {
                     proceeds: fee_value,
                 },
+                unknown: is_unknown,
             });
         }
     }
-    Ok(Ok(Valued { entries, coins }))
+    Ok(Valued {
+        entries,
+        coins,
+        unknown: unknowns,
+    })
 }
 
 /// Exchange rates by day: the first asked for a day is every transaction
@@ -231,8 +299,9 @@ pub fn value<P: Prices + ?Sized>(
 struct Rates(HashMap<(String, i64), Decimal>);
 
 impl Rates {
-    /// A unit of `from` in `to` for a transaction at `ts`: the ratio of
-    /// bitcoin's stored prices in both.
+    /// A unit of `from` in `to` for a transaction at `ts`: one when they
+    /// are the same; else the ratio of bitcoin's stored prices in both,
+    /// else the central bank's stored reference rate.
     fn day_rate<P: Prices + ?Sized>(
         &mut self,
         prices: &P,
@@ -240,6 +309,9 @@ impl Rates {
         to: &str,
         ts: i64,
     ) -> rusqlite::Result<Option<Decimal>> {
+        if from == to {
+            return Ok(Some(Decimal::ONE));
+        }
         let key = (from.to_string(), ts.div_euclid(86_400));
         if let Some(r) = self.0.get(&key) {
             return Ok(Some(*r));
@@ -250,12 +322,48 @@ impl Rates {
             (Some(to_price), Some(from_price)) if !from_price.is_zero() => {
                 Some(to_price / from_price)
             }
-            _ => None,
+            _ => prices.reference_rate(from, to, ts)?,
         };
         if let Some(r) = rate {
             self.0.insert(key, r);
         }
         Ok(rate)
+    }
+
+    /// A unit of `coin` in `reporting` at `ts`: its stored price there,
+    /// else its stored price in [`PIVOT`] at the day's rate; else what is
+    /// missing (the price, or the rate that would convert it).
+    fn coin_price<P: Prices + ?Sized>(
+        &mut self,
+        prices: &P,
+        coin: &str,
+        reporting: &str,
+        ts: i64,
+    ) -> rusqlite::Result<Result<Decimal, Missing>> {
+        let day = chrono::DateTime::from_timestamp(ts, 0)
+            .unwrap_or_default()
+            .date_naive();
+        if let Some(p) = prices.price_at(coin, reporting, ts)? {
+            return Ok(Ok(p));
+        }
+        let no_price = Missing::Price {
+            coin: coin.to_string(),
+            day,
+        };
+        if reporting == PIVOT {
+            return Ok(Err(no_price));
+        }
+        let Some(p) = prices.price_at(coin, PIVOT, ts)? else {
+            return Ok(Err(no_price));
+        };
+        Ok(match self.day_rate(prices, PIVOT, reporting, ts)? {
+            Some(r) => Ok(p * r),
+            None => Err(Missing::Rate {
+                from: PIVOT.to_string(),
+                to: reporting.to_string(),
+                day,
+            }),
+        })
     }
 }
 

@@ -327,12 +327,17 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 }
 
 /// The human part of an error body: CoinGecko's `status.error_message` or
-/// `error`, Binance's `msg`, else the status's reason; never more than a line.
+/// `error`, Binance's `msg`, Frankfurter's and Coinbase's `message`, else
+/// the status's reason; never more than a line.
 fn error_message(body: &[u8], status: reqwest::StatusCode) -> String {
     let from_json = serde_json::from_slice::<serde_json::Value>(body)
         .ok()
         .and_then(|v| {
             v.pointer("/status/error_message")
+                // Frankfurter's {"message": "not found"}; Coinbase's
+                // {"error": "NOT_FOUND", "message": "ProductID not found"}
+                // names its code in `error` and says it in `message`.
+                .or_else(|| v.get("message"))
                 .or_else(|| v.get("error"))
                 // Binance's {"code": -1121, "msg": "Invalid symbol."}
                 .or_else(|| v.get("msg"))

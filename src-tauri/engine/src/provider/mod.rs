@@ -3,6 +3,7 @@
 
 mod coingecko;
 mod decimal;
+pub mod ecb;
 pub mod exchange;
 mod http;
 
@@ -117,6 +118,11 @@ pub enum Failure {
     /// The cap it passed, in bytes, counted decoded.
     #[error("answered more than {}; refused", size(.0))]
     TooLarge(usize),
+    /// The source has nothing for what was asked, and never will: a
+    /// currency the ECB publishes no rate for, a coin no exchange lists in
+    /// that currency. Asking again changes nothing.
+    #[error("{0}")]
+    Unlisted(String),
 }
 
 /// A limit as people set it: whole MiB, else bytes.
@@ -146,6 +152,7 @@ impl ProviderError {
             | Failure::Redirected(_)
             | Failure::TooLarge(_) => ErrorKind::Upstream,
             Failure::InsecureUrl(_) => ErrorKind::InvalidInput,
+            Failure::Unlisted(_) => ErrorKind::NotFound,
         }
     }
 
@@ -158,7 +165,8 @@ impl ProviderError {
             | Failure::Malformed(_)
             | Failure::Redirected(_)
             | Failure::InsecureUrl(_)
-            | Failure::TooLarge(_) => false,
+            | Failure::TooLarge(_)
+            | Failure::Unlisted(_) => false,
         }
     }
 }

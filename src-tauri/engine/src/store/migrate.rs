@@ -309,6 +309,22 @@ const MIGRATIONS: &[M<'static>] = &[
     ALTER TABLE alert_rules ADD COLUMN urgent INTEGER NOT NULL DEFAULT 0;
     "#,
     ),
+    M::up(
+        r#"
+    -- A central bank's daily reference rates (the ECB's, through
+    -- Frankfurter): units of `quote` for one `base`, per working day it
+    -- published. A day without a row (a weekend, a holiday) takes the
+    -- working day before's (queries/fiat_rates.rs).
+    CREATE TABLE fiat_rates (
+        base       TEXT NOT NULL,     -- lower case: eur
+        quote      TEXT NOT NULL,     -- lower case: usd
+        day        TEXT NOT NULL,     -- YYYY-MM-DD
+        rate       TEXT NOT NULL,     -- exact decimal, above 0
+        fetched_at INTEGER NOT NULL,  -- unix ms
+        PRIMARY KEY (base, quote, day)
+    ) WITHOUT ROWID;
+    "#,
+    ),
 ];
 
 /// How many migrations this build has: the schema version it writes.

@@ -69,8 +69,13 @@ impl User {
             .env("COINLYTICS_CONFIG", self.config_file())
             .env("COINLYTICS_COINGECKO_URL", &self.url)
             // The exchanges only where a test runs fakes of them: no test
-            // reaches a real API.
+            // reaches a real API. The past's sources (the ECB's rates, the
+            // exchanges' daily candles) point at a closed port unless a
+            // test gives its fakes.
             .env("COINLYTICS_SOURCES", "coingecko")
+            .env("COINLYTICS_ECB_URL", "http://127.0.0.1:9")
+            .env("COINLYTICS_BINANCE_URL", "http://127.0.0.1:9")
+            .env("COINLYTICS_COINBASE_URL", "http://127.0.0.1:9")
             .env("COINLYTICS_HTTP_TIMEOUT_SECS", "2")
             .env("COINLYTICS_REQUESTS_PER_MINUTE", "600")
             .env("COINLYTICS_KEYRING_SERVICE", "coinlytics-test")

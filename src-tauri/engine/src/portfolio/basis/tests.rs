@@ -33,6 +33,7 @@ fn acquire(
         time: day * DAY,
         quantity,
         action: Action::Acquire { cost },
+        unknown: false,
     }
 }
 
@@ -51,6 +52,7 @@ fn dispose(
         time: day * DAY,
         quantity,
         action: Action::Dispose { proceeds },
+        unknown: false,
     }
 }
 
@@ -108,12 +110,14 @@ fn a_partial_lot_keeps_its_date_and_the_rest_of_its_cost() {
             Lot {
                 quantity: dec!(0.5),
                 cost: dec!(10000),
-                acquired: 2 * DAY
+                acquired: 2 * DAY,
+                unknown: false,
             },
             Lot {
                 quantity: dec!(1),
                 cost: dec!(15000),
-                acquired: 3 * DAY
+                acquired: 3 * DAY,
+                unknown: false,
             },
         ]
     );
@@ -167,6 +171,7 @@ fn a_transfer_moves_lots_with_their_cost_and_dates() {
         time: 4 * DAY,
         quantity: dec!(1.5),
         action: Action::Send { transfer: Some(5) },
+        unknown: false,
     });
     entries.push(Entry {
         tx: 5,
@@ -175,6 +180,7 @@ fn a_transfer_moves_lots_with_their_cost_and_dates() {
         time: 4 * DAY,
         quantity: dec!(1.5),
         action: Action::Receive { transfer: 5 },
+        unknown: false,
     });
     entries.push(dispose(6, 2, BTC, 5, dec!(0.25), dec!(7500)));
     let methods = HashMap::from([(1, Method::Lifo), (2, Method::Fifo)]);
@@ -189,12 +195,14 @@ fn a_transfer_moves_lots_with_their_cost_and_dates() {
             Lot {
                 quantity: dec!(0.25),
                 cost: dec!(5000),
-                acquired: 2 * DAY
+                acquired: 2 * DAY,
+                unknown: false,
             },
             Lot {
                 quantity: dec!(1),
                 cost: dec!(15000),
-                acquired: 3 * DAY
+                acquired: 3 * DAY,
+                unknown: false,
             },
         ]
     );

@@ -42,6 +42,7 @@ fn holdings_are_written_one_row_per_coin_then_the_totals() {
             realized_pnl: d("0.00"),
             allocation_pct: Some(d("100")),
             change_24h: None,
+            incomplete: false,
         }],
         totals: Totals {
             cost_basis: d("15000.00"),
@@ -49,7 +50,9 @@ fn holdings_are_written_one_row_per_coin_then_the_totals() {
             unrealized_pnl: d("5000.00"),
             realized_pnl: d("0.00"),
             change_24h: d("0"),
+            incomplete: false,
         },
+        value_unknown: Vec::new(),
     };
     assert_eq!(
         holdings_csv(&h).expect("csv"),

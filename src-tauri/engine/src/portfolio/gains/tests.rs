@@ -79,6 +79,7 @@ fn line(
         gain: d(p) - d(c),
         term,
         tx,
+        incomplete: false,
     }
 }
 
@@ -201,4 +202,28 @@ fn a_year_is_more_than_twelve_months_to_the_second() {
     let a = day("2023-03-01").timestamp();
     assert_eq!(term(a, day("2024-03-01").timestamp()), Term::Short);
     assert_eq!(term(a, day("2024-03-01").timestamp() + 1), Term::Long);
+}
+
+#[test]
+fn a_lot_of_unknown_value_makes_its_lines_and_totals_incomplete() {
+    // Staking income no source values (no price given, none stored),
+    // half of it sold: the holdings stay right; the sale's gain and the
+    // income are marked, and so are the short totals.
+    let mut txs = vec![
+        tx(1, TxKind::Income, "solana", "2", None, "2024-02-01"),
+        tx(2, TxKind::Buy, "bitcoin", "1", Some("100"), "2024-02-01"),
+        tx(3, TxKind::Sell, "solana", "1", Some("150"), "2024-03-01"),
+        tx(4, TxKind::Sell, "bitcoin", "1", Some("120"), "2024-03-01"),
+    ];
+    let methods = [(1, Method::Fifo)].into_iter().collect();
+    let (l, e) = ledger::replay_valued(&Table::default(), &mut txs, "usd", methods, Method::Fifo)
+        .expect("read")
+        .expect("replayed");
+    assert_eq!(l.unknown.iter().map(|u| u.tx).collect::<Vec<_>>(), [1]);
+    let r = realized(&l, &e, &txs, &[1], year(2024));
+    let incomplete: Vec<(i64, bool)> = r.lines.iter().map(|x| (x.tx, x.incomplete)).collect();
+    assert_eq!(incomplete, [(3, true), (4, false)]);
+    assert!(r.short.incomplete);
+    assert_eq!(r.income.len(), 1);
+    assert!(r.income[0].value_unknown);
 }

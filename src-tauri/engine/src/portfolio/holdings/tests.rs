@@ -112,6 +112,7 @@ fn holdings_are_valued_to_the_cent_with_their_share_and_24h_move() {
             unrealized_pnl: d("100"),
             realized_pnl: d("200"),
             change_24h: d("10"),
+            incomplete: false,
         }
     );
 }

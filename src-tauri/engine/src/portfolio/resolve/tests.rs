@@ -133,12 +133,27 @@ fn a_row_that_would_sell_more_than_is_held_is_an_error_of_its_line() {
     let (rows, _) = resolve(sells, &coins(), "usd", "ledger");
     let e = check(&Table::default(), stored.clone(), &portfolios, &rows, "usd")
         .expect("read")
-        .expect("short");
+        .expect_err("short");
     assert_eq!((e.line, e.column.as_str()), (3, "quantity"));
     assert_eq!(
         e.reason,
         "ledger sells 0.7 bitcoin on 2024-01-02 but holds 0.6 then: 0.1 short"
     );
     let fine = check(&Table::default(), stored, &portfolios, &rows[..1], "usd").expect("read");
-    assert_eq!(fine, None);
+    assert_eq!(fine, Ok(vec![]));
+
+    // Income on line 4 that nothing values is kept, its line named.
+    let mut income = vec![draft(4, "btc", "0.1")];
+    (income[0].kind, income[0].price) = (TxKind::Income, None);
+    let (rows, _) = resolve(income, &coins(), "usd", "ledger");
+    let kept = check(&Table::default(), vec![], &portfolios, &rows, "usd").expect("read");
+    let unknown = kept.expect("kept");
+    assert_eq!((unknown[0].line, unknown[0].column.as_str()), (4, "price"));
+    assert!(
+        unknown[0]
+            .reason
+            .starts_with("value unknown: income bitcoin"),
+        "{}",
+        unknown[0].reason
+    );
 }

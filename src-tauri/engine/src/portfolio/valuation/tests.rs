@@ -4,7 +4,9 @@ use super::*;
 use crate::portfolio::fixture::{Table, d, tx};
 
 fn valued(prices: &Table, txs: &[Tx]) -> Valued {
-    value(prices, txs, "usd").expect("read").expect("valued")
+    let v = value(prices, txs, "usd").expect("read");
+    assert!(v.unknown.is_empty(), "{:?}", v.unknown);
+    v
 }
 
 #[test]
@@ -61,28 +63,41 @@ fn a_fee_paid_in_a_coin_disposes_of_that_coin_at_its_price_then() {
 }
 
 #[test]
-fn income_without_a_price_is_valued_at_the_stored_price_else_refused() {
+fn income_without_a_price_is_valued_at_the_stored_price_else_marked_unknown() {
     let income = tx(7, TxKind::Income, "solana", "10", None, "2024-01-02");
     let prices = Table::default().with("solana", "usd", "2024-01-01", "20");
     // 10 × 20 = 200, the price a day old.
     let v = valued(&prices, std::slice::from_ref(&income));
     assert_eq!(v.entries[0].action, Action::Acquire { cost: d("200") });
 
-    let u = value(&Table::default(), &[income], "usd")
-        .expect("read")
-        .expect_err("no price");
+    let v = value(&Table::default(), &[income], "usd").expect("read");
+    // Kept, its quantity counted, a zero standing in for its cost.
+    assert_eq!(v.entries[0].quantity, d("10"));
+    assert_eq!(v.entries[0].action, Action::Acquire { cost: d("0") });
+    assert!(v.entries[0].unknown);
+    let u = &v.unknown[0];
     assert_eq!(u.tx, 7);
-    assert!(
-        u.why.starts_with(
-            "income solana on 2024-01-02: no stored price of solana in USD near 2024-01-02"
-        ),
-        "{}",
-        u.why
+    assert_eq!(
+        u.why,
+        "income solana on 2024-01-02: no price of solana in USD near 2024-01-02, and the transaction gives none"
     );
     assert!(
         u.to_string()
-            .starts_with("cannot value transaction #7: income solana")
+            .starts_with("transaction #7's value is unknown: income solana")
     );
+}
+
+#[test]
+fn a_coin_priced_only_in_dollars_is_valued_in_euros_at_the_day_s_rate() {
+    // An exchange's candles are in dollars; the reference rate says
+    // 1 USD = 0.9 EUR that day: 2 × 100 × 0.9 = 180.
+    let prices = Table::default()
+        .with("solana", "usd", "2019-01-02", "100")
+        .with_rate("usd", "eur", "2019-01-02", "0.9");
+    let income = tx(1, TxKind::Income, "solana", "2", None, "2019-01-02");
+    let v = value(&prices, &[income], "eur").expect("read");
+    assert!(v.unknown.is_empty(), "{:?}", v.unknown);
+    assert_eq!(v.entries[0].action, Action::Acquire { cost: d("180") });
 }
 
 #[test]
@@ -93,12 +108,35 @@ fn a_transfer_out_needs_no_price_and_a_missing_rate_is_named() {
 
     let mut pounds = tx(2, TxKind::Buy, "bitcoin", "1", Some("100"), "2024-01-02");
     pounds.currency = "gbp".into();
-    let u = value(&Table::default(), &[pounds], "usd")
-        .expect("read")
-        .expect_err("no rate");
+    let v = value(&Table::default(), &[pounds], "usd").expect("read");
+    let u = &v.unknown[0];
     assert!(
-        u.why.contains("no stored GBP→USD rate for 2024-01-02"),
+        u.why.contains("no GBP→USD rate for 2024-01-02"),
         "{}",
         u.why
+    );
+
+    // The central bank's rate where bitcoin's history gives none.
+    let prices = Table::default().with_rate("gbp", "usd", "2024-01-02", "1.25");
+    let mut pounds = tx(3, TxKind::Buy, "bitcoin", "1", Some("100"), "2024-01-02");
+    pounds.currency = "gbp".into();
+    let v = valued(&prices, &[pounds]);
+    assert_eq!(v.entries[0].action, Action::Acquire { cost: d("125") });
+}
+
+#[test]
+fn a_dollar_close_without_the_day_s_rate_asks_for_the_rate() {
+    // The exchanges' close is stored in dollars, no USD→EUR rate yet: what
+    // is missing is the rate (what the next fetch looks for).
+    let prices = Table::default().with("solana", "usd", "2019-01-02", "100");
+    let income = tx(1, TxKind::Income, "solana", "2", None, "2019-01-02");
+    let v = value(&prices, &[income], "eur").expect("read");
+    assert_eq!(
+        v.unknown[0].missing,
+        Missing::Rate {
+            from: "usd".into(),
+            to: "eur".into(),
+            day: "2019-01-02".parse().expect("day"),
+        }
     );
 }

@@ -1,14 +1,21 @@
-//! Binance spot: REST `GET /api/v3/ticker/24hr?symbols=[…]` and the
+//! Binance spot: REST `GET /api/v3/ticker/24hr?symbols=[…]`, daily klines
+//! `GET /api/v3/klines?symbol=…&interval=1d` for a coin's past, and the
 //! combined stream `/stream?streams=<symbol>@ticker/…` (lowercase names;
 //! the server pings every 20 s and the socket layer answers; it closes a
 //! connection after 24 h, and the stream task reconnects).
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::{Frame, HttpClient, Pair, ProviderError, StreamPlan, Tick, decimal_text, malformed};
+use crate::model::{DailyCandle, Source};
 
 const TICKER_24HR: &str = "/api/v3/ticker/24hr";
+const KLINES: &str = "/api/v3/klines";
+/// The most klines one request answers (Binance's maximum `limit`).
+pub(super) const KLINES_PER_REQUEST: u64 = 1000;
+const DAY_MS: i64 = 86_400_000;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -63,8 +70,94 @@ pub(super) async fn tickers(http: &HttpClient, pairs: &[Pair]) -> Result<Vec<Tic
     Ok(out)
 }
 
+/// The daily klines of `symbol` (e.g. BTCUSDT) for the UTC days from
+/// `first` to `last`, oldest first: one request, so at most
+/// [`KLINES_PER_REQUEST`] days. A kline is
+/// `[openTime, "open", "high", "low", "close", "volume", closeTime, …]`,
+/// times in milliseconds, prices as strings. A day the market did not
+/// trade yet is simply absent.
+pub(super) async fn daily_klines(
+    http: &HttpClient,
+    symbol: &str,
+    first: NaiveDate,
+    last: NaiveDate,
+) -> Result<Vec<DailyCandle>, ProviderError> {
+    let start = day_start_ms(first);
+    let query = [
+        ("symbol", symbol.to_string()),
+        ("interval", "1d".to_string()),
+        ("startTime", start.to_string()),
+        // Through the last day's final millisecond: its kline opens at
+        // its midnight and is included.
+        ("endTime", (day_start_ms(last) + DAY_MS - 1).to_string()),
+        ("limit", KLINES_PER_REQUEST.to_string()),
+    ];
+    let rows: Vec<Vec<serde_json::Value>> = http.get_json(KLINES, &query).await?;
+    parse_klines(rows, first, last).map_err(|why| malformed(http, KLINES, why))
+}
+
+/// Klines as daily candles; those outside `first..=last` are left out.
+pub(super) fn parse_klines(
+    rows: Vec<Vec<serde_json::Value>>,
+    first: NaiveDate,
+    last: NaiveDate,
+) -> Result<Vec<DailyCandle>, String> {
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let (open_ms, [open, high, low, close]) = kline(&row)?;
+        if open_ms.rem_euclid(DAY_MS) != 0 {
+            return Err(format!("kline at {open_ms} ms is not a UTC day's"));
+        }
+        let Some(day) = millis(open_ms).map(|t| t.date_naive()) else {
+            return Err(format!("kline time {open_ms} is out of range"));
+        };
+        if (first..=last).contains(&day) {
+            out.push(DailyCandle {
+                day,
+                open,
+                high,
+                low,
+                close,
+                source: Source::Binance,
+            });
+        }
+    }
+    out.sort_by_key(|c| c.day);
+    Ok(out)
+}
+
+/// One kline of any interval: its open time (ms), then its open, high,
+/// low and close.
+pub(super) fn kline(row: &[serde_json::Value]) -> Result<(i64, [Decimal; 4]), String> {
+    let open_ms = row
+        .first()
+        .and_then(serde_json::Value::as_i64)
+        .ok_or_else(|| format!("a kline without an open time: {}", short(row)))?;
+    let price = |i: usize| {
+        row.get(i)
+            .and_then(serde_json::Value::as_str)
+            .and_then(decimal_text)
+            .ok_or_else(|| format!("kline at {open_ms} ms: field {i} is not a price"))
+    };
+    Ok((open_ms, [price(1)?, price(2)?, price(3)?, price(4)?]))
+}
+
+fn day_start_ms(day: NaiveDate) -> i64 {
+    day.and_time(chrono::NaiveTime::MIN)
+        .and_utc()
+        .timestamp_millis()
+}
+
+fn short(row: &[serde_json::Value]) -> String {
+    serde_json::to_string(row)
+        .unwrap_or_default()
+        .chars()
+        .take(80)
+        .collect()
+}
+
 /// Binance's HTTP 400 {"code": -1121, "msg": "Invalid symbol."}.
-fn unknown_symbol(e: &ProviderError) -> bool {
+pub(super) fn unknown_symbol(e: &ProviderError) -> bool {
     matches!(&e.failure, crate::provider::Failure::Status { status: 400, message } if message.contains("Invalid symbol"))
 }
 

@@ -11,6 +11,8 @@ use super::Exchange;
 pub enum QuoteAsset {
     Usd,
     Eur,
+    /// The pound: Coinbase's sterling markets, for a coin's daily history.
+    Gbp,
     /// Tether: a dollar stablecoin, converted at its own dollar price.
     Usdt,
     /// USD Coin: likewise.
@@ -22,6 +24,7 @@ impl QuoteAsset {
         match self {
             QuoteAsset::Usd => "USD",
             QuoteAsset::Eur => "EUR",
+            QuoteAsset::Gbp => "GBP",
             QuoteAsset::Usdt => "USDT",
             QuoteAsset::Usdc => "USDC",
         }
@@ -273,6 +276,31 @@ pub fn pairs(exchange: Exchange, coins: &[String], currency: &str) -> Vec<Pair> 
         }
     }
     out
+}
+
+/// The markets whose daily candles give `coin`'s past price in
+/// `currency` (usd, eur, gbp), in the order to ask them: Coinbase's market
+/// in the currency itself (it lists sterling markets too, which the table
+/// has not checked coin by coin: one it lacks answers "not found"), then
+/// Binance's (for the dollar, its USDT market).
+pub fn history_pairs(coin: &str, currency: &str) -> Vec<Pair> {
+    let Some(l) = LISTED.iter().find(|l| l.coin == coin) else {
+        return Vec::new();
+    };
+    if l.coin == "tether" {
+        return Vec::new();
+    }
+    let coins = [coin.to_string()];
+    match currency {
+        "usd" | "eur" => [Exchange::Coinbase, Exchange::Binance]
+            .into_iter()
+            .flat_map(|e| pairs(e, &coins, currency))
+            .collect(),
+        "gbp" => pair(Exchange::Coinbase, l, "gbp", QuoteAsset::Gbp)
+            .into_iter()
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 fn pair(exchange: Exchange, l: &Listed, currency: &'static str, quote: QuoteAsset) -> Option<Pair> {

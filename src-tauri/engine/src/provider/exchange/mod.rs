@@ -1,5 +1,6 @@
 //! Exchanges' public market data: Binance, Kraken and Coinbase, each by
-//! REST (a batch of tickers) and by its public WebSocket ticker stream.
+//! REST (a batch of tickers) and by its public WebSocket ticker stream;
+//! and Binance's and Coinbase's daily candles, a coin's past ([`daily`]).
 //! Which coins an exchange lists, under which symbols, is one table
 //! ([`listing`]); each exchange's file holds its endpoints and wire types,
 //! and turns its messages into [`Tick`]s. A tick is in the pair's quote
@@ -8,6 +9,7 @@
 
 mod binance;
 mod coinbase;
+mod daily;
 mod kraken;
 mod listing;
 
@@ -17,7 +19,8 @@ use rust_decimal::Decimal;
 use super::ProviderError;
 use super::http::{HttpClient, HttpOptions};
 
-pub use listing::{Pair, QuoteAsset, pairs};
+pub use daily::DailyHistory;
+pub use listing::{Pair, QuoteAsset, history_pairs, pairs};
 
 /// The exchanges Coinlytics reads. Their public market data needs no key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

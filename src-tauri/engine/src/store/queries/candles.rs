@@ -12,6 +12,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use rust_decimal::Decimal;
 
 use super::{decimal_col, opt_decimal_col};
+use crate::model::buckets::{self, Buckets};
 use crate::model::{Candle, Resolution};
 
 /// How a new (`excluded`) candle merges into the stored one of its bucket:
@@ -114,52 +115,131 @@ pub fn merge(conn: &Connection, series: i64, bars: &[Bar]) -> rusqlite::Result<(
 }
 
 /// At most `max_points` candles of `series` from `from` to `to` (unix
-/// seconds), oldest first, read from the coarsest resolution no wider than
-/// a point's share of the range, and grouped in SQL by that share rounded
-/// up to whole buckets (the step, returned with the resolution): each
-/// group keeps its first open, last close and the extremes between.
-pub fn range(
+/// seconds), oldest first, at the finest detail the budget allows: read
+/// from the coarsest resolution no wider than a point's share of the
+/// range, grouped by that share rounded up to whole buckets. Where the
+/// stored resolution changes within the range, so does the spacing of the
+/// answer: for what needs detail (the monitor's windows), not for a chart
+/// ([`uniform`]).
+pub fn detail(
     conn: &Connection,
     series: i64,
     from: i64,
     to: i64,
     max_points: u32,
-) -> rusqlite::Result<(Resolution, i64, Vec<Candle>)> {
-    let max = i64::from(max_points.max(1));
-    let share = ((to - from).max(1) + max - 1) / max;
-    let res = Resolution::for_step(share);
-    // Groups are whole buckets, so candles are alike, and count from the
-    // bucket holding `from`; that one may be partial, and when it makes one
-    // group too many the oldest group is left out.
-    let step = (share.max(res.secs()) + res.secs() - 1) / res.secs() * res.secs();
-    let mut start = res.bucket(from);
-    let groups = (res.bucket(to) - start) / step + 1;
-    if groups > max {
-        start += (groups - max) * step;
+) -> rusqlite::Result<(Buckets, Vec<Candle>)> {
+    let b = Buckets::new(from, to, max_points, Buckets::finest(from, to, max_points));
+    Ok((b, grouped(conn, series, b, to)?))
+}
+
+/// The candles of each of `series` from `from` to `to` (unix seconds),
+/// oldest first, cut alike in at most `max_points` equal buckets
+/// ([`Buckets`]): as wide as the coarsest resolution stored anywhere in
+/// the range by any of them, so a chart gives equal spans of time equal
+/// width and the series line up. A bucket with nothing stored has no
+/// candle (a gap). Each candle is its bucket's first open, last close and
+/// the extremes between, stamped at the bucket's start.
+pub fn uniform(
+    conn: &Connection,
+    series: &[i64],
+    from: i64,
+    to: i64,
+    max_points: u32,
+) -> rusqlite::Result<(Buckets, Vec<Vec<Candle>>)> {
+    let finest = Buckets::finest(from, to, max_points);
+    let mut stored = finest;
+    'levels: for level in Resolution::ALL.into_iter().rev().filter(|l| *l > finest) {
+        for s in series {
+            if buckets::stored_at(level, &filled(conn, *s, finest, level, from, to)?) {
+                stored = level;
+                break 'levels;
+            }
+        }
     }
+    let b = Buckets::new(from, to, max_points, stored);
+    let candles = series
+        .iter()
+        .map(|s| grouped(conn, *s, b, to))
+        .collect::<rusqlite::Result<_>>()?;
+    Ok((b, candles))
+}
+
+/// The whole `level` buckets within `from..=to` holding any `res` candle
+/// of `series`, oldest first, each with how many of its slots of the next
+/// finer resolution hold one: what [`buckets::stored_at`] judges.
+fn filled(
+    conn: &Connection,
+    series: i64,
+    res: Resolution,
+    level: Resolution,
+    from: i64,
+    to: i64,
+) -> rusqlite::Result<Vec<(i64, u32)>> {
+    let Some(finer) = buckets::finer(level) else {
+        return Ok(Vec::new());
+    };
+    let w = level.secs();
+    let (lo, hi) = ((from + w - 1).div_euclid(w) * w, to.div_euclid(w) * w);
+    conn.prepare_cached(
+        "SELECT t / ?5 * ?5 AS b, count(DISTINCT t / ?6)
+         FROM candles WHERE series = ?1 AND res = ?2 AND t >= ?3 AND t < ?4
+         GROUP BY b ORDER BY b",
+    )?
+    .query_map(params![series, res as i64, lo, hi, w, finer.secs()], |r| {
+        Ok((r.get(0)?, r.get(1)?))
+    })?
+    .collect()
+}
+
+/// The candles of `series` from `b.start` to `to` grouped in `b`'s
+/// buckets, in SQL: each group keeps its first open, last close and the
+/// extremes between, stamped at its bucket's start (unix ms).
+fn grouped(conn: &Connection, series: i64, b: Buckets, to: i64) -> rusqlite::Result<Vec<Candle>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT g.t0, f.open, g.h, g.l, z.close, z.volume
+        "SELECT g.k, f.open, g.h, g.l, z.close, z.volume
          FROM (SELECT (t - ?3) / ?5 AS k, min(t) AS t0, max(t) AS t1,
                       dec_max(high) AS h, dec_min(low) AS l
                FROM candles WHERE series = ?1 AND res = ?2 AND t BETWEEN ?3 AND ?4
                GROUP BY k) AS g
          JOIN candles f ON f.series = ?1 AND f.res = ?2 AND f.t = g.t0
          JOIN candles z ON z.series = ?1 AND z.res = ?2 AND z.t = g.t1
-         ORDER BY g.t0",
+         ORDER BY g.k",
     )?;
-    let candles = stmt
-        .query_map(params![series, res as i64, start, to, step], |r| {
-            Ok(Candle {
-                t: r.get::<_, i64>(0)? * 1000,
-                open: decimal_col(r, 1)?,
-                high: decimal_col(r, 2)?,
-                low: decimal_col(r, 3)?,
-                close: decimal_col(r, 4)?,
-                volume: opt_decimal_col(r, 5)?,
-            })
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    Ok((res, step, candles))
+    stmt.query_map(params![series, b.res as i64, b.start, to, b.step], |r| {
+        Ok(Candle {
+            t: (b.start + r.get::<_, i64>(0)? * b.step) * 1000,
+            open: decimal_col(r, 1)?,
+            high: decimal_col(r, 2)?,
+            low: decimal_col(r, 3)?,
+            close: decimal_col(r, 4)?,
+            volume: opt_decimal_col(r, 5)?,
+        })
+    })?
+    .collect()
+}
+
+/// The starts of the hours of `series` holding a price within `from..=to`
+/// (unix seconds), oldest first: what [`buckets::missing`] reads. Hours
+/// are kept for ever, so an old range is judged as a recent one.
+pub fn stored_hours(
+    conn: &Connection,
+    series: i64,
+    from: i64,
+    to: i64,
+) -> rusqlite::Result<Vec<i64>> {
+    conn.prepare_cached(
+        "SELECT t FROM candles WHERE series = ?1 AND res = ?2 AND t BETWEEN ?3 AND ?4 ORDER BY t",
+    )?
+    .query_map(
+        params![
+            series,
+            Resolution::Hour as i64,
+            Resolution::Hour.bucket(from),
+            to
+        ],
+        |r| r.get(0),
+    )?
+    .collect()
 }
 
 /// The first and last bucket start stored for `series` (unix seconds).
@@ -280,7 +360,7 @@ mod tests {
     use std::str::FromStr;
 
     use super::*;
-    use crate::model::HistoryPoint;
+    use crate::model::{HistoryPoint, MAX_POINTS};
     use crate::store::Store;
 
     /// A day boundary (2023-11-14T00:00:00Z), so every resolution's
@@ -509,10 +589,14 @@ mod tests {
             .expect("sqlite");
 
         // 100 points of a day: 15-minute groups of whole 5-minute buckets.
-        let (res, step, day) = store
-            .read(|c| range(c, series, T0, T0 + 86_399, 100))
+        let (b, day) = store
+            .read(|c| uniform(c, &[series], T0, T0 + 86_399, 100))
             .expect("sqlite");
-        assert_eq!((res, step, day.len()), (Resolution::FiveMinutes, 900, 96));
+        let day = &day[0];
+        assert_eq!(
+            (b.res, b.step, day.len()),
+            (Resolution::FiveMinutes, 900, 96)
+        );
         assert_eq!(day[0].open, prices[0].open);
         assert_eq!(day[95].close, prices[1439].close);
         assert_eq!(day.iter().map(|c| c.high).max(), Some(d("999.99")));
@@ -523,12 +607,152 @@ mod tests {
                 .all(|c| c.low <= c.open.min(c.close) && c.high >= c.open.max(c.close))
         );
 
-        let (res, step, fine) = store
-            .read(|c| range(c, series, T0, T0 + 86_399, 2000))
+        let (b, fine) = store
+            .read(|c| uniform(c, &[series], T0, T0 + 86_399, 2000))
             .expect("sqlite");
-        assert_eq!((res, step, fine.len()), (Resolution::Minute, 60, 1440));
+        let fine = &fine[0];
+        assert_eq!((b.res, b.step, fine.len()), (Resolution::Minute, 60, 1440));
         assert_eq!(fine[333].high, d("999.99"));
         assert_eq!(fine[0].t, T0 * 1000);
+    }
+
+    /// A year as a backfill and a refresher store it: a price a day at
+    /// 00:00 for nine months, hourly ones (within their hour) for 90 days,
+    /// 5-minute ones for the last day, a price a minute for the last hour;
+    /// then the retention has run, as it does every 6 hours.
+    fn a_backfilled_year(store: &Store, series: i64, now: i64) {
+        let day = 86_400;
+        let mut bars: Vec<Bar> = (0..=365)
+            .map(|k| now - 365 * day + k * day)
+            .map(|t| Resolution::Day.bucket(t))
+            .chain((0..90 * 24).map(|h| now - 90 * day + h * 3600 + (h * 7 % 50) * 60))
+            .chain((0..288).map(|k| now - day + k * 300))
+            .chain((0..60).map(|m| now - 3600 + m * 60))
+            .filter(|t| *t <= now)
+            .map(|t| Bar::point(t, Decimal::new(500_000 + t % 997, 2), None))
+            .collect();
+        bars.push(Bar::point(now, d("5000"), None));
+        store.write(|tx| merge(tx, series, &bars)).expect("sqlite");
+        store
+            .retain_history(now, Retention::default())
+            .expect("sqlite");
+    }
+
+    #[test]
+    fn a_year_mixing_daily_hourly_5_minute_and_minute_prices_reads_in_equal_days() {
+        let (_d, store) = open();
+        let series = store
+            .write(|tx| series_id(tx, "bitcoin", "usd"))
+            .expect("sqlite");
+        let now = T0 + 400 * 86_400 + 13 * 3600 + 7 * 60;
+        a_backfilled_year(&store, series, now);
+        let from = now - 365 * 86_400;
+        let (b, year) = store
+            .read(|c| uniform(c, &[series], from, now, MAX_POINTS))
+            .expect("sqlite");
+        assert_eq!((b.res, b.step), (Resolution::Day, 86_400));
+        let year = &year[0];
+        assert_eq!(year.len(), 366, "a point a day, today's too");
+        assert!(
+            year.windows(2).all(|w| w[1].t - w[0].t == 86_400_000),
+            "equal widths"
+        );
+        assert_eq!(
+            year.last().map(|c| c.close),
+            Some(d("5000")),
+            "today's close is the latest price"
+        );
+        // The budget alone (the monitor's detail) reads hours in five-hour
+        // groups, of which the daily stretch fills one a day.
+        let (fine, rows) = store
+            .read(|c| detail(c, series, from, now, MAX_POINTS))
+            .expect("sqlite");
+        assert_eq!(fine.step, 5 * 3600);
+        let widths: Vec<i64> = rows.windows(2).map(|p| (p[1].t - p[0].t) / 1000).collect();
+        let wide = widths.iter().filter(|w| **w > 5 * 3600).count();
+        let narrow = widths.iter().filter(|w| **w == 5 * 3600).count();
+        assert!(wide > 200 && narrow > 400, "{wide} wide, {narrow} narrow");
+
+        // 90 days: hourly everywhere, so 2-hour buckets (the budget's).
+        let (b, quarter) = store
+            .read(|c| uniform(c, &[series], now - 90 * 86_400, now, MAX_POINTS))
+            .expect("sqlite");
+        assert_eq!((b.res, b.step), (Resolution::Hour, 7200));
+        assert!(quarter[0].windows(2).all(|w| w[1].t - w[0].t == 7_200_000));
+        // A week: hourly prices and a last day of 5-minute ones, in hours.
+        let (b, week) = store
+            .read(|c| uniform(c, &[series], now - 7 * 86_400, now, MAX_POINTS))
+            .expect("sqlite");
+        assert_eq!((b.res, b.step), (Resolution::Hour, 3600));
+        assert!(week[0].windows(2).all(|w| w[1].t - w[0].t == 3_600_000));
+        // A day: 5-minute prices and a last hour of minutes, in 5 minutes.
+        let (b, day) = store
+            .read(|c| uniform(c, &[series], now - 86_400, now, MAX_POINTS))
+            .expect("sqlite");
+        assert_eq!(b.step, 300);
+        assert!(day[0].windows(2).all(|w| w[1].t - w[0].t == 300_000));
+    }
+
+    #[test]
+    fn a_gap_in_the_stored_history_stays_a_gap_and_series_read_together_line_up() {
+        let (_d, store) = open();
+        let (btc, eth) = store
+            .write(|tx| {
+                Ok((
+                    series_id(tx, "bitcoin", "usd")?,
+                    series_id(tx, "ethereum", "usd")?,
+                ))
+            })
+            .expect("sqlite");
+        let now = T0 + 30 * 86_400 + 5 * 3600;
+        let from = now - 30 * 86_400;
+        // Bitcoin hourly but for three days the app was off and nothing
+        // was fetched; ether a price a day.
+        let hourly: Vec<Bar> = (0..30 * 24)
+            .map(|h| from + h * 3600 + 120)
+            .filter(|t| !(T0 + 10 * 86_400..T0 + 13 * 86_400).contains(t))
+            .map(|t| Bar::point(t, d("100"), None))
+            .collect();
+        let daily: Vec<Bar> = (1..=30)
+            .map(|k| Bar::point(T0 + k * 86_400, d("7"), None))
+            .collect();
+        store
+            .write(|tx| {
+                merge(tx, btc, &hourly)?;
+                merge(tx, eth, &daily)
+            })
+            .expect("sqlite");
+        let (b, alone) = store
+            .read(|c| uniform(c, &[btc], from, now, MAX_POINTS))
+            .expect("sqlite");
+        assert_eq!(b.step, 3600, "a gap is no coarser resolution");
+        let widths: Vec<i64> = alone[0]
+            .windows(2)
+            .map(|w| (w[1].t - w[0].t) / 1000)
+            .collect();
+        assert_eq!(
+            widths.iter().filter(|w| **w != 3600).collect::<Vec<_>>(),
+            [&(3 * 86_400 + 3600)],
+            "one gap, three days and an hour from the last point before it to the first after"
+        );
+        // With ether's daily prices, both are read in days, on one grid.
+        let (b, both) = store
+            .read(|c| uniform(c, &[btc, eth], from, now, MAX_POINTS))
+            .expect("sqlite");
+        assert_eq!(b.step, 86_400);
+        let days = |s: &[Candle]| s.iter().map(|c| c.t % 86_400_000).collect::<Vec<_>>();
+        assert!(
+            days(&both[0])
+                .iter()
+                .chain(&days(&both[1]))
+                .all(|r| *r == 0)
+        );
+        assert_eq!(both[1].len(), 30);
+        assert_eq!(
+            both[0].len(),
+            31 - 3,
+            "the three days without a price are gaps"
+        );
     }
 
     #[test]
@@ -547,9 +771,10 @@ mod tests {
         // 25th group before the step counted from the bucket holding `from`.
         let from = T0 + 13 * 3600 + 37 * 60;
         for points in [24, 25, 100, 287, 2000] {
-            let (_, _, rows) = store
-                .read(|c| range(c, series, from, from + 86_400, points))
+            let (_, rows) = store
+                .read(|c| uniform(c, &[series], from, from + 86_400, points))
                 .expect("sqlite");
+            let rows = &rows[0];
             assert!(
                 rows.len() <= points as usize,
                 "{} rows for {points} points",
