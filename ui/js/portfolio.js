@@ -616,7 +616,7 @@ export class PortfolioView {
       errors.replaceChildren(
         ...r.errors.map((e) => el("li", { textContent: `Line ${e.line}, ${e.column}: ${e.reason}` })),
         ...r.value_unknown.map((u) => el("li", { className: "unknown", textContent: `Line ${u.line}: kept, ${u.reason}` })),
-        ...r.not_fetched.map((f) => el("li", { textContent: `Could not fetch ${f}` })),
+        ...r.not_fetched.map((f) => el("li", { className: "fetch-note", textContent: `Could not fetch ${f}` })),
       );
       if (r.value_unknown.length) summary.textContent += ` ${r.value_unknown.length} of unknown value, kept: give their price later.`;
       if (r.errors.length) summary.textContent += ` ${r.errors.length} row${r.errors.length === 1 ? "" : "s"} cannot be imported, so nothing will be.`;

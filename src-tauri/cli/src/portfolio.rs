@@ -28,7 +28,7 @@ pub enum PortfolioCmd {
         /// How many units (positive)
         #[arg(long = "qty", value_name = "QUANTITY", allow_hyphen_values = true)]
         quantity: String,
-        /// A unit's price (a buy or sale needs one; income without one is valued at the stored price then)
+        /// A unit's price (a buy or sale needs one; income without one is valued at the price then, fetched if not stored)
         #[arg(long, allow_hyphen_values = true)]
         price: Option<String>,
         /// The price's fiat currency (default: the display currency)

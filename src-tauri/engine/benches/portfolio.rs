@@ -199,7 +199,27 @@ fn statement(c: &mut Criterion) {
                 "{:?}",
                 &r.errors[..r.errors.len().min(3)]
             );
+            // Every row valued from the file: nothing to fetch, nothing unknown.
+            assert!(r.value_unknown.is_empty() && r.not_fetched.is_empty());
         })
+    });
+    // And written, each run into a new database.
+    g.bench_function("import_commit", |b| {
+        b.iter_batched(
+            || {
+                let dir = tempfile::tempdir().expect("dir");
+                let settings = testing::settings(dir.path(), &fake.base_url());
+                (dir, Engine::open(settings).expect("engine"))
+            },
+            |(dir, engine)| {
+                let r = rt
+                    .block_on(engine.import_txs(file.clone(), "Bench", ImportAs::Detect, false))
+                    .expect("import");
+                assert!(r.committed);
+                (dir, engine)
+            },
+            criterion::BatchSize::PerIteration,
+        )
     });
     g.finish();
 }

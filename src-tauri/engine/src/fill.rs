@@ -142,13 +142,13 @@ pub async fn run<P: PriceProvider>(
     };
     if let Some((codes, start, end)) = &plan.reference {
         let listed: Vec<&str> = codes.iter().map(String::as_str).collect();
+        let quoted: Vec<String> = (codes.iter())
+            .filter(|c| *c != ecb::BASE)
+            .map(|c| c.to_uppercase())
+            .collect();
         let doing = format!(
-            "{} rates from the ECB, {start} to {end}",
-            listed
-                .iter()
-                .map(|c| c.to_uppercase())
-                .collect::<Vec<_>>()
-                .join(", ")
+            "the ECB's euro rates of {}, {start} to {end}",
+            quoted.join(", ")
         );
         step(&doing, done);
         match sources.ecb.rates(&listed, *start, *end).await {

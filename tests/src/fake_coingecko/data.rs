@@ -491,6 +491,16 @@ pub fn genesis(c: &CoinData) -> i64 {
     }
 }
 
+/// Real coins the list knows without market data here, as CoinGecko
+/// lists them: the coins of the real exchange exports the tests import
+/// (Binance's statement names BUSD, ETHW, POL and FDUSD).
+pub const LIST_ONLY: &[(&str, &str, &str)] = &[
+    ("binance-usd", "busd", "BUSD"),
+    ("ethereum-pow-iou", "ethw", "EthereumPoW"),
+    ("polygon-ecosystem-token", "pol", "POL (ex-MATIC)"),
+    ("first-digital-usd", "fdusd", "First Digital USD"),
+];
+
 /// What `/exchange_rates` lists besides bitcoin and the fiat of [`RATES`]:
 /// code, the coin it follows, name, unit.
 pub const RATE_COINS: &[(&str, &str, &str, &str)] = &[

@@ -276,6 +276,10 @@ fn answer(
                 .iter()
                 .map(|c| json!({ "id": c.id, "symbol": c.symbol, "name": c.name }))
                 .collect();
+            list.extend(
+                (data::LIST_ONLY.iter())
+                    .map(|(id, symbol, name)| json!({ "id": id, "symbol": symbol, "name": name })),
+            );
             list.extend((1..=st.opts.list_extra).map(|i| {
                 json!({ "id": format!("extra-coin-{i:05}"), "symbol": format!("xc{i}"), "name": format!("Extra Coin {i:05}") })
             }));

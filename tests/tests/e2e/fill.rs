@@ -37,6 +37,32 @@ fn run(user: &User, args: &[&str], ecb: &FakeEcb, coinbase: &FakeExchange) -> Ru
     tokio::task::block_in_place(|| user.run_piped(args, None, &env))
 }
 
+/// `portfolio add` of 0.1 ETH of income into P on `day`, no price given.
+fn eth_income(day: &str) -> [&str; 12] {
+    [
+        "portfolio",
+        "add",
+        "--portfolio",
+        "P",
+        "--type",
+        "income",
+        "--coin",
+        "eth",
+        "--qty",
+        "0.1",
+        "--time",
+        day,
+    ]
+}
+
+/// The fakes of the past's sources: the ECB's rates, Coinbase's candles.
+async fn sources() -> (FakeEcb, FakeExchange) {
+    (
+        FakeEcb::start().await,
+        FakeExchange::start(ExchangeKind::Coinbase).await,
+    )
+}
+
 fn holding(user_holdings: &serde_json::Value, coin: &str) -> serde_json::Value {
     (user_holdings["holdings"].as_array().expect("holdings"))
         .iter()
@@ -53,10 +79,7 @@ async fn a_euro_coinbase_file_imports_in_dollars_at_the_ecbs_rate_of_its_day() {
         return;
     }
     let fake = FakeCoinGecko::start().await;
-    let (ecb, coinbase) = (
-        FakeEcb::start().await,
-        FakeExchange::start(ExchangeKind::Coinbase).await,
-    );
+    let (ecb, coinbase) = sources().await;
     ecb.set_rate_on("USD", day("2023-04-20"), "1.0965");
     let user = User::new(&fake.base_url());
     // Bought 0.00213232 ETH at 1,810.23 EUR with a 0.99 EUR fee on
@@ -93,35 +116,14 @@ async fn a_euro_coinbase_file_imports_in_dollars_at_the_ecbs_rate_of_its_day() {
 #[tokio::test(flavor = "multi_thread")]
 async fn old_income_is_valued_at_the_exchanges_close_in_dollars_then_the_ecbs_rate() {
     let fake = FakeCoinGecko::start().await;
-    let (ecb, coinbase) = (
-        FakeEcb::start().await,
-        FakeExchange::start(ExchangeKind::Coinbase).await,
-    );
+    let (ecb, coinbase) = sources().await;
     coinbase.set_daily_close("ETH-USD", day("2021-06-01"), "2500.00");
     ecb.set_rate_on("USD", day("2021-06-01"), "1.2225");
     let user = User::new(&fake.base_url());
     user.run(&["config", "set", "currency", "eur"]).await.ok();
     // Staking income typed without a price, years ago: its close in
     // dollars from Coinbase's candles, then the dollar in euros that day.
-    let r = run(
-        &user,
-        &[
-            "portfolio",
-            "add",
-            "--portfolio",
-            "P",
-            "--type",
-            "income",
-            "--coin",
-            "eth",
-            "--qty",
-            "0.1",
-            "--time",
-            "2021-06-01",
-        ],
-        &ecb,
-        &coinbase,
-    );
+    let r = run(&user, &eth_income("2021-06-01"), &ecb, &coinbase);
     assert_eq!(r.code, 0, "{r:?}");
     let asked = coinbase.history_requests();
     assert!(
@@ -141,22 +143,7 @@ async fn old_income_is_valued_at_the_exchanges_close_in_dollars_then_the_ecbs_ra
     // Offline (the sources down), a transaction no stored price values
     // is refused with why: the fetch that failed.
     drop(coinbase);
-    let offline = user
-        .run(&[
-            "portfolio",
-            "add",
-            "--portfolio",
-            "P",
-            "--type",
-            "income",
-            "--coin",
-            "eth",
-            "--qty",
-            "0.1",
-            "--time",
-            "2020-03-01",
-        ])
-        .await;
+    let offline = user.run(&eth_income("2020-03-01")).await;
     assert_ne!(offline.code, 0, "{offline:?}");
     assert!(
         offline.stderr.contains("give its price (--price)")
@@ -176,10 +163,7 @@ async fn a_kraken_ledger_from_before_its_coins_history_keeps_its_rows_of_unknown
         return;
     }
     let fake = FakeCoinGecko::start().await;
-    let (ecb, coinbase) = (
-        FakeEcb::start().await,
-        FakeExchange::start(ExchangeKind::Coinbase).await,
-    );
+    let (ecb, coinbase) = sources().await;
     let user = User::new(&fake.base_url());
     // Dated 2000 (anonymised): no source has a USDC price then. The file
     // goes in all the same, its quantities right.

@@ -937,7 +937,12 @@ async fn pick_import_file(c: &Client, name: &str) {
     )
     .await
     .expect("show input");
-    let file = format!("{}/fixtures/portfolio/{name}", env!("CARGO_MANIFEST_DIR"));
+    // A fixture's name, or a path (a real export where it lies).
+    let file = if name.starts_with('/') {
+        name.to_string()
+    } else {
+        format!("{}/fixtures/portfolio/{name}", env!("CARGO_MANIFEST_DIR"))
+    };
     c.find(Locator::Id("pf-file"))
         .await
         .expect("file input")
@@ -1117,6 +1122,45 @@ async fn the_portfolio_adds_a_transaction_and_imports_a_file_through_its_preview
         "2 added by hand, 7 imported"
     );
     screenshot(&c, "portfolio-imported-light.png").await;
+
+    // A real Kraken ledger, dated 2000 (anonymised): no source has a USDC
+    // price then. The preview keeps those rows and says so; the holdings
+    // mark the figures they touch.
+    let kraken = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/real/csv/kraken/uabean_ledgers.csv"
+    );
+    if std::path::Path::new(kraken).exists() {
+        pick_import_file(&c, kraken).await;
+        fill(&c, "#pf-import-portfolio", "Kraken").await;
+        wait_js(
+            &c,
+            "the rows of unknown value in the preview",
+            "const s = document.getElementById('pf-import-summary').textContent;
+             return /Would import 2 transactions/.test(s) && /2 of unknown value, kept/.test(s)
+               && document.querySelectorAll('#pf-import-errors li.unknown').length === 2
+               && !document.getElementById('pf-import-commit').disabled",
+        )
+        .await;
+        screenshot(&c, "portfolio-import-unknown-light.png").await;
+        click(&c, "#pf-import-commit").await;
+        wait_js(
+            &c,
+            "the ledger imported",
+            "return /Imported 2/.test(document.getElementById('pf-import-summary').textContent)",
+        )
+        .await;
+        click(&c, "#pf-import-cancel").await;
+        wait_js(
+            &c,
+            "the incomplete cost marked",
+            "const r = document.querySelector('#pf-holdings tr[data-coin=\"usd-coin\"]');
+             return !!r && r.cells[5].textContent.endsWith('*') && document.getElementById('pf-cost').textContent.endsWith('*')
+               && /2 transactions have no known value/.test(document.getElementById('pf-unknown').textContent)",
+        )
+        .await;
+        screenshot(&c, "portfolio-unknown-light.png").await;
+    }
 
     // One key hides the amounts (not the prices) and the setting is kept.
     c.find(Locator::Css("body"))

@@ -546,6 +546,15 @@ async fn a_portfolio_s_value_over_time_is_what_it_held_then_times_the_stored_clo
     assert!(h.points.windows(2).all(|p| p[1].t - p[0].t == day * 1000));
     assert_eq!(h.step_secs, day);
     assert!(h.points.windows(2).all(|p| p[0].t < p[1].t));
+    // A buy years before any stored price (an old export): the buckets
+    // span the stored days, not the years before them.
+    let old = TxInput {
+        portfolio: "old".into(),
+        ..tx("buy", "bitcoin", "1", "5", d0 - 10 * 365 * day)
+    };
+    w.engine.add_tx(&old).await.expect("old buy");
+    let h = w.engine.value_history(Some("old")).await.expect("history");
+    assert_eq!((h.step_secs, h.points.len()), (day, 10));
     let e = w
         .engine
         .value_history(Some("Nope"))

@@ -138,6 +138,15 @@ pub fn read(
     // any of them has stored decides), so their periods line up and equal
     // spans of time are equally wide on the chart.
     let series: Vec<i64> = found.iter().map(|f| f.1).collect();
+    // Transactions older than any stored price (an old export) would
+    // spread the buckets over years that have no value to draw.
+    let mut stored_from: Option<i64> = None;
+    for s in &series {
+        if let Some(t) = candles::first_stored(conn, *s)? {
+            stored_from = Some(stored_from.map_or(t, |f: i64| f.min(t)));
+        }
+    }
+    let from = stored_from.map_or(from, |s| from.max(s));
     let (buckets, read) = candles::uniform(conn, &series, from, to, VALUE_POINTS)?;
     let mut closes: HashMap<String, Vec<(i64, Decimal)>> = HashMap::new();
     for ((coin, _), rows) in found.into_iter().zip(read) {

@@ -184,7 +184,7 @@ impl DailyHistory {
             provider: "Exchanges",
             endpoint: "daily candles".into(),
             failure: Failure::Unlisted(format!(
-                "neither Coinbase nor Binance lists a {coin_id} market in {}",
+                "neither Coinbase nor Binance lists a market of {coin_id} in {}",
                 currency.to_ascii_uppercase()
             )),
         }

@@ -250,6 +250,22 @@ pub fn extent(conn: &Connection, series: i64) -> rusqlite::Result<Option<(i64, i
         })
 }
 
+/// The start of the first candle stored of `series`, at any resolution.
+pub fn first_stored(conn: &Connection, series: i64) -> rusqlite::Result<Option<i64>> {
+    let mut first: Option<i64> = None;
+    // One index seek a resolution.
+    for res in Resolution::ALL {
+        let t: Option<i64> = conn
+            .prepare_cached("SELECT min(t) FROM candles WHERE series = ?1 AND res = ?2")?
+            .query_row(params![series, res as i64], |r| r.get(0))?;
+        first = match (first, t) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+    }
+    Ok(first)
+}
+
 /// How long each fine resolution is kept; hours and days are kept for
 /// ever. Raw points (`price_history`) are kept as long as minutes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
