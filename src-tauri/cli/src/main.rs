@@ -25,6 +25,7 @@ mod compare;
 mod config;
 mod convert;
 mod desktop;
+mod docs;
 mod email;
 mod history;
 mod monitor;
@@ -40,12 +41,20 @@ mod watchlist;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use coinlytics_engine::app::logging::{self, LogGuard, Stderr};
 use coinlytics_engine::app::settings::Settings;
 use coinlytics_engine::{Engine, Error};
 
 use args::{Globals, Pick};
+
+/// "0.1.0 (a1b2c3d)": the release and the commit it was built from.
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("COINLYTICS_COMMIT"),
+    ")"
+);
 
 const EXIT_CODES: &str = "Exit codes: 0 done; 1 nothing to show, or it failed (offline with \
 nothing stored, the keyring or database unavailable); 2 bad input (an unknown coin or setting, \
@@ -57,7 +66,7 @@ a value out of range); 3 already running (another monitor watches the alerts).";
 /// Settings come from the config file, COINLYTICS_* environment variables and
 /// the flags below, in increasing precedence (`coinlytics config get` lists them).
 #[derive(Parser, Debug)]
-#[command(name = "coinlytics", version, about, long_about, after_help = EXIT_CODES)]
+#[command(name = "coinlytics", version = VERSION, after_help = EXIT_CODES)]
 pub struct Args {
     #[command(flatten)]
     pub globals: Globals,
@@ -118,6 +127,17 @@ pub enum Command {
     /// The local API's tokens: create, ls, revoke
     #[command(subcommand)]
     Api(api::ApiCmd),
+    /// Print the completion script of a shell (bash, zsh, fish, elvish, powershell)
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page coinlytics(1); with --dir, write it and one per command there
+    Man {
+        /// Write every page (coinlytics.1, coinlytics-portfolio.1, …) into this directory
+        #[arg(long, value_name = "DIR")]
+        dir: Option<std::path::PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -125,6 +145,9 @@ fn main() -> ExitCode {
     let args = Args::parse();
     let result = match args.command {
         None => desktop::start(&args.globals, args.hidden),
+        // What the CLI is made of: no settings, data or network.
+        Some(Command::Completions { shell }) => docs::completions(Args::command(), shell),
+        Some(Command::Man { dir }) => docs::man(Args::command(), dir.as_deref()),
         Some(command) => run(&args.globals, command),
     };
     match result {
@@ -189,6 +212,9 @@ fn run(globals: &Globals, command: Command) -> Result<(), Error> {
                     Command::Sources(args) => sources::run(&engine, args).await,
                     Command::Config(cmd) => config::run(&engine, cmd).await,
                     Command::ApiKey(cmd) => apikey::run(engine.settings(), cmd),
+                    // Answered in main, before the settings load.
+                    Command::Completions { shell } => docs::completions(Args::command(), shell),
+                    Command::Man { dir } => docs::man(Args::command(), dir.as_deref()),
                 }
             }
         }

@@ -227,6 +227,66 @@ async fn help_documents_every_subcommand() {
 }
 
 #[tokio::test]
+async fn completions_and_manual_pages_come_from_the_cli_itself() {
+    let user = User::new("http://127.0.0.1:9/api/v3");
+    // The commit the binary was built from, as git names it.
+    let head = std::process::Command::new("git")
+        .args(["rev-parse", "--short=10", "HEAD"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("git");
+    let head = String::from_utf8_lossy(&head.stdout).trim().to_string();
+    let version = user.run(&["--version"]).await.ok();
+    assert!(
+        version.stdout.starts_with("coinlytics ") && version.stdout.contains(&format!("({head})")),
+        "{version:?}"
+    );
+    // Bash loads the script and completes the command with it.
+    let script = user.dir.path().join("coinlytics.bash");
+    let text = user.run(&["completions", "bash"]).await.ok().stdout;
+    std::fs::write(&script, text).expect("write");
+    let loaded = std::process::Command::new("bash")
+        .args([
+            "--norc",
+            "-c",
+            "source \"$1\" && complete -p coinlytics",
+            "bash",
+        ])
+        .arg(&script)
+        .output()
+        .expect("bash");
+    assert!(
+        String::from_utf8_lossy(&loaded.stdout).contains("-F _coinlytics coinlytics"),
+        "{loaded:?}"
+    );
+    for (shell, mark) in [
+        ("zsh", "#compdef coinlytics"),
+        ("fish", "complete -c coinlytics"),
+    ] {
+        let out = user.run(&["completions", shell]).await.ok();
+        assert!(out.stdout.contains(mark), "{shell}: {}", out.stdout);
+        assert!(out.stdout.contains("portfolio"), "{shell}");
+    }
+    // A page for the command and one for each subcommand.
+    let page = user.run(&["man"]).await.ok();
+    assert!(page.stdout.contains(".TH coinlytics 1"), "{}", page.stdout);
+    let dir = user.dir.path().join("man");
+    user.run(&["man", "--dir", dir.to_str().expect("utf-8")])
+        .await
+        .ok();
+    for name in [
+        "coinlytics.1",
+        "coinlytics-monitor.1",
+        "coinlytics-portfolio-gains.1",
+    ] {
+        let text = std::fs::read_to_string(dir.join(name)).expect(name);
+        assert!(text.starts_with(".ie"), "{name}: {text}");
+    }
+    let bad = user.run(&["completions", "tcsh"]).await;
+    assert_eq!(bad.code, 2, "{bad:?}");
+}
+
+#[tokio::test]
 async fn piped_watch_prints_a_table_per_update() {
     let fake = FakeCoinGecko::start().await;
     let user = User::new(&fake.base_url());
