@@ -51,6 +51,16 @@ fn rows(p: &Parsed) -> Vec<(u64, TxKind, &str, Decimal)> {
 }
 
 /// The lines skipped.
+/// A draft's price, its currency, its fee and the fee's currency.
+fn priced(d: &Draft) -> (Option<Decimal>, Option<&str>, Option<Decimal>, Option<&str>) {
+    (
+        d.price,
+        d.currency.as_deref(),
+        d.fee,
+        d.fee_currency.as_deref(),
+    )
+}
+
 fn skipped_lines(p: &Parsed) -> Vec<u64> {
     p.skipped.iter().map(|s| s.line).collect()
 }

@@ -40,12 +40,7 @@ fn the_market_layout_reads_its_pair_from_the_market() {
     );
     let buy = &p.drafts[0];
     assert_eq!(
-        (
-            buy.price,
-            buy.currency.as_deref(),
-            buy.fee,
-            buy.fee_currency.as_deref()
-        ),
+        priced(buy),
         (
             Some(d("43000")),
             Some("usd"),
@@ -78,12 +73,7 @@ fn the_market_layout_reads_its_pair_from_the_market() {
     );
     let lira = &p.drafts[4];
     assert_eq!(
-        (
-            lira.price,
-            lira.currency.as_deref(),
-            lira.fee,
-            lira.fee_currency.as_deref()
-        ),
+        priced(lira),
         (Some(d("2000000")), Some("try"), Some(d("20")), Some("try"))
     );
 }

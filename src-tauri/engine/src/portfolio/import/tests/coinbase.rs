@@ -41,12 +41,7 @@ fn the_2023_layout_has_no_id_and_a_positive_sale() {
     );
     let buy = &p.drafts[0];
     assert_eq!(
-        (
-            buy.price,
-            buy.currency.as_deref(),
-            buy.fee,
-            buy.fee_currency.as_deref()
-        ),
+        priced(buy),
         (Some(d("20000")), Some("eur"), Some(d("2.99")), Some("eur"))
     );
     assert_eq!(buy.key, "coinbase|9|");

@@ -70,12 +70,7 @@ fn a_ledger_trade_is_priced_by_its_fiat_side_else_two_legs() {
     let (_, p) = read(LEDGER_OLD, None);
     let buy = &p.drafts[0];
     assert_eq!(
-        (
-            buy.price,
-            buy.currency.as_deref(),
-            buy.fee,
-            buy.fee_currency.as_deref()
-        ),
+        priced(buy),
         (Some(d("40000")), Some("eur"), Some(d("0.8")), Some("eur"))
     );
     assert_eq!(
@@ -100,12 +95,7 @@ fn a_ledger_trade_is_priced_by_its_fiat_side_else_two_legs() {
     // USDC is a coin in a ledger: spent at one dollar, the BTC priced by it.
     let (usdc, btc) = (&p.drafts[4], &p.drafts[5]);
     assert_eq!(
-        (
-            usdc.price,
-            usdc.currency.as_deref(),
-            usdc.fee,
-            usdc.fee_currency.as_deref()
-        ),
+        priced(usdc),
         (Some(d("1")), Some("usd"), Some(d("0.2")), Some("usdc"))
     );
     assert_eq!(btc.price, Some(d("40000")));
@@ -209,12 +199,7 @@ fn trades_are_a_pairs_base_priced_in_its_quote() {
     );
     let buy = &p.drafts[0];
     assert_eq!(
-        (
-            buy.price,
-            buy.currency.as_deref(),
-            buy.fee,
-            buy.fee_currency.as_deref()
-        ),
+        priced(buy),
         (Some(d("43000")), Some("usd"), Some(d("34.4")), Some("usd"))
     );
     // The trade's txid is the refid of its ledger rows: one key in both files.
