@@ -22,7 +22,8 @@ fn desktop_path() -> Result<PathBuf, Error> {
         Ok(path)
     } else {
         Err(Error::NotFound(format!(
-            "the window is not installed ({} is missing); the headless commands still work: \
+            "the window is not installed ({} is missing; the package coinlytics-desktop \
+             installs it); the headless commands still work: \
              `coinlytics watch`, `coinlytics prices`, `coinlytics --help` for the rest",
             path.display()
         )))
