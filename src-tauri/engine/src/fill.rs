@@ -94,7 +94,6 @@ pub fn plan<'a>(
                     widen(span, *day);
                 }
             }
-            Missing::Nothing => {}
         }
     }
     p

@@ -88,7 +88,7 @@ pub struct ValueUnknown {
 
 /// What a valuation lacks: a day's exchange rate, or a coin's price on
 /// a day.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Missing {
     Rate {
         from: String,
@@ -99,9 +99,6 @@ pub enum Missing {
         coin: String,
         day: chrono::NaiveDate,
     },
-    /// Nothing a fetch can give (a row read by an older version).
-    #[default]
-    Nothing,
 }
 
 impl Missing {
@@ -121,7 +118,6 @@ impl Missing {
                     reporting.to_uppercase()
                 )
             }
-            Missing::Nothing => "no price".into(),
         }
     }
 }
