@@ -18,7 +18,8 @@ struct Setup {
     _dir: tempfile::TempDir,
 }
 
-fn opts() -> HttpOptions {
+/// Quick clients for fakes on 127.0.0.1: a second's timeout, short backoff.
+pub(crate) fn opts() -> HttpOptions {
     HttpOptions {
         timeout: Duration::from_secs(1),
         requests_per_minute: 600,

@@ -11,21 +11,13 @@ use coinlytics_engine::error::ErrorKind;
 use coinlytics_engine::model::{DailyCandle, Source};
 use coinlytics_engine::provider::ecb::Ecb;
 use coinlytics_engine::provider::exchange::DailyHistory;
-use coinlytics_engine::provider::{Failure, HttpOptions, ProviderError};
+use coinlytics_engine::provider::{Failure, ProviderError};
 use coinlytics_engine::store::Store;
 use coinlytics_engine::store::queries::{daily, fiat_rates, portfolio};
 use coinlytics_tests::{ExchangeKind, FakeEcb, FakeExchange};
 use rust_decimal::Decimal;
 
-fn opts() -> HttpOptions {
-    HttpOptions {
-        timeout: Duration::from_secs(1),
-        requests_per_minute: 600,
-        min_backoff: Duration::from_millis(20),
-        max_backoff: Duration::from_secs(5),
-        ..HttpOptions::default()
-    }
-}
+use crate::market::opts;
 
 fn day(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("day")
