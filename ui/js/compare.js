@@ -142,7 +142,7 @@ export class CompareView {
         ];
         cells.forEach((text, j) => {
           const td = el("td", { textContent: text, className: j === 0 ? "left" : "num" });
-          if (j === 0) td.style.setProperty("--chip", SERIES_COLOURS[i % SERIES_COLOURS.length]), td.classList.add("swatch");
+          if (j === 0) td.style.setProperty("--chip", SERIES_COLOURS[i % SERIES_COLOURS.length]), td.classList.add("series-edge");
           if (j === 1) td.classList.add(fmt.trendClass(s.stats.return_pct));
           tr.append(td);
         });
