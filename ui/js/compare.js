@@ -129,7 +129,14 @@ export class CompareView {
   /** @param {Ipc.Comparison} cmp */
   renderTable(cmp) {
     const pct = (/** @type {number | null} */ v) => (v === null ? "—" : fmt.percent(v));
-    $("compare-table", HTMLTableElement).tBodies[0].replaceChildren(
+    // A new <table> each time, not new rows in the old one: WebKitGTK kept
+    // the column widths it first worked out (for rows since replaced), and
+    // a longer name then ran into its return.
+    const old = $("compare-table", HTMLTableElement);
+    const table = /** @type {HTMLTableElement} */ (old.cloneNode(false));
+    table.append(/** @type {HTMLTableSectionElement} */ (old.tHead?.cloneNode(true)), document.createElement("tbody"));
+    old.replaceWith(table);
+    table.tBodies[0].append(
       ...cmp.series.map((s, i) => {
         const tr = document.createElement("tr");
         const cells = [

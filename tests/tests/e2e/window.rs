@@ -868,6 +868,24 @@ async fn a_coin_s_chart_ranges_candles_comparison_and_conversion() {
     // Their history is fetched as the view opens; each arriving redraws it.
     wait_js(&c, "three compared coins with stats", "const rows = [...document.querySelectorAll('#compare-table tbody tr')]; return rows.length === 3 && rows.every((r) => Number(r.lastElementChild.textContent) >= 89) && document.querySelectorAll('#compare-corr td.corr-pos, #compare-corr td.corr-neg').length === 9 && document.querySelector('#compare-chart canvas')").await;
     screenshot(&c, "compare-light.png").await;
+    // Every cell of the stats table holds its text: WebKitGTK once kept
+    // column widths from rows since replaced, and "Ethereum" ran into its
+    // return.
+    let cut = c
+        .execute(
+            "return [...document.querySelectorAll('#compare-table tbody td')].filter((td) => { \
+               const r = document.createRange(); r.selectNodeContents(td); const s = getComputedStyle(td); \
+               return r.getBoundingClientRect().width > td.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight) + 0.5; \
+             }).map((td) => td.textContent)",
+            vec![],
+        )
+        .await
+        .expect("measure the stats table");
+    assert_eq!(
+        cut,
+        serde_json::json!([]),
+        "cells too narrow for their text"
+    );
 
     // Convert, keyboard first: Ctrl+K, then type.
     c.find(Locator::Css("body"))
