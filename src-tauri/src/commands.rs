@@ -189,4 +189,9 @@ pub fn ui_ready(state: State<'_, AppState>, marks: Option<UiMarks>) {
         painted_ms = marks.as_ref().map(|m| m.painted_ms),
         "dashboard ready"
     );
+    // The dashboard is painted: start-up is over.
+    tauri::async_runtime::spawn(async {
+        tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+        coinlytics_engine::app::memory::release_startup_code();
+    });
 }

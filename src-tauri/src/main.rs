@@ -355,6 +355,9 @@ fn forward_market_events(app: tauri::AppHandle, engine: Arc<Engine>) {
                         other => other,
                     };
                     events::send(&app, events::MARKET, &event);
+                    // A refresh is the window's burst of work; what it
+                    // freed is not needed until the next, seconds away.
+                    coinlytics_engine::app::memory::release_free_heap();
                 }
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
                     tracing::debug!(skipped = n, "window fell behind the market");
