@@ -205,21 +205,11 @@ fn statement(c: &mut Criterion) {
     });
     // And written, each run into a new database.
     g.bench_function("import_commit", |b| {
-        b.iter_batched(
-            || {
-                let dir = tempfile::tempdir().expect("dir");
-                let settings = testing::settings(dir.path(), &fake.base_url());
-                (dir, Engine::open(settings).expect("engine"))
-            },
-            |(dir, engine)| {
-                let r = rt
-                    .block_on(engine.import_txs(file.clone(), "Bench", ImportAs::Detect, false))
-                    .expect("import");
-                assert!(r.committed);
-                (dir, engine)
-            },
-            criterion::BatchSize::PerIteration,
-        )
+        commit_each_into_new(b, &rt, &file, || {
+            let dir = tempfile::tempdir().expect("dir");
+            let settings = testing::settings(dir.path(), &fake.base_url());
+            (dir, Engine::open(settings).expect("engine"))
+        })
     });
     g.finish();
 }
@@ -239,6 +229,27 @@ fn csv_file() -> Vec<u8> {
         ));
     }
     text.into_bytes()
+}
+
+/// Times importing and writing `file`, each run into the new database
+/// that `open` makes (not timed).
+fn commit_each_into_new(
+    b: &mut criterion::Bencher,
+    rt: &tokio::runtime::Runtime,
+    file: &[u8],
+    open: impl FnMut() -> (tempfile::TempDir, Engine),
+) {
+    b.iter_batched(
+        open,
+        |(dir, engine)| {
+            let r = rt
+                .block_on(engine.import_txs(file.to_vec(), "Bench", ImportAs::Detect, false))
+                .expect("import");
+            assert!(r.committed);
+            (dir, engine)
+        },
+        criterion::BatchSize::PerIteration,
+    );
 }
 
 /// Reading, checking (coins, duplicates, a replay with the stored
@@ -271,19 +282,7 @@ fn import(c: &mut Criterion) {
             assert!(r.errors.is_empty() && r.added.len() == N as usize);
         })
     });
-    g.bench_function("commit", |b| {
-        b.iter_batched(
-            open,
-            |(dir, engine)| {
-                let r = rt
-                    .block_on(engine.import_txs(file.clone(), "Bench", ImportAs::Detect, false))
-                    .expect("import");
-                assert!(r.committed);
-                (dir, engine)
-            },
-            criterion::BatchSize::PerIteration,
-        )
-    });
+    g.bench_function("commit", |b| commit_each_into_new(b, &rt, &file, open));
     g.finish();
 }
 

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use coinlytics_tests::{ExchangeKind, FakeCoinGecko, FakeEcb, FakeExchange};
 use rust_decimal::Decimal;
 
-use crate::util::{Run, User};
+use crate::util::{Run, User, eth_income};
 
 /// The real exports, read where they lie (never copied into the repository).
 const REAL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/real/csv");
@@ -35,24 +35,6 @@ fn run(user: &User, args: &[&str], ecb: &FakeEcb, coinbase: &FakeExchange) -> Ru
         ("COINLYTICS_COINBASE_URL".to_string(), coinbase.rest_url()),
     ];
     tokio::task::block_in_place(|| user.run_piped(args, None, &env))
-}
-
-/// `portfolio add` of 0.1 ETH of income into P on `day`, no price given.
-fn eth_income(day: &str) -> [&str; 12] {
-    [
-        "portfolio",
-        "add",
-        "--portfolio",
-        "P",
-        "--type",
-        "income",
-        "--coin",
-        "eth",
-        "--qty",
-        "0.1",
-        "--time",
-        day,
-    ]
 }
 
 /// The fakes of the past's sources: the ECB's rates, Coinbase's candles.

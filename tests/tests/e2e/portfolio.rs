@@ -2,7 +2,7 @@
 //! hand-worked fixture of `engine/src/portfolio/basis/tests.rs`, here
 //! through the store, the application layer and the CLI's JSON.
 
-use crate::util::User;
+use crate::util::{User, eth_income};
 use coinlytics_tests::FakeCoinGecko;
 use serde_json::Value;
 
@@ -374,22 +374,7 @@ async fn bad_input_is_named_and_nothing_is_stored() {
     }
     // Income with no price, none stored for that day and none fetched (the
     // exchanges' candles are unreachable): said how to give one, and why.
-    let income = user
-        .run(&[
-            "portfolio",
-            "add",
-            "--portfolio",
-            "P",
-            "--type",
-            "income",
-            "--coin",
-            "eth",
-            "--qty",
-            "0.1",
-            "--time",
-            "2024-01-01",
-        ])
-        .await;
+    let income = user.run(&eth_income("2024-01-01")).await;
     assert_ne!(income.code, 0);
     assert!(
         income.stderr.contains(

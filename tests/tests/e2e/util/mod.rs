@@ -162,6 +162,25 @@ impl Run {
     }
 }
 
+/// `portfolio add` of 0.1 ETH of income into portfolio P on `day`, no
+/// price given.
+pub fn eth_income(day: &str) -> [&str; 12] {
+    [
+        "portfolio",
+        "add",
+        "--portfolio",
+        "P",
+        "--type",
+        "income",
+        "--coin",
+        "eth",
+        "--qty",
+        "0.1",
+        "--time",
+        day,
+    ]
+}
+
 /// An amount as the window and tray show it in en-US: "71,234.56".
 pub fn money(amount: f64) -> String {
     let cents = (amount * 100.0).round() as i64;
